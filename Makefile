@@ -1,0 +1,33 @@
+# Each target installs what it needs into .venv; only Python 3.11+ is required.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint migrate api-key council
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[embedded,dev]'
+	touch $(INSTALLED)
+
+run: $(INSTALLED)
+	$(PY) -m services.stack.run
+
+test: $(INSTALLED)
+	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+migrate: $(INSTALLED)
+	$(VENV)/bin/alembic upgrade head
+
+# make council CODE=HERTS NAME="Hertfordshire"; make api-key COUNCIL=HERTS NAME="LCS feed"
+council: $(INSTALLED)
+	$(PY) -m services.api.cli create-council "$(CODE)" "$(NAME)"
+
+api-key: $(INSTALLED)
+	$(PY) -m services.api.cli create-key "$(COUNCIL)" "$(NAME)"

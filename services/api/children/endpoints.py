@@ -1,0 +1,33 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from services.api.children import service
+from services.api.children.schemas import ChildIn, ChildOut
+from services.api.children.trends import ChildTrendsOut, read_trends
+from services.api.deps import ClientDep, SessionDep
+
+router = APIRouter(prefix="/v1/children", tags=["children"])
+ChildIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The council's own child id")]
+
+
+@router.put("/{child_id}", response_model=ChildOut, summary="Create or update a child by the council's id")
+async def put_child(child_id: ChildIdPath, body: ChildIn, db: SessionDep, client: ClientDep, response: Response) -> ChildOut:
+    child, created = await service.upsert_child(db, client.la_id, child_id, body)
+    response.status_code = 201 if created else 200
+    return ChildOut.model_validate(child, from_attributes=True)
+
+
+@router.get("/{child_id}", response_model=ChildOut, summary="Read a child")
+async def get_child(child_id: ChildIdPath, db: SessionDep, client: ClientDep) -> ChildOut:
+    child = await service.require_child(db, client.la_id, child_id)
+    return ChildOut.model_validate(child, from_attributes=True)
+
+
+@router.get(
+    "/{child_id}/needs-trends",
+    response_model=ChildTrendsOut,
+    summary="A child's needs trends: every domain and the summary, with the assessments they reflect",
+)
+async def get_needs_trends(child_id: ChildIdPath, db: SessionDep, client: ClientDep) -> ChildTrendsOut:
+    return await read_trends(db, await service.require_child(db, client.la_id, child_id))

@@ -1,0 +1,78 @@
+"""One child's needs trends as the worker last computed them, and whether newer data is waiting."""
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
+
+
+class DomainTrendOut(BaseModel):
+    domain: str
+    ratings_count: int
+    baseline: int | None
+    previous: int | None
+    latest: int | None
+    change_since_baseline: int | None
+    change_since_previous: int | None
+    slope_per_year: float | None
+    direction: str
+    first_assessed_on: date | None
+    latest_assessed_on: date | None
+
+
+class SummaryOut(BaseModel):
+    assessments_count: int
+    baseline_assessment_id: uuid.UUID
+    latest_assessment_id: uuid.UUID
+    baseline_assessed_on: date
+    latest_assessed_on: date
+    total_need: int
+    max_need: int | None
+    actionable_count: int
+    intensive_count: int
+    baseline_total_need: int
+    baseline_max_need: int | None
+    baseline_actionable_count: int
+    baseline_intensive_count: int
+    resolved_needs: list[str]
+    new_needs: list[str]
+    mixed_progress: bool
+
+
+class ChildTrendsOut(BaseModel):
+    child_id: str
+    status: Literal["fresh", "pending"]
+    computed_at: datetime | None
+    instrument_code: str | None
+    instrument_version: int | None
+    assessment_ids: list[uuid.UUID]
+    summary: SummaryOut | None
+    domains: list[DomainTrendOut]
+
+
+async def read_trends(db: AsyncSession, child: Child) -> ChildTrendsOut:
+    pending = await db.scalar(
+        select(exists().where(RecomputeRequest.child_pk == child.id, RecomputeRequest.done_at.is_(None)))
+    )
+    summary = await db.get(ChildNeedsTrend, child.id)
+    domains = (
+        await db.scalars(
+            select(DomainNeedsTrend).where(DomainNeedsTrend.child_pk == child.id).order_by(DomainNeedsTrend.position)
+        )
+    ).all()
+    return ChildTrendsOut(
+        child_id=child.child_id,
+        status="pending" if pending else "fresh",
+        computed_at=summary.computed_at if summary else None,
+        instrument_code=summary.instrument_code if summary else None,
+        instrument_version=summary.instrument_version if summary else None,
+        assessment_ids=summary.assessment_ids if summary else [],
+        summary=SummaryOut.model_validate(summary, from_attributes=True) if summary else None,
+        domains=[DomainTrendOut.model_validate(row, from_attributes=True) for row in domains],
+    )
+

@@ -1,0 +1,53 @@
+"""Idempotency-Key: the same key and body replays the first response; the same key with another body is refused."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.errors import IdempotencyKeyReused
+from shared.models import IdempotencyRecord
+
+Outcome = tuple[int, dict[str, Any], dict[str, str]]
+
+
+def fingerprint(route: str, body: Any) -> str:
+    canonical = json.dumps([route, body], sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def as_response(outcome: Outcome) -> JSONResponse:
+    status, payload, headers = outcome
+    return JSONResponse(payload, status_code=status, headers=headers)
+
+
+async def once(
+    db: AsyncSession, la_id: uuid.UUID, key: str | None, request_hash: str, run: Callable[[], Awaitable[Outcome]]
+) -> JSONResponse:
+    if key is None:
+        return as_response(await run())
+    # Two requests with one key race on this lock, so the second sees the first's record.
+    await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{la_id}:{key}", 0))))
+    record = await db.scalar(
+        select(IdempotencyRecord).where(IdempotencyRecord.la_id == la_id, IdempotencyRecord.key == key)
+    )
+    if record is not None:
+        if record.request_hash != request_hash:
+            raise IdempotencyKeyReused("This Idempotency-Key was used for a different request.")
+        return as_response((record.status_code, record.response["body"], record.response["headers"]))
+    status, payload, headers = await run()
+    db.add(
+        IdempotencyRecord(
+            la_id=la_id,
+            key=key,
+            request_hash=request_hash,
+            status_code=status,
+            response={"body": payload, "headers": headers},
+        )
+    )
+    return as_response((status, payload, headers))

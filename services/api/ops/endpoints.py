@@ -1,0 +1,61 @@
+"""Operations: liveness, readiness (database, Redis, migrations at head) and Prometheus metrics."""
+
+from pathlib import Path
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select, text
+
+from services.api.deps import ClientDep, SessionDep, StateDep
+from services.api.observability import Metrics
+from shared.models import RecomputeRequest
+
+router = APIRouter(tags=["operations"])
+ALEMBIC_INI = Path(__file__).resolve().parents[3] / "alembic.ini"
+
+
+def migration_head() -> str | None:
+    return ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Database and Redis reachable, migrations at head")
+async def readyz(state: StateDep) -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        async with state.engine.connect() as connection:
+            current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+        checks["database"] = "ok"
+        checks["migrations"] = "ok" if current == migration_head() else f"at {current}, head is {migration_head()}"
+    except Exception as error:  # noqa: BLE001 - any failure means not ready, and is reported, not raised
+        checks["database"] = f"unavailable: {type(error).__name__}"
+    try:
+        await state.redis.ping()
+        checks["redis"] = "ok"
+    except Exception as error:  # noqa: BLE001
+        checks["redis"] = f"unavailable: {type(error).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(request: Request, db: SessionDep, client: ClientDep) -> Response:
+    del client  # any valid key may scrape: the figures are counts, never children's data
+    registry: Metrics = request.app.state.metrics
+    backlog, oldest = (
+        await db.execute(
+            select(func.count(), func.extract("epoch", func.now() - func.min(RecomputeRequest.requested_at))).where(
+                RecomputeRequest.done_at.is_(None)
+            )
+        )
+    ).one()
+    registry.outbox_backlog.set(backlog)
+    registry.recompute_lag.set(float(oldest or 0))
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,81 @@
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from services.api import idempotency
+from services.api.batches import indexed, validate_items
+from services.api.children.service import require_child
+from services.api.deps import ClientDep, SessionDep
+from services.api.placements import service
+from services.api.placements.schemas import PlacementBatchIn, PlacementEnding, PlacementIn, PlacementOut
+from services.api.schemas import BatchItemResult, BatchResult
+from shared.errors import InvalidInput
+from shared.models import Placement
+
+router = APIRouter(prefix="/v1/placements", tags=["placements"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+@router.post("", status_code=201, response_model=PlacementOut, summary="Record a placement episode (idempotent)")
+async def create_placement(body: PlacementIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> idempotency.Outcome:
+        placement, created = await service.create(db, client.la_id, body, date.today())
+        out = await service.render(db, placement)
+        return 201 if created else 200, out.model_dump(mode="json"), {"Location": f"/v1/placements/{out.id}"}
+
+    request_hash = idempotency.fingerprint("POST /v1/placements", body.model_dump(mode="json"))
+    return await idempotency.once(db, client.la_id, key, request_hash, run)
+
+
+@router.post("/batch", response_model=BatchResult, summary="Record up to 1,000 placement episodes, all or none")
+async def create_placements(body: PlacementBatchIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None) -> JSONResponse:
+    async def run() -> idempotency.Outcome:
+        items, errors = validate_items(PlacementIn, body.items)
+        checked: dict[int, service.Checked] = {}
+        in_batch: dict[str, tuple[uuid.UUID, service.Interval]] = {}
+        for index, item in items.items():
+            if item.external_id in in_batch:
+                errors.append({"index": index, "field": "external_id", "message": "repeated in this batch"})
+                continue
+            result = await service.check_new(db, client.la_id, item, date.today(), in_batch)
+            if isinstance(result, list):
+                errors.extend(indexed(index, result))
+                continue
+            checked[index] = result
+            in_batch[item.external_id] = (result.child.id, (item.start_date, item.end_date))
+        if errors:
+            raise InvalidInput(
+                f"{len({e['index'] for e in errors})} of {len(body.items)} items are invalid; nothing was written.",
+                errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
+            )
+        results = []
+        for index, item in checked.items():
+            placement, created = await service.apply_new(db, client.la_id, item)
+            results.append(BatchItemResult(index=index, id=placement.id, outcome="created" if created else "existing"))
+        created_count = sum(r.outcome == "created" for r in results)
+        batch = BatchResult(created=created_count, existing=len(results) - created_count, items=results)
+        return 200, batch.model_dump(mode="json"), {}
+
+    request_hash = idempotency.fingerprint("POST /v1/placements/batch", body.model_dump(mode="json"))
+    return await idempotency.once(db, client.la_id, key, request_hash, run)
+
+
+@router.get("", response_model=list[PlacementOut], summary="A child's placement episodes in date order")
+async def list_placements(child_id: Annotated[str, Query(min_length=1, max_length=64)], db: SessionDep, client: ClientDep) -> list[PlacementOut]:
+    child = await require_child(db, client.la_id, child_id)
+    rows = (await db.scalars(select(Placement).where(Placement.child_pk == child.id).order_by(Placement.start_date))).all()
+    return [await service.render(db, row) for row in rows]
+
+
+@router.get("/{placement_id}", response_model=PlacementOut, summary="Read a placement episode")
+async def get_placement(placement_id: uuid.UUID, db: SessionDep, client: ClientDep) -> PlacementOut:
+    return await service.render(db, await service.require(db, client.la_id, placement_id))
+
+
+@router.post("/{placement_id}/end", response_model=PlacementOut, summary="End an open placement episode (idempotent)")
+async def end_placement(placement_id: uuid.UUID, body: PlacementEnding, db: SessionDep, client: ClientDep) -> PlacementOut:
+    return await service.render(db, await service.end(db, client.la_id, placement_id, body, date.today()))

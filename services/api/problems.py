@@ -1,0 +1,63 @@
+"""Every error leaves as application/problem+json (RFC 9457), naming the field at fault, never a trace."""
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.errors import InvalidInput, ProblemError, field_error
+
+log = structlog.get_logger(__name__)
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(status: int, type_: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def render(error: ProblemError) -> JSONResponse:
+    extra = {"errors": error.errors} if error.errors else {}
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    response = problem_response(error.status, error.type, error.title, error.detail, **extra)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
+    # The message only: pydantic's "input" echo could carry a child's free text back into logs or proxies.
+    return [field_error(field_path(error["loc"]), error["msg"]) for error in errors]
+
+
+def install(app: FastAPI) -> None:
+    async def on_problem(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, ProblemError)
+        return render(error)
+
+    async def on_validation(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        errors = validation_errors(list(error.errors()))
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        return render(InvalidInput(f"The request has invalid fields: {fields}.", errors=errors))
+
+    async def on_http(_: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
+        return problem_response(error.status_code, f"/problems/{slug}", str(error.detail), str(error.detail))
+
+    async def on_unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.error("request.unhandled", error=type(error).__name__)
+        return problem_response(500, "/problems/internal", "Internal error", "The error was logged.")
+
+    app.add_exception_handler(ProblemError, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)

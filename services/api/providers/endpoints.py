@@ -1,0 +1,55 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from services.api.deps import ClientDep, SessionDep
+from shared.errors import NotFound
+from shared.models import Provider
+
+router = APIRouter(prefix="/v1/providers", tags=["providers"])
+ProviderIdPath = Annotated[str, Path(min_length=1, max_length=128, description="The council's id for the provider")]
+
+
+class ProviderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="The organisation's name (not a person's)")
+    ofsted_urn: str | None = Field(default=None, max_length=16)
+
+
+class ProviderOut(BaseModel):
+    provider_id: str
+    name: str
+    ofsted_urn: str | None
+    updated_at: datetime
+
+
+def render(provider: Provider) -> ProviderOut:
+    return ProviderOut(provider_id=provider.external_id, name=provider.name, ofsted_urn=provider.ofsted_urn, updated_at=provider.updated_at)
+
+
+@router.put("/{provider_id}", response_model=ProviderOut, summary="Create or update a provider organisation")
+async def put_provider(provider_id: ProviderIdPath, body: ProviderIn, db: SessionDep, client: ClientDep, response: Response) -> ProviderOut:
+    provider = await db.scalar(
+        select(Provider).where(Provider.la_id == client.la_id, Provider.external_id == provider_id).with_for_update()
+    )
+    response.status_code = 201 if provider is None else 200
+    if provider is None:
+        provider = Provider(la_id=client.la_id, external_id=provider_id, **body.model_dump())
+        db.add(provider)
+    else:
+        provider.name, provider.ofsted_urn = body.name, body.ofsted_urn
+    await db.flush()
+    await db.refresh(provider)
+    return render(provider)
+
+
+@router.get("/{provider_id}", response_model=ProviderOut, summary="Read a provider organisation")
+async def get_provider(provider_id: ProviderIdPath, db: SessionDep, client: ClientDep) -> ProviderOut:
+    provider = await db.scalar(select(Provider).where(Provider.la_id == client.la_id, Provider.external_id == provider_id))
+    if provider is None:
+        raise NotFound("No such provider.")
+    return render(provider)

@@ -1,0 +1,100 @@
+"""Flat score tables for BI tools: stable column names, one generic keyset pager for all of them."""
+
+import csv
+import io
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTable:
+    name: str
+    model: type[ChildNeedsTrend] | type[DomainNeedsTrend]
+    columns: tuple[str, ...]  # the public column names, in order; changing them breaks BI bindings
+
+
+NEEDS_TRENDS = ScoreTable(
+    "needs-trends",
+    DomainNeedsTrend,
+    (
+        "child_id", "domain", "ratings_count", "baseline", "previous", "latest", "change_since_baseline",
+        "change_since_previous", "slope_per_year", "direction", "first_assessed_on", "latest_assessed_on",
+        "computed_at",
+    ),
+)
+NEEDS_SUMMARY = ScoreTable(
+    "needs-summary",
+    ChildNeedsTrend,
+    (
+        "child_id", "instrument_code", "instrument_version", "assessments_count", "baseline_assessed_on",
+        "latest_assessed_on", "total_need", "max_need", "actionable_count", "intensive_count",
+        "baseline_total_need", "baseline_max_need", "baseline_actionable_count", "baseline_intensive_count",
+        "resolved_needs", "new_needs", "mixed_progress", "computed_at",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def selected(table: ScoreTable) -> list[ColumnElement[Any]]:
+    model = table.model
+    return [Child.child_id if name == "child_id" else getattr(model, name) for name in table.columns]
+
+
+async def read_page(
+    db: AsyncSession,
+    table: ScoreTable,
+    la_id: uuid.UUID,
+    *,
+    limit: int,
+    cursor: int | None,
+    child_id: str | None,
+    updated_since: datetime | None,
+) -> Page:
+    model = table.model
+    query = (
+        select(*selected(table), model.row_version)
+        .join(Child, Child.id == model.child_pk)
+        .where(model.la_id == la_id)
+        .order_by(model.row_version)
+        .limit(limit + 1)
+    )
+    if cursor is not None:
+        query = query.where(model.row_version > cursor)
+    if child_id is not None:
+        query = query.where(Child.child_id == child_id)
+    if updated_since is not None:
+        query = query.where(model.computed_at >= updated_since)
+    rows = (await db.execute(query)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = str(rows[-1].row_version) if more else None
+    return Page([dict(zip(table.columns, row[:-1], strict=True)) for row in rows], next_cursor)
+
+
+def csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def to_csv(columns: Sequence[str], rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([csv_cell(row[name]) for name in columns] for row in rows)
+    return out.getvalue()

@@ -1,0 +1,150 @@
+"""Recompute one child's needs trends from current data and replace its figures in one transaction.
+
+Idempotent: delivery is at least once, so running it twice writes the same figures once."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.scoring.engines.trends import AssessmentInput, ChildTrends, Scale, compute_child_trends
+from shared.db import transaction
+from shared.instruments import InstrumentScale
+from shared.models import (
+    Assessment,
+    AssessmentVersion,
+    Child,
+    ChildNeedsTrend,
+    DomainNeedsTrend,
+    Instrument,
+    Rating,
+    RecomputeRequest,
+)
+
+
+async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> list[Row[Any]]:
+    """Every rating of the child's final assessments as they stand now (current versions only)."""
+    query = (
+        select(
+            Assessment.id,
+            Assessment.recorded_seq,
+            AssessmentVersion.assessed_on,
+            Instrument.id.label("instrument_id"),
+            Rating.domain,
+            Rating.need,
+        )
+        .join(
+            AssessmentVersion,
+            (AssessmentVersion.assessment_id == Assessment.id) & (AssessmentVersion.version == Assessment.current_version),
+        )
+        .join(Instrument, Instrument.id == Assessment.instrument_id)
+        .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
+        .where(Assessment.child_pk == child_pk, AssessmentVersion.status == "final")
+    )
+    return list((await db.execute(query)).all())
+
+
+async def series_instrument(db: AsyncSession, rows: list[Row[Any]]) -> tuple[Instrument, set[uuid.UUID]]:
+    """The instrument of the latest assessment, and the instruments its trends may run across."""
+    latest = max(rows, key=lambda row: (row.assessed_on, row.recorded_seq))
+    instrument = await db.get_one(Instrument, latest.instrument_id)
+    family = await db.scalars(
+        select(Instrument.id).where(
+            Instrument.code == instrument.code,
+            Instrument.version.in_([instrument.version, *instrument.compatible_with]),
+        )
+    )
+    return instrument, set(family)
+
+
+def engine_inputs(rows: list[Row[Any]], instruments: set[uuid.UUID]) -> list[AssessmentInput]:
+    grouped: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in rows:
+        if row.instrument_id not in instruments:
+            continue
+        entry = grouped.setdefault(row.id, {"assessed_on": row.assessed_on, "seq": row.recorded_seq, "needs": {}})
+        entry["needs"][row.domain] = row.need
+    return [
+        AssessmentInput(str(key), value["assessed_on"], value["seq"], value["needs"]) for key, value in grouped.items()
+    ]
+
+
+def figure_rows(
+    child: Child, scale: InstrumentScale, inputs: list[AssessmentInput], trends: ChildTrends, computed_at: datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    summary = trends.summary
+    position = {domain: index for index, domain in enumerate(scale.domains)}
+    assessed_on = {item.assessment_id: item.assessed_on for item in inputs}
+    child_row = {
+        "child_pk": child.id,
+        "la_id": child.la_id,
+        "instrument_code": scale.code,
+        "instrument_version": scale.version,
+        "computed_at": computed_at,
+        **{name: getattr(summary, name) for name in SUMMARY_FIELDS},
+        "baseline_assessment_id": uuid.UUID(summary.baseline_assessment_id),
+        "baseline_assessed_on": assessed_on[summary.baseline_assessment_id],
+        "latest_assessed_on": assessed_on[summary.latest_assessment_id],
+        "latest_assessment_id": uuid.UUID(summary.latest_assessment_id),
+        "assessment_ids": [uuid.UUID(value) for value in summary.assessment_ids],
+        "resolved_needs": list(summary.resolved_needs),
+        "new_needs": list(summary.new_needs),
+    }
+    domain_rows = [
+        {
+            "child_pk": child.id,
+            "la_id": child.la_id,
+            "position": position[trend.domain],
+            "computed_at": computed_at,
+            **{name: getattr(trend, name) for name in DOMAIN_FIELDS},
+        }
+        for trend in trends.domains
+    ]
+    return child_row, domain_rows
+
+
+SUMMARY_FIELDS = (
+    "assessments_count", "total_need", "max_need", "actionable_count", "intensive_count", "baseline_total_need",
+    "baseline_max_need", "baseline_actionable_count", "baseline_intensive_count", "mixed_progress",
+)
+DOMAIN_FIELDS = (
+    "domain", "ratings_count", "baseline", "previous", "latest", "change_since_baseline", "change_since_previous",
+    "slope_per_year", "direction", "first_assessed_on", "latest_assessed_on",
+)
+
+
+async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: uuid.UUID) -> int:
+    """Returns how many outbox requests this run satisfied (0: another run already did)."""
+    async with transaction(sessions) as db:
+        # One run per child at a time, so an older snapshot never overwrites a newer one.
+        await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(child_pk), 0))))
+        pending = list(
+            await db.scalars(
+                select(RecomputeRequest.id).where(
+                    RecomputeRequest.child_pk == child_pk, RecomputeRequest.done_at.is_(None)
+                )
+            )
+        )
+        child = await db.get(Child, child_pk)
+        if not pending or child is None:
+            return 0
+        await db.execute(delete(DomainNeedsTrend).where(DomainNeedsTrend.child_pk == child_pk))
+        await db.execute(delete(ChildNeedsTrend).where(ChildNeedsTrend.child_pk == child_pk))
+        rows = await final_ratings(db, child_pk)
+        if rows:
+            instrument, family = await series_instrument(db, rows)
+            scale = InstrumentScale.from_definition(instrument.definition)
+            inputs = engine_inputs(rows, family)
+            trends = compute_child_trends(inputs, Scale(scale.domains, scale.actionable_from, scale.intensive_level))
+            if trends is not None:
+                now = await db.scalar(select(func.now()))
+                assert now is not None
+                child_row, domain_rows = figure_rows(child, scale, inputs, trends, now)
+                await db.execute(insert(ChildNeedsTrend).values(child_row))
+                await db.execute(insert(DomainNeedsTrend), domain_rows)
+        await db.execute(
+            update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now())
+        )
+        return len(pending)

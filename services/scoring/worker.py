@@ -1,0 +1,81 @@
+"""The scoring worker: arq services.scoring.worker.WorkerSettings.
+
+Jobs are thin I/O around the engines; transient failures are retried with backoff, everything is
+idempotent because arq delivers at least once."""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from arq import Retry, cron
+from arq.worker import func
+
+from services.scoring.recompute import recompute_child
+from services.scoring.transient import backoff_seconds, is_transient
+from shared import logging, outbox, queue
+from shared.db import make_engine, make_sessionmaker
+from shared.settings import Settings, get_settings
+
+log = structlog.get_logger("worker")
+
+
+async def recompute_child_job(ctx: dict[str, Any], child_pk: str) -> int:
+    try:
+        done = await recompute_child(ctx["sessions"], uuid.UUID(child_pk))
+    except Exception as error:
+        if is_transient(error):
+            log.warning("recompute.retry", error=type(error).__name__, job_try=ctx["job_try"])
+            raise Retry(defer=backoff_seconds(ctx["job_try"])) from error
+        raise
+    log.info("recompute.done", requests=done)
+    return done
+
+
+async def sweep_outbox(ctx: dict[str, Any]) -> int:
+    settings: Settings = ctx["settings"]
+    return await outbox.sweep(ctx["redis"], ctx["sessions"], timedelta(seconds=settings.outbox_stall_seconds))
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """Everything arq's Worker takes, from our settings; tests build a burst Worker from the same."""
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        logging.configure(settings.log_level)
+        ctx["settings"] = settings
+        ctx["engine"] = make_engine(settings)
+        ctx["sessions"] = make_sessionmaker(ctx["engine"])
+        # Whatever a killed worker or a Redis outage left undone is sent again now, not after a stall.
+        resent = await outbox.sweep(ctx["redis"], ctx["sessions"], timedelta(0))
+        log.info("worker.started", resent=resent)
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        await ctx["engine"].dispose()
+
+    return {
+        "functions": [
+            func(
+                recompute_child_job,
+                name=queue.RECOMPUTE_CHILD,
+                max_tries=settings.worker_max_tries,
+                timeout=settings.worker_job_timeout_seconds,
+            )
+        ],
+        "cron_jobs": [
+            cron(sweep_outbox, second=set(range(0, 60, settings.outbox_sweep_seconds)), unique=True, timeout=60)
+        ],
+        "on_startup": startup,
+        "on_shutdown": shutdown,
+        "redis_settings": queue.redis_settings(settings),
+        "queue_name": settings.queue_name,
+        "job_serializer": queue.serialize,
+        "job_deserializer": queue.deserialize,
+        "poll_delay": 0.05,
+        "max_jobs": settings.worker_max_jobs,
+        "health_check_interval": 15,
+        "keep_result": 60,
+    }
+
+
+# The arq command line reads its options from a class's attributes.
+WorkerSettings = type("WorkerSettings", (), worker_options(get_settings()))

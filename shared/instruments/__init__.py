@@ -1,0 +1,29 @@
+"""Instruments are data: this reads a stored definition into the shape validation and engines use."""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class InstrumentScale:
+    code: str
+    version: int
+    domains: tuple[str, ...]
+    outcome_area_of: dict[str, str]
+    levels: tuple[int, ...]
+    strength_levels: tuple[int, ...]
+    actionable_from: int
+    intensive_level: int
+
+    @classmethod
+    def from_definition(cls, definition: dict[str, Any]) -> "InstrumentScale":
+        return cls(
+            code=definition["code"],
+            version=definition["version"],
+            domains=tuple(d["code"] for d in definition["domains"]),
+            outcome_area_of={d["code"]: d["outcome_area"] for d in definition["domains"]},
+            levels=tuple(sorted(level["level"] for level in definition["levels"])),
+            strength_levels=tuple(sorted(level["level"] for level in definition["strengths"])),
+            actionable_from=definition["actionable_from"],
+            intensive_level=definition["intensive_level"],
+        )

@@ -1,0 +1,22 @@
+"""JSON logs via structlog. Callers log codes, counts and durations: never a child's ids or free text."""
+
+import logging
+import sys
+
+import structlog
+
+
+def configure(level: str) -> None:
+    logging.basicConfig(stream=sys.stdout, format="%(message)s", level=level.upper())
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=True,
+    )

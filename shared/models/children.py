@@ -1,0 +1,90 @@
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Identity,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models.base import Base, created_at, tenant_fk, updated_at, uuid_pk
+
+
+class Child(Base):
+    """The least that serves: no names, no addresses (domain.md §9)."""
+
+    __tablename__ = "children"
+    __table_args__ = (UniqueConstraint("la_id", "child_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    la_id: Mapped[uuid.UUID] = tenant_fk()
+    child_id: Mapped[str] = mapped_column(String(64))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(1))
+    ethnicity: Mapped[str] = mapped_column(String(4))
+    uasc: Mapped[bool] = mapped_column(default=False)
+    synthetic: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class Assessment(Base):
+    """An assessment's identity; what it says lives in its versions, the latest being current."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("la_id", "external_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    la_id: Mapped[uuid.UUID] = tenant_fk()
+    child_pk: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(128))
+    instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"))
+    # Orders assessments recorded for the same date: the later recorded stands (domain.md §4).
+    recorded_seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class AssessmentVersion(Base):
+    __tablename__ = "assessment_versions"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "version"),
+        CheckConstraint("status IN ('draft', 'final')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    assessment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    assessed_on: Mapped[date] = mapped_column(Date)
+    context: Mapped[str] = mapped_column(String(32))
+    assessor_role: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(8))
+    # The child's own profile, ambitions and goals: stays with the council, never logged.
+    narrative: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = created_at()
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    __table_args__ = (
+        CheckConstraint("(need IS NULL) = (not_assessed_reason IS NOT NULL)", name="need_or_reason"),
+    )
+
+    assessment_version_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("assessment_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    domain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    need: Mapped[int | None] = mapped_column(SmallInteger)
+    strength: Mapped[int | None] = mapped_column(SmallInteger)
+    not_assessed_reason: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,81 @@
+"""Figures the worker computes and consumers read; rewritten whole for a child on each recompute."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Integer,
+    Sequence,
+    SmallInteger,
+    String,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.models.base import Base
+
+# Bumped on every figures write, so a BI tool paging by it never misses a row rewritten mid-read.
+FIGURES_ROW_VERSION = Sequence("figures_row_version_seq", metadata=Base.metadata)
+
+
+def row_version() -> Mapped[int]:
+    return mapped_column(BigInteger, FIGURES_ROW_VERSION, server_default=FIGURES_ROW_VERSION.next_value(), index=True)
+
+
+def child_pk_column() -> Mapped[uuid.UUID]:
+    return mapped_column(ForeignKey("children.id", ondelete="CASCADE"), primary_key=True)
+
+
+class ChildNeedsTrend(Base):
+    __tablename__ = "child_needs_trends"
+
+    child_pk: Mapped[uuid.UUID] = child_pk_column()
+    la_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
+    instrument_code: Mapped[str] = mapped_column(String(64))
+    instrument_version: Mapped[int] = mapped_column(Integer)
+    assessments_count: Mapped[int] = mapped_column(Integer)
+    baseline_assessment_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    latest_assessment_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    assessment_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    baseline_assessed_on: Mapped[date] = mapped_column(Date)
+    latest_assessed_on: Mapped[date] = mapped_column(Date)
+    total_need: Mapped[int] = mapped_column(Integer)
+    max_need: Mapped[int | None] = mapped_column(SmallInteger)
+    actionable_count: Mapped[int] = mapped_column(SmallInteger)
+    intensive_count: Mapped[int] = mapped_column(SmallInteger)
+    baseline_total_need: Mapped[int] = mapped_column(Integer)
+    baseline_max_need: Mapped[int | None] = mapped_column(SmallInteger)
+    baseline_actionable_count: Mapped[int] = mapped_column(SmallInteger)
+    baseline_intensive_count: Mapped[int] = mapped_column(SmallInteger)
+    resolved_needs: Mapped[list[str]] = mapped_column(ARRAY(String))
+    new_needs: Mapped[list[str]] = mapped_column(ARRAY(String))
+    mixed_progress: Mapped[bool]
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    row_version: Mapped[int] = row_version()
+
+
+class DomainNeedsTrend(Base):
+    __tablename__ = "domain_needs_trends"
+
+    child_pk: Mapped[uuid.UUID] = child_pk_column()
+    domain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    la_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(SmallInteger)  # the domain's place in its instrument
+    ratings_count: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[int | None] = mapped_column(SmallInteger)
+    previous: Mapped[int | None] = mapped_column(SmallInteger)
+    latest: Mapped[int | None] = mapped_column(SmallInteger)
+    change_since_baseline: Mapped[int | None] = mapped_column(SmallInteger)
+    change_since_previous: Mapped[int | None] = mapped_column(SmallInteger)
+    slope_per_year: Mapped[float | None] = mapped_column(Double)
+    direction: Mapped[str] = mapped_column(String(20))
+    first_assessed_on: Mapped[date | None] = mapped_column(Date)
+    latest_assessed_on: Mapped[date | None] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    row_version: Mapped[int] = row_version()

@@ -1,0 +1,42 @@
+"""The queue interface both services share: arq on Redis, JSON on the wire (pickle would let anyone
+who can write to Redis run code in the worker)."""
+
+import json
+from typing import Any
+
+from arq.connections import ArqRedis, RedisSettings
+from redis.asyncio import ConnectionPool
+
+from shared.settings import Settings
+
+RECOMPUTE_CHILD = "recompute_child"
+
+
+def serialize(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def deserialize(raw: bytes) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(raw)
+    return value
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    return RedisSettings.from_dsn(settings.redis_url)
+
+
+def connect(settings: Settings) -> ArqRedis:
+    """A lazy client: nothing connects until first use, so the API starts while Redis is down."""
+    pool = ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
+    return ArqRedis(
+        pool,
+        job_serializer=serialize,
+        job_deserializer=deserialize,
+        default_queue_name=settings.queue_name,
+    )
+
+
+def recompute_job_id(child_pk: str, request_id: int, dispatch_count: int) -> str:
+    # Keyed on the request and its dispatch, not the child alone: arq keeps a job id for keep_result
+    # after it ran, so a child-only key would swallow a later request for the same child.
+    return f"recompute:{child_pk}:{request_id}:{dispatch_count}"

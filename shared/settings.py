@@ -1,0 +1,44 @@
+"""Settings read from the environment; one object shared by the API, the worker and the CLI."""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def asyncpg_url(url: str) -> str:
+    """Accept the plain postgresql:// form operators copy from their provider."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/needs"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    queue_name: str = "needs:queue"
+    log_level: str = "INFO"
+    db_pool_size: int = Field(default=10, ge=1)
+    worker_max_jobs: int = Field(default=10, ge=1)
+    worker_job_timeout_seconds: int = Field(default=60, ge=1)
+    worker_max_tries: int = Field(default=8, ge=1)
+    # A dispatched request not done after this long is sent again by the sweep.
+    outbox_stall_seconds: int = Field(default=30, ge=1)
+    outbox_sweep_seconds: int = Field(default=10, ge=1)
+    batch_max_items: int = Field(default=1000, ge=1)
+    page_max_size: int = Field(default=1000, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg(cls, value: str) -> str:
+        return asyncpg_url(value)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,153 @@
+"""Real PostgreSQL and Redis for the whole suite: embedded from PyPI packages unless DATABASE_URL and
+REDIS_URL name servers. Each session gets a fresh database built by `alembic upgrade head` and its
+own queue; each test gets its own council, so no test depends on another's rows or order."""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+
+from services.api import councils
+from services.api.main import create_app
+from services.api.state import AppState
+from services.stack.embedded import EmbeddedRedis, start_postgres, start_redis
+from shared.db import transaction
+from shared.settings import Settings, asyncpg_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def plain_url(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def create_database(admin_url: str, name: str) -> None:
+    connection = await asyncpg.connect(plain_url(admin_url))
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def drop_database(admin_url: str, name: str) -> None:
+    connection = await asyncpg.connect(plain_url(admin_url))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+def with_database(url: str, name: str) -> str:
+    """Swap the database name in a URL, keeping any ?host=/socket query."""
+    base, _, query = url.partition("?")
+    base = base.rsplit("/", 1)[0] + "/" + name
+    return f"{base}?{query}" if query else base
+
+
+@dataclass
+class Servers:
+    database_url: str
+    redis_url: str
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    stops = []
+    admin_url = os.environ.get("DATABASE_URL")
+    if admin_url is None:
+        postgres = start_postgres(tmp_path_factory.mktemp("pg") / "data", "postgres", delete_on_stop=True)
+        stops.append(postgres.stop)
+        admin_url = postgres.url
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url is None:
+        redis_server = start_redis(tmp_path_factory.mktemp("redis"), persist=False)
+        stops.append(redis_server.stop)
+        redis_url = redis_server.url
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(create_database(admin_url, name))
+    database_url = asyncpg_url(with_database(admin_url, name))
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+    yield Servers(database_url, redis_url)
+    asyncio.run(drop_database(admin_url, name))
+    for stop in reversed(stops):
+        stop()
+
+
+def settings_for(servers: Servers, redis_url: str | None = None) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=servers.database_url,
+        redis_url=redis_url or servers.redis_url,
+        queue_name=f"test:{uuid.uuid4().hex[:8]}",
+        log_level="WARNING",
+        outbox_stall_seconds=1,
+        worker_job_timeout_seconds=20,
+    )
+
+
+@pytest.fixture(scope="session")
+def settings(servers: Servers) -> Settings:
+    return settings_for(servers)
+
+
+@pytest_asyncio.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+def state_of(application: FastAPI) -> AppState:
+    state: AppState = application.state.services
+    return state
+
+
+@pytest_asyncio.fixture
+async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+
+
+@dataclass
+class Council:
+    code: str
+    headers: dict[str, str]
+
+
+async def new_council(application: FastAPI) -> Council:
+    code = f"T{uuid.uuid4().hex[:10].upper()}"
+    async with transaction(state_of(application).sessions) as db:
+        await councils.create_council(db, code, f"Test council {code}")
+        key = await councils.issue_key(db, code, "test")
+    return Council(code, {"Authorization": f"Bearer {key}"})
+
+
+@pytest_asyncio.fixture
+async def council(app: FastAPI) -> Council:
+    return await new_council(app)
+
+
+@pytest_asyncio.fixture
+async def other_council(app: FastAPI) -> Council:
+    return await new_council(app)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A Redis this test may stop and start, whatever REDIS_URL says."""
+    server = start_redis(tmp_path / "redis", persist=True)
+    yield server
+    server.stop()
