@@ -29,7 +29,9 @@ def render(error: ProblemError) -> JSONResponse:
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    return ".".join(str(part) for part in loc)
+    # Body fields are named as the caller wrote them; query, path and header fields keep their place.
+    parts = list(loc[1:]) if loc and loc[0] == "body" and len(loc) > 1 else list(loc)
+    return ".".join(str(part) for part in parts)
 
 
 def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:

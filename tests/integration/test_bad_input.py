@@ -1,0 +1,136 @@
+"""Bad input is refused as problem+json naming the field, and nothing is written."""
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Council
+from tests.integration.helpers import add_child, assessment, placement, ratings, years_ago
+
+
+async def count_assessments(api: httpx.AsyncClient, council: Council, child_id: str) -> int:
+    response = await api.get("/v1/assessments", params={"child_id": child_id}, headers=council.headers)
+    return len(response.json())
+
+
+def fields_of(response: httpx.Response) -> set[str]:
+    assert response.headers["content-type"] == "application/problem+json"
+    return {error["field"] for error in response.json()["errors"]}
+
+
+BAD_ASSESSMENTS: list[tuple[str, dict[str, Any], str]] = [
+    ("unknown domain", {"ratings": ratings() | {"astrology": {"need": 1}}}, "ratings.astrology"),
+    ("level above scale", {"ratings": ratings(safety=5)}, "ratings.safety.need"),
+    ("negative level", {"ratings": ratings(family=-1)}, "ratings.family.need"),
+    ("missing domain", {"ratings": {k: v for k, v in ratings().items() if k != "identity"}}, "ratings.identity"),
+    ("false is not a rating", {"ratings": ratings() | {"learning": {"need": False}}}, "ratings.learning.need"),
+    ("strength out of scale", {"ratings": ratings() | {"learning": {"need": 1, "strength": 9}}}, "ratings.learning.strength"),
+    ("future date", {"assessed_on": (date.today() + timedelta(days=1)).isoformat()}, "assessed_on"),
+    ("before birth", {"assessed_on": years_ago(13).isoformat()}, "assessed_on"),
+    ("unknown context", {"context": "whim"}, "context"),
+    ("unknown field", {"colour": "blue"}, "colour"),
+    ("unknown child", {"child_id": "NOBODY"}, "child_id"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "field"), BAD_ASSESSMENTS, ids=[c[0] for c in BAD_ASSESSMENTS])
+async def test_bad_assessment_is_refused(
+    api: httpx.AsyncClient, council: Council, case: str, change: dict[str, Any], field: str
+) -> None:
+    await add_child(api, council.headers, "C1", born=years_ago(12))
+    response = await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)) | change, headers=council.headers)
+    assert response.status_code == 422, case
+    assert field in fields_of(response)
+    assert await count_assessments(api, council, "C1") == 0
+
+
+BAD_PLACEMENTS: list[tuple[str, dict[str, Any], str]] = [
+    ("ends before it starts", {"start_date": years_ago(1).isoformat(), "end_date": years_ago(2).isoformat()}, "end_date"),
+    ("unknown PLACE", {"place": "Q9"}, "place"),
+    ("code of another year", {"place": "K3", "start_date": date(2023, 6, 1).isoformat()}, "place"),
+    ("unknown legal status", {"legal_status": "ZZ"}, "legal_status"),
+    ("end without reason", {"end_date": years_ago(0.5).isoformat(), "reason_ended": None}, "reason_ended"),
+    ("funding not summing to one", {"funding": {"social_care": "0.5", "health": "0.2", "education": "0"}}, "funding"),
+    ("negative cost", {"weekly_cost": "-1"}, "weekly_cost"),
+    ("unknown provider", {"provider_id": "NOPE"}, "provider_id"),
+    ("not a postcode", {"postcode": "12345"}, "postcode"),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "field"), BAD_PLACEMENTS, ids=[c[0] for c in BAD_PLACEMENTS])
+async def test_bad_placement_is_refused(
+    api: httpx.AsyncClient, council: Council, case: str, change: dict[str, Any], field: str
+) -> None:
+    await add_child(api, council.headers, "C1", born=years_ago(12))
+    response = await api.post("/v1/placements", json=placement("C1", "P1", years_ago(1)) | change, headers=council.headers)
+    assert response.status_code == 422, case
+    assert field in fields_of(response)
+    listed = await api.get("/v1/placements", params={"child_id": "C1"}, headers=council.headers)
+    assert listed.json() == []
+
+
+async def test_overlapping_placement_names_the_other(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    first = placement("C1", "P1", years_ago(2), years_ago(1))
+    assert (await api.post("/v1/placements", json=first, headers=council.headers)).status_code == 201
+    next_day = placement("C1", "P2", years_ago(1))
+    overlapping = placement("C1", "P3", years_ago(1.5))
+    response = await api.post("/v1/placements", json=overlapping, headers=council.headers)
+    assert response.status_code == 422
+    assert "'P1'" in response.json()["errors"][0]["message"]
+    # An episode may start the day the previous one ended.
+    assert (await api.post("/v1/placements", json=next_day, headers=council.headers)).status_code == 201
+
+
+async def test_ending_a_placement(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    created = await api.post("/v1/placements", json=placement("C1", "P1", years_ago(1)), headers=council.headers)
+    url = f"/v1/placements/{created.json()['id']}/end"
+    early = await api.post(url, json={"end_date": years_ago(2).isoformat(), "reason_ended": "E8"}, headers=council.headers)
+    assert early.status_code == 422 and "end_date" in fields_of(early)
+    ending = {"end_date": years_ago(0.5).isoformat(), "reason_ended": "E8"}
+    ended = await api.post(url, json=ending, headers=council.headers)
+    assert ended.status_code == 200 and ended.json()["end_date"] == ending["end_date"]
+    assert (await api.post(url, json=ending, headers=council.headers)).status_code == 200
+    other = {"end_date": years_ago(0.25).isoformat(), "reason_ended": "E8"}
+    assert (await api.post(url, json=other, headers=council.headers)).status_code == 409
+
+
+async def test_batch_lists_every_bad_item_and_writes_nothing(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    items = [
+        assessment("C1", "B0", years_ago(2)),
+        assessment("C1", "B1", years_ago(1.5), ratings=ratings(safety=7)),
+        assessment("C1", "B2", years_ago(1)),
+        assessment("C1", "B3", years_ago(0.5), context="whim"),
+        assessment("NOBODY", "B4", years_ago(0.5)),
+    ]
+    response = await api.post("/v1/assessments/batch", json={"items": items}, headers=council.headers)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert {(e["index"], e["field"]) for e in errors} == {(1, "ratings.safety.need"), (3, "context"), (4, "child_id")}
+    assert await count_assessments(api, council, "C1") == 0
+
+    good = [item for index, item in enumerate(items) if index in (0, 2)]
+    applied = await api.post("/v1/assessments/batch", json={"items": good}, headers=council.headers)
+    assert applied.status_code == 200 and applied.json()["created"] == 2
+    again = await api.post("/v1/assessments/batch", json={"items": good}, headers=council.headers)
+    assert again.json()["created"] == 0 and again.json()["existing"] == 2
+    assert await count_assessments(api, council, "C1") == 2
+
+
+async def test_placement_batch_checks_overlaps_within_the_batch(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    items = [placement("C1", "P1", years_ago(2), years_ago(1)), placement("C1", "P2", years_ago(1.5))]
+    response = await api.post("/v1/placements/batch", json={"items": items}, headers=council.headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["index"] == 1 and "'P1'" in response.json()["errors"][0]["message"]
+    assert (await api.get("/v1/placements", params={"child_id": "C1"}, headers=council.headers)).json() == []
+
+
+async def test_batch_over_the_limit_is_refused(api: httpx.AsyncClient, council: Council) -> None:
+    items = [assessment("C1", f"X{n}", years_ago(1)) for n in range(1001)]
+    response = await api.post("/v1/assessments/batch", json={"items": items}, headers=council.headers)
+    assert response.status_code == 422 and "items" in fields_of(response)

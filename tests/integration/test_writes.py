@@ -1,0 +1,115 @@
+"""Idempotent writes, amendments with ETag/If-Match, and one council never seeing another's rows."""
+
+import uuid
+
+import httpx
+from fastapi import FastAPI
+
+from shared.settings import Settings
+
+from tests.conftest import Council
+from tests.integration.helpers import add_child, assessment, placement, ratings, run_worker, years_ago
+
+
+async def test_resending_an_assessment_creates_nothing(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    body = assessment("C1", "A1", years_ago(1))
+    first = await api.post("/v1/assessments", json=body, headers=council.headers)
+    again = await api.post("/v1/assessments", json=body, headers=council.headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"]
+    changed = await api.post("/v1/assessments", json=body | {"context": "initial"}, headers=council.headers)
+    assert changed.status_code == 409 and changed.json()["errors"][0]["field"] == "external_id"
+    listed = await api.get("/v1/assessments", params={"child_id": "C1"}, headers=council.headers)
+    assert len(listed.json()) == 1
+
+
+async def test_idempotency_key_replays_and_refuses_a_different_body(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    headers = council.headers | {"Idempotency-Key": str(uuid.uuid4())}
+    body = placement("C1", "P1", years_ago(1))
+    first = await api.post("/v1/placements", json=body, headers=headers)
+    replay = await api.post("/v1/placements", json=body, headers=headers)
+    assert first.status_code == replay.status_code == 201
+    assert replay.json() == first.json()
+    other = await api.post("/v1/placements", json=placement("C1", "P2", years_ago(3), years_ago(2)), headers=headers)
+    assert other.status_code == 422 and other.json()["type"] == "/problems/idempotency-key-reused"
+    listed = await api.get("/v1/placements", params={"child_id": "C1"}, headers=council.headers)
+    assert [p["external_id"] for p in listed.json()] == ["P1"]
+
+
+async def test_amendment_needs_the_current_etag_and_keeps_every_version(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    created = await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
+    url = f"/v1/assessments/{created.json()['id']}"
+    read = await api.get(url, headers=council.headers)
+    etag = read.headers["ETag"]
+    amendment = {k: v for k, v in assessment("C1", "A1", years_ago(1), ratings=ratings(1)).items() if k not in ("external_id", "child_id")}
+
+    missing = await api.put(url, json=amendment, headers=council.headers)
+    assert missing.status_code == 428
+    amended = await api.put(url, json=amendment, headers=council.headers | {"If-Match": etag})
+    assert amended.status_code == 200 and amended.json()["version"] == 2
+    assert amended.headers["ETag"] != etag
+    stale = await api.put(url, json=amendment, headers=council.headers | {"If-Match": etag})
+    assert stale.status_code == 412
+
+    versions = (await api.get(f"{url}/versions", headers=council.headers)).json()
+    assert [v["ratings"]["safety"]["need"] for v in versions] == [2, 1]
+    bad = await api.put(url, json=amendment | {"ratings": ratings(9)}, headers=council.headers | {"If-Match": amended.headers["ETag"]})
+    assert bad.status_code == 422
+    assert (await api.get(url, headers=council.headers)).json()["version"] == 2
+
+
+async def test_a_council_never_sees_another_councils_rows(api: httpx.AsyncClient, council: Council, other_council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    created = await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
+    assessment_id = created.json()["id"]
+    placed = await api.post("/v1/placements", json=placement("C1", "P1", years_ago(1)), headers=council.headers)
+
+    foreign = other_council.headers
+    assert (await api.get("/v1/children/C1", headers=foreign)).status_code == 404
+    assert (await api.get("/v1/children/C1/needs-trends", headers=foreign)).status_code == 404
+    assert (await api.get(f"/v1/assessments/{assessment_id}", headers=foreign)).status_code == 404
+    assert (await api.get(f"/v1/placements/{placed.json()['id']}", headers=foreign)).status_code == 404
+    amend = await api.put(f"/v1/assessments/{assessment_id}", json={}, headers=foreign | {"If-Match": '"1"'})
+    assert amend.status_code in (404, 422)
+    # The other council can't attach an assessment to a child of the first.
+    attach = await api.post("/v1/assessments", json=assessment("C1", "A9", years_ago(1)), headers=foreign)
+    assert attach.status_code == 422 and attach.json()["errors"][0]["field"] == "child_id"
+    scores = await api.get("/v1/scores/needs-trends", headers=foreign)
+    assert scores.json()["items"] == []
+    # The same child id in another council is another child.
+    await add_child(api, foreign, "C1")
+    assert (await api.get("/v1/assessments", params={"child_id": "C1"}, headers=foreign)).json() == []
+
+
+async def test_every_route_but_health_needs_a_key(api: httpx.AsyncClient, council: Council) -> None:
+    assert (await api.get("/healthz")).status_code == 200
+    for path in ("/v1/children/C1", "/v1/scores/needs-trends", "/metrics", "/v1/assessments?child_id=C1"):
+        anonymous = await api.get(path)
+        assert anonymous.status_code == 401, path
+        assert anonymous.headers["content-type"] == "application/problem+json"
+        wrong = await api.get(path, headers={"Authorization": "Bearer nlc_abc_notakey"})
+        assert wrong.status_code == 401, path
+
+
+async def test_paging_with_a_cursor_reads_every_row_once(
+    api: httpx.AsyncClient, council: Council, app: FastAPI, settings: Settings
+) -> None:
+    for n in range(3):
+        await add_child(api, council.headers, f"C{n}")
+        await api.post("/v1/assessments", json=assessment(f"C{n}", f"A{n}", years_ago(1)), headers=council.headers)
+    await run_worker(settings, app)
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 5} | ({"cursor": cursor} if cursor else {})
+        page = (await api.get("/v1/scores/needs-trends", params=params, headers=council.headers)).json()
+        seen += [(row["child_id"], row["domain"]) for row in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 36
+    summary = (await api.get("/v1/scores/needs-summary", params={"format": "csv"}, headers=council.headers)).text
+    assert summary.splitlines()[0].startswith("child_id,instrument_code")
+    assert len(summary.splitlines()) == 4
