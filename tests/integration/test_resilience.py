@@ -1,0 +1,148 @@
+"""Figures are late, never wrong or lost: Redis down, a worker killed mid-job, a dropped connection."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import httpx
+from arq.worker import Worker
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from services.api.main import create_app
+from services.scoring.worker import worker_options
+from services.stack.embedded import EmbeddedRedis
+from shared.db import transaction
+from shared.models import Child, DomainNeedsTrend, LocalAuthority
+from shared.settings import Settings
+from tests.conftest import ROOT, Council, Servers, new_council, plain_url, settings_for, state_of
+from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield app, client
+
+
+async def trends(api: httpx.AsyncClient, council: Council, child_id: str) -> dict:  # type: ignore[type-arg]
+    response = await api.get(f"/v1/children/{child_id}/needs-trends", headers=council.headers)
+    assert response.status_code == 200
+    result: dict = response.json()  # type: ignore[type-arg]
+    return result
+
+
+async def child_pk(app: FastAPI, council: Council, child_id: str) -> str:
+    async with transaction(state_of(app).sessions) as db:
+        query = (
+            select(Child.id)
+            .join(LocalAuthority, LocalAuthority.id == Child.la_id)
+            .where(LocalAuthority.code == council.code, Child.child_id == child_id)
+        )
+        return str(await db.scalar(query))
+
+
+async def domain_rows(app: FastAPI, pk: str) -> int:
+    async with transaction(state_of(app).sessions) as db:
+        return await db.scalar(select(func.count()).where(DomainNeedsTrend.child_pk == pk)) or 0
+
+
+async def test_writes_are_kept_while_redis_is_down_and_figures_catch_up(servers: Servers, own_redis: EmbeddedRedis) -> None:
+    settings = settings_for(servers, own_redis.url)
+    async with running(settings) as (app, api):
+        council = await new_council(app)
+        own_redis.stop()
+        await add_child(api, council.headers, "C1")
+        for n, level in enumerate((3, 1)):
+            body = assessment("C1", f"A{n}", years_ago(1 - n * 0.5), ratings=ratings(level))
+            response = await api.post("/v1/assessments", json=body, headers=council.headers)
+            assert response.status_code == 201
+        await state_of(app).dispatcher.drain()
+        assert (await trends(api, council, "C1"))["status"] == "pending"
+
+        own_redis.restart()
+        await run_worker(settings, app)
+        figures = await trends(api, council, "C1")
+        assert figures["status"] == "fresh"
+        assert (figures["summary"]["baseline_total_need"], figures["summary"]["total_need"]) == (36, 12)
+
+
+async def wait_for_lock_waiter(connection: asyncpg.Connection, timeout: float = 30) -> int:
+    """The pid of a backend waiting on an advisory lock: proof a job is inside its transaction."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = await connection.fetchval("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted LIMIT 1")
+        if pid is not None:
+            return int(pid)
+        await asyncio.sleep(0.05)
+    raise AssertionError("no job reached the child's lock")
+
+
+async def hold_child_lock(servers: Servers, pk: str) -> asyncpg.Connection:
+    connection = await asyncpg.connect(plain_url(servers.database_url))
+    await connection.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", pk)
+    return connection
+
+
+async def test_a_worker_killed_mid_job_leaves_figures_right_and_single(
+    servers: Servers, settings: Settings, app: FastAPI, api: httpx.AsyncClient, council: Council
+) -> None:
+    settings = settings.model_copy(update={"worker_job_timeout_seconds": 5})
+    await add_child(api, council.headers, "K1")
+    await api.post("/v1/assessments", json=assessment("K1", "A1", years_ago(1), ratings=ratings(3)), headers=council.headers)
+    await state_of(app).dispatcher.drain()
+    pk = await child_pk(app, council, "K1")
+    lock = await hold_child_lock(servers, pk)
+    env = os.environ | {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "QUEUE_NAME": settings.queue_name,
+        "WORKER_JOB_TIMEOUT_SECONDS": "5",
+    }
+    worker = subprocess.Popen([sys.executable, "-m", "arq", "services.scoring.worker.WorkerSettings"], cwd=ROOT, env=env)
+    try:
+        await wait_for_lock_waiter(lock)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        await lock.execute("SELECT pg_advisory_unlock_all()")
+        await lock.close()
+    assert (await trends(api, council, "K1"))["status"] == "pending"
+
+    await run_worker(settings, app)
+    figures = await trends(api, council, "K1")
+    assert figures["status"] == "fresh" and figures["summary"]["total_need"] == 36
+    assert await domain_rows(app, pk) == 12
+
+
+async def test_a_dropped_database_connection_is_retried(
+    servers: Servers, settings: Settings, app: FastAPI, api: httpx.AsyncClient, council: Council
+) -> None:
+    await add_child(api, council.headers, "R1")
+    await api.post("/v1/assessments", json=assessment("R1", "A1", years_ago(1), ratings=ratings(2)), headers=council.headers)
+    await state_of(app).dispatcher.drain()
+    lock = await hold_child_lock(servers, await child_pk(app, council, "R1"))
+    worker = Worker(**worker_options(settings), burst=True, handle_signals=False)
+    running_worker = asyncio.create_task(worker.main())
+    try:
+        victim = await wait_for_lock_waiter(lock)
+        await lock.execute("SELECT pg_terminate_backend($1)", victim)
+    finally:
+        await lock.execute("SELECT pg_advisory_unlock_all()")
+        await lock.close()
+    await running_worker
+    await worker.close()
+    assert worker.jobs_retried >= 1 and worker.jobs_failed == 0
+    figures = await trends(api, council, "R1")
+    assert figures["status"] == "fresh" and figures["summary"]["total_need"] == 24
