@@ -1,15 +1,24 @@
-"""Needs trends for one child (domain.md §4). Pure: no I/O, so it is tested exhaustively and fast."""
+"""Needs trends for one child: per-domain series and the child summary (domain.md section 4).
+
+Pure engine: the caller passes the child's final assessments of one instrument family,
+in any order, and stores what comes back.
+"""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
 DAYS_PER_YEAR = 365.25
-SLOPE_WINDOW = timedelta(days=730)
-MIN_SLOPE_SPREAD = timedelta(days=28)
-DIRECTION_THRESHOLD = 0.5
+SLOPE_WINDOW_DAYS = 730
+MIN_SLOPE_SPREAD_DAYS = 28
+IMPROVING_SLOPE = -0.5
+WORSENING_SLOPE = 0.5
+# OLS in floating point lands a hair either side of a slope that is exactly +/-0.5 per
+# year (e.g. 0.4999999999999993), which would flip the direction. Rounding the stored
+# slope far below any displayed precision keeps the figure and its direction in step.
+_SLOPE_DECIMALS = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,98 +76,156 @@ class ChildTrends:
     summary: ChildSummary
 
 
-def series(assessments: Sequence[AssessmentInput]) -> list[AssessmentInput]:
-    """Date order; of two on one date the later recorded stands and the other is dropped."""
-    by_date: dict[date, AssessmentInput] = {}
-    for item in sorted(assessments, key=lambda a: (a.assessed_on, a.recorded_seq)):
-        by_date[item.assessed_on] = item
-    return [by_date[day] for day in sorted(by_date)]
-
-
-def slope_per_year(dates: list[date], levels: list[int]) -> float | None:
-    window_start = dates[-1] - SLOPE_WINDOW
-    points = [(day, level) for day, level in zip(dates, levels, strict=True) if day >= window_start]
-    if len(points) < 2 or points[-1][0] - points[0][0] < MIN_SLOPE_SPREAD:
+def compute_child_trends(
+    assessments: Sequence[AssessmentInput], scale: Scale
+) -> ChildTrends | None:
+    """None when there is no assessment."""
+    series = _series(assessments)
+    if not series:
         return None
-    # Days from the window's first rating keep the regression well conditioned.
-    years = np.array([(day - points[0][0]).days for day, _ in points], dtype=float) / DAYS_PER_YEAR
-    values = np.array([level for _, level in points], dtype=float)
-    centred = years - years.mean()
-    return float((centred * (values - values.mean())).sum() / (centred * centred).sum())
+    trends = tuple(_domain_trend(domain, series) for domain in scale.domains)
+    baseline, latest = series[0], series[-1]
+    b_total, b_max, b_actionable, b_intensive = _levels_summary(baseline, scale)
+    total, max_need, actionable, intensive = _levels_summary(latest, scale)
+    return ChildTrends(
+        domains=trends,
+        summary=ChildSummary(
+            assessments_count=len(series),
+            baseline_assessment_id=baseline.assessment_id,
+            latest_assessment_id=latest.assessment_id,
+            assessment_ids=tuple(a.assessment_id for a in series),
+            total_need=total,
+            max_need=max_need,
+            actionable_count=actionable,
+            intensive_count=intensive,
+            baseline_total_need=b_total,
+            baseline_max_need=b_max,
+            baseline_actionable_count=b_actionable,
+            baseline_intensive_count=b_intensive,
+            resolved_needs=tuple(
+                t.domain for t in trends if _crossed(t, scale, into_actionable=False)
+            ),
+            new_needs=tuple(
+                t.domain for t in trends if _crossed(t, scale, into_actionable=True)
+            ),
+            mixed_progress=_mixed_progress(trends),
+        ),
+    )
 
 
-def direction(slope: float | None) -> str:
-    if slope is None:
-        return "insufficient_data"
-    if slope <= -DIRECTION_THRESHOLD:
-        return "improving"
-    if slope >= DIRECTION_THRESHOLD:
-        return "worsening"
-    return "stable"
+def _series(assessments: Sequence[AssessmentInput]) -> list[AssessmentInput]:
+    # The id is a last-resort key so that even an (invalid) tie on date and
+    # recorded_seq gives the same answer whatever order the caller used.
+    ordered = sorted(
+        assessments, key=lambda a: (a.assessed_on, a.recorded_seq, a.assessment_id)
+    )
+    # Keep the last recorded assessment of each date: the same-date ones it beats are
+    # superseded, not extra data points.
+    return [
+        a
+        for i, a in enumerate(ordered)
+        if i + 1 == len(ordered) or ordered[i + 1].assessed_on != a.assessed_on
+    ]
 
 
-def domain_trend(domain: str, ordered: list[AssessmentInput]) -> DomainTrend:
-    rated = [(item.assessed_on, level) for item in ordered if (level := item.needs.get(domain)) is not None]
-    if not rated:
-        return DomainTrend(domain, 0, None, None, None, None, None, None, "insufficient_data", None, None)
-    dates = [day for day, _ in rated]
-    levels = [level for _, level in rated]
-    baseline, latest = levels[0], levels[-1]
-    previous = levels[-2] if len(levels) > 1 else None
-    slope = slope_per_year(dates, levels)
+def _rated(assessment: AssessmentInput, scale: Scale) -> list[int]:
+    return [
+        level
+        for domain in scale.domains
+        if (level := assessment.needs.get(domain)) is not None
+    ]
+
+
+def _levels_summary(
+    assessment: AssessmentInput, scale: Scale
+) -> tuple[int, int | None, int, int]:
+    levels = _rated(assessment, scale)
+    return (
+        sum(levels),
+        max(levels, default=None),
+        sum(1 for level in levels if level >= scale.actionable_from),
+        sum(1 for level in levels if level >= scale.intensive_level),
+    )
+
+
+def _domain_trend(domain: str, series: Sequence[AssessmentInput]) -> DomainTrend:
+    ratings = [
+        (a.assessed_on, level)
+        for a in series
+        if (level := a.needs.get(domain)) is not None
+    ]
+    if not ratings:
+        return DomainTrend(
+            domain=domain,
+            ratings_count=0,
+            baseline=None,
+            previous=None,
+            latest=None,
+            change_since_baseline=None,
+            change_since_previous=None,
+            slope_per_year=None,
+            direction="insufficient_data",
+            first_assessed_on=None,
+            latest_assessed_on=None,
+        )
+    baseline, latest = ratings[0][1], ratings[-1][1]
+    previous = ratings[-2][1] if len(ratings) > 1 else None
+    slope = _slope_per_year(ratings)
     return DomainTrend(
         domain=domain,
-        ratings_count=len(levels),
+        ratings_count=len(ratings),
         baseline=baseline,
         previous=previous,
         latest=latest,
         change_since_baseline=latest - baseline,
         change_since_previous=None if previous is None else latest - previous,
         slope_per_year=slope,
-        direction=direction(slope),
-        first_assessed_on=dates[0],
-        latest_assessed_on=dates[-1],
+        direction=_direction(slope),
+        first_assessed_on=ratings[0][0],
+        latest_assessed_on=ratings[-1][0],
     )
 
 
-def totals(item: AssessmentInput, scale: Scale) -> tuple[int, int | None, int, int]:
-    levels = [level for domain in scale.domains if (level := item.needs.get(domain)) is not None]
-    return (
-        sum(levels),
-        max(levels, default=None),
-        sum(level >= scale.actionable_from for level in levels),
-        sum(level >= scale.intensive_level for level in levels),
-    )
-
-
-def compute_child_trends(assessments: Sequence[AssessmentInput], scale: Scale) -> ChildTrends | None:
-    ordered = series(assessments)
-    if not ordered:
+def _slope_per_year(ratings: Sequence[tuple[date, int]]) -> float | None:
+    latest_on = ratings[-1][0]
+    window = [
+        (on, level)
+        for on, level in ratings
+        if (latest_on - on).days <= SLOPE_WINDOW_DAYS
+    ]
+    first_on = window[0][0]
+    if len(window) < 2 or (latest_on - first_on).days < MIN_SLOPE_SPREAD_DAYS:
         return None
-    domains = tuple(domain_trend(domain, ordered) for domain in scale.domains)
-    # Only domains rated at least twice can have changed state.
-    changed = [d for d in domains if d.ratings_count > 1 and d.baseline is not None and d.latest is not None]
-    resolved = tuple(d.domain for d in changed if d.baseline >= scale.actionable_from > d.latest)  # type: ignore[operator]
-    new = tuple(d.domain for d in changed if d.baseline < scale.actionable_from <= d.latest)  # type: ignore[operator]
-    changes = [d.change_since_baseline for d in changed if d.change_since_baseline is not None]
-    first, last = ordered[0], ordered[-1]
-    total, top, actionable, intensive = totals(last, scale)
-    base_total, base_top, base_actionable, base_intensive = totals(first, scale)
-    summary = ChildSummary(
-        assessments_count=len(ordered),
-        baseline_assessment_id=first.assessment_id,
-        latest_assessment_id=last.assessment_id,
-        assessment_ids=tuple(item.assessment_id for item in ordered),
-        total_need=total,
-        max_need=top,
-        actionable_count=actionable,
-        intensive_count=intensive,
-        baseline_total_need=base_total,
-        baseline_max_need=base_top,
-        baseline_actionable_count=base_actionable,
-        baseline_intensive_count=base_intensive,
-        resolved_needs=resolved,
-        new_needs=new,
-        mixed_progress=any(c <= -1 for c in changes) and any(c >= 1 for c in changes),
-    )
-    return ChildTrends(domains, summary)
+    # Days from the window's start rather than ordinals keep the sums small and exact.
+    years = np.array([(on - first_on).days for on, _ in window], dtype=float)
+    years /= DAYS_PER_YEAR
+    levels = np.array([level for _, level in window], dtype=float)
+    centred = years - years.mean()
+    slope = float(centred @ (levels - levels.mean()) / (centred @ centred))
+    # Adding 0.0 turns a rounded -0.0 into 0.0 so a flat series reads as plain zero.
+    return round(slope, _SLOPE_DECIMALS) + 0.0
+
+
+def _direction(slope: float | None) -> str:
+    if slope is None:
+        return "insufficient_data"
+    if slope <= IMPROVING_SLOPE:
+        return "improving"
+    if slope >= WORSENING_SLOPE:
+        return "worsening"
+    return "stable"
+
+
+def _crossed(trend: DomainTrend, scale: Scale, *, into_actionable: bool) -> bool:
+    if trend.baseline is None or trend.latest is None:
+        return False
+    was = trend.baseline >= scale.actionable_from
+    now = trend.latest >= scale.actionable_from
+    return was != now and now == into_actionable
+
+
+def _mixed_progress(trends: Sequence[DomainTrend]) -> bool:
+    changes = [
+        t.change_since_baseline for t in trends if t.change_since_baseline is not None
+    ]
+    return any(c <= -1 for c in changes) and any(c >= 1 for c in changes)
