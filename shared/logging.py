@@ -18,5 +18,6 @@ def configure(level: str) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
-        cache_logger_on_first_use=True,
+        # Not cached, so a test (structlog.testing.capture_logs) sees what production would write.
+        cache_logger_on_first_use=False,
     )

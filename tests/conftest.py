@@ -92,7 +92,7 @@ def settings_for(servers: Servers, redis_url: str | None = None) -> Settings:
         database_url=servers.database_url,
         redis_url=redis_url or servers.redis_url,
         queue_name=f"test:{uuid.uuid4().hex[:8]}",
-        log_level="WARNING",
+        log_level="INFO",
         outbox_stall_seconds=1,
         worker_job_timeout_seconds=20,
     )

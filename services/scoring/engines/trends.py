@@ -76,9 +76,7 @@ class ChildTrends:
     summary: ChildSummary
 
 
-def compute_child_trends(
-    assessments: Sequence[AssessmentInput], scale: Scale
-) -> ChildTrends | None:
+def compute_child_trends(assessments: Sequence[AssessmentInput], scale: Scale) -> ChildTrends | None:
     """None when there is no assessment."""
     series = _series(assessments)
     if not series:
@@ -102,12 +100,8 @@ def compute_child_trends(
             baseline_max_need=b_max,
             baseline_actionable_count=b_actionable,
             baseline_intensive_count=b_intensive,
-            resolved_needs=tuple(
-                t.domain for t in trends if _crossed(t, scale, into_actionable=False)
-            ),
-            new_needs=tuple(
-                t.domain for t in trends if _crossed(t, scale, into_actionable=True)
-            ),
+            resolved_needs=tuple(t.domain for t in trends if _crossed(t, scale, into_actionable=False)),
+            new_needs=tuple(t.domain for t in trends if _crossed(t, scale, into_actionable=True)),
             mixed_progress=_mixed_progress(trends),
         ),
     )
@@ -116,29 +110,17 @@ def compute_child_trends(
 def _series(assessments: Sequence[AssessmentInput]) -> list[AssessmentInput]:
     # The id is a last-resort key so that even an (invalid) tie on date and
     # recorded_seq gives the same answer whatever order the caller used.
-    ordered = sorted(
-        assessments, key=lambda a: (a.assessed_on, a.recorded_seq, a.assessment_id)
-    )
+    ordered = sorted(assessments, key=lambda a: (a.assessed_on, a.recorded_seq, a.assessment_id))
     # Keep the last recorded assessment of each date: the same-date ones it beats are
     # superseded, not extra data points.
-    return [
-        a
-        for i, a in enumerate(ordered)
-        if i + 1 == len(ordered) or ordered[i + 1].assessed_on != a.assessed_on
-    ]
+    return [a for i, a in enumerate(ordered) if i + 1 == len(ordered) or ordered[i + 1].assessed_on != a.assessed_on]
 
 
 def _rated(assessment: AssessmentInput, scale: Scale) -> list[int]:
-    return [
-        level
-        for domain in scale.domains
-        if (level := assessment.needs.get(domain)) is not None
-    ]
+    return [level for domain in scale.domains if (level := assessment.needs.get(domain)) is not None]
 
 
-def _levels_summary(
-    assessment: AssessmentInput, scale: Scale
-) -> tuple[int, int | None, int, int]:
+def _levels_summary(assessment: AssessmentInput, scale: Scale) -> tuple[int, int | None, int, int]:
     levels = _rated(assessment, scale)
     return (
         sum(levels),
@@ -149,11 +131,7 @@ def _levels_summary(
 
 
 def _domain_trend(domain: str, series: Sequence[AssessmentInput]) -> DomainTrend:
-    ratings = [
-        (a.assessed_on, level)
-        for a in series
-        if (level := a.needs.get(domain)) is not None
-    ]
+    ratings = [(a.assessed_on, level) for a in series if (level := a.needs.get(domain)) is not None]
     if not ratings:
         return DomainTrend(
             domain=domain,
@@ -169,6 +147,8 @@ def _domain_trend(domain: str, series: Sequence[AssessmentInput]) -> DomainTrend
             latest_assessed_on=None,
         )
     baseline, latest = ratings[0][1], ratings[-1][1]
+    # One rating measures no change: null, not 0, so cohort means of change are not
+    # diluted by children seen only once.
     previous = ratings[-2][1] if len(ratings) > 1 else None
     slope = _slope_per_year(ratings)
     return DomainTrend(
@@ -177,7 +157,7 @@ def _domain_trend(domain: str, series: Sequence[AssessmentInput]) -> DomainTrend
         baseline=baseline,
         previous=previous,
         latest=latest,
-        change_since_baseline=latest - baseline,
+        change_since_baseline=None if previous is None else latest - baseline,
         change_since_previous=None if previous is None else latest - previous,
         slope_per_year=slope,
         direction=_direction(slope),
@@ -188,11 +168,7 @@ def _domain_trend(domain: str, series: Sequence[AssessmentInput]) -> DomainTrend
 
 def _slope_per_year(ratings: Sequence[tuple[date, int]]) -> float | None:
     latest_on = ratings[-1][0]
-    window = [
-        (on, level)
-        for on, level in ratings
-        if (latest_on - on).days <= SLOPE_WINDOW_DAYS
-    ]
+    window = [(on, level) for on, level in ratings if (latest_on - on).days <= SLOPE_WINDOW_DAYS]
     first_on = window[0][0]
     if len(window) < 2 or (latest_on - first_on).days < MIN_SLOPE_SPREAD_DAYS:
         return None
@@ -225,7 +201,5 @@ def _crossed(trend: DomainTrend, scale: Scale, *, into_actionable: bool) -> bool
 
 
 def _mixed_progress(trends: Sequence[DomainTrend]) -> bool:
-    changes = [
-        t.change_since_baseline for t in trends if t.change_since_baseline is not None
-    ]
+    changes = [t.change_since_baseline for t in trends if t.change_since_baseline is not None]
     return any(c <= -1 for c in changes) and any(c >= 1 for c in changes)
