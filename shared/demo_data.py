@@ -103,16 +103,22 @@ def generate_demo_council(
     domains: Sequence[str], *, seed: int = DEMO_SEED, children: int = 200, as_of: date = DEMO_AS_OF
 ) -> DemoCouncil:
     rng = random.Random(seed)
-    kids, assessments, placements = [], [], []
+    kids: list[DemoChild] = []
+    assessments: list[DemoAssessment] = []
+    placements: list[DemoPlacement] = []
     for n in range(1, children + 1):
         child_id = f"DEMO-{n:06d}"
         residential = rng.random() < 0.15
         entered = as_of - timedelta(days=rng.randint(730, 1095))
         born = entered - timedelta(days=rng.randint(0 if not residential else 3650, 5400))
         uasc = rng.random() < 0.06 and born < entered - timedelta(days=5000)
-        kids.append(DemoChild(child_id, born, rng.choice("MMMFFF") if rng.random() > 0.01 else "U", rng.choice(ETHNICITIES), uasc))
+        kids.append(
+            DemoChild(
+                child_id, born, rng.choice("MMMFFF") if rng.random() > 0.01 else "U", rng.choice(ETHNICITIES), uasc
+            )
+        )
         # A profile, then a drift per domain: most improve slowly, some worsen, which makes mixed progress.
-        level = {d: min(4, max(0, round(rng.gauss(2.6 if residential else 1.4, 1.0)))) for d in domains}
+        level = {d: float(min(4, max(0, round(rng.gauss(2.6 if residential else 1.4, 1.0))))) for d in domains}
         drift = {d: rng.choice((-0.6, -0.4, -0.3, -0.2, 0.0, 0.0, 0.3)) for d in domains}
         for review, day in enumerate(review_dates(rng, entered, as_of)):
             needs: dict[str, int | None] = {}
@@ -128,7 +134,9 @@ def generate_demo_council(
             context = "review" if review else "initial"
             role = rng.choice(("social_worker", "social_worker", "iro"))
             external_id = f"DEMO-A-{len(assessments) + 1:06d}"
-            assessments.append(DemoAssessment(external_id, child_id, day, context, role, needs, strengths, not_assessed))
+            assessments.append(
+                DemoAssessment(external_id, child_id, day, context, role, needs, strengths, not_assessed)
+            )
         placements.extend(child_placements(rng, child_id, entered, as_of, residential, len(placements)))
     return DemoCouncil(PROVIDERS, tuple(kids), tuple(assessments), tuple(placements))
 

@@ -81,8 +81,7 @@ async def stalled(db: AsyncSession, stall_after: timedelta, limit: int = 5000) -
         )
         .where(
             RecomputeRequest.done_at.is_(None),
-            (RecomputeRequest.dispatched_at.is_(None))
-            | (RecomputeRequest.dispatched_at < func.now() - stall_after),
+            (RecomputeRequest.dispatched_at.is_(None)) | (RecomputeRequest.dispatched_at < func.now() - stall_after),
         )
         .group_by(RecomputeRequest.child_pk)
         .limit(limit)

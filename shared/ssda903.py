@@ -37,16 +37,58 @@ CODES: dict[str, frozenset[str]] = {
     ),
     "PLACE_PROVIDER": frozenset({"PR0", "PR1", "PR2", "PR3", "PR4", "PR5"}),
     "REC": frozenset(
-        {"E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E45", "E46", "E47", "E48",
-         "E4A", "E4B", "E5", "E6", "E7", "E8", "E9", "X1"}
+        {
+            "E11",
+            "E12",
+            "E13",
+            "E14",
+            "E15",
+            "E16",
+            "E17",
+            "E2",
+            "E3",
+            "E41",
+            "E45",
+            "E46",
+            "E47",
+            "E48",
+            "E4A",
+            "E4B",
+            "E5",
+            "E6",
+            "E7",
+            "E8",
+            "E9",
+            "X1",
+        }
     ),
     "REASON_PLACE_CHANGE": frozenset(
         {"ALLEG", "APPRR", "CARPL", "CHILD", "CLOSE", "CREQB", "CREQO", "CUSTOD", "LAREQ", "OTHER", "PLACE", "STAND"}
     ),
     "SEX": frozenset(SEX_YEARS),
     "ETHNIC": frozenset(
-        {"WBRI", "WIRI", "WOTH", "WIRT", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN", "ABAN", "AOTH",
-         "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT"}
+        {
+            "WBRI",
+            "WIRI",
+            "WOTH",
+            "WIRT",
+            "WROM",
+            "MWBC",
+            "MWBA",
+            "MWAS",
+            "MOTH",
+            "AIND",
+            "APKN",
+            "ABAN",
+            "AOTH",
+            "BCRB",
+            "BAFR",
+            "BOTH",
+            "CHNE",
+            "OOTH",
+            "REFU",
+            "NOBT",
+        }
     ),
 }
 YEAR_BOUND: dict[str, dict[str, tuple[int, int]]] = {"PLACE": PLACE_YEARS, "SEX": SEX_YEARS}

@@ -1,10 +1,13 @@
 """All-or-nothing batches: every bad item is listed with its index, field and reason."""
 
+import uuid
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from services.api.problems import validation_errors
+from services.api.schemas import BatchItemResult, BatchResult
+from shared.errors import InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -22,3 +25,21 @@ def validate_items(model: type[M], raw: list[dict[str, Any]]) -> tuple[dict[int,
         except ValidationError as error:
             errors.extend(indexed(index, validation_errors(list(error.errors()))))
     return items, errors
+
+
+def reject_if_invalid(errors: list[dict[str, Any]], total: int) -> None:
+    if errors:
+        raise InvalidInput(
+            f"{len({e['index'] for e in errors})} of {total} items are invalid; nothing was written.",
+            errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
+        )
+
+
+def batch_outcome(written: list[tuple[int, uuid.UUID, bool]]) -> tuple[int, dict[str, Any], dict[str, str]]:
+    items = [
+        BatchItemResult(index=i, id=row_id, outcome="created" if created else "existing")
+        for i, row_id, created in written
+    ]
+    created_count = sum(created for _, _, created in written)
+    result = BatchResult(created=created_count, existing=len(written) - created_count, items=items)
+    return 200, result.model_dump(mode="json"), {}

@@ -55,7 +55,11 @@ def placement_body(item: DemoPlacement) -> PlacementIn:
         urn=item.urn,
         provider_id=item.provider_external_id,
         weekly_cost=item.weekly_cost,
-        funding={"social_care": item.funding_social_care, "health": item.funding_health, "education": item.funding_education},
+        funding={
+            "social_care": item.funding_social_care,
+            "health": item.funding_health,
+            "education": item.funding_education,
+        },
     )
 
 

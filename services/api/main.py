@@ -39,7 +39,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Needs-led care",
         version="1.0",
-        description="Needs, trends and figures for children looked after. Authenticate with 'Authorization: Bearer <API key>'.",
+        description=(
+            "Needs, trends and figures for children looked after. Authenticate with 'Authorization: Bearer <API key>'."
+        ),
         lifespan=lifespan,
     )
     app.state.metrics = Metrics()

@@ -3,6 +3,7 @@
 Idempotent: delivery is at least once, so running it twice writes the same figures once."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from shared.models import (
 )
 
 
-async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> list[Row[Any]]:
+async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[Any]]:
     """Every rating of the child's final assessments as they stand now (current versions only)."""
     query = (
         select(
@@ -37,16 +38,18 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> list[Row[Any]]
         )
         .join(
             AssessmentVersion,
-            (AssessmentVersion.assessment_id == Assessment.id) & (AssessmentVersion.version == Assessment.current_version),
+            (AssessmentVersion.assessment_id == Assessment.id)
+            & (AssessmentVersion.version == Assessment.current_version),
         )
         .join(Instrument, Instrument.id == Assessment.instrument_id)
         .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
         .where(Assessment.child_pk == child_pk, AssessmentVersion.status == "final")
     )
-    return list((await db.execute(query)).all())
+    rows: Sequence[Row[Any]] = (await db.execute(query)).all()  # type: ignore[assignment]
+    return rows
 
 
-async def series_instrument(db: AsyncSession, rows: list[Row[Any]]) -> tuple[Instrument, set[uuid.UUID]]:
+async def series_instrument(db: AsyncSession, rows: Sequence[Row[Any]]) -> tuple[Instrument, set[uuid.UUID]]:
     """The instrument of the latest assessment, and the instruments its trends may run across."""
     latest = max(rows, key=lambda row: (row.assessed_on, row.recorded_seq))
     instrument = await db.get_one(Instrument, latest.instrument_id)
@@ -59,7 +62,7 @@ async def series_instrument(db: AsyncSession, rows: list[Row[Any]]) -> tuple[Ins
     return instrument, set(family)
 
 
-def engine_inputs(rows: list[Row[Any]], instruments: set[uuid.UUID]) -> list[AssessmentInput]:
+def engine_inputs(rows: Sequence[Row[Any]], instruments: set[uuid.UUID]) -> list[AssessmentInput]:
     grouped: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
         if row.instrument_id not in instruments:
@@ -106,12 +109,29 @@ def figure_rows(
 
 
 SUMMARY_FIELDS = (
-    "assessments_count", "total_need", "max_need", "actionable_count", "intensive_count", "baseline_total_need",
-    "baseline_max_need", "baseline_actionable_count", "baseline_intensive_count", "mixed_progress",
+    "assessments_count",
+    "total_need",
+    "max_need",
+    "actionable_count",
+    "intensive_count",
+    "baseline_total_need",
+    "baseline_max_need",
+    "baseline_actionable_count",
+    "baseline_intensive_count",
+    "mixed_progress",
 )
 DOMAIN_FIELDS = (
-    "domain", "ratings_count", "baseline", "previous", "latest", "change_since_baseline", "change_since_previous",
-    "slope_per_year", "direction", "first_assessed_on", "latest_assessed_on",
+    "domain",
+    "ratings_count",
+    "baseline",
+    "previous",
+    "latest",
+    "change_since_baseline",
+    "change_since_previous",
+    "slope_per_year",
+    "direction",
+    "first_assessed_on",
+    "latest_assessed_on",
 )
 
 
@@ -144,7 +164,5 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
                 child_row, domain_rows = figure_rows(child, scale, inputs, trends, now)
                 await db.execute(insert(ChildNeedsTrend).values(child_row))
                 await db.execute(insert(DomainNeedsTrend), domain_rows)
-        await db.execute(
-            update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now())
-        )
+        await db.execute(update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now()))
         return len(pending)

@@ -50,12 +50,24 @@ def main() -> None:
         host, port = API.split(":")
         processes.append(
             subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "services.api.main:app", "--host", host, "--port", port, "--no-access-log"],
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "services.api.main:app",
+                    "--host",
+                    host,
+                    "--port",
+                    port,
+                    "--no-access-log",
+                ],
                 env=env,
                 cwd=ROOT,
             )
         )
-        processes.append(subprocess.Popen([sys.executable, "-m", "arq", "services.scoring.worker.WorkerSettings"], env=env, cwd=ROOT))
+        processes.append(
+            subprocess.Popen([sys.executable, "-m", "arq", "services.scoring.worker.WorkerSettings"], env=env, cwd=ROOT)
+        )
         print(
             f"""
   API docs:        http://{API}/docs

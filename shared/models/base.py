@@ -16,7 +16,7 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     # Server-set timestamps come back with RETURNING, so async code never lazy-loads them.
-    __mapper_args__ = {"eager_defaults": True}
+    __mapper_args__ = {"eager_defaults": True}  # noqa: RUF012 - read by the mapper, never mutated
 
 
 def uuid_pk() -> Mapped[uuid.UUID]:

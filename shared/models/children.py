@@ -77,9 +77,7 @@ class AssessmentVersion(Base):
 
 class Rating(Base):
     __tablename__ = "ratings"
-    __table_args__ = (
-        CheckConstraint("(need IS NULL) = (not_assessed_reason IS NOT NULL)", name="need_or_reason"),
-    )
+    __table_args__ = (CheckConstraint("(need IS NULL) = (not_assessed_reason IS NOT NULL)", name="need_or_reason"),)
 
     assessment_version_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("assessment_versions.id", ondelete="CASCADE"), primary_key=True

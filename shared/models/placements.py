@@ -28,9 +28,7 @@ class Placement(Base):
     __table_args__ = (
         UniqueConstraint("la_id", "external_id"),
         CheckConstraint("end_date IS NULL OR end_date > start_date", name="ends_after_start"),
-        CheckConstraint(
-            "funding_social_care + funding_health + funding_education = 1", name="funding_sums_to_one"
-        ),
+        CheckConstraint("funding_social_care + funding_health + funding_education = 1", name="funding_sums_to_one"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

@@ -11,14 +11,27 @@ from services.scoring.worker import worker_options
 from shared.settings import Settings
 
 DOMAINS = (
-    "physical_health", "emotional_health", "safety", "behaviour", "family", "identity",
-    "learning", "communication", "self_care", "adulthood", "friendships", "community",
+    "physical_health",
+    "emotional_health",
+    "safety",
+    "behaviour",
+    "family",
+    "identity",
+    "learning",
+    "communication",
+    "self_care",
+    "adulthood",
+    "friendships",
+    "community",
 )
 
 
 def ratings(level: int = 2, **overrides: int | None) -> dict[str, dict[str, Any]]:
     levels = {domain: level for domain in DOMAINS} | overrides
-    return {d: {"need": v, "strength": 1} if v is not None else {"not_assessed": "child declined"} for d, v in levels.items()}
+    return {
+        d: {"need": v, "strength": 1} if v is not None else {"not_assessed": "child declined"}
+        for d, v in levels.items()
+    }
 
 
 def assessment(child_id: str, external_id: str, assessed_on: date, **changes: Any) -> dict[str, Any]:

@@ -26,7 +26,11 @@ BAD_ASSESSMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("negative level", {"ratings": ratings(family=-1)}, "ratings.family.need"),
     ("missing domain", {"ratings": {k: v for k, v in ratings().items() if k != "identity"}}, "ratings.identity"),
     ("false is not a rating", {"ratings": ratings() | {"learning": {"need": False}}}, "ratings.learning.need"),
-    ("strength out of scale", {"ratings": ratings() | {"learning": {"need": 1, "strength": 9}}}, "ratings.learning.strength"),
+    (
+        "strength out of scale",
+        {"ratings": ratings() | {"learning": {"need": 1, "strength": 9}}},
+        "ratings.learning.strength",
+    ),
     ("future date", {"assessed_on": (date.today() + timedelta(days=1)).isoformat()}, "assessed_on"),
     ("before birth", {"assessed_on": years_ago(13).isoformat()}, "assessed_on"),
     ("unknown context", {"context": "whim"}, "context"),
@@ -40,14 +44,20 @@ async def test_bad_assessment_is_refused(
     api: httpx.AsyncClient, council: Council, case: str, change: dict[str, Any], field: str
 ) -> None:
     await add_child(api, council.headers, "C1", born=years_ago(12))
-    response = await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)) | change, headers=council.headers)
+    response = await api.post(
+        "/v1/assessments", json=assessment("C1", "A1", years_ago(1)) | change, headers=council.headers
+    )
     assert response.status_code == 422, case
     assert field in fields_of(response)
     assert await count_assessments(api, council, "C1") == 0
 
 
 BAD_PLACEMENTS: list[tuple[str, dict[str, Any], str]] = [
-    ("ends before it starts", {"start_date": years_ago(1).isoformat(), "end_date": years_ago(2).isoformat()}, "end_date"),
+    (
+        "ends before it starts",
+        {"start_date": years_ago(1).isoformat(), "end_date": years_ago(2).isoformat()},
+        "end_date",
+    ),
     ("unknown PLACE", {"place": "Q9"}, "place"),
     ("code of another year", {"place": "K3", "start_date": date(2023, 6, 1).isoformat()}, "place"),
     ("unknown legal status", {"legal_status": "ZZ"}, "legal_status"),
@@ -64,7 +74,9 @@ async def test_bad_placement_is_refused(
     api: httpx.AsyncClient, council: Council, case: str, change: dict[str, Any], field: str
 ) -> None:
     await add_child(api, council.headers, "C1", born=years_ago(12))
-    response = await api.post("/v1/placements", json=placement("C1", "P1", years_ago(1)) | change, headers=council.headers)
+    response = await api.post(
+        "/v1/placements", json=placement("C1", "P1", years_ago(1)) | change, headers=council.headers
+    )
     assert response.status_code == 422, case
     assert field in fields_of(response)
     listed = await api.get("/v1/placements", params={"child_id": "C1"}, headers=council.headers)
@@ -88,7 +100,9 @@ async def test_ending_a_placement(api: httpx.AsyncClient, council: Council) -> N
     await add_child(api, council.headers, "C1")
     created = await api.post("/v1/placements", json=placement("C1", "P1", years_ago(1)), headers=council.headers)
     url = f"/v1/placements/{created.json()['id']}/end"
-    early = await api.post(url, json={"end_date": years_ago(2).isoformat(), "reason_ended": "E8"}, headers=council.headers)
+    early = await api.post(
+        url, json={"end_date": years_ago(2).isoformat(), "reason_ended": "E8"}, headers=council.headers
+    )
     assert early.status_code == 422 and "end_date" in fields_of(early)
     ending = {"end_date": years_ago(0.5).isoformat(), "reason_ended": "E8"}
     ended = await api.post(url, json=ending, headers=council.headers)

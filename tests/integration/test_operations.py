@@ -25,7 +25,9 @@ async def test_metrics_count_requests_by_route_and_report_the_outbox(api: httpx.
 async def test_request_logs_name_the_route_not_the_child(api: httpx.AsyncClient, council: Council) -> None:
     with capture_logs() as logged:
         await add_child(api, council.headers, "SECRET-CHILD-ID")
-        await api.post("/v1/assessments", json=assessment("SECRET-CHILD-ID", "A1", years_ago(1)), headers=council.headers)
+        await api.post(
+            "/v1/assessments", json=assessment("SECRET-CHILD-ID", "A1", years_ago(1)), headers=council.headers
+        )
         await api.get("/v1/children/SECRET-CHILD-ID/needs-trends", headers=council.headers)
     routes = [entry.get("route") for entry in logged if entry["event"] == "request"]
     assert routes == ["/v1/children/{child_id}", "/v1/assessments", "/v1/children/{child_id}/needs-trends"]

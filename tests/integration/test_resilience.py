@@ -3,7 +3,6 @@
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -56,7 +55,9 @@ async def domain_rows(app: FastAPI, pk: str) -> int:
         return await db.scalar(select(func.count()).where(DomainNeedsTrend.child_pk == pk)) or 0
 
 
-async def test_writes_are_kept_while_redis_is_down_and_figures_catch_up(servers: Servers, own_redis: EmbeddedRedis) -> None:
+async def test_writes_are_kept_while_redis_is_down_and_figures_catch_up(
+    servers: Servers, own_redis: EmbeddedRedis
+) -> None:
     settings = settings_for(servers, own_redis.url)
     async with running(settings) as (app, api):
         council = await new_council(app)
@@ -76,9 +77,9 @@ async def test_writes_are_kept_while_redis_is_down_and_figures_catch_up(servers:
         assert (figures["summary"]["baseline_total_need"], figures["summary"]["total_need"]) == (36, 12)
 
 
-async def wait_for_lock_waiter(connection: asyncpg.Connection, timeout: float = 30) -> int:
+async def wait_for_lock_waiter(connection: asyncpg.Connection) -> int:
     """The pid of a backend waiting on an advisory lock: proof a job is inside its transaction."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         pid = await connection.fetchval("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted LIMIT 1")
         if pid is not None:
@@ -98,7 +99,9 @@ async def test_a_worker_killed_mid_job_leaves_figures_right_and_single(
 ) -> None:
     settings = settings.model_copy(update={"worker_job_timeout_seconds": 5})
     await add_child(api, council.headers, "K1")
-    await api.post("/v1/assessments", json=assessment("K1", "A1", years_ago(1), ratings=ratings(3)), headers=council.headers)
+    await api.post(
+        "/v1/assessments", json=assessment("K1", "A1", years_ago(1), ratings=ratings(3)), headers=council.headers
+    )
     await state_of(app).dispatcher.drain()
     pk = await child_pk(app, council, "K1")
     lock = await hold_child_lock(servers, pk)
@@ -108,13 +111,15 @@ async def test_a_worker_killed_mid_job_leaves_figures_right_and_single(
         "QUEUE_NAME": settings.queue_name,
         "WORKER_JOB_TIMEOUT_SECONDS": "5",
     }
-    worker = subprocess.Popen([sys.executable, "-m", "arq", "services.scoring.worker.WorkerSettings"], cwd=ROOT, env=env)
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "arq", "services.scoring.worker.WorkerSettings", cwd=ROOT, env=env
+    )
     try:
         await wait_for_lock_waiter(lock)
         worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=10)
+        await asyncio.wait_for(worker.wait(), timeout=10)
     finally:
-        if worker.poll() is None:
+        if worker.returncode is None:
             worker.kill()
         await lock.execute("SELECT pg_advisory_unlock_all()")
         await lock.close()
@@ -130,7 +135,9 @@ async def test_a_dropped_database_connection_is_retried(
     servers: Servers, settings: Settings, app: FastAPI, api: httpx.AsyncClient, council: Council
 ) -> None:
     await add_child(api, council.headers, "R1")
-    await api.post("/v1/assessments", json=assessment("R1", "A1", years_ago(1), ratings=ratings(2)), headers=council.headers)
+    await api.post(
+        "/v1/assessments", json=assessment("R1", "A1", years_ago(1), ratings=ratings(2)), headers=council.headers
+    )
     await state_of(app).dispatcher.drain()
     lock = await hold_child_lock(servers, await child_pk(app, council, "R1"))
     worker = Worker(**worker_options(settings), burst=True, handle_signals=False)

@@ -37,11 +37,13 @@ async def test_demo_council_produces_figures(app: FastAPI, api: httpx.AsyncClien
         assert (await db.get_one(LocalAuthority, council.id)).synthetic
         children = await db.scalar(select(func.count()).where(ChildNeedsTrend.la_id == council.id))
         directions = dict(
-            (await db.execute(
-                select(DomainNeedsTrend.direction, func.count())
-                .where(DomainNeedsTrend.la_id == council.id)
-                .group_by(DomainNeedsTrend.direction)
-            )).all()
+            (
+                await db.execute(
+                    select(DomainNeedsTrend.direction, func.count())
+                    .where(DomainNeedsTrend.la_id == council.id)
+                    .group_by(DomainNeedsTrend.direction)
+                )
+            ).all()
         )
     assert children == len(generated.children) == 200
     assert directions["improving"] > 0 and directions["worsening"] > 0 and directions["stable"] > 0

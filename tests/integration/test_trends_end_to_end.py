@@ -11,7 +11,9 @@ from tests.conftest import Council
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 
 
-async def test_assessments_become_trends(api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council) -> None:
+async def test_assessments_become_trends(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
     await add_child(api, council.headers, "C1")
     first = assessment("C1", "A1", years_ago(1), ratings=ratings(3, behaviour=4, learning=1))
     second = assessment("C1", "A2", years_ago(0.5), ratings=ratings(2, behaviour=4, learning=2, safety=None))
@@ -40,7 +42,11 @@ async def test_assessments_become_trends(api: httpx.AsyncClient, app: FastAPI, s
     assert [d["domain"] for d in trends["domains"]][:2] == ["physical_health", "emotional_health"]
     assert by_domain["safety"]["ratings_count"] == 2
     assert by_domain["behaviour"] | {"slope_per_year": None} == by_domain["behaviour"] | {
-        "baseline": 4, "previous": 4, "latest": 3, "change_since_baseline": -1, "change_since_previous": -1,
+        "baseline": 4,
+        "previous": 4,
+        "latest": 3,
+        "change_since_baseline": -1,
+        "change_since_previous": -1,
         "slope_per_year": None,
     }
     assert by_domain["physical_health"]["direction"] == "improving"
@@ -48,7 +54,9 @@ async def test_assessments_become_trends(api: httpx.AsyncClient, app: FastAPI, s
     page = await api.get("/v1/scores/needs-trends", params={"child_id": "C1"}, headers=council.headers)
     assert page.status_code == 200
     assert len(page.json()["items"]) == 12
-    as_csv = await api.get("/v1/scores/needs-trends", params={"child_id": "C1"}, headers=council.headers | {"Accept": "text/csv"})
+    as_csv = await api.get(
+        "/v1/scores/needs-trends", params={"child_id": "C1"}, headers=council.headers | {"Accept": "text/csv"}
+    )
     assert as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert len(rows) == 12 and rows[0]["child_id"] == "C1"

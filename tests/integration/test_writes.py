@@ -6,7 +6,6 @@ import httpx
 from fastapi import FastAPI
 
 from shared.settings import Settings
-
 from tests.conftest import Council
 from tests.integration.helpers import add_child, assessment, placement, ratings, run_worker, years_ago
 
@@ -38,13 +37,19 @@ async def test_idempotency_key_replays_and_refuses_a_different_body(api: httpx.A
     assert [p["external_id"] for p in listed.json()] == ["P1"]
 
 
-async def test_amendment_needs_the_current_etag_and_keeps_every_version(api: httpx.AsyncClient, council: Council) -> None:
+async def test_amendment_needs_the_current_etag_and_keeps_every_version(
+    api: httpx.AsyncClient, council: Council
+) -> None:
     await add_child(api, council.headers, "C1")
     created = await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
     url = f"/v1/assessments/{created.json()['id']}"
     read = await api.get(url, headers=council.headers)
     etag = read.headers["ETag"]
-    amendment = {k: v for k, v in assessment("C1", "A1", years_ago(1), ratings=ratings(1)).items() if k not in ("external_id", "child_id")}
+    amendment = {
+        k: v
+        for k, v in assessment("C1", "A1", years_ago(1), ratings=ratings(1)).items()
+        if k not in ("external_id", "child_id")
+    }
 
     missing = await api.put(url, json=amendment, headers=council.headers)
     assert missing.status_code == 428
@@ -56,12 +61,16 @@ async def test_amendment_needs_the_current_etag_and_keeps_every_version(api: htt
 
     versions = (await api.get(f"{url}/versions", headers=council.headers)).json()
     assert [v["ratings"]["safety"]["need"] for v in versions] == [2, 1]
-    bad = await api.put(url, json=amendment | {"ratings": ratings(9)}, headers=council.headers | {"If-Match": amended.headers["ETag"]})
+    bad = await api.put(
+        url, json=amendment | {"ratings": ratings(9)}, headers=council.headers | {"If-Match": amended.headers["ETag"]}
+    )
     assert bad.status_code == 422
     assert (await api.get(url, headers=council.headers)).json()["version"] == 2
 
 
-async def test_a_council_never_sees_another_councils_rows(api: httpx.AsyncClient, council: Council, other_council: Council) -> None:
+async def test_a_council_never_sees_another_councils_rows(
+    api: httpx.AsyncClient, council: Council, other_council: Council
+) -> None:
     await add_child(api, council.headers, "C1")
     created = await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
     assessment_id = created.json()["id"]

@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
@@ -14,12 +15,11 @@ from services.api.assessments.schemas import (
     AssessmentIn,
     AssessmentOut,
 )
-from services.api.batches import indexed, validate_items
-from services.api.schemas import BatchItemResult, BatchResult
+from services.api.batches import batch_outcome, indexed, reject_if_invalid, validate_items
 from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.etags import etag, parse_if_match
-from shared.errors import InvalidInput
+from services.api.schemas import BatchResult
 from shared.models import Assessment
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
@@ -31,7 +31,9 @@ def outcome(out: AssessmentOut, status: int) -> idempotency.Outcome:
 
 
 @router.post("", status_code=201, response_model=AssessmentOut, summary="Record an assessment (idempotent)")
-async def create_assessment(body: AssessmentIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None) -> JSONResponse:
+async def create_assessment(
+    body: AssessmentIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
+) -> JSONResponse:
     async def run() -> idempotency.Outcome:
         assessment, created = await service.create(db, client.la_id, body, date.today())
         return outcome(await service.render(db, assessment), 201 if created else 200)
@@ -41,7 +43,9 @@ async def create_assessment(body: AssessmentIn, db: SessionDep, client: ClientDe
 
 
 @router.post("/batch", response_model=BatchResult, summary="Record up to 1,000 assessments, all or none")
-async def create_assessments(body: AssessmentBatchIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None) -> JSONResponse:
+async def create_assessments(
+    body: AssessmentBatchIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
+) -> JSONResponse:
     async def run() -> idempotency.Outcome:
         items, errors = validate_items(AssessmentIn, body.items)
         checked: dict[int, service.Checked] = {}
@@ -49,40 +53,43 @@ async def create_assessments(body: AssessmentBatchIn, db: SessionDep, client: Cl
         for index, item in items.items():
             digest = service.content_hash(item)
             if seen.setdefault(item.external_id, digest) != digest:
-                errors.append({"index": index, "field": "external_id", "message": "repeated in this batch with other content"})
+                errors.append(
+                    {"index": index, "field": "external_id", "message": "repeated in this batch with other content"}
+                )
                 continue
             result = await service.check_new(db, client.la_id, item, date.today())
             if isinstance(result, list):
                 errors.extend(indexed(index, result))
             else:
                 checked[index] = result
-        if errors:
-            raise InvalidInput(
-                f"{len({e['index'] for e in errors})} of {len(body.items)} items are invalid; nothing was written.",
-                errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
-            )
-        results = []
-        for index, item in checked.items():
-            existing = await service.find_by_external_id(db, client.la_id, item.body.external_id)
-            assessment, created = await service.apply_new(db, client.la_id, service.Checked(item.body, item.child, item.instrument, existing))
-            results.append(BatchItemResult(index=index, id=assessment.id, outcome="created" if created else "existing"))
-        created_count = sum(r.outcome == "created" for r in results)
-        batch = BatchResult(created=created_count, existing=len(results) - created_count, items=results)
-        return 200, batch.model_dump(mode="json"), {}
+        reject_if_invalid(errors, len(body.items))
+        written = []
+        for index, ready in checked.items():
+            # Re-read: an earlier item of this batch may have written the same external_id.
+            existing = await service.find_by_external_id(db, client.la_id, ready.body.external_id)
+            row, created = await service.apply_new(db, client.la_id, replace(ready, existing=existing))
+            written.append((index, row.id, created))
+        return batch_outcome(written)
 
     request_hash = idempotency.fingerprint("POST /v1/assessments/batch", body.model_dump(mode="json"))
     return await idempotency.once(db, client.la_id, key, request_hash, run)
 
 
 @router.get("", response_model=list[AssessmentOut], summary="A child's assessments, oldest first")
-async def list_assessments(child_id: Annotated[str, Query(min_length=1, max_length=64)], db: SessionDep, client: ClientDep) -> list[AssessmentOut]:
+async def list_assessments(
+    child_id: Annotated[str, Query(min_length=1, max_length=64)], db: SessionDep, client: ClientDep
+) -> list[AssessmentOut]:
     child = await require_child(db, client.la_id, child_id)
-    rows = (await db.scalars(select(Assessment).where(Assessment.child_pk == child.id).order_by(Assessment.recorded_seq))).all()
+    rows = (
+        await db.scalars(select(Assessment).where(Assessment.child_pk == child.id).order_by(Assessment.recorded_seq))
+    ).all()
     return [await service.render(db, row) for row in rows]
 
 
 @router.get("/{assessment_id}", response_model=AssessmentOut, summary="Read an assessment's current version")
-async def get_assessment(assessment_id: uuid.UUID, db: SessionDep, client: ClientDep, response: Response) -> AssessmentOut:
+async def get_assessment(
+    assessment_id: uuid.UUID, db: SessionDep, client: ClientDep, response: Response
+) -> AssessmentOut:
     out = await service.render(db, await service.require(db, client.la_id, assessment_id))
     response.headers["ETag"] = etag(out.version)
     return out

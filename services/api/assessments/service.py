@@ -44,15 +44,22 @@ async def content_errors(
     return instrument, errors
 
 
-async def check_new(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date) -> Checked | list[dict[str, Any]]:
+async def check_new(
+    db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date
+) -> Checked | list[dict[str, Any]]:
     """Everything wrong with a new assessment, or what is needed to write it."""
     child = await get_child(db, la_id, body.child_id, lock=True)
     if child is None:
         return [field_error("child_id", "no child with this id in your council: PUT /v1/children/{child_id} first")]
     existing = await find_by_external_id(db, la_id, body.external_id)
-    if existing is not None:
-        if existing.child_pk != child.id or not await has_content(db, existing, content_hash(body)):
-            return [field_error("external_id", "already used for an assessment with other content: amend it with PUT and If-Match")]
+    if existing is not None and (
+        existing.child_pk != child.id or not await has_content(db, existing, content_hash(body))
+    ):
+        return [
+            field_error(
+                "external_id", "already used for an assessment with other content: amend it with PUT and If-Match"
+            )
+        ]
     instrument, errors = await content_errors(db, body, child, today)
     if errors or instrument is None:
         return errors
@@ -180,7 +187,9 @@ async def render(db: AsyncSession, assessment: Assessment, version: AssessmentVe
         context=version.context,
         assessor_role=version.assessor_role,
         status=version.status,
-        ratings={r.domain: RatingOut(need=r.need, strength=r.strength, not_assessed=r.not_assessed_reason) for r in ratings},
+        ratings={
+            r.domain: RatingOut(need=r.need, strength=r.strength, not_assessed=r.not_assessed_reason) for r in ratings
+        },
         narrative=Narrative.model_validate(version.narrative) if version.narrative else None,
         recorded_at=version.recorded_at,
     )

@@ -19,12 +19,17 @@ def rating_errors(body: AssessmentContent, scale: InstrumentScale) -> list[dict[
             errors.append(field_error(f"ratings.{domain}", "missing: rate it, or mark it not_assessed with a reason"))
             continue
         if rating.need is not None and rating.need not in scale.levels:
-            errors.append(field_error(f"ratings.{domain}.need", f"{rating.need} is outside the scale {scale.levels[0]}-{scale.levels[-1]}"))
+            errors.append(
+                field_error(
+                    f"ratings.{domain}.need", f"{rating.need} is outside the scale {scale.levels[0]}-{scale.levels[-1]}"
+                )
+            )
         if rating.strength is not None and rating.strength not in scale.strength_levels:
             errors.append(
                 field_error(
                     f"ratings.{domain}.strength",
-                    f"{rating.strength} is outside the strengths scale {scale.strength_levels[0]}-{scale.strength_levels[-1]}",
+                    f"{rating.strength} is outside the strengths scale "
+                    f"{scale.strength_levels[0]}-{scale.strength_levels[-1]}",
                 )
             )
     return sorted(errors, key=lambda error: str(error["field"]))

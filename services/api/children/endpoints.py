@@ -12,7 +12,9 @@ ChildIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The 
 
 
 @router.put("/{child_id}", response_model=ChildOut, summary="Create or update a child by the council's id")
-async def put_child(child_id: ChildIdPath, body: ChildIn, db: SessionDep, client: ClientDep, response: Response) -> ChildOut:
+async def put_child(
+    child_id: ChildIdPath, body: ChildIn, db: SessionDep, client: ClientDep, response: Response
+) -> ChildOut:
     child, created = await service.upsert_child(db, client.la_id, child_id, body)
     response.status_code = 201 if created else 200
     return ChildOut.model_validate(child, from_attributes=True)

@@ -75,4 +75,3 @@ async def read_trends(db: AsyncSession, child: Child) -> ChildTrendsOut:
         summary=SummaryOut.model_validate(summary, from_attributes=True) if summary else None,
         domains=[DomainTrendOut.model_validate(row, from_attributes=True) for row in domains],
     )
-

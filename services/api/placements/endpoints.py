@@ -7,13 +7,12 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from services.api import idempotency
-from services.api.batches import indexed, validate_items
+from services.api.batches import batch_outcome, indexed, reject_if_invalid, validate_items
 from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.placements import service
 from services.api.placements.schemas import PlacementBatchIn, PlacementEnding, PlacementIn, PlacementOut
-from services.api.schemas import BatchItemResult, BatchResult
-from shared.errors import InvalidInput
+from services.api.schemas import BatchResult
 from shared.models import Placement
 
 router = APIRouter(prefix="/v1/placements", tags=["placements"])
@@ -21,7 +20,9 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 
 @router.post("", status_code=201, response_model=PlacementOut, summary="Record a placement episode (idempotent)")
-async def create_placement(body: PlacementIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None) -> JSONResponse:
+async def create_placement(
+    body: PlacementIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
+) -> JSONResponse:
     async def run() -> idempotency.Outcome:
         placement, created = await service.create(db, client.la_id, body, date.today())
         out = await service.render(db, placement)
@@ -32,7 +33,9 @@ async def create_placement(body: PlacementIn, db: SessionDep, client: ClientDep,
 
 
 @router.post("/batch", response_model=BatchResult, summary="Record up to 1,000 placement episodes, all or none")
-async def create_placements(body: PlacementBatchIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None) -> JSONResponse:
+async def create_placements(
+    body: PlacementBatchIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
+) -> JSONResponse:
     async def run() -> idempotency.Outcome:
         items, errors = validate_items(PlacementIn, body.items)
         checked: dict[int, service.Checked] = {}
@@ -47,27 +50,25 @@ async def create_placements(body: PlacementBatchIn, db: SessionDep, client: Clie
                 continue
             checked[index] = result
             in_batch[item.external_id] = (result.child.id, (item.start_date, item.end_date))
-        if errors:
-            raise InvalidInput(
-                f"{len({e['index'] for e in errors})} of {len(body.items)} items are invalid; nothing was written.",
-                errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
-            )
-        results = []
-        for index, item in checked.items():
-            placement, created = await service.apply_new(db, client.la_id, item)
-            results.append(BatchItemResult(index=index, id=placement.id, outcome="created" if created else "existing"))
-        created_count = sum(r.outcome == "created" for r in results)
-        batch = BatchResult(created=created_count, existing=len(results) - created_count, items=results)
-        return 200, batch.model_dump(mode="json"), {}
+        reject_if_invalid(errors, len(body.items))
+        written = []
+        for index, ready in checked.items():
+            row, created = await service.apply_new(db, client.la_id, ready)
+            written.append((index, row.id, created))
+        return batch_outcome(written)
 
     request_hash = idempotency.fingerprint("POST /v1/placements/batch", body.model_dump(mode="json"))
     return await idempotency.once(db, client.la_id, key, request_hash, run)
 
 
 @router.get("", response_model=list[PlacementOut], summary="A child's placement episodes in date order")
-async def list_placements(child_id: Annotated[str, Query(min_length=1, max_length=64)], db: SessionDep, client: ClientDep) -> list[PlacementOut]:
+async def list_placements(
+    child_id: Annotated[str, Query(min_length=1, max_length=64)], db: SessionDep, client: ClientDep
+) -> list[PlacementOut]:
     child = await require_child(db, client.la_id, child_id)
-    rows = (await db.scalars(select(Placement).where(Placement.child_pk == child.id).order_by(Placement.start_date))).all()
+    rows = (
+        await db.scalars(select(Placement).where(Placement.child_pk == child.id).order_by(Placement.start_date))
+    ).all()
     return [await service.render(db, row) for row in rows]
 
 
@@ -77,5 +78,7 @@ async def get_placement(placement_id: uuid.UUID, db: SessionDep, client: ClientD
 
 
 @router.post("/{placement_id}/end", response_model=PlacementOut, summary="End an open placement episode (idempotent)")
-async def end_placement(placement_id: uuid.UUID, body: PlacementEnding, db: SessionDep, client: ClientDep) -> PlacementOut:
+async def end_placement(
+    placement_id: uuid.UUID, body: PlacementEnding, db: SessionDep, client: ClientDep
+) -> PlacementOut:
     return await service.render(db, await service.end(db, client.la_id, placement_id, body, date.today()))

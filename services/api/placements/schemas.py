@@ -45,7 +45,9 @@ class PlacementIn(BaseModel):
     cin: Code = Field(description="SSDA903 CIN")
     place: Code = Field(description="SSDA903 PLACE")
     place_provider: Code | None = Field(default=None, description="SSDA903 PLACE_PROVIDER")
-    reason_ended: Code | None = Field(default=None, validate_default=True, description="SSDA903 REC; with end_date only")
+    reason_ended: Code | None = Field(
+        default=None, validate_default=True, description="SSDA903 REC; with end_date only"
+    )
     reason_place_change: Code | None = Field(default=None, description="SSDA903 REASON_PLACE_CHANGE")
     postcode: str | None = Field(default=None, max_length=8, description="SSDA903 PL_POST; only its sector is kept")
     urn: str | None = Field(default=None, max_length=16, description="Ofsted URN")

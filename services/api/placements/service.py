@@ -16,7 +16,13 @@ from shared.models import Child, Placement, Provider
 from shared.ssda903 import collection_year_of, invalid_codes, postcode_sector
 
 # Request fields by their SSDA903 column, so a code error names the field the caller sent.
-STARTING_FIELDS = {"RNE": "rne", "LS": "legal_status", "CIN": "cin", "PLACE": "place", "PLACE_PROVIDER": "place_provider"}
+STARTING_FIELDS = {
+    "RNE": "rne",
+    "LS": "legal_status",
+    "CIN": "cin",
+    "PLACE": "place",
+    "PLACE_PROVIDER": "place_provider",
+}
 ENDING_FIELDS = {"REC": "reason_ended", "REASON_PLACE_CHANGE": "reason_place_change"}
 
 Interval = tuple[date, date | None]
@@ -71,7 +77,11 @@ async def overlapping(db: AsyncSession, child_pk: uuid.UUID, interval: Interval,
 
 
 async def check_new(
-    db: AsyncSession, la_id: uuid.UUID, body: PlacementIn, today: date, batch: dict[str, tuple[uuid.UUID, Interval]] | None = None
+    db: AsyncSession,
+    la_id: uuid.UUID,
+    body: PlacementIn,
+    today: date,
+    batch: dict[str, tuple[uuid.UUID, Interval]] | None = None,
 ) -> Checked | list[dict[str, Any]]:
     child = await get_child(db, la_id, body.child_id, lock=True)
     if child is None:
@@ -89,13 +99,23 @@ async def check_new(
         errors.append(field_error("postcode", "is not a UK postcode or postcode sector"))
     provider = None
     if body.provider_id is not None:
-        provider = await db.scalar(select(Provider).where(Provider.la_id == la_id, Provider.external_id == body.provider_id))
+        provider = await db.scalar(
+            select(Provider).where(Provider.la_id == la_id, Provider.external_id == body.provider_id)
+        )
         if provider is None:
-            errors.append(field_error("provider_id", "no provider with this id in your council: PUT /v1/providers/{provider_id} first"))
+            errors.append(
+                field_error(
+                    "provider_id", "no provider with this id in your council: PUT /v1/providers/{provider_id} first"
+                )
+            )
     interval = (body.start_date, body.end_date)
     other = await overlapping(db, child.id, interval, body.external_id)
     other = other or next(
-        (ext for ext, (pk, iv) in (batch or {}).items() if pk == child.id and ext != body.external_id and overlaps(interval, iv)),
+        (
+            ext
+            for ext, (pk, iv) in (batch or {}).items()
+            if pk == child.id and ext != body.external_id and overlaps(interval, iv)
+        ),
         None,
     )
     if other is not None and existing is None:
@@ -144,10 +164,14 @@ async def require(db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID) -
     return placement
 
 
-async def end(db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID, ending: PlacementEnding, today: date) -> Placement:
+async def end(
+    db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID, ending: PlacementEnding, today: date
+) -> Placement:
     placement = await require(db, la_id, placement_id)
     same = (placement.end_date, placement.reason_ended, placement.reason_place_change) == (
-        ending.end_date, ending.reason_ended, ending.reason_place_change
+        ending.end_date,
+        ending.reason_ended,
+        ending.reason_place_change,
     )
     if same:
         return placement
@@ -155,7 +179,11 @@ async def end(db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID, endin
         raise Conflict(f"The placement already ended on {placement.end_date.isoformat()}.")
     errors = ending_errors(ending, today)
     if ending.end_date <= placement.start_date:
-        errors.append(field_error("end_date", f"ends before it starts: must be after start_date {placement.start_date.isoformat()}"))
+        errors.append(
+            field_error(
+                "end_date", f"ends before it starts: must be after start_date {placement.start_date.isoformat()}"
+            )
+        )
     other = await overlapping(db, placement.child_pk, (placement.start_date, ending.end_date), placement.external_id)
     if other is not None:
         errors.append(field_error("end_date", f"overlaps placement '{other}' of the same child"))
@@ -185,4 +213,3 @@ async def render(db: AsyncSession, placement: Placement) -> PlacementOut:
             education=placement.funding_education,
         ),
     )
-

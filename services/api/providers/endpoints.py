@@ -28,11 +28,18 @@ class ProviderOut(BaseModel):
 
 
 def render(provider: Provider) -> ProviderOut:
-    return ProviderOut(provider_id=provider.external_id, name=provider.name, ofsted_urn=provider.ofsted_urn, updated_at=provider.updated_at)
+    return ProviderOut(
+        provider_id=provider.external_id,
+        name=provider.name,
+        ofsted_urn=provider.ofsted_urn,
+        updated_at=provider.updated_at,
+    )
 
 
 @router.put("/{provider_id}", response_model=ProviderOut, summary="Create or update a provider organisation")
-async def put_provider(provider_id: ProviderIdPath, body: ProviderIn, db: SessionDep, client: ClientDep, response: Response) -> ProviderOut:
+async def put_provider(
+    provider_id: ProviderIdPath, body: ProviderIn, db: SessionDep, client: ClientDep, response: Response
+) -> ProviderOut:
     provider = await db.scalar(
         select(Provider).where(Provider.la_id == client.la_id, Provider.external_id == provider_id).with_for_update()
     )
@@ -49,7 +56,9 @@ async def put_provider(provider_id: ProviderIdPath, body: ProviderIn, db: Sessio
 
 @router.get("/{provider_id}", response_model=ProviderOut, summary="Read a provider organisation")
 async def get_provider(provider_id: ProviderIdPath, db: SessionDep, client: ClientDep) -> ProviderOut:
-    provider = await db.scalar(select(Provider).where(Provider.la_id == client.la_id, Provider.external_id == provider_id))
+    provider = await db.scalar(
+        select(Provider).where(Provider.la_id == client.la_id, Provider.external_id == provider_id)
+    )
     if provider is None:
         raise NotFound("No such provider.")
     return render(provider)

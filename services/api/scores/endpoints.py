@@ -22,7 +22,9 @@ def parse_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
     if not cursor.isdigit():
-        raise InvalidInput("The cursor is not one this API gave out.", errors=[field_error("cursor", "not a cursor from next_cursor")])
+        raise InvalidInput(
+            "The cursor is not one this API gave out.", errors=[field_error("cursor", "not a cursor from next_cursor")]
+        )
     return int(cursor)
 
 
@@ -40,9 +42,17 @@ async def serve(
     accept: str | None,
 ) -> Response:
     if limit > state.settings.page_max_size:
-        raise InvalidInput("The page is too large.", errors=[field_error("limit", f"at most {state.settings.page_max_size}")])
+        raise InvalidInput(
+            "The page is too large.", errors=[field_error("limit", f"at most {state.settings.page_max_size}")]
+        )
     page = await read_page(
-        db, table, client.la_id, limit=limit, cursor=parse_cursor(cursor), child_id=child_id, updated_since=updated_since
+        db,
+        table,
+        client.la_id,
+        limit=limit,
+        cursor=parse_cursor(cursor),
+        child_id=child_id,
+        updated_since=updated_since,
     )
     headers = {}
     if page.next_cursor is not None:
@@ -63,17 +73,39 @@ Accept = Annotated[str | None, Header()]
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
 
 
-@router.get("/needs-trends", response_model=ScorePage, responses=CSV_RESPONSE, summary="Needs trends per child and domain")
+@router.get(
+    "/needs-trends", response_model=ScorePage, responses=CSV_RESPONSE, summary="Needs trends per child and domain"
+)
 async def needs_trends(
-    request: Request, db: SessionDep, client: ClientDep, state: StateDep, limit: Limit = 500, cursor: Cursor = None,
-    child_id: ChildFilter = None, updated_since: UpdatedSince = None, format_: Format = None, accept: Accept = None,
+    request: Request,
+    db: SessionDep,
+    client: ClientDep,
+    state: StateDep,
+    limit: Limit = 500,
+    cursor: Cursor = None,
+    child_id: ChildFilter = None,
+    updated_since: UpdatedSince = None,
+    format_: Format = None,
+    accept: Accept = None,
 ) -> Response:
-    return await serve(NEEDS_TRENDS, request, db, client, state, limit, cursor, child_id, updated_since, format_, accept)
+    return await serve(
+        NEEDS_TRENDS, request, db, client, state, limit, cursor, child_id, updated_since, format_, accept
+    )
 
 
 @router.get("/needs-summary", response_model=ScorePage, responses=CSV_RESPONSE, summary="Needs summary per child")
 async def needs_summary(
-    request: Request, db: SessionDep, client: ClientDep, state: StateDep, limit: Limit = 500, cursor: Cursor = None,
-    child_id: ChildFilter = None, updated_since: UpdatedSince = None, format_: Format = None, accept: Accept = None,
+    request: Request,
+    db: SessionDep,
+    client: ClientDep,
+    state: StateDep,
+    limit: Limit = 500,
+    cursor: Cursor = None,
+    child_id: ChildFilter = None,
+    updated_since: UpdatedSince = None,
+    format_: Format = None,
+    accept: Accept = None,
 ) -> Response:
-    return await serve(NEEDS_SUMMARY, request, db, client, state, limit, cursor, child_id, updated_since, format_, accept)
+    return await serve(
+        NEEDS_SUMMARY, request, db, client, state, limit, cursor, child_id, updated_since, format_, accept
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend
@@ -25,8 +25,18 @@ NEEDS_TRENDS = ScoreTable(
     "needs-trends",
     DomainNeedsTrend,
     (
-        "child_id", "domain", "ratings_count", "baseline", "previous", "latest", "change_since_baseline",
-        "change_since_previous", "slope_per_year", "direction", "first_assessed_on", "latest_assessed_on",
+        "child_id",
+        "domain",
+        "ratings_count",
+        "baseline",
+        "previous",
+        "latest",
+        "change_since_baseline",
+        "change_since_previous",
+        "slope_per_year",
+        "direction",
+        "first_assessed_on",
+        "latest_assessed_on",
         "computed_at",
     ),
 )
@@ -34,10 +44,24 @@ NEEDS_SUMMARY = ScoreTable(
     "needs-summary",
     ChildNeedsTrend,
     (
-        "child_id", "instrument_code", "instrument_version", "assessments_count", "baseline_assessed_on",
-        "latest_assessed_on", "total_need", "max_need", "actionable_count", "intensive_count",
-        "baseline_total_need", "baseline_max_need", "baseline_actionable_count", "baseline_intensive_count",
-        "resolved_needs", "new_needs", "mixed_progress", "computed_at",
+        "child_id",
+        "instrument_code",
+        "instrument_version",
+        "assessments_count",
+        "baseline_assessed_on",
+        "latest_assessed_on",
+        "total_need",
+        "max_need",
+        "actionable_count",
+        "intensive_count",
+        "baseline_total_need",
+        "baseline_max_need",
+        "baseline_actionable_count",
+        "baseline_intensive_count",
+        "resolved_needs",
+        "new_needs",
+        "mixed_progress",
+        "computed_at",
     ),
 )
 
@@ -48,7 +72,7 @@ class Page:
     next_cursor: str | None
 
 
-def selected(table: ScoreTable) -> list[ColumnElement[Any]]:
+def selected(table: ScoreTable) -> list[Any]:
     model = table.model
     return [Child.child_id if name == "child_id" else getattr(model, name) for name in table.columns]
 
