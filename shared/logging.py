@@ -21,3 +21,5 @@ def configure(level: str) -> None:
         # Not cached, so a test (structlog.testing.capture_logs) sees what production would write.
         cache_logger_on_first_use=False,
     )
+    # arq logs each job with its arguments, and ours carry child keys: keep only its warnings.
+    logging.getLogger("arq.worker").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))

@@ -182,6 +182,16 @@ def test_same_date_later_recorded_assessment_stands(loser_first: bool) -> None:
     assert domain(result, "learning").ratings_count == 0
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+def test_same_date_and_recorded_seq_is_settled_the_same_whatever_the_input_order(reverse: bool) -> None:
+    # Invalid input (the store gives each version its own seq), but the figures must
+    # not depend on the order the caller happened to read the rows in.
+    pair = [assessment("x", 0, seq=1, safety=1), assessment("y", 0, seq=1, safety=3)]
+    result = trends(*(reversed(pair) if reverse else pair))
+    assert result.summary.assessment_ids == ("y",)
+    assert domain(result, "safety").latest == 3
+
+
 def test_not_assessed_is_skipped_never_read_as_zero() -> None:
     result = trends(
         assessment("a1", 0, emotional_health=3, safety=None),
@@ -289,12 +299,13 @@ def test_resolved_and_new_needs() -> None:
 
 
 def test_resolved_and_new_needs_listed_in_scale_order() -> None:
+    # Needs listed in an order that is neither the scale's nor alphabetical.
     result = trends(
-        assessment("a1", 0, learning=3, emotional_health=3, behaviour=0, safety=0),
-        assessment("a2", 200, learning=0, emotional_health=0, behaviour=3, safety=3),
+        assessment("a1", 0, learning=0, behaviour=3, safety=0, emotional_health=3),
+        assessment("a2", 200, learning=3, behaviour=0, safety=3, emotional_health=0),
     )
-    assert result.summary.resolved_needs == ("emotional_health", "learning")
-    assert result.summary.new_needs == ("safety", "behaviour")
+    assert result.summary.resolved_needs == ("emotional_health", "behaviour")
+    assert result.summary.new_needs == ("safety", "learning")
 
 
 def test_resolved_needs_use_each_domain_series_not_the_baseline_assessment() -> None:
