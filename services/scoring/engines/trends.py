@@ -147,8 +147,8 @@ def _domain_trend(domain: str, series: Sequence[AssessmentInput]) -> DomainTrend
             latest_assessed_on=None,
         )
     baseline, latest = ratings[0][1], ratings[-1][1]
-    # One rating measures no change: null, not 0, so cohort means of change are not
-    # diluted by children seen only once.
+    # With one rating there is no change to measure: both changes are null, not 0, so
+    # cohort means of change are not diluted by domains rated only once.
     previous = ratings[-2][1] if len(ratings) > 1 else None
     slope = _slope_per_year(ratings)
     return DomainTrend(
@@ -172,7 +172,8 @@ def _slope_per_year(ratings: Sequence[tuple[date, int]]) -> float | None:
     first_on = window[0][0]
     if len(window) < 2 or (latest_on - first_on).days < MIN_SLOPE_SPREAD_DAYS:
         return None
-    # Days from the window's start rather than ordinals keep the sums small and exact.
+    # Days from the window's start, not date ordinals, keep the sums small and the
+    # float error with them.
     years = np.array([(on - first_on).days for on, _ in window], dtype=float)
     years /= DAYS_PER_YEAR
     levels = np.array([level for _, level in window], dtype=float)
