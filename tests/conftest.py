@@ -5,7 +5,7 @@ own queue; each test gets its own council, so no test depends on another's rows 
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,9 +60,24 @@ class Servers:
     redis_url: str
 
 
+def start_containers() -> tuple[str, str, list[Callable[[], object]]]:
+    """TEST_CONTAINERS=1, where a Docker engine runs: PostgreSQL and Redis in containers instead."""
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.community.redis import RedisContainer
+
+    postgres = PostgresContainer("postgres:16", driver=None).start()
+    redis_container = RedisContainer("redis:7").start()
+    redis_url = f"redis://{redis_container.get_container_host_ip()}:{redis_container.get_exposed_port(6379)}/0"
+    return postgres.get_connection_url(), redis_url, [postgres.stop, redis_container.stop]
+
+
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    stops = []
+    stops: list[Callable[[], object]] = []
+    if os.environ.get("TEST_CONTAINERS") == "1":
+        database, redis_url, stops = start_containers()
+        os.environ.setdefault("DATABASE_URL", database)
+        os.environ.setdefault("REDIS_URL", redis_url)
     admin_url = os.environ.get("DATABASE_URL")
     if admin_url is None:
         postgres = start_postgres(tmp_path_factory.mktemp("pg") / "data", "postgres", delete_on_stop=True)
