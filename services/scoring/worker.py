@@ -62,7 +62,14 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             )
         ],
         "cron_jobs": [
-            cron(sweep_outbox, second=set(range(0, 60, settings.outbox_sweep_seconds)), unique=True, timeout=60)
+            # The longest timeout sets how long a killed worker's job waits before another worker
+            # takes it, so the sweep gets no longer than a recompute.
+            cron(
+                sweep_outbox,
+                second=set(range(0, 60, settings.outbox_sweep_seconds)),
+                unique=True,
+                timeout=settings.worker_job_timeout_seconds,
+            )
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,
