@@ -1,4 +1,4 @@
-"""All-or-nothing batches: every bad item is listed with its index, field and reason."""
+"""Refusing writes: a single item with every field at fault, a batch with every bad item by index."""
 
 import uuid
 from typing import Any, TypeVar
@@ -7,9 +7,17 @@ from pydantic import BaseModel, ValidationError
 
 from services.api.problems import validation_errors
 from services.api.schemas import BatchItemResult, BatchResult
-from shared.errors import InvalidInput
+from shared.errors import Conflict, InvalidInput, ProblemError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def refusal(errors: list[dict[str, Any]], noun: str) -> ProblemError:
+    """A reused external_id is a conflict with what is stored; anything else is invalid input."""
+    conflict = [e for e in errors if e["field"] == "external_id"]
+    if conflict:
+        return Conflict(conflict[0]["message"], errors=conflict)
+    return InvalidInput(f"The {noun} is invalid; nothing was written.", errors=errors)
 
 
 def indexed(index: int, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ Idempotent: delivery is at least once, so running it twice writes the same figur
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -77,62 +78,26 @@ def engine_inputs(rows: Sequence[Row[Any]], instruments: set[uuid.UUID]) -> list
 def figure_rows(
     child: Child, scale: InstrumentScale, inputs: list[AssessmentInput], trends: ChildTrends, computed_at: datetime
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The engine's dataclasses become rows field for field; only ids and tuples change type."""
     summary = trends.summary
     position = {domain: index for index, domain in enumerate(scale.domains)}
     assessed_on = {item.assessment_id: item.assessed_on for item in inputs}
+    owner = {"child_pk": child.id, "la_id": child.la_id, "computed_at": computed_at}
     child_row = {
-        "child_pk": child.id,
-        "la_id": child.la_id,
+        **asdict(summary),
+        **owner,
         "instrument_code": scale.code,
         "instrument_version": scale.version,
-        "computed_at": computed_at,
-        **{name: getattr(summary, name) for name in SUMMARY_FIELDS},
         "baseline_assessment_id": uuid.UUID(summary.baseline_assessment_id),
+        "latest_assessment_id": uuid.UUID(summary.latest_assessment_id),
         "baseline_assessed_on": assessed_on[summary.baseline_assessment_id],
         "latest_assessed_on": assessed_on[summary.latest_assessment_id],
-        "latest_assessment_id": uuid.UUID(summary.latest_assessment_id),
         "assessment_ids": [uuid.UUID(value) for value in summary.assessment_ids],
         "resolved_needs": list(summary.resolved_needs),
         "new_needs": list(summary.new_needs),
     }
-    domain_rows = [
-        {
-            "child_pk": child.id,
-            "la_id": child.la_id,
-            "position": position[trend.domain],
-            "computed_at": computed_at,
-            **{name: getattr(trend, name) for name in DOMAIN_FIELDS},
-        }
-        for trend in trends.domains
-    ]
+    domain_rows = [{**asdict(trend), **owner, "position": position[trend.domain]} for trend in trends.domains]
     return child_row, domain_rows
-
-
-SUMMARY_FIELDS = (
-    "assessments_count",
-    "total_need",
-    "max_need",
-    "actionable_count",
-    "intensive_count",
-    "baseline_total_need",
-    "baseline_max_need",
-    "baseline_actionable_count",
-    "baseline_intensive_count",
-    "mixed_progress",
-)
-DOMAIN_FIELDS = (
-    "domain",
-    "ratings_count",
-    "baseline",
-    "previous",
-    "latest",
-    "change_since_baseline",
-    "change_since_previous",
-    "slope_per_year",
-    "direction",
-    "first_assessed_on",
-    "latest_assessed_on",
-)
 
 
 async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: uuid.UUID) -> int:

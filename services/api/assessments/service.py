@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.assessments.schemas import AssessmentContent, AssessmentIn, AssessmentOut, Narrative, RatingOut
 from services.api.assessments.validation import date_errors, rating_errors
+from services.api.batches import refusal
 from services.api.children.service import get_child
 from services.api.instruments import find_instrument, scale_of
 from shared import outbox
-from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, field_error
+from shared.errors import InvalidInput, NotFound, PreconditionFailed, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating
 
 
@@ -126,10 +127,7 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
 async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date) -> tuple[Assessment, bool]:
     checked = await check_new(db, la_id, body, today)
     if isinstance(checked, list):
-        conflict = [e for e in checked if e["field"] == "external_id"]
-        if conflict:
-            raise Conflict(conflict[0]["message"], errors=conflict)
-        raise InvalidInput("The assessment is invalid; nothing was written.", errors=checked)
+        raise refusal(checked, "assessment")
     return await apply_new(db, la_id, checked)
 
 

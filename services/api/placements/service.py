@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.batches import refusal
 from services.api.children.service import get_child
 from services.api.placements.schemas import Funding, PlacementEnding, PlacementIn, PlacementOut
 from shared import outbox
@@ -148,10 +149,7 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
 async def create(db: AsyncSession, la_id: uuid.UUID, body: PlacementIn, today: date) -> tuple[Placement, bool]:
     checked = await check_new(db, la_id, body, today)
     if isinstance(checked, list):
-        conflict = [e for e in checked if e["field"] == "external_id"]
-        if conflict:
-            raise Conflict(conflict[0]["message"], errors=conflict)
-        raise InvalidInput("The placement is invalid; nothing was written.", errors=checked)
+        raise refusal(checked, "placement")
     return await apply_new(db, la_id, checked)
 
 
