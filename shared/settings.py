@@ -30,7 +30,6 @@ class Settings(BaseSettings):
     # A dispatched request not done after this long is sent again by the sweep.
     outbox_stall_seconds: int = Field(default=30, ge=1)
     outbox_sweep_seconds: int = Field(default=10, ge=1)
-    batch_max_items: int = Field(default=1000, ge=1)
     page_max_size: int = Field(default=1000, ge=1)
 
     @field_validator("database_url")

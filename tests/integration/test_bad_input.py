@@ -31,6 +31,8 @@ BAD_ASSESSMENTS: list[tuple[str, dict[str, Any], str]] = [
         {"ratings": ratings() | {"learning": {"need": 1, "strength": 9}}},
         "ratings.learning.strength",
     ),
+    ("a string is not a rating", {"ratings": ratings() | {"learning": {"need": "2"}}}, "ratings.learning.need"),
+    ("a number is not a date", {"assessed_on": 1700000000}, "assessed_on"),
     ("future date", {"assessed_on": (date.today() + timedelta(days=1)).isoformat()}, "assessed_on"),
     ("before birth", {"assessed_on": years_ago(13).isoformat()}, "assessed_on"),
     ("unknown context", {"context": "whim"}, "context"),

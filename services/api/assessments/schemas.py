@@ -4,6 +4,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
+from services.api.types import IsoDate
+
 Context = Literal[
     "initial", "review", "placement_request", "placement_change", "step_down_review", "edge_of_care", "ad_hoc"
 ]
@@ -45,7 +47,7 @@ class AssessmentContent(BaseModel):
 
     instrument_code: str = Field(default="needs-v1", max_length=64)
     instrument_version: StrictInt | None = Field(default=None, description="Defaults to the latest version")
-    assessed_on: date
+    assessed_on: IsoDate
     context: Context
     assessor_role: AssessorRole
     status: Status

@@ -5,6 +5,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from services.api.types import IsoDate
+
 Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3)]
 Code = Annotated[str, Field(min_length=1, max_length=6)]
 
@@ -28,7 +30,7 @@ class Funding(BaseModel):
 class PlacementEnding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    end_date: date = Field(description="SSDA903 DEC")
+    end_date: IsoDate = Field(description="SSDA903 DEC")
     reason_ended: Code = Field(description="SSDA903 REC")
     reason_place_change: Code | None = Field(default=None, description="SSDA903 REASON_PLACE_CHANGE")
 
@@ -38,8 +40,8 @@ class PlacementIn(BaseModel):
 
     external_id: str = Field(min_length=1, max_length=128, description="The source system's id for this episode")
     child_id: str = Field(min_length=1, max_length=64)
-    start_date: date = Field(description="SSDA903 DECOM")
-    end_date: date | None = Field(default=None, description="SSDA903 DEC; null while open")
+    start_date: IsoDate = Field(description="SSDA903 DECOM")
+    end_date: IsoDate | None = Field(default=None, description="SSDA903 DEC; null while open")
     rne: Code = Field(description="SSDA903 RNE")
     legal_status: Code = Field(description="SSDA903 LS")
     cin: Code = Field(description="SSDA903 CIN")
