@@ -6,6 +6,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.errors import InvalidInput, ProblemError, field_error
@@ -63,3 +64,28 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+class FieldError(BaseModel):
+    index: int | None = Field(default=None, description="The batch item at fault")
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """application/problem+json (RFC 9457)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route can answer with."""
+    return {status: {"model": Problem, "content": {PROBLEM_JSON: {}}} for status in statuses}
+
+
+# Every authenticated route: no key, unknown or foreign ids, invalid input.
+V1_PROBLEMS = documented(401, 404, 422)

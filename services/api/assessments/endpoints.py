@@ -19,10 +19,11 @@ from services.api.batches import batch_outcome, indexed, reject_if_invalid, vali
 from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.etags import etag, parse_if_match
+from services.api.problems import V1_PROBLEMS, documented
 from services.api.schemas import BatchResult
 from shared.models import Assessment
 
-router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"], responses=V1_PROBLEMS)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
@@ -30,7 +31,13 @@ def outcome(out: AssessmentOut, status: int) -> idempotency.Outcome:
     return status, out.model_dump(mode="json"), {"ETag": etag(out.version), "Location": f"/v1/assessments/{out.id}"}
 
 
-@router.post("", status_code=201, response_model=AssessmentOut, summary="Record an assessment (idempotent)")
+@router.post(
+    "",
+    status_code=201,
+    response_model=AssessmentOut,
+    responses=documented(409),
+    summary="Record an assessment (idempotent): 201 when created, 200 with the stored one when sent again",
+)
 async def create_assessment(
     body: AssessmentIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -103,6 +110,7 @@ async def get_versions(assessment_id: uuid.UUID, db: SessionDep, client: ClientD
 @router.put(
     "/{assessment_id}",
     response_model=AssessmentOut,
+    responses=documented(412, 428),
     summary="Amend an assessment: a new version, the old kept; needs If-Match with the ETag you read",
 )
 async def amend_assessment(

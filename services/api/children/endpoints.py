@@ -6,8 +6,9 @@ from services.api.children import service
 from services.api.children.schemas import ChildIn, ChildOut
 from services.api.children.trends import ChildTrendsOut, read_trends
 from services.api.deps import ClientDep, SessionDep
+from services.api.problems import V1_PROBLEMS
 
-router = APIRouter(prefix="/v1/children", tags=["children"])
+router = APIRouter(prefix="/v1/children", tags=["children"], responses=V1_PROBLEMS)
 ChildIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The council's own child id")]
 
 

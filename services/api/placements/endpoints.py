@@ -12,14 +12,21 @@ from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.placements import service
 from services.api.placements.schemas import PlacementBatchIn, PlacementEnding, PlacementIn, PlacementOut
+from services.api.problems import V1_PROBLEMS, documented
 from services.api.schemas import BatchResult
 from shared.models import Placement
 
-router = APIRouter(prefix="/v1/placements", tags=["placements"])
+router = APIRouter(prefix="/v1/placements", tags=["placements"], responses=V1_PROBLEMS)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
-@router.post("", status_code=201, response_model=PlacementOut, summary="Record a placement episode (idempotent)")
+@router.post(
+    "",
+    status_code=201,
+    response_model=PlacementOut,
+    responses=documented(409),
+    summary="Record a placement episode (idempotent): 201 when created, 200 with the stored one when sent again",
+)
 async def create_placement(
     body: PlacementIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
 ) -> JSONResponse:
@@ -77,7 +84,12 @@ async def get_placement(placement_id: uuid.UUID, db: SessionDep, client: ClientD
     return await service.render(db, await service.require(db, client.la_id, placement_id))
 
 
-@router.post("/{placement_id}/end", response_model=PlacementOut, summary="End an open placement episode (idempotent)")
+@router.post(
+    "/{placement_id}/end",
+    response_model=PlacementOut,
+    responses=documented(409),
+    summary="End an open placement episode (idempotent; another ending of an ended episode is a 409)",
+)
 async def end_placement(
     placement_id: uuid.UUID, body: PlacementEnding, db: SessionDep, client: ClientDep
 ) -> PlacementOut:

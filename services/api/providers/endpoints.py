@@ -6,10 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from services.api.deps import ClientDep, SessionDep
+from services.api.problems import V1_PROBLEMS
 from shared.errors import NotFound
 from shared.models import Provider
 
-router = APIRouter(prefix="/v1/providers", tags=["providers"])
+router = APIRouter(prefix="/v1/providers", tags=["providers"], responses=V1_PROBLEMS)
 ProviderIdPath = Annotated[str, Path(min_length=1, max_length=128, description="The council's id for the provider")]
 
 

@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.api.deps import ClientDep, SessionDep, StateDep
+from services.api.problems import V1_PROBLEMS
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page, to_csv
 from shared.errors import InvalidInput, field_error
 
-router = APIRouter(prefix="/v1/scores", tags=["scores"])
+router = APIRouter(prefix="/v1/scores", tags=["scores"], responses=V1_PROBLEMS)
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
 
 
