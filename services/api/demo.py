@@ -68,7 +68,7 @@ async def load(db: AsyncSession, demo: DemoCouncil, today: date) -> LocalAuthori
     db.add_all(Provider(la_id=council.id, external_id=p.external_id, name=p.name) for p in demo.providers)
     for child in demo.children:
         body = ChildIn(date_of_birth=child.date_of_birth, sex=child.sex, ethnicity=child.ethnicity, uasc=child.uasc)
-        row, _ = await children.upsert_child(db, council.id, child.child_id, body)
+        row, _ = await children.upsert_child(db, council.id, child.child_id, body, today)
         row.synthetic = True
     await db.flush()
     for placement in demo.placements:

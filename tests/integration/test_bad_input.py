@@ -150,3 +150,22 @@ async def test_batch_over_the_limit_is_refused(api: httpx.AsyncClient, council: 
     items = [assessment("C1", f"X{n}", years_ago(1)) for n in range(1001)]
     response = await api.post("/v1/assessments/batch", json={"items": items}, headers=council.headers)
     assert response.status_code == 422 and "items" in fields_of(response)
+
+
+async def test_bad_child_is_refused(api: httpx.AsyncClient, council: Council) -> None:
+    born = {"date_of_birth": years_ago(12).isoformat(), "sex": "F", "ethnicity": "WBRI"}
+    future = await api.put("/v1/children/C1", json=born | {"date_of_birth": "2999-01-01"}, headers=council.headers)
+    assert future.status_code == 422 and fields_of(future) == {"date_of_birth"}
+    unknown = await api.put("/v1/children/C1", json=born | {"ethnicity": "XXXX"}, headers=council.headers)
+    assert unknown.status_code == 422 and fields_of(unknown) == {"ethnicity"}
+    named = await api.put("/v1/children/C1", json=born | {"name": "Alice"}, headers=council.headers)
+    assert named.status_code == 422 and fields_of(named) == {"name"}
+    assert (await api.get("/v1/children/C1", headers=council.headers)).status_code == 404
+
+    assert (await api.put("/v1/children/C1", json=born, headers=council.headers)).status_code == 201
+    await api.post("/v1/placements", json=placement("C1", "P1", years_ago(2)), headers=council.headers)
+    later = await api.put(
+        "/v1/children/C1", json=born | {"date_of_birth": years_ago(1).isoformat()}, headers=council.headers
+    )
+    assert later.status_code == 422 and fields_of(later) == {"date_of_birth"}
+    assert (await api.get("/v1/children/C1", headers=council.headers)).json()["date_of_birth"] == born["date_of_birth"]

@@ -1,3 +1,4 @@
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
@@ -16,7 +17,7 @@ ChildIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The 
 async def put_child(
     child_id: ChildIdPath, body: ChildIn, db: SessionDep, client: ClientDep, response: Response
 ) -> ChildOut:
-    child, created = await service.upsert_child(db, client.la_id, child_id, body)
+    child, created = await service.upsert_child(db, client.la_id, child_id, body, date.today())
     response.status_code = 201 if created else 200
     return ChildOut.model_validate(child, from_attributes=True)
 

@@ -1,12 +1,13 @@
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.children.schemas import ChildIn
 from shared.errors import InvalidInput, NotFound, field_error
-from shared.models import Assessment, AssessmentVersion, Child
+from shared.models import Assessment, AssessmentVersion, Child, Placement
 from shared.ssda903 import collection_year_of, invalid_codes
 
 
@@ -22,30 +23,49 @@ async def require_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lo
     return child
 
 
-async def earliest_assessment(db: AsyncSession, child_pk: uuid.UUID) -> date | None:
-    return await db.scalar(
+async def earliest_record(db: AsyncSession, child_pk: uuid.UUID) -> date | None:
+    """The earliest date anything about the child describes: a date of birth must not come after it."""
+    assessed = (
         select(func.min(AssessmentVersion.assessed_on))
-        .join(Assessment, Assessment.id == AssessmentVersion.assessment_id)
+        .join(
+            Assessment,
+            (Assessment.id == AssessmentVersion.assessment_id)
+            & (AssessmentVersion.version == Assessment.current_version),
+        )
         .where(Assessment.child_pk == child_pk)
     )
+    placed = select(func.min(Placement.start_date)).where(Placement.child_pk == child_pk)
+    dates = [day for day in (await db.scalar(assessed), await db.scalar(placed)) if day is not None]
+    return min(dates, default=None)
 
 
-async def upsert_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, body: ChildIn) -> tuple[Child, bool]:
-    problems = invalid_codes({"ETHNIC": body.ethnicity}, collection_year_of(date.today()))
-    if problems:
-        raise InvalidInput("Unknown ethnicity code.", errors=[field_error("ethnicity", problems[0][1])])
+def birth_errors(body: ChildIn, today: date) -> list[dict[str, Any]]:
+    errors = []
+    if body.date_of_birth > today:
+        errors.append(field_error("date_of_birth", f"{body.date_of_birth.isoformat()} is in the future"))
+    errors += [
+        field_error("ethnicity", message)
+        for _, message in invalid_codes({"ETHNIC": body.ethnicity}, collection_year_of(today))
+    ]
+    return errors
+
+
+async def upsert_child(
+    db: AsyncSession, la_id: uuid.UUID, child_id: str, body: ChildIn, today: date
+) -> tuple[Child, bool]:
+    errors = birth_errors(body, today)
     child = await get_child(db, la_id, child_id, lock=True)
+    if child is not None:
+        first = await earliest_record(db, child.id)
+        if first is not None and first < body.date_of_birth:
+            errors.append(field_error("date_of_birth", f"is after a record of this child dated {first.isoformat()}"))
+    if errors:
+        raise InvalidInput("The child is invalid; nothing was written.", errors=errors)
     if child is None:
         child = Child(id=uuid.uuid4(), la_id=la_id, child_id=child_id, **body.model_dump())
         db.add(child)
         await db.flush()
         return child, True
-    first = await earliest_assessment(db, child.id)
-    if first is not None and first < body.date_of_birth:
-        raise InvalidInput(
-            "The new date of birth is after an assessment of this child.",
-            errors=[field_error("date_of_birth", f"an assessment of this child is dated {first.isoformat()}")],
-        )
     for name, value in body.model_dump().items():
         setattr(child, name, value)
     await db.flush()
