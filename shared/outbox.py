@@ -51,7 +51,7 @@ async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pend
             await redis.enqueue_job(
                 RECOMPUTE_CHILD,
                 str(item.child_pk),
-                _job_id=recompute_job_id(str(item.child_pk), item.request_id, item.dispatch_count),
+                _job_id=recompute_job_id(item.request_id, item.dispatch_count),
             )
             sent.append(item)
     except (RedisError, OSError) as error:

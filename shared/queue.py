@@ -36,7 +36,8 @@ def connect(settings: Settings) -> ArqRedis:
     )
 
 
-def recompute_job_id(child_pk: str, request_id: int, dispatch_count: int) -> str:
-    # Keyed on the request and its dispatch, not the child alone: arq keeps a job id for keep_result
-    # after it ran, so a child-only key would swallow a later request for the same child.
-    return f"recompute:{child_pk}:{request_id}:{dispatch_count}"
+def recompute_job_id(request_id: int, dispatch_count: int) -> str:
+    # Keyed on the request and its dispatch, not the child: arq keeps a job id for keep_result after
+    # it ran, so a child key would swallow a later request for the same child. arq also logs job ids,
+    # and a request number says nothing about the child.
+    return f"recompute:{request_id}:{dispatch_count}"

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # A dispatched request not done after this long is sent again by the sweep.
     outbox_stall_seconds: int = Field(default=30, ge=1)
     outbox_sweep_seconds: int = Field(default=10, ge=1)
+    outbox_retain_days: int = Field(default=7, ge=1)
+    idempotency_retain_hours: int = Field(default=48, ge=1)
     page_max_size: int = Field(default=1000, ge=1)
 
     @field_validator("database_url")

@@ -11,6 +11,7 @@ import structlog
 from arq import Retry, cron
 from arq.worker import func
 
+from services.scoring.housekeeping import prune
 from services.scoring.recompute import recompute_child
 from services.scoring.transient import backoff_seconds, is_transient
 from shared import logging, outbox, queue
@@ -37,6 +38,11 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     return await outbox.sweep(ctx["redis"], ctx["sessions"], timedelta(seconds=settings.outbox_stall_seconds))
 
 
+async def housekeeping(ctx: dict[str, Any]) -> None:
+    requests, records = await prune(ctx["sessions"], ctx["settings"])
+    log.info("housekeeping.pruned", recompute_requests=requests, idempotency_records=records)
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
     """Everything arq's Worker takes, from our settings; tests build a burst Worker from the same."""
 
@@ -59,7 +65,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 name=queue.RECOMPUTE_CHILD,
                 max_tries=settings.worker_max_tries,
                 timeout=settings.worker_job_timeout_seconds,
-            )
+            ),
         ],
         "cron_jobs": [
             # The longest timeout sets how long a killed worker's job waits before another worker
@@ -69,7 +75,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 second=set(range(0, 60, settings.outbox_sweep_seconds)),
                 unique=True,
                 timeout=settings.worker_job_timeout_seconds,
-            )
+            ),
+            cron(housekeeping, minute=17, second=0, unique=True, timeout=settings.worker_job_timeout_seconds),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

@@ -1,0 +1,27 @@
+"""Rows kept only for a while: satisfied recompute requests (kept a week to explain recent figures)
+and idempotency records (kept long enough for any client's retries)."""
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import CursorResult, delete, func
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.db import transaction
+from shared.models import IdempotencyRecord, RecomputeRequest
+from shared.settings import Settings
+
+
+async def prune(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> tuple[int, int]:
+    async with transaction(sessions) as db:
+        requests: CursorResult[Any] = await db.execute(  # type: ignore[assignment]
+            delete(RecomputeRequest).where(
+                RecomputeRequest.done_at < func.now() - timedelta(days=settings.outbox_retain_days)
+            )
+        )
+        records: CursorResult[Any] = await db.execute(  # type: ignore[assignment]
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.created_at < func.now() - timedelta(hours=settings.idempotency_retain_hours)
+            )
+        )
+    return requests.rowcount, records.rowcount
