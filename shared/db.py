@@ -14,6 +14,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
+        # Error texts would otherwise carry bound values (children's ids, free text) into tracebacks and logs.
+        hide_parameters=True,
     )
 
 

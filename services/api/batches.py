@@ -7,7 +7,7 @@ from pydantic import BaseModel, ValidationError
 
 from services.api.problems import validation_errors
 from services.api.schemas import BatchItemResult, BatchResult
-from shared.errors import Conflict, InvalidInput, ProblemError
+from shared.errors import Conflict, InvalidInput, ProblemError, field_error
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,3 +51,28 @@ def batch_outcome(written: list[tuple[int, uuid.UUID, bool]]) -> tuple[int, dict
     created_count = sum(created for _, _, created in written)
     result = BatchResult(created=created_count, existing=len(written) - created_count, items=items)
     return 200, result.model_dump(mode="json"), {}
+
+
+def repeats(items: dict[int, M]) -> tuple[dict[int, int], list[dict[str, Any]]]:
+    """Items sent twice in one batch: an identical repeat stands for its first (index -> first index);
+    the same external_id with anything else different, another child included, is an error."""
+    first: dict[str, tuple[int, M]] = {}
+    same: dict[int, int] = {}
+    errors: list[dict[str, Any]] = []
+    for index, item in items.items():
+        external_id = getattr(item, "external_id")  # noqa: B009 - every batch item model has one
+        earlier = first.setdefault(external_id, (index, item))
+        if earlier[0] == index:
+            continue
+        if earlier[1] == item:
+            same[index] = earlier[0]
+        else:
+            errors.append(field_error("external_id", f"repeats item {earlier[0]} with other content", index=index))
+    return same, errors
+
+
+def written_with_repeats(
+    written: list[tuple[int, uuid.UUID, bool]], same: dict[int, int]
+) -> list[tuple[int, uuid.UUID, bool]]:
+    ids = {index: row_id for index, row_id, _ in written}
+    return sorted(written + [(index, ids[first], False) for index, first in same.items()])

@@ -169,3 +169,22 @@ async def test_bad_child_is_refused(api: httpx.AsyncClient, council: Council) ->
     )
     assert later.status_code == 422 and fields_of(later) == {"date_of_birth"}
     assert (await api.get("/v1/children/C1", headers=council.headers)).json()["date_of_birth"] == born["date_of_birth"]
+
+
+async def test_a_batch_repeating_an_external_id(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    await add_child(api, council.headers, "C2")
+    body = assessment("C1", "X1", years_ago(1))
+    other_child = body | {"child_id": "C2"}
+    refused = await api.post("/v1/assessments/batch", json={"items": [body, other_child]}, headers=council.headers)
+    assert refused.status_code == 422
+    assert [(e["index"], e["field"]) for e in refused.json()["errors"]] == [(1, "external_id")]
+    assert await count_assessments(api, council, "C2") == 0
+
+    twice = await api.post("/v1/assessments/batch", json={"items": [body, body]}, headers=council.headers)
+    assert twice.status_code == 200
+    items = twice.json()["items"]
+    assert [i["outcome"] for i in items] == ["created", "existing"] and items[0]["id"] == items[1]["id"]
+    episode = placement("C1", "P1", years_ago(1))
+    placed = await api.post("/v1/placements/batch", json={"items": [episode, episode]}, headers=council.headers)
+    assert placed.status_code == 200 and placed.json()["created"] == 1 and placed.json()["existing"] == 1

@@ -1,5 +1,6 @@
 """Idempotent writes, amendments with ETag/If-Match, and one council never seeing another's rows."""
 
+import asyncio
 import uuid
 
 import httpx
@@ -122,3 +123,37 @@ async def test_paging_with_a_cursor_reads_every_row_once(
     summary = (await api.get("/v1/scores/needs-summary", params={"format": "csv"}, headers=council.headers)).text
     assert summary.splitlines()[0].startswith("child_id,instrument_code")
     assert len(summary.splitlines()) == 4
+
+
+async def test_scores_refuse_a_cursor_they_never_gave(api: httpx.AsyncClient, council: Council) -> None:
+    for cursor in ("abc", "99999999999999999999999", "١٢"):
+        response = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.headers)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "cursor"
+
+
+async def test_csv_cells_cannot_run_as_spreadsheet_formulas(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await add_child(api, council.headers, "=HYPERLINK(1)")
+    body = assessment("=HYPERLINK(1)", "A1", years_ago(1))
+    assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
+    await run_worker(settings, app)
+    text = (await api.get("/v1/scores/needs-summary", params={"format": "csv"}, headers=council.headers)).text
+    row = text.splitlines()[1]
+    assert row.startswith("'=HYPERLINK(1),")
+
+
+async def test_concurrent_batches_over_the_same_children_both_land(api: httpx.AsyncClient, council: Council) -> None:
+    children = [f"K{n:02d}" for n in range(20)]
+    for child in children:
+        await add_child(api, council.headers, child)
+    forward = [assessment(c, f"F-{c}", years_ago(1)) for c in children]
+    backward = [assessment(c, f"B-{c}", years_ago(0.5)) for c in reversed(children)]
+    responses = await asyncio.gather(
+        *(
+            api.post("/v1/assessments/batch", json={"items": items}, headers=council.headers)
+            for items in (forward, backward)
+        )
+    )
+    assert [r.status_code for r in responses] == [200, 200]
+    assert all(r.json()["created"] == 20 for r in responses)

@@ -254,7 +254,7 @@ def test_single_assessment() -> None:
         assert trend.ratings_count == 1
         assert trend.baseline == trend.latest
         assert trend.previous is None
-        assert trend.change_since_baseline is None
+        assert trend.change_since_baseline == 0
         assert trend.change_since_previous is None
         assert trend.slope_per_year is None
         assert trend.direction == "insufficient_data"

@@ -1,5 +1,4 @@
 import uuid
-from dataclasses import replace
 from datetime import date
 from typing import Annotated
 
@@ -15,8 +14,15 @@ from services.api.assessments.schemas import (
     AssessmentIn,
     AssessmentOut,
 )
-from services.api.batches import batch_outcome, indexed, reject_if_invalid, validate_items
-from services.api.children.service import require_child
+from services.api.batches import (
+    batch_outcome,
+    indexed,
+    reject_if_invalid,
+    repeats,
+    validate_items,
+    written_with_repeats,
+)
+from services.api.children.service import lock_children, require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.etags import etag, parse_if_match
 from services.api.problems import V1_PROBLEMS, documented
@@ -55,14 +61,12 @@ async def create_assessments(
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
         items, errors = validate_items(AssessmentIn, body.items)
+        same, repeat_errors = repeats(items)
+        errors += repeat_errors
+        await lock_children(db, client.la_id, {item.child_id for item in items.values()})
         checked: dict[int, service.Checked] = {}
-        seen: dict[str, str] = {}
         for index, item in items.items():
-            digest = service.content_hash(item)
-            if seen.setdefault(item.external_id, digest) != digest:
-                errors.append(
-                    {"index": index, "field": "external_id", "message": "repeated in this batch with other content"}
-                )
+            if index in same:
                 continue
             result = await service.check_new(db, client.la_id, item, date.today())
             if isinstance(result, list):
@@ -72,11 +76,9 @@ async def create_assessments(
         reject_if_invalid(errors, len(body.items))
         written = []
         for index, ready in checked.items():
-            # Re-read: an earlier item of this batch may have written the same external_id.
-            existing = await service.find_by_external_id(db, client.la_id, ready.body.external_id)
-            row, created = await service.apply_new(db, client.la_id, replace(ready, existing=existing))
+            row, created = await service.apply_new(db, client.la_id, ready)
             written.append((index, row.id, created))
-        return batch_outcome(written)
+        return batch_outcome(written_with_repeats(written, same))
 
     request_hash = idempotency.fingerprint("POST /v1/assessments/batch", body.model_dump(mode="json"))
     return await idempotency.once(db, client.la_id, key, request_hash, run)

@@ -16,6 +16,16 @@ async def get_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: 
     return await db.scalar(query.with_for_update() if lock else query)
 
 
+async def lock_children(db: AsyncSession, la_id: uuid.UUID, child_ids: set[str]) -> None:
+    """Lock a batch's children in one order, so two batches naming the same children cannot deadlock."""
+    await db.execute(
+        select(Child.id)
+        .where(Child.la_id == la_id, Child.child_id.in_(sorted(child_ids)))
+        .order_by(Child.child_id)
+        .with_for_update()
+    )
+
+
 async def require_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child:
     child = await get_child(db, la_id, child_id, lock=lock)
     if child is None:

@@ -7,8 +7,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from services.api import idempotency
-from services.api.batches import batch_outcome, indexed, reject_if_invalid, validate_items
-from services.api.children.service import require_child
+from services.api.batches import (
+    batch_outcome,
+    indexed,
+    reject_if_invalid,
+    repeats,
+    validate_items,
+    written_with_repeats,
+)
+from services.api.children.service import lock_children, require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.placements import service
 from services.api.placements.schemas import PlacementBatchIn, PlacementEnding, PlacementIn, PlacementOut
@@ -45,11 +52,13 @@ async def create_placements(
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
         items, errors = validate_items(PlacementIn, body.items)
+        same, repeat_errors = repeats(items)
+        errors += repeat_errors
+        await lock_children(db, client.la_id, {item.child_id for item in items.values()})
         checked: dict[int, service.Checked] = {}
         in_batch: dict[str, tuple[uuid.UUID, service.Interval]] = {}
         for index, item in items.items():
-            if item.external_id in in_batch:
-                errors.append({"index": index, "field": "external_id", "message": "repeated in this batch"})
+            if index in same or item.external_id in in_batch:
                 continue
             result = await service.check_new(db, client.la_id, item, date.today(), in_batch)
             if isinstance(result, list):
@@ -62,7 +71,7 @@ async def create_placements(
         for index, ready in checked.items():
             row, created = await service.apply_new(db, client.la_id, ready)
             written.append((index, row.id, created))
-        return batch_outcome(written)
+        return batch_outcome(written_with_repeats(written, same))
 
     request_hash = idempotency.fingerprint("POST /v1/placements/batch", body.model_dump(mode="json"))
     return await idempotency.once(db, client.la_id, key, request_hash, run)

@@ -32,10 +32,13 @@ class ScoreQuery:
     format: Annotated[Literal["json", "csv"] | None, Query(description="Or send Accept: text/csv")] = None
 
 
+MAX_CURSOR = 2**63 - 1  # row versions are bigint
+
+
 def parse_cursor(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdigit():
+    if not (cursor.isascii() and cursor.isdigit() and int(cursor) <= MAX_CURSOR):
         raise InvalidInput(
             "The cursor is not one this API gave out.", errors=[field_error("cursor", "not a cursor from next_cursor")]
         )

@@ -108,11 +108,17 @@ async def read_page(
     return Page([dict(zip(table.columns, row[:-1], strict=True)) for row in rows], next_cursor)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_cell(value: Any) -> Any:
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
+        value = ";".join(str(v) for v in value)
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # A council id like =HYPERLINK(...) would run as a formula in Excel; numbers are left as numbers.
+        return "'" + value
     return "" if value is None else value
 
 

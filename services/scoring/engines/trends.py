@@ -147,8 +147,8 @@ def _domain_trend(domain: str, series: Sequence[AssessmentInput]) -> DomainTrend
             latest_assessed_on=None,
         )
     baseline, latest = ratings[0][1], ratings[-1][1]
-    # With one rating there is no change to measure: both changes are null, not 0, so
-    # cohort means of change are not diluted by domains rated only once.
+    # domain.md §4: the change since baseline is latest - baseline (0 with one rating); only the
+    # change since previous needs a previous rating.
     previous = ratings[-2][1] if len(ratings) > 1 else None
     slope = _slope_per_year(ratings)
     return DomainTrend(
@@ -157,7 +157,7 @@ def _domain_trend(domain: str, series: Sequence[AssessmentInput]) -> DomainTrend
         baseline=baseline,
         previous=previous,
         latest=latest,
-        change_since_baseline=None if previous is None else latest - baseline,
+        change_since_baseline=latest - baseline,
         change_since_previous=None if previous is None else latest - previous,
         slope_per_year=slope,
         direction=_direction(slope),
