@@ -157,3 +157,16 @@ async def test_concurrent_batches_over_the_same_children_both_land(api: httpx.As
     )
     assert [r.status_code for r in responses] == [200, 200]
     assert all(r.json()["created"] == 20 for r in responses)
+
+
+async def test_parallel_puts_of_a_new_child_create_it_once(api: httpx.AsyncClient, council: Council) -> None:
+    body = {"date_of_birth": years_ago(10).isoformat(), "sex": "M", "ethnicity": "WBRI"}
+    responses = await asyncio.gather(
+        *(api.put("/v1/children/NEW", json=body, headers=council.headers) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
+    provider = {"name": "Synthetic Fostering Agency"}
+    placed = await asyncio.gather(
+        *(api.put("/v1/providers/PR", json=provider, headers=council.headers) for _ in range(3))
+    )
+    assert sorted(r.status_code for r in placed) == [200, 200, 201]

@@ -6,9 +6,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.children.schemas import ChildIn
+from services.api.upserts import insert_if_absent
 from shared.errors import InvalidInput, NotFound, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Placement
 from shared.ssda903 import collection_year_of, invalid_codes
+
+CHILD_KEY = ("la_id", "child_id")
 
 
 async def get_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child | None:
@@ -64,18 +67,16 @@ async def upsert_child(
     db: AsyncSession, la_id: uuid.UUID, child_id: str, body: ChildIn, today: date
 ) -> tuple[Child, bool]:
     errors = birth_errors(body, today)
-    child = await get_child(db, la_id, child_id, lock=True)
-    if child is not None:
-        first = await earliest_record(db, child.id)
-        if first is not None and first < body.date_of_birth:
-            errors.append(field_error("date_of_birth", f"is after a record of this child dated {first.isoformat()}"))
     if errors:
         raise InvalidInput("The child is invalid; nothing was written.", errors=errors)
-    if child is None:
-        child = Child(id=uuid.uuid4(), la_id=la_id, child_id=child_id, **body.model_dump())
-        db.add(child)
-        await db.flush()
+    created = await insert_if_absent(db, Child, {"la_id": la_id, "child_id": child_id, **body.model_dump()}, CHILD_KEY)
+    child = await require_child(db, la_id, child_id, lock=True)
+    if created:
         return child, True
+    first = await earliest_record(db, child.id)
+    if first is not None and first < body.date_of_birth:
+        message = f"is after a record of this child dated {first.isoformat()}"
+        raise InvalidInput("The child is invalid; nothing was written.", errors=[field_error("date_of_birth", message)])
     for name, value in body.model_dump().items():
         setattr(child, name, value)
     await db.flush()

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from services.api.deps import ClientDep, SessionDep
 from services.api.problems import V1_PROBLEMS
+from services.api.upserts import insert_if_absent
 from shared.errors import NotFound
 from shared.models import Provider
 
@@ -41,14 +42,14 @@ def render(provider: Provider) -> ProviderOut:
 async def put_provider(
     provider_id: ProviderIdPath, body: ProviderIn, db: SessionDep, client: ClientDep, response: Response
 ) -> ProviderOut:
+    values = {"la_id": client.la_id, "external_id": provider_id, **body.model_dump()}
+    created = await insert_if_absent(db, Provider, values, ("la_id", "external_id"))
     provider = await db.scalar(
         select(Provider).where(Provider.la_id == client.la_id, Provider.external_id == provider_id).with_for_update()
     )
-    response.status_code = 201 if provider is None else 200
-    if provider is None:
-        provider = Provider(la_id=client.la_id, external_id=provider_id, **body.model_dump())
-        db.add(provider)
-    else:
+    assert provider is not None
+    response.status_code = 201 if created else 200
+    if not created:
         provider.name, provider.ofsted_urn = body.name, body.ofsted_urn
     await db.flush()
     await db.refresh(provider)
