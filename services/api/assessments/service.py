@@ -133,7 +133,9 @@ async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: 
 
 async def require(db: AsyncSession, la_id: uuid.UUID, assessment_id: uuid.UUID, *, lock: bool = False) -> Assessment:
     query = select(Assessment).where(Assessment.id == assessment_id, Assessment.la_id == la_id)
-    assessment = await db.scalar(query.with_for_update() if lock else query)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    assessment = await db.scalar(query)
     if assessment is None:
         raise NotFound("No such assessment.")
     return assessment
@@ -152,10 +154,12 @@ async def current_version(db: AsyncSession, assessment: Assessment) -> Assessmen
 async def amend(
     db: AsyncSession, la_id: uuid.UUID, assessment_id: uuid.UUID, if_match: int, body: AssessmentContent, today: date
 ) -> Assessment:
+    # The child first, as every write about a child does, so a birth date cannot move under this check.
+    child_pk = (await require(db, la_id, assessment_id)).child_pk
+    child = await db.get_one(Child, child_pk, with_for_update=True)
     assessment = await require(db, la_id, assessment_id, lock=True)
     if assessment.current_version != if_match:
         raise PreconditionFailed(f"The assessment is at version {assessment.current_version}; read it again and retry.")
-    child = await db.get_one(Child, assessment.child_pk)
     previous = await current_version(db, assessment)
     instrument, errors = await content_errors(db, body, child, today)
     if errors or instrument is None:
