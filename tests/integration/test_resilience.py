@@ -69,6 +69,9 @@ async def test_writes_are_kept_while_redis_is_down_and_figures_catch_up(
             assert response.status_code == 201
         await state_of(app).dispatcher.drain()
         assert (await trends(api, council, "C1"))["status"] == "pending"
+        ready = await api.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+        assert ready.json()["checks"]["redis"].startswith("unavailable")
 
         own_redis.restart()
         await run_worker(settings, app)

@@ -26,8 +26,11 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Database and Redis reachable, migrations at head")
+@router.get("/readyz", summary="Database, Redis and migrations checked; traffic-ready without Redis")
 async def readyz(state: StateDep) -> JSONResponse:
+    """503 when the database is unreachable or not migrated to head. Redis unreachable is reported as
+    degraded with a 200: writes are still kept (the outbox) and figures catch up, so a load balancer
+    must not take the API out of service for it."""
     checks: dict[str, str] = {}
     try:
         async with state.engine.connect() as connection:
@@ -41,10 +44,9 @@ async def readyz(state: StateDep) -> JSONResponse:
         checks["redis"] = "ok"
     except Exception as error:  # noqa: BLE001
         checks["redis"] = f"unavailable: {type(error).__name__}"
-    ready = all(value == "ok" for value in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks}, status_code=200 if ready else 503
-    )
+    ready = checks["database"] == "ok" and checks.get("migrations") == "ok"
+    status = ("ready" if checks["redis"] == "ok" else "degraded") if ready else "not ready"
+    return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
