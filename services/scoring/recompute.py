@@ -100,6 +100,22 @@ def figure_rows(
     return child_row, domain_rows
 
 
+# One lock for every figures write: row versions then follow commit order, so a BI tool paging by
+# cursor never passes a version whose row commits later. Held only for the short write at the end.
+FIGURES_WRITE_LOCK = 0x6E656564735F6669  # "needs_fi"
+
+
+async def compute(db: AsyncSession, child: Child) -> tuple[InstrumentScale, list[AssessmentInput], ChildTrends] | None:
+    rows = await final_ratings(db, child.id)
+    if not rows:
+        return None
+    instrument, family = await series_instrument(db, rows)
+    scale = InstrumentScale.from_definition(instrument.definition)
+    inputs = engine_inputs(rows, family)
+    trends = compute_child_trends(inputs, Scale(scale.domains, scale.actionable_from, scale.intensive_level))
+    return None if trends is None else (scale, inputs, trends)
+
+
 async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: uuid.UUID) -> int:
     """Returns how many outbox requests this run satisfied (0: another run already did)."""
     async with transaction(sessions) as db:
@@ -115,19 +131,15 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
         child = await db.get(Child, child_pk)
         if not pending or child is None:
             return 0
+        computed = await compute(db, child)
+        await db.execute(select(func.pg_advisory_xact_lock(FIGURES_WRITE_LOCK)))
         await db.execute(delete(DomainNeedsTrend).where(DomainNeedsTrend.child_pk == child_pk))
         await db.execute(delete(ChildNeedsTrend).where(ChildNeedsTrend.child_pk == child_pk))
-        rows = await final_ratings(db, child_pk)
-        if rows:
-            instrument, family = await series_instrument(db, rows)
-            scale = InstrumentScale.from_definition(instrument.definition)
-            inputs = engine_inputs(rows, family)
-            trends = compute_child_trends(inputs, Scale(scale.domains, scale.actionable_from, scale.intensive_level))
-            if trends is not None:
-                now = await db.scalar(select(func.now()))
-                assert now is not None
-                child_row, domain_rows = figure_rows(child, scale, inputs, trends, now)
-                await db.execute(insert(ChildNeedsTrend).values(child_row))
-                await db.execute(insert(DomainNeedsTrend), domain_rows)
+        if computed is not None:
+            now = await db.scalar(select(func.clock_timestamp()))
+            assert now is not None
+            child_row, domain_rows = figure_rows(child, *computed, now)
+            await db.execute(insert(ChildNeedsTrend).values(child_row))
+            await db.execute(insert(DomainNeedsTrend), domain_rows)
         await db.execute(update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now()))
         return len(pending)
