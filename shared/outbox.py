@@ -8,11 +8,13 @@ import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
 import structlog
 from arq.connections import ArqRedis
+from arq.constants import in_progress_key_prefix, job_key_prefix
 from redis.exceptions import RedisError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, distinct, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.models import RecomputeRequest
@@ -45,55 +47,85 @@ def pending_in(db: AsyncSession) -> list[Pending]:
 
 async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pending: list[Pending]) -> int:
     """Enqueue each request and mark it dispatched; a Redis failure leaves it for the sweep."""
-    sent: list[Pending] = []
+    sent: list[dict[str, Any]] = []
     try:
         for item in pending:
-            await redis.enqueue_job(
-                RECOMPUTE_CHILD,
-                str(item.child_pk),
-                _job_id=recompute_job_id(item.request_id, item.dispatch_count),
-            )
-            sent.append(item)
+            job_id = recompute_job_id(item.request_id, item.dispatch_count)
+            await redis.enqueue_job(RECOMPUTE_CHILD, str(item.child_pk), _job_id=job_id)
+            sent.append({"child": item.child_pk, "upto": item.request_id, "job": job_id})
     except (RedisError, OSError) as error:
         log.warning("outbox.redis_unavailable", error=type(error).__name__, left_for_sweep=len(pending) - len(sent))
     if sent:
+        # The table, not the entity: an ORM update given many parameter sets would demand primary keys.
+        requests = cast(Table, RecomputeRequest.__table__)
         async with sessions() as db, db.begin():
+            # Every earlier request of the child rides on the job just sent.
             await db.execute(
-                update(RecomputeRequest)
-                # Every earlier request of the child rides on the job just sent.
+                update(requests)
                 .where(
-                    RecomputeRequest.child_pk.in_([item.child_pk for item in sent]),
-                    RecomputeRequest.id <= max(item.request_id for item in sent),
-                    RecomputeRequest.done_at.is_(None),
+                    requests.c.child_pk == bindparam("child"),
+                    requests.c.id <= bindparam("upto"),
+                    requests.c.done_at.is_(None),
                 )
-                .values(dispatched_at=func.now(), dispatch_count=RecomputeRequest.dispatch_count + 1)
+                .values(
+                    job_id=bindparam("job"), dispatched_at=func.now(), dispatch_count=requests.c.dispatch_count + 1
+                ),
+                sent,
             )
     return len(sent)
 
 
-async def stalled(db: AsyncSession, stall_after: timedelta, limit: int = 5000) -> list[Pending]:
-    """One request per child is enough: the job recomputes from everything pending for that child."""
-    latest = (
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    pending: Pending
+    job_ids: tuple[str, ...]  # the jobs already sent for it; empty when part of it was never sent
+
+
+async def candidates(db: AsyncSession, stall_after: timedelta, limit: int = 5000) -> list[Candidate]:
+    """Children with requests never sent, or sent longer ago than stall_after and still not done."""
+    dispatched = RecomputeRequest.dispatched_at.is_not(None)
+    query = (
         select(
             RecomputeRequest.child_pk,
             func.max(RecomputeRequest.id).label("request_id"),
             func.max(RecomputeRequest.dispatch_count).label("dispatch_count"),
+            func.bool_and(dispatched).label("all_sent"),
+            func.array_agg(distinct(RecomputeRequest.job_id)).label("job_ids"),
         )
         .where(
             RecomputeRequest.done_at.is_(None),
-            (RecomputeRequest.dispatched_at.is_(None)) | (RecomputeRequest.dispatched_at < func.now() - stall_after),
+            ~dispatched | (RecomputeRequest.dispatched_at < func.now() - stall_after),
         )
         .group_by(RecomputeRequest.child_pk)
         .limit(limit)
     )
-    rows = (await db.execute(latest)).all()
-    return [Pending(row.request_id, row.child_pk, row.dispatch_count) for row in rows]
+    return [
+        Candidate(
+            Pending(row.request_id, row.child_pk, row.dispatch_count),
+            tuple(job for job in row.job_ids if job) if row.all_sent else (),
+        )
+        for row in (await db.execute(query)).all()
+    ]
+
+
+async def still_in_redis(redis: ArqRedis, found: list[Candidate]) -> list[bool]:
+    """A job queued or running is late, not lost: sending it again would only grow a backlog."""
+    async with redis.pipeline(transaction=False) as pipe:
+        for candidate in found:
+            keys = [prefix + job for job in candidate.job_ids for prefix in (job_key_prefix, in_progress_key_prefix)]
+            pipe.exists(*keys) if keys else pipe.ping()
+        replies = await pipe.execute()
+    return [bool(candidate.job_ids) and reply > 0 for candidate, reply in zip(found, replies, strict=True)]
 
 
 async def sweep(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], stall_after: timedelta) -> int:
     async with sessions() as db:
-        pending = await stalled(db, stall_after)
-    return await send(redis, sessions, pending) if pending else 0
+        found = await candidates(db, stall_after)
+    if not found:
+        return 0
+    alive = await still_in_redis(redis, found)
+    lost = [candidate.pending for candidate, queued in zip(found, alive, strict=True) if not queued]
+    return await send(redis, sessions, lost) if lost else 0
 
 
 @dataclass

@@ -1,0 +1,43 @@
+"""The sweep re-sends what was lost, never what is merely waiting in the queue."""
+
+from datetime import timedelta
+
+import httpx
+from arq.constants import job_key_prefix
+from fastapi import FastAPI
+from sqlalchemy import func, select, update
+
+from shared import outbox
+from shared.db import transaction
+from shared.models import LocalAuthority, RecomputeRequest
+from shared.settings import Settings
+from tests.conftest import Council, state_of
+from tests.integration.helpers import add_child, assessment, run_worker, years_ago
+
+
+async def test_a_queued_job_is_not_sent_again_but_a_lost_one_is(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    state = state_of(app)
+    await add_child(api, council.headers, "C1")
+    await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
+    await state.dispatcher.drain()
+    async with transaction(state.sessions) as db:
+        la_id = await db.scalar(select(LocalAuthority.id).where(LocalAuthority.code == council.code))
+        mine = RecomputeRequest.la_id == la_id
+        job_id = await db.scalar(select(RecomputeRequest.job_id).where(mine))
+        # As if the queue were an hour behind.
+        await db.execute(update(RecomputeRequest).where(mine).values(dispatched_at=func.now() - timedelta(hours=1)))
+    assert job_id is not None and await state.redis.exists(job_key_prefix + job_id)
+
+    assert await outbox.sweep(state.redis, state.sessions, timedelta(seconds=1)) == 0
+
+    await state.redis.delete(job_key_prefix + job_id)
+    assert await outbox.sweep(state.redis, state.sessions, timedelta(seconds=1)) == 1
+    async with transaction(state.sessions) as db:
+        resent = await db.scalar(select(RecomputeRequest.job_id).where(mine))
+    assert resent is not None and resent != job_id
+
+    await run_worker(settings, app)
+    trends = (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()
+    assert trends["status"] == "fresh" and trends["summary"]["total_need"] == 24
