@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -97,17 +98,34 @@ async def hold_child_lock(servers: Servers, pk: str) -> asyncpg.Connection:
     return connection
 
 
+async def wait_for_row_lock_waiter(connection: asyncpg.Connection) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if await connection.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted"):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no job reached the outbox rows")
+
+
 async def test_a_worker_killed_mid_job_leaves_figures_right_and_single(
     servers: Servers, settings: Settings, app: FastAPI, api: httpx.AsyncClient, council: Council
 ) -> None:
     settings = settings.model_copy(update={"worker_job_timeout_seconds": 5})
     await add_child(api, council.headers, "K1")
-    await api.post(
-        "/v1/assessments", json=assessment("K1", "A1", years_ago(1), ratings=ratings(3)), headers=council.headers
-    )
+    first = assessment("K1", "A1", years_ago(1), ratings=ratings(3))
+    await api.post("/v1/assessments", json=first, headers=council.headers)
+    await run_worker(settings, app)
+    second = assessment("K1", "A2", years_ago(0.5), ratings=ratings(1))
+    await api.post("/v1/assessments", json=second, headers=council.headers)
     await state_of(app).dispatcher.drain()
     pk = await child_pk(app, council, "K1")
-    lock = await hold_child_lock(servers, pk)
+
+    # Hold the child's outbox rows: the job computes, replaces the figures, then waits to mark them
+    # done, inside its transaction. That is where it dies.
+    holder = await asyncpg.connect(plain_url(servers.database_url))
+    hold = holder.transaction()
+    await hold.start()
+    await holder.execute("SELECT id FROM recompute_requests WHERE child_pk = $1 FOR UPDATE", uuid.UUID(pk))
     env = os.environ | {
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
@@ -118,19 +136,24 @@ async def test_a_worker_killed_mid_job_leaves_figures_right_and_single(
         sys.executable, "-m", "arq", "services.scoring.worker.WorkerSettings", cwd=ROOT, env=env
     )
     try:
-        await wait_for_lock_waiter(lock)
+        await wait_for_row_lock_waiter(holder)
         worker.send_signal(signal.SIGKILL)
         await asyncio.wait_for(worker.wait(), timeout=10)
     finally:
         if worker.returncode is None:
             worker.kill()
-        await lock.execute("SELECT pg_advisory_unlock_all()")
-        await lock.close()
-    assert (await trends(api, council, "K1"))["status"] == "pending"
+        await hold.rollback()
+        await holder.close()
+
+    half_done = await trends(api, council, "K1")
+    assert half_done["status"] == "pending"
+    assert half_done["summary"]["assessments_count"] == 1 and half_done["summary"]["total_need"] == 36
+    assert await domain_rows(app, pk) == 12
 
     await run_worker(settings, app)
     figures = await trends(api, council, "K1")
-    assert figures["status"] == "fresh" and figures["summary"]["total_need"] == 36
+    assert figures["status"] == "fresh"
+    assert figures["summary"]["assessments_count"] == 2 and figures["summary"]["total_need"] == 12
     assert await domain_rows(app, pk) == 12
 
 
