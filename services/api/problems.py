@@ -8,8 +8,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import InvalidInput, ProblemError, field_error
+from shared.transient import is_transient
 
 log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -40,6 +42,43 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return [field_error(field_path(error["loc"]), error["msg"]) for error in errors]
 
 
+def unexpected_response(error: Exception) -> JSONResponse:
+    if is_transient(error):
+        # Lost a race (deadlock, serialization) or the database blinked: nothing was written, so retrying is safe.
+        log.warning("request.transient", error=type(error).__name__)
+        response = problem_response(
+            503, "/problems/try-again", "Try again", "The database was briefly unavailable; nothing was written."
+        )
+        response.headers["Retry-After"] = "1"
+        return response
+    log.error("request.unhandled", error=type(error).__name__)
+    return problem_response(500, "/problems/internal", "Internal error", "The error was logged.")
+
+
+class ContainUnexpected:
+    """Answers an unexpected error itself and stops it there. Starlette's own handler would re-raise it
+    for the server to log whole, and database messages can quote a child's id (a unique key's DETAIL)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:  # noqa: BLE001 - the point is to contain every error
+            if scope["type"] != "http" or started:
+                log.error("request.failed_mid_response", error=type(error).__name__)
+                return
+            await unexpected_response(error)(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     async def on_problem(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ProblemError)
@@ -56,14 +95,10 @@ def install(app: FastAPI) -> None:
         slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
         return problem_response(error.status_code, f"/problems/{slug}", str(error.detail), str(error.detail))
 
-    async def on_unexpected(_: Request, error: Exception) -> JSONResponse:
-        log.error("request.unhandled", error=type(error).__name__)
-        return problem_response(500, "/problems/internal", "Internal error", "The error was logged.")
-
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unexpected)
+    app.add_middleware(ContainUnexpected)
 
 
 class FieldError(BaseModel):

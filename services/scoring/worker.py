@@ -13,10 +13,10 @@ from arq.worker import func
 
 from services.scoring.housekeeping import prune
 from services.scoring.recompute import recompute_child
-from services.scoring.transient import backoff_seconds, is_transient
 from shared import logging, outbox, queue
 from shared.db import make_engine, make_sessionmaker
 from shared.settings import Settings, get_settings
+from shared.transient import backoff_seconds, is_transient
 
 log = structlog.get_logger("worker")
 
