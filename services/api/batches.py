@@ -1,18 +1,31 @@
-"""Refusing writes: a single item with every field at fault, a batch with every bad item by index."""
+"""Refusing writes: a single item with every field at fault, a batch with every bad item by index.
+Batches are all or nothing: every item is checked before any is written."""
 
 import uuid
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.children.service import lock_children
 from services.api.problems import validation_errors
 from services.api.schemas import BatchItemResult, BatchResult
 from shared.errors import Conflict, InvalidInput, ProblemError, field_error
 
+Errors = list[dict[str, Any]]
+
+
+class Written(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
 M = TypeVar("M", bound=BaseModel)
+C = TypeVar("C")
 
 
-def refusal(errors: list[dict[str, Any]], noun: str) -> ProblemError:
+def refusal(errors: Errors, noun: str) -> ProblemError:
     """A reused external_id is a conflict with what is stored; anything else is invalid input."""
     conflict = [e for e in errors if e["field"] == "external_id"]
     if conflict:
@@ -20,13 +33,13 @@ def refusal(errors: list[dict[str, Any]], noun: str) -> ProblemError:
     return InvalidInput(f"The {noun} is invalid; nothing was written.", errors=errors)
 
 
-def indexed(index: int, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def indexed(index: int, errors: Errors) -> Errors:
     return [{"index": index, **error} for error in errors]
 
 
-def validate_items(model: type[M], raw: list[dict[str, Any]]) -> tuple[dict[int, M], list[dict[str, Any]]]:
+def validate_items(model: type[M], raw: list[dict[str, Any]]) -> tuple[dict[int, M], Errors]:
     items: dict[int, M] = {}
-    errors: list[dict[str, Any]] = []
+    errors: Errors = []
     for index, item in enumerate(raw):
         try:
             items[index] = model.model_validate(item)
@@ -35,30 +48,12 @@ def validate_items(model: type[M], raw: list[dict[str, Any]]) -> tuple[dict[int,
     return items, errors
 
 
-def reject_if_invalid(errors: list[dict[str, Any]], total: int) -> None:
-    if errors:
-        raise InvalidInput(
-            f"{len({e['index'] for e in errors})} of {total} items are invalid; nothing was written.",
-            errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
-        )
-
-
-def batch_outcome(written: list[tuple[int, uuid.UUID, bool]]) -> tuple[int, dict[str, Any], dict[str, str]]:
-    items = [
-        BatchItemResult(index=i, id=row_id, outcome="created" if created else "existing")
-        for i, row_id, created in written
-    ]
-    created_count = sum(created for _, _, created in written)
-    result = BatchResult(created=created_count, existing=len(written) - created_count, items=items)
-    return 200, result.model_dump(mode="json"), {}
-
-
-def repeats(items: dict[int, M]) -> tuple[dict[int, int], list[dict[str, Any]]]:
+def repeats(items: dict[int, M]) -> tuple[dict[int, int], Errors]:
     """Items sent twice in one batch: an identical repeat stands for its first (index -> first index);
     the same external_id with anything else different, another child included, is an error."""
     first: dict[str, tuple[int, M]] = {}
     same: dict[int, int] = {}
-    errors: list[dict[str, Any]] = []
+    errors: Errors = []
     for index, item in items.items():
         external_id = getattr(item, "external_id")  # noqa: B009 - every batch item model has one
         earlier = first.setdefault(external_id, (index, item))
@@ -71,8 +66,43 @@ def repeats(items: dict[int, M]) -> tuple[dict[int, int], list[dict[str, Any]]]:
     return same, errors
 
 
-def written_with_repeats(
-    written: list[tuple[int, uuid.UUID, bool]], same: dict[int, int]
-) -> list[tuple[int, uuid.UUID, bool]]:
-    ids = {index: row_id for index, row_id, _ in written}
-    return sorted(written + [(index, ids[first], False) for index, first in same.items()])
+async def write_batch(
+    db: AsyncSession,
+    la_id: uuid.UUID,
+    model: type[M],
+    raw: list[dict[str, Any]],
+    check: Callable[[M], Awaitable[C | Errors]],
+    apply: Callable[[C], Awaitable[tuple[Written, bool]]],
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    items, errors = validate_items(model, raw)
+    same, repeat_errors = repeats(items)
+    errors += repeat_errors
+    # The batch's children are locked in one order up front, so two batches naming them cannot deadlock.
+    await lock_children(db, la_id, {getattr(item, "child_id") for item in items.values()})  # noqa: B009
+    refused = {error["index"] for error in repeat_errors}
+    checked: dict[int, C] = {}
+    for index, item in items.items():
+        if index in same or index in refused:
+            continue
+        result = await check(item)
+        if isinstance(result, list):
+            errors.extend(indexed(index, result))
+        else:
+            checked[index] = result
+    if errors:
+        raise InvalidInput(
+            f"{len({e['index'] for e in errors})} of {len(raw)} items are invalid; nothing was written.",
+            errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
+        )
+    written: dict[int, tuple[uuid.UUID, bool]] = {}
+    for index, ready in checked.items():
+        row, created = await apply(ready)
+        written[index] = (row.id, created)
+    written |= {index: (written[first][0], False) for index, first in same.items()}
+    results = [
+        BatchItemResult(index=i, id=row_id, outcome="created" if new else "existing")
+        for i, (row_id, new) in sorted(written.items())
+    ]
+    created_count = sum(new for _, new in written.values())
+    summary = BatchResult(created=created_count, existing=len(written) - created_count, items=results)
+    return 200, summary.model_dump(mode="json"), {}

@@ -1,6 +1,6 @@
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
@@ -14,15 +14,8 @@ from services.api.assessments.schemas import (
     AssessmentIn,
     AssessmentOut,
 )
-from services.api.batches import (
-    batch_outcome,
-    indexed,
-    reject_if_invalid,
-    repeats,
-    validate_items,
-    written_with_repeats,
-)
-from services.api.children.service import lock_children, require_child
+from services.api.batches import write_batch
+from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.etags import etag, parse_if_match
 from services.api.problems import V1_PROBLEMS, documented
@@ -60,25 +53,13 @@ async def create_assessments(
     body: AssessmentBatchIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
-        items, errors = validate_items(AssessmentIn, body.items)
-        same, repeat_errors = repeats(items)
-        errors += repeat_errors
-        await lock_children(db, client.la_id, {item.child_id for item in items.values()})
-        checked: dict[int, service.Checked] = {}
-        for index, item in items.items():
-            if index in same:
-                continue
-            result = await service.check_new(db, client.la_id, item, date.today())
-            if isinstance(result, list):
-                errors.extend(indexed(index, result))
-            else:
-                checked[index] = result
-        reject_if_invalid(errors, len(body.items))
-        written = []
-        for index, ready in checked.items():
-            row, created = await service.apply_new(db, client.la_id, ready)
-            written.append((index, row.id, created))
-        return batch_outcome(written_with_repeats(written, same))
+        async def check(item: AssessmentIn) -> service.Checked | list[dict[str, Any]]:
+            return await service.check_new(db, client.la_id, item, date.today())
+
+        async def apply(ready: service.Checked) -> tuple[Assessment, bool]:
+            return await service.apply_new(db, client.la_id, ready)
+
+        return await write_batch(db, client.la_id, AssessmentIn, body.items, check, apply)
 
     request_hash = idempotency.fingerprint("POST /v1/assessments/batch", body.model_dump(mode="json"))
     return await idempotency.once(db, client.la_id, key, request_hash, run)

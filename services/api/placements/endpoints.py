@@ -1,21 +1,14 @@
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from services.api import idempotency
-from services.api.batches import (
-    batch_outcome,
-    indexed,
-    reject_if_invalid,
-    repeats,
-    validate_items,
-    written_with_repeats,
-)
-from services.api.children.service import lock_children, require_child
+from services.api.batches import write_batch
+from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.placements import service
 from services.api.placements.schemas import PlacementBatchIn, PlacementEnding, PlacementIn, PlacementOut
@@ -51,27 +44,19 @@ async def create_placements(
     body: PlacementBatchIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
-        items, errors = validate_items(PlacementIn, body.items)
-        same, repeat_errors = repeats(items)
-        errors += repeat_errors
-        await lock_children(db, client.la_id, {item.child_id for item in items.values()})
-        checked: dict[int, service.Checked] = {}
+        # Earlier items of the batch count for overlaps, as if they were already written.
         in_batch: dict[str, tuple[uuid.UUID, service.Interval]] = {}
-        for index, item in items.items():
-            if index in same or item.external_id in in_batch:
-                continue
+
+        async def check(item: PlacementIn) -> service.Checked | list[dict[str, Any]]:
             result = await service.check_new(db, client.la_id, item, date.today(), in_batch)
-            if isinstance(result, list):
-                errors.extend(indexed(index, result))
-                continue
-            checked[index] = result
-            in_batch[item.external_id] = (result.child.id, (item.start_date, item.end_date))
-        reject_if_invalid(errors, len(body.items))
-        written = []
-        for index, ready in checked.items():
-            row, created = await service.apply_new(db, client.la_id, ready)
-            written.append((index, row.id, created))
-        return batch_outcome(written_with_repeats(written, same))
+            if not isinstance(result, list):
+                in_batch[item.external_id] = (result.child.id, (item.start_date, item.end_date))
+            return result
+
+        async def apply(ready: service.Checked) -> tuple[Placement, bool]:
+            return await service.apply_new(db, client.la_id, ready)
+
+        return await write_batch(db, client.la_id, PlacementIn, body.items, check, apply)
 
     request_hash = idempotency.fingerprint("POST /v1/placements/batch", body.model_dump(mode="json"))
     return await idempotency.once(db, client.la_id, key, request_hash, run)
