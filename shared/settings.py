@@ -1,9 +1,9 @@
 """Settings read from the environment; one object shared by the API, the worker and the CLI."""
 
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     @classmethod
     def _asyncpg(cls, value: str) -> str:
         return asyncpg_url(value)
+
+    @model_validator(mode="after")
+    def _production_names_its_servers(self) -> Self:
+        # The defaults point at this machine: right for development, a silent misconfiguration in production.
+        missing = {"database_url", "redis_url"} - self.model_fields_set
+        if self.environment == "production" and missing:
+            names = ", ".join(sorted(name.upper() for name in missing))
+            raise ValueError(f"ENVIRONMENT=production needs {names} set explicitly")
+        return self
 
 
 @lru_cache
