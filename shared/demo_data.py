@@ -1,9 +1,13 @@
-"""A synthetic demo council from a fixed seed: what a newcomer reads in the first minute. Pure: no
-clock, no I/O. Every id says DEMO; there are no names or addresses."""
+"""A synthetic demo council from a fixed seed: what a newcomer sees in the first minute, so it tells a story.
+
+Pure: no clock, no I/O, one random.Random(seed); the same arguments give the same council. Everything is plainly
+synthetic: ids say DEMO, providers are "Synthetic ...", postcode sectors lie in the unused area ZZ, and no child has
+a name or an address. Every SSDA903 code is valid in each collection year 2023-24 to 2026-27 (so no H5, P2, K3, Z).
+"""
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -71,32 +75,202 @@ class DemoCouncil:
 
 PROVIDERS = (
     DemoProvider("DEMO-PROV-01", "Synthetic Council Fostering Service", "in_house_foster"),
-    *(DemoProvider(f"DEMO-PROV-0{n}", f"Synthetic Fostering Agency {n - 1}", "ifa") for n in (2, 3, 4)),
-    *(DemoProvider(f"DEMO-PROV-0{n}", f"Synthetic Children's Home {n - 4}", "childrens_home") for n in (5, 6, 7)),
+    *(DemoProvider(f"DEMO-PROV-0{n + 1}", f"Synthetic Fostering Agency {n}", "ifa") for n in (1, 2, 3)),
+    *(DemoProvider(f"DEMO-PROV-0{n + 4}", f"Synthetic Children's Home {n}", "childrens_home") for n in (1, 2, 3, 4)),
 )
-# kind -> (PLACE codes, PLACE_PROVIDER, weekly cost range in pounds)
-PLACEMENT_KINDS = {
-    "in_house_foster": (("U4", "U5", "U6"), "PR1", (650, 800)),
-    "ifa": (("U4", "U5", "U6"), "PR4", (820, 1300)),
-    "childrens_home": (("K2", "K1", "R1"), "PR4", (2500, 4500)),
+# Per provider: PLACE codes it offers (kinship care U1/U3 is the council's own), PLACE_PROVIDER, and a home's
+# fixed postcode sector; most homes are out of the council's area (ZZ1-ZZ6), as they are in England.
+PLACES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
+    "DEMO-PROV-01": (("U4", "U4", "U6", "U6", "U1", "U3"), "PR1", None),
+    "DEMO-PROV-02": (("U4", "U6", "U6"), "PR4", None),
+    "DEMO-PROV-03": (("U4", "U6", "U5"), "PR4", None),
+    "DEMO-PROV-04": (("U4", "U6"), "PR5", None),
+    "DEMO-PROV-05": (("K2",), "PR4", "ZZ8 4"),
+    "DEMO-PROV-06": (("K2",), "PR4", "ZZ9 1"),
+    "DEMO-PROV-07": (("R1",), "PR5", "ZZ7 3"),
+    "DEMO-PROV-08": (("K2",), "PR1", "ZZ2 6"),
 }
-ETHNICITIES = ("WBRI", "WBRI", "WBRI", "WBRI", "WIRI", "WOTH", "MWBC", "MWBA", "AIND", "APKN", "BAFR", "BCRB", "OOTH")
-NOT_ASSESSED_REASONS = ("child declined", "not relevant at this age", "no information at review")
+# Weekly cost in pounds by provider kind: (lowest, typical, highest), from domain.md §6.
+COSTS = {"in_house_foster": (650, 720, 800), "ifa": (820, 1000, 1300), "childrens_home": (2500, 3800, 4500)}
+# Ages 2-17 at as_of (a child in care for two years is at least two), weighted towards teenagers as in England.
+AGE_WEIGHTS = (4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 7, 7, 7, 12, 12)
+ETHNICITIES = {"WBRI": 68, "WIRI": 1, "WOTH": 5, "MWBC": 4, "MWBA": 2, "MWAS": 2, "MOTH": 3, "AIND": 1, "APKN": 2,
+               "ABAN": 1, "BAFR": 3, "BCRB": 3, "CHNE": 1, "OOTH": 2, "REFU": 1, "NOBT": 1}  # fmt: skip
+UASC_ETHNICITIES = ("OOTH", "OOTH", "AOTH", "BAFR", "BOTH", "WOTH")
+CATEGORIES = {"N1": 64, "N2": 3, "N3": 3, "N4": 8, "N5": 15, "N6": 2, "N8": 5}
+# Needs at entry: (mean level, fewest and most domains at high or intensive) for low, moderate and complex needs
+# (45:40:15); children who go on to a children's home need most.
+PROFILES = ((0.7, 0, 0), (1.4, 0, 1), (1.6, 2, 4))
+RESIDENTIAL_PROFILE = (2.1, 3, 5)
+ARCS = {"improving": 50, "steady": 17, "worsening": 13, "mixed": 20}
+MOVES = {"CARPL": 30, "CREQO": 12, "CHILD": 8, "LAREQ": 10, "CREQB": 5, "CLOSE": 4, "STAND": 3, "OTHER": 3, "PLACE": 15}
+ROLES = {"social_worker": 55, "iro": 35, "panel": 4, "carer": 3, "provider": 3}
+NOT_ASSESSED = ("child declined", "not discussed at this review", "awaiting information from school")
 
 
-def cost(rng: random.Random, low: int, high: int) -> Decimal:
-    return Decimal(rng.randrange(low * 100, high * 100)) / 100
+@dataclass(frozen=True, slots=True)
+class _Story:
+    child: DemoChild
+    entered: date
+    until: date  # the day the child left care, or as_of
+    left: bool
+    residential: bool
+    arc: str
+    legal_status: str
+    cin: str
 
 
-def review_dates(rng: random.Random, entered: date, as_of: date) -> list[date]:
-    """Within 20 days of entry, three months on, then about every six months (domain.md §3)."""
-    day = entered + timedelta(days=rng.randint(3, 20))
-    dates, gap = [], 91
-    while day <= as_of:
+def _pick(rng: random.Random, weights: dict[str, int]) -> str:
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _clamp(value: float, top: float) -> float:
+    return min(top, max(0.0, value))
+
+
+def _age(born: date, on: date) -> float:
+    return (on - born).days / 365.25
+
+
+def _story(rng: random.Random, n: int, as_of: date) -> _Story:
+    age = rng.choices(range(2, 18), weights=AGE_WEIGHTS)[0]
+    # 2 to 363 days past int(age * 365.25) is always past the birthday, whatever the leap years.
+    born = as_of - timedelta(days=int(age * 365.25) + rng.randint(2, 363))
+    entered = as_of - timedelta(days=rng.randint(730, min(1095, (as_of - born).days)))
+    uasc = _age(born, entered) >= 14 and rng.random() < 0.35
+    sex = "M" if uasc and rng.random() < 0.9 else rng.choices("MFU", weights=(55, 44.5, 0.5))[0]
+    adoption = _age(born, entered) < 4 and rng.random() < 0.25  # E1: most are adopted within the three years
+    legal_status = "V2" if uasc else "E1" if adoption else rng.choices(("C2", "V2"), weights=(80, 20))[0]
+    left = rng.random() < (0.5 if adoption else 0.05)
+    ethnicity = rng.choice(UASC_ETHNICITIES) if uasc else _pick(rng, ETHNICITIES)
+    return _Story(
+        child=DemoChild(f"DEMO-{n:06d}", born, sex, ethnicity, uasc),
+        entered=entered,
+        until=as_of - timedelta(days=rng.randint(14, 180)) if left else as_of,
+        left=left,
+        residential=age >= 10 and not uasc and rng.random() < 0.25,
+        arc=_pick(rng, ARCS),
+        legal_status=legal_status,
+        cin="N8" if uasc else _pick(rng, CATEGORIES),
+    )
+
+
+def _episode(rng: random.Random, s: _Story, kind: str, rne: str, status: str, leaving: str | None) -> DemoPlacement:
+    # A move between homes goes to another home; a foster move is often to other carers of the same service.
+    provider = rng.choice([p for p in PROVIDERS if p.kind == kind and p.external_id != leaving])
+    places, place_provider, sector = PLACES[provider.external_id]
+    low, typical, high = COSTS[kind]
+    health = education = 0
+    if kind == "childrens_home" and rng.random() < 0.4:  # jointly funded for health or special educational needs
+        health, education = rng.choice((10, 20, 25, 33)), rng.choice((0, 10, 15, 25))
+    elif rng.random() < 0.05:
+        education = 10
+    return DemoPlacement(
+        external_id="",
+        child_id=s.child.child_id,
+        start_date=s.entered,
+        end_date=None,
+        rne=rne,
+        legal_status=status,
+        cin=s.cin,
+        place="U5" if status == "E1" else rng.choice(places),
+        place_provider=place_provider,
+        reason_ended=None,
+        reason_place_change=None,
+        postcode_sector=sector or f"ZZ{rng.randint(1, 6 if kind == 'in_house_foster' else 9)} {rng.randint(0, 9)}",
+        urn=f"SC9900{provider.external_id[-2:]}" if kind == "childrens_home" else None,
+        provider_external_id=provider.external_id,
+        weekly_cost=Decimal(round(min(high, max(low, rng.gauss(typical, (high - low) / 6))) * 100)).scaleb(-2),
+        funding_social_care=Decimal(100 - health - education).scaleb(-2),
+        funding_health=Decimal(health).scaleb(-2),
+        funding_education=Decimal(education).scaleb(-2),
+    )
+
+
+def _placements(rng: random.Random, s: _Story, numbered: int) -> list[DemoPlacement]:
+    count = min(4, rng.choices((1, 2, 3, 4), weights=(35, 35, 20, 10))[0] + (s.arc == "worsening"))
+    cuts = sorted(c + rng.randint(0, 14) for c in rng.sample(range(60, (s.until - s.entered).days - 45, 45), count - 1))
+    # A few teenagers come from the police (PACE, J2) for a night or two before their own episode begins.
+    police = _age(s.child.date_of_birth, s.entered) >= 12 and s.legal_status != "E1" and rng.random() < 0.1
+    starts = [s.entered + timedelta(days=c) for c in [0, *([rng.randint(1, 3), *cuts[:2]] if police else cuts)]]
+    if s.residential:  # most came to a home after foster care broke down
+        kinds = ["ifa" if i == 0 and count > 1 and rng.random() < 0.6 else "childrens_home" for i in range(count)]
+    else:
+        kinds = ["in_house_foster" if rng.random() < 0.6 or s.legal_status == "E1" else "ifa" for _ in range(count)]
+    kinds = ["in_house_foster", *kinds][: len(starts)] if police else kinds
+    current = _episode(rng, s, kinds[0], "S", "J2" if police else s.legal_status, None)
+    episodes: list[DemoPlacement] = []
+    for i, start in enumerate(starts):
+        current = replace(current, external_id=f"DEMO-P-{numbered + i + 1:06d}", start_date=start)
+        if i + 1 == len(starts):
+            break
+        kind, after = kinds[i], kinds[i + 1]
+        if current.legal_status == "J2":
+            reason = "CARPL"
+        elif kind != after and after == "childrens_home":
+            reason = rng.choices(("CREQB", "CARPL"), weights=(70, 30))[0]
+        else:
+            weights = MOVES | {"CREQB": 20 if s.arc == "worsening" else 5}
+            matchable = kind == after != "childrens_home" and s.legal_status != "E1"
+            reason = _pick(rng, weights if matchable else weights | {"PLACE": 0})
+        episodes.append(replace(current, end_date=starts[i + 1], reason_ended="X1", reason_place_change=reason))
+        if reason == "PLACE":  # the same carers, now matched long term
+            current = replace(current, rne="B", place="U4")
+        else:
+            home = current.provider_external_id if after == "childrens_home" else None
+            rne = "T" if current.legal_status != s.legal_status else "P"
+            current = _episode(rng, s, after, rne, s.legal_status, home)
+    older = _age(s.child.date_of_birth, s.until) >= 16
+    leaving = ("E5", "E4A", "E13", "E8") if older else ("E4A", "E4A", "E41", "E45", "E13")
+    ending = rng.choice(("E11", "E11", "E12") if s.legal_status == "E1" else leaving) if s.left else None
+    return [*episodes, replace(current, end_date=s.until if s.left else None, reason_ended=ending)]
+
+
+def _review_dates(rng: random.Random, entered: date, until: date) -> list[date]:
+    """Within 20 days of entering care, three months on, then about every six months (domain.md §3)."""
+    day, gap, dates = entered + timedelta(days=rng.randint(2, 20)), 91, []
+    while day <= until:
         dates.append(day)
-        day += timedelta(days=gap + rng.randint(-14, 14))
+        day += timedelta(days=gap + rng.randint(-21, 0))  # at most every six months
         gap = 182
     return dates
+
+
+def _assessments(
+    rng: random.Random, s: _Story, domains: Sequence[str], moves: list[date], numbered: int
+) -> list[DemoAssessment]:
+    mean, fewest, most = RESIDENTIAL_PROFILE if s.residential else rng.choices(PROFILES, weights=(45, 40, 15))[0]
+    base = {d: _clamp(rng.gauss(mean, 0.8), 4) for d in domains}
+    for d in rng.sample(list(domains), min(len(domains), rng.randint(fewest, most))):
+        base[d] = _clamp(rng.uniform(3.0, 4.4), 4)
+    # Levels a year: most children improve slowly in most domains; mixed ones regress in one or two that started low.
+    fastest, share = {"improving": (-0.9, 0.7), "mixed": (-0.9, 0.7), "worsening": (0.9, 0.5), "steady": (0, 0)}[s.arc]
+    rate = {d: rng.gauss(0, 0.05) + (fastest * rng.uniform(0.25, 1) if rng.random() < share else 0) for d in domains}
+    if s.arc == "mixed":
+        low = [d for d in domains if base[d] < 2.5] or list(domains)
+        rate |= {d: rng.uniform(0.5, 1.0) for d in rng.sample(low, min(len(low), rng.randint(1, 2)))}
+    strength = {d: _clamp(2.6 - 0.6 * base[d] + rng.gauss(0, 0.5), 3) for d in domains}
+    found: list[DemoAssessment] = []
+    for i, day in enumerate(_review_dates(rng, s.entered, s.until)):
+        needs: dict[str, int | None] = {}
+        strengths: dict[str, int | None] = {}
+        not_assessed: dict[str, str] = {}
+        for d in domains:
+            if rng.random() < 0.03:
+                young = _age(s.child.date_of_birth, day) < 5
+                needs[d] = strengths[d] = None
+                not_assessed[d] = "not relevant at this age" if young else rng.choice(NOT_ASSESSED)
+                continue
+            level = _clamp(base[d] + rate[d] * (day - s.entered).days / 365.25, 4)
+            needs[d] = round(_clamp(level + rng.gauss(0, 0.15), 4))
+            # Strengths grow as needs fall.
+            strengths[d] = round(_clamp(strength[d] - 0.5 * (level - base[d]) + rng.gauss(0, 0.3), 3))
+        moved = bool(found) and any(found[-1].assessed_on < m <= day and (day - m).days <= 42 for m in moves)
+        context = "initial" if i == 0 else "placement_change" if moved else "review"
+        role = "social_worker" if i == 0 else _pick(rng, ROLES)
+        external_id = f"DEMO-A-{numbered + len(found) + 1:06d}"
+        found.append(DemoAssessment(external_id, s.child.child_id, day, context, role, needs, strengths, not_assessed))
+    return found
 
 
 def generate_demo_council(
@@ -107,78 +281,9 @@ def generate_demo_council(
     assessments: list[DemoAssessment] = []
     placements: list[DemoPlacement] = []
     for n in range(1, children + 1):
-        child_id = f"DEMO-{n:06d}"
-        residential = rng.random() < 0.15
-        entered = as_of - timedelta(days=rng.randint(730, 1095))
-        born = entered - timedelta(days=rng.randint(0 if not residential else 3650, 5400))
-        uasc = rng.random() < 0.06 and born < entered - timedelta(days=5000)
-        kids.append(
-            DemoChild(
-                child_id, born, rng.choice("MMMFFF") if rng.random() > 0.01 else "U", rng.choice(ETHNICITIES), uasc
-            )
-        )
-        # A profile, then a drift per domain: most improve slowly, some worsen, which makes mixed progress.
-        level = {d: float(min(4, max(0, round(rng.gauss(2.6 if residential else 1.4, 1.0))))) for d in domains}
-        drift = {d: rng.choice((-0.6, -0.4, -0.3, -0.2, 0.0, 0.0, 0.3)) for d in domains}
-        for review, day in enumerate(review_dates(rng, entered, as_of)):
-            needs: dict[str, int | None] = {}
-            not_assessed: dict[str, str] = {}
-            for d in domains:
-                if rng.random() < 0.03:
-                    needs[d] = None
-                    not_assessed[d] = rng.choice(NOT_ASSESSED_REASONS)
-                else:
-                    needs[d] = min(4, max(0, round(level[d] + rng.gauss(0, 0.4))))
-                level[d] = min(4.0, max(0.0, level[d] + drift[d] * 0.5))
-            strengths = {d: None if v is None else min(3, max(0, 3 - v + rng.randint(-1, 1))) for d, v in needs.items()}
-            context = "review" if review else "initial"
-            role = rng.choice(("social_worker", "social_worker", "iro"))
-            external_id = f"DEMO-A-{len(assessments) + 1:06d}"
-            assessments.append(
-                DemoAssessment(external_id, child_id, day, context, role, needs, strengths, not_assessed)
-            )
-        placements.extend(child_placements(rng, child_id, entered, as_of, residential, len(placements)))
+        story = _story(rng, n, as_of)
+        episodes = _placements(rng, story, len(placements))
+        kids.append(story.child)
+        placements += episodes
+        assessments += _assessments(rng, story, domains, [p.start_date for p in episodes[1:]], len(assessments))
     return DemoCouncil(PROVIDERS, tuple(kids), tuple(assessments), tuple(placements))
-
-
-def child_placements(
-    rng: random.Random, child_id: str, entered: date, as_of: date, residential: bool, numbered: int
-) -> list[DemoPlacement]:
-    count = rng.choice((1, 1, 2, 2, 3, 4))
-    span = (as_of - entered).days
-    cuts = sorted(rng.sample(range(60, span - 30), count - 1)) if count > 1 else []
-    starts = [entered + timedelta(days=c) for c in [0, *cuts]]
-    leaves_care = rng.random() < 0.05
-    episodes = []
-    for index, start in enumerate(starts):
-        last = index == count - 1
-        end = starts[index + 1] if not last else (as_of - timedelta(days=rng.randint(5, 25)) if leaves_care else None)
-        kind = "childrens_home" if residential else rng.choice(("in_house_foster", "in_house_foster", "ifa"))
-        provider = rng.choice([p for p in PROVIDERS if p.kind == kind])
-        places, place_provider, (low, high) = PLACEMENT_KINDS[kind]
-        reason_ended = None if end is None else ("X1" if not last else rng.choice(("E8", "E11", "E13")))
-        change = rng.choice(("CARPL", "CHILD", "LAREQ", "CREQB", "PLACE")) if reason_ended == "X1" else None
-        health = Decimal("0.20") if kind == "childrens_home" and rng.random() < 0.3 else Decimal(0)
-        episodes.append(
-            DemoPlacement(
-                external_id=f"DEMO-P-{numbered + index + 1:06d}",
-                child_id=child_id,
-                start_date=start,
-                end_date=end,
-                rne="S" if index == 0 else "P",
-                legal_status=rng.choice(("C2", "C2", "C2", "V2", "J2")),
-                cin=rng.choice(("N1", "N1", "N2", "N4", "N5", "N8")),
-                place=rng.choice(places),
-                place_provider=place_provider,
-                reason_ended=reason_ended,
-                reason_place_change=change,
-                postcode_sector=f"ZZ{rng.randint(1, 9)} {rng.randint(0, 9)}",
-                urn=f"SC{rng.randint(100000, 999999)}" if kind == "childrens_home" else None,
-                provider_external_id=provider.external_id,
-                weekly_cost=cost(rng, low, high),
-                funding_social_care=1 - health,
-                funding_health=health,
-                funding_education=Decimal(0),
-            )
-        )
-    return episodes
