@@ -5,21 +5,36 @@ import sys
 
 import structlog
 
+SHARED_PROCESSORS: list[structlog.types.Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+# Libraries that configure their own handlers before our code runs (uvicorn, the arq command line).
+THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "arq", "arq.worker", "arq.jobs")
+
 
 def configure(level: str) -> None:
-    logging.basicConfig(stream=sys.stdout, format="%(message)s", level=level.upper())
+    numeric = logging.getLevelName(level.upper())
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        processors=[*SHARED_PROCESSORS, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         # Not cached, so a test (structlog.testing.capture_logs) sees what production would write.
         cache_logger_on_first_use=False,
     )
+    # Every other library's records leave as JSON too, through one handler on the root logger.
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processor=structlog.processors.JSONRenderer(), foreign_pre_chain=SHARED_PROCESSORS
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(numeric)
+    for name in THIRD_PARTY_LOGGERS:
+        logging.getLogger(name).handlers = []
+        logging.getLogger(name).propagate = True
     # arq logs each job with its arguments, and ours carry child keys: keep only its warnings.
-    logging.getLogger("arq.worker").setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
+    logging.getLogger("arq.worker").setLevel(max(logging.WARNING, numeric))

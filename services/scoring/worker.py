@@ -1,4 +1,4 @@
-"""The scoring worker: arq services.scoring.worker.WorkerSettings.
+"""The scoring worker: python -m services.scoring (or arq services.scoring.worker.WorkerSettings).
 
 Jobs are thin I/O around the engines; transient failures are retried with backoff, everything is
 idempotent because arq delivers at least once."""

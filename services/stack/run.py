@@ -65,9 +65,7 @@ def main() -> None:
                 cwd=ROOT,
             )
         )
-        processes.append(
-            subprocess.Popen([sys.executable, "-m", "arq", "services.scoring.worker.WorkerSettings"], env=env, cwd=ROOT)
-        )
+        processes.append(subprocess.Popen([sys.executable, "-m", "services.scoring"], env=env, cwd=ROOT))
         print(
             f"""
   API docs:        http://{API}/docs

@@ -300,10 +300,11 @@ def test_the_entrypoint_modules_exist() -> None:
     assert api[api.index("--port") + 1] == "8000"
     assert_defines(api[1])
     worker = service_command(services, "worker")
-    assert worker == ["arq", "services.scoring.worker.WorkerSettings"], worker
-    assert_defines(worker[1])
+    assert worker == ["python", "-m", "services.scoring"], worker
+    assert (ROOT / "services" / "scoring" / "__main__.py").is_file()
     worker_check = services["worker"]["healthcheck"]["test"]
-    assert worker_check[1:] == ["arq", "--check", worker[1]], worker_check
+    assert worker_check[1:] == ["arq", "--check", "services.scoring.worker.WorkerSettings"], worker_check
+    assert_defines(worker_check[3])
     assert_migrates(service_command(services, "migrate"))
     assert_migrates(k8s_containers(k8s_documents()["Job/needs-migrate"])[0]["command"])
 

@@ -132,9 +132,7 @@ async def test_a_worker_killed_mid_job_leaves_figures_right_and_single(
         "QUEUE_NAME": settings.queue_name,
         "WORKER_JOB_TIMEOUT_SECONDS": "5",
     }
-    worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "arq", "services.scoring.worker.WorkerSettings", cwd=ROOT, env=env
-    )
+    worker = await asyncio.create_subprocess_exec(sys.executable, "-m", "services.scoring", cwd=ROOT, env=env)
     try:
         await wait_for_row_lock_waiter(holder)
         worker.send_signal(signal.SIGKILL)

@@ -1,0 +1,30 @@
+"""Every log line is one JSON object, our own and other libraries' alike."""
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+import structlog
+
+from shared import logging as service_logging
+
+
+@pytest.fixture
+def restored_root_logger() -> Iterator[None]:
+    """The test points the root handler at its captured stdout; later tests get the handlers back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers, root.level = handlers, level
+
+
+@pytest.mark.usefixtures("restored_root_logger")
+def test_our_lines_and_library_lines_are_json(capsys: pytest.CaptureFixture[str]) -> None:
+    service_logging.configure("INFO")
+    structlog.get_logger("request").info("request", route="/v1/children/{child_id}", status=200)
+    logging.getLogger("uvicorn.error").info("Started server process")
+    logging.getLogger("arq.worker").info("job started with its arguments")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["event"] for line in lines] == ["request", "Started server process"]
+    assert all(line["level"] == "info" and "timestamp" in line for line in lines)
