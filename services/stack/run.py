@@ -2,18 +2,20 @@
 and REDIS_URL name servers; migrations; the demo council on first start; then the API and the
 worker as separate processes until Ctrl-C."""
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from services.stack.embedded import EmbeddedPostgres, EmbeddedRedis, start_postgres, start_redis
+from services.stack.embedded import start_postgres, start_redis
 from shared.settings import asyncpg_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("DATA_DIR", ROOT / ".data"))
-API = "127.0.0.1:8000"
+HOST, PORT = "127.0.0.1", "8000"
 
 
 def python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -29,75 +31,71 @@ def demo_key(env: dict[str, str]) -> str:
     return saved.read_text().strip() if saved.exists() else "(the demo council predates this data folder)"
 
 
-def main() -> None:
-    DATA.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    servers: list[EmbeddedPostgres | EmbeddedRedis] = []
-    if "DATABASE_URL" not in env:
-        postgres = start_postgres(DATA / "postgres", "needs")
-        servers.append(postgres)
-        env["DATABASE_URL"] = asyncpg_url(postgres.url)
-    if "REDIS_URL" not in env:
-        redis_server = start_redis(DATA / "redis")
-        servers.append(redis_server)
-        env["REDIS_URL"] = redis_server.url
-    processes: list[subprocess.Popen[bytes]] = []
+@contextlib.contextmanager
+def servers(env: dict[str, str]) -> Iterator[dict[str, str]]:
+    """The environment the services run with, embedded servers filling what it does not name."""
+    with contextlib.ExitStack() as stack:
+        env = dict(env)
+        if "DATABASE_URL" not in env:
+            postgres = start_postgres(DATA / "postgres", "needs")
+            stack.callback(postgres.stop)
+            env["DATABASE_URL"] = asyncpg_url(postgres.url)
+        if "REDIS_URL" not in env:
+            redis_server = start_redis(DATA / "redis")
+            stack.callback(redis_server.stop)
+            env["REDIS_URL"] = redis_server.url
+        yield env
+
+
+@contextlib.contextmanager
+def processes(env: dict[str, str]) -> Iterator[list[subprocess.Popen[bytes]]]:
+    api = [sys.executable, "-m", "uvicorn", "services.api.main:app", "--host", HOST, "--port", PORT, "--no-access-log"]
+    worker = [sys.executable, "-m", "services.scoring"]
+    started = [subprocess.Popen(command, env=env, cwd=ROOT) for command in (api, worker)]
     try:
-        print("applying migrations ...", flush=True)
-        python("-m", "alembic", "upgrade", "head", env=env)
-        print("loading the synthetic demo council (first start only) ...", flush=True)
-        key = demo_key(env)
-        host, port = API.split(":")
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "services.api.main:app",
-                    "--host",
-                    host,
-                    "--port",
-                    port,
-                    "--no-access-log",
-                ],
-                env=env,
-                cwd=ROOT,
-            )
-        )
-        processes.append(subprocess.Popen([sys.executable, "-m", "services.scoring"], env=env, cwd=ROOT))
-        print(
-            f"""
-  API docs:        http://{API}/docs
-  Demo API key:    {key}
-  First figures:   curl -H 'Authorization: Bearer {key}' 'http://{API}/v1/scores/needs-trends?limit=20'
-  One child:       curl -H 'Authorization: Bearer {key}' http://{API}/v1/children/DEMO-000001/needs-trends
-  Ctrl-C stops everything; data stays in {DATA}
-""",
-            flush=True,
-        )
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        while all(process.poll() is None for process in processes):
-            try:
-                processes[0].wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                continue
-    except KeyboardInterrupt:
-        pass
-    except subprocess.CalledProcessError as error:
-        print(error.stderr, file=sys.stderr)
-        raise SystemExit(1) from error
+        yield started
     finally:
-        for process in processes:
+        for process in started:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)
-        for process in processes:
+        for process in started:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        for server in reversed(servers):
-            server.stop()
+
+
+def banner(key: str) -> str:
+    url = f"http://{HOST}:{PORT}"
+    auth = f"-H 'Authorization: Bearer {key}'"
+    return f"""
+  API docs:        {url}/docs
+  Demo API key:    {key}
+  First figures:   curl {auth} '{url}/v1/scores/needs-trends?limit=20'
+  One child:       curl {auth} {url}/v1/children/DEMO-000001/needs-trends
+  Ctrl-C stops everything; data stays in {DATA}
+"""
+
+
+def main() -> None:
+    DATA.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Ctrl-C is how this command is meant to end: the context managers stop what was started.
+    with contextlib.suppress(KeyboardInterrupt), servers(dict(os.environ)) as env:
+        try:
+            print("applying migrations ...", flush=True)
+            python("-m", "alembic", "upgrade", "head", env=env)
+            print("loading the synthetic demo council (first start only) ...", flush=True)
+            key = demo_key(env)
+        except subprocess.CalledProcessError as error:
+            print(error.stderr, file=sys.stderr)
+            raise SystemExit(1) from error
+        with processes(env) as running:
+            print(banner(key), flush=True)
+            # Until Ctrl-C, or until either process stops on its own.
+            while all(process.poll() is None for process in running):
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    running[0].wait(timeout=1)
 
 
 if __name__ == "__main__":
