@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint migrate api-key council
+.PHONY: run test lint bench migrate api-key council
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ run: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(PY) -m pytest
+
+bench: $(INSTALLED)
+	$(PY) bench/ingest.py
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -33,11 +33,14 @@ class Pending:
 
 
 async def request_recompute(db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.UUID) -> None:
+    pending: dict[uuid.UUID, Pending] = db.info.setdefault(PENDING_KEY, {})
+    if child_pk in pending:
+        return  # one request per child and transaction: the recompute reads everything it wrote
     request_id = await db.scalar(
         insert(RecomputeRequest).values(la_id=la_id, child_pk=child_pk).returning(RecomputeRequest.id)
     )
     assert request_id is not None
-    db.info.setdefault(PENDING_KEY, {})[child_pk] = Pending(request_id, child_pk)
+    pending[child_pk] = Pending(request_id, child_pk)
 
 
 def pending_in(db: AsyncSession) -> list[Pending]:

@@ -98,6 +98,8 @@ async def write_batch(
     for index, ready in checked.items():
         row, created = await apply(ready)
         written[index] = (row.id, created)
+    # One flush for the whole batch: the unit of work then inserts each table's rows together.
+    await db.flush()
     written |= {index: (written[first][0], False) for index, first in same.items()}
     results = [
         BatchItemResult(index=i, id=row_id, outcome="created" if new else "existing")

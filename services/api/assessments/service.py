@@ -116,11 +116,9 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
         current_version=1,
     )
     db.add(assessment)
-    await db.flush()
     await write_version(db, assessment, 1, checked.body)
     if checked.body.status == "final":
         await outbox.request_recompute(db, la_id, checked.child.id)
-    await db.flush()
     return assessment, True
 
 
@@ -128,7 +126,9 @@ async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: 
     checked = await check_new(db, la_id, body, today)
     if isinstance(checked, list):
         raise refusal(checked, "assessment")
-    return await apply_new(db, la_id, checked)
+    written = await apply_new(db, la_id, checked)
+    await db.flush()
+    return written
 
 
 async def require(db: AsyncSession, la_id: uuid.UUID, assessment_id: uuid.UUID, *, lock: bool = False) -> Assessment:

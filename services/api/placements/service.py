@@ -141,7 +141,6 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
         **body.model_dump(exclude={"child_id", "provider_id", "postcode", "funding"}),
     )
     db.add(placement)
-    await db.flush()
     await outbox.request_recompute(db, la_id, checked.child.id)
     return placement, True
 
@@ -150,7 +149,9 @@ async def create(db: AsyncSession, la_id: uuid.UUID, body: PlacementIn, today: d
     checked = await check_new(db, la_id, body, today)
     if isinstance(checked, list):
         raise refusal(checked, "placement")
-    return await apply_new(db, la_id, checked)
+    written = await apply_new(db, la_id, checked)
+    await db.flush()
+    return written
 
 
 async def require(db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID) -> Placement:
