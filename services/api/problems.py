@@ -7,14 +7,16 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import InvalidInput, ProblemError, field_error
-from shared.transient import is_transient
+from shared.errors import Conflict, InvalidInput, ProblemError, field_error
+from shared.transient import is_transient, sqlstate
 
 log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
+UNIQUE_VIOLATION = "23505"
 
 
 def problem_response(status: int, type_: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -43,6 +45,14 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
 
 
 def unexpected_response(error: Exception) -> JSONResponse:
+    if isinstance(error, IntegrityError) and sqlstate(error) == UNIQUE_VIOLATION:
+        # Two requests created the same natural key at once; the other one won. Sent again, this one
+        # finds what the other wrote.
+        log.warning("request.concurrent_create")
+        return render(Conflict("A concurrent request wrote the same record; send this one again to read it."))
+    if isinstance(error, DataError) or (isinstance(error, DBAPIError) and sqlstate(error).startswith("22")):
+        log.warning("request.unstorable_value", error=type(error).__name__)
+        return render(InvalidInput("A value is out of range or cannot be stored; nothing was written."))
     if is_transient(error):
         # Lost a race (deadlock, serialization) or the database blinked: nothing was written, so retrying is safe.
         log.warning("request.transient", error=type(error).__name__)

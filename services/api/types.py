@@ -1,9 +1,11 @@
-"""Input types stricter than pydantic's defaults, where a lax coercion would hide a caller's bug."""
+"""Input types stricter than pydantic's defaults, where a lax coercion would hide a caller's bug or a
+value would reach PostgreSQL only to be refused there."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from fastapi import Header, Query
+from pydantic import AfterValidator, BeforeValidator
 
 
 def iso_date_only(value: Any) -> Any:
@@ -13,4 +15,26 @@ def iso_date_only(value: Any) -> Any:
     return value
 
 
+def no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold U+0000: refused here, with the field named, not as a database error.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
+def in_utc(value: datetime) -> datetime:
+    """A time without a zone is read as UTC; one that cannot be expressed in UTC is refused."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("is outside the range of dates this service keeps") from error
+
+
 IsoDate = Annotated[date, BeforeValidator(iso_date_only)]
+Text = Annotated[str, AfterValidator(no_nul)]
+UtcDateTime = Annotated[datetime, AfterValidator(in_utc)]
+
+IdempotencyKey = Annotated[Text | None, Header(alias="Idempotency-Key", max_length=200)]
+ChildIdQuery = Annotated[Text, Query(min_length=1, max_length=64, description="The council's own child id")]

@@ -1,5 +1,6 @@
 """Bad input is refused as problem+json naming the field, and nothing is written."""
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,6 +34,10 @@ BAD_ASSESSMENTS: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("a string is not a rating", {"ratings": ratings() | {"learning": {"need": "2"}}}, "ratings.learning.need"),
     ("a number is not a date", {"assessed_on": 1700000000}, "assessed_on"),
+    ("NUL in free text", {"narrative": {"profile": "likes \u0000 football"}}, "narrative.profile"),
+    ("NUL in a reason", {"ratings": ratings() | {"safety": {"not_assessed": "\u0000"}}}, "ratings.safety.not_assessed"),
+    ("NUL in an id", {"external_id": "A\u00001"}, "external_id"),
+    ("instrument version out of range", {"instrument_version": 2**40}, "instrument_version"),
     ("future date", {"assessed_on": (date.today() + timedelta(days=1)).isoformat()}, "assessed_on"),
     ("before birth", {"assessed_on": years_ago(13).isoformat()}, "assessed_on"),
     ("unknown context", {"context": "whim"}, "context"),
@@ -188,3 +193,29 @@ async def test_a_batch_repeating_an_external_id(api: httpx.AsyncClient, council:
     episode = placement("C1", "P1", years_ago(1))
     placed = await api.post("/v1/placements/batch", json={"items": [episode, episode]}, headers=council.headers)
     assert placed.status_code == 200 and placed.json()["created"] == 1 and placed.json()["existing"] == 1
+
+
+async def test_values_postgres_cannot_hold_are_refused_by_name(api: httpx.AsyncClient, council: Council) -> None:
+    nul_path = await api.put(
+        "/v1/children/C%00",
+        json={"date_of_birth": "2012-01-01", "sex": "F", "ethnicity": "WBRI"},
+        headers=council.headers,
+    )
+    assert nul_path.status_code == 422 and fields_of(nul_path) == {"path.child_id"}
+    nul_query = await api.get("/v1/scores/needs-trends", params={"child_id": "C\x00"}, headers=council.headers)
+    assert nul_query.status_code == 422 and fields_of(nul_query) == {"query.child_id"}
+    far = await api.get(
+        "/v1/scores/needs-trends", params={"updated_since": "9999-12-31T23:59:59-23:00"}, headers=council.headers
+    )
+    assert far.status_code == 422 and fields_of(far) == {"query.updated_since"}
+    provider = await api.put("/v1/providers/P1", json={"name": "Agency\u0000"}, headers=council.headers)
+    assert provider.status_code == 422 and fields_of(provider) == {"name"}
+
+
+async def test_racing_creates_of_one_external_id_for_two_children(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    await add_child(api, council.headers, "C2")
+    bodies = [assessment(child, "RACE", years_ago(1)) for child in ("C1", "C2")]
+    responses = await asyncio.gather(*(api.post("/v1/assessments", json=b, headers=council.headers) for b in bodies))
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    assert all(r.headers["content-type"] == "application/problem+json" for r in responses if r.status_code == 409)

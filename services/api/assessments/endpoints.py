@@ -2,7 +2,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -20,10 +20,10 @@ from services.api.deps import ClientDep, SessionDep
 from services.api.etags import etag, parse_if_match
 from services.api.problems import V1_PROBLEMS, documented
 from services.api.schemas import BatchResult
+from services.api.types import ChildIdQuery, IdempotencyKey
 from shared.models import Assessment
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"], responses=V1_PROBLEMS)
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 def outcome(out: AssessmentOut, status: int) -> idempotency.Outcome:
@@ -66,9 +66,7 @@ async def create_assessments(
 
 
 @router.get("", response_model=list[AssessmentOut], summary="A child's assessments, oldest first")
-async def list_assessments(
-    child_id: Annotated[str, Query(min_length=1, max_length=64)], db: SessionDep, client: ClientDep
-) -> list[AssessmentOut]:
+async def list_assessments(child_id: ChildIdQuery, db: SessionDep, client: ClientDep) -> list[AssessmentOut]:
     child = await require_child(db, client.la_id, child_id)
     rows = (
         await db.scalars(select(Assessment).where(Assessment.child_pk == child.id).order_by(Assessment.recorded_seq))

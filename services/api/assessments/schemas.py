@@ -4,7 +4,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from services.api.types import IsoDate
+from services.api.types import IsoDate, Text
 
 Context = Literal[
     "initial", "review", "placement_request", "placement_change", "step_down_review", "edge_of_care", "ad_hoc"
@@ -18,7 +18,7 @@ class RatingIn(BaseModel):
 
     need: StrictInt | None = Field(default=None, description="Need level on the instrument's scale")
     strength: StrictInt | None = Field(default=None, description="Strength level on the instrument's scale")
-    not_assessed: str | None = Field(
+    not_assessed: Text | None = Field(
         default=None, min_length=1, max_length=200, description="Why the domain was not assessed (instead of need)"
     )
 
@@ -36,17 +36,19 @@ class Narrative(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    profile: str | None = Field(default=None, max_length=20000)
-    ambitions: str | None = Field(default=None, max_length=20000)
-    short_term_goals: str | None = Field(default=None, max_length=20000)
-    long_term_goals: str | None = Field(default=None, max_length=20000)
+    profile: Text | None = Field(default=None, max_length=20000)
+    ambitions: Text | None = Field(default=None, max_length=20000)
+    short_term_goals: Text | None = Field(default=None, max_length=20000)
+    long_term_goals: Text | None = Field(default=None, max_length=20000)
 
 
 class AssessmentContent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instrument_code: str = Field(default="needs-v1", max_length=64)
-    instrument_version: StrictInt | None = Field(default=None, description="Defaults to the latest version")
+    instrument_code: Text = Field(default="needs-v1", max_length=64)
+    instrument_version: StrictInt | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="Defaults to the latest version"
+    )
     assessed_on: IsoDate
     context: Context
     assessor_role: AssessorRole
@@ -56,8 +58,8 @@ class AssessmentContent(BaseModel):
 
 
 class AssessmentIn(AssessmentContent):
-    external_id: str = Field(min_length=1, max_length=128, description="The source system's id for this assessment")
-    child_id: str = Field(min_length=1, max_length=64)
+    external_id: Text = Field(min_length=1, max_length=128, description="The source system's id for this assessment")
+    child_id: Text = Field(min_length=1, max_length=64)
 
 
 class AssessmentBatchIn(BaseModel):

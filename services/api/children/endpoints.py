@@ -8,9 +8,10 @@ from services.api.children.schemas import ChildIn, ChildOut
 from services.api.children.trends import ChildTrendsOut, read_trends
 from services.api.deps import ClientDep, SessionDep
 from services.api.problems import V1_PROBLEMS
+from services.api.types import Text
 
 router = APIRouter(prefix="/v1/children", tags=["children"], responses=V1_PROBLEMS)
-ChildIdPath = Annotated[str, Path(min_length=1, max_length=64, description="The council's own child id")]
+ChildIdPath = Annotated[Text, Path(min_length=1, max_length=64, description="The council's own child id")]
 
 
 @router.put("/{child_id}", response_model=ChildOut, summary="Create or update a child by the council's id")

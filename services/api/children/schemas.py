@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
-from services.api.types import IsoDate
+from services.api.types import IsoDate, Text
 
 # SSDA903 SEX: 1/2 before 2024-25, M/F/U since; both are accepted and kept in the current form.
 LEGACY_SEX = {"1": "M", "2": "F"}
@@ -14,7 +14,7 @@ class ChildIn(BaseModel):
 
     date_of_birth: IsoDate
     sex: Literal["M", "F", "U", "1", "2"] = Field(description="SSDA903 SEX: M, F, U (or the pre-2024-25 1, 2)")
-    ethnicity: str = Field(min_length=4, max_length=4, description="SSDA903 ETHNIC code, e.g. WBRI")
+    ethnicity: Text = Field(min_length=4, max_length=4, description="SSDA903 ETHNIC code, e.g. WBRI")
     uasc: StrictBool = Field(default=False, description="Unaccompanied asylum-seeking child")
 
     @field_validator("sex")

@@ -1,8 +1,8 @@
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -14,10 +14,10 @@ from services.api.placements import service
 from services.api.placements.schemas import PlacementBatchIn, PlacementEnding, PlacementIn, PlacementOut
 from services.api.problems import V1_PROBLEMS, documented
 from services.api.schemas import BatchResult
+from services.api.types import ChildIdQuery, IdempotencyKey
 from shared.models import Placement
 
 router = APIRouter(prefix="/v1/placements", tags=["placements"], responses=V1_PROBLEMS)
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 
 @router.post(
@@ -63,9 +63,7 @@ async def create_placements(
 
 
 @router.get("", response_model=list[PlacementOut], summary="A child's placement episodes in date order")
-async def list_placements(
-    child_id: Annotated[str, Query(min_length=1, max_length=64)], db: SessionDep, client: ClientDep
-) -> list[PlacementOut]:
+async def list_placements(child_id: ChildIdQuery, db: SessionDep, client: ClientDep) -> list[PlacementOut]:
     child = await require_child(db, client.la_id, child_id)
     rows = (
         await db.scalars(select(Placement).where(Placement.child_pk == child.id).order_by(Placement.start_date))

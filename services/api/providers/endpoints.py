@@ -7,19 +7,20 @@ from sqlalchemy import select
 
 from services.api.deps import ClientDep, SessionDep
 from services.api.problems import V1_PROBLEMS
+from services.api.types import Text
 from services.api.upserts import insert_if_absent
 from shared.errors import NotFound
 from shared.models import Provider
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"], responses=V1_PROBLEMS)
-ProviderIdPath = Annotated[str, Path(min_length=1, max_length=128, description="The council's id for the provider")]
+ProviderIdPath = Annotated[Text, Path(min_length=1, max_length=128, description="The council's id for the provider")]
 
 
 class ProviderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, description="The organisation's name (not a person's)")
-    ofsted_urn: str | None = Field(default=None, max_length=16)
+    name: Text = Field(min_length=1, max_length=200, description="The organisation's name (not a person's)")
+    ofsted_urn: Text | None = Field(default=None, max_length=16)
 
 
 class ProviderOut(BaseModel):

@@ -1,7 +1,6 @@
 """Score tables for BI tools: one route per table, all paged, filtered and served the same way."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -11,6 +10,7 @@ from pydantic import BaseModel
 from services.api.deps import ClientDep, SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page, to_csv
+from services.api.types import Text, UtcDateTime
 from shared.errors import InvalidInput, field_error
 
 router = APIRouter(prefix="/v1/scores", tags=["scores"], responses=V1_PROBLEMS)
@@ -26,9 +26,11 @@ class ScorePage(BaseModel):
 @dataclass
 class ScoreQuery:
     limit: Annotated[int, Query(ge=1, description="Rows per page")] = 500
-    cursor: Annotated[str | None, Query(description="next_cursor from the previous page")] = None
-    child_id: Annotated[str | None, Query(max_length=64, description="Only this child")] = None
-    updated_since: Annotated[datetime | None, Query(description="Only rows computed at or after this instant")] = None
+    cursor: Annotated[Text | None, Query(description="next_cursor from the previous page")] = None
+    child_id: Annotated[Text | None, Query(max_length=64, description="Only this child")] = None
+    updated_since: Annotated[UtcDateTime | None, Query(description="Only rows computed at or after this instant")] = (
+        None
+    )
     format: Annotated[Literal["json", "csv"] | None, Query(description="Or send Accept: text/csv")] = None
 
 
