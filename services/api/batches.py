@@ -2,8 +2,9 @@
 Batches are all or nothing: every item is checked before any is written."""
 
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from services.api.schemas import BatchItemResult, BatchResult
 from shared.errors import Conflict, InvalidInput, ProblemError, field_error
 
 Errors = list[dict[str, Any]]
+Outcome = Literal["created", "updated", "existing"]
 
 
 class Written(Protocol):
@@ -72,7 +74,7 @@ async def write_batch(
     model: type[M],
     raw: list[dict[str, Any]],
     check: Callable[[M], Awaitable[C | Errors]],
-    apply: Callable[[C], Awaitable[tuple[Written, bool]]],
+    apply: Callable[[C], Awaitable[tuple[Written, Outcome]]],
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
     items, errors = validate_items(model, raw)
     same, repeat_errors = repeats(items)
@@ -94,17 +96,16 @@ async def write_batch(
             f"{len({e['index'] for e in errors})} of {len(raw)} items are invalid; nothing was written.",
             errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
         )
-    written: dict[int, tuple[uuid.UUID, bool]] = {}
+    written: dict[int, tuple[uuid.UUID, Outcome]] = {}
     for index, ready in checked.items():
-        row, created = await apply(ready)
-        written[index] = (row.id, created)
+        row, outcome = await apply(ready)
+        written[index] = (row.id, outcome)
     # One flush for the whole batch: the unit of work then inserts each table's rows together.
     await db.flush()
-    written |= {index: (written[first][0], False) for index, first in same.items()}
-    results = [
-        BatchItemResult(index=i, id=row_id, outcome="created" if new else "existing")
-        for i, (row_id, new) in sorted(written.items())
-    ]
-    created_count = sum(new for _, new in written.values())
-    summary = BatchResult(created=created_count, existing=len(written) - created_count, items=results)
+    written |= {index: (written[first][0], "existing") for index, first in same.items()}
+    results = [BatchItemResult(index=i, id=row_id, outcome=outcome) for i, (row_id, outcome) in sorted(written.items())]
+    counts = Counter(outcome for _, outcome in written.values())
+    summary = BatchResult(
+        created=counts["created"], updated=counts["updated"], existing=counts["existing"], items=results
+    )
     return 200, summary.model_dump(mode="json"), {}

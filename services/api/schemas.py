@@ -9,10 +9,11 @@ from pydantic import BaseModel
 class BatchItemResult(BaseModel):
     index: int
     id: uuid.UUID
-    outcome: Literal["created", "existing"]
+    outcome: Literal["created", "updated", "existing"]
 
 
 class BatchResult(BaseModel):
     created: int
+    updated: int
     existing: int
     items: list[BatchItemResult]

@@ -51,6 +51,5 @@ class Placement(Base):
     funding_social_care: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal(1))
     funding_health: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal(0))
     funding_education: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal(0))
-    body_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

@@ -172,3 +172,34 @@ async def test_parallel_puts_of_a_new_child_create_it_once(api: httpx.AsyncClien
         *(api.put("/v1/providers/PR", json=provider, headers=council.headers) for _ in range(3))
     )
     assert sorted(r.status_code for r in placed) == [200, 200, 201]
+
+
+async def test_a_feed_resending_an_episode_with_its_ending_ends_it(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    opened = placement("C1", "P1", years_ago(2), postcode="AB1 2CD", weekly_cost="750")
+    assert (await api.post("/v1/placements", json=opened, headers=council.headers)).status_code == 201
+    same_written_otherwise = opened | {"postcode": "ab12cd", "weekly_cost": "750.00"}
+    assert (await api.post("/v1/placements", json=same_written_otherwise, headers=council.headers)).status_code == 200
+
+    ended = opened | {"end_date": years_ago(1).isoformat(), "reason_ended": "X1", "reason_place_change": "CARPL"}
+    response = await api.post("/v1/placements", json=ended, headers=council.headers)
+    assert response.status_code == 200 and response.json()["end_date"] == ended["end_date"]
+    assert (await api.post("/v1/placements", json=ended, headers=council.headers)).status_code == 200
+    in_a_batch = await api.post("/v1/placements/batch", json={"items": [ended]}, headers=council.headers)
+    assert in_a_batch.json()["existing"] == 1
+
+    reopened = await api.post("/v1/placements", json=opened, headers=council.headers)
+    assert reopened.status_code == 409
+    moved = await api.post("/v1/placements", json=ended | {"place": "U5"}, headers=council.headers)
+    assert moved.status_code == 409
+
+
+async def test_a_batch_reports_endings_it_applied(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    opened = placement("C1", "P1", years_ago(2))
+    await api.post("/v1/placements", json=opened, headers=council.headers)
+    ended = opened | {"end_date": years_ago(1).isoformat(), "reason_ended": "E8"}
+    following = placement("C1", "P2", years_ago(1))
+    response = await api.post("/v1/placements/batch", json={"items": [ended, following]}, headers=council.headers)
+    assert response.status_code == 200, response.text
+    assert (response.json()["updated"], response.json()["created"]) == (1, 1)

@@ -14,7 +14,7 @@ from services.api.assessments.schemas import (
     AssessmentIn,
     AssessmentOut,
 )
-from services.api.batches import write_batch
+from services.api.batches import Outcome, write_batch
 from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.etags import etag, parse_if_match
@@ -41,8 +41,8 @@ async def create_assessment(
     body: AssessmentIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
-        assessment, created = await service.create(db, client.la_id, body, date.today())
-        return outcome(await service.render(db, assessment), 201 if created else 200)
+        assessment, written = await service.create(db, client.la_id, body, date.today())
+        return outcome(await service.render(db, assessment), 201 if written == "created" else 200)
 
     request_hash = idempotency.fingerprint("POST /v1/assessments", body.model_dump(mode="json"))
     return await idempotency.once(db, client.la_id, key, request_hash, run)
@@ -56,7 +56,7 @@ async def create_assessments(
         async def check(item: AssessmentIn) -> service.Checked | list[dict[str, Any]]:
             return await service.check_new(db, client.la_id, item, date.today())
 
-        async def apply(ready: service.Checked) -> tuple[Assessment, bool]:
+        async def apply(ready: service.Checked) -> tuple[Assessment, Outcome]:
             return await service.apply_new(db, client.la_id, ready)
 
         return await write_batch(db, client.la_id, AssessmentIn, body.items, check, apply)

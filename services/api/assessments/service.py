@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.assessments.schemas import AssessmentContent, AssessmentIn, AssessmentOut, Narrative, RatingOut
 from services.api.assessments.validation import date_errors, rating_errors
-from services.api.batches import refusal
+from services.api.batches import Outcome, refusal
 from services.api.children.service import get_child
 from services.api.instruments import find_instrument, scale_of
 from shared import outbox
@@ -104,9 +104,9 @@ async def write_version(
     return row
 
 
-async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[Assessment, bool]:
+async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[Assessment, Outcome]:
     if checked.existing is not None:
-        return checked.existing, False
+        return checked.existing, "existing"
     assessment = Assessment(
         id=uuid.uuid4(),
         la_id=la_id,
@@ -119,10 +119,10 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
     await write_version(db, assessment, 1, checked.body)
     if checked.body.status == "final":
         await outbox.request_recompute(db, la_id, checked.child.id)
-    return assessment, True
+    return assessment, "created"
 
 
-async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date) -> tuple[Assessment, bool]:
+async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date) -> tuple[Assessment, Outcome]:
     checked = await check_new(db, la_id, body, today)
     if isinstance(checked, list):
         raise refusal(checked, "assessment")

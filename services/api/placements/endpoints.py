@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from services.api import idempotency
-from services.api.batches import write_batch
+from services.api.batches import Outcome, write_batch
 from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.placements import service
@@ -25,15 +25,22 @@ router = APIRouter(prefix="/v1/placements", tags=["placements"], responses=V1_PR
     status_code=201,
     response_model=PlacementOut,
     responses=documented(409),
-    summary="Record a placement episode (idempotent): 201 when created, 200 with the stored one when sent again",
+    summary=(
+        "Record a placement episode (idempotent): 201 when created, 200 with the stored one when sent again,"
+        " or when sent again with its ending"
+    ),
 )
 async def create_placement(
     body: PlacementIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
-        placement, created = await service.create(db, client.la_id, body, date.today())
+        placement, written = await service.create(db, client.la_id, body, date.today())
         out = await service.render(db, placement)
-        return 201 if created else 200, out.model_dump(mode="json"), {"Location": f"/v1/placements/{out.id}"}
+        return (
+            201 if written == "created" else 200,
+            out.model_dump(mode="json"),
+            {"Location": f"/v1/placements/{out.id}"},
+        )
 
     request_hash = idempotency.fingerprint("POST /v1/placements", body.model_dump(mode="json"))
     return await idempotency.once(db, client.la_id, key, request_hash, run)
@@ -53,7 +60,7 @@ async def create_placements(
                 in_batch[item.external_id] = (result.child.id, (item.start_date, item.end_date))
             return result
 
-        async def apply(ready: service.Checked) -> tuple[Placement, bool]:
+        async def apply(ready: service.Checked) -> tuple[Placement, Outcome]:
             return await service.apply_new(db, client.la_id, ready)
 
         return await write_batch(db, client.la_id, PlacementIn, body.items, check, apply)

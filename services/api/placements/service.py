@@ -1,5 +1,3 @@
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -8,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.batches import refusal
+from services.api.batches import Outcome, refusal
 from services.api.children.service import get_child
 from services.api.placements.schemas import Funding, PlacementEnding, PlacementIn, PlacementOut
 from shared import outbox
@@ -30,8 +28,49 @@ Interval = tuple[date, date | None]
 RENDERED_APART = {"child_id", "provider_id", "funding"}
 
 
-def content_hash(body: PlacementIn) -> str:
-    return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+# An episode as stored, so a re-sent one compares equal however its postcode or money was written.
+EPISODE_FIELDS = (
+    "start_date", "end_date", "rne", "legal_status", "cin", "place", "place_provider", "reason_ended",
+    "reason_place_change", "postcode_sector", "urn", "provider_id", "weekly_cost", "funding_social_care",
+    "funding_health", "funding_education",
+)  # fmt: skip
+ENDING = ("end_date", "reason_ended", "reason_place_change")
+
+
+def episode(body: PlacementIn, provider: Provider | None) -> dict[str, Any]:
+    return {
+        **body.model_dump(include=set(EPISODE_FIELDS)),
+        "postcode_sector": postcode_sector(body.postcode) if body.postcode else None,
+        "provider_id": provider.id if provider else None,
+        "funding_social_care": body.funding.social_care,
+        "funding_health": body.funding.health,
+        "funding_education": body.funding.education,
+    }
+
+
+def stored_episode(placement: Placement) -> dict[str, Any]:
+    return {name: getattr(placement, name) for name in EPISODE_FIELDS}
+
+
+def without_ending(fields: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in fields.items() if name not in ENDING}
+
+
+def resend_outcome(existing: Placement, child: Child, fields: dict[str, Any]) -> Outcome | None:
+    """What a re-sent episode means: the same as stored, the stored open episode now ended (what a
+    nightly feed sends), or (None) other content under the same id."""
+    if existing.child_pk != child.id:
+        return None
+    stored = stored_episode(existing)
+    if fields == stored:
+        return "existing"
+    if (
+        existing.end_date is None
+        and fields["end_date"] is not None
+        and without_ending(fields) == without_ending(stored)
+    ):
+        return "updated"
+    return None
 
 
 def overlaps(a: Interval, b: Interval) -> bool:
@@ -58,23 +97,30 @@ def ending_errors(ending: PlacementEnding | PlacementIn, today: date) -> list[di
 class Checked:
     body: PlacementIn
     child: Child
-    provider: Provider | None
+    fields: dict[str, Any]
     existing: Placement | None
+    outcome: Outcome
 
 
 async def find_by_external_id(db: AsyncSession, la_id: uuid.UUID, external_id: str) -> Placement | None:
     return await db.scalar(select(Placement).where(Placement.la_id == la_id, Placement.external_id == external_id))
 
 
-async def overlapping(db: AsyncSession, child_pk: uuid.UUID, interval: Interval, excluding: str) -> str | None:
+async def overlapping(
+    db: AsyncSession, child_pk: uuid.UUID, interval: Interval, batch: dict[str, tuple[uuid.UUID, Interval]]
+) -> str | None:
+    """The first episode of the child the interval overlaps: stored ones as an earlier item of this
+    batch leaves them (a batch may end an episode and start the next), then the batch's new ones."""
     rows = (
         await db.execute(
             select(Placement.external_id, Placement.start_date, Placement.end_date).where(
-                Placement.child_pk == child_pk, Placement.external_id != excluding
+                Placement.child_pk == child_pk
             )
         )
     ).all()
-    return next((row.external_id for row in rows if overlaps(interval, (row.start_date, row.end_date))), None)
+    episodes = {row.external_id: (row.start_date, row.end_date) for row in rows}
+    episodes |= {external_id: span for external_id, (pk, span) in batch.items() if pk == child_pk}
+    return next((external_id for external_id, span in episodes.items() if overlaps(interval, span)), None)
 
 
 async def check_new(
@@ -87,9 +133,6 @@ async def check_new(
     child = await get_child(db, la_id, body.child_id, lock=True)
     if child is None:
         return [field_error("child_id", "no child with this id in your council: PUT /v1/children/{child_id} first")]
-    existing = await find_by_external_id(db, la_id, body.external_id)
-    if existing is not None and existing.body_hash != content_hash(body):
-        return [field_error("external_id", "already used for a placement with other content")]
     errors = code_errors(STARTING_FIELDS, body.model_dump(include=set(STARTING_FIELDS.values())), body.start_date)
     errors += ending_errors(body, today)
     if body.start_date < child.date_of_birth:
@@ -104,48 +147,46 @@ async def check_new(
             select(Provider).where(Provider.la_id == la_id, Provider.external_id == body.provider_id)
         )
         if provider is None:
-            errors.append(
-                field_error(
-                    "provider_id", "no provider with this id in your council: PUT /v1/providers/{provider_id} first"
-                )
-            )
+            message = "no provider with this id in your council: PUT /v1/providers/{provider_id} first"
+            errors.append(field_error("provider_id", message))
+    fields = episode(body, provider)
+    existing = await find_by_external_id(db, la_id, body.external_id)
+    if existing is not None:
+        outcome = resend_outcome(existing, child, fields)
+        if outcome is None:
+            return [field_error("external_id", "already used for a placement with other content")]
+        # A re-sent episode, or its ending, cannot overlap anything it did not already overlap.
+        return errors or Checked(body, child, fields, existing, outcome)
     interval = (body.start_date, body.end_date)
-    other = await overlapping(db, child.id, interval, body.external_id)
-    other = other or next(
-        (
-            ext
-            for ext, (pk, iv) in (batch or {}).items()
-            if pk == child.id and ext != body.external_id and overlaps(interval, iv)
-        ),
-        None,
-    )
-    if other is not None and existing is None:
+    other = await overlapping(db, child.id, interval, batch or {})
+    if other is not None:
         errors.append(field_error("start_date", f"overlaps placement '{other}' of the same child"))
-    return errors or Checked(body, child, provider, existing)
+    return errors or Checked(body, child, fields, None, "created")
 
 
-async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[Placement, bool]:
+async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[Placement, Outcome]:
     if checked.existing is not None:
-        return checked.existing, False
-    body = checked.body
+        if checked.outcome == "updated":
+            await close(
+                db,
+                la_id,
+                checked.existing,
+                PlacementEnding.model_validate(checked.body.model_dump(include=set(ENDING))),
+            )
+        return checked.existing, checked.outcome
     placement = Placement(
         id=uuid.uuid4(),
         la_id=la_id,
         child_pk=checked.child.id,
-        provider_id=checked.provider.id if checked.provider else None,
-        postcode_sector=postcode_sector(body.postcode) if body.postcode else None,
-        funding_social_care=body.funding.social_care,
-        funding_health=body.funding.health,
-        funding_education=body.funding.education,
-        body_hash=content_hash(body),
-        **body.model_dump(exclude={"child_id", "provider_id", "postcode", "funding"}),
+        external_id=checked.body.external_id,
+        **checked.fields,
     )
     db.add(placement)
     await outbox.request_recompute(db, la_id, checked.child.id)
-    return placement, True
+    return placement, "created"
 
 
-async def create(db: AsyncSession, la_id: uuid.UUID, body: PlacementIn, today: date) -> tuple[Placement, bool]:
+async def create(db: AsyncSession, la_id: uuid.UUID, body: PlacementIn, today: date) -> tuple[Placement, Outcome]:
     checked = await check_new(db, la_id, body, today)
     if isinstance(checked, list):
         raise refusal(checked, "placement")
@@ -163,35 +204,33 @@ async def require(db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID) -
     return placement
 
 
+async def close(db: AsyncSession, la_id: uuid.UUID, placement: Placement, ending: PlacementEnding) -> None:
+    placement.end_date = ending.end_date
+    placement.reason_ended = ending.reason_ended
+    placement.reason_place_change = ending.reason_place_change
+    await outbox.request_recompute(db, la_id, placement.child_pk)
+
+
 async def end(
     db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID, ending: PlacementEnding, today: date
 ) -> Placement:
     placement = await require(db, la_id, placement_id)
-    same = (placement.end_date, placement.reason_ended, placement.reason_place_change) == (
+    if (placement.end_date, placement.reason_ended, placement.reason_place_change) == (
         ending.end_date,
         ending.reason_ended,
         ending.reason_place_change,
-    )
-    if same:
+    ):
         return placement
     if placement.end_date is not None:
         raise Conflict(f"The placement already ended on {placement.end_date.isoformat()}.")
     errors = ending_errors(ending, today)
     if ending.end_date <= placement.start_date:
-        errors.append(
-            field_error(
-                "end_date", f"ends before it starts: must be after start_date {placement.start_date.isoformat()}"
-            )
-        )
-    other = await overlapping(db, placement.child_pk, (placement.start_date, ending.end_date), placement.external_id)
-    if other is not None:
-        errors.append(field_error("end_date", f"overlaps placement '{other}' of the same child"))
+        message = f"ends before it starts: must be after start_date {placement.start_date.isoformat()}"
+        errors.append(field_error("end_date", message))
     if errors:
         raise InvalidInput("The ending is invalid; nothing was written.", errors=errors)
-    placement.end_date = ending.end_date
-    placement.reason_ended = ending.reason_ended
-    placement.reason_place_change = ending.reason_place_change
-    await outbox.request_recompute(db, la_id, placement.child_pk)
+    # Ending an open episode only shortens it, so it cannot come to overlap another.
+    await close(db, la_id, placement, ending)
     await db.flush()
     await db.refresh(placement)
     return placement
