@@ -31,7 +31,11 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[A
     query = (
         select(
             Assessment.id,
-            Assessment.recorded_seq,
+            # "Recorded later" is the current version's recording, so an amended assessment counts as
+            # recorded when it was amended (domain.md §4: the later recorded of two on one date stands).
+            func.dense_rank()
+            .over(order_by=(AssessmentVersion.recorded_at, Assessment.recorded_seq))
+            .label("recorded_order"),
             AssessmentVersion.assessed_on,
             Instrument.id.label("instrument_id"),
             Rating.domain,
@@ -52,7 +56,7 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[A
 
 async def series_instrument(db: AsyncSession, rows: Sequence[Row[Any]]) -> tuple[Instrument, set[uuid.UUID]]:
     """The instrument of the latest assessment, and the instruments its trends may run across."""
-    latest = max(rows, key=lambda row: (row.assessed_on, row.recorded_seq))
+    latest = max(rows, key=lambda row: (row.assessed_on, row.recorded_order))
     instrument = await db.get_one(Instrument, latest.instrument_id)
     family = await db.scalars(
         select(Instrument.id).where(
@@ -68,7 +72,7 @@ def engine_inputs(rows: Sequence[Row[Any]], instruments: set[uuid.UUID]) -> list
     for row in rows:
         if row.instrument_id not in instruments:
             continue
-        entry = grouped.setdefault(row.id, {"assessed_on": row.assessed_on, "seq": row.recorded_seq, "needs": {}})
+        entry = grouped.setdefault(row.id, {"assessed_on": row.assessed_on, "seq": row.recorded_order, "needs": {}})
         entry["needs"][row.domain] = row.need
     return [
         AssessmentInput(str(key), value["assessed_on"], value["seq"], value["needs"]) for key, value in grouped.items()

@@ -68,6 +68,7 @@ BAD_PLACEMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("unknown PLACE", {"place": "Q9"}, "place"),
     ("code of another year", {"place": "K3", "start_date": date(2023, 6, 1).isoformat()}, "place"),
     ("unknown legal status", {"legal_status": "ZZ"}, "legal_status"),
+    ("change reason on an open episode", {"reason_place_change": "CARPL"}, "reason_place_change"),
     ("end without reason", {"end_date": years_ago(0.5).isoformat(), "reason_ended": None}, "reason_ended"),
     ("funding not summing to one", {"funding": {"social_care": "0.5", "health": "0.2", "education": "0"}}, "funding"),
     ("negative cost", {"weekly_cost": "-1"}, "weekly_cost"),

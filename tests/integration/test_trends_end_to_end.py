@@ -2,6 +2,7 @@
 
 import csv
 import io
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -61,3 +62,66 @@ async def test_assessments_become_trends(
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert len(rows) == 12 and rows[0]["child_id"] == "C1"
     assert list(rows[0]) == page.json()["columns"]
+
+
+async def amend(api: httpx.AsyncClient, council: Council, assessment_id: str, **changes: Any) -> None:
+    url = f"/v1/assessments/{assessment_id}"
+    current = await api.get(url, headers=council.headers)
+    body = {k: v for k, v in current.json().items() if k in AMENDABLE} | changes
+    body["ratings"] = {d: {k: v for k, v in r.items() if v is not None} for d, r in body["ratings"].items()}
+    response = await api.put(url, json=body, headers=council.headers | {"If-Match": current.headers["ETag"]})
+    assert response.status_code == 200, response.text
+
+
+AMENDABLE = ("assessed_on", "context", "assessor_role", "status", "ratings")
+
+
+async def summary_of(api: httpx.AsyncClient, council: Council, child_id: str) -> Any:
+    trends = (await api.get(f"/v1/children/{child_id}/needs-trends", headers=council.headers)).json()
+    assert trends["status"] == "fresh"
+    return trends["summary"]
+
+
+async def test_figures_follow_the_current_version_of_final_assessments(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await add_child(api, council.headers, "C1")
+    ids = []
+    for n, (when, level) in enumerate(((1, 3), (0.5, 2))):
+        body = assessment("C1", f"A{n}", years_ago(when), ratings=ratings(level))
+        ids.append((await api.post("/v1/assessments", json=body, headers=council.headers)).json()["id"])
+    await run_worker(settings, app)
+    assert (await summary_of(api, council, "C1"))["total_need"] == 24
+
+    await amend(api, council, ids[1], ratings=ratings(1))
+    await run_worker(settings, app)
+    assert (await summary_of(api, council, "C1"))["total_need"] == 12
+
+    await amend(api, council, ids[1], status="draft")
+    await run_worker(settings, app)
+    summary = await summary_of(api, council, "C1")
+    assert (summary["assessments_count"], summary["total_need"]) == (1, 36)
+
+    await amend(api, council, ids[0], status="draft")
+    await run_worker(settings, app)
+    assert await summary_of(api, council, "C1") is None
+    rows = await api.get("/v1/scores/needs-trends", params={"child_id": "C1"}, headers=council.headers)
+    assert rows.json()["items"] == []
+
+
+async def test_on_one_date_the_latest_recorded_version_stands(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await add_child(api, council.headers, "C1")
+    day = years_ago(0.5)
+    first = await api.post(
+        "/v1/assessments", json=assessment("C1", "B1", day, ratings=ratings(1)), headers=council.headers
+    )
+    await api.post("/v1/assessments", json=assessment("C1", "B2", day, ratings=ratings(2)), headers=council.headers)
+    await run_worker(settings, app)
+    assert (await summary_of(api, council, "C1"))["total_need"] == 24
+
+    await amend(api, council, first.json()["id"], ratings=ratings(3))
+    await run_worker(settings, app)
+    summary = await summary_of(api, council, "C1")
+    assert (summary["total_need"], summary["latest_assessment_id"]) == (36, first.json()["id"])

@@ -73,6 +73,13 @@ class PlacementIn(BaseModel):
             raise ValueError("give reason_ended exactly when end_date is given")
         return reason
 
+    @field_validator("reason_place_change")
+    @classmethod
+    def _change_with_end(cls, reason: str | None, info: ValidationInfo) -> str | None:
+        if reason is not None and info.data.get("end_date") is None and "end_date" in info.data:
+            raise ValueError("a reason for a placement change belongs to an episode that ended")
+        return reason
+
 
 class PlacementBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
