@@ -84,8 +84,14 @@ class Candidate:
     job_ids: tuple[str, ...]  # the jobs already sent for it; empty when part of it was never sent
 
 
-async def candidates(db: AsyncSession, stall_after: timedelta, limit: int = 5000) -> list[Candidate]:
-    """Children with requests never sent, or sent longer ago than stall_after and still not done."""
+@dataclass(frozen=True, slots=True)
+class SweepPolicy:
+    stall_after: timedelta  # sent this long ago and not done: look whether Redis still holds the job
+    max_sends: int  # a request sent this often is given up (a job that fails every time), not sent forever
+
+
+async def candidates(db: AsyncSession, policy: SweepPolicy, limit: int = 5000) -> list[Candidate]:
+    """Children with requests never sent, or sent longer ago than the stall time and still not done."""
     dispatched = RecomputeRequest.dispatched_at.is_not(None)
     query = (
         select(
@@ -97,7 +103,8 @@ async def candidates(db: AsyncSession, stall_after: timedelta, limit: int = 5000
         )
         .where(
             RecomputeRequest.done_at.is_(None),
-            ~dispatched | (RecomputeRequest.dispatched_at < func.now() - stall_after),
+            ~dispatched | (RecomputeRequest.dispatched_at < func.now() - policy.stall_after),
+            RecomputeRequest.dispatch_count < policy.max_sends,
         )
         .group_by(RecomputeRequest.child_pk)
         .limit(limit)
@@ -121,9 +128,9 @@ async def still_in_redis(redis: ArqRedis, found: list[Candidate]) -> list[bool]:
     return [bool(candidate.job_ids) and reply > 0 for candidate, reply in zip(found, replies, strict=True)]
 
 
-async def sweep(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], stall_after: timedelta) -> int:
+async def sweep(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], policy: SweepPolicy) -> int:
     async with sessions() as db:
-        found = await candidates(db, stall_after)
+        found = await candidates(db, policy)
     if not found:
         return 0
     alive = await still_in_redis(redis, found)

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,8 +30,11 @@ class Settings(BaseSettings):
     # A dispatched request not done after this long is sent again by the sweep.
     outbox_stall_seconds: int = Field(default=30, ge=1)
     outbox_sweep_seconds: int = Field(default=10, ge=1)
+    outbox_max_sends: int = Field(default=5, ge=1)
     outbox_retain_days: int = Field(default=7, ge=1)
     idempotency_retain_hours: int = Field(default=48, ge=1)
+    # The Prometheus scraper's bearer token; metrics are off without one.
+    metrics_token: SecretStr | None = None
     page_max_size: int = Field(default=1000, ge=1)
 
     @field_validator("database_url")

@@ -25,6 +25,7 @@ from shared.db import transaction
 from shared.settings import Settings, asyncpg_url
 
 ROOT = Path(__file__).resolve().parents[1]
+METRICS_TOKEN = "test-metrics-token"
 
 
 def plain_url(url: str) -> str:
@@ -110,6 +111,7 @@ def settings_for(servers: Servers, redis_url: str | None = None) -> Settings:
         log_level="INFO",
         outbox_stall_seconds=1,
         worker_job_timeout_seconds=20,
+        metrics_token=METRICS_TOKEN,
     )
 
 

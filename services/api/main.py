@@ -45,8 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.metrics = Metrics()
-    app.add_middleware(RequestTelemetry, metrics=app.state.metrics)
     problems.install(app)
+    # Added last, so outermost: it sees the status the error containment answered with.
+    app.add_middleware(RequestTelemetry, metrics=app.state.metrics)
     for router in (ops, children, assessments, placements, providers, scores):
         app.include_router(router)
     return app

@@ -20,6 +20,11 @@ class Metrics:
             "http_request_duration_seconds", "Request latency", ["method", "route"], registry=self.registry
         )
         self.outbox_backlog = Gauge("outbox_backlog", "Recompute requests not yet done", registry=self.registry)
+        self.recompute_given_up = Gauge(
+            "recompute_given_up",
+            "Recompute requests the sweep stopped sending after repeated failures",
+            registry=self.registry,
+        )
         self.recompute_lag = Gauge(
             "recompute_lag_seconds", "Age of the oldest recompute request not yet done", registry=self.registry
         )

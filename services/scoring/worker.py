@@ -35,7 +35,8 @@ async def recompute_child_job(ctx: dict[str, Any], child_pk: str) -> int:
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
-    return await outbox.sweep(ctx["redis"], ctx["sessions"], timedelta(seconds=settings.outbox_stall_seconds))
+    policy = outbox.SweepPolicy(timedelta(seconds=settings.outbox_stall_seconds), settings.outbox_max_sends)
+    return await outbox.sweep(ctx["redis"], ctx["sessions"], policy)
 
 
 async def housekeeping(ctx: dict[str, Any]) -> None:
@@ -52,7 +53,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         ctx["engine"] = make_engine(settings)
         ctx["sessions"] = make_sessionmaker(ctx["engine"])
         # Whatever a killed worker or a Redis outage left undone is sent again now, not after a stall.
-        resent = await outbox.sweep(ctx["redis"], ctx["sessions"], timedelta(0))
+        resent = await outbox.sweep(
+            ctx["redis"], ctx["sessions"], outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends)
+        )
         log.info("worker.started", resent=resent)
 
     async def shutdown(ctx: dict[str, Any]) -> None:

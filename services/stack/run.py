@@ -4,6 +4,7 @@ worker as separate processes until Ctrl-C."""
 
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -65,7 +66,7 @@ def processes(env: dict[str, str]) -> Iterator[list[subprocess.Popen[bytes]]]:
                 process.kill()
 
 
-def banner(key: str) -> str:
+def banner(key: str, metrics_token: str) -> str:
     url = f"http://{HOST}:{PORT}"
     auth = f"-H 'Authorization: Bearer {key}'"
     return f"""
@@ -73,6 +74,7 @@ def banner(key: str) -> str:
   Demo API key:    {key}
   First figures:   curl {auth} '{url}/v1/scores/needs-trends?limit=20'
   One child:       curl {auth} {url}/v1/children/DEMO-000001/needs-trends
+  Metrics:         curl -H 'Authorization: Bearer {metrics_token}' {url}/metrics
   Ctrl-C stops everything; data stays in {DATA}
 """
 
@@ -81,7 +83,9 @@ def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     # Ctrl-C is how this command is meant to end: the context managers stop what was started.
-    with contextlib.suppress(KeyboardInterrupt), servers(dict(os.environ)) as env:
+    # A scrape token for this run, unless the operator set one.
+    launch_env = {"METRICS_TOKEN": secrets.token_urlsafe(24)} | dict(os.environ)
+    with contextlib.suppress(KeyboardInterrupt), servers(launch_env) as env:
         try:
             print("applying migrations ...", flush=True)
             python("-m", "alembic", "upgrade", "head", env=env)
@@ -91,7 +95,7 @@ def main() -> None:
             print(error.stderr, file=sys.stderr)
             raise SystemExit(1) from error
         with processes(env) as running:
-            print(banner(key), flush=True)
+            print(banner(key, env["METRICS_TOKEN"]), flush=True)
             # Until Ctrl-C, or until either process stops on its own.
             while all(process.poll() is None for process in running):
                 with contextlib.suppress(subprocess.TimeoutExpired):

@@ -30,10 +30,10 @@ async def test_a_queued_job_is_not_sent_again_but_a_lost_one_is(
         await db.execute(update(RecomputeRequest).where(mine).values(dispatched_at=func.now() - timedelta(hours=1)))
     assert job_id is not None and await state.redis.exists(job_key_prefix + job_id)
 
-    assert await outbox.sweep(state.redis, state.sessions, timedelta(seconds=1)) == 0
+    assert await outbox.sweep(state.redis, state.sessions, outbox.SweepPolicy(timedelta(seconds=1), 5)) == 0
 
     await state.redis.delete(job_key_prefix + job_id)
-    assert await outbox.sweep(state.redis, state.sessions, timedelta(seconds=1)) == 1
+    assert await outbox.sweep(state.redis, state.sessions, outbox.SweepPolicy(timedelta(seconds=1), 5)) == 1
     async with transaction(state.sessions) as db:
         resent = await db.scalar(select(RecomputeRequest.job_id).where(mine))
     assert resent is not None and resent != job_id
@@ -41,3 +41,33 @@ async def test_a_queued_job_is_not_sent_again_but_a_lost_one_is(
     await run_worker(settings, app)
     trends = (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()
     assert trends["status"] == "fresh" and trends["summary"]["total_need"] == 24
+
+
+async def test_a_recompute_that_keeps_failing_is_given_up_and_shown_as_failed(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    state = state_of(app)
+    await add_child(api, council.headers, "C1")
+    await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
+    await state.dispatcher.drain()
+    async with transaction(state.sessions) as db:
+        la_id = await db.scalar(select(LocalAuthority.id).where(LocalAuthority.code == council.code))
+        job_id = await db.scalar(select(RecomputeRequest.job_id).where(RecomputeRequest.la_id == la_id))
+        # As if every job sent for it had failed: arq drops a failed job's key.
+        await db.execute(
+            update(RecomputeRequest)
+            .where(RecomputeRequest.la_id == la_id)
+            .values(dispatch_count=settings.outbox_max_sends, dispatched_at=func.now() - timedelta(hours=1))
+        )
+    assert job_id is not None
+    await state.redis.delete(job_key_prefix + job_id)
+
+    policy = outbox.SweepPolicy(timedelta(seconds=1), settings.outbox_max_sends)
+    assert await outbox.sweep(state.redis, state.sessions, policy) == 0
+    trends = (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()
+    assert trends["status"] == "failed"
+
+    # A new write gives the child a fresh request, which is sent again.
+    await api.post("/v1/assessments", json=assessment("C1", "A2", years_ago(0.5)), headers=council.headers)
+    await run_worker(settings, app)
+    assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "fresh"

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Response
 from services.api.children import service
 from services.api.children.schemas import ChildIn, ChildOut
 from services.api.children.trends import ChildTrendsOut, read_trends
-from services.api.deps import ClientDep, SessionDep
+from services.api.deps import ClientDep, SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
 from services.api.types import Text
 
@@ -34,5 +34,6 @@ async def get_child(child_id: ChildIdPath, db: SessionDep, client: ClientDep) ->
     response_model=ChildTrendsOut,
     summary="A child's needs trends: every domain and the summary, with the assessments they reflect",
 )
-async def get_needs_trends(child_id: ChildIdPath, db: SessionDep, client: ClientDep) -> ChildTrendsOut:
-    return await read_trends(db, await service.require_child(db, client.la_id, child_id))
+async def get_needs_trends(child_id: ChildIdPath, db: SessionDep, client: ClientDep, state: StateDep) -> ChildTrendsOut:
+    child = await service.require_child(db, client.la_id, child_id)
+    return await read_trends(db, child, state.settings.outbox_max_sends)

@@ -4,8 +4,8 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel
-from sqlalchemy import exists, select
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
@@ -46,7 +46,10 @@ class SummaryOut(BaseModel):
 
 class ChildTrendsOut(BaseModel):
     child_id: str
-    status: Literal["fresh", "pending"]
+    status: Literal["fresh", "pending", "failed"] = Field(
+        description="fresh: reflects every write; pending: a recompute is on its way; failed: the recompute "
+        "kept failing and was given up (see the worker's logs); the figures shown are the last good ones"
+    )
     computed_at: datetime | None
     instrument_code: str | None
     instrument_version: int | None
@@ -55,10 +58,19 @@ class ChildTrendsOut(BaseModel):
     domains: list[DomainTrendOut]
 
 
-async def read_trends(db: AsyncSession, child: Child) -> ChildTrendsOut:
-    pending = await db.scalar(
-        select(exists().where(RecomputeRequest.child_pk == child.id, RecomputeRequest.done_at.is_(None)))
+async def recompute_status(db: AsyncSession, child: Child, max_sends: int) -> Literal["fresh", "pending", "failed"]:
+    sends = await db.scalar(
+        select(func.min(RecomputeRequest.dispatch_count)).where(
+            RecomputeRequest.child_pk == child.id, RecomputeRequest.done_at.is_(None)
+        )
     )
+    if sends is None:
+        return "fresh"
+    return "failed" if sends >= max_sends else "pending"
+
+
+async def read_trends(db: AsyncSession, child: Child, max_sends: int) -> ChildTrendsOut:
+    status = await recompute_status(db, child, max_sends)
     summary = await db.get(ChildNeedsTrend, child.id)
     domains = (
         await db.scalars(
@@ -67,7 +79,7 @@ async def read_trends(db: AsyncSession, child: Child) -> ChildTrendsOut:
     ).all()
     return ChildTrendsOut(
         child_id=child.child_id,
-        status="pending" if pending else "fresh",
+        status=status,
         computed_at=summary.computed_at if summary else None,
         instrument_code=summary.instrument_code if summary else None,
         instrument_version=summary.instrument_version if summary else None,

@@ -1,5 +1,6 @@
 """Operations: liveness, readiness (database, Redis, migrations at head) and Prometheus metrics."""
 
+import hmac
 from pathlib import Path
 
 from alembic.config import Config
@@ -9,9 +10,12 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
-from services.api.deps import ClientDep, SessionDep, StateDep
+from services.api.auth import bearer_token
+from services.api.deps import StateDep
 from services.api.observability import Metrics
+from shared.errors import NotAuthenticated, NotFound
 from shared.models import RecomputeRequest
+from shared.settings import Settings
 
 router = APIRouter(tags=["operations"])
 ALEMBIC_INI = Path(__file__).resolve().parents[3] / "alembic.ini"
@@ -49,17 +53,31 @@ async def readyz(state: StateDep) -> JSONResponse:
     return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request, db: SessionDep, client: ClientDep) -> Response:
-    del client  # any valid key may scrape: the figures are counts, never children's data
+def require_scraper(request: Request, settings: Settings) -> None:
+    """Metrics span every council, so no council's key opens them: the scraper has its own token."""
+    token = settings.metrics_token
+    if token is None:
+        raise NotFound("Metrics are off: set METRICS_TOKEN to give the scraper a token.")
+    if not hmac.compare_digest(bearer_token(request).encode(), token.get_secret_value().encode()):
+        raise NotAuthenticated("Send the metrics token as 'Authorization: Bearer <token>'.")
+
+
+@router.get("/metrics", summary="Prometheus metrics (with METRICS_TOKEN, not an API key)", response_class=Response)
+async def metrics(request: Request, state: StateDep) -> Response:
+    require_scraper(request, state.settings)
     registry: Metrics = request.app.state.metrics
-    backlog, oldest = (
-        await db.execute(
-            select(func.count(), func.extract("epoch", func.now() - func.min(RecomputeRequest.requested_at))).where(
-                RecomputeRequest.done_at.is_(None)
+    waiting = RecomputeRequest.done_at.is_(None)
+    async with state.sessions() as db:
+        backlog, oldest, given_up = (
+            await db.execute(
+                select(
+                    func.count(),
+                    func.extract("epoch", func.now() - func.min(RecomputeRequest.requested_at)),
+                    func.count().filter(RecomputeRequest.dispatch_count >= state.settings.outbox_max_sends),
+                ).where(waiting)
             )
-        )
-    ).one()
+        ).one()
     registry.outbox_backlog.set(backlog)
     registry.recompute_lag.set(float(oldest or 0))
+    registry.recompute_given_up.set(given_up)
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
