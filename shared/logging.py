@@ -2,6 +2,8 @@
 
 import logging
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import structlog
 
@@ -12,6 +14,18 @@ SHARED_PROCESSORS: list[structlog.types.Processor] = [
 ]
 # Libraries that configure their own handlers before our code runs (uvicorn, the arq command line).
 THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "arq", "arq.worker", "arq.jobs")
+
+
+def exception_type_only(_: object, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A library's exception becomes its type: a traceback's messages can quote what a query held."""
+    exc_info = event.pop("exc_info", None)
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    if isinstance(exc_info, BaseException):
+        event["error"] = type(exc_info).__name__
+    elif isinstance(exc_info, tuple) and exc_info[0] is not None:
+        event["error"] = exc_info[0].__name__
+    return event
 
 
 def configure(level: str) -> None:
@@ -27,7 +41,12 @@ def configure(level: str) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processor=structlog.processors.JSONRenderer(), foreign_pre_chain=SHARED_PROCESSORS
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                exception_type_only,
+                structlog.processors.JSONRenderer(),
+            ],
+            foreign_pre_chain=SHARED_PROCESSORS,
         )
     )
     root = logging.getLogger()

@@ -9,7 +9,6 @@ class InstrumentScale:
     code: str
     version: int
     domains: tuple[str, ...]
-    outcome_area_of: dict[str, str]
     levels: tuple[int, ...]
     strength_levels: tuple[int, ...]
     actionable_from: int
@@ -21,7 +20,6 @@ class InstrumentScale:
             code=definition["code"],
             version=definition["version"],
             domains=tuple(d["code"] for d in definition["domains"]),
-            outcome_area_of={d["code"]: d["outcome_area"] for d in definition["domains"]},
             levels=tuple(sorted(level["level"] for level in definition["levels"])),
             strength_levels=tuple(sorted(level["level"] for level in definition["strengths"])),
             actionable_from=definition["actionable_from"],

@@ -70,7 +70,7 @@ async def test_amendment_needs_the_current_etag_and_keeps_every_version(
 
 
 async def test_a_council_never_sees_another_councils_rows(
-    api: httpx.AsyncClient, council: Council, other_council: Council
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council, other_council: Council
 ) -> None:
     await add_child(api, council.headers, "C1")
     created = await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
@@ -89,8 +89,12 @@ async def test_a_council_never_sees_another_councils_rows(
     # The other council can't attach an assessment to a child of the first.
     attach = await api.post("/v1/assessments", json=assessment("C1", "A9", years_ago(1)), headers=foreign)
     assert attach.status_code == 422 and attach.json()["errors"][0]["field"] == "child_id"
-    scores = await api.get("/v1/scores/needs-trends", headers=foreign)
-    assert scores.json()["items"] == []
+    await run_worker(settings, app)
+    assert len((await api.get("/v1/scores/needs-trends", headers=council.headers)).json()["items"]) == 12
+    for table in ("needs-trends", "needs-summary"):
+        scores = await api.get(f"/v1/scores/{table}", headers=foreign)
+        assert scores.json()["items"] == [], table
+    assert (await api.get("/v1/scores/needs-trends", params={"child_id": "C1"}, headers=foreign)).json()["items"] == []
     # The same child id in another council is another child.
     await add_child(api, foreign, "C1")
     assert (await api.get("/v1/assessments", params={"child_id": "C1"}, headers=foreign)).json() == []

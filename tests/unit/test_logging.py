@@ -28,3 +28,16 @@ def test_our_lines_and_library_lines_are_json(capsys: pytest.CaptureFixture[str]
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["event"] for line in lines] == ["request", "Started server process"]
     assert all(line["level"] == "info" and "timestamp" in line for line in lines)
+
+
+@pytest.mark.usefixtures("restored_root_logger")
+def test_a_library_exception_is_logged_as_its_type_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    service_logging.configure("INFO")
+    try:
+        raise ValueError("duplicate key (child_id)=(SECRET-CHILD-ID)")
+    except ValueError:
+        logging.getLogger("uvicorn.error").exception("Exception in ASGI application")
+    out = capsys.readouterr().out
+    line = json.loads(out)
+    assert (line["event"], line["error"], line["level"]) == ("Exception in ASGI application", "ValueError", "error")
+    assert "SECRET" not in out and "Traceback" not in out

@@ -70,13 +70,19 @@ async def recompute_status(db: AsyncSession, child: Child, max_sends: int) -> Li
 
 
 async def read_trends(db: AsyncSession, child: Child, max_sends: int) -> ChildTrendsOut:
+    # Status first: a recompute landing in between then shows as pending with new figures, never as
+    # fresh with old ones. Summary and domains in one statement, so both come from the same recompute.
     status = await recompute_status(db, child, max_sends)
-    summary = await db.get(ChildNeedsTrend, child.id)
-    domains = (
-        await db.scalars(
-            select(DomainNeedsTrend).where(DomainNeedsTrend.child_pk == child.id).order_by(DomainNeedsTrend.position)
+    rows = (
+        await db.execute(
+            select(ChildNeedsTrend, DomainNeedsTrend)
+            .join(DomainNeedsTrend, DomainNeedsTrend.child_pk == ChildNeedsTrend.child_pk)
+            .where(ChildNeedsTrend.child_pk == child.id)
+            .order_by(DomainNeedsTrend.position)
         )
     ).all()
+    summary = rows[0][0] if rows else None
+    domains = [row[1] for row in rows]
     return ChildTrendsOut(
         child_id=child.child_id,
         status=status,
