@@ -24,6 +24,7 @@ from shared.models import (
     Rating,
     RecomputeRequest,
 )
+from shared.models.figures import FIGURES_ROW_VERSION
 
 
 async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[Any]]:
@@ -109,6 +110,31 @@ def figure_rows(
 FIGURES_WRITE_LOCK = 0x6E656564735F6669  # "needs_fi"
 
 
+CLEARED_CHILD: dict[str, Any] = {
+    "assessments_count": 0, "assessment_ids": [], "resolved_needs": [], "new_needs": [], "instrument_code": None,
+    "instrument_version": None, "baseline_assessment_id": None, "latest_assessment_id": None,
+    "baseline_assessed_on": None, "latest_assessed_on": None, "total_need": None, "max_need": None,
+    "actionable_count": None, "intensive_count": None, "baseline_total_need": None, "baseline_max_need": None,
+    "baseline_actionable_count": None, "baseline_intensive_count": None, "mixed_progress": None,
+}  # fmt: skip
+CLEARED_DOMAIN: dict[str, Any] = {
+    "ratings_count": 0, "baseline": None, "previous": None, "latest": None, "change_since_baseline": None,
+    "change_since_previous": None, "slope_per_year": None, "direction": "insufficient_data",
+    "first_assessed_on": None, "latest_assessed_on": None,
+}  # fmt: skip
+
+
+async def clear_figures(db: AsyncSession, child_pk: uuid.UUID, now: datetime) -> None:
+    """No final assessment left: the rows stay, emptied with a new version, so a BI tool syncing by
+    cursor learns the figures went. A child that never had figures gets no rows."""
+    for model, cleared in ((ChildNeedsTrend, CLEARED_CHILD), (DomainNeedsTrend, CLEARED_DOMAIN)):
+        await db.execute(
+            update(model)
+            .where(model.child_pk == child_pk)
+            .values(**cleared, computed_at=now, row_version=FIGURES_ROW_VERSION.next_value())
+        )
+
+
 async def compute(db: AsyncSession, child: Child) -> tuple[InstrumentScale, list[AssessmentInput], ChildTrends] | None:
     rows = await final_ratings(db, child.id)
     if not rows:
@@ -137,12 +163,14 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
             return 0
         computed = await compute(db, child)
         await db.execute(select(func.pg_advisory_xact_lock(FIGURES_WRITE_LOCK)))
-        await db.execute(delete(DomainNeedsTrend).where(DomainNeedsTrend.child_pk == child_pk))
-        await db.execute(delete(ChildNeedsTrend).where(ChildNeedsTrend.child_pk == child_pk))
-        if computed is not None:
-            now = await db.scalar(select(func.clock_timestamp()))
-            assert now is not None
+        now = await db.scalar(select(func.clock_timestamp()))
+        assert now is not None
+        if computed is None:
+            await clear_figures(db, child_pk, now)
+        else:
             child_row, domain_rows = figure_rows(child, *computed, now)
+            await db.execute(delete(DomainNeedsTrend).where(DomainNeedsTrend.child_pk == child_pk))
+            await db.execute(delete(ChildNeedsTrend).where(ChildNeedsTrend.child_pk == child_pk))
             await db.execute(insert(ChildNeedsTrend).values(child_row))
             await db.execute(insert(DomainNeedsTrend), domain_rows)
         await db.execute(update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now()))

@@ -33,29 +33,32 @@ def child_pk_column() -> Mapped[uuid.UUID]:
 
 
 class ChildNeedsTrend(Base):
+    """A child with no final assessment left keeps its row, cleared (assessments_count 0, figures null),
+    so a BI tool syncing by cursor sees the figures go instead of keeping the old ones."""
+
     __tablename__ = "child_needs_trends"
 
     child_pk: Mapped[uuid.UUID] = child_pk_column()
     la_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
-    instrument_code: Mapped[str] = mapped_column(String(64))
-    instrument_version: Mapped[int] = mapped_column(Integer)
+    instrument_code: Mapped[str | None] = mapped_column(String(64))
+    instrument_version: Mapped[int | None] = mapped_column(Integer)
     assessments_count: Mapped[int] = mapped_column(Integer)
-    baseline_assessment_id: Mapped[uuid.UUID] = mapped_column(Uuid)
-    latest_assessment_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    baseline_assessment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    latest_assessment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     assessment_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
-    baseline_assessed_on: Mapped[date] = mapped_column(Date)
-    latest_assessed_on: Mapped[date] = mapped_column(Date)
-    total_need: Mapped[int] = mapped_column(Integer)
+    baseline_assessed_on: Mapped[date | None] = mapped_column(Date)
+    latest_assessed_on: Mapped[date | None] = mapped_column(Date)
+    total_need: Mapped[int | None] = mapped_column(Integer)
     max_need: Mapped[int | None] = mapped_column(SmallInteger)
-    actionable_count: Mapped[int] = mapped_column(SmallInteger)
-    intensive_count: Mapped[int] = mapped_column(SmallInteger)
-    baseline_total_need: Mapped[int] = mapped_column(Integer)
+    actionable_count: Mapped[int | None] = mapped_column(SmallInteger)
+    intensive_count: Mapped[int | None] = mapped_column(SmallInteger)
+    baseline_total_need: Mapped[int | None] = mapped_column(Integer)
     baseline_max_need: Mapped[int | None] = mapped_column(SmallInteger)
-    baseline_actionable_count: Mapped[int] = mapped_column(SmallInteger)
-    baseline_intensive_count: Mapped[int] = mapped_column(SmallInteger)
+    baseline_actionable_count: Mapped[int | None] = mapped_column(SmallInteger)
+    baseline_intensive_count: Mapped[int | None] = mapped_column(SmallInteger)
     resolved_needs: Mapped[list[str]] = mapped_column(ARRAY(String))
     new_needs: Mapped[list[str]] = mapped_column(ARRAY(String))
-    mixed_progress: Mapped[bool]
+    mixed_progress: Mapped[bool | None]
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     row_version: Mapped[int] = row_version()
 

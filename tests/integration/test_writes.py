@@ -123,9 +123,16 @@ async def test_paging_with_a_cursor_reads_every_row_once(
         page = (await api.get("/v1/scores/needs-trends", params=params, headers=council.headers)).json()
         seen += [(row["child_id"], row["domain"]) for row in page["items"]]
         cursor = page["next_cursor"]
-        if cursor is None:
+        if not page["has_more"]:
             break
     assert len(seen) == len(set(seen)) == 36
+    # The last page's cursor serves a later sync: nothing changed since, so nothing comes back.
+    later = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.headers)
+    assert later.json()["items"] == [] and later.json()["next_cursor"] == cursor
+    await api.post("/v1/assessments", json=assessment("C0", "A9", years_ago(0.5)), headers=council.headers)
+    await run_worker(settings, app)
+    changed = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.headers)
+    assert {row["child_id"] for row in changed.json()["items"]} == {"C0"} and len(changed.json()["items"]) == 12
     summary = (await api.get("/v1/scores/needs-summary", params={"format": "csv"}, headers=council.headers)).text
     assert summary.splitlines()[0].startswith("child_id,instrument_code")
     assert len(summary.splitlines()) == 4

@@ -81,6 +81,8 @@ async def read_trends(db: AsyncSession, child: Child, max_sends: int) -> ChildTr
             .order_by(DomainNeedsTrend.position)
         )
     ).all()
+    # A cleared row (no final assessment left) reads as no figures.
+    rows = [row for row in rows if row[0].assessments_count > 0]
     summary = rows[0][0] if rows else None
     domains = [row[1] for row in rows]
     return ChildTrendsOut(

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.api.deps import ClientDep, SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
@@ -20,7 +20,10 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {
 class ScorePage(BaseModel):
     columns: list[str]
     items: list[dict[str, Any]]
-    next_cursor: str | None
+    next_cursor: str | None = Field(
+        description="Send as cursor for the next page, or later for the rows computed since (incremental sync)"
+    )
+    has_more: bool = Field(description="More rows wait now; when false, the cursor still serves a later sync")
 
 
 @dataclass
@@ -75,10 +78,13 @@ def score_route(table: ScoreTable, summary: str) -> None:
         headers = {}
         if page.next_cursor is not None:
             headers["X-Next-Cursor"] = page.next_cursor
+        if page.has_more and page.next_cursor is not None:
             headers["Link"] = f'<{request.url.include_query_params(cursor=page.next_cursor)}>; rel="next"'
         if wants_csv(query, accept):
             return Response(to_csv(table.columns, page.rows), media_type="text/csv; charset=utf-8", headers=headers)
-        body = ScorePage(columns=list(table.columns), items=page.rows, next_cursor=page.next_cursor)
+        body = ScorePage(
+            columns=list(table.columns), items=page.rows, next_cursor=page.next_cursor, has_more=page.has_more
+        )
         return JSONResponse(body.model_dump(mode="json"), headers=headers)
 
     router.add_api_route(

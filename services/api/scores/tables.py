@@ -70,6 +70,7 @@ NEEDS_SUMMARY = ScoreTable(
 class Page:
     rows: list[dict[str, Any]]
     next_cursor: str | None
+    has_more: bool
 
 
 def selected(table: ScoreTable) -> list[Any]:
@@ -104,8 +105,10 @@ async def read_page(
     rows = (await db.execute(query)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    next_cursor = str(rows[-1].row_version) if more else None
-    return Page([dict(zip(table.columns, row[:-1], strict=True)) for row in rows], next_cursor)
+    # The cursor is given even on the last page: kept by a BI tool, it asks later for what changed since.
+    last = rows[-1].row_version if rows else cursor
+    next_cursor = None if last is None else str(last)
+    return Page([dict(zip(table.columns, row[:-1], strict=True)) for row in rows], next_cursor, more)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
