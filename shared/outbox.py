@@ -82,12 +82,18 @@ async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pend
 class Candidate:
     pending: Pending
     job_ids: tuple[str, ...]  # the jobs already sent for it; empty when part of it was never sent
+    fewest_sends: int  # of its open requests, the newest has been sent this often
 
 
 @dataclass(frozen=True, slots=True)
 class SweepPolicy:
     stall_after: timedelta  # sent this long ago and not done: look whether Redis still holds the job
-    max_sends: int  # a request sent this often is given up (a job that fails every time), not sent forever
+    max_sends: int  # a child whose job was lost after this many sends is given up, not sent forever
+
+    @property
+    def given_up(self) -> int:
+        """The send count that marks a child's open requests as given up."""
+        return self.max_sends + 1
 
 
 async def candidates(db: AsyncSession, policy: SweepPolicy, limit: int = 5000) -> list[Candidate]:
@@ -98,21 +104,23 @@ async def candidates(db: AsyncSession, policy: SweepPolicy, limit: int = 5000) -
             RecomputeRequest.child_pk,
             func.max(RecomputeRequest.id).label("request_id"),
             func.max(RecomputeRequest.dispatch_count).label("dispatch_count"),
+            func.min(RecomputeRequest.dispatch_count).label("fewest_sends"),
             func.bool_and(dispatched).label("all_sent"),
             func.array_agg(distinct(RecomputeRequest.job_id)).label("job_ids"),
         )
         .where(
             RecomputeRequest.done_at.is_(None),
             ~dispatched | (RecomputeRequest.dispatched_at < func.now() - policy.stall_after),
-            RecomputeRequest.dispatch_count < policy.max_sends,
         )
         .group_by(RecomputeRequest.child_pk)
+        .having(func.min(RecomputeRequest.dispatch_count) < policy.given_up)
         .limit(limit)
     )
     return [
         Candidate(
             Pending(row.request_id, row.child_pk, row.dispatch_count),
             tuple(job for job in row.job_ids if job) if row.all_sent else (),
+            row.fewest_sends,
         )
         for row in (await db.execute(query)).all()
     ]
@@ -134,8 +142,19 @@ async def sweep(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pol
     if not found:
         return 0
     alive = await still_in_redis(redis, found)
-    lost = [candidate.pending for candidate, queued in zip(found, alive, strict=True) if not queued]
-    return await send(redis, sessions, lost) if lost else 0
+    lost = [candidate for candidate, queued in zip(found, alive, strict=True) if not queued]
+    hopeless = [c.pending.child_pk for c in lost if c.job_ids and c.fewest_sends >= policy.max_sends]
+    if hopeless:
+        # Every send of these ended without the work done (the job failed each time): stop, and say so.
+        log.warning("outbox.given_up", children=len(hopeless))
+        async with sessions() as db, db.begin():
+            await db.execute(
+                update(RecomputeRequest)
+                .where(RecomputeRequest.child_pk.in_(hopeless), RecomputeRequest.done_at.is_(None))
+                .values(dispatch_count=policy.given_up)
+            )
+    retry = [c.pending for c in lost if c.pending.child_pk not in set(hopeless)]
+    return await send(redis, sessions, retry) if retry else 0
 
 
 @dataclass

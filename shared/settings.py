@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     outbox_retain_days: int = Field(default=7, ge=1)
     idempotency_retain_hours: int = Field(default=48, ge=1)
     # The Prometheus scraper's bearer token; metrics are off without one.
-    metrics_token: SecretStr | None = None
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
     page_max_size: int = Field(default=1000, ge=1)
 
     @field_validator("database_url")

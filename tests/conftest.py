@@ -25,7 +25,7 @@ from shared.db import transaction
 from shared.settings import Settings, asyncpg_url
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS_TOKEN = "test-metrics-token"
+METRICS_TOKEN = "test-metrics-token-0123456789"
 
 
 def plain_url(url: str) -> str:

@@ -38,5 +38,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DELETE FROM child_needs_trends WHERE assessments_count = 0")
+    op.execute("DELETE FROM domain_needs_trends WHERE child_pk NOT IN (SELECT child_pk FROM child_needs_trends)")
     for column, type_ in CLEARABLE.items():
         op.alter_column("child_needs_trends", column, existing_type=type_, nullable=False)

@@ -22,7 +22,7 @@ class Metrics:
         self.outbox_backlog = Gauge("outbox_backlog", "Recompute requests not yet done", registry=self.registry)
         self.recompute_given_up = Gauge(
             "recompute_given_up",
-            "Recompute requests the sweep stopped sending after repeated failures",
+            "Children whose recompute the sweep stopped sending after repeated failures",
             registry=self.registry,
         )
         self.recompute_lag = Gauge(

@@ -28,7 +28,10 @@ async def recompute_child_job(ctx: dict[str, Any], child_pk: str) -> int:
         if is_transient(error):
             log.warning("recompute.retry", error=type(error).__name__, job_try=ctx["job_try"])
             raise Retry(defer=backoff_seconds(ctx["job_try"])) from error
-        raise
+        # arq logs a failed job with its exception's text, and a database message can quote a key:
+        # it gets the type only.
+        log.error("recompute.failed", error=type(error).__name__)
+        raise RuntimeError(type(error).__name__) from None
     log.info("recompute.done", requests=done)
     return done
 

@@ -60,6 +60,8 @@ async def test_a_recompute_that_keeps_failing_is_given_up_and_shown_as_failed(
             .values(dispatch_count=settings.outbox_max_sends, dispatched_at=func.now() - timedelta(hours=1))
         )
     assert job_id is not None
+    # The last send may still be waiting in the queue: not failed yet.
+    assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "pending"
     await state.redis.delete(job_key_prefix + job_id)
 
     policy = outbox.SweepPolicy(timedelta(seconds=1), settings.outbox_max_sends)
@@ -71,3 +73,13 @@ async def test_a_recompute_that_keeps_failing_is_given_up_and_shown_as_failed(
     await api.post("/v1/assessments", json=assessment("C1", "A2", years_ago(0.5)), headers=council.headers)
     await run_worker(settings, app)
     assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "fresh"
+
+
+async def test_a_burst_of_writes_is_pending_not_failed(
+    api: httpx.AsyncClient, council: Council, settings: Settings
+) -> None:
+    await add_child(api, council.headers, "C1")
+    for n in range(settings.outbox_max_sends + 1):
+        body = assessment("C1", f"A{n}", years_ago(2 - n * 0.25))
+        assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
+    assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "pending"

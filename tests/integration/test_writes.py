@@ -214,3 +214,5 @@ async def test_a_batch_reports_endings_it_applied(api: httpx.AsyncClient, counci
     response = await api.post("/v1/placements/batch", json={"items": [ended, following]}, headers=council.headers)
     assert response.status_code == 200, response.text
     assert (response.json()["updated"], response.json()["created"]) == (1, 1)
+    stored = (await api.get("/v1/placements", params={"child_id": "C1"}, headers=council.headers)).json()
+    assert [(p["external_id"], p["end_date"]) for p in stored] == [("P1", ended["end_date"]), ("P2", None)]

@@ -19,3 +19,9 @@ def test_production_with_its_servers_named(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
     settings = Settings(environment="production")
     assert settings.database_url == "postgresql+asyncpg://needs@db.internal:5432/needs"
+
+
+def test_an_empty_or_short_metrics_token_is_refused() -> None:
+    for token in ("", "short"):
+        with pytest.raises(ValidationError, match="metrics_token"):
+            Settings(metrics_token=token)

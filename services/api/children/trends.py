@@ -66,7 +66,7 @@ async def recompute_status(db: AsyncSession, child: Child, max_sends: int) -> Li
     )
     if sends is None:
         return "fresh"
-    return "failed" if sends >= max_sends else "pending"
+    return "failed" if sends > max_sends else "pending"
 
 
 async def read_trends(db: AsyncSession, child: Child, max_sends: int) -> ChildTrendsOut:

@@ -67,17 +67,23 @@ async def metrics(request: Request, state: StateDep) -> Response:
     require_scraper(request, state.settings)
     registry: Metrics = request.app.state.metrics
     waiting = RecomputeRequest.done_at.is_(None)
+    given_up = (
+        select(RecomputeRequest.child_pk)
+        .where(waiting)
+        .group_by(RecomputeRequest.child_pk)
+        .having(func.min(RecomputeRequest.dispatch_count) > state.settings.outbox_max_sends)
+        .subquery()
+    )
     async with state.sessions() as db:
-        backlog, oldest, given_up = (
+        backlog, oldest = (
             await db.execute(
-                select(
-                    func.count(),
-                    func.extract("epoch", func.now() - func.min(RecomputeRequest.requested_at)),
-                    func.count().filter(RecomputeRequest.dispatch_count >= state.settings.outbox_max_sends),
-                ).where(waiting)
+                select(func.count(), func.extract("epoch", func.now() - func.min(RecomputeRequest.requested_at))).where(
+                    waiting
+                )
             )
         ).one()
+        children_given_up = await db.scalar(select(func.count()).select_from(given_up))
     registry.outbox_backlog.set(backlog)
     registry.recompute_lag.set(float(oldest or 0))
-    registry.recompute_given_up.set(given_up)
+    registry.recompute_given_up.set(children_given_up or 0)
     return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

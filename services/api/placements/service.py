@@ -195,10 +195,11 @@ async def create(db: AsyncSession, la_id: uuid.UUID, body: PlacementIn, today: d
     return written
 
 
-async def require(db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID) -> Placement:
-    placement = await db.scalar(
-        select(Placement).where(Placement.id == placement_id, Placement.la_id == la_id).with_for_update()
-    )
+async def require(db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID, *, lock: bool = True) -> Placement:
+    query = select(Placement).where(Placement.id == placement_id, Placement.la_id == la_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    placement = await db.scalar(query)
     if placement is None:
         raise NotFound("No such placement.")
     return placement
@@ -214,6 +215,9 @@ async def close(db: AsyncSession, la_id: uuid.UUID, placement: Placement, ending
 async def end(
     db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID, ending: PlacementEnding, today: date
 ) -> Placement:
+    # The child first, as every write about a child does, so a feed's re-send cannot race this ending.
+    child_pk = (await require(db, la_id, placement_id, lock=False)).child_pk
+    await db.get_one(Child, child_pk, with_for_update=True)
     placement = await require(db, la_id, placement_id)
     if (placement.end_date, placement.reason_ended, placement.reason_place_change) == (
         ending.end_date,
