@@ -25,6 +25,19 @@ class Written(Protocol):
 
 M = TypeVar("M", bound=BaseModel)
 C = TypeVar("C")
+W = TypeVar("W")
+
+
+async def write_one(
+    db: AsyncSession, noun: str, checking: Awaitable[C | Errors], apply: Callable[[C], Awaitable[tuple[W, Outcome]]]
+) -> tuple[W, Outcome]:
+    """A single write: refused whole with every field at fault, or applied and flushed."""
+    checked = await checking
+    if isinstance(checked, list):
+        raise refusal(checked, noun)
+    written = await apply(checked)
+    await db.flush()
+    return written
 
 
 def refusal(errors: Errors, noun: str) -> ProblemError:

@@ -18,6 +18,7 @@ from services.api.batches import Outcome, write_batch
 from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
 from services.api.etags import etag, parse_if_match
+from services.api.owned import require_owned
 from services.api.problems import V1_PROBLEMS, documented
 from services.api.schemas import BatchResult
 from services.api.types import ChildIdQuery, IdempotencyKey
@@ -78,14 +79,14 @@ async def list_assessments(child_id: ChildIdQuery, db: SessionDep, client: Clien
 async def get_assessment(
     assessment_id: uuid.UUID, db: SessionDep, client: ClientDep, response: Response
 ) -> AssessmentOut:
-    out = await service.render(db, await service.require(db, client.la_id, assessment_id))
+    out = await service.render(db, await require_owned(db, Assessment, client.la_id, assessment_id))
     response.headers["ETag"] = etag(out.version)
     return out
 
 
 @router.get("/{assessment_id}/versions", response_model=list[AssessmentOut], summary="Every version, oldest first")
 async def get_versions(assessment_id: uuid.UUID, db: SessionDep, client: ClientDep) -> list[AssessmentOut]:
-    return await service.versions(db, await service.require(db, client.la_id, assessment_id))
+    return await service.versions(db, await require_owned(db, Assessment, client.la_id, assessment_id))
 
 
 @router.put(

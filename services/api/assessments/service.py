@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.assessments.schemas import AssessmentContent, AssessmentIn, AssessmentOut, Narrative, RatingOut
 from services.api.assessments.validation import date_errors, rating_errors
-from services.api.batches import Outcome, refusal
+from services.api.batches import Outcome, write_one
 from services.api.children.service import get_child
 from services.api.instruments import find_instrument, scale_of
+from services.api.owned import require_owned
 from shared import outbox
-from shared.errors import InvalidInput, NotFound, PreconditionFailed, field_error
+from shared.errors import InvalidInput, PreconditionFailed, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating
 
 
@@ -123,22 +124,9 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
 
 
 async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date) -> tuple[Assessment, Outcome]:
-    checked = await check_new(db, la_id, body, today)
-    if isinstance(checked, list):
-        raise refusal(checked, "assessment")
-    written = await apply_new(db, la_id, checked)
-    await db.flush()
-    return written
-
-
-async def require(db: AsyncSession, la_id: uuid.UUID, assessment_id: uuid.UUID, *, lock: bool = False) -> Assessment:
-    query = select(Assessment).where(Assessment.id == assessment_id, Assessment.la_id == la_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    assessment = await db.scalar(query)
-    if assessment is None:
-        raise NotFound("No such assessment.")
-    return assessment
+    return await write_one(
+        db, "assessment", check_new(db, la_id, body, today), lambda ready: apply_new(db, la_id, ready)
+    )
 
 
 async def current_version(db: AsyncSession, assessment: Assessment) -> AssessmentVersion:
@@ -155,9 +143,9 @@ async def amend(
     db: AsyncSession, la_id: uuid.UUID, assessment_id: uuid.UUID, if_match: int, body: AssessmentContent, today: date
 ) -> Assessment:
     # The child first, as every write about a child does, so a birth date cannot move under this check.
-    child_pk = (await require(db, la_id, assessment_id)).child_pk
+    child_pk = (await require_owned(db, Assessment, la_id, assessment_id)).child_pk
     child = await db.get_one(Child, child_pk, with_for_update=True)
-    assessment = await require(db, la_id, assessment_id, lock=True)
+    assessment = await require_owned(db, Assessment, la_id, assessment_id, lock=True)
     if assessment.current_version != if_match:
         raise PreconditionFailed(f"The assessment is at version {assessment.current_version}; read it again and retry.")
     previous = await current_version(db, assessment)

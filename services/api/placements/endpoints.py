@@ -10,6 +10,7 @@ from services.api import idempotency
 from services.api.batches import Outcome, write_batch
 from services.api.children.service import require_child
 from services.api.deps import ClientDep, SessionDep
+from services.api.owned import require_owned
 from services.api.placements import service
 from services.api.placements.schemas import PlacementBatchIn, PlacementEnding, PlacementIn, PlacementOut
 from services.api.problems import V1_PROBLEMS, documented
@@ -80,7 +81,7 @@ async def list_placements(child_id: ChildIdQuery, db: SessionDep, client: Client
 
 @router.get("/{placement_id}", response_model=PlacementOut, summary="Read a placement episode")
 async def get_placement(placement_id: uuid.UUID, db: SessionDep, client: ClientDep) -> PlacementOut:
-    return await service.render(db, await service.require(db, client.la_id, placement_id))
+    return await service.render(db, await require_owned(db, Placement, client.la_id, placement_id))
 
 
 @router.post(

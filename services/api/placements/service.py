@@ -6,11 +6,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.batches import Outcome, refusal
+from services.api.batches import Outcome, write_one
 from services.api.children.service import get_child
+from services.api.owned import require_owned
 from services.api.placements.schemas import Funding, PlacementEnding, PlacementIn, PlacementOut
 from shared import outbox
-from shared.errors import Conflict, InvalidInput, NotFound, field_error
+from shared.errors import Conflict, InvalidInput, field_error
 from shared.models import Child, Placement, Provider
 from shared.ssda903 import collection_year_of, invalid_codes, postcode_sector
 
@@ -187,22 +188,9 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
 
 
 async def create(db: AsyncSession, la_id: uuid.UUID, body: PlacementIn, today: date) -> tuple[Placement, Outcome]:
-    checked = await check_new(db, la_id, body, today)
-    if isinstance(checked, list):
-        raise refusal(checked, "placement")
-    written = await apply_new(db, la_id, checked)
-    await db.flush()
-    return written
-
-
-async def require(db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID, *, lock: bool = True) -> Placement:
-    query = select(Placement).where(Placement.id == placement_id, Placement.la_id == la_id)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    placement = await db.scalar(query)
-    if placement is None:
-        raise NotFound("No such placement.")
-    return placement
+    return await write_one(
+        db, "placement", check_new(db, la_id, body, today), lambda ready: apply_new(db, la_id, ready)
+    )
 
 
 async def close(db: AsyncSession, la_id: uuid.UUID, placement: Placement, ending: PlacementEnding) -> None:
@@ -216,9 +204,9 @@ async def end(
     db: AsyncSession, la_id: uuid.UUID, placement_id: uuid.UUID, ending: PlacementEnding, today: date
 ) -> Placement:
     # The child first, as every write about a child does, so a feed's re-send cannot race this ending.
-    child_pk = (await require(db, la_id, placement_id, lock=False)).child_pk
+    child_pk = (await require_owned(db, Placement, la_id, placement_id)).child_pk
     await db.get_one(Child, child_pk, with_for_update=True)
-    placement = await require(db, la_id, placement_id)
+    placement = await require_owned(db, Placement, la_id, placement_id, lock=True)
     if (placement.end_date, placement.reason_ended, placement.reason_place_change) == (
         ending.end_date,
         ending.reason_ended,

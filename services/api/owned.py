@@ -1,0 +1,25 @@
+"""Reading a council's own rows by id: another council's id is a 404, never told apart from none."""
+
+import uuid
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.errors import NotFound
+from shared.models import Assessment, Placement
+
+Owned = TypeVar("Owned", Assessment, Placement)
+
+
+async def require_owned(
+    db: AsyncSession, model: type[Owned], la_id: uuid.UUID, row_id: uuid.UUID, *, lock: bool = False
+) -> Owned:
+    query = select(model).where(model.id == row_id, model.la_id == la_id)
+    if lock:
+        # Re-read under the lock: the row may have changed since this session first loaded it.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = await db.scalar(query)
+    if row is None:
+        raise NotFound(f"No such {model.__tablename__.removesuffix('s')}.")
+    return row
