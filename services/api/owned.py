@@ -1,4 +1,5 @@
-"""Reading a council's own rows by id: another council's id is a 404, never told apart from none."""
+"""Reading a council's own rows by id or by the source system's id: another council's row is never
+found, so its id is a 404, never told apart from none."""
 
 import uuid
 from typing import TypeVar
@@ -23,3 +24,7 @@ async def require_owned(
     if row is None:
         raise NotFound(f"No such {model.__tablename__.removesuffix('s')}.")
     return row
+
+
+async def find_by_external_id(db: AsyncSession, model: type[Owned], la_id: uuid.UUID, external_id: str) -> Owned | None:
+    return await db.scalar(select(model).where(model.la_id == la_id, model.external_id == external_id))

@@ -13,7 +13,7 @@ from services.api.assessments.validation import date_errors, rating_errors
 from services.api.batches import Outcome, write_one
 from services.api.children.service import get_child
 from services.api.instruments import find_instrument, scale_of
-from services.api.owned import require_owned
+from services.api.owned import find_by_external_id, require_owned
 from shared import outbox
 from shared.errors import InvalidInput, PreconditionFailed, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating
@@ -30,10 +30,6 @@ class Checked:
     child: Child
     instrument: Instrument
     existing: Assessment | None
-
-
-async def find_by_external_id(db: AsyncSession, la_id: uuid.UUID, external_id: str) -> Assessment | None:
-    return await db.scalar(select(Assessment).where(Assessment.la_id == la_id, Assessment.external_id == external_id))
 
 
 async def content_errors(
@@ -53,7 +49,7 @@ async def check_new(
     child = await get_child(db, la_id, body.child_id, lock=True)
     if child is None:
         return [field_error("child_id", "no child with this id in your council: PUT /v1/children/{child_id} first")]
-    existing = await find_by_external_id(db, la_id, body.external_id)
+    existing = await find_by_external_id(db, Assessment, la_id, body.external_id)
     if existing is not None and (
         existing.child_pk != child.id or not await has_content(db, existing, content_hash(body))
     ):

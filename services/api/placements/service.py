@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.batches import Outcome, write_one
 from services.api.children.service import get_child
-from services.api.owned import require_owned
+from services.api.owned import find_by_external_id, require_owned
 from services.api.placements.schemas import Funding, PlacementEnding, PlacementIn, PlacementOut
 from shared import outbox
 from shared.errors import Conflict, InvalidInput, field_error
@@ -103,10 +103,6 @@ class Checked:
     outcome: Outcome
 
 
-async def find_by_external_id(db: AsyncSession, la_id: uuid.UUID, external_id: str) -> Placement | None:
-    return await db.scalar(select(Placement).where(Placement.la_id == la_id, Placement.external_id == external_id))
-
-
 async def overlapping(
     db: AsyncSession, child_pk: uuid.UUID, interval: Interval, batch: dict[str, tuple[uuid.UUID, Interval]]
 ) -> str | None:
@@ -151,7 +147,7 @@ async def check_new(
             message = "no provider with this id in your council: PUT /v1/providers/{provider_id} first"
             errors.append(field_error("provider_id", message))
     fields = episode(body, provider)
-    existing = await find_by_external_id(db, la_id, body.external_id)
+    existing = await find_by_external_id(db, Placement, la_id, body.external_id)
     if existing is not None:
         outcome = resend_outcome(existing, child, fields)
         if outcome is None:
