@@ -23,11 +23,11 @@ from services.api.main import create_app
 from services.scoring.worker import worker_options
 from services.stack.embedded import start_postgres, start_redis
 from shared.db import transaction
+from shared.instruments import shipped_instrument
 from shared.settings import Settings, asyncpg_url
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAINS = ("physical_health", "emotional_health", "safety", "behaviour", "family", "identity",
-           "learning", "communication", "self_care", "adulthood", "friendships", "community")  # fmt: skip
+DOMAINS = shipped_instrument().domains
 CHILDREN = 100
 
 

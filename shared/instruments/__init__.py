@@ -1,6 +1,8 @@
 """Instruments are data: this reads a stored definition into the shape validation and engines use."""
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -25,3 +27,8 @@ class InstrumentScale:
             actionable_from=definition["actionable_from"],
             intensive_level=definition["intensive_level"],
         )
+
+
+def shipped_instrument() -> InstrumentScale:
+    """needs-v1 as this package ships it (the database holds what was loaded from it)."""
+    return InstrumentScale.from_definition(json.loads((Path(__file__).parent / "needs-v1.json").read_text()))

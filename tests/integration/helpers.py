@@ -8,22 +8,10 @@ from arq.worker import Worker
 from fastapi import FastAPI
 
 from services.scoring.worker import worker_options
+from shared.instruments import shipped_instrument
 from shared.settings import Settings
 
-DOMAINS = (
-    "physical_health",
-    "emotional_health",
-    "safety",
-    "behaviour",
-    "family",
-    "identity",
-    "learning",
-    "communication",
-    "self_care",
-    "adulthood",
-    "friendships",
-    "community",
-)
+DOMAINS = shipped_instrument().domains
 
 
 def ratings(level: int = 2, **overrides: int | None) -> dict[str, dict[str, Any]]:

@@ -1,11 +1,12 @@
 """The sweep re-sends what was lost, never what is merely waiting in the queue."""
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from arq.constants import job_key_prefix
 from fastapi import FastAPI
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 
 from shared import outbox
 from shared.db import transaction
@@ -15,27 +16,44 @@ from tests.conftest import Council, state_of
 from tests.integration.helpers import add_child, assessment, run_worker, years_ago
 
 
-async def test_a_queued_job_is_not_sent_again_but_a_lost_one_is(
-    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
-) -> None:
+def of_council(council: Council) -> ColumnElement[bool]:
+    return RecomputeRequest.la_id.in_(select(LocalAuthority.id).where(LocalAuthority.code == council.code))
+
+
+async def one_dispatched_request(api: httpx.AsyncClient, app: FastAPI, council: Council, **aged: Any) -> str:
+    """Write an assessment for a new child C1, let its recompute be sent, then set its outbox row as
+    the test needs; returns the id of the job sent to Redis."""
     state = state_of(app)
     await add_child(api, council.headers, "C1")
     await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
     await state.dispatcher.drain()
     async with transaction(state.sessions) as db:
-        la_id = await db.scalar(select(LocalAuthority.id).where(LocalAuthority.code == council.code))
-        mine = RecomputeRequest.la_id == la_id
+        mine = of_council(council)
         job_id = await db.scalar(select(RecomputeRequest.job_id).where(mine))
-        # As if the queue were an hour behind.
-        await db.execute(update(RecomputeRequest).where(mine).values(dispatched_at=func.now() - timedelta(hours=1)))
-    assert job_id is not None and await state.redis.exists(job_key_prefix + job_id)
+        await db.execute(update(RecomputeRequest).where(mine).values(**aged))
+    assert job_id is not None
+    return job_id
+
+
+async def sent_job(app: FastAPI, council: Council) -> str | None:
+    async with transaction(state_of(app).sessions) as db:
+        mine = of_council(council)
+        return await db.scalar(select(RecomputeRequest.job_id).where(mine))
+
+
+async def test_a_queued_job_is_not_sent_again_but_a_lost_one_is(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    state = state_of(app)
+    # As if the queue were an hour behind.
+    job_id = await one_dispatched_request(api, app, council, dispatched_at=func.now() - timedelta(hours=1))
+    assert await state.redis.exists(job_key_prefix + job_id)
 
     assert await outbox.sweep(state.redis, state.sessions, outbox.SweepPolicy(timedelta(seconds=1), 5)) == 0
 
     await state.redis.delete(job_key_prefix + job_id)
     assert await outbox.sweep(state.redis, state.sessions, outbox.SweepPolicy(timedelta(seconds=1), 5)) == 1
-    async with transaction(state.sessions) as db:
-        resent = await db.scalar(select(RecomputeRequest.job_id).where(mine))
+    resent = await sent_job(app, council)
     assert resent is not None and resent != job_id
 
     await run_worker(settings, app)
@@ -47,19 +65,14 @@ async def test_a_recompute_that_keeps_failing_is_given_up_and_shown_as_failed(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
 ) -> None:
     state = state_of(app)
-    await add_child(api, council.headers, "C1")
-    await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
-    await state.dispatcher.drain()
-    async with transaction(state.sessions) as db:
-        la_id = await db.scalar(select(LocalAuthority.id).where(LocalAuthority.code == council.code))
-        job_id = await db.scalar(select(RecomputeRequest.job_id).where(RecomputeRequest.la_id == la_id))
-        # As if every job sent for it had failed: arq drops a failed job's key.
-        await db.execute(
-            update(RecomputeRequest)
-            .where(RecomputeRequest.la_id == la_id)
-            .values(dispatch_count=settings.outbox_max_sends, dispatched_at=func.now() - timedelta(hours=1))
-        )
-    assert job_id is not None
+    # As if every job sent for it had failed: arq drops a failed job's key.
+    job_id = await one_dispatched_request(
+        api,
+        app,
+        council,
+        dispatch_count=settings.outbox_max_sends,
+        dispatched_at=func.now() - timedelta(hours=1),
+    )
     # The last send may still be waiting in the queue: not failed yet.
     assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "pending"
     await state.redis.delete(job_key_prefix + job_id)
