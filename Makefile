@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench migrate api-key council
+.PHONY: run test lint bench migrate client council
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,10 @@ lint: $(INSTALLED)
 migrate: $(INSTALLED)
 	$(VENV)/bin/alembic upgrade head
 
-# make council CODE=HERTS NAME="Hertfordshire"; make api-key COUNCIL=HERTS NAME="LCS feed"
+# make council CODE=HERTS NAME="Hertfordshire"
+# make client COUNCIL=HERTS KIND=admin NAME="Data team"   (KIND: case_management, provider, bi, admin)
 council: $(INSTALLED)
 	$(PY) -m services.api.cli create-council "$(CODE)" "$(NAME)"
 
-api-key: $(INSTALLED)
-	$(PY) -m services.api.cli create-key "$(COUNCIL)" "$(NAME)"
+client: $(INSTALLED)
+	$(PY) -m services.api.cli create-client "$(COUNCIL)" "$(KIND)" "$(NAME)"

@@ -19,9 +19,12 @@ from alembic.config import Config
 from arq.worker import Worker
 
 from services.api import councils
+from services.api.clients import service as clients
+from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
 from services.scoring.worker import worker_options
 from services.stack.embedded import start_postgres, start_redis
+from shared.access import Kind
 from shared.db import transaction
 from shared.instruments import shipped_instrument
 from shared.settings import Settings, asyncpg_url
@@ -44,8 +47,9 @@ async def measure(settings: Settings) -> None:
     async with app.router.lifespan_context(app):
         state = app.state.services
         async with transaction(state.sessions) as db:
-            await councils.create_council(db, "BENCH", "Benchmark council")
-            headers = {"Authorization": f"Bearer {await councils.issue_key(db, 'BENCH', 'bench')}"}
+            council = await councils.create_council(db, "BENCH", "Benchmark council")
+            client = await clients.create_client(db, council.id, ClientIn(name="bench", kind=Kind.CASE_MANAGEMENT))
+            headers = {"Authorization": f"Bearer {(await clients.issue_key(db, client, KeyIn())).api_key}"}
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as api:
             child = {"date_of_birth": "2012-01-01", "sex": "F", "ethnicity": "WBRI"}
             for n in range(CHILDREN):

@@ -8,10 +8,13 @@ class ProblemError(Exception):
     slug: ClassVar[str] = "bad-request"
     title: ClassVar[str] = "Bad request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+        self.headers = headers or {}
 
     @property
     def type(self) -> str:
@@ -22,6 +25,27 @@ class NotAuthenticated(ProblemError):
     status = 401
     slug = "not-authenticated"
     title = "Not authenticated"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(ProblemError):
+    """The client's kind or scopes do not allow the route: said before any id is looked up, so it
+    tells nothing of what exists."""
+
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+class TooManyRequests(ProblemError):
+    status = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
 class NotFound(ProblemError):

@@ -15,6 +15,9 @@ def asyncpg_url(url: str) -> str:
     return url
 
 
+DEVELOPMENT_PSEUDONYM_KEY = "development-only-pseudonym-key-never-for-real-children"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
 
@@ -36,6 +39,21 @@ class Settings(BaseSettings):
     # The Prometheus scraper's bearer token; metrics are off without one.
     metrics_token: SecretStr | None = Field(default=None, min_length=16)
     page_max_size: int = Field(default=1000, ge=1)
+    # The HMAC key of child pseudonyms: changing it changes every pseudonym consumers hold.
+    pseudonym_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_PSEUDONYM_KEY), min_length=32)
+    # OAuth2 bearer tokens (JWT), e.g. from Microsoft Entra ID: off unless an issuer is set.
+    oauth_issuer: str | None = None
+    oauth_audience: str | None = None
+    oauth_jwks_url: str | None = None
+    oauth_jwks: str | None = Field(default=None, description="An inline JWKS document, instead of the URL")
+    oauth_subject_claim: str = "sub"
+    max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    # Failed authentications per source address, and requests per client, per window; over either is a 429.
+    auth_failure_limit: int = Field(default=20, ge=1)
+    auth_failure_window_seconds: int = Field(default=300, ge=1)
+    client_request_limit: int = Field(default=1200, ge=1)
+    client_request_window_seconds: int = Field(default=60, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
 
     @field_validator("database_url")
     @classmethod
@@ -50,6 +68,24 @@ class Settings(BaseSettings):
             names = ", ".join(sorted(name.upper() for name in missing))
             raise ValueError(f"ENVIRONMENT=production needs {names} set explicitly")
         return self
+
+    @model_validator(mode="after")
+    def _real_pseudonym_key(self) -> Self:
+        if self.environment != "development" and self.pseudonym_key.get_secret_value() == DEVELOPMENT_PSEUDONYM_KEY:
+            raise ValueError(f"ENVIRONMENT={self.environment} needs PSEUDONYM_KEY set to a secret of 32+ characters")
+        return self
+
+    @model_validator(mode="after")
+    def _oauth_complete(self) -> Self:
+        if self.oauth_issuer is None:
+            return self
+        if self.oauth_audience is None or (self.oauth_jwks_url is None) == (self.oauth_jwks is None):
+            raise ValueError("OAUTH_ISSUER needs OAUTH_AUDIENCE and exactly one of OAUTH_JWKS_URL or OAUTH_JWKS")
+        return self
+
+    @property
+    def pseudonym_key_bytes(self) -> bytes:
+        return self.pseudonym_key.get_secret_value().encode()
 
 
 @lru_cache

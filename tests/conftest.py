@@ -18,14 +18,19 @@ from alembic.config import Config
 from fastapi import FastAPI
 
 from services.api import councils
+from services.api.clients import service as clients
+from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
 from services.api.state import AppState
 from services.stack.embedded import EmbeddedRedis, start_postgres, start_redis
+from shared.access import Kind
 from shared.db import transaction
+from shared.pseudonyms import pseudonym
 from shared.settings import Settings, asyncpg_url
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS_TOKEN = "test-metrics-token-0123456789"
+PSEUDONYM_KEY = "test-pseudonym-key-0123456789abcdef"
 
 
 def plain_url(url: str) -> str:
@@ -112,6 +117,10 @@ def settings_for(servers: Servers, redis_url: str | None = None) -> Settings:
         outbox_stall_seconds=1,
         worker_job_timeout_seconds=20,
         metrics_token=METRICS_TOKEN,
+        pseudonym_key=PSEUDONYM_KEY,
+        # Every test client calls from one address: the throttles get tests of their own (test_limits).
+        auth_failure_limit=1_000_000,
+        client_request_limit=1_000_000,
     )
 
 
@@ -141,15 +150,37 @@ async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @dataclass
 class Council:
     code: str
-    headers: dict[str, str]
+    la_id: uuid.UUID
+    headers: dict[str, str]  # its case-management system's
+    bi: dict[str, str]
+    admin: dict[str, str]
+
+    def pseudonym(self, child_id: str) -> str:
+        return pseudonym(PSEUDONYM_KEY.encode(), self.la_id, child_id)
+
+
+async def new_client(application: FastAPI, la_id: uuid.UUID, body: ClientIn) -> dict[str, str]:
+    """A client of the council with a fresh key, as the headers that send it."""
+    async with transaction(state_of(application).sessions) as db:
+        client = await clients.create_client(db, la_id, body)
+        key = await clients.issue_key(db, client, KeyIn())
+    return {"Authorization": f"Bearer {key.api_key}"}
 
 
 async def new_council(application: FastAPI) -> Council:
     code = f"T{uuid.uuid4().hex[:10].upper()}"
     async with transaction(state_of(application).sessions) as db:
-        await councils.create_council(db, code, f"Test council {code}")
-        key = await councils.issue_key(db, code, "test")
-    return Council(code, {"Authorization": f"Bearer {key}"})
+        council = await councils.create_council(db, code, f"Test council {code}")
+    headers = await new_client(application, council.id, ClientIn(name="case management", kind=Kind.CASE_MANAGEMENT))
+    bi = await new_client(application, council.id, ClientIn(name="bi", kind=Kind.BI))
+    admin = await new_client(application, council.id, ClientIn(name="admin", kind=Kind.ADMIN))
+    return Council(code, council.id, headers, bi, admin)
+
+
+async def headers_for(
+    application: FastAPI, council: Council, kind: Kind, provider_id: str | None = None
+) -> dict[str, str]:
+    return await new_client(application, council.la_id, ClientIn(name=kind.value, kind=kind, provider_id=provider_id))
 
 
 @pytest_asyncio.fixture

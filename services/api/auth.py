@@ -1,35 +1,82 @@
-"""Who is calling: every route but health and readiness resolves a client bound to one council."""
+"""Who is calling: an API key or an OAuth2 bearer token (JWT) resolved to a client of one council.
+
+Keys and clients are read on every request, so a revocation, an expiry or a disabled client takes
+effect on the next request."""
 
 import uuid
 from dataclasses import dataclass
 
-from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.tokens import InvalidToken, TokenVerifier, looks_like_jwt
 from shared import api_keys
+from shared.access import Kind, sees_council_child_ids
 from shared.errors import NotAuthenticated
-from shared.models import ApiKey
+from shared.models import ApiKey, Client
 
 
 @dataclass(frozen=True, slots=True)
-class Client:
-    key_id: uuid.UUID
+class Caller:
+    client_id: uuid.UUID
     la_id: uuid.UUID
+    kind: Kind
+    scopes: frozenset[str]
+    provider_pk: uuid.UUID | None
+    actor: str  # the credential, as the audit log names it: never a secret
+
+    @property
+    def sees_child_ids(self) -> bool:
+        return sees_council_child_ids(self.kind)
 
 
-def bearer_token(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise NotAuthenticated("Send an API key as 'Authorization: Bearer <key>'.")
-    return token.strip()
+def caller_of(client: Client, actor: str) -> Caller:
+    return Caller(client.id, client.la_id, Kind(client.kind), frozenset(client.scopes), client.provider_pk, actor)
 
 
-async def authenticate(session: AsyncSession, token: str) -> Client:
+async def by_api_key(db: AsyncSession, token: str) -> Caller | None:
     prefix = api_keys.prefix_of(token)
-    row = None
-    if prefix is not None:
-        row = await session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
+    if prefix is None:
+        return None
+    row = (
+        await db.execute(
+            select(ApiKey.key_hash, Client)
+            .join(Client, Client.id == ApiKey.client_id)
+            .where(
+                ApiKey.prefix == prefix,
+                ApiKey.revoked_at.is_(None),
+                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > func.now()),
+                Client.disabled_at.is_(None),
+            )
+        )
+    ).first()
     if row is None or not api_keys.matches(token, row.key_hash):
-        raise NotAuthenticated("The API key is unknown or revoked.")
-    return Client(key_id=row.id, la_id=row.la_id)
+        return None
+    return caller_of(row.Client, f"key:{prefix}")
+
+
+async def by_bearer_token(db: AsyncSession, token: str, verifier: TokenVerifier, claim: str) -> Caller | None:
+    try:
+        claims = await verifier.verify(token)
+    except InvalidToken:
+        return None
+    subject = claims.get(claim)
+    if not isinstance(subject, str) or not subject:
+        return None
+    client = await db.scalar(select(Client).where(Client.oauth_subject == subject, Client.disabled_at.is_(None)))
+    return None if client is None else caller_of(client, f"token:{subject}"[:220])
+
+
+async def authenticate(
+    db: AsyncSession, token: str | None, verifier: TokenVerifier | None, subject_claim: str
+) -> Caller:
+    caller = None
+    if token and looks_like_jwt(token):
+        if verifier is not None:
+            caller = await by_bearer_token(db, token, verifier, subject_claim)
+    elif token:
+        caller = await by_api_key(db, token)
+    if caller is None:
+        # One message for every failure: which check failed would help someone guessing credentials.
+        raise NotAuthenticated("Send a valid API key or bearer token as 'Authorization: Bearer <credential>'.")
+    return caller

@@ -1,4 +1,5 @@
-"""Request dependencies: one session per request, committed once here, then the outbox dispatched."""
+"""Request dependencies: one session per request, its audit row written and the whole committed once
+here, then the outbox dispatched."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -6,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.auth import Client, authenticate, bearer_token
+from services.api import audit
 from services.api.state import AppState
 from shared import outbox
 
@@ -24,14 +25,9 @@ async def session(state: StateDep) -> AsyncIterator[AsyncSession]:
     async with state.sessions() as db:
         async with db.begin():
             yield db
+            # Reached only when the route succeeded: an error rolls back, and its audit row with it.
+            await audit.flush(db)
         state.dispatcher.after_commit(outbox.pending_in(db))
 
 
 SessionDep = Annotated[AsyncSession, Depends(session, scope="function")]
-
-
-async def current_client(request: Request, db: SessionDep) -> Client:
-    return await authenticate(db, bearer_token(request))
-
-
-ClientDep = Annotated[Client, Depends(current_client)]

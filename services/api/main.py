@@ -6,22 +6,45 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.api import problems
+from services.api.access import enforce_declared_access
 from services.api.assessments.endpoints import router as assessments
+from services.api.audit_log.endpoints import router as audit_log
 from services.api.children.endpoints import router as children
+from services.api.clients.endpoints import router as clients
+from services.api.erasures.endpoints import router as erasures
+from services.api.http_limits import BodyLimit, SecurityHeaders, install_cors
 from services.api.observability import Metrics, RequestTelemetry
 from services.api.ops.endpoints import router as ops
 from services.api.placements.endpoints import router as placements
+from services.api.provider_portal.endpoints import router as provider_portal
 from services.api.providers.endpoints import router as providers
 from services.api.scores.endpoints import router as scores
 from services.api.state import AppState
+from services.api.throttle import Throttle
+from services.api.tokens import JwksSource, TokenVerifier
 from shared import logging, queue
 from shared.db import make_engine, make_sessionmaker
 from shared.outbox import Dispatcher
 from shared.settings import Settings, get_settings
 
+ROUTERS = (ops, children, assessments, placements, providers, scores, provider_portal, clients, audit_log, erasures)
+
+
+def token_verifier(settings: Settings) -> TokenVerifier | None:
+    if settings.oauth_issuer is None or settings.oauth_audience is None:
+        return None
+    if settings.oauth_jwks is not None:
+        source = JwksSource.from_document(settings.oauth_jwks)
+    else:
+        assert settings.oauth_jwks_url is not None  # the settings check one of the two is set
+        source = JwksSource.from_url(settings.oauth_jwks_url)
+    return TokenVerifier(settings.oauth_issuer, settings.oauth_audience, source)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # Built before serving, so a bad JWKS document stops the start rather than every request.
+    verifier = token_verifier(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -29,7 +52,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions = make_sessionmaker(engine)
         redis = queue.connect(settings)
         dispatcher = Dispatcher(redis, sessions)
-        app.state.services = AppState(settings, engine, sessions, redis, dispatcher)
+        failures = Throttle(
+            redis,
+            prefix=f"{settings.queue_name}:auth-failures",
+            limit=settings.auth_failure_limit,
+            window_seconds=settings.auth_failure_window_seconds,
+        )
+        bursts = Throttle(
+            redis,
+            prefix=f"{settings.queue_name}:requests",
+            limit=settings.client_request_limit,
+            window_seconds=settings.client_request_window_seconds,
+        )
+        app.state.services = AppState(settings, engine, sessions, redis, dispatcher, verifier, failures, bursts)
         yield
         await dispatcher.drain()
         await redis.aclose()
@@ -40,16 +75,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Needs-led care",
         version="1.0",
         description=(
-            "Needs, trends and figures for children looked after. Authenticate with 'Authorization: Bearer <API key>'."
+            "Needs, trends and figures for children looked after. Authenticate with 'Authorization: Bearer "
+            "<API key or OAuth2 access token>'; each route names the scope it needs."
         ),
         lifespan=lifespan,
     )
     app.state.metrics = Metrics()
     problems.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    enforce_declared_access(app)
+    install_cors(app, settings.cors_origins)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     # Added last, so outermost: it sees the status the error containment answered with.
     app.add_middleware(RequestTelemetry, metrics=app.state.metrics)
-    for router in (ops, children, assessments, placements, providers, scores):
-        app.include_router(router)
     return app
 
 

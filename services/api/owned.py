@@ -7,6 +7,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api import audit
 from shared.errors import NotFound
 from shared.models import Assessment, Placement
 
@@ -23,6 +24,7 @@ async def require_owned(
     row = await db.scalar(query)
     if row is None:
         raise NotFound(f"No such {model.__tablename__.removesuffix('s')}.")
+    audit.saw_child(db, row.child_pk)
     return row
 
 

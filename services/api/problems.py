@@ -26,10 +26,8 @@ def problem_response(status: int, type_: str, title: str, detail: str, **extra: 
 
 def render(error: ProblemError) -> JSONResponse:
     extra = {"errors": error.errors} if error.errors else {}
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     response = problem_response(error.status, error.type, error.title, error.detail, **extra)
-    if headers:
-        response.headers.update(headers)
+    response.headers.update(error.headers)
     return response
 
 
@@ -65,6 +63,11 @@ def unexpected_response(error: Exception) -> JSONResponse:
     return problem_response(500, "/problems/internal", "Internal error", "The error was logged.")
 
 
+class BodyTooLarge(Exception):
+    """Raised from the app's receive once a streamed body passes the limit (http_limits.BodyLimit),
+    so the app stops reading; that middleware answers 413."""
+
+
 class ContainUnexpected:
     """Answers an unexpected error itself and stops it there. Starlette's own handler would re-raise it
     for the server to log whole, and database messages can quote a child's id (a unique key's DETAIL)."""
@@ -82,6 +85,8 @@ class ContainUnexpected:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except BodyTooLarge:
+            raise
         except Exception as error:  # noqa: BLE001 - the point is to contain every error
             if scope["type"] != "http" or started:
                 log.error("request.failed_mid_response", error=type(error).__name__)
@@ -132,5 +137,6 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem, "content": {PROBLEM_JSON: {}}} for status in statuses}
 
 
-# Every authenticated route: no key, unknown or foreign ids, invalid input.
-V1_PROBLEMS = documented(401, 404, 422)
+# Every authenticated route: no credential, a scope not held, unknown or foreign ids, a body too large,
+# invalid input, too many requests.
+V1_PROBLEMS = documented(401, 403, 404, 413, 422, 429)

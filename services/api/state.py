@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.api.throttle import Throttle
+from services.api.tokens import TokenVerifier
 from shared.outbox import Dispatcher
 from shared.settings import Settings
 
@@ -14,3 +16,6 @@ class AppState:
     sessions: async_sessionmaker[AsyncSession]
     redis: ArqRedis
     dispatcher: Dispatcher
+    verifier: TokenVerifier | None
+    auth_failures: Throttle
+    bursts: Throttle

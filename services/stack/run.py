@@ -23,13 +23,14 @@ def python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *args], env=env, cwd=ROOT, check=True, text=True, capture_output=True)
 
 
-def demo_key(env: dict[str, str]) -> str:
-    """The demo key is kept in the data folder: stored hashed in the database, it can't be shown again."""
-    saved = DATA / "demo-api-key"
+def demo_keys(env: dict[str, str]) -> dict[str, str]:
+    """The demo keys are kept in the data folder: stored hashed in the database, they can't be shown again."""
+    saved = DATA / "demo-api-keys"
     output = python("-m", "services.api.cli", "load-demo", env=env).stdout.strip()
-    if output.startswith("nlc_"):
+    if "nlc_" in output:
         saved.write_text(output + "\n")
-    return saved.read_text().strip() if saved.exists() else "(the demo council predates this data folder)"
+    lines = saved.read_text().splitlines() if saved.exists() else []
+    return dict(line.split(" ", 1) for line in lines if " " in line)
 
 
 @contextlib.contextmanager
@@ -66,14 +67,21 @@ def processes(env: dict[str, str]) -> Iterator[list[subprocess.Popen[bytes]]]:
                 process.kill()
 
 
-def banner(key: str, metrics_token: str) -> str:
+def banner(keys: dict[str, str], metrics_token: str) -> str:
     url = f"http://{HOST}:{PORT}"
-    auth = f"-H 'Authorization: Bearer {key}'"
+    missing = "(the demo council predates this data folder)"
+
+    def auth(kind: str) -> str:
+        return f"-H 'Authorization: Bearer {keys.get(kind, missing)}'"
+
+    listed = "\n".join(f"    {kind:<16} {key}" for kind, key in keys.items()) or f"    {missing}"
     return f"""
   API docs:        {url}/docs
-  Demo API key:    {key}
-  First figures:   curl {auth} '{url}/v1/scores/needs-trends?limit=20'
-  One child:       curl {auth} {url}/v1/children/DEMO-000001/needs-trends
+  Demo API keys, one per client kind:
+{listed}
+  Figures (BI):    curl {auth("bi")} '{url}/v1/scores/needs-trends?limit=20'
+  One child (CMS): curl {auth("case_management")} {url}/v1/children/DEMO-000001/needs-trends
+  Audit (admin):   curl {auth("admin")} '{url}/v1/admin/audit?limit=20'
   Metrics:         curl -H 'Authorization: Bearer {metrics_token}' {url}/metrics
   Ctrl-C stops everything; data stays in {DATA}
 """
@@ -90,12 +98,12 @@ def main() -> None:
             print("applying migrations ...", flush=True)
             python("-m", "alembic", "upgrade", "head", env=env)
             print("loading the synthetic demo council (first start only) ...", flush=True)
-            key = demo_key(env)
+            keys = demo_keys(env)
         except subprocess.CalledProcessError as error:
             print(error.stderr, file=sys.stderr)
             raise SystemExit(1) from error
         with processes(env) as running:
-            print(banner(key, env["METRICS_TOKEN"]), flush=True)
+            print(banner(keys, env["METRICS_TOKEN"]), flush=True)
             # Until Ctrl-C, or until either process stops on its own.
             while all(process.poll() is None for process in running):
                 with contextlib.suppress(subprocess.TimeoutExpired):

@@ -1,21 +1,25 @@
 """ORM models. Every row belongs to a local authority (tenant) and every query filters on it."""
 
+from shared.models.audit import AuditEvent, Erasure
 from shared.models.base import Base
 from shared.models.children import Assessment, AssessmentVersion, Child, Rating
 from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend
 from shared.models.instruments import Instrument
 from shared.models.outbox import RecomputeRequest
 from shared.models.placements import Placement, Provider
-from shared.models.tenancy import ApiKey, IdempotencyRecord, LocalAuthority
+from shared.models.tenancy import ApiKey, Client, IdempotencyRecord, LocalAuthority
 
 __all__ = [
     "ApiKey",
     "Assessment",
     "AssessmentVersion",
+    "AuditEvent",
     "Base",
     "Child",
     "ChildNeedsTrend",
+    "Client",
     "DomainNeedsTrend",
+    "Erasure",
     "IdempotencyRecord",
     "Instrument",
     "LocalAuthority",

@@ -23,11 +23,16 @@ class Child(Base):
     """The least that serves: no names, no addresses (domain.md §9)."""
 
     __tablename__ = "children"
-    __table_args__ = (UniqueConstraint("la_id", "child_id"),)
+    __table_args__ = (
+        UniqueConstraint("la_id", "child_id"),
+        UniqueConstraint("la_id", "pseudonym", name="uq_children_pseudonym"),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     la_id: Mapped[uuid.UUID] = tenant_fk()
     child_id: Mapped[str] = mapped_column(String(64))
+    # What every consumer but the council's case-management system knows the child by (shared.pseudonyms).
+    pseudonym: Mapped[str] = mapped_column(String(32))
     date_of_birth: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(1))
     ethnicity: Mapped[str] = mapped_column(String(4))

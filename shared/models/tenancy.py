@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ARRAY, CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,17 +19,39 @@ class LocalAuthority(Base):
     created_at: Mapped[datetime] = created_at()
 
 
+class Client(Base):
+    """A system that calls the API for one council: its kind bounds its scopes, and a provider client is
+    bound to one provider organisation. Disabled, never deleted: the audit log names it."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        CheckConstraint("kind IN ('case_management', 'provider', 'bi', 'admin')", name="kind"),
+        CheckConstraint("(kind = 'provider') = (provider_pk IS NOT NULL)", name="provider_bound"),
+    )
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    la_id: Mapped[uuid.UUID] = tenant_fk()
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column(ARRAY(String(40)))
+    provider_pk: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("providers.id"), index=True)
+    # The identity provider's claim (OAUTH_SUBJECT_CLAIM) naming this client in its bearer tokens.
+    oauth_subject: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = created_at()
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class ApiKey(Base):
     """A client's key, kept only as a SHA-256 digest: keys are long random strings, so a fast hash is safe."""
 
     __tablename__ = "api_keys"
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    la_id: Mapped[uuid.UUID] = tenant_fk()
-    name: Mapped[str] = mapped_column(String(200))
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"), index=True)
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     key_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = created_at()
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

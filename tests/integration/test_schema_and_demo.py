@@ -9,12 +9,14 @@ from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
-from services.api import councils, demo
+from services.api import demo
+from services.api.clients.schemas import ClientIn
+from shared.access import Kind
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
 from shared.models import ChildNeedsTrend, DomainNeedsTrend, LocalAuthority
 from shared.settings import Settings
-from tests.conftest import ROOT, Servers, state_of
+from tests.conftest import ROOT, Servers, new_client, state_of
 from tests.integration.helpers import DOMAINS, run_worker
 
 
@@ -29,8 +31,8 @@ def test_models_and_migrations_agree(servers: Servers) -> None:
 async def test_demo_council_produces_figures(app: FastAPI, api: httpx.AsyncClient, settings: Settings) -> None:
     generated = generate_demo_council(DOMAINS)
     async with transaction(state_of(app).sessions) as db:
-        council = await demo.load(db, generated, date.today())
-        key = await councils.issue_key(db, demo.DEMO_CODE, "demo")
+        council = await demo.load(db, generated, date.today(), settings.pseudonym_key_bytes)
+    bi = await new_client(app, council.id, ClientIn(name="bi", kind=Kind.BI))
     await run_worker(settings, app)
 
     async with transaction(state_of(app).sessions) as db:
@@ -47,7 +49,7 @@ async def test_demo_council_produces_figures(app: FastAPI, api: httpx.AsyncClien
         )
     assert children == len(generated.children) == 200
     assert directions["improving"] > 0 and directions["worsening"] > 0 and directions["stable"] > 0
-    page = await api.get("/v1/scores/needs-summary", params={"limit": 1000}, headers={"Authorization": f"Bearer {key}"})
+    page = await api.get("/v1/scores/needs-summary", params={"limit": 1000}, headers=bi)
     rows = page.json()["items"]
     assert len(rows) == 200
     assert any(row["mixed_progress"] for row in rows) and any(row["resolved_needs"] for row in rows)

@@ -52,15 +52,19 @@ async def test_assessments_become_trends(
     }
     assert by_domain["physical_health"]["direction"] == "improving"
 
-    page = await api.get("/v1/scores/needs-trends", params={"child_id": "C1"}, headers=council.headers)
+    page = await api.get(
+        "/v1/scores/needs-trends", params={"child_pseudonym": council.pseudonym("C1")}, headers=council.bi
+    )
     assert page.status_code == 200
     assert len(page.json()["items"]) == 12
     as_csv = await api.get(
-        "/v1/scores/needs-trends", params={"child_id": "C1"}, headers=council.headers | {"Accept": "text/csv"}
+        "/v1/scores/needs-trends",
+        params={"child_pseudonym": council.pseudonym("C1")},
+        headers=council.bi | {"Accept": "text/csv"},
     )
     assert as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
-    assert len(rows) == 12 and rows[0]["child_id"] == "C1"
+    assert len(rows) == 12 and rows[0]["child_pseudonym"] == council.pseudonym("C1")
     assert list(rows[0]) == page.json()["columns"]
 
 
@@ -102,16 +106,20 @@ async def test_figures_follow_the_current_version_of_final_assessments(
     summary = await summary_of(api, council, "C1")
     assert (summary["assessments_count"], summary["total_need"]) == (1, 36)
 
-    before = await api.get("/v1/scores/needs-trends", params={"child_id": "C1"}, headers=council.headers)
+    before = await api.get(
+        "/v1/scores/needs-trends", params={"child_pseudonym": council.pseudonym("C1")}, headers=council.bi
+    )
     await amend(api, council, ids[0], status="draft")
     await run_worker(settings, app)
     assert await summary_of(api, council, "C1") is None
     # A BI tool syncing by cursor sees the figures go: the rows come back once more, emptied.
-    params = {"child_id": "C1", "cursor": before.json()["next_cursor"]}
-    cleared = await api.get("/v1/scores/needs-trends", params=params, headers=council.headers)
+    params = {"child_pseudonym": council.pseudonym("C1"), "cursor": before.json()["next_cursor"]}
+    cleared = await api.get("/v1/scores/needs-trends", params=params, headers=council.bi)
     items = cleared.json()["items"]
     assert len(items) == 12 and all(row["ratings_count"] == 0 and row["latest"] is None for row in items)
-    summary = await api.get("/v1/scores/needs-summary", params={"child_id": "C1"}, headers=council.headers)
+    summary = await api.get(
+        "/v1/scores/needs-summary", params={"child_pseudonym": council.pseudonym("C1")}, headers=council.bi
+    )
     assert [row["assessments_count"] for row in summary.json()["items"]] == [0]
 
 

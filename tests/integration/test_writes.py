@@ -90,11 +90,13 @@ async def test_a_council_never_sees_another_councils_rows(
     attach = await api.post("/v1/assessments", json=assessment("C1", "A9", years_ago(1)), headers=foreign)
     assert attach.status_code == 422 and attach.json()["errors"][0]["field"] == "child_id"
     await run_worker(settings, app)
-    assert len((await api.get("/v1/scores/needs-trends", headers=council.headers)).json()["items"]) == 12
+    assert len((await api.get("/v1/scores/needs-trends", headers=council.bi)).json()["items"]) == 12
     for table in ("needs-trends", "needs-summary"):
-        scores = await api.get(f"/v1/scores/{table}", headers=foreign)
-        assert scores.json()["items"] == [], table
-    assert (await api.get("/v1/scores/needs-trends", params={"child_id": "C1"}, headers=foreign)).json()["items"] == []
+        scores = await api.get(f"/v1/scores/{table}", headers=other_council.bi)
+        assert scores.status_code == 200 and scores.json()["items"] == [], table
+    only_c1 = {"child_pseudonym": council.pseudonym("C1")}
+    foreign_c1 = await api.get("/v1/scores/needs-trends", params=only_c1, headers=other_council.bi)
+    assert foreign_c1.json()["items"] == []
     # The same child id in another council is another child.
     await add_child(api, foreign, "C1")
     assert (await api.get("/v1/assessments", params={"child_id": "C1"}, headers=foreign)).json() == []
@@ -120,40 +122,42 @@ async def test_paging_with_a_cursor_reads_every_row_once(
     seen, cursor = [], None
     while True:
         params = {"limit": 5} | ({"cursor": cursor} if cursor else {})
-        page = (await api.get("/v1/scores/needs-trends", params=params, headers=council.headers)).json()
-        seen += [(row["child_id"], row["domain"]) for row in page["items"]]
+        page = (await api.get("/v1/scores/needs-trends", params=params, headers=council.bi)).json()
+        seen += [(row["child_pseudonym"], row["domain"]) for row in page["items"]]
         cursor = page["next_cursor"]
         if not page["has_more"]:
             break
     assert len(seen) == len(set(seen)) == 36
     # The last page's cursor serves a later sync: nothing changed since, so nothing comes back.
-    later = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.headers)
+    later = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.bi)
     assert later.json()["items"] == [] and later.json()["next_cursor"] == cursor
     await api.post("/v1/assessments", json=assessment("C0", "A9", years_ago(0.5)), headers=council.headers)
     await run_worker(settings, app)
-    changed = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.headers)
-    assert {row["child_id"] for row in changed.json()["items"]} == {"C0"} and len(changed.json()["items"]) == 12
-    summary = (await api.get("/v1/scores/needs-summary", params={"format": "csv"}, headers=council.headers)).text
-    assert summary.splitlines()[0].startswith("child_id,instrument_code")
+    changed = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.bi)
+    changed_children = {row["child_pseudonym"] for row in changed.json()["items"]}
+    assert changed_children == {council.pseudonym("C0")} and len(changed.json()["items"]) == 12
+    summary = (await api.get("/v1/scores/needs-summary", params={"format": "csv"}, headers=council.bi)).text
+    assert summary.splitlines()[0].startswith("child_pseudonym,instrument_code")
     assert len(summary.splitlines()) == 4
 
 
 async def test_scores_refuse_a_cursor_they_never_gave(api: httpx.AsyncClient, council: Council) -> None:
     for cursor in ("abc", "99999999999999999999999", "١٢"):
-        response = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.headers)
-        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "cursor"
+        response = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.bi)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "query.cursor"
 
 
-async def test_csv_cells_cannot_run_as_spreadsheet_formulas(
+async def test_bi_exports_carry_pseudonyms_never_the_councils_child_ids(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
 ) -> None:
     await add_child(api, council.headers, "=HYPERLINK(1)")
     body = assessment("=HYPERLINK(1)", "A1", years_ago(1))
     assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
     await run_worker(settings, app)
-    text = (await api.get("/v1/scores/needs-summary", params={"format": "csv"}, headers=council.headers)).text
-    row = text.splitlines()[1]
-    assert row.startswith("'=HYPERLINK(1),")
+    for table in ("needs-summary", "needs-trends"):
+        text = (await api.get(f"/v1/scores/{table}", params={"format": "csv"}, headers=council.bi)).text
+        assert "HYPERLINK" not in text
+        assert all(row.startswith(council.pseudonym("=HYPERLINK(1)") + ",") for row in text.splitlines()[1:])
 
 
 async def test_concurrent_batches_over_the_same_children_both_land(api: httpx.AsyncClient, council: Council) -> None:
@@ -180,7 +184,7 @@ async def test_parallel_puts_of_a_new_child_create_it_once(api: httpx.AsyncClien
     assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
     provider = {"name": "Synthetic Fostering Agency"}
     placed = await asyncio.gather(
-        *(api.put("/v1/providers/PR", json=provider, headers=council.headers) for _ in range(3))
+        *(api.put("/v1/providers/PR", json=provider, headers=council.admin) for _ in range(3))
     )
     assert sorted(r.status_code for r in placed) == [200, 200, 201]
 

@@ -12,11 +12,13 @@ from shared import logging as service_logging
 
 @pytest.fixture
 def restored_root_logger() -> Iterator[None]:
-    """The test points the root handler at its captured stdout; later tests get the handlers back."""
+    """The test points both loggers at its captured stdout, closed after it: later tests get theirs back."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    structlog_config = structlog.get_config()
     yield
     root.handlers, root.level = handlers, level
+    structlog.configure(**structlog_config)
 
 
 @pytest.mark.usefixtures("restored_root_logger")

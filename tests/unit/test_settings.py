@@ -17,6 +17,7 @@ def test_production_refuses_to_start_on_the_development_defaults(monkeypatch: py
 def test_production_with_its_servers_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://needs@db.internal:5432/needs")
     monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    monkeypatch.setenv("PSEUDONYM_KEY", "a-real-secret-of-at-least-32-characters")
     settings = Settings(environment="production")
     assert settings.database_url == "postgresql+asyncpg://needs@db.internal:5432/needs"
 
@@ -25,3 +26,22 @@ def test_an_empty_or_short_metrics_token_is_refused() -> None:
     for token in ("", "short"):
         with pytest.raises(ValidationError, match="metrics_token"):
             Settings(metrics_token=token)
+
+
+def test_outside_development_the_default_pseudonym_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://needs@db.internal:5432/needs")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    monkeypatch.delenv("PSEUDONYM_KEY", raising=False)
+    for environment in ("production", "test"):
+        with pytest.raises(ValidationError, match="PSEUDONYM_KEY"):
+            Settings(environment=environment)
+    with pytest.raises(ValidationError, match="pseudonym_key"):
+        Settings(pseudonym_key="too-short")
+    assert Settings(environment="development").pseudonym_key_bytes  # development runs on the default
+
+
+def test_oauth_needs_an_audience_and_one_source_of_keys() -> None:
+    with pytest.raises(ValidationError, match="OAUTH_AUDIENCE"):
+        Settings(oauth_issuer="https://login.example/tenant/v2.0", oauth_jwks='{"keys": []}')
+    with pytest.raises(ValidationError, match="exactly one"):
+        Settings(oauth_issuer="https://login.example/tenant/v2.0", oauth_audience="api://needs")

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from services.api import idempotency
+from services.api.access import requires
 from services.api.assessments import service
 from services.api.assessments.schemas import (
     AssessmentBatchIn,
@@ -14,14 +15,16 @@ from services.api.assessments.schemas import (
     AssessmentIn,
     AssessmentOut,
 )
+from services.api.auth import Caller
 from services.api.batches import Outcome, write_batch
 from services.api.children.service import require_child
-from services.api.deps import ClientDep, SessionDep
+from services.api.deps import SessionDep
 from services.api.etags import etag, parse_if_match
 from services.api.owned import require_owned
 from services.api.problems import V1_PROBLEMS, documented
 from services.api.schemas import BatchResult
 from services.api.types import ChildIdQuery, IdempotencyKey
+from shared.access import Scope
 from shared.models import Assessment
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"], responses=V1_PROBLEMS)
@@ -39,36 +42,44 @@ def outcome(out: AssessmentOut, status: int) -> idempotency.Outcome:
     summary="Record an assessment (idempotent): 201 when created, 200 with the stored one when sent again",
 )
 async def create_assessment(
-    body: AssessmentIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
+    body: AssessmentIn,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.ASSESSMENTS_WRITE)],
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
-        assessment, written = await service.create(db, client.la_id, body, date.today())
+        assessment, written = await service.create(db, caller.la_id, body, date.today())
         return outcome(await service.render(db, assessment), 201 if written == "created" else 200)
 
     request_hash = idempotency.fingerprint("POST /v1/assessments", body.model_dump(mode="json"))
-    return await idempotency.once(db, client.la_id, key, request_hash, run)
+    return await idempotency.once(db, caller.la_id, key, request_hash, run)
 
 
 @router.post("/batch", response_model=BatchResult, summary="Record up to 1,000 assessments, all or none")
 async def create_assessments(
-    body: AssessmentBatchIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
+    body: AssessmentBatchIn,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.ASSESSMENTS_WRITE)],
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
         async def check(item: AssessmentIn) -> service.Checked | list[dict[str, Any]]:
-            return await service.check_new(db, client.la_id, item, date.today())
+            return await service.check_new(db, caller.la_id, item, date.today())
 
         async def apply(ready: service.Checked) -> tuple[Assessment, Outcome]:
-            return await service.apply_new(db, client.la_id, ready)
+            return await service.apply_new(db, caller.la_id, ready)
 
-        return await write_batch(db, client.la_id, AssessmentIn, body.items, check, apply)
+        return await write_batch(db, caller.la_id, AssessmentIn, body.items, check, apply)
 
     request_hash = idempotency.fingerprint("POST /v1/assessments/batch", body.model_dump(mode="json"))
-    return await idempotency.once(db, client.la_id, key, request_hash, run)
+    return await idempotency.once(db, caller.la_id, key, request_hash, run)
 
 
 @router.get("", response_model=list[AssessmentOut], summary="A child's assessments, oldest first")
-async def list_assessments(child_id: ChildIdQuery, db: SessionDep, client: ClientDep) -> list[AssessmentOut]:
-    child = await require_child(db, client.la_id, child_id)
+async def list_assessments(
+    child_id: ChildIdQuery, db: SessionDep, caller: Annotated[Caller, requires(Scope.ASSESSMENTS_READ)]
+) -> list[AssessmentOut]:
+    child = await require_child(db, caller.la_id, child_id)
     rows = (
         await db.scalars(select(Assessment).where(Assessment.child_pk == child.id).order_by(Assessment.recorded_seq))
     ).all()
@@ -77,16 +88,21 @@ async def list_assessments(child_id: ChildIdQuery, db: SessionDep, client: Clien
 
 @router.get("/{assessment_id}", response_model=AssessmentOut, summary="Read an assessment's current version")
 async def get_assessment(
-    assessment_id: uuid.UUID, db: SessionDep, client: ClientDep, response: Response
+    assessment_id: uuid.UUID,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.ASSESSMENTS_READ)],
+    response: Response,
 ) -> AssessmentOut:
-    out = await service.render(db, await require_owned(db, Assessment, client.la_id, assessment_id))
+    out = await service.render(db, await require_owned(db, Assessment, caller.la_id, assessment_id))
     response.headers["ETag"] = etag(out.version)
     return out
 
 
 @router.get("/{assessment_id}/versions", response_model=list[AssessmentOut], summary="Every version, oldest first")
-async def get_versions(assessment_id: uuid.UUID, db: SessionDep, client: ClientDep) -> list[AssessmentOut]:
-    return await service.versions(db, await require_owned(db, Assessment, client.la_id, assessment_id))
+async def get_versions(
+    assessment_id: uuid.UUID, db: SessionDep, caller: Annotated[Caller, requires(Scope.ASSESSMENTS_READ)]
+) -> list[AssessmentOut]:
+    return await service.versions(db, await require_owned(db, Assessment, caller.la_id, assessment_id))
 
 
 @router.put(
@@ -99,11 +115,11 @@ async def amend_assessment(
     assessment_id: uuid.UUID,
     body: AssessmentContent,
     db: SessionDep,
-    client: ClientDep,
+    caller: Annotated[Caller, requires(Scope.ASSESSMENTS_WRITE)],
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> AssessmentOut:
-    assessment = await service.amend(db, client.la_id, assessment_id, parse_if_match(if_match), body, date.today())
+    assessment = await service.amend(db, caller.la_id, assessment_id, parse_if_match(if_match), body, date.today())
     out = await service.render(db, assessment)
     response.headers["ETag"] = etag(out.version)
     return out

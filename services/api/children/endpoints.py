@@ -3,12 +3,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
+from services.api.access import requires
+from services.api.auth import Caller
 from services.api.children import service
 from services.api.children.schemas import ChildIn, ChildOut
 from services.api.children.trends import ChildTrendsOut, read_trends
-from services.api.deps import ClientDep, SessionDep, StateDep
+from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
 from services.api.types import Text
+from shared.access import Scope
 
 router = APIRouter(prefix="/v1/children", tags=["children"], responses=V1_PROBLEMS)
 ChildIdPath = Annotated[Text, Path(min_length=1, max_length=64, description="The council's own child id")]
@@ -16,16 +19,25 @@ ChildIdPath = Annotated[Text, Path(min_length=1, max_length=64, description="The
 
 @router.put("/{child_id}", response_model=ChildOut, summary="Create or update a child by the council's id")
 async def put_child(
-    child_id: ChildIdPath, body: ChildIn, db: SessionDep, client: ClientDep, response: Response
+    child_id: ChildIdPath,
+    body: ChildIn,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.CHILDREN_WRITE)],
+    state: StateDep,
+    response: Response,
 ) -> ChildOut:
-    child, created = await service.upsert_child(db, client.la_id, child_id, body, date.today())
+    child, created = await service.upsert_child(
+        db, caller.la_id, child_id, body, date.today(), state.settings.pseudonym_key_bytes
+    )
     response.status_code = 201 if created else 200
     return ChildOut.model_validate(child, from_attributes=True)
 
 
 @router.get("/{child_id}", response_model=ChildOut, summary="Read a child")
-async def get_child(child_id: ChildIdPath, db: SessionDep, client: ClientDep) -> ChildOut:
-    child = await service.require_child(db, client.la_id, child_id)
+async def get_child(
+    child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)]
+) -> ChildOut:
+    child = await service.require_child(db, caller.la_id, child_id)
     return ChildOut.model_validate(child, from_attributes=True)
 
 
@@ -34,6 +46,8 @@ async def get_child(child_id: ChildIdPath, db: SessionDep, client: ClientDep) ->
     response_model=ChildTrendsOut,
     summary="A child's needs trends: every domain and the summary, with the assessments they reflect",
 )
-async def get_needs_trends(child_id: ChildIdPath, db: SessionDep, client: ClientDep, state: StateDep) -> ChildTrendsOut:
-    child = await service.require_child(db, client.la_id, child_id)
-    return await read_trends(db, child, state.settings.outbox_max_sends)
+async def get_needs_trends(
+    child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)], state: StateDep
+) -> ChildTrendsOut:
+    child = await service.require_child(db, caller.la_id, child_id)
+    return await read_trends(db, child, state.settings.outbox_max_sends, ChildTrendsOut)

@@ -25,6 +25,7 @@ class ChildIn(BaseModel):
 
 class ChildOut(BaseModel):
     child_id: str
+    pseudonym: str = Field(description="What BI tools, provider portals and the audit log know this child by")
     date_of_birth: date
     sex: str
     ethnicity: str

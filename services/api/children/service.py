@@ -5,10 +5,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api import audit
 from services.api.children.schemas import ChildIn
 from services.api.upserts import insert_if_absent
 from shared.errors import InvalidInput, NotFound, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Placement
+from shared.pseudonyms import pseudonym
 from shared.ssda903 import collection_year_of, invalid_codes
 
 CHILD_KEY = ("la_id", "child_id")
@@ -16,7 +18,10 @@ CHILD_KEY = ("la_id", "child_id")
 
 async def get_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child | None:
     query = select(Child).where(Child.la_id == la_id, Child.child_id == child_id)
-    return await db.scalar(query.with_for_update() if lock else query)
+    child = await db.scalar(query.with_for_update() if lock else query)
+    if child is not None:
+        audit.saw_child(db, child.id)
+    return child
 
 
 async def lock_children(db: AsyncSession, la_id: uuid.UUID, child_ids: set[str]) -> None:
@@ -64,12 +69,13 @@ def birth_errors(body: ChildIn, today: date) -> list[dict[str, Any]]:
 
 
 async def upsert_child(
-    db: AsyncSession, la_id: uuid.UUID, child_id: str, body: ChildIn, today: date
+    db: AsyncSession, la_id: uuid.UUID, child_id: str, body: ChildIn, today: date, pseudonym_key: bytes
 ) -> tuple[Child, bool]:
     errors = birth_errors(body, today)
     if errors:
         raise InvalidInput("The child is invalid; nothing was written.", errors=errors)
-    created = await insert_if_absent(db, Child, {"la_id": la_id, "child_id": child_id, **body.model_dump()}, CHILD_KEY)
+    values = {"la_id": la_id, "child_id": child_id, "pseudonym": pseudonym(pseudonym_key, la_id, child_id)}
+    created = await insert_if_absent(db, Child, values | body.model_dump(), CHILD_KEY)
     child = await require_child(db, la_id, child_id, lock=True)
     if created:
         return child, True

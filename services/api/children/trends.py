@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -44,8 +44,10 @@ class SummaryOut(BaseModel):
     mixed_progress: bool
 
 
-class ChildTrendsOut(BaseModel):
-    child_id: str
+class TrendsOut(BaseModel):
+    """What a provider portal reads: the child by pseudonym only."""
+
+    child_pseudonym: str
     status: Literal["fresh", "pending", "failed"] = Field(
         description="fresh: reflects every write; pending: a recompute is on its way; failed: the recompute "
         "kept failing and was given up (see the worker's logs); the figures shown are the last good ones"
@@ -56,6 +58,15 @@ class ChildTrendsOut(BaseModel):
     assessment_ids: list[uuid.UUID]
     summary: SummaryOut | None
     domains: list[DomainTrendOut]
+
+
+class ChildTrendsOut(TrendsOut):
+    """What the council's case-management system reads: its own child id as well."""
+
+    child_id: str
+
+
+Out = TypeVar("Out", bound=TrendsOut)
 
 
 async def recompute_status(db: AsyncSession, child: Child, max_sends: int) -> Literal["fresh", "pending", "failed"]:
@@ -69,7 +80,7 @@ async def recompute_status(db: AsyncSession, child: Child, max_sends: int) -> Li
     return "failed" if sends > max_sends else "pending"
 
 
-async def read_trends(db: AsyncSession, child: Child, max_sends: int) -> ChildTrendsOut:
+async def read_trends(db: AsyncSession, child: Child, max_sends: int, out: type[Out]) -> Out:
     # Status first: a recompute landing in between then shows as pending with new figures, never as
     # fresh with old ones. Summary and domains in one statement, so both come from the same recompute.
     status = await recompute_status(db, child, max_sends)
@@ -85,8 +96,10 @@ async def read_trends(db: AsyncSession, child: Child, max_sends: int) -> ChildTr
     rows = [row for row in rows if row[0].assessments_count > 0]
     summary = rows[0][0] if rows else None
     domains = [row[1] for row in rows]
-    return ChildTrendsOut(
-        child_id=child.child_id,
+    identity = {"child_id": child.child_id} if issubclass(out, ChildTrendsOut) else {}
+    return out(
+        **identity,
+        child_pseudonym=child.pseudonym,
         status=status,
         computed_at=summary.computed_at if summary else None,
         instrument_code=summary.instrument_code if summary else None,

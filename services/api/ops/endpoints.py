@@ -10,14 +10,14 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
-from services.api.auth import bearer_token
+from services.api.access import PUBLIC
 from services.api.deps import StateDep
 from services.api.observability import Metrics
 from shared.errors import NotAuthenticated, NotFound
 from shared.models import RecomputeRequest
 from shared.settings import Settings
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], dependencies=[PUBLIC])
 ALEMBIC_INI = Path(__file__).resolve().parents[3] / "alembic.ini"
 
 
@@ -58,7 +58,8 @@ def require_scraper(request: Request, settings: Settings) -> None:
     token = settings.metrics_token
     if token is None:
         raise NotFound("Metrics are off: set METRICS_TOKEN to give the scraper a token.")
-    if not hmac.compare_digest(bearer_token(request).encode(), token.get_secret_value().encode()):
+    scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), token.get_secret_value().encode()):
         raise NotAuthenticated("Send the metrics token as 'Authorization: Bearer <token>'.")
 
 

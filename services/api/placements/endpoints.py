@@ -1,21 +1,24 @@
 import uuid
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from services.api import idempotency
+from services.api.access import requires
+from services.api.auth import Caller
 from services.api.batches import Outcome, write_batch
 from services.api.children.service import require_child
-from services.api.deps import ClientDep, SessionDep
+from services.api.deps import SessionDep
 from services.api.owned import require_owned
 from services.api.placements import service
 from services.api.placements.schemas import PlacementBatchIn, PlacementEnding, PlacementIn, PlacementOut
 from services.api.problems import V1_PROBLEMS, documented
 from services.api.schemas import BatchResult
 from services.api.types import ChildIdQuery, IdempotencyKey
+from shared.access import Scope
 from shared.models import Placement
 
 router = APIRouter(prefix="/v1/placements", tags=["placements"], responses=V1_PROBLEMS)
@@ -32,10 +35,13 @@ router = APIRouter(prefix="/v1/placements", tags=["placements"], responses=V1_PR
     ),
 )
 async def create_placement(
-    body: PlacementIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
+    body: PlacementIn,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.PLACEMENTS_WRITE)],
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
-        placement, written = await service.create(db, client.la_id, body, date.today())
+        placement, written = await service.create(db, caller.la_id, body, date.today())
         out = await service.render(db, placement)
         return (
             201 if written == "created" else 200,
@@ -44,35 +50,40 @@ async def create_placement(
         )
 
     request_hash = idempotency.fingerprint("POST /v1/placements", body.model_dump(mode="json"))
-    return await idempotency.once(db, client.la_id, key, request_hash, run)
+    return await idempotency.once(db, caller.la_id, key, request_hash, run)
 
 
 @router.post("/batch", response_model=BatchResult, summary="Record up to 1,000 placement episodes, all or none")
 async def create_placements(
-    body: PlacementBatchIn, db: SessionDep, client: ClientDep, key: IdempotencyKey = None
+    body: PlacementBatchIn,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.PLACEMENTS_WRITE)],
+    key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def run() -> idempotency.Outcome:
         # Earlier items of the batch count for overlaps, as if they were already written.
         in_batch: dict[str, tuple[uuid.UUID, service.Interval]] = {}
 
         async def check(item: PlacementIn) -> service.Checked | list[dict[str, Any]]:
-            result = await service.check_new(db, client.la_id, item, date.today(), in_batch)
+            result = await service.check_new(db, caller.la_id, item, date.today(), in_batch)
             if not isinstance(result, list):
                 in_batch[item.external_id] = (result.child.id, (item.start_date, item.end_date))
             return result
 
         async def apply(ready: service.Checked) -> tuple[Placement, Outcome]:
-            return await service.apply_new(db, client.la_id, ready)
+            return await service.apply_new(db, caller.la_id, ready)
 
-        return await write_batch(db, client.la_id, PlacementIn, body.items, check, apply)
+        return await write_batch(db, caller.la_id, PlacementIn, body.items, check, apply)
 
     request_hash = idempotency.fingerprint("POST /v1/placements/batch", body.model_dump(mode="json"))
-    return await idempotency.once(db, client.la_id, key, request_hash, run)
+    return await idempotency.once(db, caller.la_id, key, request_hash, run)
 
 
 @router.get("", response_model=list[PlacementOut], summary="A child's placement episodes in date order")
-async def list_placements(child_id: ChildIdQuery, db: SessionDep, client: ClientDep) -> list[PlacementOut]:
-    child = await require_child(db, client.la_id, child_id)
+async def list_placements(
+    child_id: ChildIdQuery, db: SessionDep, caller: Annotated[Caller, requires(Scope.PLACEMENTS_READ)]
+) -> list[PlacementOut]:
+    child = await require_child(db, caller.la_id, child_id)
     rows = (
         await db.scalars(select(Placement).where(Placement.child_pk == child.id).order_by(Placement.start_date))
     ).all()
@@ -80,8 +91,10 @@ async def list_placements(child_id: ChildIdQuery, db: SessionDep, client: Client
 
 
 @router.get("/{placement_id}", response_model=PlacementOut, summary="Read a placement episode")
-async def get_placement(placement_id: uuid.UUID, db: SessionDep, client: ClientDep) -> PlacementOut:
-    return await service.render(db, await require_owned(db, Placement, client.la_id, placement_id))
+async def get_placement(
+    placement_id: uuid.UUID, db: SessionDep, caller: Annotated[Caller, requires(Scope.PLACEMENTS_READ)]
+) -> PlacementOut:
+    return await service.render(db, await require_owned(db, Placement, caller.la_id, placement_id))
 
 
 @router.post(
@@ -91,6 +104,9 @@ async def get_placement(placement_id: uuid.UUID, db: SessionDep, client: ClientD
     summary="End an open placement episode (idempotent; another ending of an ended episode is a 409)",
 )
 async def end_placement(
-    placement_id: uuid.UUID, body: PlacementEnding, db: SessionDep, client: ClientDep
+    placement_id: uuid.UUID,
+    body: PlacementEnding,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.PLACEMENTS_WRITE)],
 ) -> PlacementOut:
-    return await service.render(db, await service.end(db, client.la_id, placement_id, body, date.today()))
+    return await service.render(db, await service.end(db, caller.la_id, placement_id, body, date.today()))

@@ -5,10 +5,13 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from services.api.deps import ClientDep, SessionDep
+from services.api.access import requires
+from services.api.auth import Caller
+from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.types import Text
 from services.api.upserts import insert_if_absent
+from shared.access import Scope
 from shared.errors import NotFound
 from shared.models import Provider
 
@@ -41,12 +44,16 @@ def render(provider: Provider) -> ProviderOut:
 
 @router.put("/{provider_id}", response_model=ProviderOut, summary="Create or update a provider organisation")
 async def put_provider(
-    provider_id: ProviderIdPath, body: ProviderIn, db: SessionDep, client: ClientDep, response: Response
+    provider_id: ProviderIdPath,
+    body: ProviderIn,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.PROVIDERS_WRITE)],
+    response: Response,
 ) -> ProviderOut:
-    values = {"la_id": client.la_id, "external_id": provider_id, **body.model_dump()}
+    values = {"la_id": caller.la_id, "external_id": provider_id, **body.model_dump()}
     created = await insert_if_absent(db, Provider, values, ("la_id", "external_id"))
     provider = await db.scalar(
-        select(Provider).where(Provider.la_id == client.la_id, Provider.external_id == provider_id).with_for_update()
+        select(Provider).where(Provider.la_id == caller.la_id, Provider.external_id == provider_id).with_for_update()
     )
     assert provider is not None
     response.status_code = 201 if created else 200
@@ -58,9 +65,11 @@ async def put_provider(
 
 
 @router.get("/{provider_id}", response_model=ProviderOut, summary="Read a provider organisation")
-async def get_provider(provider_id: ProviderIdPath, db: SessionDep, client: ClientDep) -> ProviderOut:
+async def get_provider(
+    provider_id: ProviderIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.PROVIDERS_READ)]
+) -> ProviderOut:
     provider = await db.scalar(
-        select(Provider).where(Provider.la_id == client.la_id, Provider.external_id == provider_id)
+        select(Provider).where(Provider.la_id == caller.la_id, Provider.external_id == provider_id)
     )
     if provider is None:
         raise NotFound("No such provider.")

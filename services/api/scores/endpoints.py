@@ -1,20 +1,31 @@
-"""Score tables for BI tools: one route per table, all paged, filtered and served the same way."""
+"""Score tables for BI tools: one route per table, all paged, filtered and served the same way; the
+erasures feed that tells a synced copy which children to drop; the council's cohort figures."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
-from services.api.deps import ClientDep, SessionDep, StateDep
+from services.api import audit
+from services.api.access import requires
+from services.api.auth import Caller
+from services.api.deps import SessionDep, StateDep
+from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit
 from services.api.problems import V1_PROBLEMS
+from services.api.scores.cohort import COHORT_COLUMNS, read_cohort
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page, to_csv
 from services.api.types import Text, UtcDateTime
-from shared.errors import InvalidInput, field_error
+from shared.access import Scope
+from shared.models import Erasure
 
 router = APIRouter(prefix="/v1/scores", tags=["scores"], responses=V1_PROBLEMS)
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}}
+BiClient = Annotated[Caller, requires(Scope.SCORES_READ)]
+FormatQuery = Annotated[Literal["json", "csv"] | None, Query(description="Or send Accept: text/csv")]
 
 
 class ScorePage(BaseModel):
@@ -28,64 +39,56 @@ class ScorePage(BaseModel):
 
 @dataclass
 class ScoreQuery:
-    limit: Annotated[int, Query(ge=1, description="Rows per page")] = 500
-    cursor: Annotated[Text | None, Query(description="next_cursor from the previous page")] = None
-    child_id: Annotated[Text | None, Query(max_length=64, description="Only this child")] = None
+    limit: PAGE_LIMIT_QUERY = 500
+    cursor: Cursor = None
+    child_pseudonym: Annotated[Text | None, Query(max_length=32, description="Only this child")] = None
     updated_since: Annotated[UtcDateTime | None, Query(description="Only rows computed at or after this instant")] = (
         None
     )
-    format: Annotated[Literal["json", "csv"] | None, Query(description="Or send Accept: text/csv")] = None
+    format: FormatQuery = None
 
 
-MAX_CURSOR = 2**63 - 1  # row versions are bigint
+def wants_csv(format_: str | None, accept: str | None) -> bool:
+    return format_ == "csv" or (format_ is None and "text/csv" in (accept or ""))
 
 
-def parse_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    if not (cursor.isascii() and cursor.isdigit() and int(cursor) <= MAX_CURSOR):
-        raise InvalidInput(
-            "The cursor is not one this API gave out.", errors=[field_error("cursor", "not a cursor from next_cursor")]
-        )
-    return int(cursor)
-
-
-def wants_csv(query: ScoreQuery, accept: str | None) -> bool:
-    return query.format == "csv" or (query.format is None and "text/csv" in (accept or ""))
+def page_response(
+    request: Request, columns: tuple[str, ...], rows: list[dict[str, Any]], cursor: str | None, more: bool, csv: bool
+) -> Response:
+    headers = {}
+    if cursor is not None:
+        headers["X-Next-Cursor"] = cursor
+    if more and cursor is not None:
+        headers["Link"] = f'<{request.url.include_query_params(cursor=cursor)}>; rel="next"'
+    if csv:
+        return Response(to_csv(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
+    body = ScorePage(columns=list(columns), items=rows, next_cursor=cursor, has_more=more)
+    return JSONResponse(body.model_dump(mode="json"), headers=headers)
 
 
 def score_route(table: ScoreTable, summary: str) -> None:
     async def read_scores(
         request: Request,
         db: SessionDep,
-        client: ClientDep,
+        caller: BiClient,
         state: StateDep,
         query: Annotated[ScoreQuery, Depends()],
         accept: Annotated[str | None, Header()] = None,
     ) -> Response:
-        if query.limit > state.settings.page_max_size:
-            limit = f"at most {state.settings.page_max_size}"
-            raise InvalidInput("The page is too large.", errors=[field_error("limit", limit)])
         page = await read_page(
             db,
             table,
-            client.la_id,
-            limit=query.limit,
-            cursor=parse_cursor(query.cursor),
-            child_id=query.child_id,
+            caller.la_id,
+            limit=check_limit(query.limit, state.settings),
+            cursor=query.cursor,
+            child_pseudonym=query.child_pseudonym,
             updated_since=query.updated_since,
         )
-        headers = {}
-        if page.next_cursor is not None:
-            headers["X-Next-Cursor"] = page.next_cursor
-        if page.has_more and page.next_cursor is not None:
-            headers["Link"] = f'<{request.url.include_query_params(cursor=page.next_cursor)}>; rel="next"'
-        if wants_csv(query, accept):
-            return Response(to_csv(table.columns, page.rows), media_type="text/csv; charset=utf-8", headers=headers)
-        body = ScorePage(
-            columns=list(table.columns), items=page.rows, next_cursor=page.next_cursor, has_more=page.has_more
+        audit.saw_pseudonyms(db, {row["child_pseudonym"] for row in page.rows})
+        audit.note(db, rows=len(page.rows))
+        return page_response(
+            request, table.columns, page.rows, page.next_cursor, page.has_more, wants_csv(query.format, accept)
         )
-        return JSONResponse(body.model_dump(mode="json"), headers=headers)
 
     router.add_api_route(
         f"/{table.name}",
@@ -101,3 +104,72 @@ def score_route(table: ScoreTable, summary: str) -> None:
 
 score_route(NEEDS_TRENDS, "Needs trends per child and domain")
 score_route(NEEDS_SUMMARY, "Needs summary per child")
+
+ERASURE_COLUMNS = ("child_pseudonym", "erased_at")
+
+
+@router.get(
+    "/erasures",
+    response_model=ScorePage,
+    responses=CSV_RESPONSE,
+    summary="Children erased on request, by pseudonym, oldest first: drop them from any synced copy",
+)
+async def read_erasures(
+    request: Request,
+    db: SessionDep,
+    caller: BiClient,
+    state: StateDep,
+    limit: PAGE_LIMIT_QUERY = 500,
+    cursor: Cursor = None,
+    format: FormatQuery = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    limit = check_limit(limit, state.settings)
+    query = select(Erasure).where(Erasure.la_id == caller.la_id).order_by(Erasure.id).limit(limit + 1)
+    if cursor is not None:
+        query = query.where(Erasure.id > cursor)
+    found = list(await db.scalars(query))
+    more = len(found) > limit
+    found = found[:limit]
+    rows: list[dict[str, Any]] = [{"child_pseudonym": e.child_pseudonym, "erased_at": e.erased_at} for e in found]
+    last = found[-1].id if found else cursor
+    audit.note(db, rows=len(rows))
+    return page_response(
+        request, ERASURE_COLUMNS, rows, None if last is None else str(last), more, wants_csv(format, accept)
+    )
+
+
+class CohortRow(BaseModel):
+    instrument_code: str
+    instrument_version: int
+    domain: str
+    children_counted: int = Field(description="Children with a rated latest level in the domain")
+    actionable_count: int
+    actionable_prevalence: float | None
+    mean_change_since_baseline: float | None
+    improving_count: int
+    worsening_count: int
+
+
+class CohortOut(BaseModel):
+    computed_at: datetime = Field(description="When these were aggregated from the per-child figures")
+    items: list[CohortRow]
+
+
+@router.get(
+    "/cohort",
+    response_model=CohortOut,
+    responses=CSV_RESPONSE,
+    summary="The council's children taken together, per domain: prevalence of actionable need and change",
+)
+async def read_cohort_figures(
+    db: SessionDep,
+    caller: BiClient,
+    format: FormatQuery = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    rows = await read_cohort(db, caller.la_id)
+    if wants_csv(format, accept):
+        return Response(to_csv(COHORT_COLUMNS, rows), media_type="text/csv; charset=utf-8")
+    now = datetime.now().astimezone()
+    return JSONResponse(CohortOut(computed_at=now, items=[CohortRow(**row) for row in rows]).model_dump(mode="json"))

@@ -1,4 +1,5 @@
-"""Flat score tables for BI tools: stable column names, one generic keyset pager for all of them."""
+"""Flat score tables for BI tools: stable column names, one generic keyset pager for all of them.
+Children appear by pseudonym only: BI tools never see the council's child ids."""
 
 import csv
 import io
@@ -25,7 +26,7 @@ NEEDS_TRENDS = ScoreTable(
     "needs-trends",
     DomainNeedsTrend,
     (
-        "child_id",
+        "child_pseudonym",
         "domain",
         "ratings_count",
         "baseline",
@@ -44,7 +45,7 @@ NEEDS_SUMMARY = ScoreTable(
     "needs-summary",
     ChildNeedsTrend,
     (
-        "child_id",
+        "child_pseudonym",
         "instrument_code",
         "instrument_version",
         "assessments_count",
@@ -75,7 +76,7 @@ class Page:
 
 def selected(table: ScoreTable) -> list[Any]:
     model = table.model
-    return [Child.child_id if name == "child_id" else getattr(model, name) for name in table.columns]
+    return [Child.pseudonym if name == "child_pseudonym" else getattr(model, name) for name in table.columns]
 
 
 async def read_page(
@@ -85,7 +86,7 @@ async def read_page(
     *,
     limit: int,
     cursor: int | None,
-    child_id: str | None,
+    child_pseudonym: str | None,
     updated_since: datetime | None,
 ) -> Page:
     model = table.model
@@ -98,8 +99,8 @@ async def read_page(
     )
     if cursor is not None:
         query = query.where(model.row_version > cursor)
-    if child_id is not None:
-        query = query.where(Child.child_id == child_id)
+    if child_pseudonym is not None:
+        query = query.where(Child.pseudonym == child_pseudonym)
     if updated_since is not None:
         query = query.where(model.computed_at >= updated_since)
     rows = (await db.execute(query)).all()

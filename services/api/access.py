@@ -1,0 +1,89 @@
+"""Every route declares the one scope it needs, or that it is public; the app does not start otherwise.
+
+The scope check authenticates, throttles, authorises and opens the request's audit trail, in that
+order: a client without the scope is refused before any id is looked up, so a 403 reveals nothing."""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from services.api import audit
+from services.api.auth import Caller, authenticate
+from services.api.deps import SessionDep, StateDep
+from shared.access import Scope
+from shared.errors import Forbidden, NotAuthenticated, TooManyRequests
+
+BEARER = HTTPBearer(auto_error=False, description="An API key, or an OAuth2 access token from the configured issuer")
+
+
+class RequireScope:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    async def __call__(
+        self,
+        request: Request,
+        db: SessionDep,
+        state: StateDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+    ) -> Caller:
+        address = request.client.host if request.client else "unknown"
+        blocked = await state.auth_failures.blocked(address)
+        if not blocked.allowed:
+            raise TooManyRequests("Too many failed authentications from here.", retry_after=blocked.retry_after)
+        token = credentials.credentials if credentials else None
+        try:
+            caller = await authenticate(db, token, state.verifier, state.settings.oauth_subject_claim)
+        except NotAuthenticated:
+            await state.auth_failures.hit(address)
+            raise
+        burst = await state.bursts.hit(str(caller.client_id))
+        if not burst.allowed:
+            raise TooManyRequests("Too many requests from this client.", retry_after=burst.retry_after)
+        if self.scope not in caller.scopes:
+            raise Forbidden(f"This client does not hold the scope '{self.scope}' this route needs.")
+        route = request.scope["route"]
+        audit.begin(db, caller, route.name, request.method, route.path)
+        return caller
+
+
+class Public:
+    """Health, readiness and metrics: no client, no audit (metrics has its own token)."""
+
+    async def __call__(self) -> None:
+        return None
+
+
+def requires(scope: Scope) -> Any:
+    return Depends(RequireScope(scope))
+
+
+PUBLIC = Depends(Public())
+
+
+def declared_access(dependant: Dependant) -> list[RequireScope | Public]:
+    found: list[RequireScope | Public] = []
+    stack = [dependant]
+    while stack:
+        current = stack.pop()
+        if isinstance(current.call, RequireScope | Public):
+            found.append(current.call)
+        stack.extend(current.dependencies)
+    return found
+
+
+def enforce_declared_access(app: FastAPI) -> None:
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        found = declared_access(route.dependant)
+        if len(found) != 1:
+            methods = ",".join(sorted(route.methods or ()))
+            raise RuntimeError(f"{methods} {route.path} declares {len(found)} access rules; it needs exactly one")
+        rule = found[0]
+        if isinstance(rule, RequireScope):
+            route.openapi_extra = {**(route.openapi_extra or {}), "x-required-scope": rule.scope.value}
+            route.description = f"{route.description}\n\nScope: `{rule.scope.value}`".strip()

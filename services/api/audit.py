@@ -1,0 +1,89 @@
+"""Every request a scope admits leaves one audit row, written in the request's own transaction just
+before it commits: a request that fails rolls back with its row, so the log holds what happened.
+
+Code that touches a child says so with `saw_child`; the row then names the child by pseudonym only."""
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api.auth import Caller
+from shared.models import AuditEvent, Child
+
+TRAIL = "audit.trail"
+RESULT_BY_METHOD = {"GET": "read", "HEAD": "read"}
+
+
+@dataclass
+class Trail:
+    la_id: uuid.UUID
+    client_id: uuid.UUID | None
+    client_kind: str
+    actor: str
+    action: str
+    route: str
+    result: str
+    child_pks: set[uuid.UUID] = field(default_factory=set)
+    pseudonyms: set[str] = field(default_factory=set)
+    target: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def begin(db: AsyncSession, caller: Caller, action: str, method: str, path: str) -> None:
+    result = RESULT_BY_METHOD.get(method, "written")
+    route = f"{method} {path}"
+    db.info[TRAIL] = Trail(caller.la_id, caller.client_id, caller.kind.value, caller.actor, action, route, result)
+
+
+def begin_operator(db: AsyncSession, la_id: uuid.UUID, action: str) -> None:
+    """An operator's command-line action: no client, but audited like one (flush before commit)."""
+    db.info[TRAIL] = Trail(la_id, None, "operator", "cli", action, f"cli {action}", "written")
+
+
+def saw_child(db: AsyncSession, child_pk: uuid.UUID) -> None:
+    # Outside a request (the worker, the demo loader) there is no trail: those are not client actions.
+    trail: Trail | None = db.info.get(TRAIL)
+    if trail is not None:
+        trail.child_pks.add(child_pk)
+
+
+def saw_pseudonyms(db: AsyncSession, pseudonyms: Iterable[str]) -> None:
+    trail: Trail | None = db.info.get(TRAIL)
+    if trail is not None:
+        trail.pseudonyms.update(pseudonyms)
+
+
+def note(db: AsyncSession, *, target: str | None = None, result: str | None = None, **detail: Any) -> None:
+    trail: Trail | None = db.info.get(TRAIL)
+    if trail is None:
+        return
+    trail.target = target if target is not None else trail.target
+    trail.result = result or trail.result
+    trail.detail.update(detail)
+
+
+async def flush(db: AsyncSession) -> None:
+    trail: Trail | None = db.info.pop(TRAIL, None)
+    if trail is None:
+        return
+    pseudonyms = set(trail.pseudonyms)
+    if trail.child_pks:
+        pseudonyms.update(await db.scalars(select(Child.pseudonym).where(Child.id.in_(trail.child_pks))))
+    await db.execute(
+        insert(AuditEvent).values(
+            la_id=trail.la_id,
+            client_id=trail.client_id,
+            client_kind=trail.client_kind,
+            actor=trail.actor,
+            action=trail.action,
+            route=trail.route,
+            children=sorted(pseudonyms),
+            target=trail.target,
+            result=trail.result,
+            detail=trail.detail or None,
+        )
+    )

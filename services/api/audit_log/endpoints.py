@@ -1,0 +1,88 @@
+"""Admin: the council's audit log, filtered by child, client and time, paged oldest first."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from services.api.access import requires
+from services.api.auth import Caller
+from services.api.deps import SessionDep, StateDep
+from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit
+from services.api.problems import V1_PROBLEMS
+from services.api.types import Text, UtcDateTime
+from shared.access import Scope
+from shared.models import AuditEvent
+from shared.pseudonyms import pseudonym
+
+router = APIRouter(prefix="/v1/admin/audit", tags=["admin"], responses=V1_PROBLEMS)
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    at: datetime
+    client_id: uuid.UUID | None
+    client_kind: str
+    actor: str
+    action: str
+    route: str
+    children: list[str] = Field(description="Pseudonyms of the children the request touched")
+    target: str | None
+    result: str
+    detail: dict[str, Any] | None
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEventOut]
+    next_cursor: str | None
+    has_more: bool
+
+
+@dataclass
+class AuditQuery:
+    limit: PAGE_LIMIT_QUERY = 500
+    cursor: Cursor = None
+    child_id: Annotated[
+        Text | None, Query(min_length=1, max_length=64, description="The council's child id (erased children too)")
+    ] = None
+    child_pseudonym: Annotated[Text | None, Query(min_length=1, max_length=32)] = None
+    client_id: uuid.UUID | None = None
+    since: Annotated[UtcDateTime | None, Query(description="At or after this instant")] = None
+    until: Annotated[UtcDateTime | None, Query(description="Before this instant")] = None
+
+
+@router.get("", response_model=AuditPage, summary="Audit events, oldest first, by child, client and time range")
+async def read_audit(
+    query: Annotated[AuditQuery, Depends()],
+    db: SessionDep,
+    state: StateDep,
+    caller: Annotated[Caller, requires(Scope.AUDIT_READ)],
+) -> AuditPage:
+    limit = check_limit(query.limit, state.settings)
+    statement = select(AuditEvent).where(AuditEvent.la_id == caller.la_id).order_by(AuditEvent.id).limit(limit + 1)
+    if query.cursor is not None:
+        statement = statement.where(AuditEvent.id > query.cursor)
+    children = [query.child_pseudonym] if query.child_pseudonym else []
+    if query.child_id is not None:
+        children.append(pseudonym(state.settings.pseudonym_key_bytes, caller.la_id, query.child_id))
+    for name in children:
+        statement = statement.where(AuditEvent.children.contains([name]))
+    if query.client_id is not None:
+        statement = statement.where(AuditEvent.client_id == query.client_id)
+    if query.since is not None:
+        statement = statement.where(AuditEvent.at >= query.since)
+    if query.until is not None:
+        statement = statement.where(AuditEvent.at < query.until)
+    rows = list(await db.scalars(statement))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].id if rows else query.cursor
+    return AuditPage(
+        items=[AuditEventOut.model_validate(row, from_attributes=True) for row in rows],
+        next_cursor=None if last is None else str(last),
+        has_more=more,
+    )

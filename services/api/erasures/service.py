@@ -1,0 +1,52 @@
+"""Erasing a child on request (domain.md §9): the child, its assessments, placements and every figure
+go in one transaction; what remains is the pseudonym, in the audit log and the erasures feed."""
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api import audit
+from services.api.children.service import require_child
+from shared.models import Assessment, Child, Erasure, IdempotencyRecord, Placement
+
+
+class ErasureOut(BaseModel):
+    child_pseudonym: str
+    erased_at: datetime
+    assessments_erased: int
+    placements_erased: int
+
+
+async def count(db: AsyncSession, model: type[Assessment] | type[Placement], child_pk: uuid.UUID) -> int:
+    return await db.scalar(select(func.count()).select_from(model).where(model.child_pk == child_pk)) or 0
+
+
+async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> ErasureOut:
+    found = await require_child(db, la_id, child_id)
+    # The worker's per-child lock first, as the worker takes it: a recompute in flight finishes before
+    # the child goes, and one that starts after finds nothing to compute.
+    await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(found.id), 0))))
+    child = await require_child(db, la_id, child_id, lock=True)
+    assessments, placements = await count(db, Assessment, child.id), await count(db, Placement, child.id)
+    # A stored reply to an Idempotency-Key repeats the child's record; batch replies hold only row ids.
+    await db.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.la_id == la_id, IdempotencyRecord.response["child_id"].astext == child_id
+        )
+    )
+    # Assessments, versions, ratings, placements, figures and pending recomputes cascade with the child.
+    await db.execute(delete(Child).where(Child.id == child.id))
+    erasure = Erasure(la_id=la_id, child_pseudonym=child.pseudonym)
+    db.add(erasure)
+    await db.flush()
+    audit.saw_pseudonyms(db, [child.pseudonym])
+    audit.note(db, result="erased", assessments=assessments, placements=placements)
+    return ErasureOut(
+        child_pseudonym=child.pseudonym,
+        erased_at=erasure.erased_at,
+        assessments_erased=assessments,
+        placements_erased=placements,
+    )

@@ -1,0 +1,52 @@
+"""Who may do what: client kinds, the scopes each kind may hold, and the scope every route declares."""
+
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    CASE_MANAGEMENT = "case_management"
+    PROVIDER = "provider"
+    BI = "bi"
+    ADMIN = "admin"
+
+
+class Scope(StrEnum):
+    CHILDREN_READ = "children:read"
+    CHILDREN_WRITE = "children:write"
+    ASSESSMENTS_READ = "assessments:read"
+    ASSESSMENTS_WRITE = "assessments:write"
+    PLACEMENTS_READ = "placements:read"
+    PLACEMENTS_WRITE = "placements:write"
+    PROVIDERS_READ = "providers:read"
+    PROVIDERS_WRITE = "providers:write"
+    FIGURES_READ = "figures:read"
+    SCORES_READ = "scores:read"
+    CLIENTS_MANAGE = "clients:manage"
+    AUDIT_READ = "audit:read"
+    CHILDREN_ERASE = "children:erase"
+
+
+# The most a client of each kind may hold; an admin may grant fewer when creating the client.
+KIND_SCOPES: dict[Kind, frozenset[Scope]] = {
+    Kind.CASE_MANAGEMENT: frozenset(
+        {
+            Scope.CHILDREN_READ,
+            Scope.CHILDREN_WRITE,
+            Scope.ASSESSMENTS_READ,
+            Scope.ASSESSMENTS_WRITE,
+            Scope.PLACEMENTS_READ,
+            Scope.PLACEMENTS_WRITE,
+            Scope.PROVIDERS_READ,
+        }
+    ),
+    Kind.PROVIDER: frozenset({Scope.FIGURES_READ}),
+    Kind.BI: frozenset({Scope.SCORES_READ}),
+    Kind.ADMIN: frozenset(
+        {Scope.CLIENTS_MANAGE, Scope.PROVIDERS_READ, Scope.PROVIDERS_WRITE, Scope.AUDIT_READ, Scope.CHILDREN_ERASE}
+    ),
+}
+
+
+def sees_council_child_ids(kind: Kind) -> bool:
+    """Only the council's own case-management system sees its child ids; every other consumer a pseudonym."""
+    return kind is Kind.CASE_MANAGEMENT

@@ -1,0 +1,108 @@
+"""The fixed-window throttle on a real Redis: it refuses past the limit, forgets at the next window,
+keeps subjects apart, keeps them out of Redis in clear, and lets everything through when Redis is down."""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+from redis.asyncio import Redis
+from structlog.testing import capture_logs
+
+from services.api.throttle import Throttle, Verdict
+from tests.conftest import Servers
+
+WINDOW = 60
+WINDOW_START = 1_200_000_000.0  # a multiple of WINDOW: a window begins here
+ADDRESS = "203.0.113.7"
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest_asyncio.fixture
+async def redis(servers: Servers) -> AsyncIterator[Redis]:
+    client = Redis.from_url(servers.redis_url)
+    yield client
+    await client.aclose()
+
+
+def throttle(redis: Redis, limit: int = 3, clock: Clock | None = None) -> Throttle:
+    return Throttle(
+        redis,
+        prefix=f"test-throttle:{uuid.uuid4().hex[:8]}",
+        limit=limit,
+        window_seconds=WINDOW,
+        clock=clock or Clock(WINDOW_START),
+    )
+
+
+async def test_the_event_past_the_limit_is_refused_until_the_window_resets(redis: Redis) -> None:
+    clock = Clock(WINDOW_START + 15.2)
+    limiter = throttle(redis, clock=clock)
+    verdicts = [await limiter.hit(ADDRESS) for _ in range(4)]
+    assert [v.allowed for v in verdicts] == [True, True, True, False]
+    assert verdicts[-1].retry_after == 45
+    assert 0 < verdicts[-1].retry_after <= WINDOW
+
+
+async def test_a_new_window_starts_the_count_again(redis: Redis) -> None:
+    clock = Clock(WINDOW_START)
+    limiter = throttle(redis, clock=clock)
+    for _ in range(4):
+        await limiter.hit(ADDRESS)
+    assert not (await limiter.hit(ADDRESS)).allowed
+    clock.now += WINDOW
+    assert await limiter.hit(ADDRESS) == Verdict(allowed=True, retry_after=0)
+
+
+async def test_one_subject_over_its_limit_does_not_hold_back_another(redis: Redis) -> None:
+    limiter = throttle(redis)
+    for _ in range(4):
+        await limiter.hit(ADDRESS)
+    assert not (await limiter.hit(ADDRESS)).allowed
+    assert (await limiter.hit("198.51.100.23")).allowed
+    assert (await limiter.hit("client-42")).allowed
+
+
+async def test_blocked_reads_without_counting(redis: Redis) -> None:
+    limiter = throttle(redis)
+    for _ in range(2):
+        await limiter.hit(ADDRESS)
+    for _ in range(10):
+        assert (await limiter.blocked(ADDRESS)).allowed
+    # Checking ten times used none of the allowance: the third failure is still within the limit.
+    assert (await limiter.hit(ADDRESS)).allowed
+    refused = await limiter.blocked(ADDRESS)
+    assert not refused.allowed and 0 < refused.retry_after <= WINDOW
+
+
+async def test_redis_never_holds_the_subject_in_clear(redis: Redis) -> None:
+    limiter = throttle(redis)
+    await limiter.hit(ADDRESS)
+    await limiter.hit("client-42")
+    keys = [key.decode() async for key in redis.scan_iter(match=f"{limiter.prefix}:*")]
+    assert len(keys) == 2
+    assert not any(ADDRESS in key or "client-42" in key for key in keys)
+    # Counts do not outlive their window by much: nothing about a caller piles up in Redis.
+    ttls = [await redis.ttl(key) for key in keys]
+    assert all(0 < ttl <= WINDOW for ttl in ttls)
+
+
+async def test_with_redis_unreachable_every_event_is_allowed_and_a_warning_logged() -> None:
+    unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2, socket_timeout=0.2)
+    limiter = throttle(unreachable, limit=1)
+    try:
+        with capture_logs() as logged:
+            verdicts = [await limiter.hit(ADDRESS) for _ in range(3)] + [await limiter.blocked(ADDRESS)]
+    finally:
+        await unreachable.aclose()
+    assert all(v.allowed for v in verdicts)
+    warnings = [entry for entry in logged if entry["event"] == "throttle.unavailable"]
+    assert len(warnings) == 4
+    assert all(entry["log_level"] == "warning" and entry["error"] for entry in warnings)
+    assert ADDRESS not in str(logged)
