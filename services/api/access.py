@@ -3,9 +3,10 @@
 The scope check authenticates, throttles, authorises and opens the request's audit trail, in that
 order: a client without the scope is refused before any id is looked up, so a 403 reveals nothing."""
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -75,10 +76,11 @@ def declared_access(dependant: Dependant) -> list[RequireScope | Public]:
     return found
 
 
-def enforce_declared_access(app: FastAPI) -> None:
-    for route in app.routes:
+def enforce_declared_access(routers: Iterable[APIRouter]) -> None:
+    """Run on the routers before the app includes them: FastAPI builds the included routes from these."""
+    for route in (route for router in routers for route in router.routes):
         if not isinstance(route, APIRoute):
-            continue
+            raise RuntimeError(f"{route!r} is not an API route, so it cannot declare its access")
         found = declared_access(route.dependant)
         if len(found) != 1:
             methods = ",".join(sorted(route.methods or ()))

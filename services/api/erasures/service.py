@@ -34,7 +34,7 @@ async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> Eras
     # A stored reply to an Idempotency-Key repeats the child's record; batch replies hold only row ids.
     await db.execute(
         delete(IdempotencyRecord).where(
-            IdempotencyRecord.la_id == la_id, IdempotencyRecord.response["child_id"].astext == child_id
+            IdempotencyRecord.la_id == la_id, IdempotencyRecord.response[("body", "child_id")].astext == child_id
         )
     )
     # Assessments, versions, ratings, placements, figures and pending recomputes cascade with the child.

@@ -5,7 +5,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy import Integer, Numeric, and_, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models import ChildNeedsTrend, DomainNeedsTrend, Instrument
@@ -35,7 +35,7 @@ async def read_cohort(db: AsyncSession, la_id: uuid.UUID) -> list[dict[str, Any]
             DomainNeedsTrend.domain,
             counted,
             actionable,
-            func.round(actionable * 1.0 / func.nullif(counted, 0), 4),
+            func.round(cast(actionable, Numeric) / func.nullif(counted, 0), 4),
             func.round(func.avg(DomainNeedsTrend.change_since_baseline).filter(assessed), 4),
             func.count().filter(DomainNeedsTrend.direction == "improving"),
             func.count().filter(DomainNeedsTrend.direction == "worsening"),

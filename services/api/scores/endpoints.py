@@ -97,8 +97,7 @@ def score_route(table: ScoreTable, summary: str) -> None:
         response_model=ScorePage,
         responses=CSV_RESPONSE,
         summary=summary,
-        name=table.name.replace("-", "_"),
-        operation_id=f"read_{table.name.replace('-', '_')}",
+        name=f"read_{table.name.replace('-', '_')}",
     )
 
 

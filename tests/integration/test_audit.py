@@ -1,0 +1,142 @@
+"""The audit log: one row per audited request, written with it or not at all, naming children by
+pseudonym only, queryable by admins, and beyond the reach of UPDATE, DELETE and TRUNCATE."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from shared.access import Kind
+from shared.db import transaction
+from shared.settings import Settings
+from tests.conftest import Council, headers_for, state_of
+from tests.integration.helpers import add_child, assessment, placement, run_worker, years_ago
+
+SECRET_CHILD = "CHILD-SECRET-4471"
+
+
+async def audit_rows(api: httpx.AsyncClient, council: Council, **params: Any) -> list[dict[str, Any]]:
+    response = await api.get("/v1/admin/audit", params={"limit": 1000} | params, headers=council.admin)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def new_rows(api: httpx.AsyncClient, council: Council, since: int) -> list[dict[str, Any]]:
+    """Rows after the given id, leaving out the admin's own reads of the log."""
+    return [row for row in await audit_rows(api, council, cursor=since) if row["action"] != "read_audit"]
+
+
+async def last_id(api: httpx.AsyncClient, council: Council) -> int:
+    rows = await audit_rows(api, council)
+    return int(rows[-1]["id"]) if rows else 0
+
+
+async def test_each_request_leaves_one_row_naming_who_what_and_which_child(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    pseudonym = council.pseudonym(SECRET_CHILD)
+    await api.put("/v1/providers/P1", json={"name": "Agency"}, headers=council.admin)
+    provider = await headers_for(app, council, Kind.PROVIDER, "P1")
+    steps: list[tuple[str, dict[str, str], str, str, list[str]]] = [
+        ("PUT", council.headers, f"/v1/children/{SECRET_CHILD}", "put_child", [pseudonym]),
+        ("POST", council.headers, "/v1/assessments", "create_assessment", [pseudonym]),
+        ("POST", council.headers, "/v1/placements", "create_placement", [pseudonym]),
+        ("GET", council.headers, f"/v1/children/{SECRET_CHILD}", "get_child", [pseudonym]),
+        ("GET", council.bi, "/v1/scores/needs-summary", "read_needs_summary", [pseudonym]),
+        ("GET", provider, "/v1/provider/children", "list_placed_children", [pseudonym]),
+        ("GET", provider, f"/v1/provider/children/{pseudonym}/needs-trends", "get_placed_child_trends", [pseudonym]),
+        ("POST", council.admin, "/v1/admin/clients", "create_client", []),
+    ]
+    bodies: dict[str, Any] = {
+        "put_child": {"date_of_birth": years_ago(10).isoformat(), "sex": "M", "ethnicity": "WBRI"},
+        "create_assessment": assessment(SECRET_CHILD, "A1", years_ago(0.5)),
+        "create_placement": placement(SECRET_CHILD, "PL1", years_ago(1), provider_id="P1"),
+        "create_client": {"name": "Power BI", "kind": "bi"},
+    }
+    for method, headers, path, action, children in steps:
+        if action == "read_needs_summary":
+            await run_worker(settings, app)
+        before = await last_id(api, council)
+        response = await api.request(method, path, json=bodies.get(action), headers=headers)
+        assert response.status_code in (200, 201), (action, response.text)
+        rows = await new_rows(api, council, before)
+        assert [row["action"] for row in rows] == [action]
+        row = rows[0]
+        assert row["children"] == children, action
+        assert row["result"] == ("read" if method == "GET" else "written")
+        # The route template, never the path, which would hold the child's id.
+        assert row["route"].startswith(f"{method} /v1/") and SECRET_CHILD not in row["route"]
+        assert row["actor"].startswith("key:") and row["client_id"]
+    kinds = {row["action"]: row["client_kind"] for row in await audit_rows(api, council)}
+    assert kinds["put_child"] == "case_management" and kinds["read_needs_summary"] == "bi"
+    assert kinds["get_placed_child_trends"] == "provider" and kinds["create_client"] == "admin"
+    summary_read = next(r for r in await audit_rows(api, council) if r["action"] == "read_needs_summary")
+    assert summary_read["detail"] == {"rows": 1}
+    # Pseudonyms only: the council's id of the child is nowhere in the log.
+    assert SECRET_CHILD not in (await api.get("/v1/admin/audit", headers=council.admin)).text
+
+
+async def test_a_request_that_fails_leaves_no_row(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    before = await last_id(api, council)
+    good, bad = assessment("C1", "A1", years_ago(1)), assessment("C1", "A2", years_ago(1), status="sealed")
+    refused = await api.post("/v1/assessments/batch", json={"items": [good, bad]}, headers=council.headers)
+    assert refused.status_code == 422
+    assert (await api.get("/v1/children/NOBODY", headers=council.headers)).status_code == 404
+    assert (await api.post("/v1/admin/clients", json={"kind": "bi"}, headers=council.admin)).status_code == 422
+    assert await new_rows(api, council, before) == []
+    # The good item was rolled back with the bad one, and so was its audit row.
+    assert (await api.get("/v1/assessments", params={"child_id": "C1"}, headers=council.headers)).json() == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_events SET result = 'tampered' WHERE la_id = :la_id",
+        "DELETE FROM audit_events WHERE la_id = :la_id",
+        "TRUNCATE audit_events",
+    ],
+)
+async def test_the_database_refuses_to_rewrite_the_log(
+    api: httpx.AsyncClient, app: FastAPI, council: Council, statement: str
+) -> None:
+    await add_child(api, council.headers, "C1")
+    before = await audit_rows(api, council)
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with transaction(state_of(app).sessions) as db:
+            await db.execute(text(statement), {"la_id": council.la_id} if ":la_id" in statement else {})
+    after = await audit_rows(api, council)
+    assert after[: len(before)] == before
+
+
+async def test_admins_query_by_child_client_and_time(
+    api: httpx.AsyncClient, app: FastAPI, council: Council, other_council: Council
+) -> None:
+    for child in ("C1", "C2"):
+        await add_child(api, council.headers, child)
+    await api.get("/v1/children/C1", headers=council.headers)
+    by_id = await audit_rows(api, council, child_id="C1")
+    by_pseudonym = await audit_rows(api, council, child_pseudonym=council.pseudonym("C1"))
+    assert [r["action"] for r in by_id] == ["put_child", "get_child"] and by_id == by_pseudonym
+    cms = by_id[0]["client_id"]
+    assert {r["client_id"] for r in await audit_rows(api, council, client_id=cms)} == {cms}
+    everything = await audit_rows(api, council)
+    assert {r["action"] for r in await audit_rows(api, council, client_id=cms)} == {"put_child", "get_child"}
+    start = datetime.fromisoformat(by_id[1]["at"])
+    window = {"since": start.isoformat(), "until": (start + timedelta(microseconds=1)).isoformat()}
+    assert [r["id"] for r in await audit_rows(api, council, **window)] == [by_id[1]["id"]]
+    future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    assert await audit_rows(api, council, since=future) == []
+    # Paged oldest first by cursor, every row once.
+    first = (await api.get("/v1/admin/audit", params={"limit": 2}, headers=council.admin)).json()
+    rest = await audit_rows(api, council, cursor=first["next_cursor"])
+    assert first["has_more"] and [r["id"] for r in first["items"] + rest][: len(everything)] == [
+        r["id"] for r in everything
+    ]
+    # Another council's admin sees none of it, even naming the same child id.
+    assert await audit_rows(api, other_council, child_id="C1") == []
