@@ -27,7 +27,7 @@ DOCKERIGNORE = ROOT / ".dockerignore"
 K8S = ROOT / "deploy" / "k8s"
 K8S_FILES = ("api-deployment.yaml", "api-service.yaml", "worker-deployment.yaml", "migrate-job.yaml", "config.yaml")
 APP_SERVICES = ("migrate", "api", "worker")
-SECRET_KEYS = {"DATABASE_URL", "REDIS_URL"}
+SECRET_KEYS = {"DATABASE_URL", "REDIS_URL", "PSEUDONYM_KEY"}
 MIGRATE = ["alembic", "upgrade", "head"]
 
 
