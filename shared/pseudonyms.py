@@ -8,7 +8,6 @@ import hmac
 import uuid
 
 PREFIX = "ps_"
-LENGTH = len(PREFIX) + 24
 
 
 def pseudonym(key: bytes, la_id: uuid.UUID, child_id: str) -> str:
