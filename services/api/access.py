@@ -47,7 +47,8 @@ class RequireScope:
         if self.scope not in caller.scopes:
             raise Forbidden(f"This client does not hold the scope '{self.scope}' this route needs.")
         route = request.scope["route"]
-        audit.begin(db, caller, route.name, request.method, route.path)
+        # The documented template: "/v1/assessments/{assessment_id}", not its routing form "{assessment_id:uuid}".
+        audit.begin(db, caller, route.name, request.method, route.path_format)
         return caller
 
 

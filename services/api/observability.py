@@ -32,7 +32,8 @@ class Metrics:
 
 def route_template(scope: Scope) -> str:
     route = scope.get("route")
-    return getattr(route, "path", "unmatched")
+    # The documented template, without a path convertor such as ":uuid".
+    return getattr(route, "path_format", "unmatched")
 
 
 class RequestTelemetry:

@@ -6,9 +6,11 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import Conflict, InvalidInput, ProblemError, field_error
@@ -94,6 +96,19 @@ class ContainUnexpected:
             await unexpected_response(error)(scope, receive, send)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the path answers to, as a 405's Allow must list (RFC 9110). Starlette names only the
+    first route whose path matched, and a path such as /v1/children/{child_id} has one route per method.
+    The routes of included routers are reached through FastAPI's route contexts, as its own router does."""
+    methods = {
+        method
+        for route in iter_route_contexts(request.app.router.routes)
+        if route.matches(request.scope)[0] is not Match.NONE
+        for method in route.methods or ()
+    }
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     async def on_problem(_: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ProblemError)
@@ -105,11 +120,30 @@ def install(app: FastAPI) -> None:
         fields = ", ".join(sorted({e["field"] for e in errors}))
         return render(InvalidInput(f"The request has invalid fields: {fields}.", errors=errors))
 
-    async def on_http(_: Request, error: Exception) -> JSONResponse:
+    async def on_http(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
-        return problem_response(error.status_code, f"/problems/{slug}", str(error.detail), str(error.detail))
+        response = problem_response(error.status_code, f"/problems/{slug}", str(error.detail), str(error.detail))
+        response.headers.update(error.headers or {})
+        if error.status_code == 405 and (allowed := allowed_methods(request)):
+            response.headers["Allow"] = allowed
+        return response
 
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # FastAPI files a response's model under the route's media type, application/json; a problem is
+        # sent as application/problem+json, so its schema is documented there, and only there.
+        document = build_openapi()
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                for response in operation.get("responses", {}).values():
+                    content = response.get("content", {})
+                    if PROBLEM_JSON in content and "application/json" in content:
+                        content[PROBLEM_JSON] = content.pop("application/json")
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
@@ -137,6 +171,7 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem, "content": {PROBLEM_JSON: {}}} for status in statuses}
 
 
-# Every authenticated route: no credential, a scope not held, unknown or foreign ids, a body too large,
-# invalid input, too many requests.
-V1_PROBLEMS = documented(401, 403, 404, 413, 422, 429)
+# Every authenticated route: a request that cannot be read (a body that does not decode, an invalid
+# Content-Length), no credential, a scope not held, unknown or foreign ids, a body too large, invalid input,
+# too many requests.
+V1_PROBLEMS = documented(400, 401, 403, 404, 413, 422, 429)

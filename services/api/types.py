@@ -1,18 +1,30 @@
 """Input types stricter than pydantic's defaults, where a lax coercion would hide a caller's bug or a
 value would reach PostgreSQL only to be refused there."""
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Header, Query
 from pydantic import AfterValidator, BeforeValidator
 
+# The shapes pydantic then parses in full: ASCII digits only, and an instant has its time of day.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}.*", re.DOTALL)
+
 
 def iso_date_only(value: Any) -> Any:
-    # Lax mode would read 1700000000 as a date from a Unix timestamp; case-management dates are ISO strings.
-    if not isinstance(value, str | date):
-        raise ValueError("give a date as an ISO 8601 string, e.g. 2025-04-01")
-    return value
+    # Lax mode would read 1700000000, or "0", as a date from a Unix timestamp; case-management dates are ISO strings.
+    if isinstance(value, date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("give a date as an ISO 8601 string, e.g. 2025-04-01")
+
+
+def iso_date_time_only(value: Any) -> Any:
+    # Lax mode would read "0.5" as an instant from a Unix timestamp, and a bare date as its midnight.
+    if isinstance(value, datetime) or (isinstance(value, str) and ISO_DATE_TIME.fullmatch(value)):
+        return value
+    raise ValueError("give an instant as an ISO 8601 date and time, e.g. 2025-04-01T09:00:00Z")
 
 
 def no_nul(value: str) -> str:
@@ -34,7 +46,7 @@ def in_utc(value: datetime) -> datetime:
 
 IsoDate = Annotated[date, BeforeValidator(iso_date_only)]
 Text = Annotated[str, AfterValidator(no_nul)]
-UtcDateTime = Annotated[datetime, AfterValidator(in_utc)]
+UtcDateTime = Annotated[datetime, BeforeValidator(iso_date_time_only), AfterValidator(in_utc)]
 
 IdempotencyKey = Annotated[Text | None, Header(alias="Idempotency-Key", max_length=200)]
 ChildIdQuery = Annotated[Text, Query(min_length=1, max_length=64, description="The council's own child id")]

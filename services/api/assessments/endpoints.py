@@ -28,6 +28,8 @@ from shared.access import Scope
 from shared.models import Assessment
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"], responses=V1_PROBLEMS)
+# Only a UUID routes here: "batch" is its own path, so PUT or GET /batch is a 405, not a bad assessment id.
+ASSESSMENT = "/{assessment_id:uuid}"
 
 
 def outcome(out: AssessmentOut, status: int) -> idempotency.Outcome:
@@ -38,7 +40,7 @@ def outcome(out: AssessmentOut, status: int) -> idempotency.Outcome:
     "",
     status_code=201,
     response_model=AssessmentOut,
-    responses=documented(409),
+    responses={**documented(409), 200: {"model": AssessmentOut, "description": "Sent again: the stored assessment"}},
     summary="Record an assessment (idempotent): 201 when created, 200 with the stored one when sent again",
 )
 async def create_assessment(
@@ -86,7 +88,7 @@ async def list_assessments(
     return [await service.render(db, row) for row in rows]
 
 
-@router.get("/{assessment_id}", response_model=AssessmentOut, summary="Read an assessment's current version")
+@router.get(ASSESSMENT, response_model=AssessmentOut, summary="Read an assessment's current version")
 async def get_assessment(
     assessment_id: uuid.UUID,
     db: SessionDep,
@@ -98,7 +100,7 @@ async def get_assessment(
     return out
 
 
-@router.get("/{assessment_id}/versions", response_model=list[AssessmentOut], summary="Every version, oldest first")
+@router.get(f"{ASSESSMENT}/versions", response_model=list[AssessmentOut], summary="Every version, oldest first")
 async def get_versions(
     assessment_id: uuid.UUID, db: SessionDep, caller: Annotated[Caller, requires(Scope.ASSESSMENTS_READ)]
 ) -> list[AssessmentOut]:
@@ -106,7 +108,7 @@ async def get_versions(
 
 
 @router.put(
-    "/{assessment_id}",
+    ASSESSMENT,
     response_model=AssessmentOut,
     responses=documented(412, 428),
     summary="Amend an assessment: a new version, the old kept; needs If-Match with the ETag you read",

@@ -17,7 +17,12 @@ router = APIRouter(prefix="/v1/children", tags=["children"], responses=V1_PROBLE
 ChildIdPath = Annotated[Text, Path(min_length=1, max_length=64, description="The council's own child id")]
 
 
-@router.put("/{child_id}", response_model=ChildOut, summary="Create or update a child by the council's id")
+@router.put(
+    "/{child_id}",
+    response_model=ChildOut,
+    responses={201: {"model": ChildOut, "description": "Created"}},
+    summary="Create or update a child by the council's id: 201 when created, 200 when updated",
+)
 async def put_child(
     child_id: ChildIdPath,
     body: ChildIn,

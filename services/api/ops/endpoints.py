@@ -2,17 +2,20 @@
 
 import hmac
 from pathlib import Path
+from typing import Literal
 
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 
 from services.api.access import PUBLIC
 from services.api.deps import StateDep
 from services.api.observability import Metrics
+from services.api.problems import documented
 from shared.errors import NotAuthenticated, NotFound
 from shared.models import RecomputeRequest
 from shared.settings import Settings
@@ -30,7 +33,17 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Database, Redis and migrations checked; traffic-ready without Redis")
+class Readiness(BaseModel):
+    status: Literal["ready", "degraded", "not ready"]
+    checks: dict[str, str] = Field(description="database, migrations and redis: 'ok', or what is wrong")
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready: the database is unreachable or not at head"}},
+    summary="Database, Redis and migrations checked; traffic-ready without Redis",
+)
 async def readyz(state: StateDep) -> JSONResponse:
     """503 when the database is unreachable or not migrated to head. Redis unreachable is reported as
     degraded with a 200: writes are still kept (the outbox) and figures catch up, so a load balancer
@@ -63,7 +76,13 @@ def require_scraper(request: Request, settings: Settings) -> None:
         raise NotAuthenticated("Send the metrics token as 'Authorization: Bearer <token>'.")
 
 
-@router.get("/metrics", summary="Prometheus metrics (with METRICS_TOKEN, not an API key)", response_class=Response)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics (with METRICS_TOKEN, not an API key)",
+    response_class=Response,
+    # 401 without the metrics token; 404 when no token is set, so metrics are off.
+    responses={200: {"content": {"text/plain": {}}}, **documented(401, 404)},
+)
 async def metrics(request: Request, state: StateDep) -> Response:
     require_scraper(request, state.settings)
     registry: Metrics = request.app.state.metrics

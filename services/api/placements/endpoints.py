@@ -22,13 +22,15 @@ from shared.access import Scope
 from shared.models import Placement
 
 router = APIRouter(prefix="/v1/placements", tags=["placements"], responses=V1_PROBLEMS)
+# Only a UUID routes here: "batch" is its own path, so PUT or GET /batch is a 405, not a bad placement id.
+PLACEMENT = "/{placement_id:uuid}"
 
 
 @router.post(
     "",
     status_code=201,
     response_model=PlacementOut,
-    responses=documented(409),
+    responses={**documented(409), 200: {"model": PlacementOut, "description": "Sent again: the stored episode"}},
     summary=(
         "Record a placement episode (idempotent): 201 when created, 200 with the stored one when sent again,"
         " or when sent again with its ending"
@@ -90,7 +92,7 @@ async def list_placements(
     return [await service.render(db, row) for row in rows]
 
 
-@router.get("/{placement_id}", response_model=PlacementOut, summary="Read a placement episode")
+@router.get(PLACEMENT, response_model=PlacementOut, summary="Read a placement episode")
 async def get_placement(
     placement_id: uuid.UUID, db: SessionDep, caller: Annotated[Caller, requires(Scope.PLACEMENTS_READ)]
 ) -> PlacementOut:
@@ -98,7 +100,7 @@ async def get_placement(
 
 
 @router.post(
-    "/{placement_id}/end",
+    f"{PLACEMENT}/end",
     response_model=PlacementOut,
     responses=documented(409),
     summary="End an open placement episode (idempotent; another ending of an ended episode is a 409)",

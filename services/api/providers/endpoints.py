@@ -42,7 +42,12 @@ def render(provider: Provider) -> ProviderOut:
     )
 
 
-@router.put("/{provider_id}", response_model=ProviderOut, summary="Create or update a provider organisation")
+@router.put(
+    "/{provider_id}",
+    response_model=ProviderOut,
+    responses={201: {"model": ProviderOut, "description": "Created"}},
+    summary="Create or update a provider organisation: 201 when created, 200 when updated",
+)
 async def put_provider(
     provider_id: ProviderIdPath,
     body: ProviderIn,
