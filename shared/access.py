@@ -45,8 +45,3 @@ KIND_SCOPES: dict[Kind, frozenset[Scope]] = {
         {Scope.CLIENTS_MANAGE, Scope.PROVIDERS_READ, Scope.PROVIDERS_WRITE, Scope.AUDIT_READ, Scope.CHILDREN_ERASE}
     ),
 }
-
-
-def sees_council_child_ids(kind: Kind) -> bool:
-    """Only the council's own case-management system sees its child ids; every other consumer a pseudonym."""
-    return kind is Kind.CASE_MANAGEMENT

@@ -67,14 +67,21 @@ def upgrade() -> None:
             "SELECT id, la_id, 'case_management', name, :scopes, created_at FROM api_keys"
         ).bindparams(sa.bindparam("scopes", scopes, type_=postgresql.ARRAY(sa.String())))
     )
-    op.execute("UPDATE api_keys SET client_id = id")
+    # Keys from before expiry existed get the default lifetime from now, like a key issued today.
+    op.execute("UPDATE api_keys SET client_id = id, expires_at = now() + interval '365 days'")
     op.alter_column("api_keys", "client_id", nullable=False)
+    op.alter_column("api_keys", "expires_at", nullable=False)
     op.create_foreign_key(op.f("fk_api_keys_client_id_clients"), "api_keys", "clients", ["client_id"], ["id"])
     op.create_index(op.f("ix_api_keys_client_id"), "api_keys", ["client_id"], unique=False)
     op.drop_index(op.f("ix_api_keys_la_id"), table_name="api_keys")
     op.drop_constraint(op.f("fk_api_keys_la_id_local_authorities"), "api_keys", type_="foreignkey")
     op.drop_column("api_keys", "la_id")
     op.drop_column("api_keys", "name")
+
+    op.add_column(
+        "idempotency_records",
+        sa.Column("children", postgresql.ARRAY(sa.Uuid()), server_default="{}", nullable=False),
+    )
 
     op.add_column("children", sa.Column("pseudonym", sa.String(length=32), nullable=True))
     key = get_settings().pseudonym_key_bytes

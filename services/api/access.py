@@ -3,6 +3,7 @@
 The scope check authenticates, throttles, authorises and opens the request's audit trail, in that
 order: a client without the scope is refused before any id is looked up, so a 403 reveals nothing."""
 
+import ipaddress
 from collections.abc import Iterable
 from typing import Annotated, Any
 
@@ -20,6 +21,18 @@ from shared.errors import Forbidden, NotAuthenticated, TooManyRequests
 BEARER = HTTPBearer(auto_error=False, description="An API key, or an OAuth2 access token from the configured issuer")
 
 
+def throttled_address(host: str) -> str:
+    """What failed authentications are counted against: the address, or for IPv6 its /64, since one
+    holder of a /64 can rotate through all of it."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 class RequireScope:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
@@ -31,7 +44,7 @@ class RequireScope:
         state: StateDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     ) -> Caller:
-        address = request.client.host if request.client else "unknown"
+        address = throttled_address(request.client.host if request.client else "unknown")
         blocked = await state.auth_failures.blocked(address)
         if not blocked.allowed:
             raise TooManyRequests("Too many failed authentications from here.", retry_after=blocked.retry_after)

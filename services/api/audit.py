@@ -51,6 +51,11 @@ def saw_child(db: AsyncSession, child_pk: uuid.UUID) -> None:
         trail.child_pks.add(child_pk)
 
 
+def children_seen(db: AsyncSession) -> list[uuid.UUID]:
+    trail: Trail | None = db.info.get(TRAIL)
+    return sorted(trail.child_pks) if trail is not None else []
+
+
 def saw_pseudonyms(db: AsyncSession, pseudonyms: Iterable[str]) -> None:
     trail: Trail | None = db.info.get(TRAIL)
     if trail is not None:

@@ -6,12 +6,12 @@ effect on the next request."""
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.tokens import InvalidToken, TokenVerifier, looks_like_jwt
 from shared import api_keys
-from shared.access import Kind, sees_council_child_ids
+from shared.access import KIND_SCOPES, Kind
 from shared.errors import NotAuthenticated
 from shared.models import ApiKey, Client
 
@@ -25,13 +25,12 @@ class Caller:
     provider_pk: uuid.UUID | None
     actor: str  # the credential, as the audit log names it: never a secret
 
-    @property
-    def sees_child_ids(self) -> bool:
-        return sees_council_child_ids(self.kind)
-
 
 def caller_of(client: Client, actor: str) -> Caller:
-    return Caller(client.id, client.la_id, Kind(client.kind), frozenset(client.scopes), client.provider_pk, actor)
+    kind = Kind(client.kind)
+    # Bounded by the kind here too, so a row written outside the admin API cannot widen what a kind sees.
+    scopes = frozenset(client.scopes) & KIND_SCOPES[kind]
+    return Caller(client.id, client.la_id, kind, scopes, client.provider_pk, actor)
 
 
 async def by_api_key(db: AsyncSession, token: str) -> Caller | None:
@@ -45,7 +44,7 @@ async def by_api_key(db: AsyncSession, token: str) -> Caller | None:
             .where(
                 ApiKey.prefix == prefix,
                 ApiKey.revoked_at.is_(None),
-                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > func.now()),
+                ApiKey.expires_at > func.now(),
                 Client.disabled_at.is_(None),
             )
         )

@@ -67,14 +67,8 @@ async def create_client(args: argparse.Namespace) -> None:
     async def work(db: AsyncSession) -> tuple[uuid.UUID, str | None]:
         la_id = await require_council(db, args.council)
         audit.begin_operator(db, la_id, "create_client")
-        body = ClientIn(
-            name=args.name,
-            kind=args.kind,
-            scopes=args.scope,
-            provider_id=args.provider,
-            oauth_subject=args.oauth_subject,
-        )
-        client = await clients.create_client(db, la_id, body)
+        body = ClientIn(name=args.name, kind=args.kind, scopes=args.scope, provider_id=args.provider)
+        client = await clients.create_client(db, la_id, body, oauth_subject=args.oauth_subject)
         audit.note(db, target=f"client:{client.id}", kind=client.kind)
         if args.no_key:
             return client.id, None

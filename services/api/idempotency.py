@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api import audit
 from shared.errors import IdempotencyKeyReused
 from shared.models import IdempotencyRecord
 
@@ -39,6 +40,10 @@ async def once(
     if record is not None:
         if record.request_hash != request_hash:
             raise IdempotencyKeyReused("This Idempotency-Key was used for a different request.")
+        # The reply repeats the children's records: audited as a read of them.
+        for child_pk in record.children:
+            audit.saw_child(db, child_pk)
+        audit.note(db, result="replayed")
         return as_response((record.status_code, record.response["body"], record.response["headers"]))
     status, payload, headers = await run()
     db.add(
@@ -48,6 +53,7 @@ async def once(
             request_hash=request_hash,
             status_code=status,
             response={"body": payload, "headers": headers},
+            children=audit.children_seen(db),
         )
     )
     return as_response((status, payload, headers))

@@ -122,7 +122,10 @@ async def test_admins_query_by_child_client_and_time(
     await api.get("/v1/children/C1", headers=council.headers)
     by_id = await audit_rows(api, council, child_id="C1")
     by_pseudonym = await audit_rows(api, council, child_pseudonym=council.pseudonym("C1"))
-    assert [r["action"] for r in by_id] == ["put_child", "get_child"] and by_id == by_pseudonym
+    assert [r["action"] for r in by_id] == ["put_child", "get_child"]
+    # Asking the log about a child is itself recorded against the child.
+    assert by_pseudonym == [*by_id, {**by_pseudonym[-1], "action": "read_audit"}]
+    assert by_pseudonym[-1]["children"] == [council.pseudonym("C1")]
     cms = by_id[0]["client_id"]
     assert {r["client_id"] for r in await audit_rows(api, council, client_id=cms)} == {cms}
     everything = await audit_rows(api, council)
@@ -140,3 +143,19 @@ async def test_admins_query_by_child_client_and_time(
     ]
     # Another council's admin sees none of it, even naming the same child id.
     assert await audit_rows(api, other_council, child_id="C1") == []
+
+
+async def test_a_replayed_reply_is_audited_as_touching_its_children(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    key = {"Idempotency-Key": "replay-audit"}
+    body = assessment("C1", "A1", years_ago(1))
+    assert (await api.post("/v1/assessments", json=body, headers=council.headers | key)).status_code == 201
+    before = await last_id(api, council)
+    replay = await api.post("/v1/assessments", json=body, headers=council.headers | key)
+    assert replay.status_code == 201 and replay.json()["child_id"] == "C1"
+    (row,) = await new_rows(api, council, before)
+    assert (row["action"], row["result"], row["children"]) == (
+        "create_assessment",
+        "replayed",
+        [council.pseudonym("C1")],
+    )

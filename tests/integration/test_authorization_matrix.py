@@ -237,8 +237,9 @@ async def world(matrix_app: tuple[FastAPI, SigningKey], settings: Settings) -> A
                 response = await api.put(f"/v1/providers/{provider}", json={"name": provider}, headers=council.admin)
                 assert response.status_code == 201, response.text
         jwt_subject = f"entra-app-{uuid.uuid4().hex}"
-        jwt_admin = ClientIn(name="admin by token", kind=Kind.ADMIN, oauth_subject=jwt_subject)
-        await client_headers(app, a, jwt_admin)
+        async with transaction(state_of(app).sessions) as db:
+            jwt_admin = ClientIn(name="admin by token", kind=Kind.ADMIN)
+            await clients.create_client(db, a.la_id, jwt_admin, oauth_subject=jwt_subject)
         callers = [
             Caller("case management A", a.headers, "A", Kind.CASE_MANAGEMENT),
             Caller("bi A", a.bi, "A", Kind.BI),

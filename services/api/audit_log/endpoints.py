@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from services.api import audit
 from services.api.access import requires
 from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
@@ -71,6 +72,8 @@ async def read_audit(
         children.append(pseudonym(state.settings.pseudonym_key_bytes, caller.la_id, query.child_id))
     for name in children:
         statement = statement.where(AuditEvent.children.contains([name]))
+    # Asking after a child is itself a use of its record.
+    audit.saw_pseudonyms(db, children)
     if query.client_id is not None:
         statement = statement.where(AuditEvent.client_id == query.client_id)
     if query.since is not None:

@@ -18,13 +18,6 @@ class ClientIn(BaseModel):
     provider_id: Text | None = Field(
         default=None, min_length=1, max_length=128, description="The council's provider id: required for a provider"
     )
-    oauth_subject: Text | None = Field(
-        default=None,
-        min_length=1,
-        max_length=200,
-        description="The token claim (OAUTH_SUBJECT_CLAIM, 'sub' by default) naming this client, to accept its "
-        "OAuth2 bearer tokens",
-    )
 
 
 class KeyIn(BaseModel):
@@ -43,7 +36,7 @@ class KeyOut(BaseModel):
     key_id: uuid.UUID
     prefix: str
     created_at: datetime
-    expires_at: datetime | None
+    expires_at: datetime
     revoked_at: datetime | None
 
 

@@ -27,7 +27,11 @@ async def resolve_provider(db: AsyncSession, la_id: uuid.UUID, body: ClientIn) -
     return provider_pk
 
 
-async def create_client(db: AsyncSession, la_id: uuid.UUID, body: ClientIn) -> Client:
+async def create_client(
+    db: AsyncSession, la_id: uuid.UUID, body: ClientIn, *, oauth_subject: str | None = None
+) -> Client:
+    """oauth_subject is the operator's to set (the CLI), not a council admin's: with one issuer for every
+    council, a subject claimed by one council's admin could take in another council's system."""
     allowed = KIND_SCOPES[body.kind]
     scopes = set(body.scopes) if body.scopes is not None else set(allowed)
     if not scopes <= allowed:
@@ -36,9 +40,7 @@ async def create_client(db: AsyncSession, la_id: uuid.UUID, body: ClientIn) -> C
             "The client is invalid.", errors=[field_error("scopes", f"a {body.kind} client cannot hold {beyond}")]
         )
     provider_pk = await resolve_provider(db, la_id, body)
-    if body.oauth_subject is not None and await db.scalar(
-        select(Client.id).where(Client.oauth_subject == body.oauth_subject)
-    ):
+    if oauth_subject is not None and await db.scalar(select(Client.id).where(Client.oauth_subject == oauth_subject)):
         raise Conflict("Another client already has this OAuth subject.")
     client = Client(
         la_id=la_id,
@@ -46,7 +48,7 @@ async def create_client(db: AsyncSession, la_id: uuid.UUID, body: ClientIn) -> C
         name=body.name,
         scopes=sorted(scopes),
         provider_pk=provider_pk,
-        oauth_subject=body.oauth_subject,
+        oauth_subject=oauth_subject,
     )
     db.add(client)
     await db.flush()
@@ -73,7 +75,7 @@ async def issue_key(db: AsyncSession, client: Client, body: KeyIn) -> NewKeyOut:
             .where(
                 ApiKey.client_id == client.id,
                 ApiKey.revoked_at.is_(None),
-                (ApiKey.expires_at.is_(None)) | (ApiKey.expires_at > overlap_ends),
+                ApiKey.expires_at > overlap_ends,
             )
             .values(expires_at=overlap_ends)
         )

@@ -31,10 +31,10 @@ async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> Eras
     await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(found.id), 0))))
     child = await require_child(db, la_id, child_id, lock=True)
     assessments, placements = await count(db, Assessment, child.id), await count(db, Placement, child.id)
-    # A stored reply to an Idempotency-Key repeats the child's record; batch replies hold only row ids.
+    # A stored reply to an Idempotency-Key repeats the child's record.
     await db.execute(
         delete(IdempotencyRecord).where(
-            IdempotencyRecord.la_id == la_id, IdempotencyRecord.response[("body", "child_id")].astext == child_id
+            IdempotencyRecord.la_id == la_id, IdempotencyRecord.children.contains([child.id])
         )
     )
     # Assessments, versions, ratings, placements, figures and pending recomputes cascade with the child.
