@@ -1,7 +1,9 @@
 """Keyset paging shared by every list that can grow without bound: a page size capped by
 PAGE_MAX_SIZE and an opaque increasing cursor."""
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
 
@@ -18,3 +20,21 @@ def check_limit(limit: int, settings: Settings) -> int:
     if limit > settings.page_max_size:
         raise InvalidInput("The page is too large.", errors=[field_error("limit", f"at most {settings.page_max_size}")])
     return limit
+
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset(Generic[Row]):
+    rows: list[Row]
+    next_cursor: str | None
+    has_more: bool
+
+
+def keyset_page(fetched: Sequence[Row], limit: int, cursor: int | None, key: Callable[[Row], int]) -> Keyset[Row]:
+    """From limit + 1 rows read past the cursor: the page, whether more wait, and the cursor to go on
+    from. The cursor is given even on the last page: kept, it later asks for what came since."""
+    rows = list(fetched[:limit])
+    last = key(rows[-1]) if rows else cursor
+    return Keyset(rows, None if last is None else str(last), len(fetched) > limit)

@@ -144,6 +144,24 @@ class JwksSource:
         return response.json()
 
 
+# Most specific first: several of PyJWT's errors derive from others.
+REFUSAL_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "expired"),
+    (jwt.ImmatureSignatureError, "not yet valid"),
+    (jwt.InvalidIssuerError, "wrong issuer"),
+    (jwt.InvalidAudienceError, "wrong audience"),
+    (jwt.InvalidSignatureError, "bad signature"),
+    # The header names an allowed algorithm, but not the one the provider publishes this key for.
+    (jwt.InvalidAlgorithmError, "disallowed algorithm"),
+)
+
+
+def refusal_reason(error: jwt.PyJWTError) -> str:
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"missing {error.claim}"
+    return next((reason for kind, reason in REFUSAL_REASONS if isinstance(error, kind)), "malformed")
+
+
 class TokenVerifier:
     def __init__(
         self,
@@ -188,21 +206,6 @@ class TokenVerifier:
                 leeway=self.leeway_seconds,
                 options={"require": ["exp", "iss", "aud"]},
             )
-        except jwt.ExpiredSignatureError:
-            raise InvalidToken("expired") from None
-        except jwt.ImmatureSignatureError:
-            raise InvalidToken("not yet valid") from None
-        except jwt.InvalidIssuerError:
-            raise InvalidToken("wrong issuer") from None
-        except jwt.InvalidAudienceError:
-            raise InvalidToken("wrong audience") from None
-        except jwt.MissingRequiredClaimError as error:
-            raise InvalidToken(f"missing {error.claim}") from None
-        except jwt.InvalidSignatureError:
-            raise InvalidToken("bad signature") from None
-        except jwt.InvalidAlgorithmError:
-            # The header names an allowed algorithm, but not the one the provider publishes this key for.
-            raise InvalidToken("disallowed algorithm") from None
-        except jwt.PyJWTError:
-            raise InvalidToken("malformed") from None
+        except jwt.PyJWTError as error:
+            raise InvalidToken(refusal_reason(error)) from None
         return claims

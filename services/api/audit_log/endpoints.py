@@ -13,7 +13,7 @@ from services.api import audit
 from services.api.access import requires
 from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit
+from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page
 from services.api.problems import V1_PROBLEMS
 from services.api.types import Text, UtcDateTime
 from shared.access import Scope
@@ -80,12 +80,9 @@ async def read_audit(
         statement = statement.where(AuditEvent.at >= query.since)
     if query.until is not None:
         statement = statement.where(AuditEvent.at < query.until)
-    rows = list(await db.scalars(statement))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1].id if rows else query.cursor
+    page = keyset_page(list(await db.scalars(statement)), limit, query.cursor, lambda event: event.id)
     return AuditPage(
-        items=[AuditEventOut.model_validate(row, from_attributes=True) for row in rows],
-        next_cursor=None if last is None else str(last),
-        has_more=more,
+        items=[AuditEventOut.model_validate(row, from_attributes=True) for row in page.rows],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
     )

@@ -14,7 +14,7 @@ from services.api import audit
 from services.api.access import requires
 from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit
+from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.cohort import COHORT_COLUMNS, read_cohort
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page, to_csv
@@ -127,15 +127,10 @@ async def read_erasures(
     query = select(Erasure).where(Erasure.la_id == caller.la_id).order_by(Erasure.id).limit(limit + 1)
     if cursor is not None:
         query = query.where(Erasure.id > cursor)
-    found = list(await db.scalars(query))
-    more = len(found) > limit
-    found = found[:limit]
-    rows: list[dict[str, Any]] = [{"child_pseudonym": e.child_pseudonym, "erased_at": e.erased_at} for e in found]
-    last = found[-1].id if found else cursor
+    page = keyset_page(list(await db.scalars(query)), limit, cursor, lambda erasure: erasure.id)
+    rows: list[dict[str, Any]] = [{"child_pseudonym": e.child_pseudonym, "erased_at": e.erased_at} for e in page.rows]
     audit.note(db, rows=len(rows))
-    return page_response(
-        request, ERASURE_COLUMNS, rows, None if last is None else str(last), more, wants_csv(format, accept)
-    )
+    return page_response(request, ERASURE_COLUMNS, rows, page.next_cursor, page.has_more, wants_csv(format, accept))
 
 
 class CohortRow(BaseModel):

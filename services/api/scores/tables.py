@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.paging import Keyset, keyset_page
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend
 
 
@@ -67,13 +68,6 @@ NEEDS_SUMMARY = ScoreTable(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    rows: list[dict[str, Any]]
-    next_cursor: str | None
-    has_more: bool
-
-
 def selected(table: ScoreTable) -> list[Any]:
     model = table.model
     return [Child.pseudonym if name == "child_pseudonym" else getattr(model, name) for name in table.columns]
@@ -88,7 +82,7 @@ async def read_page(
     cursor: int | None,
     child_pseudonym: str | None,
     updated_since: datetime | None,
-) -> Page:
+) -> Keyset[dict[str, Any]]:
     model = table.model
     query = (
         select(*selected(table), model.row_version)
@@ -103,13 +97,9 @@ async def read_page(
         query = query.where(Child.pseudonym == child_pseudonym)
     if updated_since is not None:
         query = query.where(model.computed_at >= updated_since)
-    rows = (await db.execute(query)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    # The cursor is given even on the last page: kept by a BI tool, it asks later for what changed since.
-    last = rows[-1].row_version if rows else cursor
-    next_cursor = None if last is None else str(last)
-    return Page([dict(zip(table.columns, row[:-1], strict=True)) for row in rows], next_cursor, more)
+    page = keyset_page((await db.execute(query)).all(), limit, cursor, lambda row: int(row.row_version))
+    rows = [dict(zip(table.columns, row[:-1], strict=True)) for row in page.rows]
+    return Keyset(rows, page.next_cursor, page.has_more)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
