@@ -24,6 +24,8 @@ log = structlog.get_logger(__name__)
 ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 # However many tokens arrive with keys we don't know, the provider hears from us at most this often.
 MIN_REFETCH_SECONDS = 60.0
+# How many cache lifetimes fetched keys stay usable while the provider cannot be reached.
+MAX_STALE_FACTOR = 24
 FETCH_TIMEOUT_SECONDS = 5.0
 
 _JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -100,10 +102,19 @@ class JwksSource:
                 # Requests that queued behind a fetch use its result rather than fetching again.
                 if self._wants_fetch(kid):
                     await self._refresh(self._url)
+        if self._expired():
+            raise InvalidToken("signing keys unavailable")
         key = self._find(kid)
         if key is None:
             raise InvalidToken("unknown signing key")
         return key
+
+    def _expired(self) -> bool:
+        """Fetched keys outlive a provider outage, but not for ever: a key the provider withdrew (after a
+        compromise, say) must stop working even while its JWKS cannot be read."""
+        if self._url is None or self._fetched_at is None:
+            return False
+        return self._clock() - self._fetched_at > MAX_STALE_FACTOR * self._cache_seconds
 
     def _find(self, kid: str | None) -> jwt.PyJWK | None:
         # A token without a kid is only unambiguous when the provider publishes a single key.

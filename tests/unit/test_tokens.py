@@ -293,3 +293,17 @@ async def test_cached_keys_outlive_a_provider_outage(
     clock.now += 3600
     assert (await remote.verify(token()))["sub"] == "client-7"
     assert idp.requests == 2
+
+
+async def test_cached_keys_stop_once_the_outage_outlasts_a_day_of_cache_lifetimes(
+    remote: TokenVerifier, idp: IdentityProvider, clock: Clock
+) -> None:
+    await remote.verify(token())
+    idp.down = True
+    clock.now += 23 * 3600
+    assert (await remote.verify(token()))["sub"] == "client-7"
+    clock.now += 2 * 3600
+    assert await refusal(remote, token()) == "signing keys unavailable"
+    idp.down = False
+    clock.now += 60
+    assert (await remote.verify(token()))["sub"] == "client-7"
