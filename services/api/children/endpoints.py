@@ -7,6 +7,7 @@ from services.api.access import requires
 from services.api.auth import Caller
 from services.api.children import service
 from services.api.children.schemas import ChildIn, ChildOut
+from services.api.children.series import ChildSeriesOut, read_series
 from services.api.children.trends import ChildTrendsOut, read_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
@@ -56,3 +57,15 @@ async def get_needs_trends(
 ) -> ChildTrendsOut:
     child = await service.require_child(db, caller.la_id, child_id)
     return await read_trends(db, child, state.settings.outbox_max_sends, ChildTrendsOut)
+
+
+@router.get(
+    "/{child_id}/series",
+    response_model=ChildSeriesOut,
+    summary="A child's journey: every final assessment's levels in date order, for charting",
+)
+async def get_series(
+    child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)]
+) -> ChildSeriesOut:
+    child = await service.require_child(db, caller.la_id, child_id)
+    return ChildSeriesOut(child_id=child.child_id, child_pseudonym=child.pseudonym, points=await read_series(db, child))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api import audit
 from services.api.access import requires
 from services.api.auth import Caller
+from services.api.children.series import SeriesOut, read_series
 from services.api.children.trends import TrendsOut, read_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
@@ -77,3 +78,13 @@ async def get_placed_child_trends(
 ) -> TrendsOut:
     child = await require_placed_child(db, caller, child_pseudonym)
     return await read_trends(db, child, state.settings.outbox_max_sends, TrendsOut)
+
+
+@router.get(
+    "/children/{child_pseudonym}/series",
+    response_model=SeriesOut,
+    summary="The journey of a child placed with this provider now: every final assessment's levels in date order",
+)
+async def get_placed_child_series(child_pseudonym: PseudonymPath, db: SessionDep, caller: ProviderClient) -> SeriesOut:
+    child = await require_placed_child(db, caller, child_pseudonym)
+    return SeriesOut(child_pseudonym=child.pseudonym, points=await read_series(db, child))
