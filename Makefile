@@ -19,7 +19,8 @@ test: $(INSTALLED)
 	$(PY) -m pytest
 
 bench: $(INSTALLED)
-	$(PY) bench/ingest.py
+	$(PY) -m bench.ingest
+	$(PY) -m bench.national_recompute
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

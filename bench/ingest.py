@@ -4,30 +4,24 @@ Real PostgreSQL and Redis (embedded, or DATABASE_URL / REDIS_URL), a fresh datab
 migrations, the API in process, a real burst worker. Prints one line per figure."""
 
 import asyncio
-import os
-import tempfile
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-from alembic import command
-from alembic.config import Config
 from arq.worker import Worker
 
+from bench.scratch import scratch_servers
 from services.api import councils
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
 from services.scoring.worker import worker_options
-from services.stack.embedded import start_postgres, start_redis
 from shared.access import Kind
 from shared.db import transaction
 from shared.instruments import shipped_instrument
-from shared.settings import Settings, asyncpg_url
+from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAINS = shipped_instrument().domains
@@ -77,35 +71,10 @@ async def measure(settings: Settings) -> None:
         print(f"worker: recomputed {CHILDREN} children of 12 assessments each in {elapsed:.2f} s")
 
 
-async def fresh_database(admin_url: str) -> str:
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    await connection.close()
-    base, _, query = admin_url.partition("?")
-    return asyncpg_url(base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else ""))
-
-
 def main() -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        admin_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
-        stops = []
-        if admin_url is None:
-            postgres = start_postgres(Path(scratch) / "pg", "postgres", delete_on_stop=True)
-            admin_url, stops = postgres.url, [*stops, postgres.stop]
-        if redis_url is None:
-            redis_server = start_redis(Path(scratch) / "redis", persist=False)
-            redis_url, stops = redis_server.url, [*stops, redis_server.stop]
-        database_url = asyncio.run(fresh_database(admin_url))
-        config = Config(str(ROOT / "alembic.ini"))
-        config.attributes["database_url"] = database_url
-        command.upgrade(config, "head")
+    with scratch_servers() as (database_url, redis_url):
         settings = Settings(database_url=database_url, redis_url=redis_url, queue_name="bench", log_level="WARNING")
-        try:
-            asyncio.run(measure(settings))
-        finally:
-            for stop in reversed(stops):
-                stop()
+        asyncio.run(measure(settings))
 
 
 if __name__ == "__main__":

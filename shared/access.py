@@ -24,6 +24,9 @@ class Scope(StrEnum):
     CLIENTS_MANAGE = "clients:manage"
     AUDIT_READ = "audit:read"
     CHILDREN_ERASE = "children:erase"
+    INSTRUMENTS_READ = "instruments:read"
+    INSTRUMENTS_MANAGE = "instruments:manage"
+    FIGURES_MANAGE = "figures:manage"  # recalibrate reliable change, recompute the council's figures
 
 
 # The most a client of each kind may hold; an admin may grant fewer when creating the client.
@@ -37,11 +40,21 @@ KIND_SCOPES: dict[Kind, frozenset[Scope]] = {
             Scope.PLACEMENTS_READ,
             Scope.PLACEMENTS_WRITE,
             Scope.PROVIDERS_READ,
+            Scope.INSTRUMENTS_READ,
         }
     ),
     Kind.PROVIDER: frozenset({Scope.FIGURES_READ}),
-    Kind.BI: frozenset({Scope.SCORES_READ}),
+    Kind.BI: frozenset({Scope.SCORES_READ, Scope.INSTRUMENTS_READ}),
     Kind.ADMIN: frozenset(
-        {Scope.CLIENTS_MANAGE, Scope.PROVIDERS_READ, Scope.PROVIDERS_WRITE, Scope.AUDIT_READ, Scope.CHILDREN_ERASE}
+        {
+            Scope.CLIENTS_MANAGE,
+            Scope.PROVIDERS_READ,
+            Scope.PROVIDERS_WRITE,
+            Scope.AUDIT_READ,
+            Scope.CHILDREN_ERASE,
+            Scope.INSTRUMENTS_READ,
+            Scope.INSTRUMENTS_MANAGE,
+            Scope.FIGURES_MANAGE,
+        }
     ),
 }

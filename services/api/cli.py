@@ -4,12 +4,15 @@ Client, key and erasure commands are audited like the admin endpoints, with "cli
 
 import argparse
 import asyncio
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
+from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit, councils, demo
@@ -17,12 +20,15 @@ from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.erasures.service import erase_child
 from services.api.instruments import find_instrument
+from services.api.instruments.service import load_instrument as load_council_instrument
+from services.scoring.calibration import calibrate, figures_lock
+from services.scoring.full_recompute import recompute_councils
 from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import generate_demo_council
 from shared.errors import NotFound, ProblemError
 from shared.instruments import InstrumentScale
-from shared.models import Client
+from shared.models import Client, LocalAuthority
 from shared.settings import get_settings
 
 T = TypeVar("T")
@@ -118,13 +124,36 @@ async def erase(args: argparse.Namespace) -> None:
     print(f"erased; the audit log keeps the pseudonym {await in_transaction(work)}")
 
 
+INSTRUMENT_MEDIA_TYPES = {".json": "application/json", ".yaml": "application/yaml", ".yml": "application/yaml"}
+
+
+async def load_instrument(args: argparse.Namespace) -> None:
+    path: Path = args.file
+    media_type = INSTRUMENT_MEDIA_TYPES.get(path.suffix.lower())
+    if media_type is None:
+        raise SystemExit(f"{path}: name a .json, .yaml or .yml file; the extension says how to read it.")
+    try:
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SystemExit(f"{path}: cannot be read ({error})") from None
+
+    async def work(db: AsyncSession) -> tuple[str, int]:
+        la_id = await require_council(db, args.council)
+        audit.begin_operator(db, la_id, "create_instrument")
+        instrument = await load_council_instrument(db, la_id, text, media_type)
+        return instrument.code, instrument.version
+
+    code, version = await in_transaction(work)
+    print(f"instrument {code} version {version} loaded for {args.council}")
+
+
 async def load_demo(args: argparse.Namespace) -> None:
     """Prints one line per demo client, '<kind> <key>': the only time the keys are shown."""
 
     async def work(db: AsyncSession) -> dict[str, str]:
         if await councils.find_council(db, demo.DEMO_CODE) is not None:
             return {}
-        instrument = await find_instrument(db, "needs-v1", None)
+        instrument = await find_instrument(db, None, "needs-v1", None)
         assert instrument is not None, "run the migrations first"
         domains = InstrumentScale.from_definition(instrument.definition).domains
         generated = generate_demo_council(domains)
@@ -139,6 +168,71 @@ async def load_demo(args: argparse.Namespace) -> None:
 
     keys = await in_transaction(work)
     print("\n".join(f"{kind} {key}" for kind, key in keys.items()) or "demo council already loaded")
+
+
+class ProgressBar:
+    """A progress bar on standard error, one line per stage."""
+
+    WIDTH = 40
+
+    def __init__(self) -> None:
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage and self.stage:
+            print(file=sys.stderr)
+        self.stage = stage
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        print(f"\r{stage:<9} [{bar}] {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.stage:
+            print(file=sys.stderr)
+
+
+async def recompute(args: argparse.Namespace) -> None:
+    """Every figure of the councils named (or of all), the same figures the incremental recompute gives."""
+    engine = make_engine(get_settings())
+    try:
+        sessions = make_sessionmaker(engine)
+        async with transaction(sessions) as db:
+            query = select(LocalAuthority.id, LocalAuthority.code)
+            if not args.all:
+                query = query.where(LocalAuthority.code.in_(args.council))
+            councils = (await db.execute(query.order_by(LocalAuthority.code))).all()
+            unknown = set(args.council or ()) - {code for _, code in councils}
+            if unknown:
+                raise SystemExit(f"No council with code {', '.join(sorted(unknown))}.")
+            for la_id, _ in councils:
+                audit.begin_operator(db, la_id, "recompute_council")
+                await audit.flush(db)
+        bar = ProgressBar()
+        outcome = await recompute_councils(sessions, [la_id for la_id, _ in councils], bar)
+        bar.close()
+    finally:
+        await engine.dispose()
+    print(
+        f"{outcome.children:,} children: {outcome.written:,} recomputed, {outcome.cleared:,} cleared, "
+        f"{outcome.left_to_incremental:,} written to meanwhile and left to their own recompute"
+    )
+
+
+async def calibrate_council(args: argparse.Namespace) -> None:
+    async def work(db: AsyncSession) -> str:
+        la_id = await require_council(db, args.council)
+        audit.begin_operator(db, la_id, "create_calibration")
+        instrument = await find_instrument(db, la_id, args.instrument, None)
+        if instrument is None:
+            raise SystemExit(f"No instrument '{args.instrument}' for this council.")
+        await figures_lock(db)
+        calibration = await calibrate(db, la_id, instrument.definition, "admin")
+        if calibration is None:
+            raise SystemExit("Fewer than two children have a baseline on this instrument: nothing to calibrate on.")
+        audit.note(db, target=f"calibration:{args.instrument}", sd=calibration.sd, n=calibration.n)
+        return f"SD {calibration.sd:.4f} from {calibration.n} baselines; every child's RCI recomputed"
+
+    print(await in_transaction(work))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -179,6 +273,24 @@ def parser() -> argparse.ArgumentParser:
     erasure.add_argument("council", help="the council's code")
     erasure.add_argument("child_id", help="the council's own child id")
     erasure.set_defaults(run=erase)
+
+    instrument = commands.add_parser(
+        "load-instrument", help="load a council's own instrument, or a new version of it, from a JSON or YAML file"
+    )
+    instrument.add_argument("council", help="the council's code")
+    instrument.add_argument("file", type=Path, help="the instrument document: .json, .yaml or .yml")
+    instrument.set_defaults(run=load_instrument)
+
+    whole = commands.add_parser("recompute", help="recompute every figure of councils at once, with a progress bar")
+    chosen = whole.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--council", action="append", help="a council's code (repeatable)")
+    chosen.add_argument("--all", action="store_true", help="every council")
+    whole.set_defaults(run=recompute)
+
+    calibration = commands.add_parser("calibrate", help="take a council's reference SD for reliable change now")
+    calibration.add_argument("council", help="the council's code")
+    calibration.add_argument("--instrument", default="needs-v1")
+    calibration.set_defaults(run=calibrate_council)
 
     loader = commands.add_parser("load-demo", help="load the synthetic demo council if absent; prints its key")
     loader.set_defaults(run=load_demo)

@@ -63,8 +63,10 @@ def placement_body(item: DemoPlacement) -> PlacementIn:
     )
 
 
-async def load(db: AsyncSession, demo: DemoCouncil, today: date, pseudonym_key: bytes) -> LocalAuthority:
-    council = await councils.create_council(db, DEMO_CODE, "Synthetic demo council", synthetic=True)
+async def load(
+    db: AsyncSession, demo: DemoCouncil, today: date, pseudonym_key: bytes, code: str = DEMO_CODE
+) -> LocalAuthority:
+    council = await councils.create_council(db, code, "Synthetic demo council", synthetic=True)
     db.add_all(Provider(la_id=council.id, external_id=p.external_id, name=p.name) for p in demo.providers)
     for child in demo.children:
         body = ChildIn(date_of_birth=child.date_of_birth, sex=child.sex, ethnicity=child.ethnicity, uasc=child.uasc)

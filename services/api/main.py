@@ -12,7 +12,9 @@ from services.api.audit_log.endpoints import router as audit_log
 from services.api.children.endpoints import router as children
 from services.api.clients.endpoints import router as clients
 from services.api.erasures.endpoints import router as erasures
+from services.api.figures_admin.endpoints import router as figures_admin
 from services.api.http_limits import BodyLimit, SecurityHeaders, install_cors
+from services.api.instruments.endpoints import router as instruments
 from services.api.observability import Metrics, RequestTelemetry
 from services.api.ops.endpoints import router as ops
 from services.api.placements.endpoints import router as placements
@@ -27,7 +29,20 @@ from shared.db import make_engine, make_sessionmaker
 from shared.outbox import Dispatcher
 from shared.settings import Settings, get_settings
 
-ROUTERS = (ops, children, assessments, placements, providers, scores, provider_portal, clients, audit_log, erasures)
+ROUTERS = (
+    ops,
+    children,
+    assessments,
+    placements,
+    providers,
+    scores,
+    provider_portal,
+    clients,
+    audit_log,
+    erasures,
+    instruments,
+    figures_admin,
+)
 
 
 def token_verifier(settings: Settings) -> TokenVerifier | None:

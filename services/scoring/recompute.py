@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.scoring.engines.trends import AssessmentInput, ChildTrends, Scale, compute_child_trends
+from services.scoring.calibration import calibrate_when_due, current_sd, figures_lock, rci_for, reliability_of
+from services.scoring.engines.trends import AssessmentInput, ChildTrends, DomainTrend, Scale, compute_child_trends
 from shared.db import transaction
 from shared.instruments import InstrumentScale
 from shared.models import (
@@ -41,6 +42,7 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[A
             Instrument.id.label("instrument_id"),
             Rating.domain,
             Rating.need,
+            Rating.strength,
         )
         .join(
             AssessmentVersion,
@@ -56,13 +58,17 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[A
 
 
 async def series_instrument(db: AsyncSession, rows: Sequence[Row[Any]]) -> tuple[Instrument, set[uuid.UUID]]:
-    """The instrument of the latest assessment, and the instruments its trends may run across."""
+    """The instrument of the latest assessment, and the instruments its trends may run across: that version and
+    the versions it declares compatible, among the instruments the child's council can use (shipped or its own).
+    Assessments of any other version, or of another instrument, are left out: the trends restart."""
     latest = max(rows, key=lambda row: (row.assessed_on, row.recorded_order))
     instrument = await db.get_one(Instrument, latest.instrument_id)
+    la_id = await db.scalar(select(Assessment.la_id).where(Assessment.id == latest.id))
     family = await db.scalars(
         select(Instrument.id).where(
             Instrument.code == instrument.code,
             Instrument.version.in_([instrument.version, *instrument.compatible_with]),
+            Instrument.la_id.is_(None) | (Instrument.la_id == la_id),
         )
     )
     return instrument, set(family)
@@ -73,10 +79,14 @@ def engine_inputs(rows: Sequence[Row[Any]], instruments: set[uuid.UUID]) -> list
     for row in rows:
         if row.instrument_id not in instruments:
             continue
-        entry = grouped.setdefault(row.id, {"assessed_on": row.assessed_on, "seq": row.recorded_order, "needs": {}})
+        entry = grouped.setdefault(
+            row.id, {"assessed_on": row.assessed_on, "seq": row.recorded_order, "needs": {}, "strengths": {}}
+        )
         entry["needs"][row.domain] = row.need
+        entry["strengths"][row.domain] = row.strength
     return [
-        AssessmentInput(str(key), value["assessed_on"], value["seq"], value["needs"]) for key, value in grouped.items()
+        AssessmentInput(str(key), value["assessed_on"], value["seq"], value["needs"], value["strengths"])
+        for key, value in grouped.items()
     ]
 
 
@@ -101,13 +111,22 @@ def figure_rows(
         "resolved_needs": list(summary.resolved_needs),
         "new_needs": list(summary.new_needs),
     }
-    domain_rows = [{**asdict(trend), **owner, "position": position[trend.domain]} for trend in trends.domains]
+    domain_rows = [
+        {**asdict(trend), **strength_columns(strength), **owner, "position": position[trend.domain]}
+        for trend, strength in zip(trends.domains, trends.strengths, strict=True)
+    ]
     return child_row, domain_rows
 
 
-# One lock for every figures write: row versions then follow commit order, so a BI tool paging by
-# cursor never passes a version whose row commits later. Held only for the short write at the end.
-FIGURES_WRITE_LOCK = 0x6E656564735F6669  # "needs_fi"
+STRENGTH_FIGURES = (
+    "ratings_count", "baseline", "previous", "latest", "change_since_baseline", "change_since_previous",
+    "slope_per_year", "direction",
+)  # fmt: skip
+
+
+def strength_columns(trend: DomainTrend) -> dict[str, Any]:
+    figures = asdict(trend)
+    return {f"strength_{name}": figures[name] for name in STRENGTH_FIGURES}
 
 
 CLEARED_CHILD: dict[str, Any] = {
@@ -116,11 +135,14 @@ CLEARED_CHILD: dict[str, Any] = {
     "baseline_assessed_on": None, "latest_assessed_on": None, "total_need": None, "max_need": None,
     "actionable_count": None, "intensive_count": None, "baseline_total_need": None, "baseline_max_need": None,
     "baseline_actionable_count": None, "baseline_intensive_count": None, "mixed_progress": None,
+    "total_strength": None, "baseline_total_strength": None, "rci": None, "rci_verdict": None,
 }  # fmt: skip
 CLEARED_DOMAIN: dict[str, Any] = {
     "ratings_count": 0, "baseline": None, "previous": None, "latest": None, "change_since_baseline": None,
     "change_since_previous": None, "slope_per_year": None, "direction": "insufficient_data",
-    "first_assessed_on": None, "latest_assessed_on": None,
+    "first_assessed_on": None, "latest_assessed_on": None, "strength_ratings_count": 0, "strength_baseline": None,
+    "strength_previous": None, "strength_latest": None, "strength_change_since_baseline": None,
+    "strength_change_since_previous": None, "strength_slope_per_year": None, "strength_direction": "insufficient_data",
 }  # fmt: skip
 
 
@@ -135,7 +157,9 @@ async def clear_figures(db: AsyncSession, child_pk: uuid.UUID, now: datetime) ->
         )
 
 
-async def compute(db: AsyncSession, child: Child) -> tuple[InstrumentScale, list[AssessmentInput], ChildTrends] | None:
+async def compute(
+    db: AsyncSession, child: Child
+) -> tuple[dict[str, Any], InstrumentScale, list[AssessmentInput], ChildTrends] | None:
     rows = await final_ratings(db, child.id)
     if not rows:
         return None
@@ -143,7 +167,7 @@ async def compute(db: AsyncSession, child: Child) -> tuple[InstrumentScale, list
     scale = InstrumentScale.from_definition(instrument.definition)
     inputs = engine_inputs(rows, family)
     trends = compute_child_trends(inputs, Scale(scale.domains, scale.actionable_from, scale.intensive_level))
-    return None if trends is None else (scale, inputs, trends)
+    return None if trends is None else (instrument.definition, scale, inputs, trends)
 
 
 async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: uuid.UUID) -> int:
@@ -162,16 +186,28 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
         if not pending or child is None:
             return 0
         computed = await compute(db, child)
-        await db.execute(select(func.pg_advisory_xact_lock(FIGURES_WRITE_LOCK)))
+        await figures_lock(db)
         now = await db.scalar(select(func.clock_timestamp()))
         assert now is not None
         if computed is None:
             await clear_figures(db, child_pk, now)
         else:
-            child_row, domain_rows = figure_rows(child, *computed, now)
+            definition, scale, inputs, trends = computed
+            child_row, domain_rows = figure_rows(child, scale, inputs, trends, now)
+            # Read under the figures lock, so a calibration committing meanwhile is seen, never undone.
+            sd = await current_sd(db, child.la_id, definition)
+            rci, verdict = rci_for(
+                [child_row["total_need"]],
+                [child_row["baseline_total_need"]],
+                [child_row["assessments_count"]],
+                sd,
+                reliability_of(definition),
+            )
+            child_row |= {"rci": rci[0], "rci_verdict": verdict[0]}
             await db.execute(delete(DomainNeedsTrend).where(DomainNeedsTrend.child_pk == child_pk))
             await db.execute(delete(ChildNeedsTrend).where(ChildNeedsTrend.child_pk == child_pk))
             await db.execute(insert(ChildNeedsTrend).values(child_row))
             await db.execute(insert(DomainNeedsTrend), domain_rows)
+            await calibrate_when_due(db, child.la_id, definition)
         await db.execute(update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now()))
         return len(pending)

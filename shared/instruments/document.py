@@ -64,7 +64,9 @@ def _slug(pattern: str, rule: str) -> AfterValidator:
 
 
 Text = Annotated[str, Field(max_length=200), AfterValidator(_not_blank)]
-Level = Annotated[int, Field(ge=0)]
+# Ratings are stored as smallint, and no real scale has more than a handful of levels.
+MAX_LEVEL = 100
+Level = Annotated[int, Field(ge=0, le=MAX_LEVEL)]
 InstrumentCode = Annotated[
     str, _slug(r"[a-z0-9][a-z0-9-]{1,63}", "must be 2 to 64 lower-case letters, digits or hyphens, not starting '-'")
 ]
@@ -113,10 +115,10 @@ class InstrumentDocument(BaseModel):
     code: InstrumentCode
     version: Annotated[int, Field(ge=1)]
     title: Text
-    levels: Annotated[list[NeedLevel], Field(min_length=1)]
+    levels: Annotated[list[NeedLevel], Field(min_length=1, max_length=MAX_LEVEL + 1)]
     actionable_from: Level
     intensive_level: Level
-    strengths: Annotated[list[StrengthLevel], Field(min_length=1)]
+    strengths: Annotated[list[StrengthLevel], Field(min_length=1, max_length=MAX_LEVEL + 1)]
     reliability: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = DEFAULT_RELIABILITY
     sd: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None  # a fixed reference SD (§4), else calibrated
     compatible_with: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
@@ -169,7 +171,7 @@ def _scale_errors(data: Mapping[str, Any], key: str) -> tuple[list[Error], set[i
     labels, _ = _column(data, key, "label", str)
     errors = _duplicates(key, "level", levels) + _duplicates(key, "label", labels, lambda v: v.strip().casefold())
     values = {value for _, value in levels}
-    if not complete or not values or min(values) < 0:
+    if not complete or not values or min(values) < 0 or max(values) > MAX_LEVEL:
         return errors, None
     gaps = sorted(set(range(max(values) + 1)) - values)
     if gaps:

@@ -3,7 +3,7 @@
 from shared.models.audit import AuditEvent, Erasure
 from shared.models.base import Base
 from shared.models.children import Assessment, AssessmentVersion, Child, Rating
-from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend
+from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend, RciCalibration
 from shared.models.instruments import Instrument
 from shared.models.outbox import RecomputeRequest
 from shared.models.placements import Placement, Provider
@@ -26,5 +26,6 @@ __all__ = [
     "Placement",
     "Provider",
     "Rating",
+    "RciCalibration",
     "RecomputeRequest",
 ]

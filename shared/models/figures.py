@@ -10,11 +10,13 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Index,
     Integer,
     Sequence,
     SmallInteger,
     String,
     Uuid,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,6 +61,11 @@ class ChildNeedsTrend(Base):
     resolved_needs: Mapped[list[str]] = mapped_column(ARRAY(String))
     new_needs: Mapped[list[str]] = mapped_column(ARRAY(String))
     mixed_progress: Mapped[bool | None]
+    total_strength: Mapped[int | None] = mapped_column(Integer)
+    baseline_total_strength: Mapped[int | None] = mapped_column(Integer)
+    # Null with a single assessment or while the council has no SD (RciCalibration).
+    rci: Mapped[float | None] = mapped_column(Double)
+    rci_verdict: Mapped[str | None] = mapped_column(String(24))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     row_version: Mapped[int] = row_version()
 
@@ -80,5 +87,30 @@ class DomainNeedsTrend(Base):
     direction: Mapped[str] = mapped_column(String(20))
     first_assessed_on: Mapped[date | None] = mapped_column(Date)
     latest_assessed_on: Mapped[date | None] = mapped_column(Date)
+    # The same figures for the domain's strength ratings, where rising is improving.
+    strength_ratings_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    strength_baseline: Mapped[int | None] = mapped_column(SmallInteger)
+    strength_previous: Mapped[int | None] = mapped_column(SmallInteger)
+    strength_latest: Mapped[int | None] = mapped_column(SmallInteger)
+    strength_change_since_baseline: Mapped[int | None] = mapped_column(SmallInteger)
+    strength_change_since_previous: Mapped[int | None] = mapped_column(SmallInteger)
+    strength_slope_per_year: Mapped[float | None] = mapped_column(Double)
+    strength_direction: Mapped[str] = mapped_column(String(20), server_default="insufficient_data")
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     row_version: Mapped[int] = row_version()
+
+
+class RciCalibration(Base):
+    """A council's reference SD of baseline totals for one instrument (domain.md §4), kept until the
+    next calibration so a child's reliable-change verdict never flips without a change to the child."""
+
+    __tablename__ = "rci_calibrations"
+    __table_args__ = (Index("ix_rci_calibrations_current", "la_id", "instrument_code", "calibrated_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    la_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("local_authorities.id", ondelete="CASCADE"))
+    instrument_code: Mapped[str] = mapped_column(String(64))
+    sd: Mapped[float] = mapped_column(Double)
+    n: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(12))  # automatic (30 baselines) or admin
+    calibrated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -24,7 +24,7 @@ from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn
 from services.api.main import create_app
 from shared import api_keys
-from shared.access import Kind
+from shared.access import KIND_SCOPES, Kind
 from shared.db import transaction
 from shared.settings import Settings
 from tests.conftest import PSEUDONYM_KEY, ROOT, Council, headers_for, new_client, state_of
@@ -144,7 +144,7 @@ async def test_an_issued_key_is_shown_once_works_and_is_refused_from_the_request
     api: httpx.AsyncClient, council: Council
 ) -> None:
     client = await register(api, council)
-    assert client["kind"] == "bi" and client["scopes"] == ["scores:read"] and client["keys"] == []
+    assert client["kind"] == "bi" and client["scopes"] == sorted(KIND_SCOPES[Kind.BI]) and client["keys"] == []
     issued = await issue(api, council, client["client_id"])
     plaintext = issued["api_key"]
     assert timedelta(days=364) < when(issued["expires_at"]) - when(issued["created_at"]) <= timedelta(days=365)

@@ -4,6 +4,7 @@ caller without the scope gets 403 before any id is read; another council's or an
 a 404 (or the same 422 an unknown id gets), never a 403 that tells it exists; lists hold no foreign rows.
 """
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from shared.access import KIND_SCOPES, Kind
 from shared.db import transaction
 from shared.models import ApiKey
 from shared.settings import Settings
-from tests.conftest import METRICS_TOKEN, Council, new_council, state_of
+from tests.conftest import METRICS_TOKEN, ROOT, Council, new_council, state_of
 from tests.integration.helpers import add_child, assessment, placement, run_worker, years_ago
 from tests.jwt_keys import SigningKey, jwks_document, make_token
 
@@ -162,6 +163,33 @@ async def erase(world: World) -> Request:
     return Request("POST", "/v1/admin/erasures", {"child_id": await world.fresh_child()})
 
 
+NEEDS_V1 = json.loads((ROOT / "shared" / "instruments" / "needs-v1.json").read_text())
+COUNCIL_INSTRUMENT = "matrix-a-needs"
+
+
+async def new_instrument(world: World) -> Request:
+    return Request("POST", "/v1/admin/instruments", NEEDS_V1 | {"code": f"m-{uuid.uuid4().hex[:12]}"})
+
+
+async def council_instrument(world: World) -> None:
+    """Council A's own instrument, loaded once: its clients see it, no other council's may."""
+    if "instruments" not in world.markers:
+        body = NEEDS_V1 | {"code": COUNCIL_INSTRUMENT}
+        response = await world.api.post("/v1/admin/instruments", json=body, headers=world.a.admin)
+        assert response.status_code == 201, response.text
+        world.markers["instruments"] = [COUNCIL_INSTRUMENT]
+
+
+async def list_instruments(world: World) -> Request:
+    await council_instrument(world)
+    return Request("GET", "/v1/instruments")
+
+
+async def get_instrument(world: World) -> Request:
+    await council_instrument(world)
+    return Request("GET", f"/v1/instruments/{COUNCIL_INSTRUMENT}/1")
+
+
 CASES: dict[str, Case] = {
     "put_child": Case(fixed("PUT", "/v1/children/C-put", child_body()), "own"),
     "get_child": Case(fixed("GET", "/v1/children/C1"), "not_found"),
@@ -187,6 +215,9 @@ CASES: dict[str, Case] = {
     "list_placed_children": Case(fixed("GET", "/v1/provider/children"), "list", "figures"),
     "get_placed_child_trends": Case(fixed("GET", "/v1/provider/children/{w.c1_pseudonym}/needs-trends"), "not_found"),
     "get_placed_child_series": Case(fixed("GET", "/v1/provider/children/{w.c1_pseudonym}/series"), "not_found"),
+    "create_calibration": Case(fixed("POST", "/v1/admin/calibrations", {"instrument_code": "needs-v1"}), "invalid"),
+    "list_calibrations": Case(fixed("GET", "/v1/admin/calibrations"), "list", "calibrations"),
+    "recompute_council": Case(fixed("POST", "/v1/admin/recompute"), "own"),
     "list_clients": Case(fixed("GET", "/v1/admin/clients"), "list", "clients"),
     "create_client": Case(new_client, "own"),
     "get_client": Case(fixed("GET", "/v1/admin/clients/{w.spare_client_id}"), "not_found"),
@@ -195,6 +226,9 @@ CASES: dict[str, Case] = {
     "disable_client": Case(disable, "not_found"),
     "read_audit": Case(fixed("GET", "/v1/admin/audit"), "list", "clients"),
     "create_erasure": Case(erase, "not_found"),
+    "create_instrument": Case(new_instrument, "own"),
+    "list_instruments": Case(list_instruments, "list", "instruments"),
+    "get_instrument": Case(get_instrument, "not_found"),
 }
 
 
@@ -270,6 +304,9 @@ async def world(matrix_app: tuple[FastAPI, SigningKey], settings: Settings) -> A
         assert placed.status_code == 201, placed.text
         world.placement_id = placed.json()["id"]
         world.assessment_id = await world.fresh_assessment()
+        # A second child with a baseline, so the council has a reliable-change SD to calibrate.
+        second = assessment("C-put", "AS-second", years_ago(0.5))
+        assert (await api.post("/v1/assessments", json=second, headers=a.headers)).status_code == 201
         spare = await api.post("/v1/admin/clients", json={"name": "spare", "kind": "bi"}, headers=a.admin)
         world.spare_client_id = spare.json()["client_id"]
         await add_child(api, a.headers, "C-erased")
@@ -280,6 +317,7 @@ async def world(matrix_app: tuple[FastAPI, SigningKey], settings: Settings) -> A
             "erased": [erased.json()["child_pseudonym"]],
             "cohort": ["children_counted"],
             "clients": [world.spare_client_id],
+            "calibrations": [],
         }
         yield world
 

@@ -224,3 +224,13 @@ def test_unreadable_text_gives_one_document_error(text: str, content_type: str |
         parse_instrument(text, content_type=content_type)
     [error] = caught.value.errors
     assert error["field"] == "document" and error["message"]
+
+
+def test_a_level_far_beyond_any_scale_is_refused_at_once() -> None:
+    """A huge level once made the gap check build a set of that size: one request could exhaust memory."""
+
+    def huge(document: dict[str, Any]) -> None:
+        document["levels"][-1]["level"] = 485852670352654208
+
+    errors = refusal(needs_v1(huge))
+    assert [e["field"] for e in errors] == ["levels.4.level"]

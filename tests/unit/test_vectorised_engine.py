@@ -24,22 +24,24 @@ child = st.lists(assessment, min_size=0, max_size=8, unique_by=lambda a: a[1])
 
 
 def ratings_of(children: list[list[tuple[int, int, list[int]]]], order: list[int] | None = None) -> Ratings:
+    # Strengths mirror needs (3 - need) so both series are exercised.
     rows = [
-        (c, c * 100 + n, day, recorded, d, level)
+        (c, c * 100 + n, day, recorded, d, level, NOT_RATED if level == NOT_RATED else min(3, 4 - level))
         for c, assessments in enumerate(children)
         for n, (day, recorded, levels) in enumerate(assessments)
         for d, level in enumerate(levels)
     ]
     if order is not None:
         rows = [rows[i] for i in order]
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
     return Ratings(*(np.array(column, dtype=np.int64) for column in columns))
 
 
 def child_slice(trends: Trends, c: int, single: Trends) -> None:
-    for field in fields(trends.domains):
-        together = getattr(trends.domains, field.name)[c * DOMAINS : (c + 1) * DOMAINS]
-        np.testing.assert_array_equal(together, getattr(single.domains, field.name), err_msg=field.name)
+    for series in ("domains", "strengths"):
+        for field in fields(getattr(trends, series)):
+            together = getattr(getattr(trends, series), field.name)[c * DOMAINS : (c + 1) * DOMAINS]
+            np.testing.assert_array_equal(together, getattr(getattr(single, series), field.name), err_msg=field.name)
     for field in fields(trends.children):
         if field.name in ("series", "series_starts", "baseline_assessment", "latest_assessment"):
             continue

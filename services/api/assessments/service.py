@@ -35,7 +35,7 @@ class Checked:
 async def content_errors(
     db: AsyncSession, body: AssessmentContent, child: Child, today: date
 ) -> tuple[Instrument | None, list[dict[str, Any]]]:
-    instrument = await find_instrument(db, body.instrument_code, body.instrument_version)
+    instrument = await find_instrument(db, child.la_id, body.instrument_code, body.instrument_version)
     if instrument is None:
         return None, [field_error("instrument_code", f"no instrument '{body.instrument_code}' at that version")]
     errors = rating_errors(body, scale_of(instrument)) + date_errors(body.assessed_on, child.date_of_birth, today)

@@ -11,6 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
 
 
+class StrengthTrendOut(BaseModel):
+    """The domain's strength ratings, the same figures where rising is improving."""
+
+    ratings_count: int
+    baseline: int | None
+    previous: int | None
+    latest: int | None
+    change_since_baseline: int | None
+    change_since_previous: int | None
+    slope_per_year: float | None
+    direction: str
+
+
 class DomainTrendOut(BaseModel):
     domain: str
     ratings_count: int
@@ -23,6 +36,7 @@ class DomainTrendOut(BaseModel):
     direction: str
     first_assessed_on: date | None
     latest_assessed_on: date | None
+    strength: StrengthTrendOut
 
 
 class SummaryOut(BaseModel):
@@ -42,6 +56,12 @@ class SummaryOut(BaseModel):
     resolved_needs: list[str]
     new_needs: list[str]
     mixed_progress: bool
+    total_strength: int | None
+    baseline_total_strength: int | None
+    rci: float | None = Field(
+        description="Reliable change index of the total need: null with one assessment or before the council's SD"
+    )
+    rci_verdict: Literal["reliable_improvement", "no_reliable_change", "reliable_deterioration"] | None
 
 
 class TrendsOut(BaseModel):
@@ -106,5 +126,13 @@ async def read_trends(db: AsyncSession, child: Child, max_sends: int, out: type[
         instrument_version=summary.instrument_version if summary else None,
         assessment_ids=summary.assessment_ids if summary else [],
         summary=SummaryOut.model_validate(summary, from_attributes=True) if summary else None,
-        domains=[DomainTrendOut.model_validate(row, from_attributes=True) for row in domains],
+        domains=[domain_out(row) for row in domains],
+    )
+
+
+def domain_out(row: DomainNeedsTrend) -> DomainTrendOut:
+    strength = {name: getattr(row, f"strength_{name}") for name in StrengthTrendOut.model_fields}
+    return DomainTrendOut.model_validate(
+        {name: getattr(row, name) for name in DomainTrendOut.model_fields if name != "strength"}
+        | {"strength": strength}
     )

@@ -46,6 +46,8 @@ async def read_cohort(db: AsyncSession, la_id: uuid.UUID) -> list[dict[str, Any]
             and_(
                 Instrument.code == ChildNeedsTrend.instrument_code,
                 Instrument.version == ChildNeedsTrend.instrument_version,
+                # Another council may have an instrument of the same code and version.
+                Instrument.la_id.is_(None) | (Instrument.la_id == la_id),
             ),
         )
         .where(DomainNeedsTrend.la_id == la_id, ChildNeedsTrend.assessments_count > 0)

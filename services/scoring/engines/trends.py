@@ -6,12 +6,12 @@ a child's incremental recompute and a full recompute give the same figures.
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
-from services.scoring.engines.vectorised import NOT_RATED, Ratings, Scale, Trends, compute
+from services.scoring.engines.vectorised import NOT_RATED, DomainTrends, Ratings, Scale, Trends, compute
 
 __all__ = ["AssessmentInput", "ChildSummary", "ChildTrends", "DomainTrend", "Scale", "compute_child_trends"]
 
@@ -22,6 +22,7 @@ class AssessmentInput:
     assessed_on: date
     recorded_seq: int
     needs: Mapping[str, int | None]
+    strengths: Mapping[str, int | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,8 @@ class ChildSummary:
     baseline_max_need: int | None
     baseline_actionable_count: int
     baseline_intensive_count: int
+    total_strength: int
+    baseline_total_strength: int
     resolved_needs: tuple[str, ...]
     new_needs: tuple[str, ...]
     mixed_progress: bool
@@ -61,6 +64,7 @@ class ChildSummary:
 @dataclass(frozen=True, slots=True)
 class ChildTrends:
     domains: tuple[DomainTrend, ...]
+    strengths: tuple[DomainTrend, ...]  # the same figures for strengths, where rising is improving
     summary: ChildSummary
 
 
@@ -72,18 +76,28 @@ def compute_child_trends(assessments: Sequence[AssessmentInput], scale: Scale) -
     ids = sorted(a.assessment_id for a in assessments)
     number = {assessment_id: n for n, assessment_id in enumerate(ids)}
     rows = [
-        (number[a.assessment_id], a.assessed_on.toordinal(), a.recorded_seq, d, level_or_not_rated(a, domain))
+        (
+            number[a.assessment_id],
+            a.assessed_on.toordinal(),
+            a.recorded_seq,
+            d,
+            rated_or_not(a.needs, domain),
+            rated_or_not(a.strengths, domain),
+        )
         for a in assessments
         for d, domain in enumerate(scale.domains)
     ]
-    assessment, day, recorded, domain, level = (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
-    ratings = Ratings(np.zeros(len(rows), dtype=np.int64), assessment, day, recorded, domain, level)
-    trends = compute(ratings, 1, scale)
-    return ChildTrends(domains=domain_rows(trends, scale), summary=summary_of(trends, scale, ids))
+    columns = (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
+    trends = compute(Ratings(np.zeros(len(rows), dtype=np.int64), *columns), 1, scale)
+    return ChildTrends(
+        domains=domain_rows(trends.domains, scale),
+        strengths=domain_rows(trends.strengths, scale),
+        summary=summary_of(trends, scale, ids),
+    )
 
 
-def level_or_not_rated(assessment: AssessmentInput, domain: str) -> int:
-    level = assessment.needs.get(domain)
+def rated_or_not(levels: Mapping[str, int | None], domain: str) -> int:
+    level = levels.get(domain)
     return NOT_RATED if level is None else level
 
 
@@ -95,8 +109,7 @@ def on_date(ordinal: int) -> date | None:
     return None if ordinal == NOT_RATED else date.fromordinal(int(ordinal))
 
 
-def domain_rows(trends: Trends, scale: Scale) -> tuple[DomainTrend, ...]:
-    t = trends.domains
+def domain_rows(t: DomainTrends, scale: Scale) -> tuple[DomainTrend, ...]:
     rows = []
     for d, domain in enumerate(scale.domains):
         baseline, previous, latest = optional(t.baseline[d]), optional(t.previous[d]), optional(t.latest[d])
@@ -134,6 +147,8 @@ def summary_of(trends: Trends, scale: Scale, ids: list[str]) -> ChildSummary:
         baseline_max_need=optional(c.baseline_max_need[0]),
         baseline_actionable_count=int(c.baseline_actionable_count[0]),
         baseline_intensive_count=int(c.baseline_intensive_count[0]),
+        total_strength=int(c.total_strength[0]),
+        baseline_total_strength=int(c.baseline_total_strength[0]),
         resolved_needs=tuple(d for n, d in enumerate(scale.domains) if c.resolved[0, n]),
         new_needs=tuple(d for n, d in enumerate(scale.domains) if c.new[0, n]),
         mixed_progress=bool(c.mixed_progress[0]),

@@ -37,7 +37,8 @@ class Scale:
 @dataclass(frozen=True, slots=True)
 class Ratings:
     """One row per (assessment, domain). Dates are days since any fixed epoch; `recorded` orders two
-    assessments of one date (the later recorded stands); `level` is NOT_RATED where not assessed."""
+    assessments of one date (the later recorded stands); `level` (need) and `strength` are NOT_RATED
+    where not rated."""
 
     child: Ints
     assessment: Ints
@@ -45,6 +46,7 @@ class Ratings:
     recorded: Ints
     domain: Ints  # index into Scale.domains
     level: Ints
+    strength: Ints
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,8 @@ class ChildSummaries:
     baseline_max_need: Ints
     baseline_actionable_count: Ints
     baseline_intensive_count: Ints
+    total_strength: Ints
+    baseline_total_strength: Ints
     resolved: Bools  # children x domains
     new: Bools
     mixed_progress: Bools
@@ -89,6 +93,7 @@ class ChildSummaries:
 @dataclass(frozen=True, slots=True)
 class Trends:
     domains: DomainTrends
+    strengths: DomainTrends  # the same figures for strengths, where rising is improving
     children: ChildSummaries
 
 
@@ -112,13 +117,21 @@ def new_bools(size: int) -> Bools:
 def compute(ratings: Ratings, children: int, scale: Scale) -> Trends:
     keep = standing(ratings)
     kept = Ratings(*(getattr(ratings, name)[keep] for name in Ratings.__slots__))
-    return Trends(domain_trends(kept, children, len(scale.domains)), child_summaries(kept, children, scale))
+    domains = len(scale.domains)
+    return Trends(
+        domain_trends(kept.child, kept.domain, kept.assessed_on, kept.level, children, domains),
+        domain_trends(kept.child, kept.domain, kept.assessed_on, kept.strength, children, domains, rising=True),
+        child_summaries(kept, children, scale),
+    )
 
 
-def domain_trends(ratings: Ratings, children: int, domains: int) -> DomainTrends:
-    rated = ratings.level != NOT_RATED
-    group = ratings.child[rated] * domains + ratings.domain[rated]
-    day, level = ratings.assessed_on[rated], ratings.level[rated]
+def domain_trends(
+    child: Ints, domain: Ints, assessed_on: Ints, levels: Ints, children: int, domains: int, *, rising: bool = False
+) -> DomainTrends:
+    """Per child and domain, from its rated levels; `rising` where a higher level is the improvement."""
+    rated = levels != NOT_RATED
+    group = child[rated] * domains + domain[rated]
+    day, level = assessed_on[rated], levels[rated]
     order = np.lexsort((day, group))
     group, day, level = group[order], day[order], level[order]
     cells = children * domains
@@ -136,8 +149,9 @@ def domain_trends(ratings: Ratings, children: int, domains: int) -> DomainTrends
     direction = np.full(cells, "insufficient_data", dtype="<U17")
     known = ~np.isnan(slope)
     direction[known] = "stable"
-    direction[known & (slope <= IMPROVING_SLOPE)] = "improving"
-    direction[known & (slope >= WORSENING_SLOPE)] = "worsening"
+    falling, climbing = known & (slope <= IMPROVING_SLOPE), known & (slope >= WORSENING_SLOPE)
+    direction[falling] = "worsening" if rising else "improving"
+    direction[climbing] = "improving" if rising else "worsening"
     return DomainTrends(count, baseline, previous, latest, slope, direction, first_on, latest_on)
 
 
@@ -183,7 +197,7 @@ def child_summaries(ratings: Ratings, children: int, scale: Scale) -> ChildSumma
     baseline_on[has], latest_on[has] = a_day[starts[has]], a_day[ends[has] - 1]
     latest = levels_at(ratings, latest_id, children, scale)
     baseline = levels_at(ratings, baseline_id, children, scale)
-    trends = domain_trends(ratings, children, domains)
+    trends = domain_trends(ratings.child, ratings.domain, ratings.assessed_on, ratings.level, children, domains)
     was = trends.baseline.reshape(children, domains) >= scale.actionable_from
     now = trends.latest.reshape(children, domains) >= scale.actionable_from
     rated = trends.ratings_count.reshape(children, domains) > 0
@@ -197,6 +211,8 @@ def child_summaries(ratings: Ratings, children: int, scale: Scale) -> ChildSumma
         latest_on,
         *latest,
         *baseline,
+        strength_total(ratings, latest_id, children),
+        strength_total(ratings, baseline_id, children),
         rated & was & ~now,
         rated & ~was & now,
         mixed,
@@ -215,3 +231,28 @@ def levels_at(ratings: Ratings, assessment: Ints, children: int, scale: Scale) -
     actionable = np.bincount(child, weights=level >= scale.actionable_from, minlength=children).astype(np.int64)
     intensive = np.bincount(child, weights=level >= scale.intensive_level, minlength=children).astype(np.int64)
     return total, maximum, actionable, intensive
+
+
+def strength_total(ratings: Ratings, assessment: Ints, children: int) -> Ints:
+    rows = (ratings.assessment == assessment[ratings.child]) & (ratings.strength != NOT_RATED)
+    return np.bincount(ratings.child[rows], weights=ratings.strength[rows], minlength=children).astype(np.int64)
+
+
+RELIABLE = 1.96
+
+
+def reliable_change(
+    total: Ints, baseline_total: Ints, assessments: Ints, sd: Floats, reliability: Floats
+) -> tuple[Floats, NDArray[np.str_]]:
+    """Jacobson and Truax per child: RCI = (latest total - baseline total) / (sqrt(2) * SD * sqrt(1 - r)),
+    and its verdict. NaN and an empty verdict with a single assessment or no SD."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s_diff = np.sqrt(2.0) * sd * np.sqrt(1.0 - reliability)
+        rci = np.where((assessments >= 2) & (s_diff > 0), (total - baseline_total) / s_diff, np.nan)
+    rci = np.asarray(np.round(rci, SLOPE_DECIMALS) + 0.0, dtype=np.float64)
+    verdict: NDArray[np.str_] = np.full(len(rci), "", dtype="<U22")
+    known = ~np.isnan(rci)
+    verdict[known] = "no_reliable_change"
+    verdict[known & (rci <= -RELIABLE)] = "reliable_improvement"
+    verdict[known & (rci >= RELIABLE)] = "reliable_deterioration"
+    return rci, verdict

@@ -1,0 +1,1009 @@
+"""A national-scale synthetic dataset for the benchmark (issue 4), generated with numpy and loaded through COPY.
+
+About 84,000 children in 150 councils of uneven size (a few large, many small), each entering care within the last
+five years. Each child has placement episodes with valid SSDA903 codes (of each episode's collection year: H5 and P2
+give way to K3 in 2024-25) covering the time in care without gaps or overlaps, and final needs-v1 assessments: the
+first within 20 days of entry, three months later, then every three to six months until today or leaving care; about
+10 million ratings in all. Needs drift per domain (most children improve, some worsen, some both) and the placements
+follow them: complex needs and worsening children move more, to children's homes, often after their carers asked.
+
+Arrays, not objects: generation loops over placement positions (at most a dozen), never over children or ratings.
+`load` writes every table with COPY into a migrated database, figures and recompute requests excepted (the
+benchmark computes those).
+
+    python bench/national.py --database-url postgresql://postgres@127.0.0.1:5432/needs [--children N] ...
+    python bench/national.py --database-url postgresql://postgres@127.0.0.1:5432/postgres --scratch national_check
+
+`--scratch NAME` creates the database NAME on that server, migrates it, loads, prints the row counts and the
+database size, and drops it.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import numpy as np
+from asyncpg.pgproto.pgproto import UUID as FastUUID  # a uuid.UUID, built from bytes ten times faster
+from numpy.typing import NDArray
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from anywhere
+    sys.path.insert(0, str(ROOT))
+
+from shared.instruments import shipped_instrument  # noqa: E402
+from shared.pseudonyms import pseudonym  # noqa: E402
+
+SEED = 20261123
+TODAY = date(2026, 10, 31)
+# Pseudonyms of synthetic children only: shared.pseudonyms.pseudonym with this key.
+BENCH_PSEUDONYM_KEY = b"bench-national-synthetic-children-only"
+YEAR = 365.25
+WINDOW = int(5 * YEAR)  # entries into care lie within this many days before today
+EIGHTEEN = 6574  # days from birth to the 18th birthday or the day before it (18 years hold 4 or 5 leap days)
+NEVER = 1 << 30  # a relative day beyond any care period
+MAX_MOVES = 10
+UASC_SHARE = 0.07
+STAYING_SHARE = 0.85  # children still in care today
+ENTRY_SKEW = 0.4  # days in care are WINDOW * u ** ENTRY_SKEW: long stays, so that ratings come to about 10 million
+AMENDED_SHARE = 0.01  # assessments amended once (current_version 2)
+DOUBLE_SHARE = 0.005  # reviews recorded twice for the same date
+
+Days = NDArray[np.datetime64]
+Ints = NDArray[np.int64]
+Floats = NDArray[np.float32]
+Strings = NDArray[np.str_]
+Flags = NDArray[np.bool_]
+Ids = NDArray[np.uint8]  # (n, 16): uuid bytes
+
+# Ages 0 to 17 at entry, as children start to be looked after in England: a fifth under one, most others ten or over.
+AGE_WEIGHTS = (19, 4, 3.5, 3.5, 3, 3, 3, 3, 3, 3, 6, 6, 6.5, 6.5, 6.5, 6, 7.5, 7.5)
+UASC_AGE_WEIGHTS = (0,) * 12 + (2, 5, 10, 25, 35, 23)
+ETHNICITIES = {"WBRI": 68, "WIRI": 1, "WOTH": 5, "MWBC": 4, "MWBA": 2, "MWAS": 2, "MOTH": 3, "AIND": 1, "APKN": 2,
+               "ABAN": 1, "BAFR": 3, "BCRB": 3, "CHNE": 1, "OOTH": 2, "REFU": 1, "NOBT": 1}  # fmt: skip
+UASC_ETHNICITIES = {"OOTH": 2, "AOTH": 1, "BAFR": 1, "BOTH": 1, "WOTH": 1}
+CATEGORIES = {"N1": 64, "N2": 3, "N3": 3, "N4": 8, "N5": 15, "N6": 2, "N8": 5}
+
+# Needs at entry (mean level, fewest and most domains at high or intensive) for low, moderate and complex needs.
+PROFILES = ((0.7, 0, 0), (1.4, 0, 1), (1.9, 2, 5))
+PROFILE_WEIGHTS = (45, 40, 15)
+LOW, MODERATE, COMPLEX = range(3)
+IMPROVING, STEADY, WORSENING, MIXED = range(4)
+ARC_WEIGHTS = (50, 17, 13, 20)
+# Per arc: the fastest change in levels a year and the share of domains that change.
+ARC_RATES = ((-0.9, 0.7), (0.0, 0.0), (0.9, 0.5), (-0.9, 0.7))
+NOT_ASSESSED_SHARE = 0.03
+NOT_ASSESSED = ("not relevant at this age", "child declined", "not discussed at this review",
+                "awaiting information from school")  # fmt: skip
+ROLES = {"social_worker": 55, "iro": 35, "panel": 4, "carer": 3, "provider": 3}
+
+# Placement kinds, and the provider kind serving each (-1: none, the child lives with parents).
+IN_HOUSE, KINSHIP, IFA, HOME, SUPPORTED, PARENTS, ADOPTION = range(7)
+PROVIDER_OF_KIND = np.array((0, 0, 1, 2, 3, -1, 4))
+PROVIDER_KINDS = ("Fostering Service", "Fostering Agency", "Children's Home", "Supported Accommodation",
+                  "Adoption Agency")  # fmt: skip
+# Per provider kind: (PLACE_PROVIDER codes, weights), and whether Ofsted's URN and a fixed postcode sector apply.
+PROVIDER_CODES = (
+    (("PR1",), (1,)),
+    (("PR4", "PR5"), (7, 3)),
+    (("PR1", "PR2", "PR4", "PR5"), (15, 5, 65, 15)),
+    (("PR4", "PR5"), (6, 4)),
+    (("PR1", "PR5"), (7, 3)),
+)
+REGISTERED = (False, True, True, True, False)
+SITED = (False, False, True, True, False)
+# Weekly cost in pounds by placement kind (domain.md §6): lowest, typical, highest; None where the council pays none.
+COSTS: tuple[tuple[int, int, int] | None, ...] = (
+    (650, 720, 800),
+    (650, 700, 800),
+    (820, 1000, 1300),
+    (2500, 3800, 4500),
+    (900, 1500, 2500),
+    None,
+    None,
+)
+# PLACE codes by kind: (codes, weights); supported accommodation depends on the collection year (see _place_codes).
+PLACES = {
+    IN_HOUSE: (("U4", "U6", "U5"), (45, 50, 5)),
+    KINSHIP: (("U1", "U3"), (40, 60)),
+    IFA: (("U4", "U6", "U5"), (40, 55, 5)),
+    HOME: (("K2", "R1", "K1"), (90, 8, 2)),
+    PARENTS: (("P1",), (1,)),
+    ADOPTION: (("A6", "A5"), (80, 20)),
+}
+MOVES = {"CARPL": 30, "CREQO": 12, "CHILD": 8, "LAREQ": 10, "CREQB": 5, "CLOSE": 4, "STAND": 3, "ALLEG": 2,
+         "APPRR": 2, "OTHER": 3}  # fmt: skip
+TO_HOME = {"CREQB": 60, "CARPL": 25, "STAND": 5, "CHILD": 5, "ALLEG": 5}
+TO_SUPPORTED = {"CARPL": 70, "CHILD": 20, "CREQO": 10}
+# Reasons care ended: at 18, back home early (section 20), under a care order, adopted.
+AT_EIGHTEEN = {"E17": 20, "E5": 45, "E6": 5, "E13": 10, "E8": 20}
+EARLY_S20 = {"E4A": 60, "E4B": 15, "E13": 15, "E8": 10}
+EARLY_ORDER = {"E4A": 30, "E41": 20, "E45": 15, "E47": 25, "E13": 10}
+ADOPTED = {"E11": 80, "E12": 20}
+
+
+@dataclass(frozen=True, slots=True)
+class Councils:
+    id: Ids
+    code: Strings
+    name: Strings
+
+
+@dataclass(frozen=True, slots=True)
+class Providers:
+    id: Ids
+    council: Ints
+    kind: Ints  # index into PROVIDER_KINDS
+    external_id: Strings
+    name: Strings
+    urn: Strings  # "" for none
+    postcode_sector: Strings  # "" for none: the placement has its own
+    place_provider: Strings
+
+
+@dataclass(frozen=True, slots=True)
+class Children:
+    id: Ids
+    council: Ints
+    child_id: Strings
+    pseudonym: Strings
+    date_of_birth: Days
+    sex: Strings
+    ethnicity: Strings
+    uasc: Flags
+    entered: Days
+    left: Days  # NaT while in care
+
+
+@dataclass(frozen=True, slots=True)
+class Placements:
+    """Episodes in order of child and start; the columns of the placements table."""
+
+    id: Ids
+    child: Ints
+    provider: Ints  # -1 for none
+    start: Days
+    end: Days  # NaT if open
+    rne: Strings
+    legal_status: Strings
+    cin: Strings
+    place: Strings
+    place_provider: Strings
+    reason_ended: Strings  # "" for none
+    reason_place_change: Strings  # "" for none
+    postcode_sector: Strings
+    urn: Strings  # "" for none
+    weekly_cost: Ints  # pence, -1 for none
+    funding_health: Ints  # hundredths; social care has the rest
+    funding_education: Ints
+
+
+@dataclass(frozen=True, slots=True)
+class Assessments:
+    """In order of child and date; a same-date double follows the assessment it doubles (recorded later)."""
+
+    id: Ids
+    child: Ints
+    current_version: Ints
+
+
+@dataclass(frozen=True, slots=True)
+class Versions:
+    """One row per assessment version (amended assessments have versions 1 and 2), with its ratings: column j of
+    need, strength and not_assessed is the instrument's domain j."""
+
+    id: Ids
+    assessment: Ints
+    version: Ints
+    assessed_on: Days
+    context: Strings
+    assessor_role: Strings
+    body_hash: NDArray[np.uint8]  # (n, 32)
+    need: NDArray[np.int8]  # 0-4, -1 when not assessed
+    strength: NDArray[np.int8]  # 0-3, -1 when not assessed
+    not_assessed: NDArray[np.int8]  # index into NOT_ASSESSED, -1 when assessed
+
+
+@dataclass(frozen=True, slots=True)
+class National:
+    today: date
+    domains: tuple[str, ...]
+    councils: Councils
+    providers: Providers
+    children: Children
+    placements: Placements
+    assessments: Assessments
+    versions: Versions
+
+    @property
+    def ratings(self) -> int:
+        return int(self.versions.need.size)
+
+
+def _uuids(rng: np.random.Generator, n: int) -> Ids:
+    """Random version-4 UUIDs as bytes."""
+    raw = rng.integers(0, 256, (n, 16), dtype=np.uint8)
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    return raw
+
+
+def _pick(
+    rng: np.random.Generator, weights: Mapping[str, float] | tuple[Sequence[str], Sequence[float]], n: int
+) -> Strings:
+    codes, values = (list(weights), list(weights.values())) if isinstance(weights, Mapping) else weights
+    p = np.asarray(values, dtype=np.float64)
+    return np.asarray(codes)[rng.choice(len(codes), n, p=p / p.sum())]
+
+
+def _choose(rng: np.random.Generator, weights: NDArray[np.float64]) -> Ints:
+    """One column index per row, drawn with the row's weights."""
+    cumulative = weights.cumsum(axis=1)
+    drawn = rng.random(len(weights)) * cumulative[:, -1]
+    chosen: Ints = np.minimum((cumulative <= drawn[:, None]).sum(axis=1), weights.shape[1] - 1)
+    return chosen
+
+
+def collection_years(days: Days) -> Ints:
+    """The SSDA903 collection year of each day: years start on 1 April."""
+    months = days.astype("datetime64[M]").astype(np.int64)  # months since January 1970
+    return (months - 3) // 12 + 1970
+
+
+def _sectors(rng: np.random.Generator, n: int) -> Strings:
+    # Synthetic sectors in the unused postcode area ZZ.
+    districts = rng.integers(1, 100, n).astype(str)
+    return np.char.add(np.char.add(np.char.add("ZZ", districts), " "), rng.integers(0, 10, n).astype(str))
+
+
+def _group_starts(group: Ints) -> Ints:
+    """For rows sorted by group, the index of each row's group's first row."""
+    first = np.ones(len(group), dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    return np.maximum.accumulate(np.where(first, np.arange(len(group)), 0))
+
+
+def _councils(rng: np.random.Generator, councils: int, children: int) -> tuple[Councils, Ints]:
+    # Lognormal sizes: a few councils with one to two thousand children, many with a few hundred or fewer (in
+    # England from a few dozen to about 2,300); the cap keeps one council from holding a tenth of the country.
+    weights = np.minimum(rng.lognormal(0.0, 0.7, councils), 4.5)
+    floor = max(1, min(25, children // (4 * councils)))
+    sizes = rng.multinomial(children - floor * councils, weights / weights.sum()) + floor
+    numbers = np.arange(1, councils + 1).astype(str)
+    codes = np.char.add("NAT", np.char.zfill(numbers, 3))
+    return Councils(_uuids(rng, councils), codes, np.char.add("Synthetic National Council ", numbers)), sizes
+
+
+def _providers(rng: np.random.Generator, sizes: Ints) -> tuple[Providers, Ints, Ints]:
+    """Each council's providers, grouped by council then kind; with the first index and count per (council, kind)."""
+    counts = np.stack(
+        [np.ones_like(sizes), 3 + sizes // 150, 3 + sizes // 50, 2 + sizes // 200, np.ones_like(sizes)], axis=1
+    )
+    n = int(counts.sum())
+    council = np.repeat(np.repeat(np.arange(len(sizes)), counts.shape[1]), counts.ravel())
+    kind = np.repeat(np.tile(np.arange(counts.shape[1]), len(sizes)), counts.ravel())
+    first = (np.cumsum(counts.ravel()) - counts.ravel()).reshape(counts.shape)
+    number = (np.arange(n) - first.ravel().repeat(counts.ravel()) + 1).astype(str)
+    codes = np.empty(n, dtype="<U3")
+    for k, (values, weights) in enumerate(PROVIDER_CODES):
+        mine = kind == k
+        codes[mine] = _pick(rng, (values, weights), int(mine.sum()))
+    urns = np.char.add("SC", rng.integers(100_000, 1_000_000, n).astype(str))
+    sectors = _sectors(rng, n)
+    council_number = np.char.zfill((council + 1).astype(str), 3)
+    providers = Providers(
+        id=_uuids(rng, n),
+        council=council,
+        kind=kind,
+        external_id=np.char.add(np.char.add(np.char.add("NAT-PROV-", council_number), "-"), np.arange(n).astype(str)),
+        name=np.char.add(np.char.add(np.char.add("Synthetic ", np.asarray(PROVIDER_KINDS)[kind]), " "), number),
+        urn=np.where(np.asarray(REGISTERED)[kind], urns, ""),
+        postcode_sector=np.where(np.asarray(SITED)[kind], sectors, ""),
+        place_provider=codes,
+    )
+    return providers, first, counts
+
+
+def _place_codes(kind: Ints, draw: Floats, start: Days) -> Strings:
+    """PLACE per episode from its placement's kind and draw, valid in the collection year the episode starts."""
+    places = np.empty(len(kind), dtype="<U3")
+    for k, (codes, weights) in PLACES.items():
+        mine = kind == k
+        cumulative = np.cumsum(weights) / sum(weights)
+        index = np.minimum(np.searchsorted(cumulative, draw[mine], side="right"), len(codes) - 1)
+        places[mine] = np.asarray(codes)[index]
+    supported = kind == SUPPORTED
+    # Supported accommodation was H5 (or P2, independent living) to 2023-24 and is K3 from 2024-25.
+    earlier = np.where(draw[supported] < 0.7, "H5", "P2")
+    places[supported] = np.where(collection_years(start[supported]) <= 2023, earlier, "K3")
+    return places
+
+
+def _kind_weights(
+    age: Floats, prev: Ints, complexity: Flags, worsening: Flags, uasc: Flags, order: Flags, later: Flags
+) -> NDArray[np.float64]:
+    """Weights of the seven placement kinds for placements starting at `age`, after a placement of kind `prev`."""
+    n = len(age)
+    weights = np.zeros((n, 7))
+    weights[:, IN_HOUSE] = np.where(uasc, 25, 40)
+    weights[:, KINSHIP] = np.where(uasc, 0, 12)
+    weights[:, IFA] = np.where(uasc, 40, 30)
+    home = np.where(age >= 8, 3 + 12 * complexity + 6 * worsening + 8 * (age >= 13), 0.5)
+    weights[:, HOME] = np.where(prev == HOME, 150, home) * np.where(uasc, 0.3, 1)
+    weights[:, SUPPORTED] = np.where(age >= 16, np.where(uasc, 120, 60), 0)
+    weights[:, PARENTS] = np.where(order & later & (age < 16), 4, 0)
+    return weights
+
+
+def generate(
+    children: int = 84_000,
+    councils: int = 150,
+    seed: int = SEED,
+    today: date = TODAY,
+    domains: Sequence[str] | None = None,
+) -> National:
+    """The national dataset: the same arguments give the same arrays."""
+    rng = np.random.default_rng(seed)
+    domains = tuple(domains) if domains is not None else shipped_instrument().domains
+    n, width = children, len(domains)
+    now = np.datetime64(today, "D")
+    council_rows, sizes = _councils(rng, councils, children)
+    council = np.repeat(np.arange(councils), sizes)
+    providers, provider_first, provider_count = _providers(rng, sizes)
+
+    # The children. Most are in care today (as the national count of about 84,000 is of one day); the others
+    # left within the five years: adopted, home, or at 18.
+    uasc = rng.random(n) < UASC_SHARE
+    staying = rng.random(n) < STAYING_SHARE
+    # Days before today the child came into care: more long stays than short ones, as in the care population.
+    back = 7 + np.floor((WINDOW - 7) * rng.random(n) ** ENTRY_SKEW).astype(np.int64)
+    entered = now - back
+    # Age at entry in days; a child still in care is under 18 today. 2 to 363 days past int(age * 365.25) is past
+    # the birthday and before the next, whatever the leap years.
+    ages = np.arange(18)
+    starting = np.floor(ages * YEAR).astype(np.int64) + 2
+    limit = np.where(staying, EIGHTEEN - back - 1, NEVER)
+    weights = np.where(uasc[:, None], np.asarray(UASC_AGE_WEIGHTS), np.asarray(AGE_WEIGHTS))
+    age = _choose(rng, np.where(starting <= limit[:, None], weights, 0.0))
+    born = entered - np.minimum(starting[age] + rng.integers(0, 362, n), limit)
+    sex = np.where(rng.random(n) < np.where(uasc, 0.9, 0.55), "M", "F")
+    ethnicity = np.where(uasc, _pick(rng, UASC_ETHNICITIES, n), _pick(rng, ETHNICITIES, n))
+    cin = np.where(uasc, "N8", _pick(rng, CATEGORIES, n))
+    profile = rng.choice(3, n, p=np.asarray(PROFILE_WEIGHTS) / sum(PROFILE_WEIGHTS))
+    arc = rng.choice(4, n, p=np.asarray(ARC_WEIGHTS) / sum(ARC_WEIGHTS))
+    # Legal tracks: adoption (interim care order, then a placement order and a placement for adoption),
+    # section 20 (all unaccompanied children), or an interim care order followed by a full care order.
+    adoption = (age < 4) & ~uasc & (rng.random(n) < np.where(staying, 0.15, 0.5))
+    s20 = uasc | (~adoption & (rng.random(n) < np.where(age >= 13, 0.4, 0.15)))
+    order = ~adoption & ~s20
+    first_status = np.where(s20, "V2", "C1")
+    then_status = np.where(adoption, "E1", np.where(order, "C2", "V2"))
+    change = np.where(adoption, rng.integers(270, 541, n), rng.integers(120, 421, n))
+    # A child in care today and on the adoption track was placed for adoption lately, if at all.
+    change = np.where(adoption & staying, np.maximum(change, back - rng.integers(60, 421, n)), change)
+    change = np.where(s20, NEVER, change)
+    # Leaving care, in days after entry: adopted, home, or at 18, whatever comes first; sooner if that is after today.
+    adult = (born + EIGHTEEN - entered).astype(np.int64)
+    planned = np.where(
+        adoption,
+        change + rng.integers(120, 421, n),
+        np.where(s20, 14 + rng.exponential(200, n).astype(np.int64), rng.integers(180, 1461, n)),
+    )
+    ends = np.minimum(planned, adult)
+    soonest = np.minimum(14, back - 1)
+    sooner = ends >= back
+    ends = np.where(sooner, soonest + np.floor(rng.random(n) * (back - soonest)).astype(np.int64), ends)
+    span = np.where(staying, back, ends)  # days in care: the care period is [entered, entered + span]
+    left = np.where(staying, np.datetime64("NaT"), entered + span)
+    early = np.where(s20, _pick(rng, EARLY_S20, n), _pick(rng, EARLY_ORDER, n))
+    adopted = adoption & ~sooner & (planned <= adult)
+    leaving = np.where(ends == adult, _pick(rng, AT_EIGHTEEN, n), np.where(adopted, _pick(rng, ADOPTED, n), early))
+    leaving = np.where(staying, "", leaving)
+
+    child_ids = np.char.add("NAT-C", np.char.zfill(np.arange(1, n + 1).astype(str), 6))
+    kids = Children(
+        id=_uuids(rng, n),
+        council=council,
+        child_id=child_ids,
+        pseudonym=_pseudonyms(council_rows.id, council, child_ids),
+        date_of_birth=born,
+        sex=sex,
+        ethnicity=ethnicity,
+        uasc=uasc,
+        entered=entered,
+        left=left,
+    )
+    placements, moves = _placements(
+        rng,
+        kids,
+        span=span,
+        change=change,
+        statuses=(first_status, then_status),
+        tracks=(adoption, order),
+        cin=cin,
+        needs=(profile == COMPLEX, arc == WORSENING),
+        leaving=leaving,
+        providers=(providers, provider_first, provider_count),
+    )
+    assessments, versions = _assessments(rng, kids, span, moves, profile, arc, width)
+    return National(today, domains, council_rows, providers, kids, placements, assessments, versions)
+
+
+def _pseudonyms(council_ids: Ids, council: Ints, child_ids: Strings) -> Strings:
+    la_ids = [uuid.UUID(bytes=bytes(row)) for row in council_ids]
+    return np.asarray(
+        [
+            pseudonym(BENCH_PSEUDONYM_KEY, la_ids[la], child)
+            for la, child in zip(council.tolist(), child_ids.tolist(), strict=True)
+        ]
+    )
+
+
+def _placements(
+    rng: np.random.Generator,
+    kids: Children,
+    *,
+    span: Ints,
+    change: Ints,
+    statuses: tuple[Strings, Strings],
+    tracks: tuple[Flags, Flags],
+    cin: Strings,
+    needs: tuple[Flags, Flags],
+    leaving: Strings,
+    providers: tuple[Providers, Ints, Ints],
+) -> tuple[Placements, tuple[Ints, Ints]]:
+    """Episodes covering each care period; with the (child, day after entry) of each placement move."""
+    n = len(span)
+    adoption, order = tracks
+    complexity, worsening = needs
+    rate = 0.3 * (1 + worsening + 0.6 * complexity)
+    # Adoption: the moves come before the placement for adoption, which starts when the placement order is made.
+    reach = np.where(adoption, np.minimum(change, span), span)
+    count = np.minimum(rng.poisson(rate * reach / YEAR), MAX_MOVES)
+    count = np.minimum(count, np.maximum(0, (reach - 1) // 30))
+    column = np.arange(MAX_MOVES)
+    draws = np.where(column < count[:, None], rng.random((n, MAX_MOVES)), 2.0)
+    draws.sort(axis=1)
+    # Distinct sorted days in [1, reach - 1]: floor(u * (reach - count)) is non-decreasing, + column makes it strict.
+    days = np.floor(np.minimum(draws, 1.0) * (reach - count)[:, None]).astype(np.int64) + column + 1
+    used = column < count[:, None]
+    # The change of legal status: its own episode (RNE L) unless it falls on a move; for adoption, a move itself.
+    extra = change < span
+    extra &= ~(used & (days == change[:, None])).any(axis=1)
+    starts = np.concatenate(
+        [np.zeros((n, 1), np.int64), np.where(used, days, NEVER), np.where(extra, change, NEVER)[:, None]], axis=1
+    )
+    moving = np.concatenate([np.zeros((n, 1), bool), used, (extra & adoption)[:, None]], axis=1)
+    order_in_row = np.argsort(starts, axis=1, kind="stable")
+    starts = np.take_along_axis(starts, order_in_row, axis=1)
+    moving = np.take_along_axis(moving, order_in_row, axis=1)
+    rows, _ = np.nonzero(starts < NEVER)
+    rel = starts[starts < NEVER]
+    move = moving[starts < NEVER]
+    e = len(rows)
+    first = _group_starts(rows) == np.arange(e)
+    last = np.ones(e, dtype=bool)
+    last[:-1] = rows[1:] != rows[:-1]
+
+    status = np.where(rel >= change[rows], statuses[1][rows], statuses[0][rows])
+    previous_status = np.roll(status, 1)
+    rne = np.where(first, "S", np.where(move, np.where(status != previous_status, "T", "P"), "L"))
+
+    # Placements (a move starts one; a change of legal status keeps it): kinds drawn position by position.
+    starting = first | move
+    placement = np.cumsum(starting) - 1
+    p_rows, p_rel = rows[starting], rel[starting]
+    p = len(p_rows)
+    position = np.arange(p) - _group_starts(p_rows)
+    born, entered = kids.date_of_birth, kids.entered
+    p_start = entered[p_rows] + p_rel
+    age = ((p_start - born[p_rows]).astype(np.int64) / YEAR).astype(np.float32)
+    kind = np.zeros(p, dtype=np.int64)
+    for at in range(int(position.max()) + 1):
+        here = np.nonzero(position == at)[0]
+        c = p_rows[here]
+        prev = kind[here - 1] if at else np.full(len(here), -1)
+        weights = _kind_weights(
+            age[here], prev, complexity[c], worsening[c], kids.uasc[c], order[c], np.full(len(here), at > 0)
+        )
+        chosen = _choose(rng, weights)
+        # Adoption: fostered (often by approved adopters) until the placement order, then placed for adoption.
+        foster = np.where(rng.random(len(here)) < 0.65, IN_HOUSE, IFA)
+        chosen = np.where(adoption[c], np.where(p_rel[here] >= change[c], ADOPTION, foster), chosen)
+        kind[here] = chosen
+    previous_kind = np.where(position > 0, np.roll(kind, 1), -1)
+
+    # Why each placement after the first began (the ending episode carries it).
+    reason = _pick(rng, MOVES, p)
+    worse = _pick(rng, MOVES | {"CREQB": 20}, p)
+    reason = np.where(worsening[p_rows], worse, reason)
+    fostered = np.isin(previous_kind, (IN_HOUSE, KINSHIP, IFA))
+    reason = np.where((kind == HOME) & fostered, _pick(rng, TO_HOME, p), reason)
+    reason = np.where(kind == SUPPORTED, _pick(rng, TO_SUPPORTED, p), reason)
+    reason = np.where(np.isin(kind, (ADOPTION, PARENTS)), "CARPL", reason)
+
+    # Provider, costs and funding per placement.
+    table, provider_first, provider_count = providers
+    provider_kind = PROVIDER_OF_KIND[kind]
+    has_provider = provider_kind >= 0
+    council = kids.council[p_rows]
+    safe_kind = np.maximum(provider_kind, 0)
+    offered = provider_count[council, safe_kind]
+    provider = provider_first[council, safe_kind] + np.floor(rng.random(p) * offered).astype(np.int64)
+    provider = np.where(has_provider, provider, -1)
+    safe_provider = np.maximum(provider, 0)
+    place_provider = np.where(has_provider, table.place_provider[safe_provider], "PR0")
+    sector = np.where(
+        has_provider & (table.postcode_sector[safe_provider] != ""),
+        table.postcode_sector[safe_provider],
+        _sectors(rng, p),
+    )
+    urn = np.where(has_provider, table.urn[safe_provider], "")
+    cost = np.full(p, -1, dtype=np.int64)
+    for k, costs in enumerate(COSTS):
+        mine = kind == k
+        if costs is None:
+            continue
+        low, typical, high = costs
+        pounds = np.clip(rng.normal(typical, (high - low) / 6, int(mine.sum())), low, high)
+        cost[mine] = np.round(pounds * 100).astype(np.int64)
+    joint = (kind == HOME) & (rng.random(p) < 0.4)  # jointly funded for health or special educational needs
+    health = np.where(joint, rng.choice((10, 20, 25, 33), p), 0)
+    education = np.where(joint, rng.choice((0, 10, 15, 25), p), np.where(rng.random(p) < 0.05, 10, 0))
+    draw = rng.random(p).astype(np.float32)
+
+    # Episodes: the placement's fields, the episode's own dates and codes.
+    start = entered[rows] + rel
+    next_start = np.roll(start, -1)
+    end = np.where(last, kids.left[rows], next_start)
+    next_move = np.roll(move, -1) & ~last
+    next_placement = np.minimum(placement + 1, p - 1)
+    e_kind = kind[placement]
+    episodes = Placements(
+        id=_uuids(rng, e),
+        child=rows,
+        provider=provider[placement],
+        start=start,
+        end=end,
+        rne=rne,
+        legal_status=status,
+        cin=cin[rows],
+        place=_place_codes(e_kind, draw[placement], start),
+        place_provider=place_provider[placement],
+        reason_ended=np.where(last, leaving[rows], "X1"),
+        reason_place_change=np.where(next_move, reason[next_placement], ""),
+        postcode_sector=sector[placement],
+        urn=urn[placement],
+        weekly_cost=cost[placement],
+        funding_health=health[placement],
+        funding_education=education[placement],
+    )
+    return episodes, (p_rows[position > 0], p_rel[position > 0])
+
+
+def _assessments(
+    rng: np.random.Generator, kids: Children, span: Ints, moves: tuple[Ints, Ints], profile: Ints, arc: Ints, width: int
+) -> tuple[Assessments, Versions]:
+    n = len(span)
+    # Reviews: within 20 days of entry, about three months later, then every three to six months.
+    columns = int(WINDOW / 70) + 3
+    gaps = np.empty((n, columns), dtype=np.int64)
+    gaps[:, 0] = np.floor(rng.random(n) * (np.minimum(20, span) + 1)).astype(np.int64)
+    gaps[:, 1] = rng.integers(70, 92, n)
+    gaps[:, 2:] = rng.integers(91, 183, (n, columns - 2))
+    offsets = gaps.cumsum(axis=1)
+    held = offsets <= span[:, None]
+    child, column = np.nonzero(held)
+    day = offsets[held]
+    # A few reviews are recorded twice for the same date (the later stands); a few are amended once.
+    twice = (column > 0) & (rng.random(len(child)) < DOUBLE_SHARE)
+    repeat = 1 + twice.astype(np.int64)
+    child, column, day = np.repeat(child, repeat), np.repeat(column, repeat), np.repeat(day, repeat)
+    double = np.zeros(len(child), dtype=bool)
+    double[np.cumsum(repeat)[twice] - 1] = True
+    a = len(child)
+    amended = rng.random(a) < AMENDED_SHARE
+    current = 1 + amended.astype(np.int64)
+
+    # Context: the first is the initial assessment; a review within six weeks after a move is a placement change.
+    move_child, move_day = moves
+    key = child * (1 << 20) + day
+    move_key = move_child * (1 << 20) + move_day
+    found = np.searchsorted(move_key, key, side="right") - 1
+    prior = np.where(found >= 0, move_key[np.maximum(found, 0)], -1)
+    previous_day = np.where(column > 0, np.roll(day, 1), -1)
+    recent = (prior // (1 << 20) == child) & (day - prior % (1 << 20) <= 42) & (prior % (1 << 20) > previous_day)
+    context = np.where(column == 0, "initial", np.where(recent & (found >= 0), "placement_change", "review"))
+    context = np.where(double, "ad_hoc", context)
+    role = np.where(column == 0, "social_worker", _pick(rng, ROLES, a))
+    role = np.where(double, "iro", role)
+
+    # Needs per child and domain: a level at entry and a drift a year (domain.md §4's trends have something to find).
+    mean, fewest, most = (np.asarray(values) for values in zip(*PROFILES, strict=True))
+    base = np.clip(rng.normal(mean[profile][:, None], 0.8, (n, width)), 0, 4)
+    high = rng.integers(fewest[profile], most[profile] + 1)
+    ranks = np.argsort(np.argsort(rng.random((n, width)), axis=1), axis=1)
+    base = np.where(ranks < high[:, None], np.clip(rng.uniform(3.0, 4.4, (n, width)), 0, 4), base)
+    fastest, share = (np.asarray(values) for values in zip(*ARC_RATES, strict=True))
+    changing = rng.random((n, width)) < share[arc][:, None]
+    rate = rng.normal(0, 0.05, (n, width)) + np.where(
+        changing, fastest[arc][:, None] * rng.uniform(0.25, 1, (n, width)), 0
+    )
+    # Mixed progress: one or two domains that started low get worse while the others improve.
+    low = np.asarray(base < 2.5)
+    none_low = np.asarray(~low.any(axis=1))
+    keys = np.where(low | none_low[:, None], rng.random((n, width)), 2.0)
+    regress = (np.argsort(np.argsort(keys, axis=1), axis=1) < rng.integers(1, 3, n)[:, None]) & (keys < 2)
+    rate = np.where((arc == MIXED)[:, None] & regress, rng.uniform(0.5, 1.0, (n, width)), rate)
+    strength0 = np.clip(2.6 - 0.6 * base + rng.normal(0, 0.5, (n, width)), 0, 3)
+    base, rate, strength0 = base.astype(np.float32), rate.astype(np.float32), strength0.astype(np.float32)
+
+    # Ratings per assessment: the level drifts from entry, with noise; strengths grow as needs fall.
+    years = (day / YEAR).astype(np.float32)[:, None]
+    level = np.clip(base[child] + rate[child] * years, 0, 4)
+    noise = rng.standard_normal((a, width), dtype=np.float32)
+    need = np.rint(np.clip(level + 0.15 * noise, 0, 4)).astype(np.int8)
+    noise = rng.standard_normal((a, width), dtype=np.float32)
+    strength = np.rint(np.clip(strength0[child] - 0.5 * (level - base[child]) + 0.3 * noise, 0, 3)).astype(np.int8)
+    del level, noise
+    assessed_on = kids.entered[child] + day
+    young = ((assessed_on - kids.date_of_birth[child]).astype(np.int64) < 5 * YEAR)[:, None]
+    skipped = rng.random((a, width)) < NOT_ASSESSED_SHARE
+    reason = np.where(young, 0, rng.integers(1, len(NOT_ASSESSED), (a, width))).astype(np.int8)
+    need = np.where(skipped, -1, need).astype(np.int8)
+    strength = np.where(skipped, -1, strength).astype(np.int8)
+    reason = np.where(skipped, reason, -1).astype(np.int8)
+
+    # Versions: an amended assessment has version 1, superseded, one level off in one domain, then version 2.
+    v_assessment = np.repeat(np.arange(a), current)
+    v_number = np.arange(len(v_assessment)) - _group_starts(v_assessment) + 1
+    v = len(v_assessment)
+    v_need = need[v_assessment]
+    rows = np.nonzero(v_number < current[v_assessment])[0]
+    which = np.argmax(np.where(v_need[rows] >= 0, rng.random((len(rows), width)), -1.0), axis=1)  # an assessed one
+    wrong = v_need[rows, which]
+    shifted = wrong + rng.choice(np.array((-1, 1), dtype=np.int8), len(rows))
+    shifted = np.where(shifted < 0, 1, np.where(shifted > 4, 3, shifted))
+    v_need[rows, which] = np.where(wrong < 0, wrong, shifted)
+    assessments = Assessments(id=_uuids(rng, a), child=child, current_version=current)
+    versions = Versions(
+        id=_uuids(rng, v),
+        assessment=v_assessment,
+        version=v_number,
+        assessed_on=assessed_on[v_assessment],
+        context=context[v_assessment],
+        assessor_role=role[v_assessment],
+        body_hash=rng.integers(0, 256, (v, 32), dtype=np.uint8),
+        need=v_need,
+        strength=strength[v_assessment],
+        not_assessed=reason[v_assessment],
+    )
+    return assessments, versions
+
+
+# Loading.
+
+Row = tuple[Any, ...]
+
+
+def _fast_uuids(ids: Ids) -> NDArray[np.object_]:
+    raw = ids.tobytes()
+    out = np.empty(len(ids), dtype=object)
+    out[:] = [FastUUID(raw[i : i + 16]) for i in range(0, len(raw), 16)]
+    return out
+
+
+def _dates(days: Days) -> list[date | None]:
+    values: list[date | None] = days.astype("datetime64[D]").tolist()
+    return values
+
+
+def _text(values: Strings) -> list[str | None]:
+    return [value or None for value in values.tolist()]
+
+
+def _pounds(pence: Ints) -> list[Decimal | None]:
+    return [Decimal(value).scaleb(-2) if value >= 0 else None for value in pence.tolist()]
+
+
+def _shares(hundredths: Ints) -> list[Decimal]:
+    return [Decimal(value).scaleb(-2) for value in hundredths.tolist()]
+
+
+def _hex(rows: NDArray[np.uint8]) -> list[str]:
+    raw, width = rows.tobytes(), rows.shape[1]
+    return [raw[i : i + width].hex() for i in range(0, len(raw), width)]
+
+
+def external_id(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}{number:07d}" for number in range(1, count + 1)]
+
+
+def _ratings(data: National, version_ids: NDArray[np.object_], chunk: int = 50_000) -> Iterator[Row]:
+    """Rating rows in the order of their version's id, so the primary key index grows at its right edge."""
+    v = data.versions
+    width = len(data.domains)
+    ids = v.id.view(">u8").reshape(-1, 2)
+    ordered = np.lexsort((ids[:, 1], ids[:, 0]))
+    levels = np.array([None, 0, 1, 2, 3, 4], dtype=object)
+    reasons = np.array([None, *NOT_ASSESSED], dtype=object)
+    domains = list(data.domains)
+    for begin in range(0, len(ordered), chunk):
+        rows = ordered[begin : begin + chunk]
+        yield from zip(
+            np.repeat(version_ids[rows], width).tolist(),
+            domains * len(rows),
+            levels[v.need[rows].ravel() + 1].tolist(),
+            levels[v.strength[rows].ravel() + 1].tolist(),
+            reasons[v.not_assessed[rows].ravel() + 1].tolist(),
+            strict=True,
+        )
+
+
+PLACEMENT_COLUMNS = (
+    "id",
+    "la_id",
+    "child_pk",
+    "external_id",
+    "provider_id",
+    "start_date",
+    "end_date",
+    "rne",
+    "legal_status",
+    "cin",
+    "place",
+    "place_provider",
+    "reason_ended",
+    "reason_place_change",
+    "postcode_sector",
+    "urn",
+    "weekly_cost",
+    "funding_social_care",
+    "funding_health",
+    "funding_education",
+)
+
+
+def _tables(data: National, instrument_id: uuid.UUID) -> Iterator[tuple[str, list[str], int, Iterable[Row]]]:
+    """(table, columns, row count, rows), in the order foreign keys need. Omitted columns take their defaults:
+    timestamps now(), and assessments.recorded_seq its identity, in the order rows are written."""
+    la, prov, kids, pl, asm, ver = (
+        data.councils, data.providers, data.children, data.placements, data.assessments, data.versions,
+    )  # fmt: skip
+    la_ids = _fast_uuids(la.id)
+    yield (
+        "local_authorities",
+        ["id", "code", "name", "synthetic"],
+        len(la_ids),
+        zip(la_ids.tolist(), la.code.tolist(), la.name.tolist(), [True] * len(la_ids), strict=True),
+    )
+    provider_ids = _fast_uuids(prov.id)
+    yield (
+        "providers",
+        ["id", "la_id", "external_id", "name", "ofsted_urn"],
+        len(provider_ids),
+        zip(
+            provider_ids.tolist(),
+            la_ids[prov.council].tolist(),
+            prov.external_id.tolist(),
+            prov.name.tolist(),
+            _text(prov.urn),
+            strict=True,
+        ),
+    )
+    child_ids = _fast_uuids(kids.id)
+    yield (
+        "children",
+        ["id", "la_id", "child_id", "pseudonym", "date_of_birth", "sex", "ethnicity", "uasc", "synthetic"],
+        len(child_ids),
+        zip(
+            child_ids.tolist(),
+            la_ids[kids.council].tolist(),
+            kids.child_id.tolist(),
+            kids.pseudonym.tolist(),
+            _dates(kids.date_of_birth),
+            kids.sex.tolist(),
+            kids.ethnicity.tolist(),
+            kids.uasc.tolist(),
+            [True] * len(child_ids),
+            strict=True,
+        ),
+    )
+    placement_ids = _fast_uuids(pl.id)
+    provider_column = np.full(len(pl.id), None, dtype=object)
+    provider_column[pl.provider >= 0] = provider_ids[pl.provider[pl.provider >= 0]]
+    social_care = 100 - pl.funding_health - pl.funding_education
+    yield (
+        "placements",
+        list(PLACEMENT_COLUMNS),
+        len(placement_ids),
+        zip(
+            placement_ids.tolist(),
+            la_ids[kids.council[pl.child]].tolist(),
+            child_ids[pl.child].tolist(),
+            external_id("NAT-E", len(placement_ids)),
+            provider_column.tolist(),
+            _dates(pl.start),
+            _dates(pl.end),
+            pl.rne.tolist(),
+            pl.legal_status.tolist(),
+            pl.cin.tolist(),
+            pl.place.tolist(),
+            pl.place_provider.tolist(),
+            _text(pl.reason_ended),
+            _text(pl.reason_place_change),
+            pl.postcode_sector.tolist(),
+            _text(pl.urn),
+            _pounds(pl.weekly_cost),
+            _shares(social_care),
+            _shares(pl.funding_health),
+            _shares(pl.funding_education),
+            strict=True,
+        ),
+    )
+    assessment_ids = _fast_uuids(asm.id)
+    yield (
+        "assessments",
+        ["id", "la_id", "child_pk", "external_id", "instrument_id", "current_version"],
+        len(assessment_ids),
+        zip(
+            assessment_ids.tolist(),
+            la_ids[kids.council[asm.child]].tolist(),
+            child_ids[asm.child].tolist(),
+            external_id("NAT-A", len(assessment_ids)),
+            [instrument_id] * len(assessment_ids),
+            asm.current_version.tolist(),
+            strict=True,
+        ),
+    )
+    version_ids = _fast_uuids(ver.id)
+    yield (
+        "assessment_versions",
+        ["id", "assessment_id", "version", "assessed_on", "context", "assessor_role", "status", "body_hash"],
+        len(version_ids),
+        zip(
+            version_ids.tolist(),
+            assessment_ids[ver.assessment].tolist(),
+            ver.version.tolist(),
+            _dates(ver.assessed_on),
+            ver.context.tolist(),
+            ver.assessor_role.tolist(),
+            ["final"] * len(version_ids),
+            _hex(ver.body_hash),
+            strict=True,
+        ),
+    )
+    yield (
+        "ratings",
+        ["assessment_version_id", "domain", "need", "strength", "not_assessed_reason"],
+        data.ratings,
+        _ratings(data, version_ids),
+    )
+
+
+def plain_url(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def load(database_url: str, data: National) -> dict[str, tuple[int, float]]:
+    """COPY every table into a migrated database, in one transaction; (rows, seconds) per table, also printed."""
+    connection = await asyncpg.connect(plain_url(database_url))
+    timings: dict[str, tuple[int, float]] = {}
+    try:
+        instrument = await connection.fetchrow(
+            "SELECT id, definition FROM instruments WHERE code = 'needs-v1' AND version = 1"
+        )
+        if instrument is None:
+            raise RuntimeError("needs-v1 is not in the database: run `alembic upgrade head` first")
+        definition = instrument["definition"]  # jsonb comes back as text unless a codec is set
+        definition = json.loads(definition) if isinstance(definition, str) else definition
+        stored = tuple(domain["code"] for domain in definition["domains"])
+        if stored != data.domains:
+            raise RuntimeError(f"the database's needs-v1 domains {stored} are not the generated {data.domains}")
+        async with connection.transaction():
+            tables = _tables(data, instrument["id"])
+            while True:
+                began = time.perf_counter()  # includes making the rows
+                item = next(tables, None)
+                if item is None:
+                    break
+                table, columns, count, rows = item
+                await connection.copy_records_to_table(table, records=rows, columns=columns)
+                seconds = time.perf_counter() - began
+                timings[table] = (count, seconds)
+                print(
+                    f"load {table:<20} {count:>11,} rows {seconds:8.2f} s {count / seconds:>12,.0f} rows/s", flush=True
+                )
+    finally:
+        await connection.close()
+    total = sum(seconds for _, seconds in timings.values())
+    print(f"load total {total:.2f} s", flush=True)
+    return timings
+
+
+# The command line.
+
+
+def with_database(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    base = base.rsplit("/", 1)[0] + "/" + name
+    return f"{base}?{query}" if query else base
+
+
+async def _admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def migrate(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from shared.settings import asyncpg_url
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = asyncpg_url(database_url)
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")
+
+
+async def report(database_url: str) -> None:
+    connection = await asyncpg.connect(plain_url(database_url))
+    try:
+        for table in ("children", "placements", "assessments", "assessment_versions", "ratings", "providers"):
+            print(f"rows {table:<20} {await connection.fetchval(f'SELECT count(*) FROM {table}'):>11,}")
+        size = await connection.fetchval("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        print(f"database size {size}")
+    finally:
+        await connection.close()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--database-url", required=True, help="a migrated database, or with --scratch any on the server"
+    )
+    parser.add_argument("--children", type=int, default=84_000)
+    parser.add_argument("--councils", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--scratch", metavar="NAME", help="create, migrate, load, report and drop this database")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    data = generate(children=args.children, councils=args.councils, seed=args.seed)
+    print(
+        f"generation {time.perf_counter() - began:.2f} s: {len(data.children.id):,} children in "
+        f"{len(data.councils.id)} councils, {len(data.placements.id):,} placements, "
+        f"{len(data.assessments.id):,} assessments, {len(data.versions.id):,} versions, {data.ratings:,} ratings",
+        flush=True,
+    )
+    url = args.database_url
+    if args.scratch:
+        asyncio.run(_admin(url, f'CREATE DATABASE "{args.scratch}"'))
+        url = with_database(url, args.scratch)
+    try:
+        if args.scratch:
+            began = time.perf_counter()
+            migrate(url)
+            print(f"migration {time.perf_counter() - began:.2f} s", flush=True)
+        asyncio.run(load(url, data))
+        if args.scratch:
+            asyncio.run(report(url))
+    finally:
+        if args.scratch:
+            asyncio.run(_admin(args.database_url, f'DROP DATABASE IF EXISTS "{args.scratch}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()

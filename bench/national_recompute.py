@@ -1,0 +1,196 @@
+"""The national benchmark (issue 4): about 84,000 children in 150 councils and 10 million ratings
+loaded through COPY, then, from one run:
+
+- the full national recompute's wall time and its process's peak memory (the CLI, as an operator runs it);
+- the floor on this machine, measured in the same run: COPY of the ratings out of PostgreSQL plus COPY
+  of the figure rows back in; and the ratio of the two;
+- freshness, from an assessment's commit to its figures readable, at p50 and p95, while 50 assessments
+  a second arrive through the API and a real worker process recomputes them.
+
+`make bench` runs it; DATABASE_URL / REDIS_URL name servers, or embedded ones are started."""
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from sqlalchemy import select
+
+from bench.national import generate, load
+from bench.scratch import ROOT, scratch_servers
+from services.api.clients import service as clients
+from services.api.clients.schemas import ClientIn, KeyIn
+from services.api.main import create_app
+from shared.access import Kind
+from shared.db import transaction
+from shared.instruments import shipped_instrument
+from shared.models import Child, ChildNeedsTrend, LocalAuthority
+from shared.settings import Settings
+
+RATE = 50  # assessments a second
+FRESHNESS_SECONDS = 20
+PSEUDONYM_KEY = "bench-national-synthetic-children-only"
+
+
+def plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def null_copy_out(url: str, query: str) -> float:
+    connection = await asyncpg.connect(plain(url))
+    try:
+
+        async def discard(_: bytes) -> None:
+            return None
+
+        began = time.perf_counter()
+        await connection.copy_from_query(query, output=discard, format="binary")
+        return time.perf_counter() - began
+    finally:
+        await connection.close()
+
+
+async def copy_figures_in(url: str) -> float:
+    """COPY the figure rows the recompute wrote into empty copies of their tables: the write floor."""
+    connection = await asyncpg.connect(plain(url))
+    try:
+        elapsed = 0.0
+        for table in ("child_needs_trends", "domain_needs_trends"):
+            chunks: list[bytes] = []
+
+            async def keep(chunk: bytes, into: list[bytes] = chunks) -> None:
+                into.append(chunk)
+
+            await connection.copy_from_table(table, output=keep, format="binary")
+            await connection.execute(f"CREATE TEMP TABLE floor_{table} (LIKE {table})")
+            data = b"".join(chunks)
+
+            async def source(payload: bytes = data) -> Any:
+                yield payload
+
+            began = time.perf_counter()
+            await connection.copy_to_table(f"floor_{table}", source=source(), format="binary")
+            elapsed += time.perf_counter() - began
+        return elapsed
+    finally:
+        await connection.close()
+
+
+def full_recompute(env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of `cli recompute --all`, in its own process."""
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "services.api.cli", "recompute", "--all"], env=env, cwd=ROOT, check=True)
+    wall = time.perf_counter() - began
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, peak_kb / 1024
+
+
+def assessment(child_id: str, n: int) -> dict[str, Any]:
+    ratings = {d: {"need": (n + i) % 5, "strength": 1} for i, d in enumerate(shipped_instrument().domains)}
+    return {
+        "external_id": f"FRESH-{n}", "child_id": child_id, "assessed_on": date.today().isoformat(),
+        "context": "review", "assessor_role": "social_worker", "status": "final", "ratings": ratings,
+    }  # fmt: skip
+
+
+async def freshness(settings: Settings) -> list[float]:
+    """Commit-to-readable seconds of each assessment, one per child, posted at RATE a second."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        sessions = app.state.services.sessions
+        async with transaction(sessions) as db:
+            la_id = await db.scalar(select(LocalAuthority.id).order_by(LocalAuthority.code).limit(1))
+            client = await clients.create_client(db, la_id, ClientIn(name="bench", kind=Kind.CASE_MANAGEMENT))
+            key = (await clients.issue_key(db, client, KeyIn())).api_key
+            children = list(
+                await db.scalars(select(Child.child_id).where(Child.la_id == la_id).limit(RATE * FRESHNESS_SECONDS))
+            )
+        committed: dict[str, datetime] = {}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as api:
+            headers = {"Authorization": f"Bearer {key}"}
+
+            async def post(n: int, child_id: str) -> None:
+                response = await api.post("/v1/assessments", json=assessment(child_id, n), headers=headers)
+                response.raise_for_status()
+                committed[child_id] = datetime.now(UTC)
+
+            began, tasks = time.perf_counter(), []
+            for n, child_id in enumerate(children):
+                await asyncio.sleep(max(0.0, began + n / RATE - time.perf_counter()))
+                tasks.append(asyncio.create_task(post(n, child_id)))
+            await asyncio.gather(*tasks)
+        deadline = time.perf_counter() + 60
+        while time.perf_counter() < deadline:
+            async with transaction(sessions) as db:
+                rows = dict(
+                    (
+                        await db.execute(
+                            select(Child.child_id, ChildNeedsTrend.computed_at)
+                            .join(ChildNeedsTrend, ChildNeedsTrend.child_pk == Child.id)
+                            .where(Child.child_id.in_(children), Child.la_id == la_id)
+                        )
+                    ).all()
+                )
+            lags = [
+                (rows[c] - committed[c]).total_seconds()
+                for c in children
+                if rows.get(c, datetime.min.replace(tzinfo=UTC)) > committed[c]
+            ]
+            if len(lags) == len(children):
+                return lags
+            await asyncio.sleep(0.5)
+        raise RuntimeError("figures did not catch up within a minute")
+
+
+def percentile(values: list[float], share: float) -> float:
+    return statistics.quantiles(values, n=100)[round(share * 100) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--children", type=int, default=84_000)
+    parser.add_argument("--councils", type=int, default=150)
+    args = parser.parse_args()
+    with scratch_servers() as (database_url, redis_url):
+        settings = Settings(
+            database_url=database_url, redis_url=redis_url, queue_name="bench-national", log_level="WARNING",
+            pseudonym_key=PSEUDONYM_KEY,
+        )  # fmt: skip
+        env = os.environ | {
+            "DATABASE_URL": database_url, "REDIS_URL": redis_url, "QUEUE_NAME": "bench-national",
+            "LOG_LEVEL": "WARNING", "PSEUDONYM_KEY": PSEUDONYM_KEY,
+        }  # fmt: skip
+        began = time.perf_counter()
+        national = generate(children=args.children, councils=args.councils, today=date.today() - timedelta(days=1))
+        asyncio.run(load(plain(database_url), national))
+        print(f"national dataset generated and loaded by COPY in {time.perf_counter() - began:.0f} s", flush=True)
+        wall, peak_mb = full_recompute(env)
+        ratings_out = asyncio.run(null_copy_out(database_url, "SELECT * FROM ratings"))
+        figures_in = asyncio.run(copy_figures_in(database_url))
+        floor = ratings_out + figures_in
+        worker = subprocess.Popen([sys.executable, "-m", "services.scoring"], env=env, cwd=ROOT)
+        try:
+            lags = asyncio.run(freshness(settings))
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+        print(f"full national recompute: {wall:.1f} s wall, worker peak memory {peak_mb:,.0f} MB")
+        print(f"floor: COPY ratings out {ratings_out:.1f} s + COPY figure rows in {figures_in:.1f} s = {floor:.1f} s")
+        print(f"recompute / floor: {wall / floor:.2f}")
+        print(
+            f"freshness at {RATE} assessments/s over {len(lags)}: "
+            f"p50 {percentile(lags, 0.5):.3f} s, p95 {percentile(lags, 0.95):.3f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""A scratch database for a benchmark: on DATABASE_URL's server, or an embedded PostgreSQL (and Redis)
+when none is named; migrated to head, dropped when done."""
+
+import asyncio
+import contextlib
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+from alembic import command
+from alembic.config import Config
+
+from services.stack.embedded import start_postgres, start_redis
+from shared.settings import asyncpg_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def admin(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def with_database(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    return asyncpg_url(base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else ""))
+
+
+@contextlib.contextmanager
+def scratch_servers() -> Iterator[tuple[str, str]]:
+    """(database_url, redis_url) of a fresh, migrated database and a Redis."""
+    with tempfile.TemporaryDirectory() as scratch, contextlib.ExitStack() as stack:
+        admin_url, redis_url = os.environ.get("DATABASE_URL"), os.environ.get("REDIS_URL")
+        if admin_url is None:
+            postgres = start_postgres(Path(scratch) / "pg", "postgres", delete_on_stop=True)
+            stack.callback(postgres.stop)
+            admin_url = postgres.url
+        if redis_url is None:
+            redis_server = start_redis(Path(scratch) / "redis", persist=False)
+            stack.callback(redis_server.stop)
+            redis_url = redis_server.url
+        name = f"bench_{uuid.uuid4().hex[:8]}"
+        asyncio.run(admin(admin_url, f'CREATE DATABASE "{name}"'))
+        stack.callback(lambda: asyncio.run(admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+        database_url = with_database(admin_url, name)
+        config = Config(str(ROOT / "alembic.ini"))
+        config.attributes["database_url"] = database_url
+        config.attributes["configure_logger"] = False
+        command.upgrade(config, "head")
+        yield database_url, redis_url

@@ -1,0 +1,141 @@
+"""A full recompute gives every child exactly the figures its incremental recompute gave: on the demo
+council, and on a generated cohort with same-date pairs, drafts, amendments and unrated domains."""
+
+import asyncio
+import os
+import random
+import subprocess
+import sys
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from services.api import demo
+from services.scoring.full_recompute import recompute_councils
+from shared.db import transaction
+from shared.demo_data import generate_demo_council
+from shared.models import ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
+from shared.settings import Settings
+from tests.conftest import PSEUDONYM_KEY, ROOT, Council, state_of
+from tests.integration.helpers import DOMAINS, add_child, assessment, ratings, run_worker
+
+VOLATILE = {"computed_at", "row_version"}
+
+
+async def figures(app: FastAPI, la_id: Any) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
+    async with transaction(state_of(app).sessions) as db:
+        children = (await db.scalars(select(ChildNeedsTrend).where(ChildNeedsTrend.la_id == la_id))).all()
+        domains = (await db.scalars(select(DomainNeedsTrend).where(DomainNeedsTrend.la_id == la_id))).all()
+
+        def plain(row: Any) -> dict[str, Any]:
+            return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs if c.key not in VOLATILE}
+
+        return (
+            {row.child_pk: plain(row) for row in children},
+            {(row.child_pk, row.domain): plain(row) for row in domains},
+        )
+
+
+async def assert_full_recompute_agrees(app: FastAPI, la_id: Any) -> None:
+    incremental = await figures(app, la_id)
+    outcome = await recompute_councils(state_of(app).sessions, [la_id])
+    full = await figures(app, la_id)
+    assert outcome.written == len(incremental[0]) and outcome.left_to_incremental == 0
+    assert full[0].keys() == incremental[0].keys()
+    for key, row in incremental[0].items():
+        assert full[0][key] == row, key
+    assert full[1] == incremental[1]
+
+
+async def test_the_demo_council_recomputed_whole_matches_child_by_child(app: FastAPI, settings: Settings) -> None:
+    async with transaction(state_of(app).sessions) as db:
+        generated = generate_demo_council(DOMAINS)
+        # Under a code of its own: another test loads the demo council into this database too.
+        council = await demo.load(db, generated, date.today(), settings.pseudonym_key_bytes, code="DEMO-FULL")
+    await run_worker(settings, app)
+    await assert_full_recompute_agrees(app, council.id)
+
+
+async def test_a_generated_cohort_recomputed_whole_matches_child_by_child(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    rng = random.Random(20261123)
+    start = date.today() - timedelta(days=1800)
+    for n in range(40):
+        await add_child(api, council.headers, f"G{n}", born=start - timedelta(days=3000))
+        items, day = [], start + timedelta(days=rng.randrange(0, 300))
+        for k in range(rng.randrange(1, 9)):
+            levels = {
+                d: None
+                if rng.random() < 0.1
+                else {"need": rng.randrange(0, 5), "strength": rng.choice([None, 0, 1, 2, 3])}
+                for d in DOMAINS
+            }
+            ratings = {
+                d: {"not_assessed": "declined"} if v is None else {k2: x for k2, x in v.items() if x is not None}
+                for d, v in levels.items()
+            }
+            status = "draft" if rng.random() < 0.1 else "final"
+            items.append(assessment(f"G{n}", f"G{n}-{k}", day, ratings=ratings, status=status))
+            # Now and then a second assessment on the same date: the later recorded stands.
+            day += timedelta(days=0 if rng.random() < 0.1 else rng.randrange(20, 200))
+        response = await api.post("/v1/assessments/batch", json={"items": items}, headers=council.headers)
+        assert response.status_code == 200, response.text
+    await run_worker(settings, app)
+    await assert_full_recompute_agrees(app, council.la_id)
+    async with transaction(state_of(app).sessions) as db:
+        pending = await db.scalars(
+            select(RecomputeRequest.id).where(
+                RecomputeRequest.la_id == council.la_id, RecomputeRequest.done_at.is_(None)
+            )
+        )
+        assert list(pending) == []
+
+
+async def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {
+        "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, "PSEUDONYM_KEY": PSEUDONYM_KEY,
+        "ENVIRONMENT": "test",
+    }  # fmt: skip
+    command = [sys.executable, "-m", "services.api.cli", *args]
+    return await asyncio.to_thread(subprocess.run, command, env=env, cwd=ROOT, capture_output=True, text=True)
+
+
+async def test_an_admin_recalibrates_and_recomputes_through_the_api_and_the_cli(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    for n in range(3):
+        await add_child(api, council.headers, f"K{n}")
+        for k, (day, level) in enumerate(((800, n), (100, 0))):
+            body = assessment(f"K{n}", f"K{n}-{k}", date.today() - timedelta(days=day), ratings=ratings(level))
+            assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
+    await run_worker(settings, app)
+    summary = (await api.get("/v1/children/K2/needs-trends", headers=council.headers)).json()["summary"]
+    assert summary["rci"] is None  # three baselines: no automatic SD yet
+    made = await api.post("/v1/admin/calibrations", json={"instrument_code": "needs-v1"}, headers=council.admin)
+    assert made.status_code == 201, made.text
+    assert (made.json()["n"], made.json()["source"]) == (3, "admin") and made.json()["sd"] == 12.0
+    summary = (await api.get("/v1/children/K2/needs-trends", headers=council.headers)).json()["summary"]
+    assert (
+        summary["rci"] == round(-24 / (2**0.5 * 12.0 * 0.2**0.5), 9)
+        and summary["rci_verdict"] == "reliable_improvement"
+    )
+    listed = await api.get("/v1/admin/calibrations", headers=council.admin)
+    assert [c["sd"] for c in listed.json()] == [12.0]
+    whole = await api.post("/v1/admin/recompute", headers=council.admin)
+    assert whole.status_code == 200 and whole.json() == {
+        "children": 3,
+        "written": 3,
+        "cleared": 0,
+        "left_to_incremental": 0,
+    }
+    done = await run_cli(settings, "recompute", "--council", council.code)
+    assert done.returncode == 0, done.stderr
+    assert "3 children: 3 recomputed" in done.stdout and "[########################################] 3/3" in done.stderr
+    again = await run_cli(settings, "calibrate", council.code)
+    assert again.returncode == 0 and "SD 12.0000 from 3 baselines" in again.stdout, again.stderr
+    unknown = await run_cli(settings, "recompute", "--council", "NOPE")
+    assert unknown.returncode != 0 and "No council with code NOPE" in unknown.stderr
