@@ -17,6 +17,8 @@ FORMATS = {
     "int4": (">i4", np.int32),
     "int8": (">i8", np.int64),
     "date": (">i4", np.int32),
+    "timestamptz": (">i8", np.int64),  # microseconds since 2000-01-01
+    "float8": (">f8", np.float64),
     "uuid": ("V16", np.void),
 }
 
@@ -69,3 +71,18 @@ async def copy_columns(
     reader = Columns(columns)
     await connection.copy_from_query(query, *args, output=reader.receive, format="binary")
     return reader.arrays()
+
+
+SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # with zero flags and no header extension
+
+
+def binary_copy(columns: Sequence[tuple[str, str, np.ndarray[Any, Any]]]) -> bytes:
+    """The binary COPY form of equal-length, non-null arrays: the write side of copy_columns."""
+    size = len(columns[0][2]) if columns else 0
+    dtype = record_dtype([(name, pg_type) for name, pg_type, _ in columns])
+    records = np.empty(size, dtype=dtype)
+    records["field_count"] = len(columns)
+    for name, pg_type, values in columns:
+        records[f"{name}_length"] = np.dtype(FORMATS[pg_type][0]).itemsize
+        records[name] = values
+    return SIGNATURE + records.tobytes() + b"\xff\xff"

@@ -8,7 +8,6 @@ changed since the read is left to its incremental recompute."""
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -17,37 +16,34 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.bulk_read import copy_columns
-from services.scoring.calibration import AUTOMATIC_AT, calibrate, current_sd, figures_lock, rci_for, reliability_of
-from services.scoring.engines.vectorised import NOT_RATED, DomainTrends, Ratings, Scale, Trends, compute
-from services.scoring.recompute import CLEARED_CHILD, CLEARED_DOMAIN, STRENGTH_FIGURES
+from services.scoring.calibration import AUTOMATIC_AT, calibrate, current_sd, figures_lock, reliability_of
+from services.scoring.engines.vectorised import Ratings, Scale, Trends, compute, reliable_change
+from services.scoring.figures_copy import Staged, insert_staged, stage
+from services.scoring.recompute import CLEARED_CHILD, CLEARED_DOMAIN
 from shared.db import transaction
 from shared.instruments import InstrumentScale
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, Instrument, RecomputeRequest
 from shared.models.figures import FIGURES_ROW_VERSION
 
-EPOCH = date(2000, 1, 1)  # binary COPY's day zero
 Progress = Callable[[str, int, int], None]
 
 RATINGS = """
-WITH codes AS (
-    SELECT i.id, array_agg(d ->> 'code' ORDER BY o) AS codes
+WITH positions AS (
+    SELECT i.id, d ->> 'code' AS code, (o - 1)::int2 AS position
     FROM instruments i, jsonb_array_elements(i.definition -> 'domains') WITH ORDINALITY AS t(d, o)
-    GROUP BY i.id
 )
-SELECT c.seq::int8 AS child, a.recorded_seq::int8 AS assessment, v.assessed_on AS day,
-       (extract(epoch FROM v.recorded_at) * 1000000)::int8 AS recorded,
-       array_position($2::uuid[], a.instrument_id)::int2 AS instrument,
-       (array_position(codes.codes, r.domain::text) - 1)::int2 AS domain,
+SELECT c.seq::int8 AS child, a.recorded_seq::int8 AS assessment, v.assessed_on AS day, v.recorded_at AS recorded,
+       array_position($2::uuid[], a.instrument_id)::int2 AS instrument, positions.position AS domain,
        coalesce(r.need, -1)::int2 AS need, coalesce(r.strength, -1)::int2 AS strength
 FROM ratings r
 JOIN assessment_versions v ON v.id = r.assessment_version_id AND v.status = 'final'
 JOIN assessments a ON a.id = v.assessment_id AND a.current_version = v.version
 JOIN children c ON c.id = a.child_pk
-JOIN codes ON codes.id = a.instrument_id
+JOIN positions ON positions.id = a.instrument_id AND positions.code = r.domain
 WHERE a.la_id = ANY($1::uuid[])
 """
 RATING_COLUMNS = (
-    ("child", "int8"), ("assessment", "int8"), ("day", "date"), ("recorded", "int8"), ("instrument", "int2"),
+    ("child", "int8"), ("assessment", "int8"), ("day", "date"), ("recorded", "timestamptz"), ("instrument", "int2"),
     ("domain", "int2"), ("need", "int2"), ("strength", "int2"),
 )  # fmt: skip
 ASSESSMENT_IDS = "SELECT recorded_seq::int8 AS seq, id AS id FROM assessments WHERE la_id = ANY($1::uuid[])"
@@ -200,106 +196,6 @@ def remap_domains(
     return result
 
 
-def optional(value: Any) -> int | None:
-    return None if value == NOT_RATED else int(value)
-
-
-def on_date(days: Any) -> date | None:
-    return None if days == NOT_RATED else EPOCH + timedelta(days=int(days))
-
-
-def slope(value: Any) -> float | None:
-    return None if np.isnan(value) else float(value)
-
-
-def difference(latest: Any, earlier: Any) -> int | None:
-    return None if NOT_RATED in (latest, earlier) else int(latest - earlier)
-
-
-def domain_figures(t: DomainTrends, cell: int) -> dict[str, Any]:
-    return {
-        "ratings_count": int(t.ratings_count[cell]),
-        "baseline": optional(t.baseline[cell]),
-        "previous": optional(t.previous[cell]),
-        "latest": optional(t.latest[cell]),
-        "change_since_baseline": difference(t.latest[cell], t.baseline[cell]),
-        "change_since_previous": difference(t.latest[cell], t.previous[cell]),
-        "slope_per_year": slope(t.slope_per_year[cell]),
-        "direction": str(t.direction[cell]),
-        "first_assessed_on": on_date(t.first_assessed_on[cell]),
-        "latest_assessed_on": on_date(t.latest_assessed_on[cell]),
-    }
-
-
-def assessment_uuid(snapshot: Snapshot, seq: Any) -> uuid.UUID:
-    return uuid.UUID(bytes=snapshot.assessment_pk[np.searchsorted(snapshot.assessment_seq, seq)].tobytes())
-
-
-def rows_of(snapshot: Snapshot, group: Group, now: datetime) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-    c, scale, domains = group.trends.children, group.scale, len(group.scale.domains)
-    for local, index in enumerate(group.children):
-        if c.assessments_count[local] == 0:
-            continue
-        pk = uuid.UUID(bytes=snapshot.child_pk[index].tobytes())
-        owner = {"child_pk": pk, "la_id": snapshot.child_council[pk.bytes], "computed_at": now}
-        series = c.series[c.series_starts[local] : c.series_starts[local + 1]]
-        child_row = {
-            **owner,
-            "instrument_code": scale.code,
-            "instrument_version": scale.version,
-            "assessments_count": int(c.assessments_count[local]),
-            "baseline_assessment_id": assessment_uuid(snapshot, c.baseline_assessment[local]),
-            "latest_assessment_id": assessment_uuid(snapshot, c.latest_assessment[local]),
-            "assessment_ids": [assessment_uuid(snapshot, seq) for seq in series],
-            "baseline_assessed_on": on_date(c.baseline_assessed_on[local]),
-            "latest_assessed_on": on_date(c.latest_assessed_on[local]),
-            "total_need": int(c.total_need[local]),
-            "max_need": optional(c.max_need[local]),
-            "actionable_count": int(c.actionable_count[local]),
-            "intensive_count": int(c.intensive_count[local]),
-            "baseline_total_need": int(c.baseline_total_need[local]),
-            "baseline_max_need": optional(c.baseline_max_need[local]),
-            "baseline_actionable_count": int(c.baseline_actionable_count[local]),
-            "baseline_intensive_count": int(c.baseline_intensive_count[local]),
-            "resolved_needs": [d for n, d in enumerate(scale.domains) if c.resolved[local, n]],
-            "new_needs": [d for n, d in enumerate(scale.domains) if c.new[local, n]],
-            "mixed_progress": bool(c.mixed_progress[local]),
-            "total_strength": int(c.total_strength[local]),
-            "baseline_total_strength": int(c.baseline_total_strength[local]),
-        }
-        domain_rows = []
-        for n, domain in enumerate(scale.domains):
-            cell = local * domains + n
-            strength = domain_figures(group.trends.strengths, cell)
-            domain_rows.append(
-                {
-                    **owner,
-                    "domain": domain,
-                    "position": n,
-                    **domain_figures(group.trends.domains, cell),
-                    **{f"strength_{name}": strength[name] for name in STRENGTH_FIGURES},
-                }
-            )
-        yield child_row, domain_rows
-
-
-async def add_rci(db: AsyncSession, rows: list[dict[str, Any]], definition: dict[str, Any]) -> None:
-    by_council: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_council.setdefault(row["la_id"], []).append(row)
-    for la_id, council_rows in by_council.items():
-        sd = await current_sd(db, la_id, definition)
-        rci, verdict = rci_for(
-            [row["total_need"] for row in council_rows],
-            [row["baseline_total_need"] for row in council_rows],
-            [row["assessments_count"] for row in council_rows],
-            sd,
-            reliability_of(definition),
-        )
-        for row, value, word in zip(council_rows, rci, verdict, strict=True):
-            row |= {"rci": value, "rci_verdict": word}
-
-
 def among(column: Any, values: Iterable[Any], item_type: Any) -> Any:
     """column = ANY(:values), one array parameter however many values (IN would bind one each)."""
     return column == any_(bindparam(None, list(values), type_=ARRAY(item_type)))
@@ -315,14 +211,15 @@ def changed_since(snapshot: Snapshot, outbox: dict[int, tuple[uuid.UUID, bool]])
     return changed
 
 
-async def copy_rows(db: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    columns = list(rows[0])
-    apg = await raw_connection(db)
-    await apg.copy_records_to_table(
-        model.__tablename__, records=[tuple(row[name] for name in columns) for row in rows], columns=columns
-    )
+async def rci_of(db: AsyncSession, group: Group, councils: np.ndarray[Any, Any]) -> tuple[Any, Any]:
+    """Each child's RCI and verdict, with its own council's SD."""
+    c, definition = group.trends.children, group.instrument.definition
+    sd = np.full(len(group.children), np.nan)
+    for la_id in set(councils.tolist()):
+        council_sd = await current_sd(db, la_id, definition)
+        sd[councils == la_id] = np.nan if council_sd is None else council_sd
+    reliability = np.full(len(group.children), reliability_of(definition))
+    return reliable_change(c.total_need, c.baseline_total_need, c.assessments_count, sd, reliability)
 
 
 async def write(
@@ -330,24 +227,26 @@ async def write(
 ) -> tuple[int, int, int]:
     await figures_lock(db)
     excluded = changed_since(snapshot, await read_outbox(db, la_ids))
+    excluded_bytes = {pk.bytes for pk in excluded}
     now = await db.scalar(select(func.clock_timestamp()))
     assert now is not None
-    child_rows: list[dict[str, Any]] = []
-    domain_rows: list[dict[str, Any]] = []
+    council_of = np.array([snapshot.child_council[pk.tobytes()] for pk in snapshot.child_pk], dtype=object)
+    keep_child = np.array([pk.tobytes() not in excluded_bytes for pk in snapshot.child_pk], dtype=bool)
+    staged, written, done = Staged.empty(), set(), 0
     for group in groups(snapshot):
-        found = [(c, d) for c, d in rows_of(snapshot, group, now) if c["child_pk"] not in excluded]
-        group_children = [c for c, _ in found]
-        await add_rci(db, group_children, group.instrument.definition)
-        child_rows += group_children
-        domain_rows += [row for _, rows in found for row in rows]
-        progress("computed", len(child_rows), len(snapshot.child_seq))
-    written = {row["child_pk"] for row in child_rows}
+        keep = keep_child[group.children]
+        rci, verdict = await rci_of(db, group, council_of[group.children])
+        number = next(n for n, row in enumerate(snapshot.instruments, start=1) if row.id == group.instrument.id)
+        stage(staged, group.trends, snapshot.child_seq[group.children], keep, number, rci, verdict)
+        has = keep & (group.trends.children.assessments_count > 0)
+        written |= {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk[group.children[has]]}
+        done += len(group.children)
+        progress("computed", done, len(snapshot.child_seq))
     await db.execute(delete(DomainNeedsTrend).where(among(DomainNeedsTrend.child_pk, written, Uuid)))
     await db.execute(delete(ChildNeedsTrend).where(among(ChildNeedsTrend.child_pk, written, Uuid)))
     # Row versions from the sequence, as the incremental recompute takes them: a BI cursor sees every row again.
-    await copy_rows(db, ChildNeedsTrend, child_rows)
-    progress("written", len(child_rows), len(child_rows))
-    await copy_rows(db, DomainNeedsTrend, domain_rows)
+    await insert_staged(await raw_connection(db), staged, snapshot.instruments, now)
+    progress("written", len(written), len(written))
     cleared = (snapshot.had_figures - written) - excluded
     for model, values in ((ChildNeedsTrend, CLEARED_CHILD), (DomainNeedsTrend, CLEARED_DOMAIN)):
         await db.execute(

@@ -2,7 +2,7 @@
 erasures feed that tells a synced copy which children to drop; the council's cohort figures."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -16,7 +16,7 @@ from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page
 from services.api.problems import V1_PROBLEMS
-from services.api.scores.cohort import COHORT_COLUMNS, read_cohort
+from services.api.scores.cohort import SLICE_DEFINITIONS, SliceName, read_cohort, slices_asked
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page, to_csv
 from services.api.types import Text, UtcDateTime
 from shared.access import Scope
@@ -133,37 +133,105 @@ async def read_erasures(
     return page_response(request, ERASURE_COLUMNS, rows, page.next_cursor, page.has_more, wants_csv(format, accept))
 
 
+SLICE_FIELD = Field(default=None, description="Present only when sliced by it (see slices.definitions)")
+
+
 class CohortRow(BaseModel):
+    """One slice combination, instrument and domain. The slice columns come first, only those asked for."""
+
+    age_band: Literal["under_1", "1_4", "5_9", "10_15", "16_plus"] | None = SLICE_FIELD
+    sex: str | None = SLICE_FIELD
+    ethnicity: str | None = SLICE_FIELD
+    uasc: bool | None = SLICE_FIELD
+    legal_status: str | None = SLICE_FIELD
+    placement_group: str | None = SLICE_FIELD
+    provider: str | None = SLICE_FIELD
     instrument_code: str
     instrument_version: int
     domain: str
-    children_counted: int = Field(description="Children with a rated latest level in the domain")
-    actionable_count: int
-    actionable_prevalence: float | None
-    mean_change_since_baseline: float | None
-    improving_count: int
-    worsening_count: int
+    children_counted: int = Field(description="Children of the slice with a rated latest level in the domain")
+    actionable_count: int = Field(description="Of those, children whose latest level is actionable")
+    actionable_prevalence: float | None = Field(description="actionable_count / children_counted, 4 places")
+    mean_change_since_baseline: float | None = Field(description="Over children_counted, 4 places")
+    improving_count: int = Field(description="Children whose direction in the domain is improving")
+    worsening_count: int = Field(description="Children whose direction in the domain is worsening")
+    resolved_count: int = Field(description="Children with the domain among their resolved needs")
+    new_need_count: int = Field(description="Children with the domain among their new needs")
+    children_in_slice: int = Field(description="Children of the slice with figures of the instrument")
+    children_with_verdict: int = Field(description="Of those, children with a reliable-change verdict")
+    reliably_improved_count: int
+    reliably_worse_count: int
+    reliably_improved_share: float | None = Field(
+        description="reliably_improved_count / children_with_verdict, 4 places; null with no verdict"
+    )
+    reliably_worse_share: float | None = Field(
+        description="reliably_worse_count / children_with_verdict, 4 places; null with no verdict"
+    )
+
+
+class CohortSlices(BaseModel):
+    by: list[SliceName] = Field(description="The slices of the rows, in the order of their columns")
+    definitions: dict[str, str] = Field(description="How each slice's value is found for a child")
 
 
 class CohortOut(BaseModel):
     computed_at: datetime = Field(description="When these were aggregated from the per-child figures")
+    slices: CohortSlices
+    columns: list[str]
     items: list[CohortRow]
+    next_cursor: str | None = Field(description="Send as cursor for the next page; null on the last page")
+    has_more: bool
 
 
 @router.get(
     "/cohort",
     response_model=CohortOut,
     responses=CSV_RESPONSE,
-    summary="The council's children taken together, per domain: prevalence of actionable need and change",
+    summary="The council's children taken together, per domain and any slices: actionable need and change",
+    description=(
+        "One row per slice combination, instrument and domain, in a fixed order (slice values, age bands "
+        "youngest first and nulls last, then instrument and the domain's place in it). The figures are "
+        "aggregated from the per-child figures on each request, so the cursor is the offset of the next row "
+        "in that order: read the pages of one report in one go, as figures recomputed in between move rows."
+    ),
 )
 async def read_cohort_figures(
+    request: Request,
     db: SessionDep,
     caller: BiClient,
+    state: StateDep,
+    by: Annotated[
+        list[SliceName] | None,
+        Query(description="Slice by these (repeat the parameter); none: the whole council"),
+    ] = None,
+    limit: PAGE_LIMIT_QUERY = 500,
+    cursor: Cursor = None,
     format: FormatQuery = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
-    rows = await read_cohort(db, caller.la_id)
+    slices = slices_asked(by)
+    page = await read_cohort(
+        db,
+        caller.la_id,
+        by=slices,
+        today=date.today(),
+        limit=check_limit(limit, state.settings),
+        offset=cursor or 0,
+    )
+    audit.note(db, rows=len(page.rows), by=list(slices))
+    next_cursor = None if page.next_offset is None else str(page.next_offset)
+    headers = {}
+    if next_cursor is not None:
+        headers["X-Next-Cursor"] = next_cursor
+        headers["Link"] = f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'
     if wants_csv(format, accept):
-        return Response(to_csv(COHORT_COLUMNS, rows), media_type="text/csv; charset=utf-8")
-    now = datetime.now().astimezone()
-    return JSONResponse(CohortOut(computed_at=now, items=[CohortRow(**row) for row in rows]).model_dump(mode="json"))
+        return Response(to_csv(page.columns, page.rows), media_type="text/csv; charset=utf-8", headers=headers)
+    body = {
+        "computed_at": datetime.now().astimezone().isoformat(),
+        "slices": {"by": list(slices), "definitions": {name: SLICE_DEFINITIONS[name] for name in slices}},
+        "columns": list(page.columns),
+        "items": page.rows,
+        "next_cursor": next_cursor,
+        "has_more": page.has_more,
+    }
+    return JSONResponse(body, headers=headers)

@@ -1,0 +1,209 @@
+"""Writing the vectorised engine's arrays as figure rows without a Python loop per row: the arrays go
+to temporary staging tables by binary COPY (fixed-width columns, -1 and NaN for missing), and one
+INSERT ... SELECT per figures table turns them into rows, codes and nulls on the server."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+import numpy as np
+
+from services.scoring.bulk_read import binary_copy
+from services.scoring.engines.vectorised import DomainTrends, Trends
+
+DIRECTIONS = ["insufficient_data", "stable", "improving", "worsening"]
+VERDICTS = ["", "no_reliable_change", "reliable_improvement", "reliable_deterioration"]
+
+STAGING = (
+    """CREATE TEMP TABLE stage_domains (
+        child int8, instrument int2, position int2, ratings_count int4, baseline int2, previous int2,
+        latest int2, slope float8, direction int2, first_day int4, latest_day int4, s_ratings_count int4,
+        s_baseline int2, s_previous int2, s_latest int2, s_slope float8, s_direction int2
+    ) ON COMMIT DROP""",
+    """CREATE TEMP TABLE stage_children (
+        child int8, instrument int2, assessments_count int4, baseline_seq int8, latest_seq int8,
+        baseline_day int4, latest_day int4, total int4, max int2, actionable int2, intensive int2,
+        b_total int4, b_max int2, b_actionable int2, b_intensive int2, total_strength int4,
+        b_total_strength int4, mixed int2, resolved int8, new int8, rci float8, verdict int2
+    ) ON COMMIT DROP""",
+    "CREATE TEMP TABLE stage_series (child int8, ordinal int4, assessment int8) ON COMMIT DROP",
+)
+
+POSITIONS = """positions AS (
+    SELECT i.id, d ->> 'code' AS code, (o - 1)::int2 AS position
+    FROM instruments i, jsonb_array_elements(i.definition -> 'domains') WITH ORDINALITY AS t(d, o)
+)"""
+
+DAY = "CASE WHEN {0} = -1 THEN NULL ELSE date '2000-01-01' + {0} END"
+CHANGE = "CASE WHEN {0} = -1 OR {1} = -1 THEN NULL ELSE {0} - {1} END"
+
+INSERT_DOMAINS = f"""
+WITH {POSITIONS}
+INSERT INTO domain_needs_trends (
+    child_pk, domain, la_id, position, ratings_count, baseline, previous, latest, change_since_baseline,
+    change_since_previous, slope_per_year, direction, first_assessed_on, latest_assessed_on,
+    strength_ratings_count, strength_baseline, strength_previous, strength_latest,
+    strength_change_since_baseline, strength_change_since_previous, strength_slope_per_year,
+    strength_direction, computed_at
+)
+SELECT c.id, p.code, c.la_id, s.position, s.ratings_count, nullif(s.baseline, -1), nullif(s.previous, -1),
+    nullif(s.latest, -1), {CHANGE.format("s.latest", "s.baseline")}, {CHANGE.format("s.latest", "s.previous")},
+    nullif(s.slope, 'NaN'), ($3::text[])[s.direction + 1], {DAY.format("s.first_day")},
+    {DAY.format("s.latest_day")}, s.s_ratings_count, nullif(s.s_baseline, -1), nullif(s.s_previous, -1),
+    nullif(s.s_latest, -1), {CHANGE.format("s.s_latest", "s.s_baseline")},
+    {CHANGE.format("s.s_latest", "s.s_previous")}, nullif(s.s_slope, 'NaN'), ($3::text[])[s.s_direction + 1], $2
+FROM stage_domains s
+JOIN children c ON c.seq = s.child
+JOIN positions p ON p.id = ($1::uuid[])[s.instrument] AND p.position = s.position
+"""
+
+INSERT_CHILDREN = f"""
+WITH {POSITIONS},
+series AS (
+    SELECT ss.child, array_agg(a.id ORDER BY ss.ordinal) AS ids
+    FROM stage_series ss JOIN assessments a ON a.recorded_seq = ss.assessment
+    GROUP BY ss.child
+)
+INSERT INTO child_needs_trends (
+    child_pk, la_id, instrument_code, instrument_version, assessments_count, baseline_assessment_id,
+    latest_assessment_id, assessment_ids, baseline_assessed_on, latest_assessed_on, total_need, max_need,
+    actionable_count, intensive_count, baseline_total_need, baseline_max_need, baseline_actionable_count,
+    baseline_intensive_count, resolved_needs, new_needs, mixed_progress, total_strength,
+    baseline_total_strength, rci, rci_verdict, computed_at
+)
+SELECT c.id, c.la_id, i.code, i.version, s.assessments_count, baseline.id, latest.id, series.ids,
+    date '2000-01-01' + s.baseline_day, date '2000-01-01' + s.latest_day, s.total, nullif(s.max, -1),
+    s.actionable, s.intensive, s.b_total, nullif(s.b_max, -1), s.b_actionable, s.b_intensive,
+    ARRAY(SELECT p.code FROM positions p WHERE p.id = i.id AND (s.resolved >> p.position) & 1 = 1
+          ORDER BY p.position),
+    ARRAY(SELECT p.code FROM positions p WHERE p.id = i.id AND (s.new >> p.position) & 1 = 1
+          ORDER BY p.position),
+    s.mixed = 1, s.total_strength, s.b_total_strength, nullif(s.rci, 'NaN'),
+    nullif(($3::text[])[s.verdict + 1], ''), $2
+FROM stage_children s
+JOIN children c ON c.seq = s.child
+JOIN instruments i ON i.id = ($1::uuid[])[s.instrument]
+JOIN assessments baseline ON baseline.recorded_seq = s.baseline_seq
+JOIN assessments latest ON latest.recorded_seq = s.latest_seq
+JOIN series ON series.child = s.child
+"""
+
+
+def codes(words: np.ndarray[Any, Any], vocabulary: list[str]) -> np.ndarray[Any, Any]:
+    result = np.zeros(len(words), dtype=np.int16)
+    for code, word in enumerate(vocabulary):
+        result[words == word] = code
+    return result
+
+
+def mask(flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Each child's domains (columns) as bits of one integer, bit n for position n."""
+    bits: np.ndarray[Any, Any] = (flags.astype(np.int64) << np.arange(flags.shape[1], dtype=np.int64)).sum(axis=1)
+    return bits
+
+
+@dataclass
+class Staged:
+    """Staging files for one or more engine runs, appended group by group."""
+
+    domains: list[bytes]
+    children: list[bytes]
+    series: list[bytes]
+
+    @classmethod
+    def empty(cls) -> "Staged":
+        return cls([], [], [])
+
+
+def domain_columns(prefix: str, t: DomainTrends, rows: np.ndarray[Any, Any]) -> list[tuple[str, str, Any]]:
+    return [
+        (f"{prefix}ratings_count", "int4", t.ratings_count[rows]),
+        (f"{prefix}baseline", "int2", t.baseline[rows]),
+        (f"{prefix}previous", "int2", t.previous[rows]),
+        (f"{prefix}latest", "int2", t.latest[rows]),
+        (f"{prefix}slope", "float8", t.slope_per_year[rows]),
+        (f"{prefix}direction", "int2", codes(t.direction[rows], DIRECTIONS)),
+    ]
+
+
+def stage(
+    staged: Staged,
+    trends: Trends,
+    child_seq: np.ndarray[Any, Any],
+    keep: np.ndarray[Any, Any],
+    instrument: int,
+    rci: np.ndarray[Any, Any],
+    verdict: np.ndarray[Any, Any],
+) -> None:
+    """Stage the kept children of one engine run (children with no final assessment are not written)."""
+    c, domains = trends.children, trends.domains.ratings_count.size // max(1, len(keep))
+    kept = np.flatnonzero(keep & (c.assessments_count > 0))
+    cells = (kept[:, None] * domains + np.arange(domains)).ravel()
+    d, s = trends.domains, trends.strengths
+    staged.domains.append(
+        binary_copy(
+            [
+                ("child", "int8", np.repeat(child_seq[kept], domains)),
+                ("instrument", "int2", np.full(len(cells), instrument)),
+                ("position", "int2", np.tile(np.arange(domains), len(kept))),
+                *domain_columns("", d, cells),
+                ("first_day", "int4", d.first_assessed_on[cells]),
+                ("latest_day", "int4", d.latest_assessed_on[cells]),
+                *domain_columns("s_", s, cells),
+            ]
+        )
+    )
+    staged.children.append(
+        binary_copy(
+            [
+                ("child", "int8", child_seq[kept]),
+                ("instrument", "int2", np.full(len(kept), instrument)),
+                ("assessments_count", "int4", c.assessments_count[kept]),
+                ("baseline_seq", "int8", c.baseline_assessment[kept]),
+                ("latest_seq", "int8", c.latest_assessment[kept]),
+                ("baseline_day", "int4", c.baseline_assessed_on[kept]),
+                ("latest_day", "int4", c.latest_assessed_on[kept]),
+                ("total", "int4", c.total_need[kept]),
+                ("max", "int2", c.max_need[kept]),
+                ("actionable", "int2", c.actionable_count[kept]),
+                ("intensive", "int2", c.intensive_count[kept]),
+                ("b_total", "int4", c.baseline_total_need[kept]),
+                ("b_max", "int2", c.baseline_max_need[kept]),
+                ("b_actionable", "int2", c.baseline_actionable_count[kept]),
+                ("b_intensive", "int2", c.baseline_intensive_count[kept]),
+                ("total_strength", "int4", c.total_strength[kept]),
+                ("b_total_strength", "int4", c.baseline_total_strength[kept]),
+                ("mixed", "int2", c.mixed_progress[kept]),
+                ("resolved", "int8", mask(c.resolved[kept])),
+                ("new", "int8", mask(c.new[kept])),
+                ("rci", "float8", rci[kept]),
+                ("verdict", "int2", codes(verdict[kept], VERDICTS)),
+            ]
+        )
+    )
+    lengths = c.series_starts[kept + 1] - c.series_starts[kept]
+    ordinal = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    staged.series.append(
+        binary_copy(
+            [
+                ("child", "int8", np.repeat(child_seq[kept], lengths)),
+                ("ordinal", "int4", ordinal),
+                ("assessment", "int8", c.series[np.repeat(c.series_starts[kept], lengths) + ordinal]),
+            ]
+        )
+    )
+
+
+async def insert_staged(apg: Any, staged: Staged, instruments: list[Any], now: datetime) -> None:
+    for statement in STAGING:
+        await apg.execute(statement)
+    tables = {"stage_domains": staged.domains, "stage_children": staged.children, "stage_series": staged.series}
+    for table, parts in tables.items():
+        for part in parts:
+            await apg.copy_to_table(table, source=BytesIO(part), format="binary")
+    # Temporary tables have no statistics until analysed: without them the joins below are planned blind.
+    await apg.execute("ANALYZE stage_domains, stage_children, stage_series")
+    ids = [i.id for i in instruments]
+    await apg.execute(INSERT_CHILDREN, ids, now, VERDICTS)
+    await apg.execute(INSERT_DOMAINS, ids, now, DIRECTIONS)
