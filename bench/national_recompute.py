@@ -25,7 +25,7 @@ import httpx
 from sqlalchemy import select
 
 from bench.national import generate, load
-from bench.scratch import ROOT, scratch_servers
+from bench.scratch import ROOT, admin, scratch_servers
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
@@ -172,6 +172,8 @@ def main() -> None:
         began = time.perf_counter()
         national = generate(children=args.children, councils=args.councils, today=date.today() - timedelta(days=1))
         asyncio.run(load(plain(database_url), national))
+        # As autovacuum would in time: the planner needs statistics of the freshly loaded tables.
+        asyncio.run(admin(database_url, "ANALYZE"))
         print(f"national dataset generated and loaded by COPY in {time.perf_counter() - began:.0f} s", flush=True)
         wall, peak_mb = full_recompute(env)
         ratings_out = asyncio.run(null_copy_out(database_url, "SELECT * FROM ratings"))
