@@ -24,16 +24,10 @@ class StrengthTrendOut(BaseModel):
     direction: str
 
 
-class DomainTrendOut(BaseModel):
+class DomainTrendOut(StrengthTrendOut):
+    """The domain's need ratings (where falling is improving), with its strength ratings beside them."""
+
     domain: str
-    ratings_count: int
-    baseline: int | None
-    previous: int | None
-    latest: int | None
-    change_since_baseline: int | None
-    change_since_previous: int | None
-    slope_per_year: float | None
-    direction: str
     first_assessed_on: date | None
     latest_assessed_on: date | None
     strength: StrengthTrendOut
