@@ -208,6 +208,7 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
             await db.execute(delete(ChildNeedsTrend).where(ChildNeedsTrend.child_pk == child_pk))
             await db.execute(insert(ChildNeedsTrend).values(child_row))
             await db.execute(insert(DomainNeedsTrend), domain_rows)
-            await calibrate_when_due(db, child.la_id, definition)
+            if sd is None:
+                await calibrate_when_due(db, child.la_id, definition)
         await db.execute(update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now()))
         return len(pending)
