@@ -288,7 +288,7 @@ def compatibility_errors(document: InstrumentDocument, earlier: Mapping[int, Map
 
 
 class _Unreadable(Exception):
-    pass
+    """The text is neither JSON nor YAML this loader accepts."""
 
 
 class _RepeatedKey(_Unreadable):
