@@ -98,15 +98,24 @@ class Trends:
 
 
 def standing(ratings: Ratings) -> Bools:
-    """Ratings of the assessments that stand: of two on one date, the later recorded replaces the other."""
-    order = np.lexsort((ratings.assessment, ratings.recorded, ratings.assessed_on, ratings.child))
-    child, day, assessment = ratings.child[order], ratings.assessed_on[order], ratings.assessment[order]
-    new_date = np.r_[True, (child[1:] != child[:-1]) | (day[1:] != day[:-1])] if len(order) else new_bools(0)
-    date_group = np.cumsum(new_date) - 1
-    # The last row of each (child, date) in this order belongs to that date's winning assessment.
-    winners = assessment[np.r_[new_date[1:], True]] if len(order) else assessment
+    """Ratings of the assessments that stand: of two on one date, the later recorded replaces the other
+    (the higher assessment number, should two share their recording time)."""
+    if len(ratings.child) == 0:
+        return new_bools(0)
+    day = ratings.assessed_on.astype(np.int64)
+    span = int(day.max() - day.min()) + 1
+    # One int64 key per (child, date) and one sort, instead of a four-key lexsort of every rating.
+    key = ratings.child.astype(np.int64) * span + (day - day.min())
+    order = np.argsort(key)
+    key = key[order]
+    new_date = np.r_[True, key[1:] != key[:-1]]
+    starts, date_group = np.flatnonzero(new_date), np.cumsum(new_date) - 1
+    recorded, assessment = ratings.recorded[order].astype(np.int64), ratings.assessment[order].astype(np.int64)
+    latest = np.maximum.reduceat(recorded, starts)[date_group]
+    candidates = np.where(recorded == latest, assessment, np.iinfo(np.int64).min)
+    winners = np.maximum.reduceat(candidates, starts)[date_group]
     result = new_bools(len(order))
-    result[order] = assessment == winners[date_group]
+    result[order] = assessment == winners
     return result
 
 
@@ -118,10 +127,11 @@ def compute(ratings: Ratings, children: int, scale: Scale) -> Trends:
     keep = standing(ratings)
     kept = Ratings(*(getattr(ratings, name)[keep] for name in Ratings.__slots__))
     domains = len(scale.domains)
+    needs = domain_trends(kept.child, kept.domain, kept.assessed_on, kept.level, children, domains)
     return Trends(
-        domain_trends(kept.child, kept.domain, kept.assessed_on, kept.level, children, domains),
+        needs,
         domain_trends(kept.child, kept.domain, kept.assessed_on, kept.strength, children, domains, rising=True),
-        child_summaries(kept, children, scale),
+        child_summaries(kept, children, scale, needs),
     )
 
 
@@ -132,7 +142,9 @@ def domain_trends(
     rated = levels != NOT_RATED
     group = child[rated] * domains + domain[rated]
     day, level = assessed_on[rated], levels[rated]
-    order = np.lexsort((day, group))
+    # One int64 key instead of a two-key lexsort: a rating's (group, date) is unique once ties are settled.
+    span = int(day.max() - day.min()) + 1 if len(day) else 1
+    order = np.argsort(group.astype(np.int64) * span + (day - (day.min() if len(day) else 0)))
     group, day, level = group[order], day[order], level[order]
     cells = children * domains
     count = np.bincount(group, minlength=cells).astype(np.int64)
@@ -181,7 +193,7 @@ def slopes(group: Ints, day: Ints, level: Ints, latest_on: Ints, cells: int) -> 
     return result
 
 
-def child_summaries(ratings: Ratings, children: int, scale: Scale) -> ChildSummaries:
+def child_summaries(ratings: Ratings, children: int, scale: Scale, trends: DomainTrends) -> ChildSummaries:
     domains = len(scale.domains)
     assessments, first_row = np.unique(ratings.assessment, return_index=True)
     a_child, a_day = ratings.child[first_row], ratings.assessed_on[first_row]
@@ -197,7 +209,6 @@ def child_summaries(ratings: Ratings, children: int, scale: Scale) -> ChildSumma
     baseline_on[has], latest_on[has] = a_day[starts[has]], a_day[ends[has] - 1]
     latest = levels_at(ratings, latest_id, children, scale)
     baseline = levels_at(ratings, baseline_id, children, scale)
-    trends = domain_trends(ratings.child, ratings.domain, ratings.assessed_on, ratings.level, children, domains)
     was = trends.baseline.reshape(children, domains) >= scale.actionable_from
     now = trends.latest.reshape(children, domains) >= scale.actionable_from
     rated = trends.ratings_count.reshape(children, domains) > 0
