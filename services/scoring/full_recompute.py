@@ -22,7 +22,7 @@ from services.scoring.figures_copy import Staged, insert_staged, stage
 from services.scoring.recompute import CLEARED_CHILD, CLEARED_DOMAIN
 from shared.db import transaction
 from shared.instruments import InstrumentScale
-from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, Instrument, RecomputeRequest
+from shared.models import ChildNeedsTrend, DomainNeedsTrend, Instrument, RecomputeRequest
 from shared.models.figures import FIGURES_ROW_VERSION
 
 Progress = Callable[[str, int, int], None]
@@ -46,8 +46,7 @@ RATING_COLUMNS = (
     ("child", "int8"), ("assessment", "int8"), ("day", "date"), ("recorded", "timestamptz"), ("instrument", "int2"),
     ("domain", "int2"), ("need", "int2"), ("strength", "int2"),
 )  # fmt: skip
-ASSESSMENT_IDS = "SELECT recorded_seq::int8 AS seq, id AS id FROM assessments WHERE la_id = ANY($1::uuid[])"
-CHILDREN = "SELECT seq::int8 AS seq, id AS id FROM children WHERE la_id = ANY($1::uuid[])"
+CHILDREN = "SELECT seq::int8 AS seq, id AS id, la_id AS la_id FROM children WHERE la_id = ANY($1::uuid[])"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +57,6 @@ class Snapshot:
     child_seq: np.ndarray[Any, Any]  # sorted
     child_pk: np.ndarray[Any, Any]  # uuid bytes, in child_seq's order
     child_council: dict[bytes, uuid.UUID]
-    assessment_seq: np.ndarray[Any, Any]  # sorted
-    assessment_pk: np.ndarray[Any, Any]
     instruments: list[Any]  # rows of instruments: id, la_id, code, version, compatible_with, definition
     outbox: dict[int, tuple[uuid.UUID, bool]]  # request id -> (child, pending)
     had_figures: set[uuid.UUID]
@@ -98,22 +95,19 @@ async def read(db: AsyncSession, la_ids: list[uuid.UUID]) -> Snapshot:
     )  # fmt: skip
     apg = await raw_connection(db)
     ratings = await copy_columns(apg, RATINGS, [la_ids, [i.id for i in instruments]], RATING_COLUMNS)
-    children = await copy_columns(apg, CHILDREN, [la_ids], [("seq", "int8"), ("id", "uuid")])
-    assessments = await copy_columns(apg, ASSESSMENT_IDS, [la_ids], [("seq", "int8"), ("id", "uuid")])
+    children = await copy_columns(apg, CHILDREN, [la_ids], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")])
+    # One read of the children: their councils come with their numbers.
     councils = {
-        row[0]: row[1] for row in await db.execute(select(Child.id, Child.la_id).where(Child.la_id.in_(la_ids)))
+        pk.tobytes(): uuid.UUID(bytes=la.tobytes()) for pk, la in zip(children["id"], children["la_id"], strict=True)
     }
     outbox = await read_outbox(db, la_ids)
     had = set(await db.scalars(select(ChildNeedsTrend.child_pk).where(ChildNeedsTrend.la_id.in_(la_ids))))
     child_seq, child_pk = sorted_by(children["seq"], children["id"])
-    assessment_seq, assessment_pk = sorted_by(assessments["seq"], assessments["id"])
     return Snapshot(
         ratings,
         child_seq,
         child_pk,
-        {pk.bytes: la_id for pk, la_id in councils.items()},
-        assessment_seq,
-        assessment_pk,
+        councils,
         instruments,
         outbox,
         had,
