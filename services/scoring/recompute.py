@@ -24,6 +24,7 @@ from shared.models import (
     Instrument,
     Rating,
     RecomputeRequest,
+    is_current_version,
 )
 from shared.models.figures import FIGURES_ROW_VERSION
 
@@ -44,11 +45,7 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[A
             Rating.need,
             Rating.strength,
         )
-        .join(
-            AssessmentVersion,
-            (AssessmentVersion.assessment_id == Assessment.id)
-            & (AssessmentVersion.version == Assessment.current_version),
-        )
+        .join(AssessmentVersion, is_current_version())
         .join(Instrument, Instrument.id == Assessment.instrument_id)
         .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
         .where(Assessment.child_pk == child_pk, AssessmentVersion.status == "final")

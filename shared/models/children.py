@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    ColumnElement,
     Date,
     ForeignKey,
     Identity,
@@ -93,3 +94,10 @@ class Rating(Base):
     need: Mapped[int | None] = mapped_column(SmallInteger)
     strength: Mapped[int | None] = mapped_column(SmallInteger)
     not_assessed_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+def is_current_version() -> ColumnElement[bool]:
+    """Joins an assessment to the version that stands for it now (amendments keep the older ones)."""
+    return (AssessmentVersion.assessment_id == Assessment.id) & (
+        AssessmentVersion.version == Assessment.current_version
+    )

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating
+from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating, is_current_version
 
 
 class SeriesPoint(BaseModel):
@@ -57,11 +57,7 @@ async def read_series(db: AsyncSession, child: Child) -> list[SeriesPoint]:
                 func.array_agg(Rating.need),
                 func.array_agg(Rating.strength),
             )
-            .join(
-                AssessmentVersion,
-                (AssessmentVersion.assessment_id == Assessment.id)
-                & (AssessmentVersion.version == Assessment.current_version),
-            )
+            .join(AssessmentVersion, is_current_version())
             .join(Instrument, Instrument.id == Assessment.instrument_id)
             .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
             .where(Assessment.child_pk == child.id, AssessmentVersion.status == "final")

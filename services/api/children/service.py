@@ -9,7 +9,7 @@ from services.api import audit
 from services.api.children.schemas import ChildIn
 from services.api.upserts import insert_if_absent
 from shared.errors import InvalidInput, NotFound, field_error
-from shared.models import Assessment, AssessmentVersion, Child, Placement
+from shared.models import Assessment, AssessmentVersion, Child, Placement, is_current_version
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import collection_year_of, invalid_codes
 
@@ -45,11 +45,7 @@ async def earliest_record(db: AsyncSession, child_pk: uuid.UUID) -> date | None:
     """The earliest date anything about the child describes: a date of birth must not come after it."""
     assessed = (
         select(func.min(AssessmentVersion.assessed_on))
-        .join(
-            Assessment,
-            (Assessment.id == AssessmentVersion.assessment_id)
-            & (AssessmentVersion.version == Assessment.current_version),
-        )
+        .join(Assessment, is_current_version())
         .where(Assessment.child_pk == child_pk)
     )
     placed = select(func.min(Placement.start_date)).where(Placement.child_pk == child_pk)
