@@ -736,12 +736,13 @@ def _ratings(data: National, version_ids: NDArray[np.object_], chunk: int = 50_0
     ordered = np.lexsort((ids[:, 1], ids[:, 0]))
     levels = np.array([None, 0, 1, 2, 3, 4], dtype=object)
     reasons = np.array([None, *NOT_ASSESSED], dtype=object)
-    domains = list(data.domains)
+    domains, positions = list(data.domains), list(range(width))
     for begin in range(0, len(ordered), chunk):
         rows = ordered[begin : begin + chunk]
         yield from zip(
             np.repeat(version_ids[rows], width).tolist(),
             domains * len(rows),
+            positions * len(rows),
             levels[v.need[rows].ravel() + 1].tolist(),
             levels[v.strength[rows].ravel() + 1].tolist(),
             reasons[v.not_assessed[rows].ravel() + 1].tolist(),
@@ -884,7 +885,7 @@ def _tables(data: National, instrument_id: uuid.UUID) -> Iterator[tuple[str, lis
     )
     yield (
         "ratings",
-        ["assessment_version_id", "domain", "need", "strength", "not_assessed_reason"],
+        ["assessment_version_id", "domain", "position", "need", "strength", "not_assessed_reason"],
         data.ratings,
         _ratings(data, version_ids),
     )

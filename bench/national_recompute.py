@@ -59,7 +59,8 @@ async def null_copy_out(url: str, query: str) -> float:
 
 
 async def copy_figures_in(url: str) -> float:
-    """COPY the figure rows the recompute wrote into empty copies of their tables: the write floor."""
+    """COPY the figure rows the recompute wrote into empty copies of their tables, logged and with the
+    same indexes, as any writer of those tables pays for: the write floor."""
     connection = await asyncpg.connect(plain(url))
     try:
         elapsed = 0.0
@@ -70,7 +71,7 @@ async def copy_figures_in(url: str) -> float:
                 into.append(chunk)
 
             await connection.copy_from_table(table, output=keep, format="binary")
-            await connection.execute(f"CREATE TEMP TABLE floor_{table} (LIKE {table})")
+            await connection.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
             data = b"".join(chunks)
 
             async def source(payload: bytes = data) -> Any:
@@ -79,6 +80,7 @@ async def copy_figures_in(url: str) -> float:
             began = time.perf_counter()
             await connection.copy_to_table(f"floor_{table}", source=source(), format="binary")
             elapsed += time.perf_counter() - began
+            await connection.execute(f"DROP TABLE floor_{table}")
         return elapsed
     finally:
         await connection.close()

@@ -5,7 +5,9 @@ the next calibration; a calibration recomputes every child's RCI in the council.
 Callers hold FIGURES_WRITE_LOCK (figures_lock), so a calibration and a child's recompute never
 interleave: whichever writes second reads what the first committed."""
 
+import statistics
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -48,21 +50,29 @@ async def calibrate(
 ) -> RciCalibration | None:
     """None when fewer than two children have a baseline: a sample SD needs two."""
     code = definition["code"]
-    baselines = (ChildNeedsTrend.la_id == la_id) & (ChildNeedsTrend.instrument_code == code)
-    sd, n = (
-        await db.execute(
-            select(func.stddev_samp(ChildNeedsTrend.baseline_total_need), func.count()).where(
-                baselines, ChildNeedsTrend.assessments_count > 0
+    found = list(
+        await db.scalars(
+            select(ChildNeedsTrend.baseline_total_need).where(
+                ChildNeedsTrend.la_id == la_id,
+                ChildNeedsTrend.instrument_code == code,
+                ChildNeedsTrend.assessments_count > 0,
             )
         )
-    ).one()
-    if n < 2 or sd is None:
+    )
+    totals = [total for total in found if total is not None]
+    if len(totals) < 2:
         return None
-    calibration = RciCalibration(la_id=la_id, instrument_code=code, sd=float(sd), n=n, source=source)
+    sd = reference_sd(totals)
+    calibration = RciCalibration(la_id=la_id, instrument_code=code, sd=sd, n=len(totals), source=source)
     db.add(calibration)
     await db.flush()
-    await refresh_rci(db, la_id, definition, float(sd))
+    await refresh_rci(db, la_id, definition, sd)
     return calibration
+
+
+def reference_sd(baseline_totals: Sequence[int]) -> float:
+    """The sample SD of baseline totals, exact before its one rounding (integers in, statistics.stdev)."""
+    return statistics.stdev(baseline_totals)
 
 
 async def refresh_rci(db: AsyncSession, la_id: uuid.UUID, definition: dict[str, Any], sd: float) -> None:

@@ -2,7 +2,7 @@
 to temporary staging tables by binary COPY (fixed-width columns, -1 and NaN for missing), and one
 INSERT ... SELECT per figures table turns them into rows, codes and nulls on the server."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from io import BytesIO
 from typing import Any
@@ -22,12 +22,12 @@ STAGING = (
         s_baseline int2, s_previous int2, s_latest int2, s_slope float8, s_direction int2
     ) ON COMMIT DROP""",
     """CREATE TEMP TABLE stage_children (
-        child int8, instrument int2, assessments_count int4, baseline_seq int8, latest_seq int8,
+        child int8, instrument int2, assessments_count int4, baseline_id uuid, latest_id uuid,
         baseline_day int4, latest_day int4, total int4, max int2, actionable int2, intensive int2,
         b_total int4, b_max int2, b_actionable int2, b_intensive int2, total_strength int4,
         b_total_strength int4, mixed int2, resolved int8, new int8, rci float8, verdict int2
     ) ON COMMIT DROP""",
-    "CREATE TEMP TABLE stage_series (child int8, ordinal int4, assessment int8) ON COMMIT DROP",
+    "CREATE TEMP TABLE stage_series (child int8, ordinal int4, assessment uuid) ON COMMIT DROP",
 )
 
 POSITIONS = """positions AS (
@@ -61,9 +61,7 @@ JOIN positions p ON p.id = ($1::uuid[])[s.instrument] AND p.position = s.positio
 INSERT_CHILDREN = f"""
 WITH {POSITIONS},
 series AS (
-    SELECT ss.child, array_agg(a.id ORDER BY ss.ordinal) AS ids
-    FROM stage_series ss JOIN assessments a ON a.recorded_seq = ss.assessment
-    GROUP BY ss.child
+    SELECT child, array_agg(assessment ORDER BY ordinal) AS ids FROM stage_series GROUP BY child
 )
 INSERT INTO child_needs_trends (
     child_pk, la_id, instrument_code, instrument_version, assessments_count, baseline_assessment_id,
@@ -72,7 +70,7 @@ INSERT INTO child_needs_trends (
     baseline_intensive_count, resolved_needs, new_needs, mixed_progress, total_strength,
     baseline_total_strength, rci, rci_verdict, computed_at
 )
-SELECT c.id, c.la_id, i.code, i.version, s.assessments_count, baseline.id, latest.id, series.ids,
+SELECT c.id, c.la_id, i.code, i.version, s.assessments_count, s.baseline_id, s.latest_id, series.ids,
     date '2000-01-01' + s.baseline_day, date '2000-01-01' + s.latest_day, s.total, nullif(s.max, -1),
     s.actionable, s.intensive, s.b_total, nullif(s.b_max, -1), s.b_actionable, s.b_intensive,
     ARRAY(SELECT p.code FROM positions p WHERE p.id = i.id AND (s.resolved >> p.position) & 1 = 1
@@ -84,8 +82,6 @@ SELECT c.id, c.la_id, i.code, i.version, s.assessments_count, baseline.id, lates
 FROM stage_children s
 JOIN children c ON c.seq = s.child
 JOIN instruments i ON i.id = ($1::uuid[])[s.instrument]
-JOIN assessments baseline ON baseline.recorded_seq = s.baseline_seq
-JOIN assessments latest ON latest.recorded_seq = s.latest_seq
 JOIN series ON series.child = s.child
 """
 
@@ -103,19 +99,6 @@ def mask(flags: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return bits
 
 
-@dataclass
-class Staged:
-    """Staging files for one or more engine runs, appended group by group."""
-
-    domains: list[bytes]
-    children: list[bytes]
-    series: list[bytes]
-
-    @classmethod
-    def empty(cls) -> "Staged":
-        return cls([], [], [])
-
-
 def domain_columns(prefix: str, t: DomainTrends, rows: np.ndarray[Any, Any]) -> list[tuple[str, str, Any]]:
     return [
         (f"{prefix}ratings_count", "int4", t.ratings_count[rows]),
@@ -127,83 +110,91 @@ def domain_columns(prefix: str, t: DomainTrends, rows: np.ndarray[Any, Any]) -> 
     ]
 
 
-def stage(
-    staged: Staged,
+def domain_rows(trends: Trends, child_seq: np.ndarray[Any, Any], kept: np.ndarray[Any, Any], instrument: int) -> bytes:
+    """stage_domains rows of the kept children (indexes into the engine run's children)."""
+    domains = trends.domains.ratings_count.size // max(1, len(trends.children.assessments_count))
+    cells = (kept[:, None] * domains + np.arange(domains)).ravel()
+    d, s = trends.domains, trends.strengths
+    return binary_copy(
+        [
+            ("child", "int8", np.repeat(child_seq[kept], domains)),
+            ("instrument", "int2", np.full(len(cells), instrument)),
+            ("position", "int2", np.tile(np.arange(domains), len(kept))),
+            *domain_columns("", d, cells),
+            ("first_day", "int4", d.first_assessed_on[cells]),
+            ("latest_day", "int4", d.latest_assessed_on[cells]),
+            *domain_columns("s_", s, cells),
+        ]
+    )
+
+
+def child_rows(
     trends: Trends,
     child_seq: np.ndarray[Any, Any],
-    keep: np.ndarray[Any, Any],
+    kept: np.ndarray[Any, Any],
     instrument: int,
     rci: np.ndarray[Any, Any],
     verdict: np.ndarray[Any, Any],
-) -> None:
-    """Stage the kept children of one engine run (children with no final assessment are not written)."""
-    c, domains = trends.children, trends.domains.ratings_count.size // max(1, len(keep))
-    kept = np.flatnonzero(keep & (c.assessments_count > 0))
-    cells = (kept[:, None] * domains + np.arange(domains)).ravel()
-    d, s = trends.domains, trends.strengths
-    staged.domains.append(
-        binary_copy(
-            [
-                ("child", "int8", np.repeat(child_seq[kept], domains)),
-                ("instrument", "int2", np.full(len(cells), instrument)),
-                ("position", "int2", np.tile(np.arange(domains), len(kept))),
-                *domain_columns("", d, cells),
-                ("first_day", "int4", d.first_assessed_on[cells]),
-                ("latest_day", "int4", d.latest_assessed_on[cells]),
-                *domain_columns("s_", s, cells),
-            ]
-        )
-    )
-    staged.children.append(
-        binary_copy(
-            [
-                ("child", "int8", child_seq[kept]),
-                ("instrument", "int2", np.full(len(kept), instrument)),
-                ("assessments_count", "int4", c.assessments_count[kept]),
-                ("baseline_seq", "int8", c.baseline_assessment[kept]),
-                ("latest_seq", "int8", c.latest_assessment[kept]),
-                ("baseline_day", "int4", c.baseline_assessed_on[kept]),
-                ("latest_day", "int4", c.latest_assessed_on[kept]),
-                ("total", "int4", c.total_need[kept]),
-                ("max", "int2", c.max_need[kept]),
-                ("actionable", "int2", c.actionable_count[kept]),
-                ("intensive", "int2", c.intensive_count[kept]),
-                ("b_total", "int4", c.baseline_total_need[kept]),
-                ("b_max", "int2", c.baseline_max_need[kept]),
-                ("b_actionable", "int2", c.baseline_actionable_count[kept]),
-                ("b_intensive", "int2", c.baseline_intensive_count[kept]),
-                ("total_strength", "int4", c.total_strength[kept]),
-                ("b_total_strength", "int4", c.baseline_total_strength[kept]),
-                ("mixed", "int2", c.mixed_progress[kept]),
-                ("resolved", "int8", mask(c.resolved[kept])),
-                ("new", "int8", mask(c.new[kept])),
-                ("rci", "float8", rci[kept]),
-                ("verdict", "int2", codes(verdict[kept], VERDICTS)),
-            ]
-        )
+    assessment_ids: Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]],
+) -> tuple[bytes, bytes]:
+    """stage_children and stage_series rows of the kept children; assessment_ids turns the engine's
+    assessment numbers into ids."""
+    c = trends.children
+    children = binary_copy(
+        [
+            ("child", "int8", child_seq[kept]),
+            ("instrument", "int2", np.full(len(kept), instrument)),
+            ("assessments_count", "int4", c.assessments_count[kept]),
+            ("baseline_id", "uuid", assessment_ids(c.baseline_assessment[kept])),
+            ("latest_id", "uuid", assessment_ids(c.latest_assessment[kept])),
+            ("baseline_day", "int4", c.baseline_assessed_on[kept]),
+            ("latest_day", "int4", c.latest_assessed_on[kept]),
+            ("total", "int4", c.total_need[kept]),
+            ("max", "int2", c.max_need[kept]),
+            ("actionable", "int2", c.actionable_count[kept]),
+            ("intensive", "int2", c.intensive_count[kept]),
+            ("b_total", "int4", c.baseline_total_need[kept]),
+            ("b_max", "int2", c.baseline_max_need[kept]),
+            ("b_actionable", "int2", c.baseline_actionable_count[kept]),
+            ("b_intensive", "int2", c.baseline_intensive_count[kept]),
+            ("total_strength", "int4", c.total_strength[kept]),
+            ("b_total_strength", "int4", c.baseline_total_strength[kept]),
+            ("mixed", "int2", c.mixed_progress[kept]),
+            ("resolved", "int8", mask(c.resolved[kept])),
+            ("new", "int8", mask(c.new[kept])),
+            ("rci", "float8", rci[kept]),
+            ("verdict", "int2", codes(verdict[kept], VERDICTS)),
+        ]
     )
     lengths = c.series_starts[kept + 1] - c.series_starts[kept]
     ordinal = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    staged.series.append(
-        binary_copy(
-            [
-                ("child", "int8", np.repeat(child_seq[kept], lengths)),
-                ("ordinal", "int4", ordinal),
-                ("assessment", "int8", c.series[np.repeat(c.series_starts[kept], lengths) + ordinal]),
-            ]
-        )
+    series = binary_copy(
+        [
+            ("child", "int8", np.repeat(child_seq[kept], lengths)),
+            ("ordinal", "int4", ordinal),
+            ("assessment", "uuid", assessment_ids(c.series[np.repeat(c.series_starts[kept], lengths) + ordinal])),
+        ]
     )
+    return children, series
 
 
-async def insert_staged(apg: Any, staged: Staged, instruments: list[Any], now: datetime) -> None:
+async def create_staging(apg: Any) -> None:
     for statement in STAGING:
         await apg.execute(statement)
-    tables = {"stage_domains": staged.domains, "stage_children": staged.children, "stage_series": staged.series}
-    for table, parts in tables.items():
-        for part in parts:
-            await apg.copy_to_table(table, source=BytesIO(part), format="binary")
-    # Temporary tables have no statistics until analysed: without them the joins below are planned blind.
-    await apg.execute("ANALYZE stage_domains, stage_children, stage_series")
-    ids = [i.id for i in instruments]
-    await apg.execute(INSERT_CHILDREN, ids, now, VERDICTS)
-    await apg.execute(INSERT_DOMAINS, ids, now, DIRECTIONS)
+
+
+async def insert_domains(apg: Any, rows: bytes, instruments: list[Any], now: datetime) -> None:
+    """One batch of domain rows: staged, then inserted."""
+    await apg.execute("TRUNCATE stage_domains")
+    await apg.copy_to_table("stage_domains", source=BytesIO(rows), format="binary")
+    # Temporary tables have no statistics until analysed: without them the join below is planned blind.
+    await apg.execute("ANALYZE stage_domains")
+    await apg.execute(INSERT_DOMAINS, [i.id for i in instruments], now, DIRECTIONS)
+
+
+async def insert_children(apg: Any, rows: list[tuple[bytes, bytes]], instruments: list[Any], now: datetime) -> None:
+    for children, series in rows:
+        await apg.copy_to_table("stage_children", source=BytesIO(children), format="binary")
+        await apg.copy_to_table("stage_series", source=BytesIO(series), format="binary")
+    await apg.execute("ANALYZE stage_children, stage_series")
+    await apg.execute(INSERT_CHILDREN, [i.id for i in instruments], now, VERDICTS)

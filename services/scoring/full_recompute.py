@@ -5,47 +5,61 @@ It gives the figures a child's incremental recompute gives (the same engine; tes
 council and a generated cohort). Writes landing meanwhile are not overwritten: a child whose outbox
 changed since the read is left to its incremental recompute."""
 
+import asyncio
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, Uuid, any_, bindparam, delete, func, select, update
+from sqlalchemy import BigInteger, Uuid, any_, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.bulk_read import copy_columns
-from services.scoring.calibration import AUTOMATIC_AT, calibrate, current_sd, figures_lock, reliability_of
-from services.scoring.engines.vectorised import Ratings, Scale, Trends, compute, reliable_change
-from services.scoring.figures_copy import Staged, insert_staged, stage
+from services.scoring.calibration import AUTOMATIC_AT, figures_lock, reference_sd, reliability_of
+from services.scoring.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
+from services.scoring.figures_copy import child_rows, create_staging, domain_rows, insert_children, insert_domains
 from services.scoring.recompute import CLEARED_CHILD, CLEARED_DOMAIN
 from shared.db import transaction
 from shared.instruments import InstrumentScale
-from shared.models import ChildNeedsTrend, DomainNeedsTrend, Instrument, RecomputeRequest
+from shared.models import (
+    ChildNeedsTrend,
+    DomainNeedsTrend,
+    Instrument,
+    LocalAuthority,
+    RciCalibration,
+    RecomputeRequest,
+)  # fmt: skip
 from shared.models.figures import FIGURES_ROW_VERSION
 
 Progress = Callable[[str, int, int], None]
 
-RATINGS = """
-WITH positions AS (
-    SELECT i.id, d ->> 'code' AS code, (o - 1)::int2 AS position
-    FROM instruments i, jsonb_array_elements(i.definition -> 'domains') WITH ORDINALITY AS t(d, o)
-)
-SELECT c.seq::int8 AS child, a.recorded_seq::int8 AS assessment, v.assessed_on AS day, v.recorded_at AS recorded,
-       array_position($2::uuid[], a.instrument_id)::int2 AS instrument, positions.position AS domain,
-       coalesce(r.need, -1)::int2 AS need, coalesce(r.strength, -1)::int2 AS strength
-FROM ratings r
-JOIN assessment_versions v ON v.id = r.assessment_version_id AND v.status = 'final'
+# Every standing final version: the current version of its assessment, with its child and instrument.
+VERSIONS = """
+SELECT v.id AS version, a.id AS id, c.seq::int8 AS child, a.recorded_seq::int8 AS assessment, v.assessed_on AS day,
+       v.recorded_at AS recorded, array_position($2::uuid[], a.instrument_id)::int2 AS instrument
+FROM assessment_versions v
 JOIN assessments a ON a.id = v.assessment_id AND a.current_version = v.version
 JOIN children c ON c.id = a.child_pk
-JOIN positions ON positions.id = a.instrument_id AND positions.code = r.domain
-WHERE a.la_id = ANY($1::uuid[])
+WHERE v.status = 'final' AND a.la_id = ANY($1::uuid[])
 """
-RATING_COLUMNS = (
-    ("child", "int8"), ("assessment", "int8"), ("day", "date"), ("recorded", "timestamptz"), ("instrument", "int2"),
-    ("domain", "int2"), ("need", "int2"), ("strength", "int2"),
+VERSION_COLUMNS = (
+    ("version", "uuid"), ("id", "uuid"), ("child", "int8"), ("assessment", "int8"), ("day", "date"),
+    ("recorded", "timestamptz"), ("instrument", "int2"),
 )  # fmt: skip
+# The ratings table alone, joined to the versions above in memory: a join per rating on the server
+# took longer than the rest of the recompute. Ratings of other versions find no version and drop out.
+RATINGS = """
+SELECT assessment_version_id AS version, position, coalesce(need, -1)::int2 AS need,
+       coalesce(strength, -1)::int2 AS strength
+FROM ratings
+"""
+OF_COUNCILS = """
+WHERE assessment_version_id IN (
+    SELECT v.id FROM assessment_versions v JOIN assessments a ON a.id = v.assessment_id WHERE a.la_id = ANY($1::uuid[])
+)"""
+RATING_COLUMNS = (("version", "uuid"), ("position", "int2"), ("need", "int2"), ("strength", "int2"))
 CHILDREN = "SELECT seq::int8 AS seq, id AS id, la_id AS la_id FROM children WHERE la_id = ANY($1::uuid[])"
 
 
@@ -53,10 +67,14 @@ CHILDREN = "SELECT seq::int8 AS seq, id AS id, la_id AS la_id FROM children WHER
 class Snapshot:
     """Everything read, in one transaction's snapshot."""
 
-    ratings: dict[str, np.ndarray[Any, Any]]
+    versions: dict[str, np.ndarray[Any, Any]]  # VERSION_COLUMNS, with `child` an index into child_seq
+    need: np.ndarray[Any, Any]  # versions x domain positions in their own instrument, NOT_RATED where none
+    strength: np.ndarray[Any, Any]
+    rated: np.ndarray[Any, Any]  # versions with any rating row: a version without one is no assessment
     child_seq: np.ndarray[Any, Any]  # sorted
     child_pk: np.ndarray[Any, Any]  # uuid bytes, in child_seq's order
-    child_council: dict[bytes, uuid.UUID]
+    child_council: np.ndarray[Any, Any]  # index into councils, in child_seq's order
+    councils: list[uuid.UUID]
     instruments: list[Any]  # rows of instruments: id, la_id, code, version, compatible_with, definition
     outbox: dict[int, tuple[uuid.UUID, bool]]  # request id -> (child, pending)
     had_figures: set[uuid.UUID]
@@ -76,12 +94,9 @@ async def raw_connection(db: AsyncSession) -> Any:
     return raw.driver_connection
 
 
-def sorted_by(seq: np.ndarray[Any, Any], pk: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    order = np.argsort(seq, kind="stable")
-    return seq[order], pk[order]
-
-
-async def read(db: AsyncSession, la_ids: list[uuid.UUID]) -> Snapshot:
+async def read(db: AsyncSession, other: AsyncSession, la_ids: list[uuid.UUID]) -> Snapshot:
+    """Two sessions in one snapshot: the ratings stream through one while the other reads the rest,
+    so two server processes work at once."""
     # Plain rows, not ORM objects: they outlive the read transaction.
     instruments = list(
         (
@@ -93,25 +108,72 @@ async def read(db: AsyncSession, la_ids: list[uuid.UUID]) -> Snapshot:
             )
         ).all()
     )  # fmt: skip
-    apg = await raw_connection(db)
-    ratings = await copy_columns(apg, RATINGS, [la_ids, [i.id for i in instruments]], RATING_COLUMNS)
-    children = await copy_columns(apg, CHILDREN, [la_ids], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")])
+    everyone = await db.scalar(select(func.count()).select_from(LocalAuthority)) == len(set(la_ids))
+    ratings, (versions, children, outbox, had) = await asyncio.gather(
+        copy_columns(
+            await raw_connection(db),
+            RATINGS if everyone else RATINGS + OF_COUNCILS,
+            [] if everyone else [la_ids],
+            RATING_COLUMNS,
+        ),
+        read_the_rest(other, la_ids, instruments),
+    )
+    order = np.argsort(children["seq"], kind="stable")
+    child_seq, child_pk = children["seq"][order], children["id"][order]
     # One read of the children: their councils come with their numbers.
-    councils = {
-        pk.tobytes(): uuid.UUID(bytes=la.tobytes()) for pk, la in zip(children["id"], children["la_id"], strict=True)
-    }
+    council_ids, child_council = np.unique(children["la_id"][order], return_inverse=True)
+    councils = [uuid.UUID(bytes=council.tobytes()) for council in council_ids]
+    versions["child"] = np.searchsorted(child_seq, versions["child"])
+    width = max((len(i.definition["domains"]) for i in instruments), default=0)
+    need, strength, rated = spread(ratings, versions.pop("version"), width)
+    return Snapshot(
+        versions, need, strength, rated, child_seq, child_pk, child_council, councils, instruments, outbox, had
+    )
+
+
+async def read_the_rest(db: AsyncSession, la_ids: list[uuid.UUID], instruments: list[Any]) -> tuple[Any, ...]:
+    apg = await raw_connection(db)
+    versions = await copy_columns(apg, VERSIONS, [la_ids, [i.id for i in instruments]], VERSION_COLUMNS)
+    children = await copy_columns(apg, CHILDREN, [la_ids], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")])
     outbox = await read_outbox(db, la_ids)
     had = set(await db.scalars(select(ChildNeedsTrend.child_pk).where(ChildNeedsTrend.la_id.in_(la_ids))))
-    child_seq, child_pk = sorted_by(children["seq"], children["id"])
-    return Snapshot(
-        ratings,
-        child_seq,
-        child_pk,
-        councils,
-        instruments,
-        outbox,
-        had,
-    )
+    return versions, children, outbox, had
+
+
+def spread(
+    ratings: dict[str, np.ndarray[Any, Any]], versions: np.ndarray[Any, Any], width: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The ratings as versions x positions matrices of need and strength, and which versions have any."""
+    row = locate(ratings["version"], versions)
+    found = row >= 0
+    row, position = row[found], ratings["position"][found]
+    need = np.full((len(versions), width), NOT_RATED, dtype=np.int16)
+    strength = need.copy()
+    need[row, position], strength[row, position] = ratings["need"][found], ratings["strength"][found]
+    rated = np.zeros(len(versions), dtype=bool)
+    rated[row] = True
+    return need, strength, rated
+
+
+def locate(keys: np.ndarray[Any, Any], table: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Each 16-byte key's row in `table` (unique keys), -1 where absent. A version's ratings are stored
+    together, so keys come in runs and each run is looked up once, by its first eight bytes."""
+    if len(keys) == 0 or len(table) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    words, table_words = keys.view(np.uint64).reshape(-1, 2), table.view(np.uint64).reshape(-1, 2)
+    starts = np.flatnonzero(np.r_[True, (words[1:] != words[:-1]).any(axis=1)])
+    heads = words[starts]
+    order = np.argsort(table_words[:, 0])
+    first = table_words[order, 0]
+    row = order[np.minimum(np.searchsorted(first, heads[:, 0]), len(first) - 1)]
+    row[~(table_words[row] == heads).all(axis=1)] = -1
+    # Ids sharing their first eight bytes (random ids practically never do) are settled one by one.
+    repeated = np.unique(first[np.flatnonzero(first[1:] == first[:-1])])
+    if len(repeated):
+        row_of = {table[i].tobytes(): i for i in order[np.isin(first, repeated)]}
+        for i in np.flatnonzero(np.isin(heads[:, 0], repeated)):
+            row[i] = row_of.get(keys[starts[i]].tobytes(), -1)
+    return np.repeat(row, np.diff(np.r_[starts, len(keys)]))
 
 
 async def read_outbox(db: AsyncSession, la_ids: list[uuid.UUID]) -> dict[int, tuple[uuid.UUID, bool]]:
@@ -136,58 +198,79 @@ def families(instruments: list[Any]) -> np.ndarray[Any, Any]:
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
-    """Children whose latest assessment is of one instrument: one scale, one engine run."""
+PIECE = 12_000  # children per engine run: the write of one overlaps the computing of the next
 
-    instrument: Any  # a row of Snapshot.instruments
-    scale: InstrumentScale
-    children: np.ndarray[Any, Any]  # indexes into Snapshot.child_seq
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """Children whose latest assessment is of one instrument (one scale), computed in one engine run."""
+
+    instrument: int  # numbered from 1, into Snapshot.instruments
+    children: np.ndarray[Any, Any]  # indexes into Snapshot.child_seq, ascending
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    piece: Piece
+    definition: dict[str, Any]
     trends: Trends
 
 
-def groups(snapshot: Snapshot) -> Iterator[Group]:
-    r = snapshot.ratings
-    child = np.searchsorted(snapshot.child_seq, r["child"])
-    # Each child's latest assessment (by date, then recording) names the instrument its trends follow.
-    order = np.lexsort((r["assessment"], r["recorded"], r["day"], child))
+def latest_instruments(snapshot: Snapshot) -> np.ndarray[Any, Any]:
+    """Each child's latest assessment (by date, then recording) names the instrument its trends follow;
+    0 for a child without one."""
+    v, rated = snapshot.versions, snapshot.rated
+    child = v["child"][rated]
+    order = np.lexsort((v["assessment"][rated], v["recorded"][rated], v["day"][rated], child))
     last = np.r_[child[order][1:] != child[order][:-1], True] if len(order) else np.zeros(0, dtype=bool)
-    latest_instrument = np.zeros(len(snapshot.child_seq), dtype=np.int64)
-    latest_instrument[child[order][last]] = r["instrument"][order][last]
-    in_family = families(snapshot.instruments)[latest_instrument[child], r["instrument"]]
-    for head in np.unique(latest_instrument[latest_instrument > 0]):
-        instrument = snapshot.instruments[int(head) - 1]
-        scale = InstrumentScale.from_definition(instrument.definition)
-        members = np.flatnonzero(latest_instrument == head)
-        rows = in_family & (latest_instrument[child] == head)
-        ratings = Ratings(
-            np.searchsorted(members, child[rows]),
-            r["assessment"][rows],
-            r["day"][rows],
-            r["recorded"][rows],
-            remap_domains(snapshot.instruments, r["instrument"][rows], r["domain"][rows], scale),
-            r["need"][rows],
-            r["strength"][rows],
-        )
-        engine_scale = Scale(scale.domains, scale.actionable_from, scale.intensive_level)
-        yield Group(instrument, scale, members, compute(ratings, len(members), engine_scale))
+    latest = np.zeros(len(snapshot.child_seq), dtype=np.int64)
+    latest[child[order][last]] = v["instrument"][rated][order][last]
+    return latest
 
 
-def remap_domains(
-    instruments: list[Instrument],
-    instrument: np.ndarray[Any, Any],
-    domain: np.ndarray[Any, Any],
-    scale: InstrumentScale,
-) -> np.ndarray[Any, Any]:
-    """Domain positions in each rating's own instrument, as positions in the scale its trends follow
-    (compatible versions share their domains, not necessarily their order)."""
-    result = domain.copy()
+def pieces(latest: np.ndarray[Any, Any]) -> list[Piece]:
+    return [
+        Piece(int(head), members[begin : begin + PIECE])
+        for head in np.unique(latest[latest > 0])
+        for members in [np.flatnonzero(latest == head)]
+        for begin in range(0, len(members), PIECE)
+    ]
+
+
+def run(snapshot: Snapshot, latest: np.ndarray[Any, Any], piece: Piece) -> Computed:
+    """The engine over one piece's children, across their instrument family's assessments."""
+    v = snapshot.versions
+    child = v["child"]
+    definition = snapshot.instruments[piece.instrument - 1].definition
+    scale = InstrumentScale.from_definition(definition)
+    in_piece = np.zeros(len(snapshot.child_seq), dtype=bool)
+    in_piece[piece.children] = True
+    family = families(snapshot.instruments)[piece.instrument]
+    rows = in_piece[child] & family[v["instrument"]] & snapshot.rated
+    need, strength = in_scale(snapshot, rows, scale)
+    assessments = Assessments(
+        np.searchsorted(piece.children, child[rows]), v["assessment"][rows], v["day"][rows], v["recorded"][rows],
+        need, strength,
+    )  # fmt: skip
+    engine_scale = Scale(scale.domains, scale.actionable_from, scale.intensive_level)
+    return Computed(piece, definition, compute(assessments, len(piece.children), engine_scale))
+
+
+def in_scale(
+    snapshot: Snapshot, rows: np.ndarray[Any, Any], scale: InstrumentScale
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The rows' levels with their columns in the order of the scale their trends follow (compatible
+    versions share their domains, not necessarily their order)."""
+    instrument = snapshot.versions["instrument"][rows]
+    need = np.full((len(instrument), len(scale.domains)), NOT_RATED, dtype=np.int16)
+    strength = need.copy()
     for n in np.unique(instrument):
-        own = InstrumentScale.from_definition(instruments[int(n) - 1].definition).domains
-        lookup = np.array([scale.domains.index(code) for code in own], dtype=np.int64)
-        rows = instrument == n
-        result[rows] = lookup[domain[rows]]
-    return result
+        own = InstrumentScale.from_definition(snapshot.instruments[int(n) - 1].definition).domains
+        columns = [scale.domains.index(code) for code in own]
+        chosen = np.flatnonzero(rows)[instrument == n]
+        need[np.ix_(instrument == n, columns)] = snapshot.need[chosen, : len(own)]
+        strength[np.ix_(instrument == n, columns)] = snapshot.strength[chosen, : len(own)]
+    return need, strength
 
 
 def among(column: Any, values: Iterable[Any], item_type: Any) -> Any:
@@ -205,41 +288,79 @@ def changed_since(snapshot: Snapshot, outbox: dict[int, tuple[uuid.UUID, bool]])
     return changed
 
 
-async def rci_of(db: AsyncSession, group: Group, councils: np.ndarray[Any, Any]) -> tuple[Any, Any]:
+async def council_sds(db: AsyncSession, snapshot: Snapshot, computed: list[Computed]) -> dict[tuple[int, str], float]:
+    """Each council's SD per instrument code (councils by index): the instrument's own, the stored
+    calibration, or else, once AUTOMATIC_AT children have a baseline, a calibration taken from these
+    figures and stored, as the incremental recompute takes one when the 30th child has a baseline."""
+    stored = await db.execute(
+        select(RciCalibration.la_id, RciCalibration.instrument_code, RciCalibration.sd)
+        .where(among(RciCalibration.la_id, snapshot.councils, Uuid))
+        .order_by(RciCalibration.calibrated_at)
+    )
+    number = {la_id: n for n, la_id in enumerate(snapshot.councils)}
+    sds = {(number[la_id], code): sd for la_id, code, sd in stored}  # the latest calibration last, so it stands
+    baselines: dict[tuple[int, str], list[int]] = {}
+    for done in computed:
+        code, baseline = done.definition["code"], done.trends.children.baseline_total_need
+        if done.definition.get("sd") is not None:
+            sds.update({(int(c), code): float(done.definition["sd"]) for c in np.unique(snapshot.child_council)})
+            continue
+        for council, total in zip(snapshot.child_council[done.piece.children], baseline, strict=True):
+            baselines.setdefault((int(council), code), []).append(int(total))
+    for (council, code), totals in baselines.items():
+        if (council, code) not in sds and len(totals) >= AUTOMATIC_AT:
+            sd = reference_sd(totals)
+            la_id = snapshot.councils[council]
+            db.add(RciCalibration(la_id=la_id, instrument_code=code, sd=sd, n=len(totals), source="automatic"))
+            sds[council, code] = sd
+    return sds
+
+
+def rci_of(done: Computed, councils: np.ndarray[Any, Any], sds: dict[tuple[int, str], float]) -> tuple[Any, Any]:
     """Each child's RCI and verdict, with its own council's SD."""
-    c, definition = group.trends.children, group.instrument.definition
-    sd = np.full(len(group.children), np.nan)
-    for la_id in set(councils.tolist()):
-        council_sd = await current_sd(db, la_id, definition)
-        sd[councils == la_id] = np.nan if council_sd is None else council_sd
-    reliability = np.full(len(group.children), reliability_of(definition))
-    return reliable_change(c.total_need, c.baseline_total_need, c.assessments_count, sd, reliability)
+    c, code = done.trends.children, done.definition["code"]
+    sd = np.array([sds.get((int(council), code), np.nan) for council in range(int(councils.max(initial=-1)) + 1)])
+    reliability = np.full(len(councils), reliability_of(done.definition))
+    return reliable_change(c.total_need, c.baseline_total_need, c.assessments_count, sd[councils], reliability)
 
 
 async def write(
     db: AsyncSession, snapshot: Snapshot, la_ids: list[uuid.UUID], progress: Progress
 ) -> tuple[int, int, int]:
+    """Every piece computed in a thread while the previous piece's rows are inserted."""
     await figures_lock(db)
     excluded = changed_since(snapshot, await read_outbox(db, la_ids))
     excluded_bytes = {pk.bytes for pk in excluded}
     now = await db.scalar(select(func.clock_timestamp()))
     assert now is not None
-    council_of = np.array([snapshot.child_council[pk.tobytes()] for pk in snapshot.child_pk], dtype=object)
     keep_child = np.array([pk.tobytes() not in excluded_bytes for pk in snapshot.child_pk], dtype=bool)
-    staged, written, done = Staged.empty(), set(), 0
-    for group in groups(snapshot):
-        keep = keep_child[group.children]
-        rci, verdict = await rci_of(db, group, council_of[group.children])
-        number = next(n for n, row in enumerate(snapshot.instruments, start=1) if row.id == group.instrument.id)
-        stage(staged, group.trends, snapshot.child_seq[group.children], keep, number, rci, verdict)
-        has = keep & (group.trends.children.assessments_count > 0)
-        written |= {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk[group.children[has]]}
-        done += len(group.children)
-        progress("computed", done, len(snapshot.child_seq))
-    await db.execute(delete(DomainNeedsTrend).where(among(DomainNeedsTrend.child_pk, written, Uuid)))
+    latest = latest_instruments(snapshot)
+    written = {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk[(latest > 0) & keep_child]}
+    # Their domain rows go with them (the trigger domain_figures_follow_child).
     await db.execute(delete(ChildNeedsTrend).where(among(ChildNeedsTrend.child_pk, written, Uuid)))
-    # Row versions from the sequence, as the incremental recompute takes them: a BI cursor sees every row again.
-    await insert_staged(await raw_connection(db), staged, snapshot.instruments, now)
+    apg = await raw_connection(db)
+    await create_staging(apg)
+    computed: list[Computed] = []
+    inserting: asyncio.Future[None] | None = None
+    for piece in pieces(latest):
+        done = await asyncio.to_thread(run, snapshot, latest, piece)
+        computed.append(done)
+        rows = domain_rows(done.trends, snapshot.child_seq[piece.children], kept(done, keep_child), piece.instrument)
+        if inserting is not None:
+            await inserting
+        # Row versions from the sequence, as the incremental recompute takes them: a BI cursor sees every row again.
+        inserting = asyncio.ensure_future(insert_domains(apg, rows, snapshot.instruments, now))
+        progress("computed", sum(len(c.piece.children) for c in computed), len(snapshot.child_seq))
+    if inserting is not None:
+        await inserting
+    sds = await council_sds(db, snapshot, computed)
+    ids = assessment_ids(snapshot)
+    staged = []
+    for done in computed:
+        rci, verdict = rci_of(done, snapshot.child_council[done.piece.children], sds)
+        seq = snapshot.child_seq[done.piece.children]
+        staged.append(child_rows(done.trends, seq, kept(done, keep_child), done.piece.instrument, rci, verdict, ids))
+    await insert_children(apg, staged, snapshot.instruments, now)
     progress("written", len(written), len(written))
     cleared = (snapshot.had_figures - written) - excluded
     for model, values in ((ChildNeedsTrend, CLEARED_CHILD), (DomainNeedsTrend, CLEARED_DOMAIN)):
@@ -257,37 +378,32 @@ async def write(
     return len(written), len(cleared), len(excluded)
 
 
+def assessment_ids(snapshot: Snapshot) -> Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
+    """Assessment numbers (recorded_seq, the engine's) to assessment ids."""
+    order = np.argsort(snapshot.versions["assessment"])
+    numbers, ids = snapshot.versions["assessment"][order], snapshot.versions["id"][order]
+    return lambda wanted: ids[np.searchsorted(numbers, wanted)]
+
+
+def kept(done: Computed, keep_child: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The piece's children to write (indexes into the run): not written to since the read."""
+    return np.flatnonzero(keep_child[done.piece.children])
+
+
 async def recompute_councils(
     sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID], progress: Progress | None = None
 ) -> Outcome:
     report = progress or (lambda stage, done, total: None)
-    async with sessions() as db:
+    async with sessions() as db, sessions() as other:
         # One snapshot for every read, so the tables agree with each other and with the outbox.
         await db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        snapshot = await read(db, la_ids)
+        await other.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        exported = await db.scalar(select(func.pg_export_snapshot()))
+        await other.execute(text(f"SET TRANSACTION SNAPSHOT '{exported}'"))
+        snapshot = await read(db, other, la_ids)
         await db.rollback()
-    report("read", len(snapshot.ratings["child"]), len(snapshot.ratings["child"]))
+        await other.rollback()
+    report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
     async with transaction(sessions) as db:
         written, cleared, excluded = await write(db, snapshot, la_ids, report)
-        for la_id in la_ids:
-            await calibrate_unset(db, la_id)
     return Outcome(len(snapshot.child_seq), written, cleared, excluded)
-
-
-async def calibrate_unset(db: AsyncSession, la_id: uuid.UUID) -> None:
-    """As the incremental recompute does the first time 30 children have a baseline."""
-    codes = await db.scalars(
-        select(ChildNeedsTrend.instrument_code)
-        .where(ChildNeedsTrend.la_id == la_id, ChildNeedsTrend.assessments_count > 0)
-        .group_by(ChildNeedsTrend.instrument_code)
-        .having(func.count() >= AUTOMATIC_AT)
-    )
-    for code in list(codes):
-        instrument = await db.scalar(
-            select(Instrument)
-            .where(Instrument.code == code, Instrument.la_id.is_(None) | (Instrument.la_id == la_id))
-            .order_by(Instrument.version.desc())
-            .limit(1)
-        )
-        if instrument is not None and await current_sd(db, la_id, instrument.definition) is None:
-            await calibrate(db, la_id, instrument.definition, "automatic")

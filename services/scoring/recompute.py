@@ -201,7 +201,7 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
                 reliability_of(definition),
             )
             child_row |= {"rci": rci[0], "rci_verdict": verdict[0]}
-            await db.execute(delete(DomainNeedsTrend).where(DomainNeedsTrend.child_pk == child_pk))
+            # The domain rows go with the child's (the trigger domain_figures_follow_child).
             await db.execute(delete(ChildNeedsTrend).where(ChildNeedsTrend.child_pk == child_pk))
             await db.execute(insert(ChildNeedsTrend).values(child_row))
             await db.execute(insert(DomainNeedsTrend), domain_rows)

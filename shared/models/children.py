@@ -91,6 +91,9 @@ class Rating(Base):
         ForeignKey("assessment_versions.id", ondelete="CASCADE"), primary_key=True
     )
     domain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The domain's place in its instrument (instruments never change once stored), so a full recompute
+    # reads this table alone rather than joining every rating to its instrument.
+    position: Mapped[int] = mapped_column(SmallInteger)
     need: Mapped[int | None] = mapped_column(SmallInteger)
     strength: Mapped[int | None] = mapped_column(SmallInteger)
     not_assessed_reason: Mapped[str | None] = mapped_column(String(200))

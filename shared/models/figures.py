@@ -27,11 +27,17 @@ FIGURES_ROW_VERSION = Sequence("figures_row_version_seq", metadata=Base.metadata
 
 
 def row_version() -> Mapped[int]:
-    return mapped_column(BigInteger, FIGURES_ROW_VERSION, server_default=FIGURES_ROW_VERSION.next_value(), index=True)
+    return mapped_column(BigInteger, FIGURES_ROW_VERSION, server_default=FIGURES_ROW_VERSION.next_value())
 
 
-def child_pk_column() -> Mapped[uuid.UUID]:
-    return mapped_column(ForeignKey("children.id", ondelete="CASCADE"), primary_key=True)
+def council_column() -> Mapped[uuid.UUID]:
+    """The child's council, kept on each row for filtering; no key is checked per row (migration 0010)."""
+    return mapped_column(Uuid)
+
+
+def council_pages(table: str) -> Index:
+    """BI tools read a council's rows in row-version order (scores/tables.py)."""
+    return Index(f"ix_{table}_council_row_version", "la_id", "row_version")
 
 
 class ChildNeedsTrend(Base):
@@ -39,9 +45,10 @@ class ChildNeedsTrend(Base):
     so a BI tool syncing by cursor sees the figures go instead of keeping the old ones."""
 
     __tablename__ = "child_needs_trends"
+    __table_args__ = (council_pages(__tablename__),)
 
-    child_pk: Mapped[uuid.UUID] = child_pk_column()
-    la_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
+    child_pk: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), primary_key=True)
+    la_id: Mapped[uuid.UUID] = council_column()
     instrument_code: Mapped[str | None] = mapped_column(String(64))
     instrument_version: Mapped[int | None] = mapped_column(Integer)
     assessments_count: Mapped[int] = mapped_column(Integer)
@@ -66,16 +73,20 @@ class ChildNeedsTrend(Base):
     # Null with a single assessment or while the council has no SD (RciCalibration).
     rci: Mapped[float | None] = mapped_column(Double)
     rci_verdict: Mapped[str | None] = mapped_column(String(24))
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     row_version: Mapped[int] = row_version()
 
 
 class DomainNeedsTrend(Base):
-    __tablename__ = "domain_needs_trends"
+    """Deleted with its child's row by the trigger domain_figures_follow_child (migration 0010), one
+    statement for any number of children, where a foreign key would check each of a million rows."""
 
-    child_pk: Mapped[uuid.UUID] = child_pk_column()
+    __tablename__ = "domain_needs_trends"
+    __table_args__ = (council_pages(__tablename__),)
+
+    child_pk: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     domain: Mapped[str] = mapped_column(String(64), primary_key=True)
-    la_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("local_authorities.id", ondelete="CASCADE"), index=True)
+    la_id: Mapped[uuid.UUID] = council_column()
     position: Mapped[int] = mapped_column(SmallInteger)  # the domain's place in its instrument
     ratings_count: Mapped[int] = mapped_column(Integer)
     baseline: Mapped[int | None] = mapped_column(SmallInteger)
@@ -96,7 +107,7 @@ class DomainNeedsTrend(Base):
     strength_change_since_previous: Mapped[int | None] = mapped_column(SmallInteger)
     strength_slope_per_year: Mapped[float | None] = mapped_column(Double)
     strength_direction: Mapped[str] = mapped_column(String(20), server_default="insufficient_data")
-    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     row_version: Mapped[int] = row_version()
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.scoring.engines.vectorised import NOT_RATED, Ratings, Scale, Trends, compute
+from services.scoring.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute
 
 SCALE = Scale(("a", "b", "c"), actionable_from=2, intensive_level=4)
 DOMAINS = len(SCALE.domains)
@@ -23,18 +23,27 @@ assessment = st.tuples(
 child = st.lists(assessment, min_size=0, max_size=8, unique_by=lambda a: a[1])
 
 
-def ratings_of(children: list[list[tuple[int, int, list[int]]]], order: list[int] | None = None) -> Ratings:
+def assessments_of(children: list[list[tuple[int, int, list[int]]]], order: list[int] | None = None) -> Assessments:
     # Strengths mirror needs (3 - need) so both series are exercised.
     rows = [
-        (c, c * 100 + n, day, recorded, d, level, NOT_RATED if level == NOT_RATED else min(3, 4 - level))
+        (c, c * 100 + n, day, recorded, levels, [NOT_RATED if v == NOT_RATED else min(3, 4 - v) for v in levels])
         for c, assessments in enumerate(children)
         for n, (day, recorded, levels) in enumerate(assessments)
-        for d, level in enumerate(levels)
     ]
     if order is not None:
         rows = [rows[i] for i in order]
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
-    return Ratings(*(np.array(column, dtype=np.int64) for column in columns))
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
+    *numbers, needs, strengths = (np.array(column, dtype=np.int64) for column in columns)
+    return Assessments(*numbers, needs.reshape(len(rows), DOMAINS), strengths.reshape(len(rows), DOMAINS))
+
+
+def as_read(assessments: Assessments) -> Assessments:
+    """In the narrow types the full recompute reads (dates int32, levels int16)."""
+    a = assessments
+    return Assessments(
+        a.child, a.assessment, a.assessed_on.astype(np.int32), a.recorded, a.need.astype(np.int16),
+        a.strength.astype(np.int16),
+    )  # fmt: skip
 
 
 def child_slice(trends: Trends, c: int, single: Trends) -> None:
@@ -58,16 +67,16 @@ def child_slice(trends: Trends, c: int, single: Trends) -> None:
 def test_each_child_gets_alone_what_it_gets_in_a_batch(
     children: list[list[tuple[int, int, list[int]]]], rng: random.Random
 ) -> None:
-    total = sum(len(a) for a in children) * DOMAINS
+    total = sum(len(a) for a in children)
     order = list(range(total))
     rng.shuffle(order)
-    together = compute(ratings_of(children, order), len(children), SCALE)
+    together = compute(as_read(assessments_of(children, order)), len(children), SCALE)
     for c, assessments in enumerate(children):
-        child_slice(together, c, compute(ratings_of([assessments]), 1, SCALE))
+        child_slice(together, c, compute(assessments_of([assessments]), 1, SCALE))
 
 
 def test_a_child_without_final_assessments_reads_as_none() -> None:
-    trends = compute(ratings_of([[], [(10, 1, [1, 2, 3])]]), 2, SCALE)
+    trends = compute(assessments_of([[], [(10, 1, [1, 2, 3])]]), 2, SCALE)
     assert trends.children.assessments_count.tolist() == [0, 1]
     assert trends.domains.ratings_count.tolist() == [0, 0, 0, 1, 1, 1]
     assert trends.domains.direction[:3].tolist() == ["insufficient_data"] * 3

@@ -74,7 +74,7 @@ async def has_content(db: AsyncSession, assessment: Assessment, digest: str) -> 
 
 
 async def write_version(
-    db: AsyncSession, assessment: Assessment, version: int, body: AssessmentContent
+    db: AsyncSession, assessment: Assessment, version: int, body: AssessmentContent, instrument: Instrument
 ) -> AssessmentVersion:
     row = AssessmentVersion(
         id=uuid.uuid4(),
@@ -88,10 +88,12 @@ async def write_version(
         body_hash=content_hash(body),
     )
     db.add(row)
+    domains = scale_of(instrument).domains
     db.add_all(
         Rating(
             assessment_version_id=row.id,
             domain=domain,
+            position=domains.index(domain),
             need=rating.need,
             strength=rating.strength,
             not_assessed_reason=rating.not_assessed,
@@ -113,7 +115,7 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
         current_version=1,
     )
     db.add(assessment)
-    await write_version(db, assessment, 1, checked.body)
+    await write_version(db, assessment, 1, checked.body, checked.instrument)
     if checked.body.status == "final":
         await outbox.request_recompute(db, la_id, checked.child.id)
     return assessment, "created"
@@ -150,7 +152,7 @@ async def amend(
         raise InvalidInput("The amendment is invalid; nothing was written.", errors=errors)
     assessment.current_version += 1
     assessment.instrument_id = instrument.id
-    await write_version(db, assessment, assessment.current_version, body)
+    await write_version(db, assessment, assessment.current_version, body, instrument)
     if "final" in (previous.status, body.status):
         await outbox.request_recompute(db, la_id, child.id)
     await db.flush()

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from numpy.typing import NDArray
 
-from services.scoring.engines.vectorised import NOT_RATED, DomainTrends, Ratings, Scale, Trends, compute
+from services.scoring.engines.vectorised import NOT_RATED, Assessments, DomainTrends, Scale, Trends, compute
 
 __all__ = ["AssessmentInput", "ChildSummary", "ChildTrends", "DomainTrend", "Scale", "compute_child_trends"]
 
@@ -75,20 +76,15 @@ def compute_child_trends(assessments: Sequence[AssessmentInput], scale: Scale) -
     # The engine keys assessments by number; sorted ids make the last-resort tie-break the same as by id.
     ids = sorted(a.assessment_id for a in assessments)
     number = {assessment_id: n for n, assessment_id in enumerate(ids)}
-    rows = [
-        (
-            number[a.assessment_id],
-            a.assessed_on.toordinal(),
-            a.recorded_seq,
-            d,
-            rated_or_not(a.needs, domain),
-            rated_or_not(a.strengths, domain),
-        )
-        for a in assessments
-        for d, domain in enumerate(scale.domains)
-    ]
-    columns = (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
-    trends = compute(Ratings(np.zeros(len(rows), dtype=np.int64), *columns), 1, scale)
+    batch = Assessments(
+        np.zeros(len(assessments), dtype=np.int64),
+        np.array([number[a.assessment_id] for a in assessments], dtype=np.int64),
+        np.array([a.assessed_on.toordinal() for a in assessments], dtype=np.int64),
+        np.array([a.recorded_seq for a in assessments], dtype=np.int64),
+        levels_of([a.needs for a in assessments], scale),
+        levels_of([a.strengths for a in assessments], scale),
+    )
+    trends = compute(batch, 1, scale)
     return ChildTrends(
         domains=domain_rows(trends.domains, scale),
         strengths=domain_rows(trends.strengths, scale),
@@ -96,9 +92,13 @@ def compute_child_trends(assessments: Sequence[AssessmentInput], scale: Scale) -
     )
 
 
-def rated_or_not(levels: Mapping[str, int | None], domain: str) -> int:
-    level = levels.get(domain)
-    return NOT_RATED if level is None else level
+def levels_of(ratings: Sequence[Mapping[str, int | None]], scale: Scale) -> NDArray[np.int64]:
+    """Assessments x domains, NOT_RATED where a domain has no level."""
+    rows = [
+        [NOT_RATED if (level := levels.get(domain)) is None else level for domain in scale.domains]
+        for levels in ratings
+    ]
+    return np.array(rows, dtype=np.int64).reshape(len(ratings), len(scale.domains))
 
 
 def optional(value: int) -> int | None:

@@ -7,6 +7,7 @@ cannot disagree.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,17 +36,16 @@ class Scale:
 
 
 @dataclass(frozen=True, slots=True)
-class Ratings:
-    """One row per (assessment, domain). Dates are days since any fixed epoch; `recorded` orders two
-    assessments of one date (the later recorded stands); `level` (need) and `strength` are NOT_RATED
-    where not rated."""
+class Assessments:
+    """One row per final assessment (its current version), in any order. Dates are days since any
+    fixed epoch; `recorded` orders two assessments of one date (the later recorded stands); `need` and
+    `strength` are assessments x domains matrices, NOT_RATED where a domain was not rated."""
 
     child: Ints
     assessment: Ints
     assessed_on: Ints
     recorded: Ints
-    domain: Ints  # index into Scale.domains
-    level: Ints
+    need: Ints
     strength: Ints
 
 
@@ -97,156 +97,180 @@ class Trends:
     children: ChildSummaries
 
 
-def standing(ratings: Ratings) -> Bools:
-    """Ratings of the assessments that stand: of two on one date, the later recorded replaces the other
-    (the higher assessment number, should two share their recording time)."""
-    if len(ratings.child) == 0:
-        return new_bools(0)
-    day = ratings.assessed_on.astype(np.int64)
-    span = int(day.max() - day.min()) + 1
-    # One int64 key per (child, date) and one sort, instead of a four-key lexsort of every rating.
-    key = ratings.child.astype(np.int64) * span + (day - day.min())
-    order = np.argsort(key)
-    key = key[order]
-    new_date = np.r_[True, key[1:] != key[:-1]]
-    starts, date_group = np.flatnonzero(new_date), np.cumsum(new_date) - 1
-    recorded, assessment = ratings.recorded[order].astype(np.int64), ratings.assessment[order].astype(np.int64)
-    latest = np.maximum.reduceat(recorded, starts)[date_group]
-    candidates = np.where(recorded == latest, assessment, np.iinfo(np.int64).min)
-    winners = np.maximum.reduceat(candidates, starts)[date_group]
-    result = new_bools(len(order))
-    result[order] = assessment == winners
-    return result
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """The assessments that stand, sorted by child and date (one per child and date), with each child's
+    rows at [starts[c], starts[c] + counts[c])."""
+
+    assessments: Assessments
+    counts: Ints
+    starts: Ints
+
+    def by_child(self, values: NDArray[Any]) -> NDArray[Any]:
+        """Per-child figures, one per row of the child's: what reduceat leaves, spread back over rows."""
+        return np.repeat(values, self.counts, axis=0)
+
+    def reduce(self, ufunc: np.ufunc, values: NDArray[Any], empty: float) -> NDArray[Any]:
+        """ufunc over each child's rows (axis 0); `empty` for a child without any."""
+        has = self.counts > 0
+        result = np.full((len(self.counts), *values.shape[1:]), empty, dtype=values.dtype)
+        if len(values):
+            result[has] = ufunc.reduceat(values, self.starts[has], axis=0)
+        return result
+
+
+def standing(assessments: Assessments, children: int) -> Standing:
+    """Of two assessments of one child on one date, the later recorded stands (the higher assessment
+    number, should two share their recording time)."""
+    a = assessments
+    order = np.lexsort((a.assessment, a.recorded, a.assessed_on, a.child))
+    child, day = a.child[order], a.assessed_on[order]
+    last_of_date = np.r_[(child[1:] != child[:-1]) | (day[1:] != day[:-1]), True] if len(order) else new_bools(0)
+    kept = order[last_of_date]
+    # int64 throughout: sentinels such as the largest int64 must not wrap in a narrower column.
+    rows = Assessments(*(getattr(a, name)[kept].astype(np.int64, copy=False) for name in Assessments.__slots__))
+    counts = np.bincount(rows.child, minlength=children).astype(np.int64)
+    return Standing(rows, counts, np.cumsum(counts) - counts)
 
 
 def new_bools(size: int) -> Bools:
     return np.zeros(size, dtype=bool)
 
 
-def compute(ratings: Ratings, children: int, scale: Scale) -> Trends:
-    keep = standing(ratings)
-    kept = Ratings(*(getattr(ratings, name)[keep] for name in Ratings.__slots__))
-    domains = len(scale.domains)
-    needs = domain_trends(kept.child, kept.domain, kept.assessed_on, kept.level, children, domains)
+def compute(assessments: Assessments, children: int, scale: Scale) -> Trends:
+    stand = standing(assessments, children)
+    needs = domain_trends(stand, stand.assessments.need)
     return Trends(
         needs,
-        domain_trends(kept.child, kept.domain, kept.assessed_on, kept.strength, children, domains, rising=True),
-        child_summaries(kept, children, scale, needs),
+        domain_trends(stand, stand.assessments.strength, rising=True),
+        child_summaries(stand, scale, needs),
     )
 
 
-def domain_trends(
-    child: Ints, domain: Ints, assessed_on: Ints, levels: Ints, children: int, domains: int, *, rising: bool = False
-) -> DomainTrends:
+def domain_trends(stand: Standing, levels: Ints, *, rising: bool = False) -> DomainTrends:
     """Per child and domain, from its rated levels; `rising` where a higher level is the improvement."""
+    rows, domains = levels.shape
     rated = levels != NOT_RATED
-    group = child[rated] * domains + domain[rated]
-    day, level = assessed_on[rated], levels[rated]
-    # One int64 key instead of a two-key lexsort: a rating's (group, date) is unique once ties are settled.
-    span = int(day.max() - day.min()) + 1 if len(day) else 1
-    order = np.argsort(group.astype(np.int64) * span + (day - (day.min() if len(day) else 0)))
-    group, day, level = group[order], day[order], level[order]
-    cells = children * domains
-    count = np.bincount(group, minlength=cells).astype(np.int64)
-    ends = np.cumsum(count)
-    starts = ends - count
+    row = np.arange(rows, dtype=np.int64)[:, None]
+    count = stand.reduce(np.add, rated.astype(np.int64), 0)
+    first = stand.reduce(np.minimum, np.where(rated, row, rows), rows)
+    last = stand.reduce(np.maximum, np.where(rated, row, -1), -1)
+    before_last = rated & (row < stand.by_child(last))
+    previous_row = stand.reduce(np.maximum, np.where(before_last, row, -1), -1)
+    column = np.broadcast_to(np.arange(domains), count.shape)
+    day = stand.assessments.assessed_on
+
+    def at(index: Ints, values: Ints) -> Ints:
+        found = index >= 0
+        result = np.full(index.shape, NOT_RATED, dtype=np.int64)
+        result[found] = values[index[found]] if values.ndim == 1 else values[index[found], column[found]]
+        return result
+
     has = count > 0
-    baseline, previous, latest = (np.full(cells, NOT_RATED, dtype=np.int64) for _ in range(3))
-    first_on, latest_on = np.full(cells, NOT_RATED, dtype=np.int64), np.full(cells, NOT_RATED, dtype=np.int64)
-    baseline[has], latest[has] = level[starts[has]], level[ends[has] - 1]
-    first_on[has], latest_on[has] = day[starts[has]], day[ends[has] - 1]
-    two = count > 1
-    previous[two] = level[ends[two] - 2]
-    slope = slopes(group, day, level, latest_on, cells)
-    direction = np.full(cells, "insufficient_data", dtype="<U17")
+    first_row = np.where(has, first, -1)
+    latest_on = at(last, day)
+    slope = slopes(stand, day, levels, rated, latest_on)
+    direction = np.full(slope.shape, "insufficient_data", dtype="<U17")
     known = ~np.isnan(slope)
     direction[known] = "stable"
     falling, climbing = known & (slope <= IMPROVING_SLOPE), known & (slope >= WORSENING_SLOPE)
     direction[falling] = "worsening" if rising else "improving"
     direction[climbing] = "improving" if rising else "worsening"
-    return DomainTrends(count, baseline, previous, latest, slope, direction, first_on, latest_on)
+    return DomainTrends(
+        count.ravel(),
+        at(first_row, levels).ravel(),
+        at(previous_row, levels).ravel(),
+        at(last, levels).ravel(),
+        slope.ravel(),
+        direction.ravel(),
+        at(first_row, day).ravel(),
+        latest_on.ravel(),
+    )
 
 
-def slopes(group: Ints, day: Ints, level: Ints, latest_on: Ints, cells: int) -> Floats:
-    """OLS slope per group over its ratings in the 730 days up to its latest; NaN unless at least two
-    ratings at least 28 days apart. Rows come sorted by group and date."""
-    in_window = (latest_on[group] - day) <= SLOPE_WINDOW_DAYS
-    group, day, level = group[in_window], day[in_window], level[in_window].astype(np.float64)
-    n = np.bincount(group, minlength=cells)
-    window_start = np.full(cells, 0, dtype=np.int64)
-    firsts = np.r_[True, group[1:] != group[:-1]] if len(group) else np.zeros(0, dtype=bool)
-    window_start[group[firsts]] = day[firsts]
+def slopes(stand: Standing, day: Ints, levels: Ints, rated: Bools, latest_on: Ints) -> Floats:
+    """OLS slope per child and domain over its ratings in the 730 days up to its latest; NaN unless at
+    least two ratings at least 28 days apart."""
+    days = day[:, None]
+    window = rated & ((stand.by_child(latest_on) - days) <= SLOPE_WINDOW_DAYS)
+    n = stand.reduce(np.add, window.astype(np.int64), 0)
+    window_start = stand.reduce(np.minimum, np.where(window, days, np.iinfo(np.int64).max), 0)
+    window_start[n == 0] = 0
     # Years from the window's start, not date ordinals, keep the sums small and the float error with them.
-    years = (day - window_start[group]) / DAYS_PER_YEAR
+    years = np.where(window, (days - stand.by_child(window_start)) / DAYS_PER_YEAR, 0.0)
+    level = np.where(window, levels, 0).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_t = np.bincount(group, weights=years, minlength=cells) / n
-        mean_y = np.bincount(group, weights=level, minlength=cells) / n
-        centred = years - mean_t[group]
-        sxy = np.bincount(group, weights=centred * (level - mean_y[group]), minlength=cells)
-        sxx = np.bincount(group, weights=centred * centred, minlength=cells)
+        mean_t = stand.reduce(np.add, years, 0.0) / n
+        mean_y = stand.reduce(np.add, level, 0.0) / n
+        centred = np.where(window, years - stand.by_child(mean_t), 0.0)
+        sxy = stand.reduce(np.add, centred * (level - stand.by_child(mean_y)), 0.0)
+        sxx = stand.reduce(np.add, centred * centred, 0.0)
         slope = sxy / sxx
-    spread = latest_on - window_start
-    enough = (n >= 2) & (spread >= MIN_SLOPE_SPREAD_DAYS)
-    result = np.full(cells, np.nan)
+    enough = (n >= 2) & ((latest_on - window_start) >= MIN_SLOPE_SPREAD_DAYS)
+    result = np.full(n.shape, np.nan)
     # Adding 0.0 turns a rounded -0.0 into 0.0 so a flat series reads as plain zero.
     result[enough] = np.round(slope[enough], SLOPE_DECIMALS) + 0.0
     return result
 
 
-def child_summaries(ratings: Ratings, children: int, scale: Scale, trends: DomainTrends) -> ChildSummaries:
-    domains = len(scale.domains)
-    assessments, first_row = np.unique(ratings.assessment, return_index=True)
-    a_child, a_day = ratings.child[first_row], ratings.assessed_on[first_row]
-    order = np.lexsort((a_day, a_child))
-    assessments, a_child, a_day = assessments[order], a_child[order], a_day[order]
-    count = np.bincount(a_child, minlength=children).astype(np.int64)
-    ends = np.cumsum(count)
-    starts = ends - count
-    has = count > 0
-    baseline_id, latest_id = np.full(children, -1, dtype=np.int64), np.full(children, -1, dtype=np.int64)
-    baseline_on, latest_on = np.full(children, -1, dtype=np.int64), np.full(children, -1, dtype=np.int64)
-    baseline_id[has], latest_id[has] = assessments[starts[has]], assessments[ends[has] - 1]
-    baseline_on[has], latest_on[has] = a_day[starts[has]], a_day[ends[has] - 1]
-    latest = levels_at(ratings, latest_id, children, scale)
-    baseline = levels_at(ratings, baseline_id, children, scale)
+def child_summaries(stand: Standing, scale: Scale, trends: DomainTrends) -> ChildSummaries:
+    a, counts = stand.assessments, stand.counts
+    children, domains = len(counts), len(scale.domains)
+    has = counts > 0
+    baseline_row, latest_row = np.full(children, -1), np.full(children, -1)
+    baseline_row[has], latest_row[has] = stand.starts[has], stand.starts[has] + counts[has] - 1
+
+    def of(rows: Ints, values: Ints) -> Ints:
+        result = np.full(children, -1, dtype=np.int64)
+        result[has] = values[rows[has]]
+        return result
+
     was = trends.baseline.reshape(children, domains) >= scale.actionable_from
     now = trends.latest.reshape(children, domains) >= scale.actionable_from
     rated = trends.ratings_count.reshape(children, domains) > 0
     change = (trends.latest - trends.baseline).reshape(children, domains)
     mixed: Bools = np.asarray(((change <= -1) & rated).any(axis=1) & ((change >= 1) & rated).any(axis=1))
     return ChildSummaries(
-        count,
-        baseline_id,
-        latest_id,
-        baseline_on,
-        latest_on,
-        *latest,
-        *baseline,
-        strength_total(ratings, latest_id, children),
-        strength_total(ratings, baseline_id, children),
+        counts,
+        of(baseline_row, a.assessment),
+        of(latest_row, a.assessment),
+        of(baseline_row, a.assessed_on),
+        of(latest_row, a.assessed_on),
+        *levels_at(a.need, latest_row, scale),
+        *levels_at(a.need, baseline_row, scale),
+        rated_total(a.strength, latest_row),
+        rated_total(a.strength, baseline_row),
         rated & was & ~now,
         rated & ~was & now,
         mixed,
-        assessments,
-        np.r_[0, ends],
+        a.assessment,
+        np.r_[0, np.cumsum(counts)],
     )
 
 
-def levels_at(ratings: Ratings, assessment: Ints, children: int, scale: Scale) -> tuple[Ints, Ints, Ints, Ints]:
+def rows_of(levels: Ints, rows: Ints) -> Ints:
+    """Each child's levels in the given row (NOT_RATED throughout for a child without one)."""
+    result = np.full((len(rows), levels.shape[1]), NOT_RATED, dtype=np.int64)
+    result[rows >= 0] = levels[rows[rows >= 0]]
+    return result
+
+
+def levels_at(levels: Ints, rows: Ints, scale: Scale) -> tuple[Ints, Ints, Ints, Ints]:
     """Total, max (-1 if none rated), actionable and intensive counts of each child's given assessment."""
-    rows = (ratings.assessment == assessment[ratings.child]) & (ratings.level != NOT_RATED)
-    child, level = ratings.child[rows], ratings.level[rows]
-    total = np.bincount(child, weights=level, minlength=children).astype(np.int64)
-    maximum = np.full(children, -1, dtype=np.int64)
-    np.maximum.at(maximum, child, level)
-    actionable = np.bincount(child, weights=level >= scale.actionable_from, minlength=children).astype(np.int64)
-    intensive = np.bincount(child, weights=level >= scale.intensive_level, minlength=children).astype(np.int64)
-    return total, maximum, actionable, intensive
+    chosen = rows_of(levels, rows)
+    rated = chosen != NOT_RATED
+    return (
+        np.where(rated, chosen, 0).sum(axis=1),
+        chosen.max(axis=1, initial=-1),
+        (rated & (chosen >= scale.actionable_from)).sum(axis=1),
+        (rated & (chosen >= scale.intensive_level)).sum(axis=1),
+    )
 
 
-def strength_total(ratings: Ratings, assessment: Ints, children: int) -> Ints:
-    rows = (ratings.assessment == assessment[ratings.child]) & (ratings.strength != NOT_RATED)
-    return np.bincount(ratings.child[rows], weights=ratings.strength[rows], minlength=children).astype(np.int64)
+def rated_total(levels: Ints, rows: Ints) -> Ints:
+    chosen = rows_of(levels, rows)
+    total: Ints = np.where(chosen != NOT_RATED, chosen, 0).sum(axis=1)
+    return total
 
 
 RELIABLE = 1.96
