@@ -3,6 +3,7 @@ to temporary staging tables by binary COPY (fixed-width columns, -1 and NaN for 
 INSERT ... SELECT per figures table turns them into rows, codes and nulls on the server."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from typing import Any
@@ -17,12 +18,13 @@ VERDICTS = ["", "no_reliable_change", "reliable_improvement", "reliable_deterior
 
 STAGING = (
     """CREATE TEMP TABLE stage_domains (
-        child int8, instrument int2, position int2, ratings_count int4, baseline int2, previous int2,
+        child_pk uuid, la_id uuid, instrument int2, position int2, ratings_count int4, baseline int2, previous int2,
         latest int2, slope float8, direction int2, first_day int4, latest_day int4, s_ratings_count int4,
         s_baseline int2, s_previous int2, s_latest int2, s_slope float8, s_direction int2
     ) ON COMMIT DROP""",
     """CREATE TEMP TABLE stage_children (
-        child int8, instrument int2, assessments_count int4, baseline_id uuid, latest_id uuid,
+        child int8, child_pk uuid, la_id uuid, instrument int2, assessments_count int4, baseline_id uuid,
+        latest_id uuid,
         baseline_day int4, latest_day int4, total int4, max int2, actionable int2, intensive int2,
         b_total int4, b_max int2, b_actionable int2, b_intensive int2, total_strength int4,
         b_total_strength int4, mixed int2, resolved int8, new int8, rci float8, verdict int2
@@ -47,14 +49,13 @@ INSERT INTO domain_needs_trends (
     strength_change_since_baseline, strength_change_since_previous, strength_slope_per_year,
     strength_direction, computed_at
 )
-SELECT c.id, p.code, c.la_id, s.position, s.ratings_count, nullif(s.baseline, -1), nullif(s.previous, -1),
+SELECT s.child_pk, p.code, s.la_id, s.position, s.ratings_count, nullif(s.baseline, -1), nullif(s.previous, -1),
     nullif(s.latest, -1), {CHANGE.format("s.latest", "s.baseline")}, {CHANGE.format("s.latest", "s.previous")},
     nullif(s.slope, 'NaN'), ($3::text[])[s.direction + 1], {DAY.format("s.first_day")},
     {DAY.format("s.latest_day")}, s.s_ratings_count, nullif(s.s_baseline, -1), nullif(s.s_previous, -1),
     nullif(s.s_latest, -1), {CHANGE.format("s.s_latest", "s.s_baseline")},
     {CHANGE.format("s.s_latest", "s.s_previous")}, nullif(s.s_slope, 'NaN'), ($3::text[])[s.s_direction + 1], $2
 FROM stage_domains s
-JOIN children c ON c.seq = s.child
 JOIN positions p ON p.id = ($1::uuid[])[s.instrument] AND p.position = s.position
 """
 
@@ -70,7 +71,7 @@ INSERT INTO child_needs_trends (
     baseline_intensive_count, resolved_needs, new_needs, mixed_progress, total_strength,
     baseline_total_strength, rci, rci_verdict, computed_at
 )
-SELECT c.id, c.la_id, i.code, i.version, s.assessments_count, s.baseline_id, s.latest_id, series.ids,
+SELECT s.child_pk, s.la_id, i.code, i.version, s.assessments_count, s.baseline_id, s.latest_id, series.ids,
     date '2000-01-01' + s.baseline_day, date '2000-01-01' + s.latest_day, s.total, nullif(s.max, -1),
     s.actionable, s.intensive, s.b_total, nullif(s.b_max, -1), s.b_actionable, s.b_intensive,
     ARRAY(SELECT p.code FROM positions p WHERE p.id = i.id AND (s.resolved >> p.position) & 1 = 1
@@ -80,10 +81,18 @@ SELECT c.id, c.la_id, i.code, i.version, s.assessments_count, s.baseline_id, s.l
     s.mixed = 1, s.total_strength, s.b_total_strength, nullif(s.rci, 'NaN'),
     nullif(($3::text[])[s.verdict + 1], ''), $2
 FROM stage_children s
-JOIN children c ON c.seq = s.child
 JOIN instruments i ON i.id = ($1::uuid[])[s.instrument]
 JOIN series ON series.child = s.child
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Children:
+    """An engine run's children: number (children.seq), id and council, as 16-byte ids."""
+
+    seq: np.ndarray[Any, Any]
+    pk: np.ndarray[Any, Any]
+    la_id: np.ndarray[Any, Any]
 
 
 def codes(words: np.ndarray[Any, Any], vocabulary: list[str]) -> np.ndarray[Any, Any]:
@@ -110,14 +119,15 @@ def domain_columns(prefix: str, t: DomainTrends, rows: np.ndarray[Any, Any]) -> 
     ]
 
 
-def domain_rows(trends: Trends, child_seq: np.ndarray[Any, Any], kept: np.ndarray[Any, Any], instrument: int) -> bytes:
+def domain_rows(trends: Trends, children: Children, kept: np.ndarray[Any, Any], instrument: int) -> bytes:
     """stage_domains rows of the kept children (indexes into the engine run's children)."""
     domains = trends.domains.ratings_count.size // max(1, len(trends.children.assessments_count))
     cells = (kept[:, None] * domains + np.arange(domains)).ravel()
     d, s = trends.domains, trends.strengths
     return binary_copy(
         [
-            ("child", "int8", np.repeat(child_seq[kept], domains)),
+            ("child_pk", "uuid", np.repeat(children.pk[kept], domains)),
+            ("la_id", "uuid", np.repeat(children.la_id[kept], domains)),
             ("instrument", "int2", np.full(len(cells), instrument)),
             ("position", "int2", np.tile(np.arange(domains), len(kept))),
             *domain_columns("", d, cells),
@@ -130,7 +140,7 @@ def domain_rows(trends: Trends, child_seq: np.ndarray[Any, Any], kept: np.ndarra
 
 def child_rows(
     trends: Trends,
-    child_seq: np.ndarray[Any, Any],
+    children: Children,
     kept: np.ndarray[Any, Any],
     instrument: int,
     rci: np.ndarray[Any, Any],
@@ -140,9 +150,11 @@ def child_rows(
     """stage_children and stage_series rows of the kept children; assessment_ids turns the engine's
     assessment numbers into ids."""
     c = trends.children
-    children = binary_copy(
+    staged = binary_copy(
         [
-            ("child", "int8", child_seq[kept]),
+            ("child", "int8", children.seq[kept]),
+            ("child_pk", "uuid", children.pk[kept]),
+            ("la_id", "uuid", children.la_id[kept]),
             ("instrument", "int2", np.full(len(kept), instrument)),
             ("assessments_count", "int4", c.assessments_count[kept]),
             ("baseline_id", "uuid", assessment_ids(c.baseline_assessment[kept])),
@@ -170,15 +182,17 @@ def child_rows(
     ordinal = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     series = binary_copy(
         [
-            ("child", "int8", np.repeat(child_seq[kept], lengths)),
+            ("child", "int8", np.repeat(children.seq[kept], lengths)),
             ("ordinal", "int4", ordinal),
             ("assessment", "uuid", assessment_ids(c.series[np.repeat(c.series_starts[kept], lengths) + ordinal])),
         ]
     )
-    return children, series
+    return staged, series
 
 
 async def create_staging(apg: Any) -> None:
+    # Sorts for the series arrays in memory, not on disk; for this transaction only.
+    await apg.execute("SET LOCAL work_mem = '256MB'")
     for statement in STAGING:
         await apg.execute(statement)
 
@@ -186,9 +200,8 @@ async def create_staging(apg: Any) -> None:
 async def insert_domains(apg: Any, rows: bytes, instruments: list[Any], now: datetime) -> None:
     """One batch of domain rows: staged, then inserted."""
     await apg.execute("TRUNCATE stage_domains")
+    # Not analysed: the one join is to an instrument's dozen domains, which no plan gets wrong.
     await apg.copy_to_table("stage_domains", source=BytesIO(rows), format="binary")
-    # Temporary tables have no statistics until analysed: without them the join below is planned blind.
-    await apg.execute("ANALYZE stage_domains")
     await apg.execute(INSERT_DOMAINS, [i.id for i in instruments], now, DIRECTIONS)
 
 

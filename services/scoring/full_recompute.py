@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.scoring.bulk_read import copy_columns
 from services.scoring.calibration import AUTOMATIC_AT, figures_lock, reference_sd, reliability_of
 from services.scoring.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
-from services.scoring.figures_copy import child_rows, create_staging, domain_rows, insert_children, insert_domains
+from services.scoring.figures_copy import (
+    Children,
+    child_rows,
+    create_staging,
+    domain_rows,
+    insert_children,
+    insert_domains,
+)
 from services.scoring.recompute import CLEARED_CHILD, CLEARED_DOMAIN
 from shared.db import transaction
 from shared.instruments import InstrumentScale
@@ -345,7 +352,7 @@ async def write(
     for piece in pieces(latest):
         done = await asyncio.to_thread(run, snapshot, latest, piece)
         computed.append(done)
-        rows = domain_rows(done.trends, snapshot.child_seq[piece.children], kept(done, keep_child), piece.instrument)
+        rows = domain_rows(done.trends, children_of(snapshot, piece), kept(done, keep_child), piece.instrument)
         if inserting is not None:
             await inserting
         # Row versions from the sequence, as the incremental recompute takes them: a BI cursor sees every row again.
@@ -358,8 +365,10 @@ async def write(
     staged = []
     for done in computed:
         rci, verdict = rci_of(done, snapshot.child_council[done.piece.children], sds)
-        seq = snapshot.child_seq[done.piece.children]
-        staged.append(child_rows(done.trends, seq, kept(done, keep_child), done.piece.instrument, rci, verdict, ids))
+        children = children_of(snapshot, done.piece)
+        staged.append(
+            child_rows(done.trends, children, kept(done, keep_child), done.piece.instrument, rci, verdict, ids)
+        )
     await insert_children(apg, staged, snapshot.instruments, now)
     progress("written", len(written), len(written))
     cleared = (snapshot.had_figures - written) - excluded
@@ -383,6 +392,15 @@ def assessment_ids(snapshot: Snapshot) -> Callable[[np.ndarray[Any, Any]], np.nd
     order = np.argsort(snapshot.versions["assessment"])
     numbers, ids = snapshot.versions["assessment"][order], snapshot.versions["id"][order]
     return lambda wanted: ids[np.searchsorted(numbers, wanted)]
+
+
+def children_of(snapshot: Snapshot, piece: Piece) -> Children:
+    council_ids = np.array([la_id.bytes for la_id in snapshot.councils], dtype="V16")
+    return Children(
+        snapshot.child_seq[piece.children],
+        snapshot.child_pk[piece.children],
+        council_ids[snapshot.child_council[piece.children]],
+    )
 
 
 def kept(done: Computed, keep_child: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
