@@ -8,6 +8,7 @@ interleave: whichever writes second reads what the first committed."""
 import statistics
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -25,8 +26,11 @@ DEFAULT_RELIABILITY = 0.80
 FIGURES_WRITE_LOCK = 0x6E656564735F6669  # "needs_fi"
 
 
-async def figures_lock(db: AsyncSession) -> None:
-    await db.execute(select(func.pg_advisory_xact_lock(FIGURES_WRITE_LOCK)))
+async def figures_lock(db: AsyncSession) -> datetime:
+    """Takes the lock; returns the time it was taken, which stamps the figures written under it."""
+    taken = (await db.execute(select(func.pg_advisory_xact_lock(FIGURES_WRITE_LOCK), func.clock_timestamp()))).one()
+    moment: datetime = taken[1]
+    return moment
 
 
 def reliability_of(definition: dict[str, Any]) -> float:

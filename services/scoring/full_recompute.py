@@ -335,11 +335,9 @@ async def write(
     db: AsyncSession, snapshot: Snapshot, la_ids: list[uuid.UUID], progress: Progress
 ) -> tuple[int, int, int]:
     """Every piece computed in a thread while the previous piece's rows are inserted."""
-    await figures_lock(db)
+    now = await figures_lock(db)
     excluded = changed_since(snapshot, await read_outbox(db, la_ids))
     excluded_bytes = {pk.bytes for pk in excluded}
-    now = await db.scalar(select(func.clock_timestamp()))
-    assert now is not None
     keep_child = np.array([pk.tobytes() not in excluded_bytes for pk in snapshot.child_pk], dtype=bool)
     latest = latest_instruments(snapshot)
     written = {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk[(latest > 0) & keep_child]}

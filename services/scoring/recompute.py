@@ -4,7 +4,7 @@ Idempotent: delivery is at least once, so running it twice writes the same figur
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,24 +54,40 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[A
     return rows
 
 
-async def series_instrument(db: AsyncSession, rows: Sequence[Row[Any]]) -> tuple[Instrument, set[uuid.UUID]]:
+@dataclass(frozen=True, slots=True)
+class Family:
+    """The instrument a child's trends follow and the instruments they may run across."""
+
+    instrument: uuid.UUID
+    definition: dict[str, Any]
+    members: frozenset[uuid.UUID]
+
+
+# An instrument never changes once stored, nor do the stored versions it declares compatible, so a
+# worker looks each family up once (per council, which decides which instruments it can use).
+FAMILIES: dict[tuple[uuid.UUID, uuid.UUID], Family] = {}
+
+
+async def series_instrument(db: AsyncSession, rows: Sequence[Row[Any]], la_id: uuid.UUID) -> Family:
     """The instrument of the latest assessment, and the instruments its trends may run across: that version and
     the versions it declares compatible, among the instruments the child's council can use (shipped or its own).
     Assessments of any other version, or of another instrument, are left out: the trends restart."""
     latest = max(rows, key=lambda row: (row.assessed_on, row.recorded_order))
-    instrument = await db.get_one(Instrument, latest.instrument_id)
-    la_id = await db.scalar(select(Assessment.la_id).where(Assessment.id == latest.id))
-    family = await db.scalars(
-        select(Instrument.id).where(
-            Instrument.code == instrument.code,
-            Instrument.version.in_([instrument.version, *instrument.compatible_with]),
-            Instrument.la_id.is_(None) | (Instrument.la_id == la_id),
+    key = (latest.instrument_id, la_id)
+    if key not in FAMILIES:
+        instrument = await db.get_one(Instrument, latest.instrument_id)
+        members = await db.scalars(
+            select(Instrument.id).where(
+                Instrument.code == instrument.code,
+                Instrument.version.in_([instrument.version, *instrument.compatible_with]),
+                Instrument.la_id.is_(None) | (Instrument.la_id == la_id),
+            )
         )
-    )
-    return instrument, set(family)
+        FAMILIES[key] = Family(instrument.id, instrument.definition, frozenset(members))
+    return FAMILIES[key]
 
 
-def engine_inputs(rows: Sequence[Row[Any]], instruments: set[uuid.UUID]) -> list[AssessmentInput]:
+def engine_inputs(rows: Sequence[Row[Any]], instruments: frozenset[uuid.UUID]) -> list[AssessmentInput]:
     grouped: dict[uuid.UUID, dict[str, Any]] = {}
     for row in rows:
         if row.instrument_id not in instruments:
@@ -96,7 +112,7 @@ def figure_rows(
     assessed_on = {item.assessment_id: item.assessed_on for item in inputs}
     owner = {"child_pk": child.id, "la_id": child.la_id, "computed_at": computed_at}
     child_row = {
-        **asdict(summary),
+        **fields_of(summary),
         **owner,
         "instrument_code": scale.code,
         "instrument_version": scale.version,
@@ -109,7 +125,7 @@ def figure_rows(
         "new_needs": list(summary.new_needs),
     }
     domain_rows = [
-        {**asdict(trend), **strength_columns(strength), **owner, "position": position[trend.domain]}
+        {**fields_of(trend), **strength_columns(strength), **owner, "position": position[trend.domain]}
         for trend, strength in zip(trends.domains, trends.strengths, strict=True)
     ]
     return child_row, domain_rows
@@ -122,8 +138,12 @@ STRENGTH_FIGURES = (
 
 
 def strength_columns(trend: DomainTrend) -> dict[str, Any]:
-    figures = asdict(trend)
-    return {f"strength_{name}": figures[name] for name in STRENGTH_FIGURES}
+    return {f"strength_{name}": getattr(trend, name) for name in STRENGTH_FIGURES}
+
+
+def fields_of(figures: Any) -> dict[str, Any]:
+    """A figures dataclass as a dict, without asdict's deep copy of values that are all plain already."""
+    return {name: getattr(figures, name) for name in figures.__slots__}
 
 
 CLEARED_CHILD: dict[str, Any] = {
@@ -160,11 +180,11 @@ async def compute(
     rows = await final_ratings(db, child.id)
     if not rows:
         return None
-    instrument, family = await series_instrument(db, rows)
-    scale = InstrumentScale.from_definition(instrument.definition)
-    inputs = engine_inputs(rows, family)
+    family = await series_instrument(db, rows, child.la_id)
+    scale = InstrumentScale.from_definition(family.definition)
+    inputs = engine_inputs(rows, family.members)
     trends = compute_child_trends(inputs, Scale(scale.domains, scale.actionable_from, scale.intensive_level))
-    return None if trends is None else (instrument.definition, scale, inputs, trends)
+    return None if trends is None else (family.definition, scale, inputs, trends)
 
 
 async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: uuid.UUID) -> int:
@@ -183,9 +203,7 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
         if not pending or child is None:
             return 0
         computed = await compute(db, child)
-        await figures_lock(db)
-        now = await db.scalar(select(func.clock_timestamp()))
-        assert now is not None
+        now = await figures_lock(db)
         if computed is None:
             await clear_figures(db, child_pk, now)
         else:
