@@ -17,7 +17,8 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -32,7 +33,7 @@ from services.api.main import create_app
 from shared.access import Kind
 from shared.db import transaction
 from shared.instruments import shipped_instrument
-from shared.models import Child, ChildNeedsTrend, LocalAuthority
+from shared.models import Assessment, AssessmentVersion, Child, ChildNeedsTrend, LocalAuthority
 from shared.settings import Settings
 
 RATE = 50  # assessments a second
@@ -104,7 +105,10 @@ def assessment(child_id: str, n: int) -> dict[str, Any]:
 
 
 async def freshness(settings: Settings) -> list[float]:
-    """Commit-to-readable seconds of each assessment, one per child, posted at RATE a second."""
+    """Seconds from each assessment's recording to the figures computed from it (one per child, posted
+    at RATE a second). Both ends are the database's clock: the assessment's transaction stamps it just
+    before it commits, the recompute stamps the figures just before they commit; figures count once
+    they name the assessment as the child's latest."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         sessions = app.state.services.sessions
@@ -115,7 +119,7 @@ async def freshness(settings: Settings) -> list[float]:
             children = list(
                 await db.scalars(select(Child.child_id).where(Child.la_id == la_id).limit(RATE * FRESHNESS_SECONDS))
             )
-        committed: dict[str, datetime] = {}
+        posted: dict[str, uuid.UUID] = {}
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as api:
             headers = {"Authorization": f"Bearer {key}"}
@@ -123,7 +127,7 @@ async def freshness(settings: Settings) -> list[float]:
             async def post(n: int, child_id: str) -> None:
                 response = await api.post("/v1/assessments", json=assessment(child_id, n), headers=headers)
                 response.raise_for_status()
-                committed[child_id] = datetime.now(UTC)
+                posted[child_id] = uuid.UUID(response.json()["id"])
 
             began, tasks = time.perf_counter(), []
             for n, child_id in enumerate(children):
@@ -133,22 +137,16 @@ async def freshness(settings: Settings) -> list[float]:
         deadline = time.perf_counter() + 60
         while time.perf_counter() < deadline:
             async with transaction(sessions) as db:
-                rows = dict(
-                    (
-                        await db.execute(
-                            select(Child.child_id, ChildNeedsTrend.computed_at)
-                            .join(ChildNeedsTrend, ChildNeedsTrend.child_pk == Child.id)
-                            .where(Child.child_id.in_(children), Child.la_id == la_id)
-                        )
-                    ).all()
-                )
-            lags = [
-                (rows[c] - committed[c]).total_seconds()
-                for c in children
-                if rows.get(c, datetime.min.replace(tzinfo=UTC)) > committed[c]
-            ]
-            if len(lags) == len(children):
-                return lags
+                rows = (
+                    await db.execute(
+                        select(ChildNeedsTrend.computed_at, AssessmentVersion.recorded_at)
+                        .join(Assessment, Assessment.id == ChildNeedsTrend.latest_assessment_id)
+                        .join(AssessmentVersion, AssessmentVersion.assessment_id == Assessment.id)
+                        .where(Assessment.id.in_(posted.values()))
+                    )
+                ).all()
+            if len(rows) == len(posted):
+                return [(computed - recorded).total_seconds() for computed, recorded in rows]
             await asyncio.sleep(0.5)
         raise RuntimeError("figures did not catch up within a minute")
 

@@ -191,10 +191,8 @@ def child_rows(
 
 
 async def create_staging(apg: Any) -> None:
-    # Sorts for the series arrays in memory, not on disk; for this transaction only.
-    await apg.execute("SET LOCAL work_mem = '256MB'")
-    for statement in STAGING:
-        await apg.execute(statement)
+    # Sorts for the series arrays in memory, not on disk; for this transaction only. One round trip.
+    await apg.execute(";".join(["SET LOCAL work_mem = '256MB'", *STAGING]))
 
 
 async def insert_domains(apg: Any, rows: bytes, instruments: list[Any], now: datetime) -> None:

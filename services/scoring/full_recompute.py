@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.bulk_read import copy_columns
-from services.scoring.calibration import AUTOMATIC_AT, figures_lock, reference_sd, reliability_of
+from services.scoring.calibration import AUTOMATIC_AT, calibrate_when_due, figures_lock, reference_sd, reliability_of
 from services.scoring.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from services.scoring.figures_copy import (
     Children,
@@ -31,6 +31,7 @@ from services.scoring.recompute import CLEARED_CHILD, CLEARED_DOMAIN
 from shared.db import transaction
 from shared.instruments import InstrumentScale
 from shared.models import (
+    Child,
     ChildNeedsTrend,
     DomainNeedsTrend,
     Instrument,
@@ -49,7 +50,7 @@ SELECT v.id AS version, a.id AS id, c.seq::int8 AS child, a.recorded_seq::int8 A
 FROM assessment_versions v
 JOIN assessments a ON a.id = v.assessment_id AND a.current_version = v.version
 JOIN children c ON c.id = a.child_pk
-WHERE v.status = 'final' AND a.la_id = ANY($1::uuid[])
+WHERE v.status = 'final' AND a.la_id = ANY($1::uuid[]) AND ($3::uuid[] IS NULL OR a.child_pk = ANY($3::uuid[]))
 """
 VERSION_COLUMNS = (
     ("version", "uuid"), ("id", "uuid"), ("child", "int8"), ("assessment", "int8"), ("day", "date"),
@@ -67,7 +68,31 @@ WHERE assessment_version_id IN (
     SELECT v.id FROM assessment_versions v JOIN assessments a ON a.id = v.assessment_id WHERE a.la_id = ANY($1::uuid[])
 )"""
 RATING_COLUMNS = (("version", "uuid"), ("position", "int2"), ("need", "int2"), ("strength", "int2"))
-CHILDREN = "SELECT seq::int8 AS seq, id AS id, la_id AS la_id FROM children WHERE la_id = ANY($1::uuid[])"
+OF_CHILDREN = """
+WHERE assessment_version_id IN (
+    SELECT v.id FROM assessment_versions v JOIN assessments a ON a.id = v.assessment_id
+    WHERE a.child_pk = ANY($1::uuid[])
+)"""
+CHILDREN = """
+SELECT seq::int8 AS seq, id AS id, la_id AS la_id FROM children
+WHERE la_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Councils to recompute whole, or some of their children."""
+
+    la_ids: list[uuid.UUID]
+    children: list[uuid.UUID] | None = None
+
+    def outbox(self) -> Any:
+        column = RecomputeRequest.la_id.in_(self.la_ids)
+        return column if self.children is None else column & among(RecomputeRequest.child_pk, self.children, Uuid)
+
+    def figures(self) -> Any:
+        column = ChildNeedsTrend.la_id.in_(self.la_ids)
+        return column if self.children is None else column & among(ChildNeedsTrend.child_pk, self.children, Uuid)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +126,7 @@ async def raw_connection(db: AsyncSession) -> Any:
     return raw.driver_connection
 
 
-async def read(db: AsyncSession, other: AsyncSession, la_ids: list[uuid.UUID]) -> Snapshot:
+async def read(db: AsyncSession, other: AsyncSession, scope: Scope) -> Snapshot:
     """Two sessions in one snapshot: the ratings stream through one while the other reads the rest,
     so two server processes work at once."""
     # Plain rows, not ORM objects: they outlive the read transaction.
@@ -115,15 +140,15 @@ async def read(db: AsyncSession, other: AsyncSession, la_ids: list[uuid.UUID]) -
             )
         ).all()
     )  # fmt: skip
-    everyone = await db.scalar(select(func.count()).select_from(LocalAuthority)) == len(set(la_ids))
+    if scope.children is not None:
+        ratings_query, ratings_args = RATINGS + OF_CHILDREN, [scope.children]
+    elif await db.scalar(select(func.count()).select_from(LocalAuthority)) == len(set(scope.la_ids)):
+        ratings_query, ratings_args = RATINGS, []
+    else:
+        ratings_query, ratings_args = RATINGS + OF_COUNCILS, [scope.la_ids]
     ratings, (versions, children, outbox, had) = await asyncio.gather(
-        copy_columns(
-            await raw_connection(db),
-            RATINGS if everyone else RATINGS + OF_COUNCILS,
-            [] if everyone else [la_ids],
-            RATING_COLUMNS,
-        ),
-        read_the_rest(other, la_ids, instruments),
+        copy_columns(await raw_connection(db), ratings_query, ratings_args, RATING_COLUMNS),
+        read_the_rest(other, scope, instruments),
     )
     order = np.argsort(children["seq"], kind="stable")
     child_seq, child_pk = children["seq"][order], children["id"][order]
@@ -138,12 +163,15 @@ async def read(db: AsyncSession, other: AsyncSession, la_ids: list[uuid.UUID]) -
     )
 
 
-async def read_the_rest(db: AsyncSession, la_ids: list[uuid.UUID], instruments: list[Any]) -> tuple[Any, ...]:
+async def read_the_rest(db: AsyncSession, scope: Scope, instruments: list[Any]) -> tuple[Any, ...]:
     apg = await raw_connection(db)
-    versions = await copy_columns(apg, VERSIONS, [la_ids, [i.id for i in instruments]], VERSION_COLUMNS)
-    children = await copy_columns(apg, CHILDREN, [la_ids], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")])
-    outbox = await read_outbox(db, la_ids)
-    had = set(await db.scalars(select(ChildNeedsTrend.child_pk).where(ChildNeedsTrend.la_id.in_(la_ids))))
+    ids = [i.id for i in instruments]
+    versions = await copy_columns(apg, VERSIONS, [scope.la_ids, ids, scope.children], VERSION_COLUMNS)
+    children = await copy_columns(
+        apg, CHILDREN, [scope.la_ids, scope.children], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")]
+    )
+    outbox = await read_outbox(db, scope)
+    had = set(await db.scalars(select(ChildNeedsTrend.child_pk).where(scope.figures())))
     return versions, children, outbox, had
 
 
@@ -183,11 +211,9 @@ def locate(keys: np.ndarray[Any, Any], table: np.ndarray[Any, Any]) -> np.ndarra
     return np.repeat(row, np.diff(np.r_[starts, len(keys)]))
 
 
-async def read_outbox(db: AsyncSession, la_ids: list[uuid.UUID]) -> dict[int, tuple[uuid.UUID, bool]]:
+async def read_outbox(db: AsyncSession, scope: Scope) -> dict[int, tuple[uuid.UUID, bool]]:
     rows = await db.execute(
-        select(RecomputeRequest.id, RecomputeRequest.child_pk, RecomputeRequest.done_at.is_(None)).where(
-            RecomputeRequest.la_id.in_(la_ids)
-        )
+        select(RecomputeRequest.id, RecomputeRequest.child_pk, RecomputeRequest.done_at.is_(None)).where(scope.outbox())
     )
     return {row[0]: (row[1], bool(row[2])) for row in rows}
 
@@ -295,10 +321,13 @@ def changed_since(snapshot: Snapshot, outbox: dict[int, tuple[uuid.UUID, bool]])
     return changed
 
 
-async def council_sds(db: AsyncSession, snapshot: Snapshot, computed: list[Computed]) -> dict[tuple[int, str], float]:
+async def council_sds(
+    db: AsyncSession, snapshot: Snapshot, computed: list[Computed], *, whole: bool
+) -> dict[tuple[int, str], float]:
     """Each council's SD per instrument code (councils by index): the instrument's own, the stored
     calibration, or else, once AUTOMATIC_AT children have a baseline, a calibration taken from these
-    figures and stored, as the incremental recompute takes one when the 30th child has a baseline."""
+    figures and stored, as the incremental recompute takes one when the 30th child has a baseline.
+    Only a recompute of whole councils (`whole`) sees every baseline, so only it calibrates here."""
     stored = await db.execute(
         select(RciCalibration.la_id, RciCalibration.instrument_code, RciCalibration.sd)
         .where(among(RciCalibration.la_id, snapshot.councils, Uuid))
@@ -315,7 +344,7 @@ async def council_sds(db: AsyncSession, snapshot: Snapshot, computed: list[Compu
         for council, total in zip(snapshot.child_council[done.piece.children], baseline, strict=True):
             baselines.setdefault((int(council), code), []).append(int(total))
     for (council, code), totals in baselines.items():
-        if (council, code) not in sds and len(totals) >= AUTOMATIC_AT:
+        if whole and (council, code) not in sds and len(totals) >= AUTOMATIC_AT:
             sd = reference_sd(totals)
             la_id = snapshot.councils[council]
             db.add(RciCalibration(la_id=la_id, instrument_code=code, sd=sd, n=len(totals), source="automatic"))
@@ -331,12 +360,15 @@ def rci_of(done: Computed, councils: np.ndarray[Any, Any], sds: dict[tuple[int, 
     return reliable_change(c.total_need, c.baseline_total_need, c.assessments_count, sd[councils], reliability)
 
 
-async def write(
-    db: AsyncSession, snapshot: Snapshot, la_ids: list[uuid.UUID], progress: Progress
-) -> tuple[int, int, int]:
+async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Progress) -> tuple[int, int, int]:
     """Every piece computed in a thread while the previous piece's rows are inserted."""
+    if scope.children is not None:
+        # Each child's own lock, as its incremental recompute and its erasure take it (in one order,
+        # so two batches cannot deadlock): an erasure waits, or has happened and is seen below.
+        await db.execute(text(CHILD_LOCKS), {"children": scope.children})
     now = await figures_lock(db)
-    excluded = changed_since(snapshot, await read_outbox(db, la_ids))
+    existing = set(await db.scalars(select(Child.id).where(among(Child.id, pks(snapshot), Uuid))))
+    excluded = changed_since(snapshot, await read_outbox(db, scope)) | (pks(snapshot) - existing)
     excluded_bytes = {pk.bytes for pk in excluded}
     keep_child = np.array([pk.tobytes() not in excluded_bytes for pk in snapshot.child_pk], dtype=bool)
     latest = latest_instruments(snapshot)
@@ -358,7 +390,7 @@ async def write(
         progress("computed", sum(len(c.piece.children) for c in computed), len(snapshot.child_seq))
     if inserting is not None:
         await inserting
-    sds = await council_sds(db, snapshot, computed)
+    sds = await council_sds(db, snapshot, computed, whole=scope.children is None)
     ids = assessment_ids(snapshot)
     staged = []
     for done in computed:
@@ -368,21 +400,38 @@ async def write(
             child_rows(done.trends, children, kept(done, keep_child), done.piece.instrument, rci, verdict, ids)
         )
     await insert_children(apg, staged, snapshot.instruments, now)
+    if scope.children is not None:
+        for done in computed:
+            for council in np.unique(snapshot.child_council[done.piece.children]):
+                await calibrate_when_due(db, snapshot.councils[int(council)], done.definition)
     progress("written", len(written), len(written))
     cleared = (snapshot.had_figures - written) - excluded
     for model, values in ((ChildNeedsTrend, CLEARED_CHILD), (DomainNeedsTrend, CLEARED_DOMAIN)):
-        await db.execute(
-            update(model)
-            .where(among(model.child_pk, cleared, Uuid))
-            .values(**values, computed_at=now, row_version=FIGURES_ROW_VERSION.next_value())
-        )
+        if cleared:
+            await db.execute(
+                update(model)
+                .where(among(model.child_pk, cleared, Uuid))
+                .values(**values, computed_at=now, row_version=FIGURES_ROW_VERSION.next_value())
+            )
     pending = [r for r, (child, waiting) in snapshot.outbox.items() if waiting and child not in excluded]
-    await db.execute(
-        update(RecomputeRequest)
-        .where(among(RecomputeRequest.id, pending, BigInteger), RecomputeRequest.done_at.is_(None))
-        .values(done_at=func.now())
-    )
+    if pending:
+        await db.execute(
+            update(RecomputeRequest)
+            .where(among(RecomputeRequest.id, pending, BigInteger), RecomputeRequest.done_at.is_(None))
+            .values(done_at=func.now())
+        )
     return len(written), len(cleared), len(excluded)
+
+
+CHILD_LOCKS = """
+SELECT pg_advisory_xact_lock(k)
+FROM (SELECT DISTINCT hashtextextended(id::text, 0) AS k FROM unnest(CAST(:children AS uuid[])) AS id) AS keys
+ORDER BY k
+"""
+
+
+def pks(snapshot: Snapshot) -> set[uuid.UUID]:
+    return {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk}
 
 
 def assessment_ids(snapshot: Snapshot) -> Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
@@ -409,6 +458,17 @@ def kept(done: Computed, keep_child: np.ndarray[Any, Any]) -> np.ndarray[Any, An
 async def recompute_councils(
     sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID], progress: Progress | None = None
 ) -> Outcome:
+    return await recompute(sessions, Scope(la_ids), progress)
+
+
+async def recompute_children(sessions: async_sessionmaker[AsyncSession], children: list[uuid.UUID]) -> Outcome:
+    """A burst of children at once, as each alone would be recomputed (the worker's path under load)."""
+    async with sessions() as db:
+        la_ids = list(set(await db.scalars(select(Child.la_id).where(among(Child.id, children, Uuid)))))
+    return await recompute(sessions, Scope(la_ids, sorted(children)), None)
+
+
+async def recompute(sessions: async_sessionmaker[AsyncSession], scope: Scope, progress: Progress | None) -> Outcome:
     report = progress or (lambda stage, done, total: None)
     async with sessions() as db, sessions() as other:
         # One snapshot for every read, so the tables agree with each other and with the outbox.
@@ -416,10 +476,10 @@ async def recompute_councils(
         await other.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         exported = await db.scalar(select(func.pg_export_snapshot()))
         await other.execute(text(f"SET TRANSACTION SNAPSHOT '{exported}'"))
-        snapshot = await read(db, other, la_ids)
+        snapshot = await read(db, other, scope)
         await db.rollback()
         await other.rollback()
     report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
     async with transaction(sessions) as db:
-        written, cleared, excluded = await write(db, snapshot, la_ids, report)
+        written, cleared, excluded = await write(db, snapshot, scope, report)
     return Outcome(len(snapshot.child_seq), written, cleared, excluded)

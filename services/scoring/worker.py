@@ -3,6 +3,7 @@
 Jobs are thin I/O around the engines; transient failures are retried with backoff, everything is
 idempotent because arq delivers at least once."""
 
+import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from arq import Retry, cron
 from arq.worker import func
 
 from services.scoring.housekeeping import prune
-from services.scoring.recompute import recompute_child
+from services.scoring.pending import recompute_pending
 from shared import logging, outbox, queue
 from shared.db import make_engine, make_sessionmaker
 from shared.settings import Settings, get_settings
@@ -23,7 +24,10 @@ log = structlog.get_logger("worker")
 
 async def recompute_child_job(ctx: dict[str, Any], child_pk: str) -> int:
     try:
-        done = await recompute_child(ctx["sessions"], uuid.UUID(child_pk))
+        # One recompute at a time per worker: jobs arriving meanwhile wait, and the next finds their
+        # requests pending together and recomputes them in one run.
+        async with ctx["recompute_lock"]:
+            done = await recompute_pending(ctx["sessions"], uuid.UUID(child_pk))
     except Exception as error:
         if is_transient(error):
             log.warning("recompute.retry", error=type(error).__name__, job_try=ctx["job_try"])
@@ -55,6 +59,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         ctx["settings"] = settings
         ctx["engine"] = make_engine(settings)
         ctx["sessions"] = make_sessionmaker(ctx["engine"])
+        ctx["recompute_lock"] = asyncio.Lock()
         # Whatever a killed worker or a Redis outage left undone is sent again now, not after a stall.
         resent = await outbox.sweep(
             ctx["redis"], ctx["sessions"], outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends)

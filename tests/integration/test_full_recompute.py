@@ -1,4 +1,5 @@
-"""A full recompute gives every child exactly the figures its incremental recompute gave: on the demo
+"""Every way figures are made gives every child the same figures: its own incremental recompute, the
+worker's recompute of a burst of pending children in one run, and a full recompute. On the demo
 council, and on a generated cohort with same-date pairs, drafts, amendments and unrated domains."""
 
 import asyncio
@@ -11,13 +12,14 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from services.api import demo
 from services.scoring.full_recompute import recompute_councils
+from services.scoring.recompute import recompute_child
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
-from shared.models import ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
+from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
 from shared.settings import Settings
 from tests.conftest import PSEUDONYM_KEY, ROOT, Council, state_of
 from tests.integration.helpers import DOMAINS, add_child, assessment, ratings, run_worker
@@ -39,15 +41,36 @@ async def figures(app: FastAPI, la_id: Any) -> tuple[dict[Any, dict[str, Any]], 
         )
 
 
+Figures = tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]
+
+
+async def child_by_child(app: FastAPI, la_id: Any) -> Figures:
+    """Each child recomputed alone, as the worker does when only that child is pending."""
+    sessions = state_of(app).sessions
+    async with transaction(sessions) as db:
+        children = list(await db.scalars(select(Child.id).where(Child.la_id == la_id)))
+        for child_pk in children:
+            await db.execute(insert(RecomputeRequest).values(child_pk=child_pk, la_id=la_id))
+    for child_pk in children:
+        assert await recompute_child(sessions, child_pk) == 1
+    return await figures(app, la_id)
+
+
+def assert_same(these: Figures, those: Figures) -> None:
+    for ours, theirs in zip(these, those, strict=True):
+        assert ours.keys() == theirs.keys()
+        for key, row in theirs.items():
+            assert {k: (v, row[k]) for k, v in ours[key].items() if v != row[k]} == {}, (key, row)
+
+
 async def assert_full_recompute_agrees(app: FastAPI, la_id: Any) -> None:
-    incremental = await figures(app, la_id)
+    """The worker has just recomputed the council's children, pending together, in bursts."""
+    bursts = await figures(app, la_id)
+    incremental = await child_by_child(app, la_id)
+    assert_same(bursts, incremental)
     outcome = await recompute_councils(state_of(app).sessions, [la_id])
-    full = await figures(app, la_id)
     assert outcome.written == len(incremental[0]) and outcome.left_to_incremental == 0
-    for whole, one_by_one in zip(full, incremental, strict=True):
-        assert whole.keys() == one_by_one.keys()
-        for key, row in one_by_one.items():
-            assert {k: (v, row[k]) for k, v in whole[key].items() if v != row[k]} == {}, (key, row)
+    assert_same(await figures(app, la_id), incremental)
 
 
 async def test_the_demo_council_recomputed_whole_matches_child_by_child(app: FastAPI, settings: Settings) -> None:
