@@ -1,0 +1,189 @@
+"""The full recompute's snapshot: every table it needs read with one query each, in one transaction's
+snapshot shared by two sessions, by binary COPY into numpy arrays; the ratings (ten million of them
+nationally) joined to their versions in memory."""
+
+import asyncio
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Uuid, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.scoring.bulk_read import copy_columns
+from services.scoring.engines.vectorised import NOT_RATED
+from shared.models import ChildNeedsTrend, Instrument, LocalAuthority, RecomputeRequest
+
+# Every standing final version: the current version of its assessment, with its child and instrument.
+VERSIONS = """
+SELECT v.id AS version, a.id AS id, c.seq::int8 AS child, a.recorded_seq::int8 AS assessment, v.assessed_on AS day,
+       v.recorded_at AS recorded, array_position($2::uuid[], a.instrument_id)::int2 AS instrument
+FROM assessment_versions v
+JOIN assessments a ON a.id = v.assessment_id AND a.current_version = v.version
+JOIN children c ON c.id = a.child_pk
+WHERE v.status = 'final' AND a.la_id = ANY($1::uuid[]) AND ($3::uuid[] IS NULL OR a.child_pk = ANY($3::uuid[]))
+"""
+VERSION_COLUMNS = (
+    ("version", "uuid"), ("id", "uuid"), ("child", "int8"), ("assessment", "int8"), ("day", "date"),
+    ("recorded", "timestamptz"), ("instrument", "int2"),
+)  # fmt: skip
+# The ratings table alone, joined to the versions above in memory: a join per rating on the server
+# took longer than the rest of the recompute. Ratings of other versions find no version and drop out.
+RATINGS = """
+SELECT assessment_version_id AS version, position, coalesce(need, -1)::int2 AS need,
+       coalesce(strength, -1)::int2 AS strength
+FROM ratings
+"""
+OF_COUNCILS = """
+WHERE assessment_version_id IN (
+    SELECT v.id FROM assessment_versions v JOIN assessments a ON a.id = v.assessment_id WHERE a.la_id = ANY($1::uuid[])
+)"""
+RATING_COLUMNS = (("version", "uuid"), ("position", "int2"), ("need", "int2"), ("strength", "int2"))
+OF_CHILDREN = """
+WHERE assessment_version_id IN (
+    SELECT v.id FROM assessment_versions v JOIN assessments a ON a.id = v.assessment_id
+    WHERE a.child_pk = ANY($1::uuid[])
+)"""
+CHILDREN = """
+SELECT seq::int8 AS seq, id AS id, la_id AS la_id FROM children
+WHERE la_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Councils to recompute whole, or some of their children."""
+
+    la_ids: list[uuid.UUID]
+    children: list[uuid.UUID] | None = None
+
+    def outbox(self) -> Any:
+        column = RecomputeRequest.la_id.in_(self.la_ids)
+        return column if self.children is None else column & among(RecomputeRequest.child_pk, self.children, Uuid)
+
+    def figures(self) -> Any:
+        column = ChildNeedsTrend.la_id.in_(self.la_ids)
+        return column if self.children is None else column & among(ChildNeedsTrend.child_pk, self.children, Uuid)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything read, in one transaction's snapshot."""
+
+    versions: dict[str, np.ndarray[Any, Any]]  # VERSION_COLUMNS, with `child` an index into child_seq
+    need: np.ndarray[Any, Any]  # versions x domain positions in their own instrument, NOT_RATED where none
+    strength: np.ndarray[Any, Any]
+    rated: np.ndarray[Any, Any]  # versions with any rating row: a version without one is no assessment
+    child_seq: np.ndarray[Any, Any]  # sorted
+    child_pk: np.ndarray[Any, Any]  # uuid bytes, in child_seq's order
+    child_council: np.ndarray[Any, Any]  # index into councils, in child_seq's order
+    councils: list[uuid.UUID]
+    instruments: list[Any]  # rows of instruments: id, la_id, code, version, compatible_with, definition
+    outbox: dict[int, tuple[uuid.UUID, bool]]  # request id -> (child, pending)
+    had_figures: set[uuid.UUID]
+
+
+async def raw_connection(db: AsyncSession) -> Any:
+    connection = await db.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
+
+
+async def read(db: AsyncSession, other: AsyncSession, scope: Scope) -> Snapshot:
+    """Two sessions in one snapshot: the ratings stream through one while the other reads the rest,
+    so two server processes work at once."""
+    # Plain rows, not ORM objects: they outlive the read transaction.
+    instruments = list(
+        (
+            await db.execute(
+                select(
+                    Instrument.id, Instrument.la_id, Instrument.code, Instrument.version, Instrument.compatible_with,
+                    Instrument.definition,
+                ).order_by(Instrument.id)
+            )
+        ).all()
+    )  # fmt: skip
+    if scope.children is not None:
+        ratings_query, ratings_args = RATINGS + OF_CHILDREN, [scope.children]
+    elif await db.scalar(select(func.count()).select_from(LocalAuthority)) == len(set(scope.la_ids)):
+        ratings_query, ratings_args = RATINGS, []
+    else:
+        ratings_query, ratings_args = RATINGS + OF_COUNCILS, [scope.la_ids]
+    ratings, (versions, children, outbox, had) = await asyncio.gather(
+        copy_columns(await raw_connection(db), ratings_query, ratings_args, RATING_COLUMNS),
+        read_the_rest(other, scope, instruments),
+    )
+    order = np.argsort(children["seq"], kind="stable")
+    child_seq, child_pk = children["seq"][order], children["id"][order]
+    # One read of the children: their councils come with their numbers.
+    council_ids, child_council = np.unique(children["la_id"][order], return_inverse=True)
+    councils = [uuid.UUID(bytes=council.tobytes()) for council in council_ids]
+    versions["child"] = np.searchsorted(child_seq, versions["child"])
+    width = max((len(i.definition["domains"]) for i in instruments), default=0)
+    need, strength, rated = spread(ratings, versions.pop("version"), width)
+    return Snapshot(
+        versions, need, strength, rated, child_seq, child_pk, child_council, councils, instruments, outbox, had
+    )
+
+
+async def read_the_rest(db: AsyncSession, scope: Scope, instruments: list[Any]) -> tuple[Any, ...]:
+    apg = await raw_connection(db)
+    ids = [i.id for i in instruments]
+    versions = await copy_columns(apg, VERSIONS, [scope.la_ids, ids, scope.children], VERSION_COLUMNS)
+    children = await copy_columns(
+        apg, CHILDREN, [scope.la_ids, scope.children], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")]
+    )
+    outbox = await read_outbox(db, scope)
+    had = set(await db.scalars(select(ChildNeedsTrend.child_pk).where(scope.figures())))
+    return versions, children, outbox, had
+
+
+def spread(
+    ratings: dict[str, np.ndarray[Any, Any]], versions: np.ndarray[Any, Any], width: int
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The ratings as versions x positions matrices of need and strength, and which versions have any."""
+    row = locate(ratings["version"], versions)
+    found = row >= 0
+    row, position = row[found], ratings["position"][found]
+    need = np.full((len(versions), width), NOT_RATED, dtype=np.int16)
+    strength = need.copy()
+    need[row, position], strength[row, position] = ratings["need"][found], ratings["strength"][found]
+    rated = np.zeros(len(versions), dtype=bool)
+    rated[row] = True
+    return need, strength, rated
+
+
+def locate(keys: np.ndarray[Any, Any], table: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Each 16-byte key's row in `table` (unique keys), -1 where absent. A version's ratings are stored
+    together, so keys come in runs and each run is looked up once, by its first eight bytes."""
+    if len(keys) == 0 or len(table) == 0:
+        return np.full(len(keys), -1, dtype=np.int64)
+    words, table_words = keys.view(np.uint64).reshape(-1, 2), table.view(np.uint64).reshape(-1, 2)
+    starts = np.flatnonzero(np.r_[True, (words[1:] != words[:-1]).any(axis=1)])
+    heads = words[starts]
+    order = np.argsort(table_words[:, 0])
+    first = table_words[order, 0]
+    row = order[np.minimum(np.searchsorted(first, heads[:, 0]), len(first) - 1)]
+    row[~(table_words[row] == heads).all(axis=1)] = -1
+    # Ids sharing their first eight bytes (random ids practically never do) are settled one by one.
+    repeated = np.unique(first[np.flatnonzero(first[1:] == first[:-1])])
+    if len(repeated):
+        row_of = {table[i].tobytes(): i for i in order[np.isin(first, repeated)]}
+        for i in np.flatnonzero(np.isin(heads[:, 0], repeated)):
+            row[i] = row_of.get(keys[starts[i]].tobytes(), -1)
+    return np.repeat(row, np.diff(np.r_[starts, len(keys)]))
+
+
+async def read_outbox(db: AsyncSession, scope: Scope) -> dict[int, tuple[uuid.UUID, bool]]:
+    rows = await db.execute(
+        select(RecomputeRequest.id, RecomputeRequest.child_pk, RecomputeRequest.done_at.is_(None)).where(scope.outbox())
+    )
+    return {row[0]: (row[1], bool(row[2])) for row in rows}
+
+
+def among(column: Any, values: Iterable[Any], item_type: Any) -> Any:
+    """column = ANY(:values), one array parameter however many values (IN would bind one each)."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(item_type)))
