@@ -193,8 +193,9 @@ async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Pr
         # so two batches cannot deadlock): an erasure waits, or has happened and is seen below.
         await db.execute(text(CHILD_LOCKS), {"children": scope.children})
     now = await figures_lock(db)
-    existing = set(await db.scalars(select(Child.id).where(among(Child.id, pks(snapshot), Uuid))))
-    excluded = changed_since(snapshot, await read_outbox(db, scope)) | (pks(snapshot) - existing)
+    read_children = pks(snapshot)
+    existing = set(await db.scalars(select(Child.id).where(among(Child.id, read_children, Uuid))))
+    excluded = changed_since(snapshot, await read_outbox(db, scope)) | (read_children - existing)
     excluded_bytes = {pk.bytes for pk in excluded}
     keep_child = np.array([pk.tobytes() not in excluded_bytes for pk in snapshot.child_pk], dtype=bool)
     latest = latest_instruments(snapshot)
