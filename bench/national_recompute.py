@@ -34,19 +34,15 @@ from shared.access import Kind
 from shared.db import transaction
 from shared.instruments import shipped_instrument
 from shared.models import Assessment, AssessmentVersion, Child, ChildNeedsTrend, LocalAuthority
-from shared.settings import Settings
+from shared.settings import Settings, libpq_url
 
 RATE = 50  # assessments a second
 FRESHNESS_SECONDS = 20
 PSEUDONYM_KEY = "bench-national-synthetic-children-only"
 
 
-def plain(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
 async def null_copy_out(url: str, query: str) -> float:
-    connection = await asyncpg.connect(plain(url))
+    connection = await asyncpg.connect(libpq_url(url))
     try:
 
         async def discard(_: bytes) -> None:
@@ -62,7 +58,7 @@ async def null_copy_out(url: str, query: str) -> float:
 async def copy_figures_in(url: str) -> float:
     """COPY the figure rows the recompute wrote into empty copies of their tables, logged and with the
     same indexes, as any writer of those tables pays for: the write floor."""
-    connection = await asyncpg.connect(plain(url))
+    connection = await asyncpg.connect(libpq_url(url))
     try:
         elapsed = 0.0
         for table in ("child_needs_trends", "domain_needs_trends"):
@@ -171,7 +167,7 @@ def main() -> None:
         }  # fmt: skip
         began = time.perf_counter()
         national = generate(children=args.children, councils=args.councils, today=date.today() - timedelta(days=1))
-        asyncio.run(load(plain(database_url), national))
+        asyncio.run(load(libpq_url(database_url), national))
         # Settled as autovacuum leaves a database in time (statistics, visibility map, hint bits), so
         # the measured runs share the two cores with the service alone, not with a vacuum of the load.
         asyncio.run(admin(database_url, "VACUUM (ANALYZE)"))

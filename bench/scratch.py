@@ -14,13 +14,13 @@ from alembic import command
 from alembic.config import Config
 
 from services.stack.embedded import start_postgres, start_redis
-from shared.settings import asyncpg_url
+from shared.settings import asyncpg_url, libpq_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 async def admin(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    connection = await asyncpg.connect(libpq_url(url))
     try:
         await connection.execute(statement)
     finally:

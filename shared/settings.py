@@ -15,6 +15,11 @@ def asyncpg_url(url: str) -> str:
     return url
 
 
+def libpq_url(url: str) -> str:
+    """The plain postgresql:// form, for asyncpg's own connect (the benchmarks and test fixtures)."""
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
 DEVELOPMENT_PSEUDONYM_KEY = "development-only-pseudonym-key-never-for-real-children"
 
 

@@ -26,19 +26,15 @@ from services.stack.embedded import EmbeddedRedis, start_postgres, start_redis
 from shared.access import Kind
 from shared.db import transaction
 from shared.pseudonyms import pseudonym
-from shared.settings import Settings, asyncpg_url
+from shared.settings import Settings, asyncpg_url, libpq_url
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS_TOKEN = "test-metrics-token-0123456789"
 PSEUDONYM_KEY = "test-pseudonym-key-0123456789abcdef"
 
 
-def plain_url(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
 async def create_database(admin_url: str, name: str) -> None:
-    connection = await asyncpg.connect(plain_url(admin_url))
+    connection = await asyncpg.connect(libpq_url(admin_url))
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -46,7 +42,7 @@ async def create_database(admin_url: str, name: str) -> None:
 
 
 async def drop_database(admin_url: str, name: str) -> None:
-    connection = await asyncpg.connect(plain_url(admin_url))
+    connection = await asyncpg.connect(libpq_url(admin_url))
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

@@ -20,8 +20,8 @@ from services.scoring.worker import worker_options
 from services.stack.embedded import EmbeddedRedis
 from shared.db import transaction
 from shared.models import Child, DomainNeedsTrend, LocalAuthority
-from shared.settings import Settings
-from tests.conftest import ROOT, Council, Servers, new_council, plain_url, settings_for, state_of
+from shared.settings import Settings, libpq_url
+from tests.conftest import ROOT, Council, Servers, new_council, settings_for, state_of
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 
 
@@ -93,7 +93,7 @@ async def wait_for_lock_waiter(connection: asyncpg.Connection) -> int:
 
 
 async def hold_child_lock(servers: Servers, pk: str) -> asyncpg.Connection:
-    connection = await asyncpg.connect(plain_url(servers.database_url))
+    connection = await asyncpg.connect(libpq_url(servers.database_url))
     await connection.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", pk)
     return connection
 
@@ -122,7 +122,7 @@ async def test_a_worker_killed_mid_job_leaves_figures_right_and_single(
 
     # Hold the child's outbox rows: the job computes, replaces the figures, then waits to mark them
     # done, inside its transaction. That is where it dies.
-    holder = await asyncpg.connect(plain_url(servers.database_url))
+    holder = await asyncpg.connect(libpq_url(servers.database_url))
     hold = holder.transaction()
     await hold.start()
     await holder.execute("SELECT id FROM recompute_requests WHERE child_pk = $1 FOR UPDATE", uuid.UUID(pk))
