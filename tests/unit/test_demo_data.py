@@ -21,23 +21,11 @@ from shared.demo_data import (
     DemoPlacement,
     generate_demo_council,
 )
+from shared.instruments import shipped_instrument
 from shared.ssda903 import ETHNICITY, invalid_codes, placement_group, postcode_sector
 
 # needs-v1's domains, written out so the tests read no file.
-DOMAINS = (
-    "physical_health",
-    "emotional_health",
-    "safety",
-    "behaviour",
-    "family",
-    "identity",
-    "learning",
-    "communication",
-    "self_care",
-    "adulthood",
-    "friendships",
-    "community",
-)
+DOMAINS = shipped_instrument().domains  # needs-v1, as the service ships it
 CONTEXTS = {"initial", "review", "placement_request", "placement_change", "step_down_review", "edge_of_care", "ad_hoc"}
 ROLES = {"social_worker", "iro", "panel", "provider", "carer", "child", "other"}
 # Weekly cost range in pounds by provider kind (domain.md §6) and the placement group each kind provides.

@@ -11,24 +11,12 @@ import numpy as np
 import pytest
 
 from bench.national import BENCH_PSEUDONYM_KEY, NOT_ASSESSED, National, generate
+from shared.instruments import shipped_instrument
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import collection_year_of, invalid_codes
 
 # needs-v1's domains, written out so the test reads no file.
-DOMAINS = (
-    "physical_health",
-    "emotional_health",
-    "safety",
-    "behaviour",
-    "family",
-    "identity",
-    "learning",
-    "communication",
-    "self_care",
-    "adulthood",
-    "friendships",
-    "community",
-)
+DOMAINS = shipped_instrument().domains  # needs-v1, as the service ships it
 TODAY = date(2026, 10, 31)
 CHILDREN, COUNCILS = 300, 5
 
