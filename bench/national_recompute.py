@@ -25,7 +25,8 @@ import asyncpg
 import httpx
 from sqlalchemy import select
 
-from bench.national import generate, load
+from bench.national import generate
+from bench.national_load import load
 from bench.scratch import ROOT, admin, scratch_servers
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
@@ -109,7 +110,7 @@ async def freshness(settings: Settings) -> list[float]:
     async with app.router.lifespan_context(app):
         sessions = app.state.services.sessions
         async with transaction(sessions) as db:
-            la_id = await db.scalar(select(LocalAuthority.id).order_by(LocalAuthority.code).limit(1))
+            la_id = (await db.scalars(select(LocalAuthority.id).order_by(LocalAuthority.code).limit(1))).one()
             client = await clients.create_client(db, la_id, ClientIn(name="bench", kind=Kind.CASE_MANAGEMENT))
             key = (await clients.issue_key(db, client, KeyIn())).api_key
             children = list(
