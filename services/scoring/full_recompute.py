@@ -193,6 +193,7 @@ async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Pr
         # so two batches cannot deadlock): an erasure waits, or has happened and is seen below.
         await db.execute(text(CHILD_LOCKS), {"children": scope.children})
     now = await figures_lock(db)
+    # An erasure takes the figures lock before it deletes: a child seen here stays until this commits.
     read_children = pks(snapshot)
     existing = set(await db.scalars(select(Child.id).where(among(Child.id, read_children, Uuid))))
     excluded = changed_since(snapshot, await read_outbox(db, scope)) | (read_children - existing)

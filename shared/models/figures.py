@@ -42,12 +42,13 @@ def council_pages(table: str) -> Index:
 
 class ChildNeedsTrend(Base):
     """A child with no final assessment left keeps its row, cleared (assessments_count 0, figures null),
-    so a BI tool syncing by cursor sees the figures go instead of keeping the old ones."""
+    so a BI tool syncing by cursor sees the figures go instead of keeping the old ones. Deleted with
+    its child by the trigger child_figures_follow_child (migration 0011)."""
 
     __tablename__ = "child_needs_trends"
     __table_args__ = (council_pages(__tablename__),)
 
-    child_pk: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), primary_key=True)
+    child_pk: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     la_id: Mapped[uuid.UUID] = council_column()
     instrument_code: Mapped[str | None] = mapped_column(String(64))
     instrument_version: Mapped[int | None] = mapped_column(Integer)

@@ -1,12 +1,14 @@
 """Erasure on request (domain.md §9): afterwards no endpoint, export, figure or table holds anything of
 the child but its pseudonym in the audit log and the erasures feed, and cohort figures no longer count it."""
 
+import asyncio
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from services.scoring.calibration import figures_lock
 from shared.access import Kind
 from shared.db import transaction
 from shared.settings import Settings
@@ -112,3 +114,38 @@ async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
     assert history.json()["items"][-1]["result"] == "erased"
     # Erased once: a second request finds no such child.
     assert (await api.post("/v1/admin/erasures", json={"child_id": ERASED}, headers=council.admin)).status_code == 404
+
+
+async def test_an_erasure_waits_for_a_figures_write_in_flight_and_takes_its_rows_with_the_child(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    """A full recompute checks each child exists under the figures lock, then writes; an erasure
+    committing between the two would leave figures of an erased child behind, with no key to stop it."""
+    await add_child(api, council.headers, ERASED)
+    await api.post("/v1/assessments", json=assessment(ERASED, "A1", years_ago(1)), headers=council.headers)
+    await run_worker(settings, app)
+    sessions = state_of(app).sessions
+    async with transaction(sessions) as db:
+        pk = await db.scalar(text("SELECT id FROM children WHERE child_id = :c"), {"c": ERASED})
+    figures = "SELECT count(*) FROM {} WHERE child_pk = :pk"
+    async with transaction(sessions) as writer:
+        # What a recompute does: the lock, the child seen to exist, its figures written afresh.
+        await figures_lock(writer)
+        assert await writer.scalar(text("SELECT count(*) FROM children WHERE id = :pk"), {"pk": pk}) == 1
+        for table in ("child_needs_trends", "domain_needs_trends"):
+            await writer.execute(text(f"CREATE TEMP TABLE fresh_{table} AS SELECT * FROM {table} WHERE child_pk = :pk"),
+                                 {"pk": pk})  # fmt: skip
+            await writer.execute(text(f"DELETE FROM {table} WHERE child_pk = :pk"), {"pk": pk})
+            await writer.execute(text(f"INSERT INTO {table} SELECT * FROM fresh_{table}"))
+        erasing = asyncio.create_task(api.post("/v1/admin/erasures", json={"child_id": ERASED}, headers=council.admin))
+        while not await writer.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        ):
+            assert not erasing.done(), (await erasing).text
+            await asyncio.sleep(0.05)
+    assert (await erasing).status_code == 200
+    async with transaction(sessions) as db:
+        for table in ("child_needs_trends", "domain_needs_trends"):
+            assert await db.scalar(text(figures.format(table)), {"pk": pk}) == 0, table

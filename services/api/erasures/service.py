@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from services.api.children.service import require_child
+from services.scoring.calibration import figures_lock
 from shared.models import Assessment, Child, Erasure, IdempotencyRecord, Placement
 
 
@@ -29,6 +30,9 @@ async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> Eras
     # The worker's per-child lock first, as the worker takes it: a recompute in flight finishes before
     # the child goes, and one that starts after finds nothing to compute.
     await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(found.id), 0))))
+    # Then the figures lock, under which every figures writer checks the child still exists: a
+    # recompute in flight, a full one included, commits first and its rows go with the child.
+    await figures_lock(db)
     child = await require_child(db, la_id, child_id, lock=True)
     assessments, placements = await count(db, Assessment, child.id), await count(db, Placement, child.id)
     # A stored reply to an Idempotency-Key repeats the child's record.
