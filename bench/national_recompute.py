@@ -84,6 +84,17 @@ async def copy_figures_in(url: str) -> float:
         await connection.close()
 
 
+async def settle(url: str) -> None:
+    """The database as autovacuum and the checkpointer leave it in time (statistics, visibility map,
+    hint bits, dirty pages written), so a measured run shares the machine with the service alone, not
+    with the vacuum or the checkpoint of gigabytes just loaded."""
+    await admin(url, "VACUUM (ANALYZE)")
+    try:
+        await admin(url, "CHECKPOINT")
+    except asyncpg.InsufficientPrivilegeError:
+        print("not settled by a CHECKPOINT: the role may not run one (it needs pg_checkpoint)", flush=True)
+
+
 def full_recompute(env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak resident MB of `cli recompute --all`, in its own process."""
     began = time.perf_counter()
@@ -169,15 +180,13 @@ def main() -> None:
         began = time.perf_counter()
         national = generate(children=args.children, councils=args.councils, today=date.today() - timedelta(days=1))
         asyncio.run(load(libpq_url(database_url), national))
-        # Settled as autovacuum leaves a database in time (statistics, visibility map, hint bits), so
-        # the measured runs share the two cores with the service alone, not with a vacuum of the load.
-        asyncio.run(admin(database_url, "VACUUM (ANALYZE)"))
+        asyncio.run(settle(database_url))
         print(f"national dataset generated and loaded by COPY in {time.perf_counter() - began:.0f} s", flush=True)
         wall, peak_mb = full_recompute(env)
         ratings_out = asyncio.run(null_copy_out(database_url, "SELECT * FROM ratings"))
         figures_in = asyncio.run(copy_figures_in(database_url))
         floor = ratings_out + figures_in
-        asyncio.run(admin(database_url, "VACUUM (ANALYZE)"))  # after the recompute's million rows, likewise
+        asyncio.run(settle(database_url))  # after the recompute's million rows, likewise
         worker = subprocess.Popen([sys.executable, "-m", "services.scoring"], env=env, cwd=ROOT)
         try:
             lags = asyncio.run(freshness(settings))
