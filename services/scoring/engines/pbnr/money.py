@@ -1,0 +1,104 @@
+"""Pricing events and applying the caps (domain.md §7.6-§7.7). Every amount is exact: fractions until
+a line's amount is rounded half-up to the penny, once; totals are sums of rounded lines."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from services.scoring.engines.pbnr.contract import Contract, Period, contract_year, period_of
+from services.scoring.engines.pbnr.events import Event
+from services.scoring.engines.pbnr.stays import TEMPORARY, Stay
+
+PENNY = Decimal("0.01")
+CHILD_YEAR, PERIOD, OUTCOME_SHARE = "per_child_year", "per_period", "outcome_share"
+
+
+def pennies(amount: Fraction) -> Decimal:
+    """Rounded half-up (away from zero at a half) to the penny."""
+    hundredths = abs(amount) * 100
+    whole = int(hundredths) + (1 if hundredths - int(hundredths) >= Fraction(1, 2) else 0)
+    return (Decimal(whole if amount >= 0 else -whole) / 100).quantize(PENNY)
+
+
+def attribution(event: Event) -> Fraction:
+    """Days with the provider over all days, from the later of the stay's start and the baseline's
+    date up to the confirming assessment; 1 where that interval is empty."""
+    assert event.baseline is not None and event.confirming is not None
+    start, end = max(event.stay.start, event.baseline.assessed_on), event.confirming.assessed_on
+    days = (end - start).days
+    return Fraction(event.stay.provider_days(start, end), days) if days > 0 else Fraction(1)
+
+
+def earned(event: Event, contract: Contract) -> Fraction:
+    """Tariff for the baseline level x instalment share x attribution x (1 - deadweight), with the
+    terms in force on the event's date."""
+    if event.kind != "earned":
+        return Fraction(0)
+    assert event.baseline is not None and event.domain is not None
+    terms = contract.terms_on(event.on)
+    share = terms.first_share if event.instalment == 1 else terms.second_share
+    tariff = terms.tariff_for(event.baseline.levels[event.domain])
+    return Fraction(tariff) * Fraction(share) * attribution(event) * (1 - Fraction(terms.deadweight))
+
+
+def base_fees(stays: Iterable[Stay], period: Period, through: date) -> Fraction:
+    """The full weekly cost, whoever funds it, of the provider's days in the period up to `through`,
+    over 7; temporary episodes are not days with the provider."""
+    end = min(period.end, through) + timedelta(days=1)
+    return sum(
+        (
+            Fraction(e.weekly_cost) * e.days_within(period.start, end) / 7
+            for stay in stays
+            for e in stay.episodes
+            if e.place not in TEMPORARY and e.weekly_cost is not None
+        ),
+        Fraction(0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    event: Event
+    earned: Decimal
+    paid: Decimal
+    withheld: Decimal
+    capped_by: tuple[str, ...]
+
+
+def order_key(event: Event) -> tuple[date, str, str, int]:
+    """Caps apply by date, then child pseudonym, then domain code, then instalment."""
+    return event.on, event.child, event.domain or "", event.instalment or 0
+
+
+def apply_caps(events: Iterable[Event], contract: Contract, stays: list[Stay], through: date) -> list[Priced]:
+    """Every event priced, in cap order; caps count what was paid since the contract began."""
+    paid_child_year: dict[tuple[str, int], Decimal] = {}
+    paid_period: dict[Period, Decimal] = {}
+    share_limits: dict[Period, Decimal] = {}
+    result = []
+    for event in sorted(events, key=order_key):
+        amount = pennies(earned(event, contract))
+        terms, period = contract.terms_on(event.on), period_of(contract, event.on)
+        assert period is not None
+        year = (event.child, contract_year(contract, event.on))
+        rooms = []
+        if terms.cap_per_child_year is not None:
+            rooms.append((CHILD_YEAR, terms.cap_per_child_year - paid_child_year.get(year, Decimal(0))))
+        if terms.cap_per_period is not None:
+            rooms.append((PERIOD, terms.cap_per_period - paid_period.get(period, Decimal(0))))
+        if terms.cap_outcome_share is not None:
+            if period not in share_limits:
+                limit = Fraction(terms.cap_outcome_share) * base_fees(stays, period, through)
+                share_limits[period] = pennies(limit)
+            rooms.append((OUTCOME_SHARE, share_limits[period] - paid_period.get(period, Decimal(0))))
+        paid, capped_by = amount, []
+        for cap, room in rooms:
+            if paid > room:
+                paid = max(room, Decimal(0)).quantize(PENNY)
+                capped_by.append(cap)
+        paid_child_year[year] = paid_child_year.get(year, Decimal(0)) + paid
+        paid_period[period] = paid_period.get(period, Decimal(0)) + paid
+        result.append(Priced(event, amount, paid, amount - paid, tuple(capped_by)))
+    return result

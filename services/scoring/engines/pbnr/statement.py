@@ -1,0 +1,194 @@
+"""Statements (domain.md §7.8): per contract and period, a line per event dated in the period, its
+totals and guard figures, the rules and contract versions, and a hash of the inputs it stands on.
+
+A period's statement is computed from its inputs as they were known on its cut-off (the period's
+last day, or today while it runs): an episode ending later is still open then, an assessment dated
+later does not exist yet. The same inputs give the same hash and the same figures to the penny; a
+changed input gives a new hash, and a new statement version."""
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
+
+from services.scoring.engines.pbnr import RULES_VERSION
+from services.scoring.engines.pbnr.contract import Contract, Period, periods
+from services.scoring.engines.pbnr.events import Assessment, events_of, standing
+from services.scoring.engines.pbnr.money import Priced, apply_caps
+from services.scoring.engines.pbnr.stays import Episode, Stay, stays_of
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    contract: Contract
+    episodes: tuple[Episode, ...]  # every episode of the children who stayed with the provider
+    assessments: tuple[Assessment, ...]  # their final assessments' standing versions
+
+    def known_on(self, day: date) -> "Inputs":
+        versions = tuple(t for t in self.contract.versions if t.effective_from <= day) or self.contract.versions[:1]
+        episodes = tuple(
+            e if e.end is None or e.end <= day else replace(e, end=None, reason_ended=None)
+            for e in self.episodes
+            if e.start <= day
+        )
+        assessments = tuple(a for a in self.assessments if a.assessed_on <= day)
+        return Inputs(replace(self.contract, versions=versions), episodes, assessments)
+
+    def digest(self, cutoff: date) -> str:
+        """SHA-256 of the inputs in a canonical form: their order makes no difference."""
+        document = canonical(
+            {
+                "rules": RULES_VERSION,
+                "cutoff": cutoff,
+                "contract": self.contract,
+                "episodes": sorted((canonical(e) for e in self.episodes), key=json_text),
+                "assessments": sorted((canonical(a) for a in self.assessments), key=json_text),
+            }
+        )
+        return hashlib.sha256(json_text(document).encode()).hexdigest()
+
+
+def canonical(value: Any) -> Any:
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: canonical(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, dict):
+        return {str(k): canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [canonical(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    if isinstance(value, date):  # datetimes too
+        return value.isoformat()
+    return value
+
+
+def json_text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class StayEnded:
+    child: str
+    stay: str
+    ended_on: date
+    reason: str | None  # SSDA903 REC of its last episode
+
+
+@dataclass(frozen=True, slots=True)
+class Rise:
+    """A domain the council rated higher than at the child's previous council assessment."""
+
+    child: str
+    stay: str
+    domain: str
+    assessment: str
+    assessed_on: date
+    previous_level: int
+    level: int
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    contract: str
+    contract_version: int
+    rules: str
+    period: Period
+    cutoff: date
+    lines: tuple[Priced, ...]  # in the order the caps took them
+    stays_ended: tuple[StayEnded, ...]
+    rises: tuple[Rise, ...]
+    inputs_hash: str
+
+    @property
+    def earned(self) -> Decimal:
+        return sum((line.earned for line in self.lines), Decimal("0.00"))
+
+    @property
+    def paid(self) -> Decimal:
+        return sum((line.paid for line in self.lines), Decimal("0.00"))
+
+    @property
+    def withheld(self) -> Decimal:
+        return sum((line.withheld for line in self.lines), Decimal("0.00"))
+
+
+def statements(inputs: Inputs, today: date) -> list[Statement]:
+    """The contract's statements for every period begun by `today`."""
+    return [statement(inputs, p, min(today, p.end)) for p in periods(inputs.contract) if p.start <= today]
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """Every event of the contract up to a cut-off, priced in the order the caps take them, from the
+    inputs as known then: a period's statement is the part of it dated in the period."""
+
+    known: Inputs
+    stays: dict[str, list[Stay]]  # by child
+    council: dict[str, list[Assessment]]  # each child's standing council assessments
+    priced: list[Priced]
+
+
+def ledger(inputs: Inputs, cutoff: date) -> Ledger:
+    known = inputs.known_on(cutoff)
+    stays = stays_by_child(known)
+    council = {child: standing(a for a in known.assessments if a.child == child) for child in stays}
+    events = [
+        event
+        for child, own in stays.items()
+        for stay in own
+        for event in events_of(stay, known.contract, council[child])
+        if event.on <= cutoff
+    ]
+    every_stay = [stay for own in stays.values() for stay in own]
+    return Ledger(known, stays, council, apply_caps(events, known.contract, every_stay, cutoff))
+
+
+def statement(inputs: Inputs, period: Period, cutoff: date) -> Statement:
+    book = ledger(inputs, cutoff)
+    contract = book.known.contract
+    ended = [stay for own in book.stays.values() for stay in own if stay.end is not None]
+    return Statement(
+        contract.id,
+        contract.latest.version,
+        RULES_VERSION,
+        period,
+        cutoff,
+        tuple(line for line in book.priced if period.holds(line.event.on)),
+        tuple(
+            StayEnded(stay.child, stay.id, stay.end, stay.reason_ended)
+            for stay in ended
+            if stay.end is not None and period.start <= stay.end <= cutoff
+        ),
+        tuple(rises(book.stays, book.council, contract, period, cutoff)),
+        book.known.digest(cutoff),
+    )
+
+
+def stays_by_child(inputs: Inputs) -> dict[str, list[Stay]]:
+    by_child: dict[str, list[Episode]] = {}
+    for episode in inputs.episodes:
+        by_child.setdefault(episode.child, []).append(episode)
+    found = {child: stays_of(own, inputs.contract.provider) for child, own in sorted(by_child.items())}
+    return {child: own for child, own in found.items() if own}
+
+
+def rises(
+    stays: dict[str, list[Stay]],
+    council: dict[str, list[Assessment]],
+    contract: Contract,
+    period: Period,
+    cutoff: date,
+) -> Iterable[Rise]:
+    for child, own in stays.items():
+        for previous, current in pairwise(council[child]):
+            day = current.assessed_on
+            stay = next((s for s in own if s.open_on(day)), None)
+            if stay is None or not (period.start <= day <= cutoff) or not contract.covers(day):
+                continue
+            for domain in sorted(current.levels.keys() & previous.levels.keys()):
+                if current.levels[domain] > previous.levels[domain]:
+                    yield Rise(child, stay.id, domain, current.id, day, previous.levels[domain], current.levels[domain])

@@ -1,0 +1,240 @@
+"""pbnr-v1 (domain.md §7), a scenario per rule and its edges, each worked by hand: the lines every
+statement of the contract carries, in the order the caps took them."""
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from services.scoring.engines.pbnr.contract import Terms
+from services.scoring.engines.pbnr.events import (
+    CONTRACT_ENDED,
+    FIRST,
+    NO_BASELINE,
+    REVERSED,
+    SECOND,
+    STAY_ENDED,
+    Assessment,
+)
+from services.scoring.engines.pbnr.statement import Statement
+from services.scoring.engines.pbnr.stays import Episode
+from tests.unit.pbnr_builders import DEFAULT_TERMS, assessment, contract, days, episode, run
+
+STAY = date(2025, 2, 1)
+BASELINE = {"safety": 3, "learning": 2, "family": 1}  # safety and learning actionable, family not
+SAFETY_DOWN = {"safety": 1, "learning": 2, "family": 1}
+MAY, GAP_LATER = date(2025, 5, 1), date(2025, 10, 23)  # 175 days apart
+RULE = {NO_BASELINE: "none", FIRST: "1st", SECOND: "2nd", REVERSED: "lost:reversed", STAY_ENDED: "lost:stay",
+        CONTRACT_ENDED: "lost:contract"}  # fmt: skip
+
+
+@dataclass
+class Scenario:
+    name: str
+    episodes: list[Episode]
+    assessments: list[Assessment]
+    lines: list["Line"]  # (date, rule, child, domain, earned, paid, withheld, caps)
+    terms: dict[str, object] = field(default_factory=dict)
+    later_terms: tuple[Terms, ...] = ()
+
+
+Line = tuple[str, str, str, str, str, str, str, str]
+
+
+def line(on: str, rule: str, domain: str = "", earned: str = "0.00", paid: str | None = None,
+         withheld: str = "0.00", caps: str = "", child: str = "C1") -> Line:  # fmt: skip
+    return on, rule, child, domain, earned, paid if paid is not None else earned, withheld, caps
+
+
+def baseline_and(*later: Assessment, on: date = STAY, levels: dict[str, int] = BASELINE) -> list[Assessment]:
+    return [assessment(on, levels), *later]
+
+
+SCENARIOS = [
+    Scenario("no assessment at all: one line, when the baseline window closes",
+             [episode(STAY)], [], [line("2025-03-01", "none")]),
+    Scenario("only a provider-rated baseline",
+             [episode(STAY)], [assessment(STAY, BASELINE, role="provider"), assessment(MAY, SAFETY_DOWN)],
+             [line("2025-03-01", "none")]),
+    Scenario("the window opens 28 days before the stay",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN), on=STAY - days(28)),
+             [line("2025-05-01", "1st", "safety", "400.00")]),
+    Scenario("29 days before the stay is outside the window",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN), on=STAY - days(29)),
+             [line("2025-03-01", "none")]),
+    Scenario("the window closes 28 days after the stay begins",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN), on=STAY + days(28)),
+             [line("2025-05-01", "1st", "safety", "400.00")]),
+    Scenario("29 days after is outside the window",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN), on=STAY + days(29)),
+             [line("2025-03-01", "none")]),
+    Scenario("the latest baseline in the window stands",
+             [episode(STAY)],
+             [assessment(STAY - days(10), {"safety": 3, "learning": 3}),
+              assessment(STAY + days(10), {"safety": 3, "learning": 1}), assessment(MAY, {"safety": 1, "learning": 0})],
+             [line("2025-05-01", "1st", "safety", "400.00")]),
+    Scenario("drafts and provider ratings confirm nothing",
+             [episode(STAY)],
+             baseline_and(assessment(date(2025, 4, 1), SAFETY_DOWN, final=False),
+                          assessment(date(2025, 4, 15), SAFETY_DOWN, role="provider"), assessment(MAY, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00")]),
+    Scenario("of two assessments on one date the later recorded stands",
+             [episode(STAY)],
+             baseline_and(assessment(MAY, SAFETY_DOWN), assessment(MAY, BASELINE, id="same-day-later")),
+             []),
+    Scenario("reduction, then sustainment one gap later, in a later period",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN), assessment(GAP_LATER, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00"), line("2025-10-23", "2nd", "safety", "600.00")]),
+    Scenario("an assessment a day short of the gap does not sustain",
+             [episode(STAY)],
+             baseline_and(assessment(MAY, SAFETY_DOWN), assessment(GAP_LATER - days(1), SAFETY_DOWN),
+                          assessment(date(2025, 11, 5), SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00"), line("2025-11-05", "2nd", "safety", "600.00")]),
+    Scenario("a reversal forfeits the second instalment, and the domain never earns again in the stay",
+             [episode(STAY)],
+             baseline_and(assessment(MAY, SAFETY_DOWN), assessment(date(2025, 8, 1), BASELINE),
+                          assessment(date(2026, 3, 1), {"safety": 0, "learning": 2})),
+             [line("2025-05-01", "1st", "safety", "400.00"), line("2025-08-01", "lost:reversed", "safety")]),
+    Scenario("the stay ending first forfeits on its end",
+             [episode(STAY, date(2025, 9, 1), reason_ended="E4A")],
+             baseline_and(assessment(MAY, SAFETY_DOWN), assessment(GAP_LATER, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00"), line("2025-09-01", "lost:stay", "safety")]),
+    Scenario("the contract ending first forfeits on its end",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN), assessment(GAP_LATER, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00"), line("2025-09-30", "lost:contract", "safety")],
+             terms={"end": date(2025, 9, 30)}),
+    Scenario("a change of legal status opens an episode, not a stay",
+             [episode(STAY, date(2025, 4, 1), legal_status="V2"), episode(date(2025, 4, 1), legal_status="C2")],
+             baseline_and(assessment(MAY, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00")]),
+    Scenario("a temporary move inside a stay keeps it, its days not the provider's: 80 of 100 days",
+             [episode(STAY, date(2025, 3, 1)),
+              episode(date(2025, 3, 1), date(2025, 3, 21), place="T1", provider="OTHER"), episode(date(2025, 3, 21))],
+             baseline_and(assessment(date(2025, 5, 12), SAFETY_DOWN)),
+             [line("2025-05-12", "1st", "safety", "320.00")]),
+    Scenario("a temporary move the child never returns from ends the stay when it began",
+             [episode(STAY, date(2025, 3, 1)), episode(date(2025, 3, 1), place="T1", provider=None)],
+             baseline_and(assessment(MAY, SAFETY_DOWN)), []),
+    Scenario("a stay that began before the contract is judged from the contract's start",
+             [episode(date(2024, 6, 1))],
+             [assessment(date(2024, 6, 1), {"safety": 4}), assessment(date(2024, 12, 10), {"safety": 3}),
+              assessment(MAY, {"safety": 1})],
+             [line("2025-05-01", "1st", "safety", "400.00")]),
+    Scenario("deadweight takes its share",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "300.00")], terms={"deadweight": Decimal("0.25")}),
+    Scenario("the per-child contract-year cap withholds the excess",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN), assessment(GAP_LATER, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00"),
+              line("2025-10-23", "2nd", "safety", "600.00", "100.00", "500.00", "per_child_year")],
+             terms={"cap_per_child_year": Decimal(500)}),
+    Scenario("the per-child cap starts again with the next contract year",
+             [episode(date(2025, 7, 1))],
+             baseline_and(assessment(date(2025, 8, 15), SAFETY_DOWN), assessment(date(2026, 2, 10), SAFETY_DOWN),
+                          on=date(2025, 7, 1)),
+             [line("2025-08-15", "1st", "safety", "400.00"),
+              line("2026-02-10", "2nd", "safety", "600.00", "500.00", "100.00", "per_child_year")],
+             terms={"cap_per_child_year": Decimal(500)}),
+    Scenario("the per-period cap, taken by child pseudonym on one date",
+             [episode(STAY), episode(STAY, child="C2")],
+             [assessment(STAY, BASELINE), assessment(STAY, BASELINE, child="C2"),
+              assessment(MAY, SAFETY_DOWN, child="C2"), assessment(MAY, SAFETY_DOWN)],
+             [line("2025-05-01", "1st", "safety", "400.00"),
+              line("2025-05-01", "1st", "safety", "400.00", "200.00", "200.00", "per_period", child="C2")],
+             terms={"cap_per_period": Decimal(600)}),
+    Scenario("the outcome share cap: 2% of 91 days at £700 a week is £182.00",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00", "182.00", "218.00", "outcome_share")],
+             terms={"cap_outcome_share": Decimal("0.02")}),
+    Scenario("caps together, counting what was paid in earlier periods",
+             [episode(STAY)],
+             baseline_and(assessment(MAY, {"safety": 1, "learning": 1}),
+                          assessment(GAP_LATER, {"safety": 1, "learning": 1})),
+             [line("2025-05-01", "1st", "learning", "200.00"),
+              line("2025-05-01", "1st", "safety", "400.00", "300.00", "100.00", "per_period"),
+              line("2025-10-23", "2nd", "learning", "300.00"),
+              line("2025-10-23", "2nd", "safety", "600.00", "100.00", "500.00", "per_child_year")],
+             terms={"cap_per_child_year": Decimal(900), "cap_per_period": Decimal(500)}),
+    Scenario("a domain earns once per stay; a new stay earns again",
+             [episode(STAY, date(2026, 1, 1)), episode(date(2026, 2, 1))],
+             [assessment(STAY, BASELINE), assessment(MAY, SAFETY_DOWN), assessment(GAP_LATER, SAFETY_DOWN),
+              assessment(date(2025, 11, 1), BASELINE), assessment(date(2025, 12, 1), SAFETY_DOWN),
+              assessment(date(2026, 2, 1), BASELINE), assessment(date(2026, 5, 1), SAFETY_DOWN)],
+             [line("2025-05-01", "1st", "safety", "400.00"), line("2025-10-23", "2nd", "safety", "600.00"),
+              line("2026-05-01", "1st", "safety", "400.00")]),
+    Scenario("unrated domains neither confirm, sustain nor reverse; unrated at baseline never earns",
+             [episode(STAY)],
+             [assessment(STAY, {"safety": 3}), assessment(MAY, {"safety": 1, "learning": 0}),
+              assessment(date(2025, 8, 1), {"learning": 4}), assessment(GAP_LATER, {"learning": 0}),
+              assessment(date(2025, 11, 1), {"safety": 1})],
+             [line("2025-05-01", "1st", "safety", "400.00"), line("2025-11-01", "2nd", "safety", "600.00")]),
+    Scenario("a new contract version applies from its date, never to earlier events",
+             [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN), assessment(GAP_LATER, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00"), line("2025-10-23", "2nd", "safety", "300.00")],
+             later_terms=(Terms(2, date(2025, 7, 1), DEFAULT_TERMS.end, "quarter",
+                                {2: Decimal(250), 3: Decimal(500), 4: Decimal(1000)}, Decimal("0.4"), Decimal("0.6"),
+                                175, Decimal(0)),)),
+    Scenario("each line rounds half-up to the penny: half of 5p is 3p",
+             [episode(STAY)], baseline_and(assessment(MAY, {"learning": 1}), levels={"learning": 2}),
+             [line("2025-05-01", "1st", "learning", "0.03")],
+             terms={"tariff": {2: Decimal("0.05")}, "first_share": Decimal("0.5"), "second_share": Decimal("0.5")}),
+]  # fmt: skip
+
+
+def every_line(statements: list[Statement]) -> list[tuple[str, ...]]:
+    return [
+        (p.event.on.isoformat(), RULE[p.event.rule], p.event.child, p.event.domain or "", str(p.earned), str(p.paid),
+         str(p.withheld), ",".join(p.capped_by))
+        for s in statements for p in s.lines
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_scenario(scenario: Scenario) -> None:
+    terms = contract(*scenario.later_terms, **scenario.terms)
+    assert every_line(run(terms, scenario.episodes, scenario.assessments)) == scenario.lines
+
+
+def test_each_line_sits_in_the_statement_of_its_period_with_its_totals() -> None:
+    result = run(
+        contract(), [episode(STAY)], baseline_and(assessment(MAY, SAFETY_DOWN), assessment(GAP_LATER, SAFETY_DOWN))
+    )
+    by_period = {s.period.label: (s.earned, s.paid, s.withheld, len(s.lines)) for s in result}
+    assert by_period["2025-04-01/2025-06-30"] == (Decimal("400.00"), Decimal("400.00"), Decimal("0.00"), 1)
+    assert by_period["2025-10-01/2025-12-31"] == (Decimal("600.00"), Decimal("600.00"), Decimal("0.00"), 1)
+    assert by_period["2025-01-01/2025-03-31"][3] == 0
+    assert len(result) == 6  # the quarters begun by the end of June 2026
+
+
+def test_periods_are_calendar_months_or_quarters_cut_to_the_contract() -> None:
+    monthly = run(contract(effective_from=date(2025, 1, 15), end=date(2025, 4, 10), period="month"), [], [])
+    assert [s.period.label for s in monthly] == [
+        "2025-01-15/2025-01-31", "2025-02-01/2025-02-28", "2025-03-01/2025-03-31", "2025-04-01/2025-04-10",
+    ]  # fmt: skip
+    quarterly = run(contract(effective_from=date(2025, 2, 10), end=date(2025, 11, 5)), [], [])
+    assert [s.period.label for s in quarterly] == [
+        "2025-02-10/2025-03-31", "2025-04-01/2025-06-30", "2025-07-01/2025-09-30", "2025-10-01/2025-11-05",
+    ]  # fmt: skip
+
+
+def test_guard_figures_name_stays_ended_with_their_reason_and_domains_that_rose() -> None:
+    result = run(
+        contract(),
+        [episode(STAY, date(2025, 9, 1), reason_ended="E4A")],
+        baseline_and(assessment(MAY, {"safety": 3, "learning": 4, "family": 0})),
+    )
+    q2 = next(s for s in result if s.period.label == "2025-04-01/2025-06-30")
+    q3 = next(s for s in result if s.period.label == "2025-07-01/2025-09-30")
+    assert [(r.domain, r.previous_level, r.level) for r in q2.rises] == [("learning", 2, 4)]
+    assert [(e.child, e.ended_on, e.reason) for e in q3.stays_ended] == [("C1", date(2025, 9, 1), "E4A")]
+    assert q2.stays_ended == () and q3.rises == ()
+
+
+def test_a_period_still_running_shows_only_what_has_happened_by_today() -> None:
+    """The baseline window closes on 1 March: before then the stay may still get its baseline."""
+    before = run(contract(), [episode(STAY)], [], today=date(2025, 2, 20))
+    after = run(contract(), [episode(STAY)], [], today=date(2025, 3, 1))
+    assert [len(s.lines) for s in before] == [0]
+    assert [(s.period.label, len(s.lines)) for s in after] == [("2025-01-01/2025-03-31", 1)]
+    assert before[0].cutoff == date(2025, 2, 20) and before[0].inputs_hash != after[0].inputs_hash
