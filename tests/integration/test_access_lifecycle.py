@@ -3,8 +3,6 @@ rotates, revokes and lets expire; the operator's CLI; OAuth2 bearer tokens; and 
 (failed authentications, bursts, body size, security headers, CORS), each as a caller would notice it."""
 
 import asyncio
-import os
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -27,7 +25,8 @@ from shared import api_keys
 from shared.access import KIND_SCOPES, Kind
 from shared.db import transaction
 from shared.settings import Settings
-from tests.conftest import PSEUDONYM_KEY, ROOT, Council, headers_for, new_client, state_of
+from tests.conftest import Council, headers_for, new_client, state_of
+from tests.integration.cli_runner import Run, cli
 from tests.jwt_keys import SigningKey, jwks_document, make_token
 
 SUMMARY = "/v1/scores/needs-summary"
@@ -306,41 +305,6 @@ async def test_another_councils_admin_can_neither_see_nor_touch_the_client(
 
 
 # 2. The operator's CLI
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def cli_environment(settings: Settings) -> dict[str, str]:
-    # Nothing the settings would read is inherited from this process: the CLI sees only what is named here.
-    names = {name.upper() for name in Settings.model_fields}
-    inherited = {name: value for name, value in os.environ.items() if name.upper() not in names}
-    return inherited | {
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "ENVIRONMENT": "test",
-        "PSEUDONYM_KEY": PSEUDONYM_KEY,
-    }
-
-
-async def cli(settings: Settings, *args: str) -> Run:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.api.cli",
-        *args,
-        cwd=ROOT,
-        env=cli_environment(settings),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return Run(process.returncode, out.decode(), err.decode())
 
 
 def created_client(run: Run) -> tuple[str, str]:
