@@ -27,6 +27,8 @@ class Scope(StrEnum):
     INSTRUMENTS_READ = "instruments:read"
     INSTRUMENTS_MANAGE = "instruments:manage"
     FIGURES_MANAGE = "figures:manage"  # recalibrate reliable change, recompute the council's figures
+    CONTRACTS_MANAGE = "contracts:manage"  # payment by needs reduction: create, version and end contracts
+    STATEMENTS_READ = "statements:read"  # a provider its own contracts' statements; BI and admin the council's
 
 
 # The most a client of each kind may hold; an admin may grant fewer when creating the client.
@@ -43,8 +45,8 @@ KIND_SCOPES: dict[Kind, frozenset[Scope]] = {
             Scope.INSTRUMENTS_READ,
         }
     ),
-    Kind.PROVIDER: frozenset({Scope.FIGURES_READ}),
-    Kind.BI: frozenset({Scope.SCORES_READ, Scope.INSTRUMENTS_READ}),
+    Kind.PROVIDER: frozenset({Scope.FIGURES_READ, Scope.STATEMENTS_READ}),
+    Kind.BI: frozenset({Scope.SCORES_READ, Scope.INSTRUMENTS_READ, Scope.STATEMENTS_READ}),
     Kind.ADMIN: frozenset(
         {
             Scope.CLIENTS_MANAGE,
@@ -55,6 +57,8 @@ KIND_SCOPES: dict[Kind, frozenset[Scope]] = {
             Scope.INSTRUMENTS_READ,
             Scope.INSTRUMENTS_MANAGE,
             Scope.FIGURES_MANAGE,
+            Scope.CONTRACTS_MANAGE,
+            Scope.STATEMENTS_READ,
         }
     ),
 }

@@ -4,6 +4,7 @@ Client, key and erasure commands are audited like the admin endpoints, with "cli
 
 import argparse
 import asyncio
+import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api import audit, councils, demo
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
+from services.api.contracts import service as contracts
+from services.api.contracts.schemas import ContractIn, VersionIn
 from services.api.erasures.service import erase_child
 from services.api.instruments import find_instrument
 from services.api.instruments.service import load_instrument as load_council_instrument
@@ -235,6 +238,35 @@ async def calibrate_council(args: argparse.Namespace) -> None:
     print(await in_transaction(work))
 
 
+async def read_json(path: Path) -> object:
+    try:
+        return json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SystemExit(f"{path}: cannot be read as JSON ({error})") from None
+
+
+async def change_contract(args: argparse.Namespace) -> None:
+    """create-contract, version-contract and end-contract: the admin endpoints' work, audited as cli."""
+
+    async def work(db: AsyncSession) -> str:
+        la_id = await require_council(db, args.council)
+        # A refusal (ValidationError, ProblemError) reaches main, which lists every field at fault.
+        if args.change == "create":
+            audit.begin_operator(db, la_id, "create_contract")
+            out = await contracts.create_contract(db, la_id, ContractIn.model_validate(await read_json(args.file)))
+        elif args.change == "version":
+            audit.begin_operator(db, la_id, "create_version")
+            body = VersionIn.model_validate(await read_json(args.file))
+            out = await contracts.new_version(db, la_id, args.code, body)
+        else:
+            audit.begin_operator(db, la_id, "end_contract")
+            out = await contracts.end_contract(db, la_id, args.code, args.end_date)
+        audit.note(db, target=f"contract:{out.code}", version=out.versions[-1].version)
+        return f"contract {out.code} version {out.versions[-1].version}: {out.start_date} to {out.end_date}"
+
+    print(await in_transaction(work))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m services.api.cli")
     commands = root.add_subparsers(required=True)
@@ -291,6 +323,21 @@ def parser() -> argparse.ArgumentParser:
     calibration.add_argument("council", help="the council's code")
     calibration.add_argument("--instrument", default="needs-v1")
     calibration.set_defaults(run=calibrate_council)
+
+    created = commands.add_parser("create-contract", help="a pbnr-v1 contract from a JSON file (as the API takes)")
+    created.add_argument("council", help="the council's code")
+    created.add_argument("file", type=Path)
+    created.set_defaults(run=change_contract, change="create")
+    versioned = commands.add_parser("version-contract", help="a new version of a contract's terms from a JSON file")
+    versioned.add_argument("council", help="the council's code")
+    versioned.add_argument("code", help="the contract's reference")
+    versioned.add_argument("file", type=Path, help='{"effective_from": ..., and the terms that change}')
+    versioned.set_defaults(run=change_contract, change="version")
+    ended = commands.add_parser("end-contract", help="end a contract on a date (a new version from that date)")
+    ended.add_argument("council", help="the council's code")
+    ended.add_argument("code", help="the contract's reference")
+    ended.add_argument("end_date", type=date.fromisoformat, help="YYYY-MM-DD, its last day")
+    ended.set_defaults(run=change_contract, change="end")
 
     loader = commands.add_parser("load-demo", help="load the synthetic demo council if absent; prints its key")
     loader.set_defaults(run=load_demo)

@@ -11,6 +11,7 @@ from services.api.assessments.endpoints import router as assessments
 from services.api.audit_log.endpoints import router as audit_log
 from services.api.children.endpoints import router as children
 from services.api.clients.endpoints import router as clients
+from services.api.contracts.endpoints import router as contracts
 from services.api.erasures.endpoints import router as erasures
 from services.api.figures_admin.endpoints import router as figures_admin
 from services.api.http_limits import BodyLimit, SecurityHeaders, install_cors
@@ -22,6 +23,7 @@ from services.api.provider_portal.endpoints import router as provider_portal
 from services.api.providers.endpoints import router as providers
 from services.api.scores.endpoints import router as scores
 from services.api.state import AppState
+from services.api.statements.endpoints import router as statements
 from services.api.throttle import Throttle
 from services.api.tokens import JwksSource, TokenVerifier
 from shared import logging, queue
@@ -42,6 +44,8 @@ ROUTERS = (
     erasures,
     instruments,
     figures_admin,
+    contracts,
+    statements,
 )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from sqlalchemy import BigInteger, Uuid, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.scoring import statements
 from services.scoring.calibration import AUTOMATIC_AT, calibrate_when_due, figures_lock, reference_sd, reliability_of
 from services.scoring.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from services.scoring.figures_copy import (
@@ -241,6 +242,9 @@ async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Pr
                 .where(among(model.child_pk, cleared, Uuid))
                 .values(**values, computed_at=now, row_version=FIGURES_ROW_VERSION.next_value())
             )
+    # Payment statements follow their children: those of every contract a child recomputed was placed under.
+    contracts = await statements.contracts_of_children(db, written | cleared)
+    await statements.refresh(db, contracts, now.date(), now)
     pending = [r for r, (child, waiting) in snapshot.outbox.items() if waiting and child not in excluded]
     if pending:
         await db.execute(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.scoring import statements
 from services.scoring.calibration import calibrate_when_due, current_sd, figures_lock, rci_for, reliability_of
 from services.scoring.engines.trends import AssessmentInput, ChildTrends, DomainTrend, Scale, compute_child_trends
 from shared.db import transaction
@@ -225,5 +226,6 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
             await db.execute(insert(DomainNeedsTrend), domain_rows)
             if sd is None:
                 await calibrate_when_due(db, child.la_id, definition)
+        await statements.refresh(db, await statements.contracts_of_children(db, [child_pk]), now.date(), now)
         await db.execute(update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now()))
         return len(pending)

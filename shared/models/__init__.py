@@ -6,6 +6,7 @@ from shared.models.children import Assessment, AssessmentVersion, Child, Rating,
 from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend, RciCalibration
 from shared.models.instruments import Instrument
 from shared.models.outbox import RecomputeRequest
+from shared.models.payments import Contract, ContractVersion, PaymentStatement, StatementLine
 from shared.models.placements import Placement, Provider
 from shared.models.tenancy import ApiKey, Client, IdempotencyRecord, LocalAuthority
 
@@ -18,15 +19,19 @@ __all__ = [
     "Child",
     "ChildNeedsTrend",
     "Client",
+    "Contract",
+    "ContractVersion",
     "DomainNeedsTrend",
     "Erasure",
     "IdempotencyRecord",
     "Instrument",
     "LocalAuthority",
+    "PaymentStatement",
     "Placement",
     "Provider",
     "Rating",
     "RciCalibration",
     "RecomputeRequest",
+    "StatementLine",
     "is_current_version",
 ]

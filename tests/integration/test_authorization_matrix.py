@@ -190,6 +190,27 @@ async def get_instrument(world: World) -> Request:
     return Request("GET", f"/v1/instruments/{COUNCIL_INSTRUMENT}/1")
 
 
+CONTRACT, CONTRACT_START = "K-P1", years_ago(2)
+
+
+def contract_body(code: str) -> dict[str, Any]:
+    return {"code": code, "provider_id": "P1", "start_date": CONTRACT_START.isoformat(),
+            "end_date": years_ago(-1).isoformat(), "period": "quarter"}  # fmt: skip
+
+
+async def new_contract(world: World) -> Request:
+    return Request("POST", "/v1/admin/contracts", contract_body(f"K-{uuid.uuid4().hex[:8]}"))
+
+
+async def end_contract(world: World) -> Request:
+    code = f"K-{uuid.uuid4().hex[:8]}"
+    created = await world.api.post("/v1/admin/contracts", json=contract_body(code), headers=world.a.admin)
+    assert created.status_code == 201, created.text
+    return Request("POST", f"/v1/admin/contracts/{code}/end", {"end_date": date.today().isoformat()})
+
+
+STATEMENT = f"/v1/contracts/{CONTRACT}/statements/{CONTRACT_START.isoformat()}"
+
 CASES: dict[str, Case] = {
     "put_child": Case(fixed("PUT", "/v1/children/C-put", child_body()), "own"),
     "get_child": Case(fixed("GET", "/v1/children/C1"), "not_found"),
@@ -229,6 +250,17 @@ CASES: dict[str, Case] = {
     "create_instrument": Case(new_instrument, "own"),
     "list_instruments": Case(list_instruments, "list", "instruments"),
     "get_instrument": Case(get_instrument, "not_found"),
+    "create_contract": Case(new_contract, "invalid"),
+    "create_version": Case(
+        fixed("POST", f"/v1/admin/contracts/{CONTRACT}/versions", {"effective_from": date.today().isoformat()}),
+        "not_found",
+    ),
+    "end_contract": Case(end_contract, "not_found"),
+    "list_contracts": Case(fixed("GET", "/v1/contracts"), "list", "contracts"),
+    "get_contract": Case(fixed("GET", f"/v1/contracts/{CONTRACT}"), "not_found"),
+    "list_statements": Case(fixed("GET", f"/v1/contracts/{CONTRACT}/statements"), "not_found"),
+    "get_statement": Case(fixed("GET", STATEMENT), "not_found"),
+    "list_statement_versions": Case(fixed("GET", f"{STATEMENT}/versions"), "not_found"),
 }
 
 
@@ -309,6 +341,8 @@ async def world(matrix_app: tuple[FastAPI, SigningKey], settings: Settings) -> A
         assert (await api.post("/v1/assessments", json=second, headers=a.headers)).status_code == 201
         spare = await api.post("/v1/admin/clients", json={"name": "spare", "kind": "bi"}, headers=a.admin)
         world.spare_client_id = spare.json()["client_id"]
+        contract = await api.post("/v1/admin/contracts", json=contract_body(CONTRACT), headers=a.admin)
+        assert contract.status_code == 201, contract.text
         await add_child(api, a.headers, "C-erased")
         erased = await api.post("/v1/admin/erasures", json={"child_id": "C-erased"}, headers=a.admin)
         await run_worker(settings, app)
@@ -318,6 +352,7 @@ async def world(matrix_app: tuple[FastAPI, SigningKey], settings: Settings) -> A
             "cohort": ["children_counted"],
             "clients": [world.spare_client_id],
             "calibrations": [],
+            "contracts": [CONTRACT],
         }
         yield world
 

@@ -238,3 +238,22 @@ def test_a_period_still_running_shows_only_what_has_happened_by_today() -> None:
     assert [len(s.lines) for s in before] == [0]
     assert [(s.period.label, len(s.lines)) for s in after] == [("2025-01-01/2025-03-31", 1)]
     assert before[0].cutoff == date(2025, 2, 20) and before[0].inputs_hash != after[0].inputs_hash
+
+
+def test_the_worked_example_in_the_readme() -> None:
+    """README, 'Payment by needs reduction': a respite fortnight inside the stay, deadweight 10%."""
+    episodes = [
+        episode(STAY, date(2025, 3, 1), cost="800"),
+        episode(date(2025, 3, 1), date(2025, 3, 15), place="T1", provider="RESPITE"),
+        episode(date(2025, 3, 15), cost="800"),
+    ]
+    assessments = [
+        assessment(date(2025, 2, 10), BASELINE),
+        assessment(date(2025, 6, 10), SAFETY_DOWN),
+        assessment(date(2025, 12, 5), SAFETY_DOWN),
+    ]
+    result = run(contract(deadweight=Decimal("0.1")), episodes, assessments)
+    assert every_line(result) == [
+        line("2025-06-10", "1st", "safety", "318.00"),  # 1,000 x 40% x 106/120 days x 90%
+        line("2025-12-05", "2nd", "safety", "514.63"),  # 1,000 x 60% x 284/298 days x 90% = 514.6308...
+    ]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from services.api.children.service import require_child
+from services.scoring import statements
 from services.scoring.calibration import figures_lock
 from shared.models import Assessment, Child, Erasure, IdempotencyRecord, Placement
 
@@ -32,7 +33,7 @@ async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> Eras
     await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(found.id), 0))))
     # Then the figures lock, under which every figures writer checks the child still exists: a
     # recompute in flight, a full one included, commits first and its rows go with the child.
-    await figures_lock(db)
+    now = await figures_lock(db)
     child = await require_child(db, la_id, child_id, lock=True)
     assessments, placements = await count(db, Assessment, child.id), await count(db, Placement, child.id)
     # A stored reply to an Idempotency-Key repeats the child's record.
@@ -41,8 +42,11 @@ async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> Eras
             IdempotencyRecord.la_id == la_id, IdempotencyRecord.children.contains([child.id])
         )
     )
+    contracts = await statements.contracts_of_children(db, [child.id])
     # Assessments, versions, ratings, placements, figures and pending recomputes cascade with the child.
     await db.execute(delete(Child).where(Child.id == child.id))
+    # The statements it was on, anew without it: the earlier versions keep only its pseudonym.
+    await statements.refresh(db, contracts, now.date(), now)
     erasure = Erasure(la_id=la_id, child_pseudonym=child.pseudonym)
     db.add(erasure)
     await db.flush()

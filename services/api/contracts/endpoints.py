@@ -1,0 +1,70 @@
+"""Contracts for payment by needs reduction: an admin creates, versions and ends them; a provider
+client reads its own, BI and admin clients every contract of the council."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from services.api import audit
+from services.api.access import requires
+from services.api.auth import Caller
+from services.api.contracts import service
+from services.api.contracts.schemas import ContractIn, ContractOut, EndIn, VersionIn
+from services.api.deps import SessionDep
+from services.api.problems import V1_PROBLEMS, documented
+from services.api.types import Text
+from shared.access import Kind, Scope
+
+router = APIRouter(responses=V1_PROBLEMS, tags=["payment by needs reduction"])
+Manager = Annotated[Caller, requires(Scope.CONTRACTS_MANAGE)]
+Reader = Annotated[Caller, requires(Scope.STATEMENTS_READ)]
+CodePath = Annotated[Text, Path(min_length=1, max_length=64, description="the council's reference for the contract")]
+
+
+@router.post(
+    "/v1/admin/contracts", status_code=201, response_model=ContractOut, responses=documented(409),
+    summary="Create a contract with a provider (pbnr-v1); terms left out take domain.md §7.1's defaults",
+)  # fmt: skip
+async def create_contract(body: ContractIn, db: SessionDep, caller: Manager) -> ContractOut:
+    created = await service.create_contract(db, caller.la_id, body)
+    audit.note(db, target=f"contract:{created.code}")
+    return created
+
+
+@router.post(
+    "/v1/admin/contracts/{code}/versions", status_code=201, response_model=ContractOut,
+    summary="A new version of the contract's terms, from its effective date on, never for earlier events",
+)  # fmt: skip
+async def create_version(code: CodePath, body: VersionIn, db: SessionDep, caller: Manager) -> ContractOut:
+    changed = await service.new_version(db, caller.la_id, code, body)
+    audit.note(db, target=f"contract:{code}", version=changed.versions[-1].version)
+    return changed
+
+
+@router.post(
+    "/v1/admin/contracts/{code}/end", status_code=201, response_model=ContractOut,
+    summary="End the contract on a date: a new version from that date",
+)  # fmt: skip
+async def end_contract(code: CodePath, body: EndIn, db: SessionDep, caller: Manager) -> ContractOut:
+    ended = await service.end_contract(db, caller.la_id, code, body.end_date)
+    audit.note(db, target=f"contract:{code}", version=ended.versions[-1].version)
+    return ended
+
+
+@router.get("/v1/contracts", response_model=list[ContractOut], summary="Contracts the caller may read")
+async def list_contracts(db: SessionDep, caller: Reader) -> list[ContractOut]:
+    return await service.list_contracts(db, caller.la_id, own_provider(caller))
+
+
+@router.get("/v1/contracts/{code}", response_model=ContractOut, summary="One contract with every version")
+async def get_contract(code: CodePath, db: SessionDep, caller: Reader) -> ContractOut:
+    return await service.get_contract(db, caller.la_id, code, own_provider(caller))
+
+
+def own_provider(caller: Caller) -> uuid.UUID | None:
+    """A provider client reads its own contracts only; another's is a 404, as if it did not exist."""
+    if caller.kind is not Kind.PROVIDER:
+        return None
+    assert caller.provider_pk is not None  # every provider client names its provider
+    return caller.provider_pk

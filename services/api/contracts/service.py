@@ -1,0 +1,112 @@
+"""Contracts: created with their first version, changed only by new versions, ended by a version
+with an earlier end. Every change asks for the statements of the provider's children to be
+recomputed, through the outbox every figure goes through."""
+
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api.contracts.schemas import ContractIn, ContractOut, TermsIn, VersionIn, VersionOut
+from services.scoring.engines.pbnr import RULES_VERSION
+from shared import outbox
+from shared.errors import Conflict, InvalidInput, NotFound, field_error
+from shared.models import Contract, ContractVersion, Placement, Provider
+
+TERMS = tuple(TermsIn.model_fields)
+
+
+async def create_contract(db: AsyncSession, la_id: uuid.UUID, body: ContractIn) -> ContractOut:
+    provider = await db.scalar(
+        select(Provider).where(Provider.la_id == la_id, Provider.external_id == body.provider_id)
+    )
+    if provider is None:
+        raise InvalidInput("No such provider.", errors=[field_error("provider_id", "names no provider of the council")])
+    body.refuse_inconsistent(body.start_date, "start_date")
+    if await db.scalar(select(Contract.id).where(Contract.la_id == la_id, Contract.code == body.code)):
+        raise Conflict(f"A contract '{body.code}' exists: change it with a new version.")
+    contract = Contract(
+        id=uuid.uuid4(), la_id=la_id, code=body.code, provider_id=provider.id, start_date=body.start_date
+    )
+    db.add(contract)
+    await db.flush()
+    await add(db, contract, 1, body.start_date, body)
+    return await render(db, contract)
+
+
+async def new_version(db: AsyncSession, la_id: uuid.UUID, code: str, body: VersionIn) -> ContractOut:
+    contract, latest = await require(db, la_id, code, lock=True)
+    if body.effective_from < latest.effective_from:
+        message = f"must not be before the current version's ({latest.effective_from.isoformat()})"
+        raise InvalidInput("A version applies from its date on.", errors=[field_error("effective_from", message)])
+    current = TermsIn.model_validate({name: getattr(latest, name) for name in TERMS})
+    terms = current.model_copy(update=body.changes())
+    terms.refuse_inconsistent(body.effective_from, "effective_from")
+    await add(db, contract, latest.version + 1, body.effective_from, terms)
+    return await render(db, contract)
+
+
+async def end_contract(db: AsyncSession, la_id: uuid.UUID, code: str, end_date: date) -> ContractOut:
+    """A version from the end date on that ends the contract then; nothing before it changes."""
+    _, latest = await require(db, la_id, code, lock=False)
+    return await new_version(db, la_id, code, VersionIn(effective_from=max(end_date, latest.effective_from),
+                                                         end_date=end_date))  # fmt: skip
+
+
+async def add(db: AsyncSession, contract: Contract, version: int, effective_from: date, terms: TermsIn) -> None:
+    values = terms.model_dump(include=set(TERMS))
+    values["tariff"] = {str(level): str(pounds) for level, pounds in terms.tariff.items()}
+    db.add(ContractVersion(contract_id=contract.id, version=version, effective_from=effective_from, **values))
+    await db.flush()
+    children = await db.scalars(
+        select(Placement.child_pk).distinct().where(Placement.provider_id == contract.provider_id)
+    )
+    for child in children:
+        await outbox.request_recompute(db, contract.la_id, child)
+
+
+async def require(
+    db: AsyncSession, la_id: uuid.UUID, code: str, *, lock: bool, provider: uuid.UUID | None = None
+) -> tuple[Contract, ContractVersion]:
+    query = select(Contract).where(Contract.la_id == la_id, Contract.code == code)
+    if provider is not None:
+        query = query.where(Contract.provider_id == provider)
+    contract = await db.scalar(query.with_for_update() if lock else query)
+    if contract is None:
+        raise NotFound("No such contract.")
+    latest = await db.scalar(
+        select(ContractVersion)
+        .where(ContractVersion.contract_id == contract.id)
+        .order_by(ContractVersion.version.desc())
+        .limit(1)
+    )
+    assert latest is not None
+    return contract, latest
+
+
+async def list_contracts(db: AsyncSession, la_id: uuid.UUID, provider: uuid.UUID | None = None) -> list[ContractOut]:
+    query = select(Contract).where(Contract.la_id == la_id).order_by(Contract.code)
+    if provider is not None:
+        query = query.where(Contract.provider_id == provider)
+    return [await render(db, contract) for contract in await db.scalars(query)]
+
+
+async def get_contract(db: AsyncSession, la_id: uuid.UUID, code: str, provider: uuid.UUID | None = None) -> ContractOut:
+    contract, _ = await require(db, la_id, code, lock=False, provider=provider)
+    return await render(db, contract)
+
+
+async def render(db: AsyncSession, contract: Contract) -> ContractOut:
+    provider = await db.get(Provider, contract.provider_id)
+    assert provider is not None
+    versions = list(
+        await db.scalars(
+            select(ContractVersion).where(ContractVersion.contract_id == contract.id).order_by(ContractVersion.version)
+        )
+    )
+    return ContractOut(
+        id=str(contract.id), code=contract.code, provider_id=provider.external_id, start_date=contract.start_date,
+        end_date=versions[-1].end_date, rules=RULES_VERSION,
+        versions=[VersionOut.model_validate(v, from_attributes=True) for v in versions],
+    )  # fmt: skip

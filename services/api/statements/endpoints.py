@@ -1,0 +1,182 @@
+"""Payment statements (domain.md §7.8): a provider client reads its own contracts' statements, BI and
+admin clients every statement of the council; each as JSON, its lines as CSV too. Every version stays
+readable, with what changed from the one before."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api import audit
+from services.api.auth import Caller
+from services.api.contracts.endpoints import CodePath, Reader, own_provider
+from services.api.deps import SessionDep
+from services.api.problems import V1_PROBLEMS
+from services.api.scores.endpoints import CSV_RESPONSE, FormatQuery, wants_csv
+from services.api.scores.tables import to_csv
+from shared.errors import NotFound
+from shared.models import Contract, PaymentStatement, StatementLine
+
+router = APIRouter(prefix="/v1/contracts/{code}/statements", responses=V1_PROBLEMS, tags=["payment by needs reduction"])
+PeriodPath = Annotated[date, Path(description="the period's first day")]
+LINE_COLUMNS = (
+    "line", "event_date", "child_pseudonym", "stay", "kind", "rule", "domain", "instalment", "baseline_assessment",
+    "confirming_assessment", "earned", "paid", "withheld", "capped_by",
+)  # fmt: skip
+
+
+class StatementOut(BaseModel):
+    contract: str
+    period_start: date
+    period_end: date
+    version: int
+    rules_version: str
+    contract_version: int
+    cutoff: date
+    inputs_hash: str
+    computed_at: str
+    earned: Decimal
+    paid: Decimal
+    withheld: Decimal
+    guard: dict[str, Any]
+    lines: list[dict[str, Any]] | None = None
+
+
+class VersionChange(BaseModel):
+    version: int
+    inputs_hash: str
+    computed_at: str
+    earned: Decimal
+    paid: Decimal
+    withheld: Decimal
+    lines_added: list[dict[str, Any]]
+    lines_removed: list[dict[str, Any]]
+
+
+async def readable_contract(db: AsyncSession, caller: Caller, code: str) -> Contract:
+    query = select(Contract).where(Contract.la_id == caller.la_id, Contract.code == code)
+    provider = own_provider(caller)
+    if provider is not None:
+        query = query.where(Contract.provider_id == provider)
+    contract = await db.scalar(query)
+    if contract is None:
+        raise NotFound("No such contract.")
+    return contract
+
+
+def latest_versions(contract: Contract) -> Select[Any]:
+    newest = (
+        select(PaymentStatement.period_start, func.max(PaymentStatement.version).label("version"))
+        .where(PaymentStatement.contract_id == contract.id)
+        .group_by(PaymentStatement.period_start)
+        .subquery()
+    )
+    return (
+        select(PaymentStatement)
+        .join(
+            newest,
+            (newest.c.period_start == PaymentStatement.period_start) & (newest.c.version == PaymentStatement.version),
+        )
+        .where(PaymentStatement.contract_id == contract.id)
+        .order_by(PaymentStatement.period_start)
+    )
+
+
+def render(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]] | None = None) -> StatementOut:
+    return StatementOut(
+        contract=contract.code, period_start=s.period_start, period_end=s.period_end, version=s.version,
+        rules_version=s.rules_version, contract_version=s.contract_version, cutoff=s.cutoff,
+        inputs_hash=s.inputs_hash, computed_at=s.computed_at.isoformat(), earned=s.earned, paid=s.paid,
+        withheld=s.withheld, guard=s.guard, lines=lines,
+    )  # fmt: skip
+
+
+async def lines_of(db: AsyncSession, statement: PaymentStatement) -> list[dict[str, Any]]:
+    rows = await db.scalars(
+        select(StatementLine).where(StatementLine.statement_id == statement.id).order_by(StatementLine.line)
+    )
+    return [{name: getattr(row, name) for name in LINE_COLUMNS} for row in rows]
+
+
+def seen(db: AsyncSession, lines: list[dict[str, Any]], guard: dict[str, Any]) -> None:
+    pseudonyms = {line["child_pseudonym"] for line in lines}
+    pseudonyms |= {row["child_pseudonym"] for rows in guard.values() for row in rows}
+    audit.saw_pseudonyms(db, sorted(pseudonyms))
+
+
+@router.get("", response_model=list[StatementOut], summary="The contract's statements, the latest version of each")
+async def list_statements(code: CodePath, db: SessionDep, caller: Reader) -> list[StatementOut]:
+    contract = await readable_contract(db, caller, code)
+    return [render(contract, s) for s in await db.scalars(latest_versions(contract))]
+
+
+@router.get(
+    "/{period_start}", response_model=StatementOut, responses=CSV_RESPONSE,
+    summary="A period's statement with its lines (CSV: the lines); ?version= for an earlier version",
+)  # fmt: skip
+async def get_statement(
+    code: CodePath,
+    period_start: PeriodPath,
+    db: SessionDep,
+    caller: Reader,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    format: FormatQuery = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Any:
+    contract = await readable_contract(db, caller, code)
+    query = select(PaymentStatement).where(
+        PaymentStatement.contract_id == contract.id, PaymentStatement.period_start == period_start
+    )
+    query = query.where(PaymentStatement.version == version) if version else query
+    statement = await db.scalar(query.order_by(PaymentStatement.version.desc()).limit(1))
+    if statement is None:
+        raise NotFound("No statement for that period.")
+    lines = await lines_of(db, statement)
+    seen(db, lines, statement.guard)
+    if wants_csv(format, accept):
+        return Response(to_csv(LINE_COLUMNS, lines), media_type="text/csv; charset=utf-8")
+    return render(contract, statement, lines)
+
+
+@router.get(
+    "/{period_start}/versions", response_model=list[VersionChange],
+    summary="Every version of a period's statement, each with the lines it added and removed",
+)  # fmt: skip
+async def list_statement_versions(
+    code: CodePath, period_start: PeriodPath, db: SessionDep, caller: Reader
+) -> list[VersionChange]:
+    contract = await readable_contract(db, caller, code)
+    versions = list(
+        await db.scalars(
+            select(PaymentStatement)
+            .where(PaymentStatement.contract_id == contract.id, PaymentStatement.period_start == period_start)
+            .order_by(PaymentStatement.version)
+        )
+    )
+    if not versions:
+        raise NotFound("No statement for that period.")
+    changes: list[VersionChange] = []
+    before: list[dict[str, Any]] = []
+    for statement in versions:
+        lines = await lines_of(db, statement)
+        seen(db, lines, statement.guard)
+        now_lines = [without_number(line) for line in lines]
+        changes.append(
+            VersionChange(
+                version=statement.version, inputs_hash=statement.inputs_hash,
+                computed_at=statement.computed_at.isoformat(), earned=statement.earned, paid=statement.paid,
+                withheld=statement.withheld, lines_added=[line for line in now_lines if line not in before],
+                lines_removed=[line for line in before if line not in now_lines],
+            )
+        )  # fmt: skip
+        before = now_lines
+    return changes
+
+
+def without_number(line: dict[str, Any]) -> dict[str, Any]:
+    """A line as its content: its number moves when a line before it comes or goes."""
+    return {name: value for name, value in line.items() if name != "line"}
