@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.scoring.engines.pbnr.contract import Contract as ContractTerms
 from services.scoring.engines.pbnr.contract import Terms
 from services.scoring.engines.pbnr.events import Assessment as Rated
-from services.scoring.engines.pbnr.statement import Inputs, Statement, statements
+from services.scoring.engines.pbnr.statement import Inputs, Statement, due, statement
 from services.scoring.engines.pbnr.stays import Episode
 from services.scoring.snapshot import among
 from shared.instruments import InstrumentScale
@@ -54,9 +54,24 @@ async def refresh(db: AsyncSession, contract_ids: Iterable[uuid.UUID], today: da
         if contract is None:
             continue
         inputs = await read_inputs(db, contract)
-        for statement in statements(inputs, today):
-            stored += await store(db, contract, statement, now)
+        latest = await latest_hashes(db, contract)
+        for period in due(inputs, today):
+            before, version = latest.get(period.period.start, ("", 0))
+            # A period whose inputs, as known on its cut-off, hash as before cannot have changed.
+            if before != period.inputs_hash:
+                await store(db, contract, statement(inputs, period), version + 1, now)
+                stored += 1
     return stored
+
+
+async def latest_hashes(db: AsyncSession, contract: Contract) -> dict[date, tuple[str, int]]:
+    """Each period's latest stored version: its inputs hash and number."""
+    rows = await db.execute(
+        select(PaymentStatement.period_start, PaymentStatement.inputs_hash, PaymentStatement.version)
+        .where(PaymentStatement.contract_id == contract.id)
+        .order_by(PaymentStatement.version)
+    )
+    return {start: (digest, version) for start, digest, version in rows}  # the latest version last, so it stands
 
 
 async def read_inputs(db: AsyncSession, contract: Contract) -> Inputs:
@@ -134,21 +149,10 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
     return result
 
 
-async def store(db: AsyncSession, contract: Contract, statement: Statement, now: datetime) -> int:
-    """A new version when the inputs hash differs from the latest stored; else nothing."""
-    latest = (
-        await db.execute(
-            select(PaymentStatement.version, PaymentStatement.inputs_hash)
-            .where(PaymentStatement.contract_id == contract.id, PaymentStatement.period_start == statement.period.start)
-            .order_by(PaymentStatement.version.desc())
-            .limit(1)
-        )
-    ).first()
-    if latest is not None and latest.inputs_hash == statement.inputs_hash:
-        return 0
+async def store(db: AsyncSession, contract: Contract, statement: Statement, version: int, now: datetime) -> None:
     row = PaymentStatement(
         id=uuid.uuid4(), la_id=contract.la_id, contract_id=contract.id, period_start=statement.period.start,
-        period_end=statement.period.end, version=1 if latest is None else latest.version + 1,
+        period_end=statement.period.end, version=version,
         rules_version=statement.rules, contract_version=statement.contract_version, cutoff=statement.cutoff,
         inputs_hash=statement.inputs_hash, earned=statement.earned, paid=statement.paid, withheld=statement.withheld,
         guard=guard_figures(statement), computed_at=now,
@@ -157,7 +161,6 @@ async def store(db: AsyncSession, contract: Contract, statement: Statement, now:
     await db.flush()
     if statement.lines:
         await db.execute(insert(StatementLine), [line_row(row.id, n, p) for n, p in enumerate(statement.lines, 1)])
-    return 1
 
 
 def line_row(statement_id: uuid.UUID, number: int, priced: Any) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """A contract's terms, its payment periods and its contract years (domain.md §7.1)."""
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Literal
 
 PeriodKind = Literal["month", "quarter"]
@@ -72,18 +74,25 @@ class Period:
 
 
 def periods(contract: Contract) -> list[Period]:
-    months = 1 if contract.latest.period == "month" else 3
+    return list(calendar(contract.start, contract.end, contract.latest.period))
+
+
+@cache
+def calendar(start: date, end: date, kind: PeriodKind) -> tuple[Period, ...]:
+    months = 1 if kind == "month" else 3
     result = []
-    boundary = date(contract.start.year, (contract.start.month - 1) // months * months + 1, 1)
-    while boundary <= contract.end:
+    boundary = date(start.year, (start.month - 1) // months * months + 1, 1)
+    while boundary <= end:
         following = add_months(boundary, months)
-        result.append(Period(max(boundary, contract.start), min(following - timedelta(days=1), contract.end)))
+        result.append(Period(max(boundary, start), min(following - timedelta(days=1), end)))
         boundary = following
-    return result
+    return tuple(result)
 
 
 def period_of(contract: Contract, day: date) -> Period | None:
-    return next((p for p in periods(contract) if p.holds(day)), None)
+    found = calendar(contract.start, contract.end, contract.latest.period)
+    index = bisect_right([p.start for p in found], day) - 1
+    return found[index] if index >= 0 and found[index].holds(day) else None
 
 
 def add_months(day: date, months: int) -> date:

@@ -8,7 +8,7 @@ changed input gives a new hash, and a new statement version."""
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -28,28 +28,43 @@ class Inputs:
     episodes: tuple[Episode, ...]  # every episode of the children who stayed with the provider
     assessments: tuple[Assessment, ...]  # their final assessments' standing versions
 
-    def known_on(self, day: date) -> "Inputs":
+    def contract_on(self, day: date) -> Contract:
         versions = tuple(t for t in self.contract.versions if t.effective_from <= day) or self.contract.versions[:1]
+        return replace(self.contract, versions=versions)
+
+    def known_on(self, day: date) -> "Inputs":
         episodes = tuple(
             e if e.end is None or e.end <= day else replace(e, end=None, reason_ended=None)
             for e in self.episodes
             if e.start <= day
         )
         assessments = tuple(a for a in self.assessments if a.assessed_on <= day)
-        return Inputs(replace(self.contract, versions=versions), episodes, assessments)
+        return Inputs(self.contract_on(day), episodes, assessments)
 
-    def digest(self, cutoff: date) -> str:
-        """SHA-256 of the inputs in a canonical form: their order makes no difference."""
-        document = canonical(
-            {
-                "rules": RULES_VERSION,
-                "cutoff": cutoff,
-                "contract": self.contract,
-                "episodes": sorted((canonical(e) for e in self.episodes), key=json_text),
-                "assessments": sorted((canonical(a) for a in self.assessments), key=json_text),
-            }
+    def digests(self, cutoffs: Sequence[date]) -> list[str]:
+        """A SHA-256 of the inputs as known on each cut-off (ascending), in one pass. Each input's
+        canonical text is hashed in the order of (the day it became known, its text), so the order
+        inputs arrive in makes no difference: an assessment on its date, an ended episode on its end,
+        and an episode still open on the cut-off, in its open form, beside them."""
+        settled = sorted(
+            [(a.assessed_on, json_text(canonical(a))) for a in self.assessments]
+            + [(e.end, json_text(canonical(e))) for e in self.episodes if e.end is not None]
         )
-        return hashlib.sha256(json_text(document).encode()).hexdigest()
+        still_open = [
+            (e.start, e.end, json_text(canonical(replace(e, end=None, reason_ended=None)))) for e in self.episodes
+        ]
+        running, taken, result = hashlib.sha256(), 0, []
+        for cutoff in cutoffs:
+            while taken < len(settled) and settled[taken][0] <= cutoff:
+                running.update(settled[taken][1].encode() + b"\n")
+                taken += 1
+            contract = self.contract_on(cutoff)
+            head = {"rules": RULES_VERSION, "cutoff": cutoff, "contract": contract, "settled": running.hexdigest()}
+            opened = sorted(
+                text for start, end, text in still_open if start <= cutoff and (end is None or end > cutoff)
+            )
+            result.append(hashlib.sha256(json_text([canonical(head), opened]).encode()).hexdigest())
+        return result
 
 
 def canonical(value: Any) -> Any:
@@ -116,9 +131,24 @@ class Statement:
         return sum((line.withheld for line in self.lines), Decimal("0.00"))
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A period begun by today, its cut-off and the hash of its inputs as known then."""
+
+    period: Period
+    cutoff: date
+    inputs_hash: str
+
+
+def due(inputs: Inputs, today: date) -> list[Due]:
+    begun = [(p, min(today, p.end)) for p in periods(inputs.contract) if p.start <= today]
+    hashes = inputs.digests([cutoff for _, cutoff in begun])
+    return [Due(p, cutoff, digest) for (p, cutoff), digest in zip(begun, hashes, strict=True)]
+
+
 def statements(inputs: Inputs, today: date) -> list[Statement]:
     """The contract's statements for every period begun by `today`."""
-    return [statement(inputs, p, min(today, p.end)) for p in periods(inputs.contract) if p.start <= today]
+    return [statement(inputs, d) for d in due(inputs, today)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +165,10 @@ class Ledger:
 def ledger(inputs: Inputs, cutoff: date) -> Ledger:
     known = inputs.known_on(cutoff)
     stays = stays_by_child(known)
-    council = {child: standing(a for a in known.assessments if a.child == child) for child in stays}
+    by_child: dict[str, list[Assessment]] = {}
+    for a in known.assessments:
+        by_child.setdefault(a.child, []).append(a)
+    council = {child: standing(by_child.get(child, [])) for child in stays}
     events = [
         event
         for child, own in stays.items()
@@ -147,7 +180,8 @@ def ledger(inputs: Inputs, cutoff: date) -> Ledger:
     return Ledger(known, stays, council, apply_caps(events, known.contract, every_stay, cutoff))
 
 
-def statement(inputs: Inputs, period: Period, cutoff: date) -> Statement:
+def statement(inputs: Inputs, due: Due) -> Statement:
+    period, cutoff = due.period, due.cutoff
     book = ledger(inputs, cutoff)
     contract = book.known.contract
     ended = [stay for own in book.stays.values() for stay in own if stay.end is not None]
@@ -164,7 +198,7 @@ def statement(inputs: Inputs, period: Period, cutoff: date) -> Statement:
             if stay.end is not None and period.start <= stay.end <= cutoff
         ),
         tuple(rises(book.stays, book.council, contract, period, cutoff)),
-        book.known.digest(cutoff),
+        due.inputs_hash,
     )
 
 
