@@ -267,6 +267,17 @@ async def change_contract(args: argparse.Namespace) -> None:
     print(await in_transaction(work))
 
 
+async def close_period(args: argparse.Namespace) -> None:
+    async def work(db: AsyncSession) -> str:
+        la_id = await require_council(db, args.council)
+        audit.begin_operator(db, la_id, "close_period")
+        closed_at = await contracts.close_period(db, la_id, args.code, args.period_start, date.today())
+        audit.note(db, target=f"contract:{args.code}", period=args.period_start.isoformat())
+        return f"contract {args.code}: the period from {args.period_start} closed at {closed_at.isoformat()}"
+
+    print(await in_transaction(work))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m services.api.cli")
     commands = root.add_subparsers(required=True)
@@ -338,6 +349,12 @@ def parser() -> argparse.ArgumentParser:
     ended.add_argument("code", help="the contract's reference")
     ended.add_argument("end_date", type=date.fromisoformat, help="YYYY-MM-DD, its last day")
     ended.set_defaults(run=change_contract, change="end")
+
+    closing = commands.add_parser("close-period", help="close a paid period: its statement never changes again")
+    closing.add_argument("council", help="the council's code")
+    closing.add_argument("code", help="the contract's reference")
+    closing.add_argument("period_start", type=date.fromisoformat, help="YYYY-MM-DD, the period's first day")
+    closing.set_defaults(run=close_period)
 
     loader = commands.add_parser("load-demo", help="load the synthetic demo council if absent; prints its key")
     loader.set_defaults(run=load_demo)

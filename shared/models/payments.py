@@ -87,6 +87,7 @@ class PaymentStatement(Base):
     withheld: Mapped[Decimal] = mapped_column(Money)
     guard: Mapped[dict[str, Any]] = mapped_column(JSONB)  # stays ended and domains that rose
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # paid: it never changes again
 
 
 class StatementLine(Base):
@@ -99,7 +100,7 @@ class StatementLine(Base):
     child_pseudonym: Mapped[str] = mapped_column(String(64))
     stay: Mapped[str] = mapped_column(String(128))  # its first placement episode's id (the API's, not the council's)
     event_date: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(16))  # no_baseline, earned, forfeited
+    kind: Mapped[str] = mapped_column(String(16))  # no_baseline, earned, forfeited, adjustment
     rule: Mapped[str] = mapped_column(String(120))
     domain: Mapped[str | None] = mapped_column(String(64))
     instalment: Mapped[int | None] = mapped_column(SmallInteger)
@@ -109,3 +110,5 @@ class StatementLine(Base):
     paid: Mapped[Decimal] = mapped_column(Money)
     withheld: Mapped[Decimal] = mapped_column(Money)
     capped_by: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    adjusts_period: Mapped[date | None] = mapped_column(Date)  # an adjustment: the closed period it settles
+    cause: Mapped[str | None] = mapped_column(String(400))  # an adjustment: what changed

@@ -20,6 +20,8 @@ from sqlalchemy import update
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
+from services.scoring import statements
+from services.scoring.calibration import figures_lock
 from shared.access import KIND_SCOPES, Kind
 from shared.db import transaction
 from shared.models import ApiKey
@@ -209,6 +211,17 @@ async def end_contract(world: World) -> Request:
     return Request("POST", f"/v1/admin/contracts/{code}/end", {"end_date": date.today().isoformat()})
 
 
+async def close_period(world: World) -> Request:
+    """A fresh contract's first period, its statements computed as the worker would."""
+    code = f"K-{uuid.uuid4().hex[:8]}"
+    created = await world.api.post("/v1/admin/contracts", json=contract_body(code), headers=world.a.admin)
+    assert created.status_code == 201, created.text
+    async with transaction(state_of(world.app).sessions) as db:
+        now = await figures_lock(db)
+        await statements.refresh(db, [uuid.UUID(created.json()["id"])], now.date(), now)
+    return Request("POST", f"/v1/admin/contracts/{code}/statements/{CONTRACT_START.isoformat()}/close")
+
+
 STATEMENT = f"/v1/contracts/{CONTRACT}/statements/{CONTRACT_START.isoformat()}"
 
 CASES: dict[str, Case] = {
@@ -256,6 +269,7 @@ CASES: dict[str, Case] = {
         "not_found",
     ),
     "end_contract": Case(end_contract, "not_found"),
+    "close_period": Case(close_period, "not_found"),
     "list_contracts": Case(fixed("GET", "/v1/contracts"), "list", "contracts"),
     "get_contract": Case(fixed("GET", f"/v1/contracts/{CONTRACT}"), "not_found"),
     "list_statements": Case(fixed("GET", f"/v1/contracts/{CONTRACT}/statements"), "not_found"),

@@ -108,6 +108,19 @@ async def test_statements_from_placements_and_assessments_read_by_their_provider
     earlier = (await api.get(url, params={"version": 1}, headers=provider_1)).json()
     assert earlier["earned"] == "7200.00" and earlier["inputs_hash"] != versions[1]["inputs_hash"]
 
+    # A contract version from the sustaining period on: that period's statement follows it, earlier ones stand.
+    effective = {"effective_from": second["period_start"], "cap_per_period": "5000.00"}
+    versioned = await api.post("/v1/admin/contracts/PBNR-IFA-1/versions", json=effective, headers=council.admin)
+    assert versioned.status_code == 201, versioned.text
+    await run_worker(settings, app)
+    capped = await statements_of(api, "PBNR-IFA-1", council.bi)
+    assert (capped[second["period_start"]]["paid"], capped[second["period_start"]]["withheld"]) == (
+        "5000.00",
+        "1600.00",
+    )
+    assert capped[second["period_start"]]["contract_version"] == 2
+    assert capped[first["period_start"]]["version"] == 1 and capped[first["period_start"]]["paid"] == "4800.00"
+
     # A full recompute of the council gives the same statements: same hashes, so no new version.
     before = await statements_of(api, "PBNR-IFA-1", council.bi)
     await recompute_councils(state_of(app).sessions, [council.la_id])
@@ -173,3 +186,55 @@ async def test_the_cli_creates_versions_and_ends_contracts_and_refuses_bad_terms
     ]  # fmt: skip
     assert read["end_date"] == end.isoformat()
     assert (await api.get("/v1/contracts/CLI-2", headers=council.bi)).status_code == 404
+
+
+async def test_a_closed_period_stands_and_a_later_amendment_to_it_is_adjusted_in_the_first_open_period(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await api.put("/v1/providers/IFA-C", json={"name": "Agency"}, headers=council.admin)
+    assert (await api.post("/v1/admin/contracts", json=contract("CLOSE", "IFA-C"), headers=council.admin)).is_success
+    await add_child(api, council.headers, "CLOSE-1")
+    stay = placement("CLOSE-1", "PL-CLOSE-1", STAY, provider_id="IFA-C", weekly_cost="800.00")
+    assert (await api.post("/v1/placements", json=stay, headers=council.headers)).status_code == 201
+    ids = {}
+    for external_id, day, level in (("BASE", STAY, 3), ("REDUCED", REDUCED, 1), ("SUSTAINED", SUSTAINED, 1)):
+        body = assessment("CLOSE-1", external_id, day, ratings=ratings(level))
+        ids[external_id] = (await api.post("/v1/assessments", json=body, headers=council.headers)).json()["id"]
+    await run_worker(settings, app)
+    periods = sorted((await statements_of(api, "CLOSE", council.admin)).values(), key=lambda s: s["period_start"])
+    paid_in = next(s for s in periods if s["period_start"] <= REDUCED.isoformat() <= s["period_end"])
+    closing = [s for s in periods if s["period_start"] <= paid_in["period_start"]]
+    close = "/v1/admin/contracts/CLOSE/statements/{}/close"
+    # Out of order, or before the period has ended, a period cannot close.
+    assert (await api.post(close.format(paid_in["period_start"]), headers=council.admin)).status_code == 409
+    assert (await api.post(close.format(periods[-1]["period_start"]), headers=council.admin)).status_code == 409
+    for s in closing:
+        assert (await api.post(close.format(s["period_start"]), headers=council.admin)).status_code == 200
+    assert (await api.post(close.format(paid_in["period_start"]), headers=council.admin)).status_code == 409
+
+    # Safety, amended as still actionable in the paid review, is first reduced at the next one instead.
+    current = await api.get(f"/v1/assessments/{ids['REDUCED']}", headers=council.headers)
+    amended = assessment("CLOSE-1", "REDUCED", REDUCED, ratings=ratings(1, safety=3))
+    del amended["external_id"], amended["child_id"]
+    if_match = {"If-Match": current.headers["ETag"]}
+    assert (
+        await api.put(f"/v1/assessments/{ids['REDUCED']}", json=amended, headers=council.headers | if_match)
+    ).is_success
+    await run_worker(settings, app)
+
+    url = f"/v1/contracts/CLOSE/statements/{paid_in['period_start']}"
+    assert [v["version"] for v in (await api.get(f"{url}/versions", headers=council.bi)).json()] == [1]
+    assert (await api.get(url, headers=council.bi)).json()["earned"] == paid_in["earned"] == "4800.00"
+    after = sorted((await statements_of(api, "CLOSE", council.bi)).values(), key=lambda s: s["period_start"])
+    first_open = next(s for s in after if s["closed_at"] is None)
+    lines = (await api.get(f"/v1/contracts/CLOSE/statements/{first_open['period_start']}", headers=council.bi)).json()
+    adjustments = [line for line in lines["lines"] if line["kind"] == "adjustment"]
+    assert [(a["domain"], a["instalment"], a["paid"], a["adjusts_period"]) for a in adjustments] == [
+        ("safety", 1, "-400.00", paid_in["period_start"])
+    ]
+    assert adjustments[0]["cause"].startswith("was: 7.5 first instalment")
+    sustained_in = next(s for s in after if s["period_start"] <= SUSTAINED.isoformat() <= s["period_end"])
+    # Safety's first instalment now, at the sustaining review; the other eleven domains' second ones.
+    assert Decimal(sustained_in["earned"]) - (Decimal("-400.00") if sustained_in is first_open else 0) == Decimal(
+        "7000.00"
+    )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from services.scoring.engines.pbnr.closing import Settled
 from services.scoring.engines.pbnr.contract import Terms
 from services.scoring.engines.pbnr.events import (
     CONTRACT_ENDED,
@@ -17,7 +18,7 @@ from services.scoring.engines.pbnr.events import (
     STAY_ENDED,
     Assessment,
 )
-from services.scoring.engines.pbnr.statement import Statement
+from services.scoring.engines.pbnr.statement import Inputs, Statement, statements
 from services.scoring.engines.pbnr.stays import Episode
 from tests.unit.pbnr_builders import DEFAULT_TERMS, assessment, contract, days, episode, run
 
@@ -257,3 +258,40 @@ def test_the_worked_example_in_the_readme() -> None:
         line("2025-06-10", "1st", "safety", "318.00"),  # 1,000 x 40% x 106/120 days x 90%
         line("2025-12-05", "2nd", "safety", "514.63"),  # 1,000 x 60% x 284/298 days x 90% = 514.6308...
     ]
+
+
+def settled_by(statement: Statement) -> list[Settled]:
+    """What closing this statement settles: its own lines, and its adjustments of earlier periods."""
+    own = [
+        Settled(statement.period.start, p.event.child, p.event.stay.id, p.event.domain or "", p.event.instalment or 0,
+                p.event.rule, p.earned, p.paid, p.withheld)
+        for p in statement.lines if p.event.kind != "no_baseline"
+    ]  # fmt: skip
+    adjusted = [
+        Settled(a.closed_period.start, a.child, a.stay, a.domain, a.instalment, a.rule, a.earned, a.paid, a.withheld)
+        for a in statement.adjustments
+    ]
+    return own + adjusted
+
+
+def test_a_closed_period_stands_and_a_late_change_to_it_is_settled_in_the_first_open_period() -> None:
+    terms, stay = contract(), [episode(STAY)]
+    paid = run(terms, stay, baseline_and(assessment(MAY, SAFETY_DOWN, id="may")))
+    q1, q2 = paid[0], paid[1]
+    closed = frozenset({q1.period.start, q2.period.start})
+    # The May review is amended: safety was not reduced then, but is at a review in August.
+    amended = baseline_and(assessment(MAY, BASELINE, id="may"), assessment(date(2025, 8, 1), SAFETY_DOWN))
+    inputs = Inputs(terms, tuple(stay), tuple(amended), closed, tuple(settled_by(q2)))
+    after = statements(inputs, date(2026, 6, 30))
+    assert [s.period.label for s in after][:2] == ["2025-07-01/2025-09-30", "2025-10-01/2025-12-31"]
+    q3 = after[0]
+    assert every_line([q3]) == [line("2025-08-01", "1st", "safety", "400.00")]
+    assert [(a.closed_period.label, a.domain, a.instalment, a.paid, a.cause) for a in q3.adjustments] == [
+        ("2025-04-01/2025-06-30", "safety", 1, Decimal("-400.00"), f"was: {FIRST}; now: no event")
+    ]
+    assert (q3.earned, q3.paid) == (Decimal("0.00"), Decimal("0.00")) and after[1].adjustments == ()
+    # Q3 closed in turn: its adjustment is settled, so nothing is adjusted twice.
+    closed_too = Inputs(terms, tuple(stay), tuple(amended), closed | {q3.period.start},
+                        tuple(settled_by(q2) + settled_by(q3)))  # fmt: skip
+    q4 = statements(closed_too, date(2026, 6, 30))[0]
+    assert q4.period.label == "2025-10-01/2025-12-31" and q4.adjustments == ()

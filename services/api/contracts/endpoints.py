@@ -2,9 +2,11 @@
 client reads its own, BI and admin clients every contract of the council."""
 
 import uuid
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from pydantic import BaseModel
 
 from services.api import audit
 from services.api.access import requires
@@ -50,6 +52,25 @@ async def end_contract(code: CodePath, body: EndIn, db: SessionDep, caller: Mana
     ended = await service.end_contract(db, caller.la_id, code, body.end_date)
     audit.note(db, target=f"contract:{code}", version=ended.versions[-1].version)
     return ended
+
+
+class ClosedOut(BaseModel):
+    contract: str
+    period_start: date
+    closed_at: datetime
+
+
+@router.post(
+    "/v1/admin/contracts/{code}/statements/{period_start}/close", response_model=ClosedOut, responses=documented(409),
+    summary="Close a period once paid: its statement never changes again; later changes to it are adjustments",
+)  # fmt: skip
+async def close_period(
+    code: CodePath, period_start: Annotated[date, Path(description="the period's first day")], db: SessionDep,
+    caller: Manager,
+) -> ClosedOut:  # fmt: skip
+    closed_at = await service.close_period(db, caller.la_id, code, period_start, date.today())
+    audit.note(db, target=f"contract:{code}", period=period_start.isoformat())
+    return ClosedOut(contract=code, period_start=period_start, closed_at=closed_at)
 
 
 @router.get("/v1/contracts", response_model=list[ContractOut], summary="Contracts the caller may read")

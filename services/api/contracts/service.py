@@ -3,16 +3,16 @@ with an earlier end. Every change asks for the statements of the provider's chil
 recomputed, through the outbox every figure goes through."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.contracts.schemas import ContractIn, ContractOut, TermsIn, VersionIn, VersionOut
 from services.scoring.engines.pbnr import RULES_VERSION
 from shared import outbox
 from shared.errors import Conflict, InvalidInput, NotFound, field_error
-from shared.models import Contract, ContractVersion, Placement, Provider
+from shared.models import Contract, ContractVersion, PaymentStatement, Placement, Provider
 
 TERMS = tuple(TermsIn.model_fields)
 
@@ -110,3 +110,31 @@ async def render(db: AsyncSession, contract: Contract) -> ContractOut:
         end_date=versions[-1].end_date, rules=RULES_VERSION,
         versions=[VersionOut.model_validate(v, from_attributes=True) for v in versions],
     )  # fmt: skip
+
+
+async def close_period(db: AsyncSession, la_id: uuid.UUID, code: str, period_start: date, today: date) -> datetime:
+    """The council has paid the period: its latest statement version stands for good. Periods close in
+    order, once ended, so a later change to one is settled in the first open period."""
+    contract, _ = await require(db, la_id, code, lock=True)
+    statements = list(
+        await db.scalars(
+            select(PaymentStatement)
+            .where(PaymentStatement.contract_id == contract.id, PaymentStatement.period_start <= period_start)
+            .order_by(PaymentStatement.period_start, PaymentStatement.version.desc())
+        )
+    )
+    latest = {s.period_start: s for s in reversed(statements)}  # the highest version last, so it stands
+    closed = {s.period_start for s in statements if s.closed_at is not None}
+    statement = latest.get(period_start)
+    if statement is None:
+        raise NotFound("No statement for that period.")
+    if period_start in closed:
+        raise Conflict("The period is closed already.")
+    if statement.period_end >= today:
+        raise Conflict(f"The period runs to {statement.period_end.isoformat()}: close it once it has ended.")
+    if still_open := sorted(start.isoformat() for start in latest if start < period_start and start not in closed):
+        raise Conflict(f"Close the earlier periods first: {', '.join(still_open)}.")
+    moment: datetime = (await db.execute(select(func.now()))).scalar_one()
+    statement.closed_at = moment
+    await db.flush()
+    return moment

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1/contracts/{code}/statements", responses=V1_PROBLE
 PeriodPath = Annotated[date, Path(description="the period's first day")]
 LINE_COLUMNS = (
     "line", "event_date", "child_pseudonym", "stay", "kind", "rule", "domain", "instalment", "baseline_assessment",
-    "confirming_assessment", "earned", "paid", "withheld", "capped_by",
+    "confirming_assessment", "earned", "paid", "withheld", "capped_by", "adjusts_period", "cause",
 )  # fmt: skip
 
 
@@ -39,6 +39,7 @@ class StatementOut(BaseModel):
     cutoff: date
     inputs_hash: str
     computed_at: str
+    closed_at: str | None
     earned: Decimal
     paid: Decimal
     withheld: Decimal
@@ -90,7 +91,8 @@ def render(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]] 
     return StatementOut(
         contract=contract.code, period_start=s.period_start, period_end=s.period_end, version=s.version,
         rules_version=s.rules_version, contract_version=s.contract_version, cutoff=s.cutoff,
-        inputs_hash=s.inputs_hash, computed_at=s.computed_at.isoformat(), earned=s.earned, paid=s.paid,
+        inputs_hash=s.inputs_hash, computed_at=s.computed_at.isoformat(),
+        closed_at=s.closed_at.isoformat() if s.closed_at else None, earned=s.earned, paid=s.paid,
         withheld=s.withheld, guard=s.guard, lines=lines,
     )  # fmt: skip
 

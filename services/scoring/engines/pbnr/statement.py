@@ -16,6 +16,7 @@ from itertools import pairwise
 from typing import Any
 
 from services.scoring.engines.pbnr import RULES_VERSION
+from services.scoring.engines.pbnr.closing import Adjustment, Settled, adjustments, first_open
 from services.scoring.engines.pbnr.contract import Contract, Period, periods
 from services.scoring.engines.pbnr.events import Assessment, events_of, standing
 from services.scoring.engines.pbnr.money import Priced, apply_caps
@@ -27,6 +28,8 @@ class Inputs:
     contract: Contract
     episodes: tuple[Episode, ...]  # every episode of the children who stayed with the provider
     assessments: tuple[Assessment, ...]  # their final assessments' standing versions
+    closed: frozenset[date] = frozenset()  # the starts of the periods the council has closed
+    settled: tuple[Settled, ...] = ()  # what the closed statements settled, in the order they did
 
     def contract_on(self, day: date) -> Contract:
         versions = tuple(t for t in self.contract.versions if t.effective_from <= day) or self.contract.versions[:1]
@@ -39,7 +42,7 @@ class Inputs:
             if e.start <= day
         )
         assessments = tuple(a for a in self.assessments if a.assessed_on <= day)
-        return Inputs(self.contract_on(day), episodes, assessments)
+        return Inputs(self.contract_on(day), episodes, assessments, self.closed, self.settled)
 
     def digests(self, cutoffs: Sequence[date]) -> list[str]:
         """A SHA-256 of the inputs as known on each cut-off (ascending), in one pass. Each input's
@@ -59,7 +62,10 @@ class Inputs:
                 running.update(settled[taken][1].encode() + b"\n")
                 taken += 1
             contract = self.contract_on(cutoff)
-            head = {"rules": RULES_VERSION, "cutoff": cutoff, "contract": contract, "settled": running.hexdigest()}
+            head = {
+                "rules": RULES_VERSION, "cutoff": cutoff, "contract": contract, "known": running.hexdigest(),
+                "closed": sorted(self.closed), "settled": list(self.settled),
+            }  # fmt: skip
             opened = sorted(
                 text for start, end, text in still_open if start <= cutoff and (end is None or end > cutoff)
             )
@@ -117,18 +123,23 @@ class Statement:
     stays_ended: tuple[StayEnded, ...]
     rises: tuple[Rise, ...]
     inputs_hash: str
+    adjustments: tuple[Adjustment, ...] = ()  # of closed periods; only in the first open period
 
     @property
     def earned(self) -> Decimal:
-        return sum((line.earned for line in self.lines), Decimal("0.00"))
+        return total([line.earned for line in self.lines] + [a.earned for a in self.adjustments])
 
     @property
     def paid(self) -> Decimal:
-        return sum((line.paid for line in self.lines), Decimal("0.00"))
+        return total([line.paid for line in self.lines] + [a.paid for a in self.adjustments])
 
     @property
     def withheld(self) -> Decimal:
-        return sum((line.withheld for line in self.lines), Decimal("0.00"))
+        return total([line.withheld for line in self.lines] + [a.withheld for a in self.adjustments])
+
+
+def total(amounts: list[Decimal]) -> Decimal:
+    return sum(amounts, Decimal("0.00"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,17 +149,18 @@ class Due:
     period: Period
     cutoff: date
     inputs_hash: str
+    closed: bool  # never recomputed: its statement stands as the council paid it
 
 
 def due(inputs: Inputs, today: date) -> list[Due]:
     begun = [(p, min(today, p.end)) for p in periods(inputs.contract) if p.start <= today]
     hashes = inputs.digests([cutoff for _, cutoff in begun])
-    return [Due(p, cutoff, digest) for (p, cutoff), digest in zip(begun, hashes, strict=True)]
+    return [Due(p, cutoff, digest, p.start in inputs.closed) for (p, cutoff), digest in zip(begun, hashes, strict=True)]
 
 
 def statements(inputs: Inputs, today: date) -> list[Statement]:
-    """The contract's statements for every period begun by `today`."""
-    return [statement(inputs, d) for d in due(inputs, today)]
+    """The contract's statements for every open period begun by `today`."""
+    return [statement(inputs, d) for d in due(inputs, today) if not d.closed]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +196,9 @@ def statement(inputs: Inputs, due: Due) -> Statement:
     period, cutoff = due.period, due.cutoff
     book = ledger(inputs, cutoff)
     contract = book.known.contract
+    calendar = periods(inputs.contract)
+    closed_starts = inputs.closed
+    closed = [p for p in calendar if p.start in closed_starts]
     ended = [stay for own in book.stays.values() for stay in own if stay.end is not None]
     return Statement(
         contract.id,
@@ -199,6 +214,9 @@ def statement(inputs: Inputs, due: Due) -> Statement:
         ),
         tuple(rises(book.stays, book.council, contract, period, cutoff)),
         due.inputs_hash,
+        tuple(adjustments(book.priced, closed, inputs.settled))
+        if period == first_open(calendar, inputs.closed)
+        else (),
     )
 
 

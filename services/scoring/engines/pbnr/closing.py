@@ -1,0 +1,81 @@
+"""Closed periods (domain.md §7.9): the council closes a period when it pays it, and its statement
+never changes again. Where late or amended data would now change a closed period, the difference,
+per child, stay, domain and instalment, is settled as an adjustment line in the first open period,
+naming the closed period and what changed."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from services.scoring.engines.pbnr.contract import Period
+from services.scoring.engines.pbnr.money import Priced
+
+ADJUSTMENT = "7.9 adjustment of a closed period"
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """Money a closed statement settled for one event of a period: its own line, or an adjustment of it
+    in a later closed statement."""
+
+    period: date  # the start of the period the event belongs to
+    child: str
+    stay: str
+    domain: str
+    instalment: int
+    rule: str  # the event's rule as settled
+    earned: Decimal
+    paid: Decimal
+    withheld: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    closed_period: Period
+    child: str
+    stay: str
+    domain: str
+    instalment: int
+    earned: Decimal
+    paid: Decimal
+    withheld: Decimal
+    rule: str  # the event's rule now, or ADJUSTMENT where it no longer happens
+    cause: str
+
+
+Key = tuple[str, str, str, int]  # child, stay, domain, instalment
+
+
+def first_open(periods: Sequence[Period], closed: Iterable[date]) -> Period | None:
+    shut = set(closed)
+    return next((p for p in periods if p.start not in shut), None)
+
+
+def adjustments(priced: Sequence[Priced], closed: Sequence[Period], settled: Sequence[Settled]) -> list[Adjustment]:
+    """For each closed period, what the events dated in it come to now, less what was settled for them
+    (`settled` in the order it was settled)."""
+    result = []
+    for period in closed:
+        then: dict[Key, list[Settled]] = {}
+        for s in settled:
+            if s.period == period.start:
+                then.setdefault((s.child, s.stay, s.domain, s.instalment), []).append(s)
+        now: dict[Key, Priced] = {
+            (p.event.child, p.event.stay.id, p.event.domain or "", p.event.instalment or 0): p
+            for p in priced
+            if period.holds(p.event.on) and p.event.kind != "no_baseline"
+        }
+        for key in sorted(then.keys() | now.keys()):
+            before, current = then.get(key, []), now.get(key)
+            earned = (current.earned if current else ZERO) - sum((s.earned for s in before), ZERO)
+            paid = (current.paid if current else ZERO) - sum((s.paid for s in before), ZERO)
+            withheld = (current.withheld if current else ZERO) - sum((s.withheld for s in before), ZERO)
+            if earned or paid or withheld:
+                rule = current.event.rule if current else ADJUSTMENT
+                was = before[-1].rule if before else "no event"  # as last settled
+                cause = f"was: {was}; now: {current.event.rule if current else 'no event'}"
+                child, stay, domain, instalment = key
+                result.append(Adjustment(period, child, stay, domain, instalment, earned, paid, withheld, rule, cause))
+    return result
