@@ -271,7 +271,7 @@ async def close_period(args: argparse.Namespace) -> None:
     async def work(db: AsyncSession) -> str:
         la_id = await require_council(db, args.council)
         audit.begin_operator(db, la_id, "close_period")
-        closed_at = await contracts.close_period(db, la_id, args.code, args.period_start, date.today())
+        closed_at = await contracts.close_period(db, la_id, args.code, args.period_start)
         audit.note(db, target=f"contract:{args.code}", period=args.period_start.isoformat())
         return f"contract {args.code}: the period from {args.period_start} closed at {closed_at.isoformat()}"
 

@@ -103,6 +103,7 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
         select(
             Assessment.id, Assessment.child_pk, AssessmentVersion.id, AssessmentVersion.assessed_on,
             AssessmentVersion.recorded_at, AssessmentVersion.assessor_role, Instrument.id, Instrument.definition,
+            Assessment.recorded_seq,
         )
         .join(AssessmentVersion, and_(
             AssessmentVersion.assessment_id == Assessment.id, AssessmentVersion.version == Assessment.current_version
@@ -122,11 +123,20 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
             levels.setdefault(version, {})[domain] = need
     actionable_from: dict[uuid.UUID, int] = {}
     result = []
-    for assessment_id, child_pk, version, on, recorded, role, instrument, definition in found:
+    for assessment_id, child_pk, version, on, recorded, role, instrument, definition, sequence in found:
         if instrument not in actionable_from:
             actionable_from[instrument] = InstrumentScale.from_definition(definition).actionable_from
         levels_of = levels.get(version, {})
         result.append(
-            Rated(children[child_pk], str(assessment_id), on, recorded, role, levels_of, actionable_from[instrument])
+            Rated(
+                children[child_pk],
+                str(assessment_id),
+                on,
+                recorded,
+                role,
+                levels_of,
+                actionable_from[instrument],
+                sequence=sequence,
+            )
         )
     return result

@@ -7,20 +7,27 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import structlog
 from sqlalchemy import Uuid, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.scoring.calibration import figures_lock
 from services.scoring.engines.pbnr.closing import Adjustment
 from services.scoring.engines.pbnr.statement import Statement, due, statement
 from services.scoring.snapshot import among
 from services.scoring.statement_inputs import read_inputs
+from shared.db import transaction
 from shared.models import (
     Contract,
     PaymentStatement,
     Placement,
     StatementLine,
 )
+from shared.transient import is_transient
+
+log = structlog.get_logger(__name__)
 
 
 async def contracts_of_children(db: AsyncSession, children: Iterable[uuid.UUID]) -> list[uuid.UUID]:
@@ -33,6 +40,38 @@ async def contracts_of_children(db: AsyncSession, children: Iterable[uuid.UUID])
         .order_by(Contract.id)
     )
     return list(rows)
+
+
+COUNCILS_TIME = ZoneInfo("Europe/London")  # a council's day, for periods and cut-offs
+
+
+def council_day(moment: datetime) -> date:
+    return moment.astimezone(COUNCILS_TIME).date()
+
+
+async def keep_current(db: AsyncSession, contract_ids: Iterable[uuid.UUID], now: datetime) -> None:
+    """Each contract's statements refreshed on its own: one that fails (never transiently) is logged
+    and left as it was, so the children's figures still land; the next change, or the nightly
+    refresh, tries again."""
+    for contract_id in contract_ids:
+        try:
+            async with db.begin_nested():
+                await refresh(db, [contract_id], council_day(now), now)
+        except Exception as error:
+            if is_transient(error):
+                raise
+            log.error("statements.failed", error=type(error).__name__)
+
+
+async def refresh_every_contract(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Nightly, each contract in its own transaction: with no data changing, a period begins, a baseline
+    window closes, a contract ends, and a running period's cut-off moves on."""
+    async with sessions() as db:
+        contract_ids = list(await db.scalars(select(Contract.id).order_by(Contract.id)))
+    for contract_id in contract_ids:
+        async with transaction(sessions) as db:
+            await keep_current(db, [contract_id], await figures_lock(db))
+    return len(contract_ids)
 
 
 async def refresh(db: AsyncSession, contract_ids: Iterable[uuid.UUID], today: date, now: datetime) -> int:

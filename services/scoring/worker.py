@@ -12,6 +12,7 @@ import structlog
 from arq import Retry, cron
 from arq.worker import func
 
+from services.scoring import statements
 from services.scoring.housekeeping import prune
 from services.scoring.pending import recompute_pending
 from shared import logging, outbox, queue
@@ -44,6 +45,12 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
     policy = outbox.SweepPolicy(timedelta(seconds=settings.outbox_stall_seconds), settings.outbox_max_sends)
     return await outbox.sweep(ctx["redis"], ctx["sessions"], policy)
+
+
+async def refresh_statements(ctx: dict[str, Any]) -> int:
+    refreshed = await statements.refresh_every_contract(ctx["sessions"])
+    log.info("statements.refreshed", contracts=refreshed)
+    return refreshed
 
 
 async def housekeeping(ctx: dict[str, Any]) -> None:
@@ -88,6 +95,16 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 timeout=settings.worker_job_timeout_seconds,
             ),
             cron(housekeeping, minute=17, second=0, unique=True, timeout=settings.worker_job_timeout_seconds),
+            # After midnight in England (UTC+1 at most), so the day's periods and cut-offs have turned. The
+            # common timeout, as above: a contract's refresh takes a tenth of a second at a large provider.
+            cron(
+                refresh_statements,
+                hour=1,
+                minute=7,
+                second=0,
+                unique=True,
+                timeout=settings.worker_job_timeout_seconds,
+            ),
         ],
         "on_startup": startup,
         "on_shutdown": shutdown,

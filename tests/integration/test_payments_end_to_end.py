@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from services.scoring import statements
 from services.scoring.full_recompute import recompute_councils
 from shared.access import Kind
 from shared.settings import Settings
@@ -84,7 +85,8 @@ async def test_statements_from_placements_and_assessments_read_by_their_provider
     assert (await api.get("/v1/contracts/PBNR-IFA-1/statements", headers=provider_2)).status_code == 404
     assert [c["code"] for c in (await api.get("/v1/contracts", headers=provider_2)).json()] == ["PBNR-IFA-2"]
     assert await statements_of(api, "PBNR-IFA-1", council.bi) == mine
-    assert all(s["earned"] == "0.00" for s in (await statements_of(api, "PBNR-IFA-2", council.bi)).values())
+    others = await api.get("/v1/contracts/PBNR-IFA-2/statements", headers=council.bi)
+    assert others.status_code == 200 and council.pseudonym("PAY-1") not in others.text
 
     # An amendment: safety rated actionable again at the sustaining review forfeits its second instalment.
     found = await api.get("/v1/assessments", params={"child_id": "PAY-1"}, headers=council.headers)
@@ -207,10 +209,14 @@ async def test_a_closed_period_stands_and_a_later_amendment_to_it_is_adjusted_in
     close = "/v1/admin/contracts/CLOSE/statements/{}/close"
     # Out of order, or before the period has ended, a period cannot close.
     assert (await api.post(close.format(paid_in["period_start"]), headers=council.admin)).status_code == 409
+    url = f"/v1/contracts/CLOSE/statements/{paid_in['period_start']}"
+    as_closed = (await api.get(f"{url}/versions", headers=council.bi)).json()
     assert (await api.post(close.format(periods[-1]["period_start"]), headers=council.admin)).status_code == 409
     for s in closing:
         assert (await api.post(close.format(s["period_start"]), headers=council.admin)).status_code == 200
     assert (await api.post(close.format(paid_in["period_start"]), headers=council.admin)).status_code == 409
+    url = f"/v1/contracts/CLOSE/statements/{paid_in['period_start']}"
+    as_closed = (await api.get(f"{url}/versions", headers=council.bi)).json()
 
     # Safety, amended as still actionable in the paid review, is first reduced at the next one instead.
     current = await api.get(f"/v1/assessments/{ids['REDUCED']}", headers=council.headers)
@@ -222,8 +228,7 @@ async def test_a_closed_period_stands_and_a_later_amendment_to_it_is_adjusted_in
     ).is_success
     await run_worker(settings, app)
 
-    url = f"/v1/contracts/CLOSE/statements/{paid_in['period_start']}"
-    assert [v["version"] for v in (await api.get(f"{url}/versions", headers=council.bi)).json()] == [1]
+    assert (await api.get(f"{url}/versions", headers=council.bi)).json() == as_closed
     assert (await api.get(url, headers=council.bi)).json()["earned"] == paid_in["earned"] == "4800.00"
     after = sorted((await statements_of(api, "CLOSE", council.bi)).values(), key=lambda s: s["period_start"])
     first_open = next(s for s in after if s["closed_at"] is None)
@@ -238,3 +243,25 @@ async def test_a_closed_period_stands_and_a_later_amendment_to_it_is_adjusted_in
     assert Decimal(sustained_in["earned"]) - (Decimal("-400.00") if sustained_in is first_open else 0) == Decimal(
         "7000.00"
     )
+
+
+async def test_the_nightly_refresh_brings_every_contract_s_statements_up_to_date(
+    api: httpx.AsyncClient, app: FastAPI, council: Council
+) -> None:
+    """Nothing changes but the date: the worker's nightly job, run here by hand, computes what is due."""
+    await api.put("/v1/providers/IFA-N", json={"name": "Agency"}, headers=council.admin)
+    await add_child(api, council.headers, "NIGHT-1")
+    stay = placement("NIGHT-1", "PL-NIGHT-1", STAY, provider_id="IFA-N", weekly_cost="800.00")
+    assert (await api.post("/v1/placements", json=stay, headers=council.headers)).status_code == 201
+    assert (await api.post("/v1/admin/contracts", json=contract("NIGHT", "IFA-N"), headers=council.admin)).is_success
+    assert await statements_of(api, "NIGHT", council.bi) == {}  # the worker has not run
+    assert await statements.refresh_every_contract(state_of(app).sessions) >= 1
+    found = await statements_of(api, "NIGHT", council.bi)
+    window_closed = period_of(found, STAY + timedelta(days=28))  # no baseline was ever recorded
+    lines = await api.get(f"/v1/contracts/NIGHT/statements/{window_closed['period_start']}", headers=council.bi)
+    assert [(line["kind"], line["event_date"]) for line in lines.json()["lines"]] == [
+        ("no_baseline", (STAY + timedelta(days=28)).isoformat())
+    ]
+    # Again, with nothing new: no new versions.
+    await statements.refresh_every_contract(state_of(app).sessions)
+    assert await statements_of(api, "NIGHT", council.bi) == found

@@ -2,7 +2,7 @@
 statement of the contract carries, in the order the caps took them."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -287,7 +287,7 @@ def test_a_closed_period_stands_and_a_late_change_to_it_is_settled_in_the_first_
     q3 = after[0]
     assert every_line([q3]) == [line("2025-08-01", "1st", "safety", "400.00")]
     assert [(a.closed_period.label, a.domain, a.instalment, a.paid, a.cause) for a in q3.adjustments] == [
-        ("2025-04-01/2025-06-30", "safety", 1, Decimal("-400.00"), f"was: {FIRST}; now: no event")
+        ("2025-04-01/2025-06-30", "safety", 1, Decimal("-400.00"), f"was: {FIRST}, £400.00 paid; now: no event")
     ]
     assert (q3.earned, q3.paid) == (Decimal("0.00"), Decimal("0.00")) and after[1].adjustments == ()
     # Q3 closed in turn: its adjustment is settled, so nothing is adjusted twice.
@@ -295,3 +295,23 @@ def test_a_closed_period_stands_and_a_late_change_to_it_is_settled_in_the_first_
                         tuple(settled_by(q2) + settled_by(q3)))  # fmt: skip
     q4 = statements(closed_too, date(2026, 6, 30))[0]
     assert q4.period.label == "2025-10-01/2025-12-31" and q4.adjustments == ()
+
+
+def test_of_two_assessments_recorded_at_one_instant_the_later_in_sequence_stands() -> None:
+    """A batch records its assessments in one transaction, so at one time: the order recorded decides."""
+    at = datetime(2025, 5, 1, 12)
+    first = Assessment("C1", "batch-1", MAY, at, "social_worker", SAFETY_DOWN, 2, sequence=1)
+    second = Assessment("C1", "batch-2", MAY, at, "social_worker", BASELINE, 2, sequence=2)
+    for order in ([first, second], [second, first]):
+        assert every_line(run(contract(), [episode(STAY)], baseline_and(*order))) == []
+
+
+def test_a_rise_is_against_the_domain_s_own_previous_council_rating() -> None:
+    """Safety, not rated in April, rose from the 2 of February to the 3 of May."""
+    assessments = [
+        assessment(STAY, {"safety": 2, "learning": 3}),
+        assessment(date(2025, 4, 1), {"learning": 3}),
+        assessment(MAY, {"safety": 3, "learning": 3}),
+    ]
+    q2 = run(contract(), [episode(STAY)], assessments)[1]
+    assert [(r.domain, r.assessed_on, r.previous_level, r.level) for r in q2.rises] == [("safety", MAY, 2, 3)]

@@ -68,7 +68,7 @@ async def close_period(
     code: CodePath, period_start: Annotated[date, Path(description="the period's first day")], db: SessionDep,
     caller: Manager,
 ) -> ClosedOut:  # fmt: skip
-    closed_at = await service.close_period(db, caller.la_id, code, period_start, date.today())
+    closed_at = await service.close_period(db, caller.la_id, code, period_start)
     audit.note(db, target=f"contract:{code}", period=period_start.isoformat())
     return ClosedOut(contract=code, period_start=period_start, closed_at=closed_at)
 

@@ -5,10 +5,12 @@ recomputed, through the outbox every figure goes through."""
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.contracts.schemas import ContractIn, ContractOut, TermsIn, VersionIn, VersionOut
+from services.scoring import statements
+from services.scoring.calibration import figures_lock
 from services.scoring.engines.pbnr import RULES_VERSION
 from shared import outbox
 from shared.errors import Conflict, InvalidInput, NotFound, field_error
@@ -112,19 +114,25 @@ async def render(db: AsyncSession, contract: Contract) -> ContractOut:
     )  # fmt: skip
 
 
-async def close_period(db: AsyncSession, la_id: uuid.UUID, code: str, period_start: date, today: date) -> datetime:
-    """The council has paid the period: its latest statement version stands for good. Periods close in
-    order, once ended, so a later change to one is settled in the first open period."""
-    contract, _ = await require(db, la_id, code, lock=True)
-    statements = list(
+async def close_period(db: AsyncSession, la_id: uuid.UUID, code: str, period_start: date) -> datetime:
+    """The council has paid the period: its statement, brought up to date first, stands for good.
+    Periods close in order, once ended, so a later change to one is settled in the first open period.
+    Under the figures lock, as every statement writer, so none can add a version once it is closed."""
+    contract, latest_terms = await require(db, la_id, code, lock=True)
+    now = await figures_lock(db)
+    today = statements.council_day(now)
+    if period_start > latest_terms.end_date:
+        raise NotFound("No statement for that period.")
+    await statements.refresh(db, [contract.id], today, now)
+    stored = list(
         await db.scalars(
             select(PaymentStatement)
             .where(PaymentStatement.contract_id == contract.id, PaymentStatement.period_start <= period_start)
             .order_by(PaymentStatement.period_start, PaymentStatement.version.desc())
         )
     )
-    latest = {s.period_start: s for s in reversed(statements)}  # the highest version last, so it stands
-    closed = {s.period_start for s in statements if s.closed_at is not None}
+    latest = {s.period_start: s for s in reversed(stored)}  # the highest version last, so it stands
+    closed = {s.period_start for s in stored if s.closed_at is not None}
     statement = latest.get(period_start)
     if statement is None:
         raise NotFound("No statement for that period.")
@@ -134,7 +142,6 @@ async def close_period(db: AsyncSession, la_id: uuid.UUID, code: str, period_sta
         raise Conflict(f"The period runs to {statement.period_end.isoformat()}: close it once it has ended.")
     if still_open := sorted(start.isoformat() for start in latest if start < period_start and start not in closed):
         raise Conflict(f"Close the earlier periods first: {', '.join(still_open)}.")
-    moment: datetime = (await db.execute(select(func.now()))).scalar_one()
-    statement.closed_at = moment
+    statement.closed_at = now
     await db.flush()
-    return moment
+    return now

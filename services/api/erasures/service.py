@@ -46,7 +46,7 @@ async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> Eras
     # Assessments, versions, ratings, placements, figures and pending recomputes cascade with the child.
     await db.execute(delete(Child).where(Child.id == child.id))
     # The statements it was on, anew without it: the earlier versions keep only its pseudonym.
-    await statements.refresh(db, contracts, now.date(), now)
+    await statements.keep_current(db, contracts, now)
     erasure = Erasure(la_id=la_id, child_pseudonym=child.pseudonym)
     db.add(erasure)
     await db.flush()

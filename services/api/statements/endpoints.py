@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api import audit
 from services.api.auth import Caller
 from services.api.contracts.endpoints import CodePath, Reader, own_provider
+from services.api.contracts.service import require
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.endpoints import CSV_RESPONSE, FormatQuery, wants_csv
@@ -58,18 +59,16 @@ class VersionChange(BaseModel):
     lines_removed: list[dict[str, Any]]
 
 
-async def readable_contract(db: AsyncSession, caller: Caller, code: str) -> Contract:
-    query = select(Contract).where(Contract.la_id == caller.la_id, Contract.code == code)
-    provider = own_provider(caller)
-    if provider is not None:
-        query = query.where(Contract.provider_id == provider)
-    contract = await db.scalar(query)
-    if contract is None:
-        raise NotFound("No such contract.")
+async def readable_contract(db: AsyncSession, caller: Caller, code: str, period: date | None = None) -> Contract:
+    """The contract, if the caller may read it, and the period, if the contract (as it now ends) has it:
+    a period a shortened contract no longer reaches is gone from it."""
+    contract, latest = await require(db, caller.la_id, code, lock=False, provider=own_provider(caller))
+    if period is not None and period > latest.end_date:
+        raise NotFound("No statement for that period.")
     return contract
 
 
-def latest_versions(contract: Contract) -> Select[Any]:
+def latest_versions(contract: Contract, end: date) -> Select[Any]:
     newest = (
         select(PaymentStatement.period_start, func.max(PaymentStatement.version).label("version"))
         .where(PaymentStatement.contract_id == contract.id)
@@ -82,7 +81,7 @@ def latest_versions(contract: Contract) -> Select[Any]:
             newest,
             (newest.c.period_start == PaymentStatement.period_start) & (newest.c.version == PaymentStatement.version),
         )
-        .where(PaymentStatement.contract_id == contract.id)
+        .where(PaymentStatement.contract_id == contract.id, PaymentStatement.period_start <= end)
         .order_by(PaymentStatement.period_start)
     )
 
@@ -112,8 +111,8 @@ def seen(db: AsyncSession, lines: list[dict[str, Any]], guard: dict[str, Any]) -
 
 @router.get("", response_model=list[StatementOut], summary="The contract's statements, the latest version of each")
 async def list_statements(code: CodePath, db: SessionDep, caller: Reader) -> list[StatementOut]:
-    contract = await readable_contract(db, caller, code)
-    return [render(contract, s) for s in await db.scalars(latest_versions(contract))]
+    contract, latest = await require(db, caller.la_id, code, lock=False, provider=own_provider(caller))
+    return [render(contract, s) for s in await db.scalars(latest_versions(contract, latest.end_date))]
 
 
 @router.get(
@@ -129,7 +128,7 @@ async def get_statement(
     format: FormatQuery = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Any:
-    contract = await readable_contract(db, caller, code)
+    contract = await readable_contract(db, caller, code, period_start)
     query = select(PaymentStatement).where(
         PaymentStatement.contract_id == contract.id, PaymentStatement.period_start == period_start
     )
@@ -151,7 +150,7 @@ async def get_statement(
 async def list_statement_versions(
     code: CodePath, period_start: PeriodPath, db: SessionDep, caller: Reader
 ) -> list[VersionChange]:
-    contract = await readable_contract(db, caller, code)
+    contract = await readable_contract(db, caller, code, period_start)
     versions = list(
         await db.scalars(
             select(PaymentStatement)

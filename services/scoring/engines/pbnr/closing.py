@@ -74,8 +74,9 @@ def adjustments(priced: Sequence[Priced], closed: Sequence[Period], settled: Seq
             withheld = (current.withheld if current else ZERO) - sum((s.withheld for s in before), ZERO)
             if earned or paid or withheld:
                 rule = current.event.rule if current else ADJUSTMENT
-                was = before[-1].rule if before else "no event"  # as last settled
-                cause = f"was: {was}; now: {current.event.rule if current else 'no event'}"
+                was = f"{before[-1].rule}, £{sum((s.paid for s in before), ZERO)} paid" if before else "no event"
+                due = f"{current.event.rule}, £{current.paid} due" if current else "no event"
+                cause = f"was: {was}; now: {due}"
                 child, stay, domain, instalment = key
                 result.append(Adjustment(period, child, stay, domain, instalment, earned, paid, withheld, rule, cause))
     return result

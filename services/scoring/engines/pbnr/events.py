@@ -35,6 +35,7 @@ class Assessment:
     levels: Mapping[str, int]  # need level by domain code; a domain not rated is absent
     actionable_from: int
     final: bool = True  # a draft never counts
+    sequence: int = 0  # the order recorded, where two share a recording time (one batch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +59,9 @@ def standing(assessments: Iterable[Assessment]) -> list[Assessment]:
     any other role never count, and of two on one date the later recorded stands."""
     by_day: dict[date, Assessment] = {}
     for a in assessments:
-        if (
-            a.final
-            and a.role in COUNCIL_ROLES
-            and (a.assessed_on not in by_day or a.recorded > by_day[a.assessed_on].recorded)
-        ):
+        kept = by_day.get(a.assessed_on)
+        later = kept is None or (a.recorded, a.sequence) > (kept.recorded, kept.sequence)
+        if a.final and a.role in COUNCIL_ROLES and later:
             by_day[a.assessed_on] = a
     return [by_day[day] for day in sorted(by_day)]
 

@@ -76,7 +76,7 @@ def apply_caps(events: Iterable[Event], contract: Contract, stays: list[Stay], t
     """Every event priced, in cap order; caps count what was paid since the contract began."""
     paid_child_year: dict[tuple[str, int], Decimal] = {}
     paid_period: dict[Period, Decimal] = {}
-    share_limits: dict[Period, Decimal] = {}
+    fees: dict[Period, Fraction] = {}
     result = []
     for event in sorted(events, key=order_key):
         amount = pennies(earned(event, contract))
@@ -89,13 +89,13 @@ def apply_caps(events: Iterable[Event], contract: Contract, stays: list[Stay], t
         if terms.cap_per_period is not None:
             rooms.append((PERIOD, terms.cap_per_period - paid_period.get(period, Decimal(0))))
         if terms.cap_outcome_share is not None:
-            if period not in share_limits:
-                limit = Fraction(terms.cap_outcome_share) * base_fees(stays, period, through)
-                share_limits[period] = pennies(limit)
-            rooms.append((OUTCOME_SHARE, share_limits[period] - paid_period.get(period, Decimal(0))))
+            if period not in fees:
+                fees[period] = base_fees(stays, period, through)
+            limit = pennies(Fraction(terms.cap_outcome_share) * fees[period])  # the share in force on the event
+            rooms.append((OUTCOME_SHARE, limit - paid_period.get(period, Decimal(0))))
         paid, capped_by = amount, []
         for cap, room in rooms:
-            if paid > room:
+            if paid > 0 and paid > room:
                 paid = max(room, Decimal(0)).quantize(PENNY)
                 capped_by.append(cap)
         paid_child_year[year] = paid_child_year.get(year, Decimal(0)) + paid

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from itertools import pairwise
 from typing import Any
 
 from services.scoring.engines.pbnr import RULES_VERSION
@@ -62,10 +61,7 @@ class Inputs:
                 running.update(settled[taken][1].encode() + b"\n")
                 taken += 1
             contract = self.contract_on(cutoff)
-            head = {
-                "rules": RULES_VERSION, "cutoff": cutoff, "contract": contract, "known": running.hexdigest(),
-                "closed": sorted(self.closed), "settled": list(self.settled),
-            }  # fmt: skip
+            head = {"rules": RULES_VERSION, "cutoff": cutoff, "contract": contract, "known": running.hexdigest()}
             opened = sorted(
                 text for start, end, text in still_open if start <= cutoff and (end is None or end > cutoff)
             )
@@ -153,9 +149,21 @@ class Due:
 
 
 def due(inputs: Inputs, today: date) -> list[Due]:
-    begun = [(p, min(today, p.end)) for p in periods(inputs.contract) if p.start <= today]
+    """Only the first open period's statement depends on what closed statements settled (it carries the
+    adjustments), so only its hash covers them: closing a period makes no new version of the others."""
+    calendar = periods(inputs.contract)
+    begun = [(p, min(today, p.end)) for p in calendar if p.start <= today]
     hashes = inputs.digests([cutoff for _, cutoff in begun])
-    return [Due(p, cutoff, digest, p.start in inputs.closed) for (p, cutoff), digest in zip(begun, hashes, strict=True)]
+    adjusting = first_open(calendar, inputs.closed)
+    settled = json_text(canonical({"closed": sorted(inputs.closed), "settled": list(inputs.settled)}))
+    return [
+        Due(p, cutoff, sha256_of(digest + settled) if p == adjusting else digest, p.start in inputs.closed)
+        for (p, cutoff), digest in zip(begun, hashes, strict=True)
+    ]
+
+
+def sha256_of(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def statements(inputs: Inputs, today: date) -> list[Statement]:
@@ -236,11 +244,13 @@ def rises(
     cutoff: date,
 ) -> Iterable[Rise]:
     for child, own in stays.items():
-        for previous, current in pairwise(council[child]):
+        last: dict[str, int] = {}  # each domain's previous council rating, whichever assessment gave it
+        for current in council[child]:
             day = current.assessed_on
             stay = next((s for s in own if s.open_on(day)), None)
-            if stay is None or not (period.start <= day <= cutoff) or not contract.covers(day):
-                continue
-            for domain in sorted(current.levels.keys() & previous.levels.keys()):
-                if current.levels[domain] > previous.levels[domain]:
-                    yield Rise(child, stay.id, domain, current.id, day, previous.levels[domain], current.levels[domain])
+            counted = stay is not None and period.start <= day <= cutoff and contract.covers(day)
+            for domain in sorted(current.levels):
+                before = last.get(domain)
+                if counted and stay is not None and before is not None and current.levels[domain] > before:
+                    yield Rise(child, stay.id, domain, current.id, day, before, current.levels[domain])
+                last[domain] = current.levels[domain]
