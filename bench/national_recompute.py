@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from bench.national import generate
 from bench.national_load import load
+from bench.national_statements import largest_provider_statements
 from bench.scratch import ROOT, admin, scratch_servers
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
@@ -219,6 +220,7 @@ def main() -> None:
             f"freshness at {RATE} assessments/s over {len(lags)}: "
             f"p50 {percentile(lags, 0.5):.3f} s, p95 {percentile(lags, 0.95):.3f} s"
         )
+        print(asyncio.run(largest_provider_statements(settings)))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from redis.asyncio import ConnectionPool
 from shared.settings import Settings
 
 RECOMPUTE_CHILD = "recompute_child"
+REFRESH_STATEMENTS = "refresh_statements"  # one contract's, debounced: its job id is the contract's
 
 
 def serialize(value: dict[str, Any]) -> bytes:

@@ -244,7 +244,7 @@ async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Pr
             )
     # Payment statements follow their children: those of every contract a child recomputed was placed under.
     contracts = await statements.contracts_of_children(db, written | cleared)
-    await statements.keep_current(db, contracts, now)
+    await statements.mark_stale(db, contracts)
     pending = [r for r, (child, waiting) in snapshot.outbox.items() if waiting and child not in excluded]
     if pending:
         await db.execute(

@@ -226,6 +226,6 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
             await db.execute(insert(DomainNeedsTrend), domain_rows)
             if sd is None:
                 await calibrate_when_due(db, child.la_id, definition)
-        await statements.keep_current(db, await statements.contracts_of_children(db, [child_pk]), now)
+        await statements.mark_stale(db, await statements.contracts_of_children(db, [child_pk]))
         await db.execute(update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now()))
         return len(pending)

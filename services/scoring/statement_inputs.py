@@ -3,11 +3,13 @@ assessment of every child ever placed with its provider (named by pseudonym), an
 statements settled."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Uuid, and_, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.engines.pbnr.closing import Settled
@@ -16,7 +18,6 @@ from services.scoring.engines.pbnr.contract import Terms
 from services.scoring.engines.pbnr.events import Assessment as Rated
 from services.scoring.engines.pbnr.statement import Inputs
 from services.scoring.engines.pbnr.stays import Episode
-from services.scoring.snapshot import among
 from shared.instruments import InstrumentScale
 from shared.models import (
     Assessment,
@@ -47,14 +48,20 @@ async def read_inputs(db: AsyncSession, contract: Contract) -> Inputs:
         select(Child.id, Child.pseudonym).where(Child.id.in_(placed))
     )}  # fmt: skip
     episodes = await db.execute(
-        select(Placement, Provider.external_id)
+        select(
+            Placement.child_pk, Placement.id, Placement.start_date, Placement.end_date, Placement.place,
+            Provider.external_id, Placement.legal_status, Placement.weekly_cost, Placement.reason_ended,
+        )
         .outerjoin(Provider, Provider.id == Placement.provider_id)
         .where(Placement.child_pk.in_(placed))
-    )
+    )  # fmt: skip
     closed, settled = await closed_and_settled(db, contract)
     return Inputs(
         terms,
-        tuple(as_episode(p, provider_code, children[p.child_pk]) for p, provider_code in episodes),
+        tuple(
+            Episode(children[child], str(placement), start, end, place, code, legal_status, cost, reason)
+            for child, placement, start, end, place, code, legal_status, cost, reason in episodes
+        ),
         tuple(await final_assessments(db, placed, children)),
         closed,
         settled,
@@ -90,53 +97,37 @@ def as_terms(v: ContractVersion) -> Terms:
     )  # fmt: skip
 
 
-def as_episode(p: Placement, provider: str | None, pseudonym: str) -> Episode:
-    return Episode(
-        pseudonym, str(p.id), p.start_date, p.end_date, p.place, provider, p.legal_status, p.weekly_cost,
-        p.reason_ended,
-    )  # fmt: skip
-
-
 async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.UUID, str]) -> list[Rated]:
-    """Each assessment's current version where it is final, with its need levels by domain."""
+    """Each assessment's current version where it is final, with its need levels by domain: one row per
+    assessment, its ratings gathered on the server (a large provider's children have 150,000)."""
+    rated = Rating.need.is_not(None)  # a domain not assessed is skipped, never read as 0
     rows = await db.execute(
         select(
-            Assessment.id, Assessment.child_pk, AssessmentVersion.id, AssessmentVersion.assessed_on,
-            AssessmentVersion.recorded_at, AssessmentVersion.assessor_role, Instrument.id, Instrument.definition,
-            Assessment.recorded_seq,
+            Assessment.id, Assessment.child_pk, AssessmentVersion.assessed_on, AssessmentVersion.recorded_at,
+            AssessmentVersion.assessor_role, Assessment.instrument_id, Assessment.recorded_seq,
+            func.array_agg(aggregate_order_by(Rating.domain, Rating.position)).filter(rated),
+            func.array_agg(aggregate_order_by(Rating.need, Rating.position)).filter(rated),
         )
         .join(AssessmentVersion, and_(
             AssessmentVersion.assessment_id == Assessment.id, AssessmentVersion.version == Assessment.current_version
         ))
-        .join(Instrument, Instrument.id == Assessment.instrument_id)
+        .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
         .where(Assessment.child_pk.in_(placed), AssessmentVersion.status == "final")
+        .group_by(Assessment.id, AssessmentVersion.id)
     )  # fmt: skip
     found = rows.all()
-    levels: dict[uuid.UUID, dict[str, int]] = {}
-    ratings = await db.execute(
-        select(Rating.assessment_version_id, Rating.domain, Rating.need).where(
-            among(Rating.assessment_version_id, [row[2] for row in found], Uuid)
-        )
+    definitions = await db.execute(
+        select(Instrument.id, Instrument.definition).where(Instrument.id.in_({row[5] for row in found}))
     )
-    for version, domain, need in ratings:
-        if need is not None:  # a domain not assessed is skipped, never read as 0
-            levels.setdefault(version, {})[domain] = need
-    actionable_from: dict[uuid.UUID, int] = {}
-    result = []
-    for assessment_id, child_pk, version, on, recorded, role, instrument, definition, sequence in found:
-        if instrument not in actionable_from:
-            actionable_from[instrument] = InstrumentScale.from_definition(definition).actionable_from
-        levels_of = levels.get(version, {})
-        result.append(
-            Rated(
-                children[child_pk],
-                str(assessment_id),
-                on,
-                recorded,
-                role,
-                levels_of,
-                actionable_from[instrument],
-                sequence=sequence,
-            )
+    actionable_from = {i: InstrumentScale.from_definition(d).actionable_from for i, d in definitions}
+    return [
+        Rated(
+            children[child_pk], str(assessment_id), on, recorded, role, levels(domains, needs),
+            actionable_from[instrument], sequence=sequence,
         )
-    return result
+        for assessment_id, child_pk, on, recorded, role, instrument, sequence, domains, needs in found
+    ]  # fmt: skip
+
+
+def levels(domains: Sequence[str] | None, needs: Sequence[int | None] | None) -> dict[str, int]:
+    return {domain: need for domain, need in zip(domains or [], needs or [], strict=True) if need is not None}

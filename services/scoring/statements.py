@@ -1,7 +1,11 @@
 """Keeping payment statements current (domain.md §7): a contract's inputs read from the database, the
 pbnr-v1 engine run over them, and each period's statement stored as a new version when its inputs
-hash changed. Runs in the transaction that recomputes the children whose data changed, so the
-outbox request that caused it is done only once the statements are."""
+hash changed.
+
+A change marks its contracts stale in its own transaction (the child's recompute, a contract version),
+so it is never lost; a refresh job per contract, enqueued after it and debounced, and a sweep of what
+is still stale, bring the statements up to date once for many changes: reading a large provider's
+children takes a second, too long to pay on every child's recompute."""
 
 import uuid
 from collections.abc import Iterable
@@ -10,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Uuid, insert, select
+from sqlalchemy import Uuid, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.calibration import figures_lock
@@ -45,6 +49,28 @@ async def contracts_of_children(db: AsyncSession, children: Iterable[uuid.UUID])
 COUNCILS_TIME = ZoneInfo("Europe/London")  # a council's day, for periods and cut-offs
 
 
+async def mark_stale(db: AsyncSession, contract_ids: Iterable[uuid.UUID]) -> None:
+    await db.execute(
+        update(Contract)
+        .where(among(Contract.id, list(contract_ids), Uuid))
+        .values(statements_stale_since=func.coalesce(Contract.statements_stale_since, func.now()))
+    )
+
+
+async def stale_contracts(sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
+    async with sessions() as db:
+        return list(await db.scalars(select(Contract.id).where(Contract.statements_stale_since.is_not(None))))
+
+
+async def refresh_contract(sessions: async_sessionmaker[AsyncSession], contract_id: uuid.UUID) -> None:
+    """Under the figures lock, which every change that marks a contract stale holds as it marks it: a
+    mark seen here is refreshed here, and one made after waits, then marks it stale again."""
+    async with transaction(sessions) as db:
+        now = await figures_lock(db)
+        await keep_current(db, [contract_id], now)
+        await db.execute(update(Contract).where(Contract.id == contract_id).values(statements_stale_since=None))
+
+
 def council_day(moment: datetime) -> date:
     return moment.astimezone(COUNCILS_TIME).date()
 
@@ -69,8 +95,7 @@ async def refresh_every_contract(sessions: async_sessionmaker[AsyncSession]) -> 
     async with sessions() as db:
         contract_ids = list(await db.scalars(select(Contract.id).order_by(Contract.id)))
     for contract_id in contract_ids:
-        async with transaction(sessions) as db:
-            await keep_current(db, [contract_id], await figures_lock(db))
+        await refresh_contract(sessions, contract_id)
     return len(contract_ids)
 
 

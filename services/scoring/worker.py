@@ -38,12 +38,31 @@ async def recompute_child_job(ctx: dict[str, Any], child_pk: str) -> int:
         log.error("recompute.failed", error=type(error).__name__)
         raise RuntimeError(type(error).__name__) from None
     log.info("recompute.done", requests=done)
+    await send_stale_statements(ctx)
     return done
+
+
+STATEMENTS_DEBOUNCE = timedelta(seconds=1)  # a burst of changes to one contract's children, refreshed once
+
+
+async def send_stale_statements(ctx: dict[str, Any]) -> None:
+    """A refresh job for each contract marked stale; arq keeps one job per id, so a contract already
+    waiting is not queued twice."""
+    for contract_id in await statements.stale_contracts(ctx["sessions"]):
+        await ctx["redis"].enqueue_job(
+            queue.REFRESH_STATEMENTS, str(contract_id), _job_id=f"statements-{contract_id}",
+            _defer_by=STATEMENTS_DEBOUNCE,
+        )  # fmt: skip
+
+
+async def refresh_statements_job(ctx: dict[str, Any], contract_id: str) -> None:
+    await statements.refresh_contract(ctx["sessions"], uuid.UUID(contract_id))
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
     policy = outbox.SweepPolicy(timedelta(seconds=settings.outbox_stall_seconds), settings.outbox_max_sends)
+    await send_stale_statements(ctx)  # a job lost, or a contract changed with no child recomputed
     return await outbox.sweep(ctx["redis"], ctx["sessions"], policy)
 
 
@@ -71,6 +90,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         resent = await outbox.sweep(
             ctx["redis"], ctx["sessions"], outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends)
         )
+        await send_stale_statements(ctx)
         log.info("worker.started", resent=resent)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -83,6 +103,14 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 name=queue.RECOMPUTE_CHILD,
                 max_tries=settings.worker_max_tries,
                 timeout=settings.worker_job_timeout_seconds,
+            ),
+            # Kept for no time, so a contract marked stale again as soon as it is done gets a job again.
+            func(
+                refresh_statements_job,
+                name=queue.REFRESH_STATEMENTS,
+                max_tries=settings.worker_max_tries,
+                timeout=settings.worker_job_timeout_seconds,
+                keep_result=0,
             ),
         ],
         "cron_jobs": [

@@ -11,24 +11,30 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     SmallInteger,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, created_at, tenant_fk, uuid_pk
 
+STALE = "statements_stale_since IS NOT NULL"
 Money = Numeric(14, 2)
 Share = Numeric(5, 4)
 
 
 class Contract(Base):
     __tablename__ = "contracts"
-    __table_args__ = (UniqueConstraint("la_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("la_id", "code"),
+        Index("ix_contracts_statements_stale", "statements_stale_since", postgresql_where=text(STALE)),
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     la_id: Mapped[uuid.UUID] = tenant_fk()
@@ -36,6 +42,8 @@ class Contract(Base):
     provider_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id"), index=True)
     start_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = created_at()
+    # Set by a change to any input of its statements, cleared by the refresh that follows.
+    statements_stale_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ContractVersion(Base):

@@ -12,10 +12,13 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from services.scoring import statements
 from services.scoring.full_recompute import recompute_councils
 from shared.access import Kind
+from shared.db import transaction
+from shared.models import Contract
 from shared.settings import Settings
 from tests.conftest import Council, headers_for, state_of
 from tests.integration.cli_runner import cli
@@ -126,6 +129,10 @@ async def test_statements_from_placements_and_assessments_read_by_their_provider
     # A full recompute of the council gives the same statements: same hashes, so no new version.
     before = await statements_of(api, "PBNR-IFA-1", council.bi)
     await recompute_councils(state_of(app).sessions, [council.la_id])
+    async with transaction(state_of(app).sessions) as db:
+        stale = await db.scalar(select(Contract.statements_stale_since).where(Contract.code == "PBNR-IFA-1"))
+    assert stale is not None  # the full recompute marked its statements for the worker to refresh
+    await run_worker(settings, app)
     assert await statements_of(api, "PBNR-IFA-1", council.bi) == before
 
 

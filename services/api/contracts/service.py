@@ -1,6 +1,5 @@
 """Contracts: created with their first version, changed only by new versions, ended by a version
-with an earlier end. Every change asks for the statements of the provider's children to be
-recomputed, through the outbox every figure goes through."""
+with an earlier end. Every change marks the contract's statements stale, for the worker to refresh."""
 
 import uuid
 from datetime import date, datetime
@@ -12,14 +11,14 @@ from services.api.contracts.schemas import ContractIn, ContractOut, TermsIn, Ver
 from services.scoring import statements
 from services.scoring.calibration import figures_lock
 from services.scoring.engines.pbnr import RULES_VERSION
-from shared import outbox
 from shared.errors import Conflict, InvalidInput, NotFound, field_error
-from shared.models import Contract, ContractVersion, PaymentStatement, Placement, Provider
+from shared.models import Contract, ContractVersion, PaymentStatement, Provider
 
 TERMS = tuple(TermsIn.model_fields)
 
 
 async def create_contract(db: AsyncSession, la_id: uuid.UUID, body: ContractIn) -> ContractOut:
+    await figures_lock(db)  # first, as every statement writer takes it: see new_version
     provider = await db.scalar(
         select(Provider).where(Provider.la_id == la_id, Provider.external_id == body.provider_id)
     )
@@ -38,6 +37,9 @@ async def create_contract(db: AsyncSession, la_id: uuid.UUID, body: ContractIn) 
 
 
 async def new_version(db: AsyncSession, la_id: uuid.UUID, code: str, body: VersionIn) -> ContractOut:
+    # The figures lock before the contract's row, in the order a statement refresh takes them; held, a
+    # refresh under way has finished, and the next sees this version.
+    await figures_lock(db)
     contract, latest = await require(db, la_id, code, lock=True)
     if body.effective_from < latest.effective_from:
         message = f"must not be before the current version's ({latest.effective_from.isoformat()})"
@@ -61,11 +63,7 @@ async def add(db: AsyncSession, contract: Contract, version: int, effective_from
     values["tariff"] = {str(level): str(pounds) for level, pounds in terms.tariff.items()}
     db.add(ContractVersion(contract_id=contract.id, version=version, effective_from=effective_from, **values))
     await db.flush()
-    children = await db.scalars(
-        select(Placement.child_pk).distinct().where(Placement.provider_id == contract.provider_id)
-    )
-    for child in children:
-        await outbox.request_recompute(db, contract.la_id, child)
+    await statements.mark_stale(db, [contract.id])
 
 
 async def require(
@@ -118,8 +116,8 @@ async def close_period(db: AsyncSession, la_id: uuid.UUID, code: str, period_sta
     """The council has paid the period: its statement, brought up to date first, stands for good.
     Periods close in order, once ended, so a later change to one is settled in the first open period.
     Under the figures lock, as every statement writer, so none can add a version once it is closed."""
-    contract, latest_terms = await require(db, la_id, code, lock=True)
     now = await figures_lock(db)
+    contract, latest_terms = await require(db, la_id, code, lock=True)
     today = statements.council_day(now)
     if period_start > latest_terms.end_date:
         raise NotFound("No statement for that period.")
