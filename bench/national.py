@@ -8,6 +8,7 @@ first within 20 days of entry, three months later, then every three to six month
 follow them: complex needs and worsening children move more, to children's homes, often after their carers asked.
 
 Arrays, not objects: generation loops over placement positions (at most a dozen), never over children or ratings.
+The assessments are drawn in national_assessments.py, with the draws every table shares in national_draws.py.
 national_load.py writes every table with COPY into a migrated database, figures and recompute requests excepted
 (the benchmark computes those), and is the command line:
 
@@ -20,7 +21,7 @@ database size, and drops it.
 
 import sys
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,31 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
+from bench.national_assessments import (  # noqa: E402
+    ARC_WEIGHTS,
+    COMPLEX,
+    PROFILE_WEIGHTS,
+    WORSENING,
+    Assessments,
+    Versions,
+    assessments_of,
+)
+from bench.national_draws import (  # noqa: E402
+    WINDOW,
+    YEAR,
+    Days,
+    Flags,
+    Floats,
+    Ids,
+    Ints,
+    Strings,
+    choose,
+    collection_years,
+    group_starts,
+    pick,
+    postcode_sectors,
+    uuids,
+)
 from shared.instruments import shipped_instrument  # noqa: E402
 from shared.pseudonyms import pseudonym  # noqa: E402
 
@@ -39,23 +65,12 @@ SEED = 20261123
 TODAY = date(2026, 10, 31)
 # Pseudonyms of synthetic children only: shared.pseudonyms.pseudonym with this key.
 BENCH_PSEUDONYM_KEY = b"bench-national-synthetic-children-only"
-YEAR = 365.25
-WINDOW = int(5 * YEAR)  # entries into care lie within this many days before today
 EIGHTEEN = 6574  # days from birth to the 18th birthday or the day before it (18 years hold 4 or 5 leap days)
 NEVER = 1 << 30  # a relative day beyond any care period
 MAX_MOVES = 10
 UASC_SHARE = 0.07
 STAYING_SHARE = 0.85  # children still in care today
 ENTRY_SKEW = 0.4  # days in care are WINDOW * u ** ENTRY_SKEW: long stays, so that ratings come to about 10 million
-AMENDED_SHARE = 0.01  # assessments amended once (current_version 2)
-DOUBLE_SHARE = 0.005  # reviews recorded twice for the same date
-
-Days = NDArray[np.datetime64]
-Ints = NDArray[np.int64]
-Floats = NDArray[np.float32]
-Strings = NDArray[np.str_]
-Flags = NDArray[np.bool_]
-Ids = NDArray[np.uint8]  # (n, 16): uuid bytes
 
 # Ages 0 to 17 at entry, as children start to be looked after in England: a fifth under one, most others ten or over.
 AGE_WEIGHTS = (19, 4, 3.5, 3.5, 3, 3, 3, 3, 3, 3, 6, 6, 6.5, 6.5, 6.5, 6, 7.5, 7.5)
@@ -65,18 +80,6 @@ ETHNICITIES = {"WBRI": 68, "WIRI": 1, "WOTH": 5, "MWBC": 4, "MWBA": 2, "MWAS": 2
 UASC_ETHNICITIES = {"OOTH": 2, "AOTH": 1, "BAFR": 1, "BOTH": 1, "WOTH": 1}
 CATEGORIES = {"N1": 64, "N2": 3, "N3": 3, "N4": 8, "N5": 15, "N6": 2, "N8": 5}
 
-# Needs at entry (mean level, fewest and most domains at high or intensive) for low, moderate and complex needs.
-PROFILES = ((0.7, 0, 0), (1.4, 0, 1), (1.9, 2, 5))
-PROFILE_WEIGHTS = (45, 40, 15)
-LOW, MODERATE, COMPLEX = range(3)
-IMPROVING, STEADY, WORSENING, MIXED = range(4)
-ARC_WEIGHTS = (50, 17, 13, 20)
-# Per arc: the fastest change in levels a year and the share of domains that change.
-ARC_RATES = ((-0.9, 0.7), (0.0, 0.0), (0.9, 0.5), (-0.9, 0.7))
-NOT_ASSESSED_SHARE = 0.03
-NOT_ASSESSED = ("not relevant at this age", "child declined", "not discussed at this review",
-                "awaiting information from school")  # fmt: skip
-ROLES = {"social_worker": 55, "iro": 35, "panel": 4, "carer": 3, "provider": 3}
 
 # Placement kinds, and the provider kind serving each (-1: none, the child lives with parents).
 IN_HOUSE, KINSHIP, IFA, HOME, SUPPORTED, PARENTS, ADOPTION = range(7)
@@ -180,32 +183,6 @@ class Placements:
 
 
 @dataclass(frozen=True, slots=True)
-class Assessments:
-    """In order of child and date; a same-date double follows the assessment it doubles (recorded later)."""
-
-    id: Ids
-    child: Ints
-    current_version: Ints
-
-
-@dataclass(frozen=True, slots=True)
-class Versions:
-    """One row per assessment version (amended assessments have versions 1 and 2), with its ratings: column j of
-    need, strength and not_assessed is the instrument's domain j."""
-
-    id: Ids
-    assessment: Ints
-    version: Ints
-    assessed_on: Days
-    context: Strings
-    assessor_role: Strings
-    body_hash: NDArray[np.uint8]  # (n, 32)
-    need: NDArray[np.int8]  # 0-4, -1 when not assessed
-    strength: NDArray[np.int8]  # 0-3, -1 when not assessed
-    not_assessed: NDArray[np.int8]  # index into NOT_ASSESSED, -1 when assessed
-
-
-@dataclass(frozen=True, slots=True)
 class National:
     today: date
     domains: tuple[str, ...]
@@ -221,49 +198,6 @@ class National:
         return int(self.versions.need.size)
 
 
-def _uuids(rng: np.random.Generator, n: int) -> Ids:
-    """Random version-4 UUIDs as bytes."""
-    raw = rng.integers(0, 256, (n, 16), dtype=np.uint8)
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
-    return raw
-
-
-def _pick(
-    rng: np.random.Generator, weights: Mapping[str, float] | tuple[Sequence[str], Sequence[float]], n: int
-) -> Strings:
-    codes, values = (list(weights), list(weights.values())) if isinstance(weights, Mapping) else weights
-    p = np.asarray(values, dtype=np.float64)
-    return np.asarray(codes)[rng.choice(len(codes), n, p=p / p.sum())]
-
-
-def _choose(rng: np.random.Generator, weights: NDArray[np.float64]) -> Ints:
-    """One column index per row, drawn with the row's weights."""
-    cumulative = weights.cumsum(axis=1)
-    drawn = rng.random(len(weights)) * cumulative[:, -1]
-    chosen: Ints = np.minimum((cumulative <= drawn[:, None]).sum(axis=1), weights.shape[1] - 1)
-    return chosen
-
-
-def collection_years(days: Days) -> Ints:
-    """The SSDA903 collection year of each day: years start on 1 April."""
-    months = days.astype("datetime64[M]").astype(np.int64)  # months since January 1970
-    return (months - 3) // 12 + 1970
-
-
-def _sectors(rng: np.random.Generator, n: int) -> Strings:
-    # Synthetic sectors in the unused postcode area ZZ.
-    districts = rng.integers(1, 100, n).astype(str)
-    return np.char.add(np.char.add(np.char.add("ZZ", districts), " "), rng.integers(0, 10, n).astype(str))
-
-
-def _group_starts(group: Ints) -> Ints:
-    """For rows sorted by group, the index of each row's group's first row."""
-    first = np.ones(len(group), dtype=bool)
-    first[1:] = group[1:] != group[:-1]
-    return np.maximum.accumulate(np.where(first, np.arange(len(group)), 0))
-
-
 def _councils(rng: np.random.Generator, councils: int, children: int) -> tuple[Councils, Ints]:
     # Lognormal sizes: a few councils with one to two thousand children, many with a few hundred or fewer (in
     # England from a few dozen to about 2,300); the cap keeps one council from holding a tenth of the country.
@@ -272,7 +206,7 @@ def _councils(rng: np.random.Generator, councils: int, children: int) -> tuple[C
     sizes = rng.multinomial(children - floor * councils, weights / weights.sum()) + floor
     numbers = np.arange(1, councils + 1).astype(str)
     codes = np.char.add("NAT", np.char.zfill(numbers, 3))
-    return Councils(_uuids(rng, councils), codes, np.char.add("Synthetic National Council ", numbers)), sizes
+    return Councils(uuids(rng, councils), codes, np.char.add("Synthetic National Council ", numbers)), sizes
 
 
 def _providers(rng: np.random.Generator, sizes: Ints) -> tuple[Providers, Ints, Ints]:
@@ -288,12 +222,12 @@ def _providers(rng: np.random.Generator, sizes: Ints) -> tuple[Providers, Ints, 
     codes = np.empty(n, dtype="<U3")
     for k, (values, weights) in enumerate(PROVIDER_CODES):
         mine = kind == k
-        codes[mine] = _pick(rng, (values, weights), int(mine.sum()))
+        codes[mine] = pick(rng, (values, weights), int(mine.sum()))
     urns = np.char.add("SC", rng.integers(100_000, 1_000_000, n).astype(str))
-    sectors = _sectors(rng, n)
+    sectors = postcode_sectors(rng, n)
     council_number = np.char.zfill((council + 1).astype(str), 3)
     providers = Providers(
-        id=_uuids(rng, n),
+        id=uuids(rng, n),
         council=council,
         kind=kind,
         external_id=np.char.add(np.char.add(np.char.add("NAT-PROV-", council_number), "-"), np.arange(n).astype(str)),
@@ -365,11 +299,11 @@ def generate(
     starting = np.floor(ages * YEAR).astype(np.int64) + 2
     limit = np.where(staying, EIGHTEEN - back - 1, NEVER)
     weights = np.where(uasc[:, None], np.asarray(UASC_AGE_WEIGHTS), np.asarray(AGE_WEIGHTS))
-    age = _choose(rng, np.where(starting <= limit[:, None], weights, 0.0))
+    age = choose(rng, np.where(starting <= limit[:, None], weights, 0.0))
     born = entered - np.minimum(starting[age] + rng.integers(0, 362, n), limit)
     sex = np.where(rng.random(n) < np.where(uasc, 0.9, 0.55), "M", "F")
-    ethnicity = np.where(uasc, _pick(rng, UASC_ETHNICITIES, n), _pick(rng, ETHNICITIES, n))
-    cin = np.where(uasc, "N8", _pick(rng, CATEGORIES, n))
+    ethnicity = np.where(uasc, pick(rng, UASC_ETHNICITIES, n), pick(rng, ETHNICITIES, n))
+    cin = np.where(uasc, "N8", pick(rng, CATEGORIES, n))
     profile = rng.choice(3, n, p=np.asarray(PROFILE_WEIGHTS) / sum(PROFILE_WEIGHTS))
     arc = rng.choice(4, n, p=np.asarray(ARC_WEIGHTS) / sum(ARC_WEIGHTS))
     # Legal tracks: adoption (interim care order, then a placement order and a placement for adoption),
@@ -396,14 +330,14 @@ def generate(
     ends = np.where(sooner, soonest + np.floor(rng.random(n) * (back - soonest)).astype(np.int64), ends)
     span = np.where(staying, back, ends)  # days in care: the care period is [entered, entered + span]
     left = np.where(staying, np.datetime64("NaT"), entered + span)
-    early = np.where(s20, _pick(rng, EARLY_S20, n), _pick(rng, EARLY_ORDER, n))
+    early = np.where(s20, pick(rng, EARLY_S20, n), pick(rng, EARLY_ORDER, n))
     adopted = adoption & ~sooner & (planned <= adult)
-    leaving = np.where(ends == adult, _pick(rng, AT_EIGHTEEN, n), np.where(adopted, _pick(rng, ADOPTED, n), early))
+    leaving = np.where(ends == adult, pick(rng, AT_EIGHTEEN, n), np.where(adopted, pick(rng, ADOPTED, n), early))
     leaving = np.where(staying, "", leaving)
 
     child_ids = np.char.add("NAT-C", np.char.zfill(np.arange(1, n + 1).astype(str), 6))
     kids = Children(
-        id=_uuids(rng, n),
+        id=uuids(rng, n),
         council=council,
         child_id=child_ids,
         pseudonym=_pseudonyms(council_rows.id, council, child_ids),
@@ -426,7 +360,7 @@ def generate(
         leaving=leaving,
         providers=(providers, provider_first, provider_count),
     )
-    assessments, versions = _assessments(rng, kids, span, moves, profile, arc, width)
+    assessments, versions = assessments_of(rng, kids, span, moves, profile, arc, width)
     return National(today, domains, council_rows, providers, kids, placements, assessments, versions)
 
 
@@ -482,7 +416,7 @@ def _placements(
     rel = starts[starts < NEVER]
     move = moving[starts < NEVER]
     e = len(rows)
-    first = _group_starts(rows) == np.arange(e)
+    first = group_starts(rows) == np.arange(e)
     last = np.ones(e, dtype=bool)
     last[:-1] = rows[1:] != rows[:-1]
 
@@ -495,7 +429,7 @@ def _placements(
     placement = np.cumsum(starting) - 1
     p_rows, p_rel = rows[starting], rel[starting]
     p = len(p_rows)
-    position = np.arange(p) - _group_starts(p_rows)
+    position = np.arange(p) - group_starts(p_rows)
     born, entered = kids.date_of_birth, kids.entered
     p_start = entered[p_rows] + p_rel
     age = ((p_start - born[p_rows]).astype(np.int64) / YEAR).astype(np.float32)
@@ -507,7 +441,7 @@ def _placements(
         weights = _kind_weights(
             age[here], prev, complexity[c], worsening[c], kids.uasc[c], order[c], np.full(len(here), at > 0)
         )
-        chosen = _choose(rng, weights)
+        chosen = choose(rng, weights)
         # Adoption: fostered (often by approved adopters) until the placement order, then placed for adoption.
         foster = np.where(rng.random(len(here)) < 0.65, IN_HOUSE, IFA)
         chosen = np.where(adoption[c], np.where(p_rel[here] >= change[c], ADOPTION, foster), chosen)
@@ -515,12 +449,12 @@ def _placements(
     previous_kind = np.where(position > 0, np.roll(kind, 1), -1)
 
     # Why each placement after the first began (the ending episode carries it).
-    reason = _pick(rng, MOVES, p)
-    worse = _pick(rng, MOVES | {"CREQB": 20}, p)
+    reason = pick(rng, MOVES, p)
+    worse = pick(rng, MOVES | {"CREQB": 20}, p)
     reason = np.where(worsening[p_rows], worse, reason)
     fostered = np.isin(previous_kind, (IN_HOUSE, KINSHIP, IFA))
-    reason = np.where((kind == HOME) & fostered, _pick(rng, TO_HOME, p), reason)
-    reason = np.where(kind == SUPPORTED, _pick(rng, TO_SUPPORTED, p), reason)
+    reason = np.where((kind == HOME) & fostered, pick(rng, TO_HOME, p), reason)
+    reason = np.where(kind == SUPPORTED, pick(rng, TO_SUPPORTED, p), reason)
     reason = np.where(np.isin(kind, (ADOPTION, PARENTS)), "CARPL", reason)
 
     # Provider, costs and funding per placement.
@@ -537,7 +471,7 @@ def _placements(
     sector = np.where(
         has_provider & (table.postcode_sector[safe_provider] != ""),
         table.postcode_sector[safe_provider],
-        _sectors(rng, p),
+        postcode_sectors(rng, p),
     )
     urn = np.where(has_provider, table.urn[safe_provider], "")
     cost = np.full(p, -1, dtype=np.int64)
@@ -561,7 +495,7 @@ def _placements(
     next_placement = np.minimum(placement + 1, p - 1)
     e_kind = kind[placement]
     episodes = Placements(
-        id=_uuids(rng, e),
+        id=uuids(rng, e),
         child=rows,
         provider=provider[placement],
         start=start,
@@ -580,103 +514,3 @@ def _placements(
         funding_education=education[placement],
     )
     return episodes, (p_rows[position > 0], p_rel[position > 0])
-
-
-def _assessments(
-    rng: np.random.Generator, kids: Children, span: Ints, moves: tuple[Ints, Ints], profile: Ints, arc: Ints, width: int
-) -> tuple[Assessments, Versions]:
-    n = len(span)
-    # Reviews: within 20 days of entry, about three months later, then every three to six months.
-    columns = int(WINDOW / 70) + 3
-    gaps = np.empty((n, columns), dtype=np.int64)
-    gaps[:, 0] = np.floor(rng.random(n) * (np.minimum(20, span) + 1)).astype(np.int64)
-    gaps[:, 1] = rng.integers(70, 92, n)
-    gaps[:, 2:] = rng.integers(91, 183, (n, columns - 2))
-    offsets = gaps.cumsum(axis=1)
-    held = offsets <= span[:, None]
-    child, column = np.nonzero(held)
-    day = offsets[held]
-    # A few reviews are recorded twice for the same date (the later stands); a few are amended once.
-    twice = (column > 0) & (rng.random(len(child)) < DOUBLE_SHARE)
-    repeat = 1 + twice.astype(np.int64)
-    child, column, day = np.repeat(child, repeat), np.repeat(column, repeat), np.repeat(day, repeat)
-    double = np.zeros(len(child), dtype=bool)
-    double[np.cumsum(repeat)[twice] - 1] = True
-    a = len(child)
-    amended = rng.random(a) < AMENDED_SHARE
-    current = 1 + amended.astype(np.int64)
-
-    # Context: the first is the initial assessment; a review within six weeks after a move is a placement change.
-    move_child, move_day = moves
-    key = child * (1 << 20) + day
-    move_key = move_child * (1 << 20) + move_day
-    found = np.searchsorted(move_key, key, side="right") - 1
-    prior = np.where(found >= 0, move_key[np.maximum(found, 0)], -1)
-    previous_day = np.where(column > 0, np.roll(day, 1), -1)
-    recent = (prior // (1 << 20) == child) & (day - prior % (1 << 20) <= 42) & (prior % (1 << 20) > previous_day)
-    context = np.where(column == 0, "initial", np.where(recent & (found >= 0), "placement_change", "review"))
-    context = np.where(double, "ad_hoc", context)
-    role = np.where(column == 0, "social_worker", _pick(rng, ROLES, a))
-    role = np.where(double, "iro", role)
-
-    # Needs per child and domain: a level at entry and a drift a year (domain.md §4's trends have something to find).
-    mean, fewest, most = (np.asarray(values) for values in zip(*PROFILES, strict=True))
-    base = np.clip(rng.normal(mean[profile][:, None], 0.8, (n, width)), 0, 4)
-    high = rng.integers(fewest[profile], most[profile] + 1)
-    ranks = np.argsort(np.argsort(rng.random((n, width)), axis=1), axis=1)
-    base = np.where(ranks < high[:, None], np.clip(rng.uniform(3.0, 4.4, (n, width)), 0, 4), base)
-    fastest, share = (np.asarray(values) for values in zip(*ARC_RATES, strict=True))
-    changing = rng.random((n, width)) < share[arc][:, None]
-    rate = rng.normal(0, 0.05, (n, width)) + np.where(
-        changing, fastest[arc][:, None] * rng.uniform(0.25, 1, (n, width)), 0
-    )
-    # Mixed progress: one or two domains that started low get worse while the others improve.
-    low = np.asarray(base < 2.5)
-    none_low = np.asarray(~low.any(axis=1))
-    keys = np.where(low | none_low[:, None], rng.random((n, width)), 2.0)
-    regress = (np.argsort(np.argsort(keys, axis=1), axis=1) < rng.integers(1, 3, n)[:, None]) & (keys < 2)
-    rate = np.where((arc == MIXED)[:, None] & regress, rng.uniform(0.5, 1.0, (n, width)), rate)
-    strength0 = np.clip(2.6 - 0.6 * base + rng.normal(0, 0.5, (n, width)), 0, 3)
-    base, rate, strength0 = base.astype(np.float32), rate.astype(np.float32), strength0.astype(np.float32)
-
-    # Ratings per assessment: the level drifts from entry, with noise; strengths grow as needs fall.
-    years = (day / YEAR).astype(np.float32)[:, None]
-    level = np.clip(base[child] + rate[child] * years, 0, 4)
-    noise = rng.standard_normal((a, width), dtype=np.float32)
-    need = np.rint(np.clip(level + 0.15 * noise, 0, 4)).astype(np.int8)
-    noise = rng.standard_normal((a, width), dtype=np.float32)
-    strength = np.rint(np.clip(strength0[child] - 0.5 * (level - base[child]) + 0.3 * noise, 0, 3)).astype(np.int8)
-    del level, noise
-    assessed_on = kids.entered[child] + day
-    young = ((assessed_on - kids.date_of_birth[child]).astype(np.int64) < 5 * YEAR)[:, None]
-    skipped = rng.random((a, width)) < NOT_ASSESSED_SHARE
-    reason = np.where(young, 0, rng.integers(1, len(NOT_ASSESSED), (a, width))).astype(np.int8)
-    need = np.where(skipped, -1, need).astype(np.int8)
-    strength = np.where(skipped, -1, strength).astype(np.int8)
-    reason = np.where(skipped, reason, -1).astype(np.int8)
-
-    # Versions: an amended assessment has version 1, superseded, one level off in one domain, then version 2.
-    v_assessment = np.repeat(np.arange(a), current)
-    v_number = np.arange(len(v_assessment)) - _group_starts(v_assessment) + 1
-    v = len(v_assessment)
-    v_need = need[v_assessment]
-    rows = np.nonzero(v_number < current[v_assessment])[0]
-    which = np.argmax(np.where(v_need[rows] >= 0, rng.random((len(rows), width)), -1.0), axis=1)  # an assessed one
-    wrong = v_need[rows, which]
-    shifted = wrong + rng.choice(np.array((-1, 1), dtype=np.int8), len(rows))
-    shifted = np.where(shifted < 0, 1, np.where(shifted > 4, 3, shifted))
-    v_need[rows, which] = np.where(wrong < 0, wrong, shifted)
-    assessments = Assessments(id=_uuids(rng, a), child=child, current_version=current)
-    versions = Versions(
-        id=_uuids(rng, v),
-        assessment=v_assessment,
-        version=v_number,
-        assessed_on=assessed_on[v_assessment],
-        context=context[v_assessment],
-        assessor_role=role[v_assessment],
-        body_hash=rng.integers(0, 256, (v, 32), dtype=np.uint8),
-        need=v_need,
-        strength=strength[v_assessment],
-        not_assessed=reason[v_assessment],
-    )
-    return assessments, versions

@@ -16,17 +16,9 @@ import numpy as np
 from asyncpg.pgproto.pgproto import UUID as FastUUID  # a uuid.UUID, built from bytes ten times faster
 from numpy.typing import NDArray
 
-from bench.national import (
-    NOT_ASSESSED,
-    ROOT,
-    SEED,
-    Days,
-    Ids,
-    Ints,
-    National,
-    Strings,
-    generate,
-)
+from bench.national import ROOT, SEED, National, generate
+from bench.national_assessments import NOT_ASSESSED
+from bench.national_draws import Days, Ids, Ints, Strings
 from bench.scratch import admin, with_database
 from shared.settings import libpq_url
 

@@ -10,7 +10,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from bench.national import BENCH_PSEUDONYM_KEY, NOT_ASSESSED, National, generate
+from bench.national import BENCH_PSEUDONYM_KEY, National, generate
+from bench.national_assessments import NOT_ASSESSED
 from shared.instruments import shipped_instrument
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import collection_year_of, invalid_codes
