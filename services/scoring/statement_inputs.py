@@ -83,7 +83,7 @@ async def closed_and_settled(db: AsyncSession, contract: Contract) -> tuple[froz
             settled.append(
                 Settled(
                     line.adjusts_period or period_start, line.child_pseudonym, line.stay, line.domain or "",
-                    line.instalment or 0, line.rule, line.earned, line.paid, line.withheld,
+                    line.instalment or 0, line.rule, line.earned, line.paid, line.withheld, line.confirming_assessment,
                 )
             )  # fmt: skip
     return frozenset(closed), tuple(settled)

@@ -163,7 +163,7 @@ def adjustment_row(statement_id: uuid.UUID, number: int, a: Adjustment, dated: d
     return {
         "statement_id": statement_id, "line": number, "child_pseudonym": a.child, "stay": a.stay, "event_date": dated,
         "kind": "adjustment", "rule": a.rule, "domain": a.domain or None, "instalment": a.instalment or None,
-        "baseline_assessment": None, "confirming_assessment": None, "earned": a.earned, "paid": a.paid,
+        "baseline_assessment": None, "confirming_assessment": a.assessment, "earned": a.earned, "paid": a.paid,
         "withheld": a.withheld, "capped_by": [], "adjusts_period": a.closed_period.start, "cause": a.cause,
     }  # fmt: skip
 

@@ -244,7 +244,9 @@ async def test_a_closed_period_stands_and_a_later_amendment_to_it_is_adjusted_in
     assert [(a["domain"], a["instalment"], a["paid"], a["adjusts_period"]) for a in adjustments] == [
         ("safety", 1, "-400.00", paid_in["period_start"])
     ]
+    # The change named: the instalment as settled, on the review since amended, and what stands now.
     assert adjustments[0]["cause"].startswith("was: 7.5 first instalment")
+    assert f"on assessment {ids['REDUCED']}, £400.00 paid; now: no event" in adjustments[0]["cause"]
     sustained_in = next(s for s in after if s["period_start"] <= SUSTAINED.isoformat() <= s["period_end"])
     # Safety's first instalment now, at the sustaining review; the other eleven domains' second ones.
     assert Decimal(sustained_in["earned"]) - (Decimal("-400.00") if sustained_in is first_open else 0) == Decimal(

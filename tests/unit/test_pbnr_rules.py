@@ -264,11 +264,22 @@ def settled_by(statement: Statement) -> list[Settled]:
     """What closing this statement settles: its own lines, and its adjustments of earlier periods."""
     own = [
         Settled(statement.period.start, p.event.child, p.event.stay.id, p.event.domain or "", p.event.instalment or 0,
-                p.event.rule, p.earned, p.paid, p.withheld)
+                p.event.rule, p.earned, p.paid, p.withheld, p.event.confirming.id if p.event.confirming else None)
         for p in statement.lines if p.event.kind != "no_baseline"
     ]  # fmt: skip
     adjusted = [
-        Settled(a.closed_period.start, a.child, a.stay, a.domain, a.instalment, a.rule, a.earned, a.paid, a.withheld)
+        Settled(
+            a.closed_period.start,
+            a.child,
+            a.stay,
+            a.domain,
+            a.instalment,
+            a.rule,
+            a.earned,
+            a.paid,
+            a.withheld,
+            a.assessment,
+        )
         for a in statement.adjustments
     ]
     return own + adjusted
@@ -287,7 +298,13 @@ def test_a_closed_period_stands_and_a_late_change_to_it_is_settled_in_the_first_
     q3 = after[0]
     assert every_line([q3]) == [line("2025-08-01", "1st", "safety", "400.00")]
     assert [(a.closed_period.label, a.domain, a.instalment, a.paid, a.cause) for a in q3.adjustments] == [
-        ("2025-04-01/2025-06-30", "safety", 1, Decimal("-400.00"), f"was: {FIRST}, £400.00 paid; now: no event")
+        (
+            "2025-04-01/2025-06-30",
+            "safety",
+            1,
+            Decimal("-400.00"),
+            f"was: {FIRST}, on assessment may, £400.00 paid; now: no event",
+        )
     ]
     assert (q3.earned, q3.paid) == (Decimal("0.00"), Decimal("0.00")) and after[1].adjustments == ()
     # Q3 closed in turn: its adjustment is settled, so nothing is adjusted twice.

@@ -29,6 +29,7 @@ class Settled:
     earned: Decimal
     paid: Decimal
     withheld: Decimal
+    assessment: str | None = None  # the assessment the event was dated on, as settled
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class Adjustment:
     withheld: Decimal
     rule: str  # the event's rule now, or ADJUSTMENT where it no longer happens
     cause: str
+    assessment: str | None = None  # the assessment the event is dated on now
 
 
 Key = tuple[str, str, str, int]  # child, stay, domain, instalment
@@ -74,9 +76,23 @@ def adjustments(priced: Sequence[Priced], closed: Sequence[Period], settled: Seq
             withheld = (current.withheld if current else ZERO) - sum((s.withheld for s in before), ZERO)
             if earned or paid or withheld:
                 rule = current.event.rule if current else ADJUSTMENT
-                was = f"{before[-1].rule}, £{sum((s.paid for s in before), ZERO)} paid" if before else "no event"
-                due = f"{current.event.rule}, £{current.paid} due" if current else "no event"
-                cause = f"was: {was}; now: {due}"
+                assessment = current.event.confirming.id if current and current.event.confirming else None
+                was = "no event"
+                if before:  # as last settled
+                    was = describe(
+                        before[-1].rule, before[-1].assessment, f"£{sum((s.paid for s in before), ZERO)} paid"
+                    )
+                due = describe(current.event.rule, assessment, f"£{current.paid} due") if current else "no event"
                 child, stay, domain, instalment = key
-                result.append(Adjustment(period, child, stay, domain, instalment, earned, paid, withheld, rule, cause))
+                result.append(
+                    Adjustment(
+                        period, child, stay, domain, instalment, earned, paid, withheld, rule,
+                        f"was: {was}; now: {due}", assessment,
+                    )
+                )  # fmt: skip
     return result
+
+
+def describe(rule: str, assessment: str | None, amount: str) -> str:
+    """What changed, as a provider checks it: the rule, the assessment the event rests on, the money."""
+    return f"{rule}, on assessment {assessment}, {amount}" if assessment else f"{rule}, {amount}"
