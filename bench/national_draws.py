@@ -14,6 +14,7 @@ Flags = NDArray[np.bool_]
 Ids = NDArray[np.uint8]  # (n, 16): uuid bytes
 
 YEAR = 365.25
+NEVER = 1 << 30  # a relative day beyond any care period
 WINDOW = int(5 * YEAR)  # entries into care lie within this many days before today
 
 
