@@ -46,7 +46,7 @@ async def largest_provider_statements(settings: Settings) -> str:
             async with transaction(sessions) as db:
                 now = await figures_lock(db)
                 began = time.perf_counter()
-                stored = await statements.refresh(db, [contract_id], statements.council_day(now), now)
+                stored = await statements.refresh(db, contract_id, statements.council_day(now), now)
                 timings.append((time.perf_counter() - began, stored))
     finally:
         await engine.dispose()

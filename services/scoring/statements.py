@@ -82,7 +82,7 @@ async def keep_current(db: AsyncSession, contract_ids: Iterable[uuid.UUID], now:
     for contract_id in contract_ids:
         try:
             async with db.begin_nested():
-                await refresh(db, [contract_id], council_day(now), now)
+                await refresh(db, contract_id, council_day(now), now)
         except Exception as error:
             if is_transient(error):
                 raise
@@ -99,22 +99,21 @@ async def refresh_every_contract(sessions: async_sessionmaker[AsyncSession]) -> 
     return len(contract_ids)
 
 
-async def refresh(db: AsyncSession, contract_ids: Iterable[uuid.UUID], today: date, now: datetime) -> int:
-    """Every statement of these contracts recomputed; returns how many new versions were stored."""
+async def refresh(db: AsyncSession, contract_id: uuid.UUID, today: date, now: datetime) -> int:
+    """Every statement of the contract recomputed; returns how many new versions were stored."""
+    contract = await db.get(Contract, contract_id)
+    if contract is None:
+        return 0
+    inputs = await read_inputs(db, contract)
+    latest = await latest_hashes(db, contract)
     stored = 0
-    for contract_id in contract_ids:
-        contract = await db.get(Contract, contract_id)
-        if contract is None:
-            continue
-        inputs = await read_inputs(db, contract)
-        latest = await latest_hashes(db, contract)
-        for period in due(inputs, today):
-            before, version = latest.get(period.period.start, ("", 0))
-            # A period whose inputs, as known on its cut-off, hash as before cannot have changed; a closed
-            # one never changes.
-            if before != period.inputs_hash and not period.closed:
-                await store(db, contract, statement(inputs, period), version + 1, now)
-                stored += 1
+    for period in due(inputs, today):
+        before, version = latest.get(period.period.start, ("", 0))
+        # A period whose inputs, as known on its cut-off, hash as before cannot have changed; a closed one
+        # never changes.
+        if before != period.inputs_hash and not period.closed:
+            await store(db, contract, statement(inputs, period), version + 1, now)
+            stored += 1
     return stored
 
 

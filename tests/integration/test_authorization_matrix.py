@@ -218,7 +218,7 @@ async def close_period(world: World) -> Request:
     assert created.status_code == 201, created.text
     async with transaction(state_of(world.app).sessions) as db:
         now = await figures_lock(db)
-        await statements.refresh(db, [uuid.UUID(created.json()["id"])], now.date(), now)
+        await statements.refresh(db, uuid.UUID(created.json()["id"]), now.date(), now)
     return Request("POST", f"/v1/admin/contracts/{code}/statements/{CONTRACT_START.isoformat()}/close")
 
 

@@ -121,7 +121,7 @@ async def close_period(db: AsyncSession, la_id: uuid.UUID, code: str, period_sta
     today = statements.council_day(now)
     if period_start > latest_terms.end_date:
         raise NotFound("No statement for that period.")
-    await statements.refresh(db, [contract.id], today, now)
+    await statements.refresh(db, contract.id, today, now)
     stored = list(
         await db.scalars(
             select(PaymentStatement)
