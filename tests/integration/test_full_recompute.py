@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert, select
 
@@ -142,11 +143,14 @@ async def test_an_admin_recalibrates_and_recomputes_through_the_api_and_the_cli(
     made = await api.post("/v1/admin/calibrations", json={"instrument_code": "needs-v1"}, headers=council.admin)
     assert made.status_code == 201, made.text
     assert (made.json()["n"], made.json()["source"]) == (3, "admin") and made.json()["sd"] == 12.0
-    summary = (await api.get("/v1/children/K2/needs-trends", headers=council.headers)).json()["summary"]
-    assert (
-        summary["rci"] == round(-24 / (2**0.5 * 12.0 * 0.2**0.5), 9)
-        and summary["rci_verdict"] == "reliable_improvement"
-    )
+
+    async def rci() -> tuple[float, str]:
+        summary = (await api.get("/v1/children/K2/needs-trends", headers=council.headers)).json()["summary"]
+        return summary["rci"], summary["rci_verdict"]
+
+    # Stored unrounded (rounding to 9 decimals would be 1e-10 off), by the calibration and the full recompute.
+    expected = (pytest.approx(-24 / (2**0.5 * 12.0 * 0.2**0.5), rel=1e-14), "reliable_improvement")
+    assert await rci() == expected
     listed = await api.get("/v1/admin/calibrations", headers=council.admin)
     assert [c["sd"] for c in listed.json()] == [12.0]
     whole = await api.post("/v1/admin/recompute", headers=council.admin)
@@ -156,6 +160,7 @@ async def test_an_admin_recalibrates_and_recomputes_through_the_api_and_the_cli(
         "cleared": 0,
         "left_to_incremental": 0,
     }
+    assert await rci() == expected
     done = await run_cli(settings, "recompute", "--council", council.code)
     assert done.returncode == 0, done.stderr
     assert "3 children: 3 recomputed" in done.stdout and "[########################################] 3/3" in done.stderr

@@ -5,6 +5,7 @@ import math
 import statistics
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -56,6 +57,7 @@ async def test_the_sd_is_taken_at_the_30th_baseline_and_every_rci_follows(
     for n in (0, 3, 29):
         figures = await summary(api, council, n)
         change = (max(0, baseline_level(n) - 1) - baseline_level(n)) * twelve_domains
-        assert figures["rci"] == round(change / s_diff, 9) + 0.0, n
+        # Stored unrounded (rounding to 9 decimals would be 1e-10 off).
+        assert figures["rci"] == pytest.approx(change / s_diff, rel=1e-14, abs=1e-14), n
         expected = "reliable_improvement" if change / s_diff <= -1.96 else "no_reliable_change"
         assert figures["rci_verdict"] == expected, n

@@ -2,14 +2,18 @@
 
 import csv
 import io
+from datetime import date, timedelta
+from fractions import Fraction
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
+from services.scoring.full_recompute import recompute_councils
 from shared.settings import Settings
-from tests.conftest import Council
-from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
+from tests.conftest import Council, state_of
+from tests.integration.helpers import DOMAINS, add_child, assessment, ratings, run_worker, years_ago
+from tests.unit.test_trends_engine import JUST_UNDER_HALF
 
 
 async def test_assessments_become_trends(
@@ -139,3 +143,27 @@ async def test_on_one_date_the_latest_recorded_version_stands(
     await run_worker(settings, app)
     summary = await summary_of(api, council, "C1")
     assert (summary["total_need"], summary["latest_assessment_id"]) == (36, first.json()["id"])
+
+
+async def test_a_slope_a_hair_under_half_a_level_a_year_reads_stable_from_either_recompute(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await add_child(api, council.headers, "C1")
+    start = date.today() - timedelta(days=800)
+    items = [
+        assessment("C1", f"S{day}", start + timedelta(days=day), ratings=ratings(level))
+        for day, level in JUST_UNDER_HALF
+    ]
+    response = await api.post("/v1/assessments/batch", json={"items": items}, headers=council.headers)
+    assert response.status_code == 200, response.text
+    exact = Fraction(1, 2) - Fraction(1, 2771356292)  # worked in the unit test
+
+    async def domains() -> list[tuple[float, str]]:
+        trends = (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()
+        assert trends["status"] == "fresh"
+        return [(d["slope_per_year"], d["direction"]) for d in trends["domains"]]
+
+    await run_worker(settings, app)
+    assert await domains() == [(float(exact), "stable")] * len(DOMAINS)
+    await recompute_councils(state_of(app).sessions, [council.la_id])
+    assert await domains() == [(float(exact), "stable")] * len(DOMAINS)

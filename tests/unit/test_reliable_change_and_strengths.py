@@ -42,6 +42,16 @@ def test_the_1_96_edges_belong_to_the_reliable_verdicts() -> None:
     assert rci.tolist() == [0.0, 2.0] and verdict.tolist() == ["no_reliable_change", "reliable_deterioration"]
 
 
+def test_an_rci_a_hair_below_1_96_is_no_reliable_change_and_stored_unrounded() -> None:
+    # r = 0.5 makes S_diff = SD: a rise of 196 over SD 100.00000001 is 1.96 / (1 + 1e-10) =
+    # 1.959999999804..., which rounded to 9 decimals would read 1.96, a reliable deterioration.
+    rci, verdict = reliable_change(
+        total=ints(196), baseline_total=ints(0), assessments=ints(2), sd=np.array([100.00000001]),
+        reliability=np.array([0.5]),
+    )  # fmt: skip
+    assert rci[0] == pytest.approx(1.959999999804, rel=1e-13) and verdict[0] == "no_reliable_change"
+
+
 def test_strengths_get_the_same_figures_with_rising_as_improving() -> None:
     assessments = [
         AssessmentInput("x1", date(2024, 1, 1), 1, {"a": 3, "b": 1}, {"a": 1, "b": 2}),

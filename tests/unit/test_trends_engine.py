@@ -1,6 +1,7 @@
 """Needs trends engine (domain.md section 4), checked against hand-worked figures."""
 
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -107,6 +108,24 @@ def test_slope_is_stored_exactly_on_the_threshold_it_is_classified_by() -> None:
     # The figure a BI user filters on must agree with the direction shown beside it.
     assert one_domain_series([(0, 2), (75, 0), (132, 2)]).slope_per_year == -0.5
     assert one_domain_series([(0, 0), (75, 2), (132, 0)]).slope_per_year == 0.5
+
+
+# A slope 3.6e-10 a year short of +0.5 (it takes many ratings for the integer sums to come this close):
+# days 0-28 at level 0, days 35 and 127 at 1, days 684-730 at 1. n = 78, Sum(t) = 406 + 162 + 33229 =
+# 33797, Sum(y) = 49, Sum(t*t) = 7714 + 17354 + 23501551 = 23526619, Sum(t*y) = 162 + 33229 = 33391;
+# n*Sum(t*t) - Sum(t)^2 = 1835076282 - 1142237209 = 692839073, n*Sum(t*y) - Sum(t)*Sum(y) = 2604498 -
+# 1656053 = 948445; slope = 948445 * 365.25 / 692839073 = 1385678145 / 2771356292 = 1/2 - 1/2771356292.
+# Rounded to 9 decimals it would read 0.5, and worsening.
+JUST_UNDER_HALF = [(day, 0) for day in range(29)] + [(35, 1), (127, 1)] + [(day, 1) for day in range(684, 731)]
+
+
+@pytest.mark.parametrize("falling", [False, True])
+def test_a_slope_a_hair_inside_the_half_point_threshold_is_stable_and_stored_unrounded(falling: bool) -> None:
+    # Levels turned upside down (1 - level) give the same slope falling.
+    trend = one_domain_series([(day, 1 - level if falling else level) for day, level in JUST_UNDER_HALF])
+    exact = Fraction(1, 2) - Fraction(1, 2771356292)
+    assert trend.direction == "stable"
+    assert trend.slope_per_year == float(-exact if falling else exact)
 
 
 def test_window_includes_a_rating_exactly_730_days_before_the_latest() -> None:
@@ -400,3 +419,21 @@ def test_series_has_one_assessment_per_date_in_date_order(
     for a in kept:
         same_day = [b for b in assessments if b.assessed_on == a.assessed_on]
         assert a.recorded_seq == max(b.recorded_seq for b in same_day)
+
+
+@given(st.lists(st.tuples(st.integers(0, 730), st.integers(0, 4)), min_size=2, max_size=40, unique_by=lambda p: p[0]))
+def test_slope_and_direction_are_those_of_exact_least_squares(points: list[tuple[int, int]]) -> None:
+    # Within 730 days every rating is in the window: the slope is plain OLS, worked here in fractions.
+    trend = one_domain_series(points)
+    days = [day for day, _ in points]
+    if max(days) - min(days) < 28:
+        assert (trend.slope_per_year, trend.direction) == (None, "insufficient_data")
+        return
+    mean_t = Fraction(sum(days), len(points))
+    mean_y = Fraction(sum(level for _, level in points), len(points))
+    sxy = sum((day - mean_t) * (level - mean_y) for day, level in points)
+    sxx = sum((day - mean_t) ** 2 for day in days)
+    exact = sxy / sxx * Fraction(1461, 4)
+    assert trend.slope_per_year == float(exact)
+    half = Fraction(1, 2)
+    assert trend.direction == ("worsening" if exact >= half else "improving" if exact <= -half else "stable")

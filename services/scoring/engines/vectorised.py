@@ -7,20 +7,16 @@ cannot disagree.
 """
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-DAYS_PER_YEAR = 365.25
+DAYS_PER_YEAR = Fraction(1461, 4)  # 365.25
 SLOPE_WINDOW_DAYS = 730
 MIN_SLOPE_SPREAD_DAYS = 28
-IMPROVING_SLOPE = -0.5
-WORSENING_SLOPE = 0.5
-# OLS in floating point lands a hair either side of a slope that is exactly +/-0.5 per year
-# (e.g. 0.4999999999999993), which would flip the direction. Rounding the stored slope far below any
-# displayed precision keeps the figure and its direction in step.
-SLOPE_DECIMALS = 9
+DIRECTED_SLOPE = Fraction(1, 2)  # a slope of at least this much a year, up or down, has a direction
 NOT_RATED = -1
 
 Ints = NDArray[np.int64]
@@ -169,11 +165,9 @@ def domain_trends(stand: Standing, levels: Ints, *, rising: bool = False) -> Dom
     has = count > 0
     first_row = np.where(has, first, -1)
     latest_on = at(last, day)
-    slope = slopes(stand, day, levels, rated, latest_on)
+    slope, climbing, falling = slopes(stand, day, levels, rated, latest_on)
     direction = np.full(slope.shape, "insufficient_data", dtype="<U17")
-    known = ~np.isnan(slope)
-    direction[known] = "stable"
-    falling, climbing = known & (slope <= IMPROVING_SLOPE), known & (slope >= WORSENING_SLOPE)
+    direction[~np.isnan(slope)] = "stable"
     direction[falling] = "worsening" if rising else "improving"
     direction[climbing] = "improving" if rising else "worsening"
     return DomainTrends(
@@ -188,29 +182,35 @@ def domain_trends(stand: Standing, levels: Ints, *, rising: bool = False) -> Dom
     )
 
 
-def slopes(stand: Standing, day: Ints, levels: Ints, rated: Bools, latest_on: Ints) -> Floats:
-    """OLS slope per child and domain over its ratings in the 730 days up to its latest; NaN unless at
-    least two ratings at least 28 days apart."""
+def slopes(stand: Standing, day: Ints, levels: Ints, rated: Bools, latest_on: Ints) -> tuple[Floats, Bools, Bools]:
+    """OLS slope per year per child and domain over its ratings in the 730 days up to its latest (NaN
+    unless at least two ratings at least 28 days apart), and where it climbs or falls by at least
+    DIRECTED_SLOPE a year.
+
+    Days and levels are integers, so the slope per day is the ratio of two integer sums,
+    (n * Sum(t * y) - Sum(t) * Sum(y)) / (n * Sum(t * t) - Sum(t) ** 2), and the direction is decided
+    on those sums exactly: a slope a hair below the threshold is not one on it. With days counted from
+    the window's start (at most 731 of them, one standing rating a day) and levels at most MAX_LEVEL,
+    every sum stays below 2 ** 53, so the one division left gives the float nearest the exact slope."""
     days = day[:, None]
     window = rated & ((stand.by_child(latest_on) - days) <= SLOPE_WINDOW_DAYS)
     n = stand.reduce(np.add, window.astype(np.int64), 0)
     window_start = stand.reduce(np.minimum, np.where(window, days, np.iinfo(np.int64).max), 0)
     window_start[n == 0] = 0
-    # Years from the window's start, not date ordinals, keep the sums small and the float error with them.
-    years = np.where(window, (days - stand.by_child(window_start)) / DAYS_PER_YEAR, 0.0)
-    level = np.where(window, levels, 0).astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_t = stand.reduce(np.add, years, 0.0) / n
-        mean_y = stand.reduce(np.add, level, 0.0) / n
-        centred = np.where(window, years - stand.by_child(mean_t), 0.0)
-        sxy = stand.reduce(np.add, centred * (level - stand.by_child(mean_y)), 0.0)
-        sxx = stand.reduce(np.add, centred * centred, 0.0)
-        slope = sxy / sxx
+    t = np.where(window, days - stand.by_child(window_start), 0)
+    y = np.where(window, levels, 0)
+    sum_t, sum_y = stand.reduce(np.add, t, 0), stand.reduce(np.add, y, 0)
+    sxy = n * stand.reduce(np.add, t * y, 0) - sum_t * sum_y
+    sxx = n * stand.reduce(np.add, t * t, 0) - sum_t * sum_t
     enough = (n >= 2) & ((latest_on - window_start) >= MIN_SLOPE_SPREAD_DAYS)
-    result = np.full(n.shape, np.nan)
-    # Adding 0.0 turns a rounded -0.0 into 0.0 so a flat series reads as plain zero.
-    result[enough] = np.round(slope[enough], SLOPE_DECIMALS) + 0.0
-    return result
+    # slope per year = (sxy * 1461) / (sxx * 4), sxx > 0 wherever there is enough.
+    rise, run = sxy * DAYS_PER_YEAR.numerator, sxx * DAYS_PER_YEAR.denominator
+    slope = np.full(n.shape, np.nan)
+    slope[enough] = rise[enough] / run[enough]
+    bound = run * DIRECTED_SLOPE.numerator
+    climbing = enough & (rise * DIRECTED_SLOPE.denominator >= bound)
+    falling = enough & (rise * DIRECTED_SLOPE.denominator <= -bound)
+    return slope, climbing, falling
 
 
 def child_summaries(stand: Standing, scale: Scale, trends: DomainTrends) -> ChildSummaries:
@@ -282,9 +282,10 @@ def reliable_change(
     """Jacobson and Truax per child: RCI = (latest total - baseline total) / (sqrt(2) * SD * sqrt(1 - r)),
     and its verdict. NaN and an empty verdict with a single assessment or no SD."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        s_diff = np.sqrt(2.0) * sd * np.sqrt(1.0 - reliability)
-        rci = np.where((assessments >= 2) & (s_diff > 0), (total - baseline_total) / s_diff, np.nan)
-    rci = np.asarray(np.round(rci, SLOPE_DECIMALS) + 0.0, dtype=np.float64)
+        # One square root, not two: for r of 0.5 or more, 2 * (1 - r) is exact in floating point, so S_diff
+        # is two roundings from the formula (SD itself when r is 0.5), and the RCI stored unrounded three.
+        s_diff = sd * np.sqrt(2.0 * (1.0 - reliability))
+        rci: Floats = np.where((assessments >= 2) & (s_diff > 0), (total - baseline_total) / s_diff, np.nan)
     verdict: NDArray[np.str_] = np.full(len(rci), "", dtype="<U22")
     known = ~np.isnan(rci)
     verdict[known] = "no_reliable_change"
