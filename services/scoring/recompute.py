@@ -25,6 +25,7 @@ from shared.models import (
     Instrument,
     Rating,
     RecomputeRequest,
+    first_recorded,
     is_current_version,
 )
 from shared.models.figures import FIGURES_ROW_VERSION
@@ -35,11 +36,7 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[A
     query = (
         select(
             Assessment.id,
-            # "Recorded later" is the current version's recording, so an amended assessment counts as
-            # recorded when it was amended (domain.md §4: the later recorded of two on one date stands).
-            func.dense_rank()
-            .over(order_by=(AssessmentVersion.recorded_at, Assessment.recorded_seq))
-            .label("recorded_order"),
+            func.dense_rank().over(order_by=first_recorded()).label("recorded_order"),
             AssessmentVersion.assessed_on,
             Instrument.id.label("instrument_id"),
             Rating.domain,

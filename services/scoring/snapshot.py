@@ -17,10 +17,12 @@ from services.scoring.bulk_read import copy_columns
 from services.scoring.engines.vectorised import NOT_RATED
 from shared.models import ChildNeedsTrend, Instrument, LocalAuthority, RecomputeRequest
 
-# Every standing final version: the current version of its assessment, with its child and instrument.
+# Every standing final version: the current version of its assessment, with its child and instrument, and
+# when the assessment was first recorded (shared.models.first_recorded: created_at, then the sequence the
+# engine numbers assessments by).
 VERSIONS = """
 SELECT v.id AS version, a.id AS id, c.seq::int8 AS child, a.recorded_seq::int8 AS assessment, v.assessed_on AS day,
-       v.recorded_at AS recorded, array_position($2::uuid[], a.instrument_id)::int2 AS instrument
+       a.created_at AS recorded, array_position($2::uuid[], a.instrument_id)::int2 AS instrument
 FROM assessment_versions v
 JOIN assessments a ON a.id = v.assessment_id AND a.current_version = v.version
 JOIN children c ON c.id = a.child_pk

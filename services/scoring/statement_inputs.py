@@ -31,6 +31,7 @@ from shared.models import (
     Provider,
     Rating,
     StatementLine,
+    first_recorded,
 )
 
 
@@ -103,8 +104,8 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
     rated = Rating.need.is_not(None)  # a domain not assessed is skipped, never read as 0
     rows = await db.execute(
         select(
-            Assessment.id, Assessment.child_pk, AssessmentVersion.assessed_on, AssessmentVersion.recorded_at,
-            AssessmentVersion.assessor_role, Assessment.instrument_id, Assessment.recorded_seq,
+            Assessment.id, Assessment.child_pk, AssessmentVersion.assessed_on, *first_recorded(),
+            AssessmentVersion.assessor_role, Assessment.instrument_id,
             func.array_agg(aggregate_order_by(Rating.domain, Rating.position)).filter(rated),
             func.array_agg(aggregate_order_by(Rating.need, Rating.position)).filter(rated),
         )
@@ -117,7 +118,7 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
     )  # fmt: skip
     found = rows.all()
     definitions = await db.execute(
-        select(Instrument.id, Instrument.definition).where(Instrument.id.in_({row[5] for row in found}))
+        select(Instrument.id, Instrument.definition).where(Instrument.id.in_({row[6] for row in found}))
     )
     actionable_from = {i: InstrumentScale.from_definition(d).actionable_from for i, d in definitions}
     return [
@@ -125,7 +126,7 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
             children[child_pk], str(assessment_id), on, recorded, role, levels(domains, needs),
             actionable_from[instrument], sequence=sequence,
         )
-        for assessment_id, child_pk, on, recorded, role, instrument, sequence, domains, needs in found
+        for assessment_id, child_pk, on, recorded, sequence, role, instrument, domains, needs in found
     ]  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 from shared.models.audit import AuditEvent, Erasure
 from shared.models.base import Base
-from shared.models.children import Assessment, AssessmentVersion, Child, Rating, is_current_version
+from shared.models.children import Assessment, AssessmentVersion, Child, Rating, first_recorded, is_current_version
 from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend, RciCalibration
 from shared.models.instruments import Instrument
 from shared.models.outbox import RecomputeRequest
@@ -33,5 +33,6 @@ __all__ = [
     "RciCalibration",
     "RecomputeRequest",
     "StatementLine",
+    "first_recorded",
     "is_current_version",
 ]

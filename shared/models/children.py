@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import InstrumentedAttribute, Mapped, mapped_column
 
 from shared.models.base import Base, created_at, tenant_fk, updated_at, uuid_pk
 
@@ -56,7 +56,7 @@ class Assessment(Base):
     child_pk: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
     external_id: Mapped[str] = mapped_column(String(128))
     instrument_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("instruments.id"))
-    # Orders assessments recorded for the same date: the later recorded stands (domain.md §4).
+    # With created_at, when the assessment was first recorded: see first_recorded.
     recorded_seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
     current_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = created_at()
@@ -104,3 +104,10 @@ def is_current_version() -> ColumnElement[bool]:
     return (AssessmentVersion.assessment_id == Assessment.id) & (
         AssessmentVersion.version == Assessment.current_version
     )
+
+
+def first_recorded() -> tuple[InstrumentedAttribute[datetime], InstrumentedAttribute[int]]:
+    """The order assessments were first recorded in, with their first version: of two final assessments
+    of one date the later stands (domain.md §4). An amendment changes what an assessment says, never its
+    place in this order. The sequence orders the assessments one transaction (a batch) records at once."""
+    return Assessment.created_at, Assessment.recorded_seq

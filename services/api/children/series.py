@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating, is_current_version
+from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating, first_recorded, is_current_version
 
 
 class SeriesPoint(BaseModel):
@@ -19,7 +19,7 @@ class SeriesPoint(BaseModel):
     context: str
     assessor_role: str
     stands: bool = Field(
-        description="False where a later-recorded final assessment of the same date replaces this one in the trends"
+        description="False where a final assessment of the same date, first recorded later, replaces this one"
     )
     needs: dict[str, int | None] = Field(description="Level per domain; null where the domain was not assessed")
     strengths: dict[str, int | None]
@@ -40,8 +40,7 @@ class ChildSeriesOut(SeriesOut):
 
 async def read_series(db: AsyncSession, child: Child) -> list[SeriesPoint]:
     recorded = func.row_number().over(
-        partition_by=AssessmentVersion.assessed_on,
-        order_by=(AssessmentVersion.recorded_at.desc(), Assessment.recorded_seq.desc()),
+        partition_by=AssessmentVersion.assessed_on, order_by=[column.desc() for column in first_recorded()]
     )
     rows = (
         await db.execute(
@@ -62,7 +61,7 @@ async def read_series(db: AsyncSession, child: Child) -> list[SeriesPoint]:
             .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
             .where(Assessment.child_pk == child.id, AssessmentVersion.status == "final")
             .group_by(Assessment.id, AssessmentVersion.id, Instrument.id)
-            .order_by(AssessmentVersion.assessed_on, AssessmentVersion.recorded_at, Assessment.recorded_seq)
+            .order_by(AssessmentVersion.assessed_on, *first_recorded())
         )
     ).all()
     return [

@@ -34,8 +34,9 @@ class Scale:
 @dataclass(frozen=True, slots=True)
 class Assessments:
     """One row per final assessment (its current version), in any order. Dates are days since any
-    fixed epoch; `recorded` orders two assessments of one date (the later recorded stands); `need` and
-    `strength` are assessments x domains matrices, NOT_RATED where a domain was not rated."""
+    fixed epoch; `recorded` orders two assessments of one date by when each was first recorded (the later
+    stands, whatever either's amendments); `need` and `strength` are assessments x domains matrices,
+    NOT_RATED where a domain was not rated."""
 
     child: Ints
     assessment: Ints

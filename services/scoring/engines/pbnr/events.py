@@ -30,7 +30,7 @@ class Assessment:
     child: str
     id: str
     assessed_on: date
-    recorded: datetime  # of two on one date, the later recorded stands
+    recorded: datetime  # when first recorded: of two on one date, the later recorded stands
     role: str
     levels: Mapping[str, int]  # need level by domain code; a domain not rated is absent
     actionable_from: int
