@@ -24,6 +24,7 @@ from services.api.contracts.schemas import ContractIn, VersionIn
 from services.api.erasures.service import erase_child
 from services.api.instruments import find_instrument
 from services.api.instruments.service import load_instrument as load_council_instrument
+from services.api.types import plain_id
 from services.scoring.calibration import calibrate, figures_lock
 from services.scoring.full_recompute import recompute_councils
 from shared.access import Kind, Scope
@@ -278,6 +279,14 @@ async def close_period(args: argparse.Namespace) -> None:
     print(await in_transaction(work))
 
 
+def an_id(value: str) -> str:
+    """An id named on the command line, as the API takes it."""
+    try:
+        return plain_id(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m services.api.cli")
     commands = root.add_subparsers(required=True)
@@ -314,7 +323,7 @@ def parser() -> argparse.ArgumentParser:
 
     erasure = commands.add_parser("erase-child", help="erase a child and every figure of it")
     erasure.add_argument("council", help="the council's code")
-    erasure.add_argument("child_id", help="the council's own child id")
+    erasure.add_argument("child_id", type=an_id, help="the council's own child id")
     erasure.set_defaults(run=erase)
 
     instrument = commands.add_parser(
@@ -341,18 +350,18 @@ def parser() -> argparse.ArgumentParser:
     created.set_defaults(run=change_contract, change="create")
     versioned = commands.add_parser("version-contract", help="a new version of a contract's terms from a JSON file")
     versioned.add_argument("council", help="the council's code")
-    versioned.add_argument("code", help="the contract's reference")
+    versioned.add_argument("code", type=an_id, help="the contract's reference")
     versioned.add_argument("file", type=Path, help='{"effective_from": ..., and the terms that change}')
     versioned.set_defaults(run=change_contract, change="version")
     ended = commands.add_parser("end-contract", help="end a contract on a date (a new version from that date)")
     ended.add_argument("council", help="the council's code")
-    ended.add_argument("code", help="the contract's reference")
+    ended.add_argument("code", type=an_id, help="the contract's reference")
     ended.add_argument("end_date", type=date.fromisoformat, help="YYYY-MM-DD, its last day")
     ended.set_defaults(run=change_contract, change="end")
 
     closing = commands.add_parser("close-period", help="close a paid period: its statement never changes again")
     closing.add_argument("council", help="the council's code")
-    closing.add_argument("code", help="the contract's reference")
+    closing.add_argument("code", type=an_id, help="the contract's reference")
     closing.add_argument("period_start", type=date.fromisoformat, help="YYYY-MM-DD, the period's first day")
     closing.set_defaults(run=close_period)
 

@@ -2,6 +2,7 @@
 value would reach PostgreSQL only to be refused there."""
 
 import re
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -34,6 +35,15 @@ def no_nul(value: str) -> str:
     return value
 
 
+def plain_id(value: str) -> str:
+    """An id as it is stored and compared: in NFKC, so a full-width look-alike of an ASCII id names the same
+    record, and free of control and format characters (Unicode Cc and Cf: escapes, NUL,
+    bidirectional overrides), which a terminal or a log viewer would act on or hide."""
+    if any(unicodedata.category(character) in ("Cc", "Cf") for character in value):
+        raise ValueError("must not contain control or format characters (Unicode categories Cc and Cf)")
+    return unicodedata.normalize("NFKC", value)
+
+
 def in_utc(value: datetime) -> datetime:
     """A time without a zone is read as UTC; one that cannot be expressed in UTC is refused."""
     if value.tzinfo is None:
@@ -46,7 +56,9 @@ def in_utc(value: datetime) -> datetime:
 
 IsoDate = Annotated[date, BeforeValidator(iso_date_only)]
 Text = Annotated[str, AfterValidator(no_nul)]
+# Every id a client sends or names: a length given beside it is checked on the normalised form.
+Id = Annotated[str, AfterValidator(plain_id)]
 UtcDateTime = Annotated[datetime, BeforeValidator(iso_date_time_only), AfterValidator(in_utc)]
 
 IdempotencyKey = Annotated[Text | None, Header(alias="Idempotency-Key", max_length=200)]
-ChildIdQuery = Annotated[Text, Query(min_length=1, max_length=64, description="The council's own child id")]
+ChildIdQuery = Annotated[Id, Query(min_length=1, max_length=64, description="The council's own child id")]

@@ -1,7 +1,10 @@
 """Erasure on request (domain.md §9): afterwards no endpoint, export, figure or table holds anything of
-the child but its pseudonym in the audit log and the erasures feed, and cohort figures no longer count it."""
+the child but its pseudonym in the audit log and the erasures feed, and the amounts of its payment
+statement lines under a marker; cohort figures no longer count it."""
 
 import asyncio
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -13,7 +16,7 @@ from shared.access import Kind
 from shared.db import transaction
 from shared.settings import Settings
 from tests.conftest import Council, headers_for, state_of
-from tests.integration.helpers import add_child, assessment, placement, ratings, run_worker, years_ago
+from tests.integration.helpers import DOMAINS, add_child, assessment, placement, ratings, run_worker, years_ago
 
 ERASED = "ERASE-ME-7734"
 KEPT = "KEEP-ME-1180"
@@ -149,3 +152,114 @@ async def test_an_erasure_waits_for_a_figures_write_in_flight_and_takes_its_rows
     async with transaction(sessions) as db:
         for table in ("child_needs_trends", "domain_needs_trends"):
             assert await db.scalar(text(figures.format(table)), {"pk": pk}) == 0, table
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+async def statement_texts(api: httpx.AsyncClient, code: str, headers: dict[str, str]) -> list[str]:
+    """Every version of every period's statement, as JSON and CSV, and each period's versions listing."""
+    texts = []
+    for period in (await api.get(f"/v1/contracts/{code}/statements", headers=headers)).json():
+        url = f"/v1/contracts/{code}/statements/{period['period_start']}"
+        versions = await api.get(f"{url}/versions", headers=headers)
+        texts.append(versions.text)
+        for version in versions.json():
+            for fmt in ("json", "csv"):
+                read = await api.get(url, params={"version": version["version"], "format": fmt}, headers=headers)
+                assert read.status_code == 200, read.text
+                texts.append(read.text)
+    return texts
+
+
+async def test_an_erased_child_s_statement_lines_keep_their_amounts_under_a_marker_in_every_version(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    """Two children reduce twelve level-3 needs (£400 each at the first instalment, £600 at the second)
+    under a £6,000 cap per period, the child to be erased first each time. The period of the first
+    instalments is closed (paid); the second instalments' period is open."""
+    reduced_in = quarter_start(date.today() - timedelta(days=300))
+    stay = reduced_in - timedelta(days=90)
+    reduced = {ERASED: reduced_in + timedelta(days=10), KEPT: reduced_in + timedelta(days=11)}
+    sustained = {child: day + timedelta(days=200) for child, day in reduced.items()}
+    await api.put("/v1/providers/IFA-E", json={"name": "Agency"}, headers=council.admin)
+    terms = {"code": "PBNR-E", "provider_id": "IFA-E", "start_date": (stay - timedelta(days=30)).isoformat(),
+             "end_date": (date.today() + timedelta(days=365)).isoformat(), "period": "quarter",
+             "cap_per_period": "6000.00"}  # fmt: skip
+    assert (await api.post("/v1/admin/contracts", json=terms, headers=council.admin)).status_code == 201
+    provider = await headers_for(app, council, Kind.PROVIDER, "IFA-E")
+    ids: dict[str, list[str]] = {ERASED: [], KEPT: []}
+    for child in (ERASED, KEPT):
+        await add_child(api, council.headers, child)
+        ended = sustained[child] + timedelta(days=10) if child == ERASED else None
+        placed = await api.post(
+            "/v1/placements", json=placement(child, f"PL-{child}", stay, ended, provider_id="IFA-E"),
+            headers=council.headers,
+        )  # fmt: skip
+        ids[child].append(placed.json()["id"])
+        reviews = [("BASE", stay, ratings(3)), ("REDUCED", reduced[child], ratings(1)),
+                   ("SUSTAINED", sustained[child], ratings(1))]  # fmt: skip
+        if child == ERASED:  # safety rated higher than at the baseline: a guard entry
+            reviews.append(("RISE", stay + timedelta(days=40), ratings(3, safety=4)))
+        for name, day, levels in reviews:
+            body = assessment(child, f"{name}-{child}", day, ratings=levels)
+            created = await api.post("/v1/assessments", json=body, headers=council.headers)
+            assert created.status_code == 201, created.text
+            ids[child].append(created.json()["id"])
+    await run_worker(settings, app)
+    url = "/v1/contracts/PBNR-E/statements/{}"
+    for period in (await api.get("/v1/contracts/PBNR-E/statements", headers=council.bi)).json():
+        if period["period_start"] <= reduced_in.isoformat():
+            closing = await api.post(f"/v1/admin/contracts/PBNR-E/statements/{period['period_start']}/close",
+                                     headers=council.admin)  # fmt: skip
+            assert closing.status_code == 200, closing.text
+    paid = (await api.get(url.format(reduced_in), headers=council.bi)).json()
+    assert (paid["earned"], paid["paid"], paid["withheld"]) == ("9600.00", "6000.00", "3600.00")
+    pseudonym = council.pseudonym(ERASED)
+    assert any(pseudonym in text for text in await statement_texts(api, "PBNR-E", provider))
+
+    assert (await api.post("/v1/admin/erasures", json={"child_id": ERASED}, headers=council.admin)).status_code == 200
+    await run_worker(settings, app)
+
+    # Nothing names the child, its stay or its assessments in any version, JSON or CSV, for BI or the provider.
+    for headers in (council.bi, provider):
+        for text_ in await statement_texts(api, "PBNR-E", headers):
+            assert pseudonym not in text_ and not any(i in text_ for i in ids[ERASED]), text_
+    # The paid period stands as paid: its totals, and the child's lines with their amounts, under the marker.
+    after = (await api.get(url.format(reduced_in), headers=provider)).json()
+    figures = ("version", "closed_at", "earned", "paid", "withheld")
+    assert [after[name] for name in figures] == [paid[name] for name in figures]
+    erased_lines = [line for line in after["lines"] if line["child_pseudonym"] == "erased"]
+    assert [(line["stay"], line["baseline_assessment"], line["confirming_assessment"], line["domain"],
+             line["instalment"], line["paid"]) for line in erased_lines] == [
+        ("erased", "erased", "erased", domain, 1, "400.00") for domain in sorted(DOMAINS)
+    ]  # fmt: skip
+    kept = [line for line in after["lines"] if line["child_pseudonym"] == council.pseudonym(KEPT)]
+    assert sum(Decimal(line["paid"]) for line in kept) == Decimal("1200.00")
+    risen_in = (await api.get(url.format(quarter_start(stay + timedelta(days=40))), headers=council.bi)).json()
+    assert risen_in["guard"]["domains_risen"] == [
+        {"child_pseudonym": "erased", "stay": "erased", "domain": "safety", "assessment": "erased",
+         "assessed_on": "erased", "previous_level": "erased", "level": "erased"}
+    ]  # fmt: skip
+    # No open period claws back what was paid for the child, nor pays the other child what the cap withheld.
+    latest = (await api.get("/v1/contracts/PBNR-E/statements", headers=council.bi)).json()
+    for period in latest:
+        lines = (await api.get(url.format(period["period_start"]), headers=council.bi)).json()["lines"]
+        assert [line for line in lines if line["kind"] == "adjustment"] == [], period["period_start"]
+    # The open period is recomputed without the child: the other child's second instalments fill the cap.
+    second = url.format(quarter_start(sustained[KEPT]))
+    versions = (await api.get(f"{second}/versions", headers=council.bi)).json()
+    assert [(v["paid"], v["withheld"]) for v in versions] == [("6000.00", "8400.00"), ("6000.00", "1200.00")]
+    earlier = (await api.get(second, params={"version": 1}, headers=council.bi)).json()
+    assert {line["child_pseudonym"] for line in earlier["lines"]} == {"erased", council.pseudonym(KEPT)}
+    assert earlier["guard"]["stays_ended"] == [
+        {"child_pseudonym": "erased", "stay": "erased", "ended_on": "erased", "reason_ended": "X1"}
+    ]
+    # Reading the marker's lines is no read of a child called "erased".
+    marker = await api.get("/v1/admin/audit", params={"child_pseudonym": "erased"}, headers=council.admin)
+    assert marker.status_code == 200 and marker.json()["items"] == []
+    # The database holds the pseudonym only in the audit log and the erasures feed, the other ids nowhere.
+    assert set(await tables_mentioning(app, pseudonym)) == {"audit_events", "erasures"}
+    for erased_id in ids[ERASED]:
+        assert await tables_mentioning(app, erased_id) == {}

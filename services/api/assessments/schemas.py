@@ -4,7 +4,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from services.api.types import IsoDate, Text
+from services.api.types import Id, IsoDate, Text
 
 Context = Literal[
     "initial", "review", "placement_request", "placement_change", "step_down_review", "edge_of_care", "ad_hoc"
@@ -45,7 +45,7 @@ class Narrative(BaseModel):
 class AssessmentContent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instrument_code: Text = Field(default="needs-v1", max_length=64)
+    instrument_code: Id = Field(default="needs-v1", max_length=64)
     instrument_version: StrictInt | None = Field(
         default=None, ge=1, le=2**31 - 1, description="Defaults to the latest version"
     )
@@ -58,8 +58,8 @@ class AssessmentContent(BaseModel):
 
 
 class AssessmentIn(AssessmentContent):
-    external_id: Text = Field(min_length=1, max_length=128, description="The source system's id for this assessment")
-    child_id: Text = Field(min_length=1, max_length=64)
+    external_id: Id = Field(min_length=1, max_length=128, description="The source system's id for this assessment")
+    child_id: Id = Field(min_length=1, max_length=64)
 
 
 class AssessmentBatchIn(BaseModel):

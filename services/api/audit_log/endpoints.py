@@ -15,7 +15,7 @@ from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page
 from services.api.problems import V1_PROBLEMS
-from services.api.types import Text, UtcDateTime
+from services.api.types import Id, UtcDateTime
 from shared.access import Scope
 from shared.models import AuditEvent
 from shared.pseudonyms import pseudonym
@@ -48,9 +48,9 @@ class AuditQuery:
     limit: PAGE_LIMIT_QUERY = 500
     cursor: Cursor = None
     child_id: Annotated[
-        Text | None, Query(min_length=1, max_length=64, description="The council's child id (erased children too)")
+        Id | None, Query(min_length=1, max_length=64, description="The council's child id (erased children too)")
     ] = None
-    child_pseudonym: Annotated[Text | None, Query(min_length=1, max_length=32)] = None
+    child_pseudonym: Annotated[Id | None, Query(min_length=1, max_length=32)] = None
     client_id: uuid.UUID | None = None
     since: Annotated[UtcDateTime | None, Query(description="At or after this instant")] = None
     until: Annotated[UtcDateTime | None, Query(description="Before this instant")] = None

@@ -11,11 +11,11 @@ from services.api.children.series import ChildSeriesOut, read_series
 from services.api.children.trends import ChildTrendsOut, read_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
-from services.api.types import Text
+from services.api.types import Id
 from shared.access import Scope
 
 router = APIRouter(prefix="/v1/children", tags=["children"], responses=V1_PROBLEMS)
-ChildIdPath = Annotated[Text, Path(min_length=1, max_length=64, description="The council's own child id")]
+ChildIdPath = Annotated[Id, Path(min_length=1, max_length=64, description="The council's own child id")]
 
 
 @router.put(

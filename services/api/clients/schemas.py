@@ -3,7 +3,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.types import Text
+from services.api.types import Id, Text
 from shared.access import Kind, Scope
 
 
@@ -15,7 +15,7 @@ class ClientIn(BaseModel):
     scopes: list[Scope] | None = Field(
         default=None, max_length=len(Scope), description="Fewer than the kind allows, if wanted; all of them if absent"
     )
-    provider_id: Text | None = Field(
+    provider_id: Id | None = Field(
         default=None, min_length=1, max_length=128, description="The council's provider id: required for a provider"
     )
 

@@ -15,13 +15,13 @@ from services.api.contracts import service
 from services.api.contracts.schemas import ContractIn, ContractOut, EndIn, VersionIn
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS, documented
-from services.api.types import Text
+from services.api.types import Id
 from shared.access import Kind, Scope
 
 router = APIRouter(responses=V1_PROBLEMS, tags=["payment by needs reduction"])
 Manager = Annotated[Caller, requires(Scope.CONTRACTS_MANAGE)]
 Reader = Annotated[Caller, requires(Scope.STATEMENTS_READ)]
-CodePath = Annotated[Text, Path(min_length=1, max_length=64, description="the council's reference for the contract")]
+CodePath = Annotated[Id, Path(min_length=1, max_length=64, description="the council's reference for the contract")]
 
 
 @router.post(

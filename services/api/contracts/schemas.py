@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.api.types import Text
+from services.api.types import Id
 from shared.errors import InvalidInput, field_error
 
 Pounds = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, description="pounds, to the penny")]
@@ -46,8 +46,8 @@ class TermsIn(BaseModel):
 
 
 class ContractIn(TermsIn):
-    code: Text = Field(min_length=1, max_length=64, description="the council's reference for the contract")
-    provider_id: Text = Field(min_length=1, max_length=128, description="the council's id for the provider")
+    code: Id = Field(min_length=1, max_length=64, description="the council's reference for the contract")
+    provider_id: Id = Field(min_length=1, max_length=128, description="the council's id for the provider")
     start_date: date
 
 

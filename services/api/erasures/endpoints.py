@@ -8,7 +8,7 @@ from services.api.auth import Caller
 from services.api.deps import SessionDep
 from services.api.erasures.service import ErasureOut, erase_child
 from services.api.problems import V1_PROBLEMS
-from services.api.types import Text
+from services.api.types import Id
 from shared.access import Scope
 
 router = APIRouter(prefix="/v1/admin/erasures", tags=["admin"], responses=V1_PROBLEMS)
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/admin/erasures", tags=["admin"], responses=V1_PRO
 class ErasureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    child_id: Text = Field(min_length=1, max_length=64, description="The council's own id of the child to erase")
+    child_id: Id = Field(min_length=1, max_length=64, description="The council's own id of the child to erase")
 
 
 @router.post(

@@ -1,5 +1,6 @@
 """Erasing a child on request (domain.md §9): the child, its assessments, placements and every figure
-go in one transaction; what remains is the pseudonym, in the audit log and the erasures feed."""
+go in one transaction; what remains is the pseudonym, in the audit log and the erasures feed, and the
+amounts of its payment statement lines, under an erased marker."""
 
 import uuid
 from datetime import datetime
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from services.api.children.service import require_child
+from services.api.erasures.statements import erase_from_statements
 from services.scoring import statements
 from services.scoring.calibration import figures_lock
 from shared.models import Assessment, Child, Erasure, IdempotencyRecord, Placement
@@ -45,7 +47,9 @@ async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> Eras
     contracts = await statements.contracts_of_children(db, [child.id])
     # Assessments, versions, ratings, placements, figures and pending recomputes cascade with the child.
     await db.execute(delete(Child).where(Child.id == child.id))
-    # The statements it was on, anew without it: the earlier versions keep only its pseudonym.
+    # Every statement version it was on keeps its amounts and loses what named it; then the statements
+    # anew without it. What closed periods paid for it stands: it is neither clawed back nor re-capped.
+    await erase_from_statements(db, la_id, child.pseudonym)
     await statements.keep_current(db, contracts, now)
     erasure = Erasure(la_id=la_id, child_pseudonym=child.pseudonym)
     db.add(erasure)

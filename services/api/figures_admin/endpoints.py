@@ -13,7 +13,7 @@ from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
 from services.api.instruments.service import find_instrument
 from services.api.problems import V1_PROBLEMS
-from services.api.types import Text
+from services.api.types import Id
 from services.scoring.calibration import calibrate, figures_lock
 from services.scoring.full_recompute import recompute_councils
 from shared.access import Scope
@@ -27,7 +27,7 @@ FiguresAdmin = Annotated[Caller, requires(Scope.FIGURES_MANAGE)]
 class CalibrationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instrument_code: Text = Field(default="needs-v1", min_length=1, max_length=64)
+    instrument_code: Id = Field(default="needs-v1", min_length=1, max_length=64)
 
 
 class CalibrationOut(BaseModel):

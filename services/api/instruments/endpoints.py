@@ -12,7 +12,7 @@ from services.api.deps import SessionDep
 from services.api.instruments import service
 from services.api.instruments.schemas import InstrumentDetailOut, InstrumentOut
 from services.api.problems import V1_PROBLEMS, documented
-from services.api.types import Text
+from services.api.types import Id
 from shared.access import Scope
 from shared.errors import ProblemError, field_error
 from shared.instruments.document import InstrumentDocument, InstrumentInvalid
@@ -110,7 +110,7 @@ async def list_instruments(db: SessionDep, caller: Reader) -> list[InstrumentOut
     summary="One instrument version with its whole definition",
 )
 async def get_instrument(
-    code: Annotated[Text, Path(max_length=64)],
+    code: Annotated[Id, Path(max_length=64)],
     version: Annotated[int, Path(ge=1, le=service.MAX_VERSION)],
     db: SessionDep,
     caller: Reader,

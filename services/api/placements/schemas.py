@@ -5,7 +5,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from services.api.types import IsoDate, Text
+from services.api.types import Id, IsoDate, Text
 
 Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3)]
 Code = Annotated[Text, Field(min_length=1, max_length=6)]
@@ -38,8 +38,8 @@ class PlacementEnding(BaseModel):
 class PlacementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    external_id: Text = Field(min_length=1, max_length=128, description="The source system's id for this episode")
-    child_id: Text = Field(min_length=1, max_length=64)
+    external_id: Id = Field(min_length=1, max_length=128, description="The source system's id for this episode")
+    child_id: Id = Field(min_length=1, max_length=64)
     start_date: IsoDate = Field(description="SSDA903 DECOM")
     end_date: IsoDate | None = Field(default=None, description="SSDA903 DEC; null while open")
     rne: Code = Field(description="SSDA903 RNE")
@@ -53,7 +53,7 @@ class PlacementIn(BaseModel):
     reason_place_change: Code | None = Field(default=None, description="SSDA903 REASON_PLACE_CHANGE")
     postcode: Text | None = Field(default=None, max_length=8, description="SSDA903 PL_POST; only its sector is kept")
     urn: Text | None = Field(default=None, max_length=16, description="Ofsted URN")
-    provider_id: Text | None = Field(default=None, max_length=128, description="The provider's external id")
+    provider_id: Id | None = Field(default=None, max_length=128, description="The provider's external id")
     weekly_cost: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = None
     funding: Funding = Field(default_factory=Funding)
 

@@ -16,14 +16,14 @@ from services.api.children.series import SeriesOut, read_series
 from services.api.children.trends import TrendsOut, read_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
-from services.api.types import Text
+from services.api.types import Id
 from shared.access import Scope
 from shared.errors import NotFound
 from shared.models import Child, Placement
 
 router = APIRouter(prefix="/v1/provider", tags=["provider portal"], responses=V1_PROBLEMS)
 ProviderClient = Annotated[Caller, requires(Scope.FIGURES_READ)]
-PseudonymPath = Annotated[Text, Path(min_length=1, max_length=32, description="The child's pseudonym")]
+PseudonymPath = Annotated[Id, Path(min_length=1, max_length=32, description="The child's pseudonym")]
 
 
 class PlacedChildOut(BaseModel):

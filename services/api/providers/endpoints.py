@@ -9,14 +9,14 @@ from services.api.access import requires
 from services.api.auth import Caller
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
-from services.api.types import Text
+from services.api.types import Id, Text
 from services.api.upserts import insert_if_absent
 from shared.access import Scope
 from shared.errors import NotFound
 from shared.models import Provider
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"], responses=V1_PROBLEMS)
-ProviderIdPath = Annotated[Text, Path(min_length=1, max_length=128, description="The council's id for the provider")]
+ProviderIdPath = Annotated[Id, Path(min_length=1, max_length=128, description="The council's id for the provider")]
 
 
 class ProviderIn(BaseModel):

@@ -18,7 +18,7 @@ from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_pa
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.cohort import SLICE_DEFINITIONS, SliceName, read_cohort, slices_asked
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page, to_csv
-from services.api.types import Text, UtcDateTime
+from services.api.types import Id, UtcDateTime
 from shared.access import Scope
 from shared.models import Erasure
 
@@ -41,7 +41,7 @@ class ScorePage(BaseModel):
 class ScoreQuery:
     limit: PAGE_LIMIT_QUERY = 500
     cursor: Cursor = None
-    child_pseudonym: Annotated[Text | None, Query(max_length=32, description="Only this child")] = None
+    child_pseudonym: Annotated[Id | None, Query(max_length=32, description="Only this child")] = None
     updated_since: Annotated[UtcDateTime | None, Query(description="Only rows computed at or after this instant")] = (
         None
     )

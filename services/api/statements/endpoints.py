@@ -19,6 +19,7 @@ from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.endpoints import CSV_RESPONSE, FormatQuery, wants_csv
 from services.api.scores.tables import to_csv
+from services.scoring.engines.pbnr.closing import ERASED
 from shared.errors import NotFound
 from shared.models import Contract, PaymentStatement, StatementLine
 
@@ -106,7 +107,7 @@ async def lines_of(db: AsyncSession, statement: PaymentStatement) -> list[dict[s
 def seen(db: AsyncSession, lines: list[dict[str, Any]], guard: dict[str, Any]) -> None:
     pseudonyms = {line["child_pseudonym"] for line in lines}
     pseudonyms |= {row["child_pseudonym"] for rows in guard.values() for row in rows}
-    audit.saw_pseudonyms(db, sorted(pseudonyms))
+    audit.saw_pseudonyms(db, sorted(pseudonyms - {ERASED}))  # an erased child is no child the caller saw
 
 
 @router.get("", response_model=list[StatementOut], summary="The contract's statements, the latest version of each")

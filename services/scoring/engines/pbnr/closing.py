@@ -13,6 +13,8 @@ from services.scoring.engines.pbnr.money import Priced
 
 ADJUSTMENT = "7.9 adjustment of a closed period"
 ZERO = Decimal("0.00")
+# Stands for an erased child's pseudonym, stay and assessments in stored statements (domain.md §9).
+ERASED = "erased"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +57,25 @@ def first_open(periods: Sequence[Period], closed: Iterable[date]) -> Period | No
     return next((p for p in periods if p.start not in shut), None)
 
 
+def erased_paid(settled: Iterable[Settled]) -> dict[date, Decimal]:
+    """What closed statements paid for erased children, by the period their events belong to. It was
+    paid and stays so: it is never adjusted, and it still counts toward its period's caps, so the
+    other children's events there come to what they were paid."""
+    paid: dict[date, Decimal] = {}
+    for s in settled:
+        if s.child == ERASED:
+            paid[s.period] = paid.get(s.period, ZERO) + s.paid
+    return paid
+
+
 def adjustments(priced: Sequence[Priced], closed: Sequence[Period], settled: Sequence[Settled]) -> list[Adjustment]:
     """For each closed period, what the events dated in it come to now, less what was settled for them
-    (`settled` in the order it was settled)."""
+    (`settled` in the order it was settled); an erased child's events are gone, not undone."""
     result = []
     for period in closed:
         then: dict[Key, list[Settled]] = {}
         for s in settled:
-            if s.period == period.start:
+            if s.period == period.start and s.child != ERASED:
                 then.setdefault((s.child, s.stay, s.domain, s.instalment), []).append(s)
         now: dict[Key, Priced] = {
             (p.event.child, p.event.stay.id, p.event.domain or "", p.event.instalment or 0): p

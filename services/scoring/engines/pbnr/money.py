@@ -1,7 +1,7 @@
 """Pricing events and applying the caps (domain.md §7.6-§7.7). Every amount is exact: fractions until
 a line's amount is rounded half-up to the penny, once; totals are sums of rounded lines."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -72,10 +72,21 @@ def order_key(event: Event) -> tuple[date, str, str, int]:
     return event.on, event.child, event.domain or "", event.instalment or 0
 
 
-def apply_caps(events: Iterable[Event], contract: Contract, stays: list[Stay], through: date) -> list[Priced]:
-    """Every event priced, in cap order; caps count what was paid since the contract began."""
+def apply_caps(
+    events: Iterable[Event],
+    contract: Contract,
+    stays: list[Stay],
+    through: date,
+    paid_without_events: Mapping[date, Decimal],
+) -> list[Priced]:
+    """Every event priced, in cap order; caps count what was paid since the contract began, including
+    money paid by period (its start) for events no longer among `events` (erased children's)."""
     paid_child_year: dict[tuple[str, int], Decimal] = {}
     paid_period: dict[Period, Decimal] = {}
+    for start, paid in paid_without_events.items():
+        period = period_of(contract, start)
+        if period is not None:
+            paid_period[period] = paid
     fees: dict[Period, Fraction] = {}
     result = []
     for event in sorted(events, key=order_key):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.scoring.engines.pbnr import RULES_VERSION
-from services.scoring.engines.pbnr.closing import Adjustment, Settled, adjustments, first_open
+from services.scoring.engines.pbnr.closing import Adjustment, Settled, adjustments, erased_paid, first_open
 from services.scoring.engines.pbnr.contract import Contract, Period, periods
 from services.scoring.engines.pbnr.events import Assessment, events_of, standing
 from services.scoring.engines.pbnr.money import Priced, apply_caps
@@ -197,7 +197,8 @@ def ledger(inputs: Inputs, cutoff: date) -> Ledger:
         if event.on <= cutoff
     ]
     every_stay = [stay for own in stays.values() for stay in own]
-    return Ledger(known, stays, council, apply_caps(events, known.contract, every_stay, cutoff))
+    priced = apply_caps(events, known.contract, every_stay, cutoff, erased_paid(known.settled))
+    return Ledger(known, stays, council, priced)
 
 
 def statement(inputs: Inputs, due: Due) -> Statement:
