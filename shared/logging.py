@@ -13,7 +13,10 @@ SHARED_PROCESSORS: list[structlog.types.Processor] = [
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
 # Libraries that configure their own handlers before our code runs (uvicorn, the arq command line).
-THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "arq", "arq.worker", "arq.jobs")
+THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "arq", "arq.worker", "arq.jobs")
+# uvicorn's access log writes each raw path and query string, and those carry children's ids and pseudonyms;
+# the app logs each request by its route template instead (services/api/observability.py).
+ACCESS_LOGGER = "uvicorn.access"
 
 
 def exception_type_only(_: object, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -55,5 +58,11 @@ def configure(level: str) -> None:
     for name in THIRD_PARTY_LOGGERS:
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # Off whatever flags uvicorn was started with: it writes access lines whenever this logger has a handler
+    # anywhere up its chain, which the root handler above would otherwise be.
+    access = logging.getLogger(ACCESS_LOGGER)
+    access.handlers = []
+    access.propagate = False
+    access.disabled = True
     # arq logs each job with its arguments, and ours carry child keys: keep only its warnings.
     logging.getLogger("arq.worker").setLevel(max(logging.WARNING, numeric))

@@ -100,6 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # Operation ids are the route functions' names: stable, and what generated clients call.
         generate_unique_id_function=lambda route: route.name,
+        # A path with a trailing slash is a 404, not a redirect: its Location would name the Host header's host.
+        redirect_slashes=False,
     )
     app.state.metrics = Metrics()
     problems.install(app)

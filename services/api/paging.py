@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Query, Request
 
 from shared.errors import InvalidInput, field_error
 from shared.settings import Settings
@@ -38,3 +38,16 @@ def keyset_page(fetched: Sequence[Row], limit: int, cursor: int | None, key: Cal
     rows = list(fetched[:limit])
     last = key(rows[-1]) if rows else cursor
     return Keyset(rows, None if last is None else str(last), len(fetched) > limit)
+
+
+def page_headers(request: Request, cursor: str | None, more: bool) -> dict[str, str]:
+    """X-Next-Cursor whenever there is a cursor, and while more rows wait a Link to the next page: this request with
+    the cursor, relative to it (RFC 8288). Absolute, it would name whatever host the Host header claimed, and that
+    header is the caller's to write."""
+    if cursor is None:
+        return {}
+    headers = {"X-Next-Cursor": cursor}
+    if more:
+        url = request.url.include_query_params(cursor=cursor)
+        headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
+    return headers

@@ -22,7 +22,7 @@ from pydantic_core import PydanticCustomError
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.events import AliasEvent, Event
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from shared.errors import InvalidInput, field_error
 from shared.instruments import InstrumentScale
@@ -287,6 +287,27 @@ def compatibility_errors(document: InstrumentDocument, earlier: Mapping[int, Map
 # -- reading the text -----------------------------------------------------------------------------------------------
 
 
+# No field takes an integer beyond a bigint. Nor is one written in more characters than a bigint needs (in binary,
+# signed, with YAML's digit separators) converted at all: Python refuses past 4,300 digits, a ValueError no field
+# would name, and YAML's base-60 form costs time quadratic in its length.
+MAX_INTEGER = 2**63 - 1
+MAX_INTEGER_TEXT = 80
+
+
+class TooLargeNumber:
+    """What the readers give for an integer beyond MAX_INTEGER: no field accepts it, so validation names its field."""
+
+
+_TOO_LARGE = TooLargeNumber()
+
+
+def _bounded(text: str, convert: Callable[[], int]) -> int | TooLargeNumber:
+    if len(text) > MAX_INTEGER_TEXT:
+        return _TOO_LARGE
+    value = convert()
+    return value if abs(value) <= MAX_INTEGER else _TOO_LARGE
+
+
 class _Unreadable(Exception):
     """The text is neither JSON nor YAML this loader accepts."""
 
@@ -305,7 +326,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 class _StrictYamlLoader(yaml.SafeLoader):
-    """safe_load, refusing repeated keys (PyYAML keeps the last silently) and aliases (no use here; a size bomb)."""
+    """safe_load, refusing repeated keys (PyYAML keeps the last silently) and aliases (no use here; a size bomb), and
+    reading an integer beyond MAX_INTEGER as TooLargeNumber."""
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(AliasEvent):
@@ -322,10 +344,18 @@ class _StrictYamlLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep)
 
+    def construct_bounded_int(self, node: ScalarNode) -> int | TooLargeNumber:
+        return _bounded(node.value, lambda: yaml.SafeLoader.construct_yaml_int(self, node))
+
+
+_StrictYamlLoader.add_constructor("tag:yaml.org,2002:int", _StrictYamlLoader.construct_bounded_int)
+
 
 def _read_json(text: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys)
+        return json.loads(
+            text, object_pairs_hook=_unique_keys, parse_int=lambda digits: _bounded(digits, lambda: int(digits))
+        )
     except json.JSONDecodeError as exc:
         raise _Unreadable(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
@@ -378,7 +408,10 @@ def _pydantic_errors(exc: ValidationError) -> tuple[list[Error], bool]:
             crossed = True
             continue
         field = ".".join(str(part) for part in error["loc"]) or "document"
-        errors.append(field_error(field, _MESSAGES.get(error["type"], error["msg"])))
+        message = _MESSAGES.get(error["type"], error["msg"])
+        if isinstance(error.get("input"), TooLargeNumber) and error["type"] != "extra_forbidden":
+            message = "is too large a number"
+        errors.append(field_error(field, message))
     return errors, crossed
 
 

@@ -4,7 +4,9 @@ sees another's instrument."""
 
 import asyncio
 import copy
+import functools
 import json
+import operator
 import os
 import sys
 from datetime import date
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -168,6 +171,26 @@ async def test_versions_are_new_and_increase_and_compatibility_is_checked(
 
     await loaded(api, council, herts_needs(4, (1, 3)))
     assert await stored_versions(app, council) == [1, 3, 4]
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["reliability", "sd", "version", "levels.2.level", "strengths.0.level", "actionable_from", "compatible_with.0"],
+)
+async def test_a_5000_digit_integer_is_refused_naming_its_field(
+    api: httpx.AsyncClient, app: FastAPI, council: Council, field: str
+) -> None:
+    """More digits than Python converts to an integer once made the readers fail, and the load a 500."""
+    document = herts_needs(version=2, compatible_with=(1,), sd=1.2)
+    *parents, last = [int(part) if part.isdigit() else part for part in field.split(".")]
+    within = functools.reduce(operator.getitem, parents, document)
+    within[last] = "HUGE-NUMBER"
+    for headers, dump in ((JSON, json.dumps), (YAML, yaml.safe_dump)):
+        text = dump(document).replace('"HUGE-NUMBER"', "9" * 5000).replace("HUGE-NUMBER", "9" * 5000)
+        response = await api.post(LOAD, content=text, headers=council.admin | headers)
+        assert response.status_code == 422, (headers, response.text[:500])
+        assert response.json()["errors"] == [{"field": field, "message": "is too large a number"}]
+    assert await stored_versions(app, council) == []
 
 
 async def test_a_shipped_code_cannot_be_loaded_by_a_council(

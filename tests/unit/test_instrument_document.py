@@ -234,3 +234,26 @@ def test_a_level_far_beyond_any_scale_is_refused_at_once() -> None:
 
     errors = refusal(needs_v1(huge))
     assert [e["field"] for e in errors] == ["levels.4.level"]
+
+
+def yaml_with_compatible_with(written: str) -> str:
+    document = needs_v1(lambda d: d.update(version=2, compatible_with=["WRITTEN"]))
+    return yaml.safe_dump(document).replace("WRITTEN", written)
+
+
+@pytest.mark.parametrize(
+    "written", ["0x" + "f" * 5000, "1:" * 3000 + "1", str(2**63)], ids=["base 16", "base 60", "past a bigint"]
+)
+def test_an_integer_beyond_any_field_is_refused_naming_its_field_in_any_yaml_form(written: str) -> None:
+    """YAML writes integers in bases 16 and 60 too: converted, these were too long for Python to print in the
+    message about compatible_with, and the load failed."""
+    with pytest.raises(InstrumentInvalid) as caught:
+        parse_instrument(yaml_with_compatible_with(written), content_type="application/yaml")
+    assert caught.value.errors == [{"field": "compatible_with.0", "message": "is too large a number"}]
+
+
+def test_an_integer_within_a_bigint_meets_the_fields_own_rules() -> None:
+    with pytest.raises(InstrumentInvalid) as caught:
+        parse_instrument(yaml_with_compatible_with(str(2**63 - 1)), content_type="application/yaml")
+    [error] = caught.value.errors
+    assert error["field"] == "compatible_with.0" and "is later than this version (2)" in error["message"]

@@ -14,7 +14,7 @@ from services.api import audit
 from services.api.access import requires
 from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page
+from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page, page_headers
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.cohort import SLICE_DEFINITIONS, SliceName, read_cohort, slices_asked
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page, to_csv
@@ -55,11 +55,7 @@ def wants_csv(format_: str | None, accept: str | None) -> bool:
 def page_response(
     request: Request, columns: tuple[str, ...], rows: list[dict[str, Any]], cursor: str | None, more: bool, csv: bool
 ) -> Response:
-    headers = {}
-    if cursor is not None:
-        headers["X-Next-Cursor"] = cursor
-    if more and cursor is not None:
-        headers["Link"] = f'<{request.url.include_query_params(cursor=cursor)}>; rel="next"'
+    headers = page_headers(request, cursor, more)
     if csv:
         return Response(to_csv(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
     body = ScorePage(columns=list(columns), items=rows, next_cursor=cursor, has_more=more)
@@ -220,10 +216,7 @@ async def read_cohort_figures(
     )
     audit.note(db, rows=len(page.rows), by=list(slices))
     next_cursor = None if page.next_offset is None else str(page.next_offset)
-    headers = {}
-    if next_cursor is not None:
-        headers["X-Next-Cursor"] = next_cursor
-        headers["Link"] = f'<{request.url.include_query_params(cursor=next_cursor)}>; rel="next"'
+    headers = page_headers(request, next_cursor, page.has_more)
     if wants_csv(format, accept):
         return Response(to_csv(page.columns, page.rows), media_type="text/csv; charset=utf-8", headers=headers)
     body = {
