@@ -145,6 +145,8 @@ async def test_a_refused_request_leaves_a_row_naming_its_client_and_what_it_aske
     asked = await audit_rows(api, council, child_id=SECRET_CHILD)
     assert [row["action"] for row in asked] == ["get_child", "list_assessments"]
     assert [row["id"] for row in await audit_rows(api, council, result="forbidden")] == [rows[3]["id"]]
+    unknown = await api.get("/v1/admin/audit", params={"result": "Forbidden!"}, headers=council.admin)
+    assert unknown.status_code == 422 and [e["field"] for e in unknown.json()["errors"]] == ["query.result"]
     assert [row["action"] for row in await new_rows(api, other_council, 0)] == ["put_child"]
 
 

@@ -53,10 +53,9 @@ class AuditQuery:
     child_pseudonym: Annotated[Text | None, Query(min_length=1, max_length=32)] = None
     client_id: uuid.UUID | None = None
     result: Annotated[
-        Text | None,
+        str | None,
         Query(
-            min_length=1,
-            max_length=20,
+            pattern="^[a-z-]{1,20}$",
             description="How the request ended: read, written, replayed, erased; refused: forbidden, not-found",
         ),
     ] = None
