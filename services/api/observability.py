@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("request")
-CLIENT_ID = "client_id"
 
 
 class Metrics:
@@ -33,14 +32,17 @@ class Metrics:
         )
 
 
-def log_client(request: Request, client_id: uuid.UUID) -> None:
-    request.state[CLIENT_ID] = str(client_id)
-
-
 def route_template(scope: Scope) -> str:
     route = scope.get("route")
     # The documented template, without a path convertor such as ":uuid".
     return getattr(route, "path_format", "unmatched")
+
+
+CLIENT_ID = "client_id"
+
+
+def log_client(request: Request, client_id: uuid.UUID) -> None:
+    request.state[CLIENT_ID] = str(client_id)
 
 
 class RequestTelemetry:
