@@ -1,6 +1,6 @@
 """Every route declares the one scope it needs, or that it is public; the app does not start otherwise.
 
-The scope check authenticates, throttles, authorises and opens the request's audit trail, in that
+The scope check authenticates, throttles, opens the request's audit trail and authorises, in that
 order: a client without the scope is refused before any id is looked up, so a 403 reveals nothing."""
 
 import ipaddress
@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from services.api import audit
 from services.api.auth import Caller, authenticate
 from services.api.deps import SessionDep, StateDep
+from services.api.observability import log_client
 from shared.access import Scope
 from shared.errors import Forbidden, NotAuthenticated, TooManyRequests
 
@@ -54,14 +55,16 @@ class RequireScope:
         except NotAuthenticated:
             await state.auth_failures.hit(address)
             raise
+        log_client(request, caller.client_id)
         burst = await state.bursts.hit(str(caller.client_id))
         if not burst.allowed:
             raise TooManyRequests("Too many requests from this client.", retry_after=burst.retry_after)
-        if self.scope not in caller.scopes:
-            raise Forbidden(f"This client does not hold the scope '{self.scope}' this route needs.")
         route = request.scope["route"]
         # The documented template: "/v1/assessments/{assessment_id}", not its routing form "{assessment_id:uuid}".
+        # Begun before the scope check, so a client refused the route is audited too.
         audit.begin(db, caller, route.name, request.method, route.path_format)
+        if self.scope not in caller.scopes:
+            raise Forbidden(f"This client does not hold the scope '{self.scope}' this route needs.")
         return caller
 
 

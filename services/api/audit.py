@@ -1,5 +1,7 @@
 """Every request a scope admits leaves one audit row, written in the request's own transaction just
 before it commits: a request that fails rolls back with its row, so the log holds what happened.
+A request refused a route (403) or an id (404) is the exception: probing for ids must be traceable to
+the client that probed, so its row is written after the rollback, naming what it asked for.
 
 Code that touches a child says so with `saw_child`; the row then names the child by pseudonym only."""
 
@@ -10,9 +12,11 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
 
 from services.api.auth import Caller
 from shared.models import AuditEvent, Child
+from shared.pseudonyms import is_pseudonym, pseudonym
 
 TRAIL = "audit.trail"
 RESULT_BY_METHOD = {"GET": "read", "HEAD": "read"}
@@ -69,6 +73,33 @@ def note(db: AsyncSession, *, target: str | None = None, result: str | None = No
     trail.target = target if target is not None else trail.target
     trail.result = result or trail.result
     trail.detail.update(detail)
+
+
+def ids_asked(request: Request) -> dict[str, str]:
+    """The ids a request names: its path's, and the child whose records a list asks for by query."""
+    asked = {name: str(value) for name, value in request.path_params.items()}
+    if "child_id" in request.query_params:
+        asked.setdefault("child_id", request.query_params["child_id"])
+    return asked
+
+
+def refused(db: AsyncSession, result: str, asked: dict[str, str], pseudonym_key: bytes) -> None:
+    """Turns the trail into a refusal's, naming what was asked for without keeping any id as sent: a child
+    id as its pseudonym in the caller's council (an id that exists nowhere has one too), so the log's
+    query by child finds who asked after it; any other id as the same keyed hash, beside its name."""
+    trail: Trail | None = db.info.get(TRAIL)
+    if trail is None:
+        return
+    trail.result = result
+    others = []
+    for name, value in sorted(asked.items()):
+        if name == "child_id":
+            trail.pseudonyms.add(pseudonym(pseudonym_key, trail.la_id, value))
+        elif name == "child_pseudonym" and is_pseudonym(value):
+            trail.pseudonyms.add(value)
+        else:
+            others.append(f"{name}:{pseudonym(pseudonym_key, trail.la_id, value)}")
+    trail.target = " ".join(others) or None
 
 
 async def flush(db: AsyncSession) -> None:

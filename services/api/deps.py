@@ -1,5 +1,5 @@
 """Request dependencies: one session per request, its audit row written and the whole committed once
-here, then the outbox dispatched."""
+here, then the outbox dispatched; a refused request's audit row written after its rollback."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api import audit
 from services.api.state import AppState
 from shared import outbox
+from shared.errors import Forbidden, NotFound
 
 
 def app_state(request: Request) -> AppState:
@@ -20,13 +21,20 @@ def app_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(app_state)]
 
 
-async def session(state: StateDep) -> AsyncIterator[AsyncSession]:
+async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
     # scope="function" below: the commit happens before the response is sent, so a 201 means kept.
     async with state.sessions() as db:
-        async with db.begin():
-            yield db
-            # Reached only when the route succeeded: an error rolls back, and its audit row with it.
-            await audit.flush(db)
+        try:
+            async with db.begin():
+                yield db
+                # Reached only when the route succeeded: an error rolls back, and its audit row with it.
+                await audit.flush(db)
+        except (Forbidden, NotFound) as refusal:
+            # Kept in a transaction of its own, so probing for ids leaves a trace the rollback cannot take.
+            audit.refused(db, refusal.slug, audit.ids_asked(request), state.settings.pseudonym_key_bytes)
+            async with db.begin():
+                await audit.flush(db)
+            raise
         state.dispatcher.after_commit(outbox.pending_in(db))
 
 

@@ -1,8 +1,9 @@
-"""Idempotency-Key: the same key and body replays the first response; the same key with another body is refused."""
+"""Idempotency-Key: the same key and body from the same client replays the first response; the same key with
+another body is refused. Keys are each client's own: two systems of one council choose theirs unaware of
+each other."""
 
 import hashlib
 import json
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
+from services.api.auth import Caller
 from shared.errors import IdempotencyKeyReused
 from shared.models import IdempotencyRecord
 
@@ -28,14 +30,14 @@ def as_response(outcome: Outcome) -> JSONResponse:
 
 
 async def once(
-    db: AsyncSession, la_id: uuid.UUID, key: str | None, request_hash: str, run: Callable[[], Awaitable[Outcome]]
+    db: AsyncSession, caller: Caller, key: str | None, request_hash: str, run: Callable[[], Awaitable[Outcome]]
 ) -> JSONResponse:
     if key is None:
         return as_response(await run())
     # Two requests with one key race on this lock, so the second sees the first's record.
-    await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{la_id}:{key}", 0))))
+    await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{caller.client_id}:{key}", 0))))
     record = await db.scalar(
-        select(IdempotencyRecord).where(IdempotencyRecord.la_id == la_id, IdempotencyRecord.key == key)
+        select(IdempotencyRecord).where(IdempotencyRecord.client_id == caller.client_id, IdempotencyRecord.key == key)
     )
     if record is not None:
         if record.request_hash != request_hash:
@@ -48,7 +50,8 @@ async def once(
     status, payload, headers = await run()
     db.add(
         IdempotencyRecord(
-            la_id=la_id,
+            la_id=caller.la_id,
+            client_id=caller.client_id,
             key=key,
             request_hash=request_hash,
             status_code=status,

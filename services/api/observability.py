@@ -1,10 +1,12 @@
 """Request metrics and one JSON log line per request, labelled by route template, never by path:
-paths carry children's ids."""
+paths carry children's ids. The line names the calling client, which identifies a system, not a child."""
 
 import time
+import uuid
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = structlog.get_logger("request")
@@ -44,6 +46,13 @@ def route_template(scope: Scope) -> str:
     return getattr(route, "path_format", "unmatched")
 
 
+CLIENT_ID = "client_id"
+
+
+def log_client(request: Request, client_id: uuid.UUID) -> None:
+    request.state[CLIENT_ID] = str(client_id)
+
+
 class RequestTelemetry:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -55,6 +64,8 @@ class RequestTelemetry:
             return
         started = time.perf_counter()
         status = 500
+        # Made here, so whatever the layers within do to the scope, the client they name reaches this line.
+        state = scope.setdefault("state", {})
 
         async def recording_send(message: Message) -> None:
             nonlocal status
@@ -70,4 +81,11 @@ class RequestTelemetry:
             method = method_label(scope)
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
-            log.info("request", method=method, route=route, status=status, ms=round(elapsed * 1000, 1))
+            log.info(
+                "request",
+                method=method,
+                route=route,
+                status=status,
+                ms=round(elapsed * 1000, 1),
+                client_id=state.get(CLIENT_ID),
+            )

@@ -34,8 +34,8 @@ class AuditEvent(Base):
     route: Mapped[str] = mapped_column(String(200))
     children: Mapped[list[str]] = mapped_column(ARRAY(String(32)))
     target: Mapped[str | None] = mapped_column(String(200))
-    # Only what committed is here (a failed request rolls back with its audit row), so this says how it
-    # succeeded: read, written, erased...
+    # How it succeeded (read, written, replayed, erased): a failed request rolls back with its audit row.
+    # Or how it was refused (forbidden, not-found): those rows are kept, so probing leaves a trace.
     result: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 

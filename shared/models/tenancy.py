@@ -56,13 +56,15 @@ class ApiKey(Base):
 
 
 class IdempotencyRecord(Base):
-    """The first response to an Idempotency-Key, replayed when the same request comes again."""
+    """The first response to an Idempotency-Key, replayed when the same client sends the same request again.
+    Keys are the client's: two systems of one council choose theirs without knowing of each other."""
 
     __tablename__ = "idempotency_records"
-    __table_args__ = (UniqueConstraint("la_id", "key"),)
+    __table_args__ = (UniqueConstraint("client_id", "key"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     la_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("local_authorities.id", ondelete="CASCADE"))
+    client_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("clients.id"))
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)

@@ -1,6 +1,7 @@
 """The audit log: one row per audited request, written with it or not at all, naming children by
 pseudonym only, queryable by admins, and beyond the reach of UPDATE, DELETE and TRUNCATE."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from structlog.testing import capture_logs
 
 from shared.access import Kind
 from shared.db import transaction
@@ -87,11 +89,65 @@ async def test_a_request_that_fails_leaves_no_row(api: httpx.AsyncClient, counci
     good, bad = assessment("C1", "A1", years_ago(1)), assessment("C1", "A2", years_ago(1), status="sealed")
     refused = await api.post("/v1/assessments/batch", json={"items": [good, bad]}, headers=council.headers)
     assert refused.status_code == 422
-    assert (await api.get("/v1/children/NOBODY", headers=council.headers)).status_code == 404
     assert (await api.post("/v1/admin/clients", json={"kind": "bi"}, headers=council.admin)).status_code == 422
     assert await new_rows(api, council, before) == []
     # The good item was rolled back with the bad one, and so was its audit row.
     assert (await api.get("/v1/assessments", params={"child_id": "C1"}, headers=council.headers)).json() == []
+
+
+async def test_a_refused_request_leaves_a_row_naming_its_client_and_what_it_asked_for(
+    api: httpx.AsyncClient, app: FastAPI, council: Council, other_council: Council
+) -> None:
+    """Probing for ids is traced to the client that probed: a 403 or 404 is kept though the request rolled
+    back, with the id asked for as a pseudonym under the caller's council, never as sent."""
+    await add_child(api, council.headers, "C1")
+    await add_child(api, other_council.headers, "THEIRS")
+    await api.put("/v1/providers/P1", json={"name": "Agency"}, headers=council.admin)
+    provider = await headers_for(app, council, Kind.PROVIDER, "P1")
+    unknown_assessment = str(uuid.uuid4())
+    probes: list[tuple[dict[str, str], str, dict[str, str], int]] = [
+        (council.headers, f"/v1/children/{SECRET_CHILD}", {}, 404),
+        (council.headers, "/v1/children/THEIRS/needs-trends", {}, 404),
+        (council.headers, "/v1/assessments", {"child_id": SECRET_CHILD}, 404),
+        (council.bi, "/v1/children/C1", {}, 403),
+        (provider, f"/v1/provider/children/{council.pseudonym('C1')}/series", {}, 404),
+        (provider, f"/v1/provider/children/{SECRET_CHILD}/series", {}, 404),
+        (council.headers, f"/v1/assessments/{unknown_assessment}", {}, 404),
+        ({}, f"/v1/children/{SECRET_CHILD}", {}, 401),
+    ]
+    before = await last_id(api, council)
+    with capture_logs() as logged:
+        for headers, path, params, status in probes:
+            assert (await api.get(path, params=params, headers=headers)).status_code == status, path
+    rows = await new_rows(api, council, before)
+    assert [(row["route"], row["result"], row["children"]) for row in rows] == [
+        ("GET /v1/children/{child_id}", "not-found", [council.pseudonym(SECRET_CHILD)]),
+        ("GET /v1/children/{child_id}/needs-trends", "not-found", [council.pseudonym("THEIRS")]),
+        ("GET /v1/assessments", "not-found", [council.pseudonym(SECRET_CHILD)]),
+        ("GET /v1/children/{child_id}", "forbidden", [council.pseudonym("C1")]),
+        ("GET /v1/provider/children/{child_pseudonym}/series", "not-found", [council.pseudonym("C1")]),
+        ("GET /v1/provider/children/{child_pseudonym}/series", "not-found", []),
+        ("GET /v1/assessments/{assessment_id}", "not-found", []),
+    ]
+    kinds = ["case_management"] * 3 + ["bi", "provider", "provider", "case_management"]
+    assert [row["client_kind"] for row in rows] == kinds
+    assert rows[0]["client_id"] == rows[6]["client_id"] != rows[3]["client_id"]
+    # Whatever is not a child's id or pseudonym is kept as its keyed hash, beside the parameter's name.
+    assert rows[5]["target"].startswith("child_pseudonym:ps_") and rows[6]["target"].startswith("assessment_id:ps_")
+    log = (await api.get("/v1/admin/audit", headers=council.admin)).text
+    assert SECRET_CHILD not in log and "THEIRS" not in log and unknown_assessment not in log
+    # The request log names the client too (none for a request without a credential), never the path.
+    lines = [entry for entry in logged if entry["event"] == "request"]
+    assert [line["client_id"] for line in lines] == [row["client_id"] for row in rows] + [None]
+    assert SECRET_CHILD not in repr(lines)
+    # An admin finds who asked after a child, and every refusal of a kind; the other council's log has
+    # no trace of the probe of its child, which was made in this council's name.
+    asked = await audit_rows(api, council, child_id=SECRET_CHILD)
+    assert [row["action"] for row in asked] == ["get_child", "list_assessments"]
+    assert [row["id"] for row in await audit_rows(api, council, result="forbidden")] == [rows[3]["id"]]
+    unknown = await api.get("/v1/admin/audit", params={"result": "Forbidden!"}, headers=council.admin)
+    assert unknown.status_code == 422 and [e["field"] for e in unknown.json()["errors"]] == ["query.result"]
+    assert [row["action"] for row in await new_rows(api, other_council, 0)] == ["put_child"]
 
 
 @pytest.mark.parametrize(

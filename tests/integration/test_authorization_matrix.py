@@ -1,7 +1,8 @@
 """The authorisation matrix: every operation of the OpenAPI document (generated from the app, so a new
 route fails here until it has a case) against every kind of caller. Only the permitted succeed; a
 caller without the scope gets 403 before any id is read; another council's or another provider's id is
-a 404 (or the same 422 an unknown id gets), never a 403 that tells it exists; lists hold no foreign rows.
+a 404 (or the same 422 an unknown id gets), never a 403 that tells it exists; lists hold no foreign rows;
+every 403 and 404 is kept in the audit log of the refused client's council.
 """
 
 import json
@@ -61,6 +62,7 @@ class World:
     spare_client_id: str = ""
     c1_pseudonym: str = ""
     markers: dict[str, list[str]] = field(default_factory=dict)
+    audit_cursors: dict[str, str | None] = field(default_factory=dict)
 
     def caller(self, name: str) -> Caller:
         return next(c for c in self.callers if c.name == name)
@@ -420,6 +422,27 @@ def mismatch(outcome: str, response: httpx.Response, markers: list[str]) -> str 
     return None if all(m in text for m in markers) else f"the owner's list lacks {markers}"
 
 
+REFUSED = {403: "forbidden", 404: "not-found"}
+
+
+async def refusals(world: World, council: Literal["A", "B"]) -> list[tuple[str, str, str]]:
+    """The refusals the council's audit log gained since last asked, as (route, client kind, result)."""
+    admin = (world.a if council == "A" else world.b).admin
+    found = []
+    while True:
+        cursor = world.audit_cursors.get(council)
+        params = {"limit": 1000} | ({"cursor": cursor} if cursor is not None else {})
+        page = (await world.api.get("/v1/admin/audit", params=params, headers=admin)).json()
+        found += [
+            (row["route"], row["client_kind"], row["result"])
+            for row in page["items"]
+            if row["result"] in REFUSED.values()
+        ]
+        world.audit_cursors[council] = page["next_cursor"]
+        if not page["has_more"]:
+            return found
+
+
 @pytest.mark.parametrize(("operation", "method", "path", "scope"), OPERATIONS, ids=[op[0] for op in OPERATIONS])
 async def test_only_the_permitted_reach_an_operation(
     world: World, operation: str, method: str, path: str, scope: str | None
@@ -435,6 +458,9 @@ async def test_only_the_permitted_reach_an_operation(
     assert scope is not None, f"{method} {path} declares no scope"
     case = CASES[operation]
     wrong = []
+    for council in ("A", "B"):
+        await refusals(world, council)
+    refused: dict[str, list[tuple[str, str, str]]] = {"A": [], "B": []}
     for caller in world.callers:
         request = await case.build(world)
         response = await world.api.request(
@@ -451,7 +477,12 @@ async def test_only_the_permitted_reach_an_operation(
             wrong.append(f"{caller.name}: {problem}, got {response.status_code} {response.text[:200]}")
         if response.status_code >= 400:
             assert response.headers["content-type"] == "application/problem+json", caller.name
+        if response.status_code in REFUSED and caller.council is not None and caller.kind is not None:
+            refused[caller.council].append((f"{method} {path}", caller.kind.value, REFUSED[response.status_code]))
     assert not wrong, "\n".join(wrong)
+    # Every refusal is in the audit log of the refused client's council, and nothing else is.
+    for council in ("A", "B"):
+        assert sorted(await refusals(world, council)) == sorted(refused[council]), council
 
 
 def test_every_operation_has_a_case() -> None:

@@ -111,10 +111,11 @@ async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
     assert await tables_mentioning(app, ERASED) == {}
     assert set(await tables_mentioning(app, pseudonym)) == {"audit_events", "erasures"}
     # The erasure is audited, and the child's earlier history is still found by its id.
-    history = await api.get("/v1/admin/audit", params={"child_id": ERASED}, headers=council.admin)
-    actions = [row["action"] for row in history.json()["items"]]
-    assert actions[-1] == "create_erasure" and "put_child" in actions
-    assert history.json()["items"][-1]["result"] == "erased"
+    history = (await api.get("/v1/admin/audit", params={"child_id": ERASED}, headers=council.admin)).json()["items"]
+    erasure = [row["action"] for row in history].index("create_erasure")
+    assert history[erasure]["result"] == "erased" and "put_child" in [row["action"] for row in history[:erasure]]
+    # What was asked of the child after its erasure was refused, and each refusal is recorded against it.
+    assert {row["result"] for row in history[erasure + 1 :]} == {"not-found"}
     # Erased once: a second request finds no such child.
     assert (await api.post("/v1/admin/erasures", json={"child_id": ERASED}, headers=council.admin)).status_code == 404
 

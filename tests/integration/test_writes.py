@@ -6,8 +6,9 @@ import uuid
 import httpx
 from fastapi import FastAPI
 
+from shared.access import Kind
 from shared.settings import Settings
-from tests.conftest import Council
+from tests.conftest import Council, headers_for
 from tests.integration.helpers import add_child, assessment, placement, ratings, run_worker, years_ago
 
 
@@ -36,6 +37,30 @@ async def test_idempotency_key_replays_and_refuses_a_different_body(api: httpx.A
     assert other.status_code == 422 and other.json()["type"] == "/problems/idempotency-key-reused"
     listed = await api.get("/v1/placements", params={"child_id": "C1"}, headers=council.headers)
     assert [p["external_id"] for p in listed.json()] == ["P1"]
+
+
+async def test_each_client_has_its_own_idempotency_keys(api: httpx.AsyncClient, app: FastAPI, council: Council) -> None:
+    """Two case-management systems of one council may pick the same key: neither is handed the other's
+    reply, nor refused because the other used it first."""
+    await add_child(api, council.headers, "C1")
+    second = await headers_for(app, council, Kind.CASE_MANAGEMENT)
+    same, reused = {"Idempotency-Key": "same-request"}, {"Idempotency-Key": "another-request"}
+    a1, a2, a3 = (assessment("C1", name, years_ago(age)) for name, age in (("A1", 1), ("A2", 0.5), ("A3", 0.25)))
+    # The same key and body: the second system learns what its own request did (the assessment was
+    # already there, 200), not the first system's "created".
+    assert (await api.post("/v1/assessments", json=a1, headers=council.headers | same)).status_code == 201
+    resent = await api.post("/v1/assessments", json=a1, headers=second | same)
+    assert resent.status_code == 200, resent.text
+    # The same key and another body: written, not refused.
+    first = await api.post("/v1/assessments", json=a3, headers=council.headers | reused)
+    own = await api.post("/v1/assessments", json=a2, headers=second | reused)
+    assert (first.status_code, own.status_code) == (201, 201), own.text
+    # Each system's retry replays its own first reply.
+    retried = await api.post("/v1/assessments", json=a3, headers=council.headers | reused)
+    own_retried = await api.post("/v1/assessments", json=a2, headers=second | reused)
+    assert (retried.json(), own_retried.json()) == (first.json(), own.json())
+    listed = await api.get("/v1/assessments", params={"child_id": "C1"}, headers=council.headers)
+    assert sorted(a["external_id"] for a in listed.json()) == ["A1", "A2", "A3"]
 
 
 async def test_amendment_needs_the_current_etag_and_keeps_every_version(

@@ -1,4 +1,4 @@
-"""Admin: the council's audit log, filtered by child, client and time, paged oldest first."""
+"""Admin: the council's audit log, filtered by child, client, result and time, paged oldest first."""
 
 import uuid
 from dataclasses import dataclass
@@ -52,11 +52,18 @@ class AuditQuery:
     ] = None
     child_pseudonym: Annotated[Id | None, Query(min_length=1, max_length=32)] = None
     client_id: uuid.UUID | None = None
+    result: Annotated[
+        str | None,
+        Query(
+            pattern="^[a-z-]{1,20}$",
+            description="How the request ended: read, written, replayed, erased; refused: forbidden, not-found",
+        ),
+    ] = None
     since: Annotated[UtcDateTime | None, Query(description="At or after this instant")] = None
     until: Annotated[UtcDateTime | None, Query(description="Before this instant")] = None
 
 
-@router.get("", response_model=AuditPage, summary="Audit events, oldest first, by child, client and time range")
+@router.get("", response_model=AuditPage, summary="Audit events, oldest first, by child, client, result and time range")
 async def read_audit(
     query: Annotated[AuditQuery, Depends()],
     db: SessionDep,
@@ -76,6 +83,8 @@ async def read_audit(
     audit.saw_pseudonyms(db, children)
     if query.client_id is not None:
         statement = statement.where(AuditEvent.client_id == query.client_id)
+    if query.result is not None:
+        statement = statement.where(AuditEvent.result == query.result)
     if query.since is not None:
         statement = statement.where(AuditEvent.at >= query.since)
     if query.until is not None:

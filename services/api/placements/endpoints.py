@@ -52,7 +52,7 @@ async def create_placement(
         )
 
     request_hash = idempotency.fingerprint("POST /v1/placements", body.model_dump(mode="json"))
-    return await idempotency.once(db, caller.la_id, key, request_hash, run)
+    return await idempotency.once(db, caller, key, request_hash, run)
 
 
 @router.post("/batch", response_model=BatchResult, summary="Record up to 1,000 placement episodes, all or none")
@@ -78,7 +78,7 @@ async def create_placements(
         return await write_batch(db, caller.la_id, PlacementIn, body.items, check, apply)
 
     request_hash = idempotency.fingerprint("POST /v1/placements/batch", body.model_dump(mode="json"))
-    return await idempotency.once(db, caller.la_id, key, request_hash, run)
+    return await idempotency.once(db, caller, key, request_hash, run)
 
 
 @router.get("", response_model=list[PlacementOut], summary="A child's placement episodes in date order")
