@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from services.api.auth import Caller
+from services.api.types import normal_form
 from shared.models import AuditEvent, Child
 from shared.pseudonyms import is_pseudonym, pseudonym
 
@@ -77,9 +78,9 @@ def note(db: AsyncSession, *, target: str | None = None, result: str | None = No
 
 def ids_asked(request: Request) -> dict[str, str]:
     """The ids a request names: its path's, and the child whose records a list asks for by query."""
-    asked = {name: str(value) for name, value in request.path_params.items()}
+    asked = {name: normal_form(str(value)) for name, value in request.path_params.items()}
     if "child_id" in request.query_params:
-        asked.setdefault("child_id", request.query_params["child_id"])
+        asked.setdefault("child_id", normal_form(request.query_params["child_id"]))
     return asked
 
 

@@ -41,6 +41,11 @@ def plain_id(value: str) -> str:
     bidirectional overrides), which a terminal or a log viewer would act on or hide."""
     if any(unicodedata.category(character) in ("Cc", "Cf") for character in value):
         raise ValueError("must not contain control or format characters (Unicode categories Cc and Cf)")
+    return normal_form(value)
+
+
+def normal_form(value: str) -> str:
+    """The form ids are stored and compared in, also for naming an id a refused request asked for."""
     return unicodedata.normalize("NFKC", value)
 
 

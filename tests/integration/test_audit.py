@@ -19,6 +19,8 @@ from tests.conftest import Council, headers_for, state_of
 from tests.integration.helpers import add_child, assessment, placement, run_worker, years_ago
 
 SECRET_CHILD = "CHILD-SECRET-4471"
+# The same id in full-width forms (NFKC folds them to SECRET_CHILD).
+FULL_WIDTH_SECRET = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in SECRET_CHILD)
 
 
 async def audit_rows(api: httpx.AsyncClient, council: Council, **params: Any) -> list[dict[str, Any]]:
@@ -113,6 +115,8 @@ async def test_a_refused_request_leaves_a_row_naming_its_client_and_what_it_aske
         (provider, f"/v1/provider/children/{council.pseudonym('C1')}/series", {}, 404),
         (provider, f"/v1/provider/children/{SECRET_CHILD}/series", {}, 404),
         (council.headers, f"/v1/assessments/{unknown_assessment}", {}, 404),
+        # A full-width look-alike names the same child (stored ids are NFKC), so it is filed under it too.
+        (council.headers, f"/v1/children/{FULL_WIDTH_SECRET}", {}, 404),
         ({}, f"/v1/children/{SECRET_CHILD}", {}, 401),
     ]
     before = await last_id(api, council)
@@ -128,8 +132,9 @@ async def test_a_refused_request_leaves_a_row_naming_its_client_and_what_it_aske
         ("GET /v1/provider/children/{child_pseudonym}/series", "not-found", [council.pseudonym("C1")]),
         ("GET /v1/provider/children/{child_pseudonym}/series", "not-found", []),
         ("GET /v1/assessments/{assessment_id}", "not-found", []),
+        ("GET /v1/children/{child_id}", "not-found", [council.pseudonym(SECRET_CHILD)]),
     ]
-    kinds = ["case_management"] * 3 + ["bi", "provider", "provider", "case_management"]
+    kinds = ["case_management"] * 3 + ["bi", "provider", "provider", "case_management", "case_management"]
     assert [row["client_kind"] for row in rows] == kinds
     assert rows[0]["client_id"] == rows[6]["client_id"] != rows[3]["client_id"]
     # Whatever is not a child's id or pseudonym is kept as its keyed hash, beside the parameter's name.
@@ -139,11 +144,11 @@ async def test_a_refused_request_leaves_a_row_naming_its_client_and_what_it_aske
     # The request log names the client too (none for a request without a credential), never the path.
     lines = [entry for entry in logged if entry["event"] == "request"]
     assert [line["client_id"] for line in lines] == [row["client_id"] for row in rows] + [None]
-    assert SECRET_CHILD not in repr(lines)
+    assert SECRET_CHILD not in repr(lines) and FULL_WIDTH_SECRET not in repr(lines) + log
     # An admin finds who asked after a child, and every refusal of a kind; the other council's log has
     # no trace of the probe of its child, which was made in this council's name.
     asked = await audit_rows(api, council, child_id=SECRET_CHILD)
-    assert [row["action"] for row in asked] == ["get_child", "list_assessments"]
+    assert [row["action"] for row in asked] == ["get_child", "list_assessments", "get_child"]
     assert [row["id"] for row in await audit_rows(api, council, result="forbidden")] == [rows[3]["id"]]
     unknown = await api.get("/v1/admin/audit", params={"result": "Forbidden!"}, headers=council.admin)
     assert unknown.status_code == 422 and [e["field"] for e in unknown.json()["errors"]] == ["query.result"]
