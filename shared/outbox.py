@@ -53,7 +53,7 @@ async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pend
     sent: list[dict[str, Any]] = []
     try:
         for item in pending:
-            job_id = recompute_job_id(item.request_id, item.dispatch_count)
+            job_id = recompute_job_id(redis.default_queue_name, item.request_id, item.dispatch_count)
             await redis.enqueue_job(RECOMPUTE_CHILD, str(item.child_pk), _job_id=job_id)
             sent.append({"child": item.child_pk, "upto": item.request_id, "job": job_id})
     except (RedisError, OSError) as error:

@@ -37,8 +37,10 @@ def connect(settings: Settings) -> ArqRedis:
     )
 
 
-def recompute_job_id(request_id: int, dispatch_count: int) -> str:
+def recompute_job_id(queue_name: str, request_id: int, dispatch_count: int) -> str:
     # Keyed on the request and its dispatch, not the child: arq keeps a job id for keep_result after
     # it ran, so a child key would swallow a later request for the same child. arq also logs job ids,
-    # and a request number says nothing about the child.
-    return f"recompute:{request_id}:{dispatch_count}"
+    # and a request number says nothing about the child. arq's job keys are not per queue, and request
+    # numbers restart with each database, so the queue's name keeps another deployment's (or an earlier
+    # test database's) job of the same number on a shared Redis from swallowing this one.
+    return f"{queue_name}:recompute:{request_id}:{dispatch_count}"

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/needs"
     redis_url: str = "redis://127.0.0.1:6379/0"
-    queue_name: str = "needs:queue"
+    # Part of every recompute job's id, which the outbox keeps in 64 characters.
+    queue_name: str = Field(default="needs:queue", min_length=1, max_length=32)
     log_level: str = "INFO"
     db_pool_size: int = Field(default=10, ge=1)
     worker_max_jobs: int = Field(default=10, ge=1)

@@ -6,11 +6,12 @@ from typing import Any
 import httpx
 from arq.constants import job_key_prefix
 from fastapi import FastAPI
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, select, text, update
 
 from shared import outbox
 from shared.db import transaction
 from shared.models import LocalAuthority, RecomputeRequest
+from shared.queue import RECOMPUTE_CHILD, connect, recompute_job_id
 from shared.settings import Settings
 from tests.conftest import Council, state_of
 from tests.integration.helpers import add_child, assessment, run_worker, years_ago
@@ -96,3 +97,26 @@ async def test_a_burst_of_writes_is_pending_not_failed(
         body = assessment("C1", f"A{n}", years_ago(2 - n * 0.25))
         assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
     assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "pending"
+
+
+async def test_another_queue_s_jobs_of_the_same_numbers_do_not_swallow_ours(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    """Request numbers restart with each database: a second deployment on the same Redis (or an earlier
+    test database) has sent jobs numbered as ours will be, and arq's job keys are not per queue."""
+    state = state_of(app)
+    async with transaction(state.sessions) as db:
+        # The next number given is last_value, or the one after once the sequence has been used.
+        last = await db.scalar(text("SELECT last_value FROM recompute_requests_id_seq"))
+    other = connect(settings.model_copy(update={"queue_name": f"{settings.queue_name}:other"}))
+    try:
+        for request_id in range(last, last + 6):
+            job_id = recompute_job_id(other.default_queue_name, request_id, 0)
+            assert await other.enqueue_job(RECOMPUTE_CHILD, "someone else's", _job_id=job_id) is not None
+        await add_child(api, council.headers, "C1")
+        await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
+        await run_worker(settings, app)
+    finally:
+        await other.aclose()
+    trends = (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()
+    assert trends["status"] == "fresh" and trends["summary"]["total_need"] == 24
