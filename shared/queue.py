@@ -2,6 +2,8 @@
 who can write to Redis run code in the worker)."""
 
 import json
+import uuid
+from datetime import timedelta
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
@@ -11,6 +13,7 @@ from shared.settings import Settings
 
 RECOMPUTE_CHILD = "recompute_child"
 REFRESH_STATEMENTS = "refresh_statements"  # one contract's, debounced: its job id is the contract's
+STATEMENTS_DEBOUNCE = timedelta(seconds=1)  # a burst of changes to one contract's children, refreshed once
 
 
 def serialize(value: dict[str, Any]) -> bytes:
@@ -42,3 +45,11 @@ def recompute_job_id(request_id: int, dispatch_count: int) -> str:
     # it ran, so a child key would swallow a later request for the same child. arq also logs job ids,
     # and a request number says nothing about the child.
     return f"recompute:{request_id}:{dispatch_count}"
+
+
+async def enqueue_refresh(redis: ArqRedis, contract_id: uuid.UUID) -> None:
+    """A refresh of the contract's statements, a second from now; arq keeps one job per id, so a
+    contract already waiting is not queued twice."""
+    await redis.enqueue_job(
+        REFRESH_STATEMENTS, str(contract_id), _job_id=f"statements-{contract_id}", _defer_by=STATEMENTS_DEBOUNCE
+    )

@@ -27,7 +27,7 @@ async def session(state: StateDep) -> AsyncIterator[AsyncSession]:
             yield db
             # Reached only when the route succeeded: an error rolls back, and its audit row with it.
             await audit.flush(db)
-        state.dispatcher.after_commit(outbox.pending_in(db))
+        state.dispatcher.after_commit(outbox.pending_in(db), outbox.stale_in(db))
 
 
 SessionDep = Annotated[AsyncSession, Depends(session, scope="function")]

@@ -22,6 +22,7 @@ from services.scoring.engines.pbnr.closing import Adjustment
 from services.scoring.engines.pbnr.statement import Statement, due, statement
 from services.scoring.snapshot import among
 from services.scoring.statement_inputs import read_inputs
+from shared import outbox
 from shared.db import transaction
 from shared.models import (
     Contract,
@@ -50,11 +51,13 @@ COUNCILS_TIME = ZoneInfo("Europe/London")  # a council's day, for periods and cu
 
 
 async def mark_stale(db: AsyncSession, contract_ids: Iterable[uuid.UUID]) -> None:
+    ids = list(contract_ids)
     await db.execute(
         update(Contract)
-        .where(among(Contract.id, list(contract_ids), Uuid))
+        .where(among(Contract.id, ids, Uuid))
         .values(statements_stale_since=func.coalesce(Contract.statements_stale_since, func.now()))
     )
+    outbox.statements_stale(db, ids)
 
 
 async def stale_contracts(sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:

@@ -1,12 +1,13 @@
-"""Keeping statements current under change: a placement committed while a refresh reads its inputs
-fails nothing, and a refresh that fails keeps the contract marked stale and names it by its code in the
-log (never a child)."""
+"""Keeping statements current under change: a new contract's refresh is queued as it is created, a
+placement committed while a refresh reads its inputs fails nothing, and a refresh that fails keeps the
+contract marked stale and names it by its code in the log (never a child)."""
 
 import uuid
 from datetime import date
 from typing import Any
 
 import httpx
+from arq.jobs import Job, JobStatus
 from fastapi import FastAPI
 from sqlalchemy import event, select, update
 from sqlalchemy.util import await_only
@@ -52,6 +53,19 @@ async def children_in(api: httpx.AsyncClient, council: Council, code: str) -> se
         url = f"/v1/contracts/{code}/statements/{listed['period_start']}"
         found |= {line["child_pseudonym"] for line in (await api.get(url, headers=council.bi)).json()["lines"]}
     return found
+
+
+async def test_a_new_contract_s_statements_are_queued_as_it_is_created(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    """Queued after the commit, not left for the worker's next sweep (every ten seconds)."""
+    contract_id = await new_contract(api, council, "QUEUED", "IFA-Q")
+    await state_of(app).dispatcher.drain()
+    job = Job(f"statements-{contract_id}", state_of(app).redis, _queue_name=settings.queue_name)
+    assert await job.status() in (JobStatus.deferred, JobStatus.queued)
+    await run_worker(settings)
+    assert (await api.get("/v1/contracts/QUEUED/statements", headers=council.bi)).json() != []
+    assert await stale_since(app, contract_id) is None
 
 
 async def test_a_placement_committed_while_a_refresh_reads_its_inputs_fails_nothing(
