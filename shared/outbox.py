@@ -2,10 +2,12 @@
 
 A write records which children need recomputing in its own transaction; after commit the dispatcher
 hands them to arq; the worker's sweep re-sends what was never handed over or stalled. Redis being
-down therefore makes figures late, never lost."""
+down therefore makes figures late, never lost. A contract's statements go the same way: the stale
+mark written with the change is the request, its refresh queued after commit, the sweep re-queuing it."""
 
 import asyncio
 import uuid
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -18,11 +20,12 @@ from sqlalchemy import Table, bindparam, distinct, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.models import RecomputeRequest
-from shared.queue import RECOMPUTE_CHILD, recompute_job_id
+from shared.queue import RECOMPUTE_CHILD, enqueue_refresh, recompute_job_id
 
 log = structlog.get_logger(__name__)
 
 PENDING_KEY = "outbox.pending"
+STALE_KEY = "outbox.stale_statements"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,16 @@ async def request_recompute(db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.U
 def pending_in(db: AsyncSession) -> list[Pending]:
     pending: dict[uuid.UUID, Pending] = db.info.pop(PENDING_KEY, {})
     return list(pending.values())
+
+
+def statements_stale(db: AsyncSession, contract_ids: Iterable[uuid.UUID]) -> None:
+    """Contracts whose statements this transaction marked stale (the mark is their outbox row): their
+    refresh is queued once it commits, rather than at the worker's next sweep."""
+    db.info.setdefault(STALE_KEY, set()).update(contract_ids)
+
+
+def stale_in(db: AsyncSession) -> list[uuid.UUID]:
+    return sorted(db.info.pop(STALE_KEY, set()))
 
 
 async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pending: list[Pending]) -> int:
@@ -76,6 +89,18 @@ async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pend
                 sent,
             )
     return len(sent)
+
+
+async def send_refreshes(redis: ArqRedis, contract_ids: list[uuid.UUID]) -> int:
+    """Each contract's statements refresh queued; a Redis failure leaves them marked stale for the sweep."""
+    sent = 0
+    try:
+        for contract_id in contract_ids:
+            await enqueue_refresh(redis, contract_id)
+            sent += 1
+    except (RedisError, OSError) as error:
+        log.warning("outbox.redis_unavailable", error=type(error).__name__, left_for_sweep=len(contract_ids) - sent)
+    return sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,10 +190,14 @@ class Dispatcher:
     sessions: async_sessionmaker[AsyncSession]
     _tasks: set[asyncio.Task[int]] = field(default_factory=set)
 
-    def after_commit(self, pending: list[Pending]) -> None:
-        if not pending:
-            return
-        task = asyncio.create_task(send(self.redis, self.sessions, pending))
+    def after_commit(self, pending: list[Pending], stale: list[uuid.UUID]) -> None:
+        if pending:
+            self._start(send(self.redis, self.sessions, pending))
+        if stale:
+            self._start(send_refreshes(self.redis, stale))
+
+    def _start(self, sending: Coroutine[Any, Any, int]) -> None:
+        task = asyncio.create_task(sending)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -2,6 +2,8 @@
 who can write to Redis run code in the worker)."""
 
 import json
+import uuid
+from datetime import timedelta
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
@@ -11,6 +13,7 @@ from shared.settings import Settings
 
 RECOMPUTE_CHILD = "recompute_child"
 REFRESH_STATEMENTS = "refresh_statements"  # one contract's, debounced: its job id is the contract's
+STATEMENTS_DEBOUNCE = timedelta(seconds=1)  # a burst of changes to one contract's children, refreshed once
 
 
 def serialize(value: dict[str, Any]) -> bytes:
@@ -44,3 +47,11 @@ def recompute_job_id(queue_name: str, request_id: int, dispatch_count: int) -> s
     # numbers restart with each database, so the queue's name keeps another deployment's (or an earlier
     # test database's) job of the same number on a shared Redis from swallowing this one.
     return f"{queue_name}:recompute:{request_id}:{dispatch_count}"
+
+
+async def enqueue_refresh(redis: ArqRedis, contract_id: uuid.UUID) -> None:
+    """A refresh of the contract's statements, a second from now; arq keeps one job per id, so a
+    contract already waiting is not queued twice."""
+    await redis.enqueue_job(
+        REFRESH_STATEMENTS, str(contract_id), _job_id=f"statements-{contract_id}", _defer_by=STATEMENTS_DEBOUNCE
+    )

@@ -35,7 +35,7 @@ async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSessi
             async with db.begin():
                 await audit.flush(db)
             raise
-        state.dispatcher.after_commit(outbox.pending_in(db))
+        state.dispatcher.after_commit(outbox.pending_in(db), outbox.stale_in(db))
 
 
 SessionDep = Annotated[AsyncSession, Depends(session, scope="function")]

@@ -37,7 +37,11 @@ from shared.models import (
 
 async def read_inputs(db: AsyncSession, contract: Contract) -> Inputs:
     """The contract's terms, and every episode and final assessment of every child ever placed with its
-    provider. Children are named by pseudonym, the engine's child key and the statement's."""
+    provider. Children are named by pseudonym, the engine's child key and the statement's.
+
+    The children are those the episodes' own read finds, with their pseudonyms in the same statement: a
+    child placed while the reads run has no episode in it, so its assessments are left out too, for the
+    refresh its recompute queues (which waits on the figures lock held here) to read with its episodes."""
     provider = await db.get(Provider, contract.provider_id)
     assert provider is not None
     versions = await db.scalars(
@@ -45,23 +49,23 @@ async def read_inputs(db: AsyncSession, contract: Contract) -> Inputs:
     )
     terms = ContractTerms(str(contract.id), provider.external_id, contract.start_date, tuple(map(as_terms, versions)))
     placed = select(Placement.child_pk).where(Placement.provider_id == contract.provider_id)
-    children = {pk: pseudonym for pk, pseudonym in await db.execute(
-        select(Child.id, Child.pseudonym).where(Child.id.in_(placed))
-    )}  # fmt: skip
-    episodes = await db.execute(
+    episodes = (await db.execute(
         select(
-            Placement.child_pk, Placement.id, Placement.start_date, Placement.end_date, Placement.place,
-            Provider.external_id, Placement.legal_status, Placement.weekly_cost, Placement.reason_ended,
+            Placement.child_pk, Child.pseudonym, Placement.id, Placement.start_date, Placement.end_date,
+            Placement.place, Provider.external_id, Placement.legal_status, Placement.weekly_cost,
+            Placement.reason_ended,
         )
+        .join(Child, Child.id == Placement.child_pk)
         .outerjoin(Provider, Provider.id == Placement.provider_id)
         .where(Placement.child_pk.in_(placed))
-    )  # fmt: skip
+    )).all()  # fmt: skip
+    children = {pk: pseudonym for pk, pseudonym, *_ in episodes}
     closed, settled = await closed_and_settled(db, contract)
     return Inputs(
         terms,
         tuple(
-            Episode(children[child], str(placement), start, end, place, code, legal_status, cost, reason)
-            for child, placement, start, end, place, code, legal_status, cost, reason in episodes
+            Episode(child, str(placement), start, end, place, code, legal_status, cost, reason)
+            for _, child, placement, start, end, place, code, legal_status, cost, reason in episodes
         ),
         tuple(await final_assessments(db, placed, children)),
         closed,
@@ -127,6 +131,7 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
             actionable_from[instrument], sequence=sequence,
         )
         for assessment_id, child_pk, on, recorded, sequence, role, instrument, domains, needs in found
+        if child_pk in children
     ]  # fmt: skip
 
 

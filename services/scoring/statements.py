@@ -22,6 +22,7 @@ from services.scoring.engines.pbnr.closing import Adjustment
 from services.scoring.engines.pbnr.statement import Statement, due, statement
 from services.scoring.snapshot import among
 from services.scoring.statement_inputs import read_inputs
+from shared import outbox
 from shared.db import transaction
 from shared.models import (
     Contract,
@@ -50,11 +51,13 @@ COUNCILS_TIME = ZoneInfo("Europe/London")  # a council's day, for periods and cu
 
 
 async def mark_stale(db: AsyncSession, contract_ids: Iterable[uuid.UUID]) -> None:
+    ids = list(contract_ids)
     await db.execute(
         update(Contract)
-        .where(among(Contract.id, list(contract_ids), Uuid))
+        .where(among(Contract.id, ids, Uuid))
         .values(statements_stale_since=func.coalesce(Contract.statements_stale_since, func.now()))
     )
+    outbox.statements_stale(db, ids)
 
 
 async def stale_contracts(sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
@@ -68,7 +71,6 @@ async def refresh_contract(sessions: async_sessionmaker[AsyncSession], contract_
     async with transaction(sessions) as db:
         now = await figures_lock(db)
         await keep_current(db, [contract_id], now)
-        await db.execute(update(Contract).where(Contract.id == contract_id).values(statements_stale_since=None))
 
 
 def council_day(moment: datetime) -> date:
@@ -76,17 +78,20 @@ def council_day(moment: datetime) -> date:
 
 
 async def keep_current(db: AsyncSession, contract_ids: Iterable[uuid.UUID], now: datetime) -> None:
-    """Each contract's statements refreshed on its own: one that fails (never transiently) is logged
-    and left as it was, so the children's figures still land; the next change, or the nightly
-    refresh, tries again."""
+    """Each contract's statements refreshed on its own, and its stale mark cleared with them: one that
+    fails (never transiently) is logged by the contract's code and left as it was, marked stale, so the
+    children's figures still land and the sweep tries it again."""
     for contract_id in contract_ids:
         try:
             async with db.begin_nested():
                 await refresh(db, contract_id, council_day(now), now)
+                await db.execute(update(Contract).where(Contract.id == contract_id).values(statements_stale_since=None))
         except Exception as error:
             if is_transient(error):
                 raise
-            log.error("statements.failed", error=type(error).__name__)
+            code = await db.scalar(select(Contract.code).where(Contract.id == contract_id))
+            log.error("statements.failed", contract=code, error=type(error).__name__)
+            await mark_stale(db, [contract_id])
 
 
 async def refresh_every_contract(sessions: async_sessionmaker[AsyncSession]) -> int:

@@ -42,17 +42,10 @@ async def recompute_child_job(ctx: dict[str, Any], child_pk: str) -> int:
     return done
 
 
-STATEMENTS_DEBOUNCE = timedelta(seconds=1)  # a burst of changes to one contract's children, refreshed once
-
-
 async def send_stale_statements(ctx: dict[str, Any]) -> None:
-    """A refresh job for each contract marked stale; arq keeps one job per id, so a contract already
-    waiting is not queued twice."""
+    """A refresh job for each contract marked stale."""
     for contract_id in await statements.stale_contracts(ctx["sessions"]):
-        await ctx["redis"].enqueue_job(
-            queue.REFRESH_STATEMENTS, str(contract_id), _job_id=f"statements-{contract_id}",
-            _defer_by=STATEMENTS_DEBOUNCE,
-        )  # fmt: skip
+        await queue.enqueue_refresh(ctx["redis"], contract_id)
 
 
 async def refresh_statements_job(ctx: dict[str, Any], contract_id: str) -> None:

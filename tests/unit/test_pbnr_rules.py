@@ -1,7 +1,7 @@
 """pbnr-v1 (domain.md §7), a scenario per rule and its edges, each worked by hand: the lines every
 statement of the contract carries, in the order the caps took them."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -26,6 +26,7 @@ STAY = date(2025, 2, 1)
 BASELINE = {"safety": 3, "learning": 2, "family": 1}  # safety and learning actionable, family not
 SAFETY_DOWN = {"safety": 1, "learning": 2, "family": 1}
 MAY, GAP_LATER = date(2025, 5, 1), date(2025, 10, 23)  # 175 days apart
+GAP_90_FROM_JULY = replace(DEFAULT_TERMS, version=2, effective_from=date(2025, 7, 1), sustainment_gap_days=90)
 RULE = {NO_BASELINE: "none", FIRST: "1st", SECOND: "2nd", REVERSED: "lost:reversed", STAY_ENDED: "lost:stay",
         CONTRACT_ENDED: "lost:contract"}  # fmt: skip
 
@@ -115,8 +116,12 @@ SCENARIOS = [
              baseline_and(assessment(date(2025, 5, 12), SAFETY_DOWN)),
              [line("2025-05-12", "1st", "safety", "320.00")]),
     Scenario("a temporary move the child never returns from ends the stay when it began",
-             [episode(STAY, date(2025, 3, 1)), episode(date(2025, 3, 1), place="T1", provider=None)],
+             [episode(STAY, date(2025, 3, 1)), episode(date(2025, 3, 1), date(2025, 6, 1), place="T1", provider=None),
+              episode(date(2025, 6, 1), provider="OTHER")],
              baseline_and(assessment(MAY, SAFETY_DOWN)), []),
+    Scenario("a temporary move still open keeps the stay going, as the child may come back: 28 of 89 days",
+             [episode(STAY, date(2025, 3, 1)), episode(date(2025, 3, 1), place="T1", provider=None)],
+             baseline_and(assessment(MAY, SAFETY_DOWN)), [line("2025-05-01", "1st", "safety", "125.84")]),
     Scenario("a stay that began before the contract is judged from the contract's start",
              [episode(date(2024, 6, 1))],
              [assessment(date(2024, 6, 1), {"safety": 4}), assessment(date(2024, 12, 10), {"safety": 3}),
@@ -176,6 +181,17 @@ SCENARIOS = [
              later_terms=(Terms(2, date(2025, 7, 1), DEFAULT_TERMS.end, "quarter",
                                 {2: Decimal(250), 3: Decimal(500), 4: Decimal(1000)}, Decimal("0.4"), Decimal("0.6"),
                                 175, Decimal(0)),)),
+    Scenario("the sustainment gap is the one in force on the first instalment's date, not a later version's",
+             [episode(STAY)],
+             baseline_and(assessment(MAY, SAFETY_DOWN), assessment(date(2025, 8, 1), SAFETY_DOWN),
+                          assessment(GAP_LATER, SAFETY_DOWN)),
+             [line("2025-05-01", "1st", "safety", "400.00"), line("2025-10-23", "2nd", "safety", "600.00")],
+             later_terms=(GAP_90_FROM_JULY,)),
+    Scenario("a first instalment under a version with a shorter gap is sustained by it: 92 days on, gap 90",
+             [episode(STAY)],
+             baseline_and(assessment(date(2025, 8, 1), SAFETY_DOWN), assessment(date(2025, 11, 1), SAFETY_DOWN)),
+             [line("2025-08-01", "1st", "safety", "400.00"), line("2025-11-01", "2nd", "safety", "600.00")],
+             later_terms=(GAP_90_FROM_JULY,)),
     Scenario("each line rounds half-up to the penny: half of 5p is 3p",
              [episode(STAY)], baseline_and(assessment(MAY, {"learning": 1}), levels={"learning": 2}),
              [line("2025-05-01", "1st", "learning", "0.03")],

@@ -11,6 +11,7 @@ from services.api.contracts.schemas import ContractIn, ContractOut, TermsIn, Ver
 from services.scoring import statements
 from services.scoring.calibration import figures_lock
 from services.scoring.engines.pbnr import RULES_VERSION
+from services.scoring.engines.pbnr.contract import in_force
 from shared.errors import Conflict, InvalidInput, NotFound, field_error
 from shared.models import Contract, ContractVersion, PaymentStatement, Provider
 
@@ -44,18 +45,25 @@ async def new_version(db: AsyncSession, la_id: uuid.UUID, code: str, body: Versi
     if body.effective_from < latest.effective_from:
         message = f"must not be before the current version's ({latest.effective_from.isoformat()})"
         raise InvalidInput("A version applies from its date on.", errors=[field_error("effective_from", message)])
-    current = TermsIn.model_validate({name: getattr(latest, name) for name in TERMS})
-    terms = current.model_copy(update=body.changes())
+    terms = terms_of(latest).model_copy(update=body.changes())
     terms.refuse_inconsistent(body.effective_from, "effective_from")
     await add(db, contract, latest.version + 1, body.effective_from, terms)
     return await render(db, contract)
 
 
 async def end_contract(db: AsyncSession, la_id: uuid.UUID, code: str, end_date: date) -> ContractOut:
-    """A version from the end date on that ends the contract then; nothing before it changes."""
-    _, latest = await require(db, la_id, code, lock=False)
-    return await new_version(db, la_id, code, VersionIn(effective_from=max(end_date, latest.effective_from),
-                                                         end_date=end_date))  # fmt: skip
+    """A version from the end date on, with the terms in force then, that ends the contract then: nothing
+    before it changes, and a version scheduled to take effect later never applies (domain.md §7.1)."""
+    await figures_lock(db)  # as new_version
+    contract, latest = await require(db, la_id, code, lock=True)
+    terms = terms_of(in_force(await versions_of(db, contract), end_date)).model_copy(update={"end_date": end_date})
+    terms.refuse_inconsistent(contract.start_date, "start_date")
+    await add(db, contract, latest.version + 1, end_date, terms)
+    return await render(db, contract)
+
+
+def terms_of(version: ContractVersion) -> TermsIn:
+    return TermsIn.model_validate({name: getattr(version, name) for name in TERMS})
 
 
 async def add(db: AsyncSession, contract: Contract, version: int, effective_from: date, terms: TermsIn) -> None:
@@ -100,16 +108,18 @@ async def get_contract(db: AsyncSession, la_id: uuid.UUID, code: str, provider: 
 async def render(db: AsyncSession, contract: Contract) -> ContractOut:
     provider = await db.get(Provider, contract.provider_id)
     assert provider is not None
-    versions = list(
-        await db.scalars(
-            select(ContractVersion).where(ContractVersion.contract_id == contract.id).order_by(ContractVersion.version)
-        )
-    )
+    versions = await versions_of(db, contract)
     return ContractOut(
         id=str(contract.id), code=contract.code, provider_id=provider.external_id, start_date=contract.start_date,
         end_date=versions[-1].end_date, rules=RULES_VERSION,
         versions=[VersionOut.model_validate(v, from_attributes=True) for v in versions],
     )  # fmt: skip
+
+
+async def versions_of(db: AsyncSession, contract: Contract) -> list[ContractVersion]:
+    """In the order made."""
+    query = select(ContractVersion).where(ContractVersion.contract_id == contract.id)
+    return list(await db.scalars(query.order_by(ContractVersion.version)))
 
 
 async def close_period(db: AsyncSession, la_id: uuid.UUID, code: str, period_start: date) -> datetime:

@@ -1,12 +1,12 @@
 """A contract's terms, its payment periods and its contract years (domain.md §7.1)."""
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 PeriodKind = Literal["month", "quarter"]
 
@@ -40,7 +40,7 @@ class Contract:
     id: str
     provider: str
     start: date
-    versions: tuple[Terms, ...]  # by effective_from; the first effective from the start
+    versions: tuple[Terms, ...]  # in the order made; the first effective from the start
 
     @property
     def latest(self) -> Terms:
@@ -51,11 +51,25 @@ class Contract:
         return self.latest.end
 
     def terms_on(self, day: date) -> Terms:
-        effective = [t for t in self.versions if t.effective_from <= day]
-        return effective[-1] if effective else self.versions[0]
+        return in_force(self.versions, day)
 
     def covers(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+
+class Version(Protocol):
+    @property
+    def effective_from(self) -> date: ...
+
+
+V = TypeVar("V", bound=Version)
+
+
+def in_force(versions: Sequence[V], day: date) -> V:
+    """Of a contract's versions (in the order made) effective by the day, the last made: a version
+    ending the contract before one scheduled later comes after it, so the scheduled one never applies."""
+    effective = [v for v in versions if v.effective_from <= day]
+    return effective[-1] if effective else versions[0]
 
 
 @dataclass(frozen=True, slots=True, order=True)

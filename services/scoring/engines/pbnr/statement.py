@@ -2,9 +2,10 @@
 totals and guard figures, the rules and contract versions, and a hash of the inputs it stands on.
 
 A period's statement is computed from its inputs as they were known on its cut-off (the period's
-last day, or today while it runs): an episode ending later is still open then, an assessment dated
-later does not exist yet. The same inputs give the same hash and the same figures to the penny; a
-changed input gives a new hash, and a new statement version."""
+last day, or today while it runs): an episode ending later is still open then (but for a temporary
+move the child never came back from), an assessment dated later does not exist yet. The same inputs
+give the same hash and the same figures to the penny; a changed input gives a new hash, and a new
+statement version."""
 
 import hashlib
 import json
@@ -19,7 +20,7 @@ from services.scoring.engines.pbnr.closing import Adjustment, Settled, adjustmen
 from services.scoring.engines.pbnr.contract import Contract, Period, periods
 from services.scoring.engines.pbnr.events import Assessment, events_of, standing
 from services.scoring.engines.pbnr.money import Priced, apply_caps
-from services.scoring.engines.pbnr.stays import Episode, Stay, stays_of
+from services.scoring.engines.pbnr.stays import Episode, Stay, left_for_good, stays_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +36,9 @@ class Inputs:
         return replace(self.contract, versions=versions)
 
     def known_on(self, day: date) -> "Inputs":
+        gone = left_for_good(self.episodes, self.contract.provider)
         episodes = tuple(
-            e if e.end is None or e.end <= day else replace(e, end=None, reason_ended=None)
-            for e in self.episodes
-            if e.start <= day
+            e if e.end is None or e.end <= day else unsettled(e, gone) for e in self.episodes if e.start <= day
         )
         assessments = tuple(a for a in self.assessments if a.assessed_on <= day)
         return Inputs(self.contract_on(day), episodes, assessments, self.closed, self.settled)
@@ -52,9 +52,8 @@ class Inputs:
             [(a.assessed_on, json_text(canonical(a))) for a in self.assessments]
             + [(e.end, json_text(canonical(e))) for e in self.episodes if e.end is not None]
         )
-        still_open = [
-            (e.start, e.end, json_text(canonical(replace(e, end=None, reason_ended=None)))) for e in self.episodes
-        ]
+        gone = left_for_good(self.episodes, self.contract.provider)
+        still_open = [(e.start, e.end, json_text(canonical(unsettled(e, gone)))) for e in self.episodes]
         running, taken, result = hashlib.sha256(), 0, []
         for cutoff in cutoffs:
             while taken < len(settled) and settled[taken][0] <= cutoff:
@@ -67,6 +66,14 @@ class Inputs:
             )
             result.append(hashlib.sha256(json_text([canonical(head), opened]).encode()).hexdigest())
         return result
+
+
+def unsettled(episode: Episode, gone: set[str]) -> Episode:
+    """An episode running on a cut-off, as known then: still open. A temporary move the child never came
+    back from is the exception: whenever it ends, the stay it followed ended when the move began, a day
+    the cut-off has seen, so the period's statement shows the stay ended (a new version of it, until the
+    period is closed)."""
+    return episode if episode.id in gone else replace(episode, end=None, reason_ended=None)
 
 
 def canonical(value: Any) -> Any:

@@ -1,5 +1,6 @@
 """Stays with a provider (domain.md §7.2): consecutive placement episodes with it, temporary episodes
-between two of them keeping the stay going without counting as days with the provider."""
+between two of them keeping the stay going without counting as days with the provider. A stay ends
+when its last episode with the provider ends, which is known only once the child does not come back."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -61,10 +62,33 @@ def with_provider(episode: Episode, provider: str) -> bool:
 
 
 def stays_of(episodes: Iterable[Episode], provider: str) -> list[Stay]:
-    """One child's stays with the provider, in order."""
-    result: list[Stay] = []
+    """One child's stays with the provider, in order. A stay's end is known only when the child does not
+    come back: a temporary move still open keeps it going."""
+    return [
+        Stay(held[0].child, tuple(held + away if still_away(away) else held), provider)
+        for held, away in runs(episodes, provider)
+    ]
+
+
+def left_for_good(episodes: Iterable[Episode], provider: str) -> set[str]:
+    """The temporary episodes after a stay that the child did not come back from: ended, with no episode
+    with the provider following on, so the stay ended when the first of them began."""
+    by_child: dict[str, list[Episode]] = {}
+    for episode in episodes:
+        by_child.setdefault(episode.child, []).append(episode)
+    return {e.id for own in by_child.values() for _, away in runs(own, provider) if not still_away(away) for e in away}
+
+
+def still_away(away: list[Episode]) -> bool:
+    return bool(away) and away[-1].end is None
+
+
+def runs(episodes: Iterable[Episode], provider: str) -> list[tuple[list[Episode], list[Episode]]]:
+    """One child's stays as their episodes (the provider's, and the temporary ones between them), each
+    with the temporary episodes that followed on from its last episode with the provider."""
+    result: list[tuple[list[Episode], list[Episode]]] = []
     current: list[Episode] = []
-    temporary: list[Episode] = []  # since the last episode with the provider: kept only if it resumes
+    temporary: list[Episode] = []  # since the last episode with the provider
     for episode in sorted(episodes, key=lambda e: (e.start, e.id)):
         follows = bool(current) and (temporary or current)[-1].end == episode.start
         if follows and with_provider(episode, provider):
@@ -74,9 +98,9 @@ def stays_of(episodes: Iterable[Episode], provider: str) -> list[Stay]:
             temporary.append(episode)
         else:
             if current:
-                result.append(Stay(current[0].child, tuple(current), provider))
+                result.append((current, temporary))
             current = [episode] if with_provider(episode, provider) else []
             temporary = []
     if current:
-        result.append(Stay(current[0].child, tuple(current), provider))
+        result.append((current, temporary))
     return result
