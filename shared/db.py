@@ -28,3 +28,12 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """A session whose work commits on success and rolls back on any exception."""
     async with sessions() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def one_snapshot(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A read-only session whose every query sees the database as its first query found it (REPEATABLE
+    READ): reads spread over several queries then agree with each other, whatever commits meanwhile."""
+    async with sessions() as session:
+        await session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
+        yield session

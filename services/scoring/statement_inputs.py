@@ -39,9 +39,11 @@ async def read_inputs(db: AsyncSession, contract: Contract) -> Inputs:
     """The contract's terms, and every episode and final assessment of every child ever placed with its
     provider. Children are named by pseudonym, the engine's child key and the statement's.
 
-    The children are those the episodes' own read finds, with their pseudonyms in the same statement: a
-    child placed while the reads run has no episode in it, so its assessments are left out too, for the
-    refresh its recompute queues (which waits on the figures lock held here) to read with its episodes."""
+    The worker reads them in one snapshot (statements.refresh_contract). An erasure or a contract version
+    reads them in its own transaction, to see its own change, query by query: there the children are those
+    the episodes' own read finds, with their pseudonyms in the same statement, and a child placed while the
+    reads run is left out whole, for the refresh its recompute queues (which waits on the figures lock held
+    here) to read with its episodes."""
     provider = await db.get(Provider, contract.provider_id)
     assert provider is not None
     versions = await db.scalars(

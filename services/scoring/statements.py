@@ -23,7 +23,7 @@ from services.scoring.engines.pbnr.statement import Statement, due, statement
 from services.scoring.snapshot import among
 from services.scoring.statement_inputs import read_inputs
 from shared import outbox
-from shared.db import transaction
+from shared.db import one_snapshot, transaction
 from shared.models import (
     Contract,
     PaymentStatement,
@@ -70,21 +70,27 @@ async def refresh_contract(sessions: async_sessionmaker[AsyncSession], contract_
     mark seen here is refreshed here, and one made after waits, then marks it stale again."""
     async with transaction(sessions) as db:
         now = await figures_lock(db)
-        await keep_current(db, [contract_id], now)
+        # The inputs in one snapshot, taken once the lock is held so that it sees every change made under
+        # it: read in several queries otherwise, a placement committed between them gave a child episodes
+        # and no pseudonym, or assessments and no episodes.
+        async with one_snapshot(sessions) as inputs_from:
+            await keep_current(db, [contract_id], now, inputs_from)
 
 
 def council_day(moment: datetime) -> date:
     return moment.astimezone(COUNCILS_TIME).date()
 
 
-async def keep_current(db: AsyncSession, contract_ids: Iterable[uuid.UUID], now: datetime) -> None:
+async def keep_current(
+    db: AsyncSession, contract_ids: Iterable[uuid.UUID], now: datetime, inputs_from: AsyncSession | None = None
+) -> None:
     """Each contract's statements refreshed on its own, and its stale mark cleared with them: one that
     fails (never transiently) is logged by the contract's code and left as it was, marked stale, so the
     children's figures still land and the sweep tries it again."""
     for contract_id in contract_ids:
         try:
             async with db.begin_nested():
-                await refresh(db, contract_id, council_day(now), now)
+                await refresh(db, contract_id, council_day(now), now, inputs_from)
                 await db.execute(update(Contract).where(Contract.id == contract_id).values(statements_stale_since=None))
         except Exception as error:
             if is_transient(error):
@@ -104,12 +110,16 @@ async def refresh_every_contract(sessions: async_sessionmaker[AsyncSession]) -> 
     return len(contract_ids)
 
 
-async def refresh(db: AsyncSession, contract_id: uuid.UUID, today: date, now: datetime) -> int:
-    """Every statement of the contract recomputed; returns how many new versions were stored."""
+async def refresh(
+    db: AsyncSession, contract_id: uuid.UUID, today: date, now: datetime, inputs_from: AsyncSession | None = None
+) -> int:
+    """Every statement of the contract recomputed; returns how many new versions were stored. The inputs
+    are read through `inputs_from`, a snapshot, where given; through `db` itself where the caller's own
+    uncommitted change (an erasure, a contract version) must be seen."""
     contract = await db.get(Contract, contract_id)
     if contract is None:
         return 0
-    inputs = await read_inputs(db, contract)
+    inputs = await read_inputs(inputs_from or db, contract)
     latest = await latest_hashes(db, contract)
     stored = 0
     for period in due(inputs, today):

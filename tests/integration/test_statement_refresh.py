@@ -120,3 +120,42 @@ async def test_a_refresh_that_fails_keeps_the_contract_stale_and_logs_its_code(
     assert failed == [{"event": "statements.failed", "log_level": "error", "contract": "BROKEN", "error": "ValueError"}]
     assert await stale_since(app, contract_id) is not None  # the sweep will try it again
     assert (await api.get("/v1/contracts/BROKEN/statements", headers=council.bi)).json() == []
+
+
+async def test_a_refresh_reads_its_inputs_in_one_snapshot(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    """An assessment committed between the refresh's reading of episodes and of assessments is not half
+    seen: the statements stored stand on the database as it was when the reading began, and the child's
+    recompute brings the assessment in."""
+    await new_contract(api, council, "SNAP", "IFA-S")
+    await add_child(api, council.headers, "SNAP-1")
+    await place(api, council, "SNAP-1", "IFA-S", date(2024, 1, 10))
+    await rate(api, council, "SNAP-1", date(2024, 1, 12))  # the baseline: every need moderate
+    await run_worker(settings, app)
+    reduced = assessment("SNAP-1", "A-SNAP-1-reduced", date(2024, 3, 1), ratings=ratings(2, safety=1))
+    async with transaction(state_of(app).sessions) as db:
+        contract_id = await db.scalar(select(Contract.id).where(Contract.code == "SNAP"))
+    assert contract_id is not None
+
+    rated_between = False
+
+    def rate_between(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        nonlocal rated_between
+        if "assessment_versions" in statement and not rated_between:
+            rated_between = True
+            assert await_only(api.post("/v1/assessments", json=reduced, headers=council.headers)).status_code == 201
+
+    engine = state_of(app).engine.sync_engine
+    event.listen(engine, "before_cursor_execute", rate_between)
+    try:
+        await statements.refresh_contract(state_of(app).sessions, contract_id)
+    finally:
+        event.remove(engine, "before_cursor_execute", rate_between)
+    assert rated_between
+    q1 = "/v1/contracts/SNAP/statements/2024-01-01"
+    assert [line["rule"] for line in (await api.get(q1, headers=council.bi)).json()["lines"]] == []
+
+    await run_worker(settings, app)
+    lines = (await api.get(q1, headers=council.bi)).json()["lines"]
+    assert [(line["domain"], line["instalment"]) for line in lines] == [("safety", 1)]
