@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api import audit, councils, demo
 from services.api.clients import service as clients
@@ -27,26 +27,48 @@ from services.api.instruments.service import load_instrument as load_council_ins
 from services.api.types import plain_id
 from services.scoring.calibration import calibrate, figures_lock
 from services.scoring.full_recompute import recompute_councils
+from shared import outbox, queue
 from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import generate_demo_council
 from shared.errors import NotFound, ProblemError
 from shared.instruments import InstrumentScale
 from shared.models import Client, LocalAuthority
-from shared.settings import get_settings
+from shared.settings import Settings, get_settings
 
 T = TypeVar("T")
 
 
 async def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    engine = make_engine(get_settings())
+    settings = get_settings()
+    engine = make_engine(settings)
+    sessions = make_sessionmaker(engine)
     try:
-        async with transaction(make_sessionmaker(engine)) as db:
+        async with transaction(sessions) as db:
             result = await work(db)
             await audit.flush(db)
-            return result
+        await dispatch(settings, sessions, outbox.pending_in(db), outbox.stale_in(db))
+        return result
     finally:
         await engine.dispose()
+
+
+async def dispatch(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    pending: list[outbox.Pending],
+    stale: list[uuid.UUID],
+) -> None:
+    """What the change queued, sent once it committed as the API sends it, rather than left for the worker's
+    sweep: a contract's statements, a child's figures. Redis down leaves them to the sweep."""
+    if not pending and not stale:
+        return
+    redis = queue.connect(settings)
+    try:
+        await outbox.send(redis, sessions, pending)
+        await outbox.send_refreshes(redis, stale)
+    finally:
+        await redis.aclose()
 
 
 async def require_council(db: AsyncSession, code: str) -> uuid.UUID:

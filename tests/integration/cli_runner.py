@@ -23,6 +23,7 @@ def cli_environment(settings: Settings) -> dict[str, str]:
     return inherited | {
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
+        "QUEUE_NAME": settings.queue_name,
         "ENVIRONMENT": "test",
         "PSEUDONYM_KEY": PSEUDONYM_KEY,
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from arq.jobs import Job, JobStatus
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -170,7 +171,7 @@ async def test_contract_terms_are_refused_with_the_field_named_and_nothing_writt
 
 
 async def test_the_cli_creates_versions_and_ends_contracts_and_refuses_bad_terms(
-    api: httpx.AsyncClient, settings: Settings, council: Council, tmp_path: Path
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council, tmp_path: Path
 ) -> None:
     await api.put("/v1/providers/IFA-CLI", json={"name": "Agency"}, headers=council.admin)
     files = {
@@ -182,6 +183,10 @@ async def test_the_cli_creates_versions_and_ends_contracts_and_refuses_bad_terms
         (tmp_path / f"{name}.json").write_text(json.dumps(body))
     created = await cli(settings, "create-contract", council.code, str(tmp_path / "contract.json"))
     assert created.code == 0 and "contract CLI-1 version 1" in created.out, created.err
+    # Its statements are queued as it commits, as through the API, not left for the worker's sweep.
+    contract_id = (await api.get("/v1/contracts/CLI-1", headers=council.bi)).json()["id"]
+    job = Job(f"statements-{contract_id}", state_of(app).redis, _queue_name=settings.queue_name)
+    assert await job.status() in (JobStatus.deferred, JobStatus.queued)
     versioned = await cli(settings, "version-contract", council.code, "CLI-1", str(tmp_path / "version.json"))
     assert versioned.code == 0 and "version 2" in versioned.out, versioned.err
     end = TODAY + timedelta(days=30)
