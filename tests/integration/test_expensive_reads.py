@@ -1,15 +1,24 @@
-"""One BI client cannot stall every council: a read running past READ_STATEMENT_TIMEOUT_MS is cut off with
-a 503. Reads are made to wait by holding a real lock on the tables they read, never by mocks."""
+"""One BI client cannot stall every council: each client gets a few expensive reads at once, and a read
+running past READ_STATEMENT_TIMEOUT_MS is cut off with a 503. Reads are made to wait by holding a real lock
+on the tables they read, never by mocks."""
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from redis.asyncio import Redis
 
+from services.api.read_slots import LEASE_SECONDS, ReadSlots
+from shared.access import Kind
+from shared.errors import TooManyRequests
 from shared.settings import Settings, libpq_url
-from tests.conftest import Council
+from tests.conftest import Council, Servers, headers_for
 from tests.integration.access_helpers import assert_problem, client_of, dedicated_app, retry_after
 
 COHORT = "/v1/scores/cohort"
@@ -57,6 +66,69 @@ async def until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"never: {what}")
+
+
+# ---- a few expensive reads per client at once -------------------------------------------------------------
+
+
+async def test_a_client_past_its_concurrent_expensive_reads_is_refused_and_another_client_is_not(
+    app: FastAPI, settings: Settings, council: Council
+) -> None:
+    other_bi = await headers_for(app, council, Kind.BI)
+    async with (
+        dedicated_app(settings, expensive_reads_per_client=2) as application,
+        client_of(application) as client,
+    ):
+        async with held(settings, FIGURES) as holder:
+            in_flight = [asyncio.create_task(client.get(COHORT, headers=council.bi)) for _ in range(2)]
+            await until(waiting(holder, FIGURES, 2), "two reads in flight")
+            third = asyncio.create_task(client.get(COHORT, headers=council.bi))
+
+            async def third_answered_or_waiting() -> bool:
+                return third.done() or await waiting(holder, FIGURES, 3)()
+
+            await until(third_answered_or_waiting, "the third read answered")
+            assert third.done(), "the third read went to the database"
+            refused = third.result()
+            # Another client of the same council gets a read of its own.
+            elsewhere = asyncio.create_task(client.get(COHORT, headers=other_bi))
+            await until(waiting(holder, FIGURES, 3), "the other client's read")
+        assert refused.status_code == 429
+        assert_problem(refused)
+        retry_after(refused, most=5)
+        assert [(await task).status_code for task in (*in_flight, elsewhere)] == [200, 200, 200]
+        # Slots are given back as reads end.
+        assert (await client.get(COHORT, headers=council.bi)).status_code == 200
+
+
+@pytest_asyncio.fixture
+async def redis(servers: Servers) -> AsyncIterator[Redis]:
+    client = Redis.from_url(servers.redis_url)
+    yield client
+    await client.aclose()
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_slot_a_dead_process_never_gave_back_lapses(redis: Redis) -> None:
+    clock = Clock(1_200_000_000.0)
+    slots = ReadSlots(redis, prefix=f"test-slots:{uuid.uuid4().hex[:8]}", per_client=1, clock=clock)
+    client_id, other = uuid.uuid4(), uuid.uuid4()
+    await slots.slot(client_id).__aenter__()  # its process dies: never left
+    with pytest.raises(TooManyRequests):
+        async with slots.slot(client_id):
+            pass
+    async with slots.slot(other):
+        pass
+    clock.now += LEASE_SECONDS + 1
+    async with slots.slot(client_id):
+        pass
 
 
 # ---- a statement timeout on reads --------------------------------------------------------------------------

@@ -188,7 +188,8 @@ class CohortOut(BaseModel):
         "One row per slice combination, instrument and domain, in a fixed order (slice values, age bands "
         "youngest first and nulls last, then instrument and the domain's place in it). The figures are "
         "aggregated from the per-child figures on each request, so the cursor is the offset of the next row "
-        "in that order: read the pages of one report in one go, as figures recomputed in between move rows."
+        "in that order: read the pages of one report in one go, as figures recomputed in between move rows. "
+        "A client may have a few of these reads in flight at once; beyond, 429."
     ),
 )
 async def read_cohort_figures(
@@ -206,14 +207,10 @@ async def read_cohort_figures(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     slices = slices_asked(by)
-    page = await read_cohort(
-        db,
-        caller.la_id,
-        by=slices,
-        today=date.today(),
-        limit=check_limit(limit, state.settings),
-        offset=cursor or 0,
-    )
+    limit = check_limit(limit, state.settings)
+    # Each aggregates the whole council: a client gets a few at once.
+    async with state.expensive_reads.slot(caller.client_id):
+        page = await read_cohort(db, caller.la_id, by=slices, today=date.today(), limit=limit, offset=cursor or 0)
     audit.note(db, rows=len(page.rows), by=list(slices))
     next_cursor = None if page.next_offset is None else str(page.next_offset)
     headers = page_headers(request, next_cursor, page.has_more)
