@@ -4,6 +4,7 @@ from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.api.read_slots import ReadSlots
+from services.api.scores.cohort_cache import CohortCache
 from services.api.throttle import Throttle
 from services.api.tokens import TokenVerifier
 from shared.outbox import Dispatcher
@@ -21,3 +22,4 @@ class AppState:
     auth_failures: Throttle
     bursts: Throttle
     expensive_reads: ReadSlots
+    cohort_cache: CohortCache

@@ -1,18 +1,22 @@
-"""One BI client cannot stall every council: each client gets a few expensive reads at once, and a read
-running past READ_STATEMENT_TIMEOUT_MS is cut off with a 503. Reads are made to wait by holding a real lock
-on the tables they read, never by mocks."""
+"""One BI client cannot stall every council: cohort figures are kept until the council's figures change,
+each client gets a few expensive reads at once, and a read running past READ_STATEMENT_TIMEOUT_MS is cut
+off with a 503. Reads are made to wait by holding a real lock on the tables they read, never by mocks."""
 
 import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import date, timedelta
+from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from structlog.testing import capture_logs
 
 from services.api.read_slots import LEASE_SECONDS, ReadSlots
 from shared.access import Kind
@@ -20,9 +24,13 @@ from shared.errors import TooManyRequests
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, Servers, headers_for
 from tests.integration.access_helpers import assert_problem, client_of, dedicated_app, retry_after
+from tests.integration.helpers import assessment, placement, ratings, run_worker, years_ago
 
 COHORT = "/v1/scores/cohort"
 FIGURES = "child_needs_trends"  # locked, it holds every cohort read at its first statement
+BEHAVIOUR = "behaviour"
+BASELINE_ON = date.today() - timedelta(days=120)
+LATEST_ON = date.today() - timedelta(days=20)
 GUARD_SECONDS = 30  # only turns a hang into a failure; nothing here is measured
 
 
@@ -66,6 +74,117 @@ async def until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"never: {what}")
+
+
+async def read_cohort(client: httpx.AsyncClient, headers: dict[str, str], *by: str) -> dict[str, Any]:
+    response = await client.get(COHORT, params={"by": list(by)}, headers=headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def behaviour_rows(body: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The behaviour domain's rows by their slice values."""
+    slices = body["slices"]["by"]
+    return {tuple(r[name] for name in slices): r for r in body["items"] if r["domain"] == BEHAVIOUR}
+
+
+async def record(
+    api: httpx.AsyncClient, council: Council, child_id: str, external_id: str, day: date, level: int
+) -> None:
+    body = assessment(child_id, external_id, day, ratings=ratings(level))
+    response = await api.post("/v1/assessments", json=body, headers=council.headers)
+    assert response.status_code == 201, response.text
+
+
+# ---- cohort figures kept until the figures change --------------------------------------------------------
+
+
+async def test_a_cohort_is_served_again_as_kept_until_the_councils_figures_change(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    for provider in ("PROV-A", "PROV-B"):
+        assert (await api.put(f"/v1/providers/{provider}", json={"name": provider}, headers=council.admin)).is_success
+    # C1 (F) and C2 (M) with PROV-A, C3 (F) never placed. Every domain: C1 3 -> 1, C2 2 -> 2, C3 1 -> 1.
+    for child_id, sex, levels in (("C1", "F", (3, 1)), ("C2", "M", (2, 2)), ("C3", "F", (1, 1))):
+        body = {"date_of_birth": years_ago(10).isoformat(), "sex": sex, "ethnicity": "WBRI", "uasc": False}
+        assert (await api.put(f"/v1/children/{child_id}", json=body, headers=council.headers)).status_code == 201
+        if child_id != "C3":
+            episode = placement(child_id, f"PL-{child_id}", years_ago(1), provider_id="PROV-A")
+            assert (await api.post("/v1/placements", json=episode, headers=council.headers)).status_code == 201
+        for n, (day, level) in enumerate(zip((BASELINE_ON, LATEST_ON), levels, strict=True)):
+            await record(api, council, child_id, f"AS-{child_id}-{n}", day, level)
+    await run_worker(settings, app)
+
+    first = await read_cohort(api, council.bi, "sex", "provider")
+    again = await read_cohort(api, council.bi, "sex", "provider")
+    assert again == first  # computed_at included: the same aggregation, served again
+    rows = behaviour_rows(first)
+    assert set(rows) == {("F", "PROV-A"), ("M", "PROV-A"), ("F", None)}
+    assert rows["F", "PROV-A"]["actionable_count"] == 0  # C1 at 1
+
+    # A new assessment, once recomputed: C1 at 3 again is actionable.
+    await record(api, council, "C1", "AS-C1-2", date.today() - timedelta(days=5), 3)
+    await run_worker(settings, app)
+    after_assessment = await read_cohort(api, council.bi, "sex", "provider")
+    assert after_assessment["computed_at"] != first["computed_at"]
+    assert behaviour_rows(after_assessment)["F", "PROV-A"]["actionable_count"] == 1
+
+    # A placement moves C3 to PROV-B at once, before any recompute.
+    episode = placement("C3", "PL-C3", years_ago(0.5), provider_id="PROV-B")
+    assert (await api.post("/v1/placements", json=episode, headers=council.headers)).status_code == 201
+    rows = behaviour_rows(await read_cohort(api, council.bi, "sex", "provider"))
+    assert set(rows) == {("F", "PROV-A"), ("M", "PROV-A"), ("F", "PROV-B")}
+
+    # A child's own record: C2 recorded as female, which no recompute follows.
+    body = {"date_of_birth": years_ago(10).isoformat(), "sex": "F", "ethnicity": "WBRI", "uasc": False}
+    assert (await api.put("/v1/children/C2", json=body, headers=council.headers)).status_code == 200
+    rows = behaviour_rows(await read_cohort(api, council.bi, "sex", "provider"))
+    assert set(rows) == {("F", "PROV-A"), ("F", "PROV-B")}
+    assert rows["F", "PROV-A"]["children_in_slice"] == 2
+
+    # A calibration gives every child with two assessments a reliable-change verdict.
+    assert rows["F", "PROV-A"]["children_with_verdict"] == 0
+    made = await api.post("/v1/admin/calibrations", json={"instrument_code": "needs-v1"}, headers=council.admin)
+    assert made.status_code == 201, made.text
+    rows = behaviour_rows(await read_cohort(api, council.bi, "sex", "provider"))
+    assert rows["F", "PROV-A"]["children_with_verdict"] == 2
+
+    # An erasure: C1 is counted no more.
+    erased = await api.post("/v1/admin/erasures", json={"child_id": "C1"}, headers=council.admin)
+    assert erased.status_code == 200, erased.text
+    after_erasure = await read_cohort(api, council.bi, "sex", "provider")
+    rows = behaviour_rows(after_erasure)
+    assert rows["F", "PROV-A"]["children_in_slice"] == 1
+    assert await read_cohort(api, council.bi, "sex", "provider") == after_erasure
+
+
+async def test_each_slicing_and_each_council_is_kept_apart(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council, other_council: Council
+) -> None:
+    for child_id, sex in (("K1", "F"), ("K2", "M")):
+        body = {"date_of_birth": years_ago(8).isoformat(), "sex": sex, "ethnicity": "WBRI", "uasc": False}
+        assert (await api.put(f"/v1/children/{child_id}", json=body, headers=council.headers)).status_code == 201
+        await record(api, council, child_id, f"AS-{child_id}", BASELINE_ON, 2)
+    await run_worker(settings, app)
+    whole = await read_cohort(api, council.bi)
+    by_sex = await read_cohort(api, council.bi, "sex")
+    assert behaviour_rows(whole)[()]["children_counted"] == 2
+    assert {key: r["children_counted"] for key, r in behaviour_rows(by_sex).items()} == {("F",): 1, ("M",): 1}
+    assert (await read_cohort(api, other_council.bi))["items"] == []
+    assert (await read_cohort(api, other_council.bi, "sex"))["items"] == []
+
+
+async def test_with_redis_down_the_cohort_is_aggregated_on_every_read(settings: Settings, council: Council) -> None:
+    unreachable = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    async with dedicated_app(unreachable) as application, client_of(application) as client:
+        with capture_logs() as logged:
+            first = await read_cohort(client, council.bi)
+            second = await read_cohort(client, council.bi)
+    assert first["items"] == second["items"] == []
+    assert second["computed_at"] != first["computed_at"]
+    events = {entry["event"] for entry in logged}
+    assert {"cohort_cache.unavailable", "read_slots.unavailable"} <= events
 
 
 # ---- a few expensive reads per client at once -------------------------------------------------------------
