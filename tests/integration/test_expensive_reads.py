@@ -4,7 +4,6 @@ off with a 503. Reads are made to wait by holding a real lock on the tables they
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
@@ -12,17 +11,12 @@ from typing import Any
 
 import asyncpg
 import httpx
-import pytest
-import pytest_asyncio
 from fastapi import FastAPI
-from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
-from services.api.read_slots import LEASE_SECONDS, ReadSlots
 from shared.access import Kind
-from shared.errors import TooManyRequests
 from shared.settings import Settings, libpq_url
-from tests.conftest import Council, Servers, headers_for
+from tests.conftest import Council, headers_for
 from tests.integration.access_helpers import assert_problem, client_of, dedicated_app, retry_after
 from tests.integration.helpers import assessment, placement, ratings, run_worker, years_ago
 
@@ -218,36 +212,6 @@ async def test_a_client_past_its_concurrent_expensive_reads_is_refused_and_anoth
         assert [(await task).status_code for task in (*in_flight, elsewhere)] == [200, 200, 200]
         # Slots are given back as reads end.
         assert (await client.get(COHORT, headers=council.bi)).status_code == 200
-
-
-@pytest_asyncio.fixture
-async def redis(servers: Servers) -> AsyncIterator[Redis]:
-    client = Redis.from_url(servers.redis_url)
-    yield client
-    await client.aclose()
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-async def test_a_slot_a_dead_process_never_gave_back_lapses(redis: Redis) -> None:
-    clock = Clock(1_200_000_000.0)
-    slots = ReadSlots(redis, prefix=f"test-slots:{uuid.uuid4().hex[:8]}", per_client=1, clock=clock)
-    client_id, other = uuid.uuid4(), uuid.uuid4()
-    await slots.slot(client_id).__aenter__()  # its process dies: never left
-    with pytest.raises(TooManyRequests):
-        async with slots.slot(client_id):
-            pass
-    async with slots.slot(other):
-        pass
-    clock.now += LEASE_SECONDS + 1
-    async with slots.slot(client_id):
-        pass
 
 
 # ---- a statement timeout on reads --------------------------------------------------------------------------
