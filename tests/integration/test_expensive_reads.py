@@ -45,13 +45,15 @@ async def held(settings: Settings, table: str) -> AsyncIterator[asyncpg.Connecti
 def waiting(
     connection: asyncpg.Connection, table: str, least: int, *, longer_than_ms: int = 0
 ) -> Callable[[], Awaitable[bool]]:
-    """Whether at least `least` backends wait for the lock on `table`, for longer than given (database clock).
-    From pg_locks, which is read afresh each time; pg_stat_activity is a snapshot kept for the transaction."""
+    """Whether at least `least` backends wait for the lock on `table` (in this test's database, where other
+    sessions may share the server), for longer than given by the database's clock. From pg_locks, which is
+    read afresh each time; pg_stat_activity is a snapshot kept for the transaction."""
 
     async def condition() -> bool:
         count: int = await connection.fetchval(
             """SELECT count(*) FROM pg_locks
                WHERE NOT granted AND relation = $1::regclass
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                  AND clock_timestamp() - waitstart > make_interval(secs => $2::float8 / 1000)""",
             table,
             longer_than_ms,
