@@ -61,9 +61,12 @@ def unexpected_response(error: Exception) -> JSONResponse:
         log.warning("request.unstorable_value", error=type(error).__name__)
         return render(InvalidInput("A value is out of range or cannot be stored; nothing was written."))
     if isinstance(error, DBAPIError) and sqlstate(error) == QUERY_CANCELED:
-        # A read ran past READ_STATEMENT_TIMEOUT_MS (deps.session): cut off, so it cannot hold every council up.
-        log.warning("request.read_timed_out")
-        return try_again("The read took longer than the service allows; try again shortly.", retry_after=5)
+        # A read ran past READ_STATEMENT_TIMEOUT_MS (deps.session), or an operator cancelled the query.
+        log.warning("request.query_cancelled")
+        return try_again(
+            "The query ran longer than the service allows a read, or was cancelled; nothing was written.",
+            retry_after=5,
+        )
     if is_transient(error):
         # Lost a race (deadlock, serialization) or the database blinked: nothing was written, so retrying is safe.
         log.warning("request.transient", error=type(error).__name__)
