@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     auth_failure_window_seconds: int = Field(default=300, ge=1)
     client_request_limit: int = Field(default=1200, ge=1)
     client_request_window_seconds: int = Field(default=60, ge=1)
+    # A read's every statement is cut off after this long (a 503), so no read holds the database for long.
+    read_statement_timeout_ms: int = Field(default=10_000, ge=1)
+    # Reads of one client that aggregate a whole council (the cohort) at once; beyond, a 429.
+    expensive_reads_per_client: int = Field(default=2, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
 
     @field_validator("database_url")

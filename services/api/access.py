@@ -4,7 +4,8 @@ The scope check authenticates, throttles, opens the request's audit trail and au
 order: a client without the scope is refused before any id is looked up, so a 403 reveals nothing."""
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +17,7 @@ from services.api import audit
 from services.api.auth import Caller, authenticate
 from services.api.deps import SessionDep, StateDep
 from services.api.observability import log_client
+from services.api.state import AppState
 from shared.access import Scope
 from shared.errors import Forbidden, NotAuthenticated, TooManyRequests
 
@@ -34,6 +36,23 @@ def throttled_address(host: str) -> str:
     return str(address)
 
 
+@asynccontextmanager
+async def failures_counted(request: Request, state: AppState) -> AsyncIterator[None]:
+    """Counts a failed authentication against its source address; past the limit the failure is a 429.
+    Only failures: the credential is checked first, so a caller sharing an address (a proxy, a NAT) with
+    someone guessing keeps working, and a valid 256-bit key is not something a guesser finds."""
+    try:
+        yield
+    except NotAuthenticated:
+        address = throttled_address(request.client.host if request.client else "unknown")
+        verdict = await state.auth_failures.hit(address)
+        if not verdict.allowed:
+            raise TooManyRequests(
+                "Too many failed authentications from here.", retry_after=verdict.retry_after
+            ) from None
+        raise
+
+
 class RequireScope:
     def __init__(self, scope: Scope) -> None:
         self.scope = scope
@@ -45,16 +64,9 @@ class RequireScope:
         state: StateDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     ) -> Caller:
-        address = throttled_address(request.client.host if request.client else "unknown")
-        blocked = await state.auth_failures.blocked(address)
-        if not blocked.allowed:
-            raise TooManyRequests("Too many failed authentications from here.", retry_after=blocked.retry_after)
         token = credentials.credentials if credentials else None
-        try:
+        async with failures_counted(request, state):
             caller = await authenticate(db, token, state.verifier, state.settings.oauth_subject_claim)
-        except NotAuthenticated:
-            await state.auth_failures.hit(address)
-            raise
         log_client(request, caller.client_id)
         burst = await state.bursts.hit(str(caller.client_id))
         if not burst.allowed:

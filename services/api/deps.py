@@ -1,10 +1,12 @@
-"""Request dependencies: one session per request, its audit row written and the whole committed once
-here, then the outbox dispatched; a refused request's audit row written after its rollback."""
+"""Request dependencies: one session per request (a read's bounded by READ_STATEMENT_TIMEOUT_MS), its
+audit row written and the whole committed once here, then the outbox dispatched; a refused request's audit
+row written after its rollback."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
@@ -26,6 +28,10 @@ async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSessi
     async with state.sessions() as db:
         try:
             async with db.begin():
+                if request.method == "GET":
+                    # A read cut off is answered 503 and can be sent again; a write is left to finish.
+                    timeout = str(state.settings.read_statement_timeout_ms)
+                    await db.execute(select(func.set_config("statement_timeout", timeout, True)))
                 yield db
                 # Reached only when the route succeeded: an error rolls back, and its audit row with it.
                 await audit.flush(db)

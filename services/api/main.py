@@ -21,6 +21,8 @@ from services.api.ops.endpoints import router as ops
 from services.api.placements.endpoints import router as placements
 from services.api.provider_portal.endpoints import router as provider_portal
 from services.api.providers.endpoints import router as providers
+from services.api.read_slots import ReadSlots
+from services.api.scores.cohort_cache import CohortCache
 from services.api.scores.endpoints import router as scores
 from services.api.state import AppState
 from services.api.statements.endpoints import router as statements
@@ -83,7 +85,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             limit=settings.client_request_limit,
             window_seconds=settings.client_request_window_seconds,
         )
-        app.state.services = AppState(settings, engine, sessions, redis, dispatcher, verifier, failures, bursts)
+        expensive_reads = ReadSlots(
+            redis, prefix=f"{settings.queue_name}:expensive-reads", per_client=settings.expensive_reads_per_client
+        )
+        cohort_cache = CohortCache(redis, prefix=f"{settings.queue_name}:cohort")
+        app.state.services = AppState(
+            settings, engine, sessions, redis, dispatcher, verifier, failures, bursts, expensive_reads, cohort_cache
+        )
         yield
         await dispatcher.drain()
         await redis.aclose()

@@ -19,6 +19,7 @@ from shared.transient import is_transient, sqlstate
 log = structlog.get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 UNIQUE_VIOLATION = "23505"
+QUERY_CANCELED = "57014"  # what a statement timeout raises
 
 
 def problem_response(status: int, type_: str, title: str, detail: str, **extra: Any) -> JSONResponse:
@@ -44,6 +45,12 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     return [field_error(field_path(error["loc"]), error["msg"]) for error in errors]
 
 
+def try_again(detail: str, *, retry_after: int) -> JSONResponse:
+    response = problem_response(503, "/problems/try-again", "Try again", detail)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def unexpected_response(error: Exception) -> JSONResponse:
     if isinstance(error, IntegrityError) and sqlstate(error) == UNIQUE_VIOLATION:
         # Two requests created the same natural key at once; the other one won. Sent again, this one
@@ -53,14 +60,17 @@ def unexpected_response(error: Exception) -> JSONResponse:
     if isinstance(error, DataError) or (isinstance(error, DBAPIError) and sqlstate(error).startswith("22")):
         log.warning("request.unstorable_value", error=type(error).__name__)
         return render(InvalidInput("A value is out of range or cannot be stored; nothing was written."))
+    if isinstance(error, DBAPIError) and sqlstate(error) == QUERY_CANCELED:
+        # A read ran past READ_STATEMENT_TIMEOUT_MS (deps.session), or an operator cancelled the query.
+        log.warning("request.query_cancelled")
+        return try_again(
+            "The query ran longer than the service allows a read, or was cancelled; nothing was written.",
+            retry_after=5,
+        )
     if is_transient(error):
         # Lost a race (deadlock, serialization) or the database blinked: nothing was written, so retrying is safe.
         log.warning("request.transient", error=type(error).__name__)
-        response = problem_response(
-            503, "/problems/try-again", "Try again", "The database was briefly unavailable; nothing was written."
-        )
-        response.headers["Retry-After"] = "1"
-        return response
+        return try_again("The database was briefly unavailable; nothing was written.", retry_after=1)
     log.error("request.unhandled", error=type(error).__name__)
     return problem_response(500, "/problems/internal", "Internal error", "The error was logged.")
 

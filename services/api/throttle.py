@@ -66,9 +66,6 @@ class Throttle:
         remaining = max(1, math.ceil((index + 1) * self.window_seconds - now))
         return f"{self.prefix}:{index}:{subject_digest(subject)}", remaining
 
-    def _verdict(self, count: int, remaining: int) -> Verdict:
-        return ALLOWED if count <= self.limit else Verdict(allowed=False, retry_after=remaining)
-
     async def hit(self, subject: str) -> Verdict:
         """Counts one event and says whether it is within the limit."""
         key, remaining = self._window(subject)
@@ -81,16 +78,4 @@ class Throttle:
         except REDIS_FAILURES as error:
             log.warning("throttle.unavailable", error=type(error).__name__)
             return ALLOWED
-        return self._verdict(int(count), remaining)
-
-    async def blocked(self, subject: str) -> Verdict:
-        """Reads only: what hit() would answer now, without counting, so a source address over its failed
-        authentication limit is refused before its credential is even tried."""
-        key, remaining = self._window(subject)
-        try:
-            raw = await self.redis.get(key)
-        except REDIS_FAILURES as error:
-            log.warning("throttle.unavailable", error=type(error).__name__)
-            return ALLOWED
-        # The next event would be count + 1: at `limit` failures already counted, a further try is refused.
-        return self._verdict(int(raw or 0) + 1, remaining)
+        return ALLOWED if int(count) <= self.limit else Verdict(allowed=False, retry_after=remaining)

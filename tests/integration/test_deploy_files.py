@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -442,3 +443,26 @@ def test_settings_come_from_the_configmap_and_the_unwritten_secret() -> None:
                 expected = {"name": "needs-secrets", "key": name} | ({"optional": True} if name in optional else {})
                 assert reference == expected, key
             assert not any("value" in variable for variable in container.get("env", [])), f"{key} inlines a value"
+
+
+async def address_counted(trusted: str, peer: str, forwarded_for: str) -> str:
+    """The caller's address as the API sees it (and the failed-authentication throttle counts it) behind
+    uvicorn's proxy headers middleware, which the image's uvicorn runs with FORWARDED_ALLOW_IPS."""
+    seen: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["client"][0])
+
+    async def unused(*_: Any) -> Any:
+        raise AssertionError("the middleware only reads the request's scope")
+
+    scope: Any = {"type": "http", "client": (peer, 50000), "headers": [(b"x-forwarded-for", forwarded_for.encode())]}
+    await ProxyHeadersMiddleware(app, trusted_hosts=trusted)(scope, unused, unused)
+    [address] = seen
+    return address
+
+
+@pytest.mark.parametrize("pod", ["10.0.0.7", "10.244.1.23", "172.16.4.5", "192.168.1.9"])
+async def test_no_pod_in_the_cluster_chooses_the_address_it_is_counted_as(pod: str) -> None:
+    trusted = k8s_documents()["ConfigMap/needs-config"]["data"]["FORWARDED_ALLOW_IPS"]
+    assert await address_counted(trusted, pod, forwarded_for="203.0.113.9") == pod

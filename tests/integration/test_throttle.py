@@ -1,14 +1,18 @@
 """The fixed-window throttle on a real Redis: it refuses past the limit, forgets at the next window,
-keeps subjects apart, keeps them out of Redis in clear, and lets everything through when Redis is down."""
+keeps subjects apart, keeps them out of Redis in clear, and lets everything through when Redis is down.
+And the expensive reads' slots: one a dead process never gave back lapses."""
 
 import uuid
 from collections.abc import AsyncIterator
 
+import pytest
 import pytest_asyncio
 from redis.asyncio import Redis
 from structlog.testing import capture_logs
 
+from services.api.read_slots import LEASE_SECONDS, ReadSlots
 from services.api.throttle import Throttle, Verdict
+from shared.errors import TooManyRequests
 from tests.conftest import Servers
 
 WINDOW = 60
@@ -69,18 +73,6 @@ async def test_one_subject_over_its_limit_does_not_hold_back_another(redis: Redi
     assert (await limiter.hit("client-42")).allowed
 
 
-async def test_blocked_reads_without_counting(redis: Redis) -> None:
-    limiter = throttle(redis)
-    for _ in range(2):
-        await limiter.hit(ADDRESS)
-    for _ in range(10):
-        assert (await limiter.blocked(ADDRESS)).allowed
-    # Checking ten times used none of the allowance: the third failure is still within the limit.
-    assert (await limiter.hit(ADDRESS)).allowed
-    refused = await limiter.blocked(ADDRESS)
-    assert not refused.allowed and 0 < refused.retry_after <= WINDOW
-
-
 async def test_redis_never_holds_the_subject_in_clear(redis: Redis) -> None:
     limiter = throttle(redis)
     await limiter.hit(ADDRESS)
@@ -98,7 +90,7 @@ async def test_with_redis_unreachable_every_event_is_allowed_and_a_warning_logge
     limiter = throttle(unreachable, limit=1)
     try:
         with capture_logs() as logged:
-            verdicts = [await limiter.hit(ADDRESS) for _ in range(3)] + [await limiter.blocked(ADDRESS)]
+            verdicts = [await limiter.hit(ADDRESS) for _ in range(4)]
     finally:
         await unreachable.aclose()
     assert all(v.allowed for v in verdicts)
@@ -106,3 +98,18 @@ async def test_with_redis_unreachable_every_event_is_allowed_and_a_warning_logge
     assert len(warnings) == 4
     assert all(entry["log_level"] == "warning" and entry["error"] for entry in warnings)
     assert ADDRESS not in str(logged)
+
+
+async def test_a_slot_a_dead_process_never_gave_back_lapses(redis: Redis) -> None:
+    clock = Clock(1_200_000_000.0)
+    slots = ReadSlots(redis, prefix=f"test-slots:{uuid.uuid4().hex[:8]}", per_client=1, clock=clock)
+    client_id, other = uuid.uuid4(), uuid.uuid4()
+    await slots.slot(client_id).__aenter__()  # its process dies: never left
+    with pytest.raises(TooManyRequests):
+        async with slots.slot(client_id):
+            pass
+    async with slots.slot(other):
+        pass
+    clock.now += LEASE_SECONDS + 1
+    async with slots.slot(client_id):
+        pass

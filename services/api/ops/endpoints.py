@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select, text
 
-from services.api.access import PUBLIC
+from services.api.access import PUBLIC, failures_counted
 from services.api.deps import StateDep
 from services.api.observability import Metrics
 from services.api.problems import documented
@@ -80,11 +80,13 @@ def require_scraper(request: Request, settings: Settings) -> None:
     "/metrics",
     summary="Prometheus metrics (with METRICS_TOKEN, not an API key)",
     response_class=Response,
-    # 401 without the metrics token; 404 when no token is set, so metrics are off.
-    responses={200: {"content": {"text/plain": {}}}, **documented(401, 404)},
+    # 401 without the metrics token (429 after repeated wrong ones); 404 when no token is set, so metrics are off.
+    responses={200: {"content": {"text/plain": {}}}, **documented(401, 404, 429)},
 )
 async def metrics(request: Request, state: StateDep) -> Response:
-    require_scraper(request, state.settings)
+    # A wrong token is a failed authentication like a wrong key: guessing it is throttled the same way.
+    async with failures_counted(request, state):
+        require_scraper(request, state.settings)
     registry: Metrics = request.app.state.metrics
     waiting = RecomputeRequest.done_at.is_(None)
     given_up = (

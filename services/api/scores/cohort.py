@@ -1,5 +1,5 @@
-"""Council-wide figures per domain, aggregated at read time from the per-child figures: an erased
-child or a recomputed one changes them at once, with nothing to keep in step.
+"""Council-wide figures per domain, aggregated from the per-child figures (and kept by cohort_cache.py
+only until those change): an erased child or a recomputed one changes them at once.
 
 Sliced by any of age band, sex, ethnicity, UASC, legal status, placement group and provider; one row per
 slice combination, instrument (code, version) and domain, carrying the domain's figures and the slice's
@@ -8,7 +8,7 @@ child-level ones (children in it, reliable change). Only children with figures (
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
@@ -92,6 +92,20 @@ class CohortPage:
     has_more: bool
 
 
+@dataclass(frozen=True, slots=True)
+class Cohort:
+    """Every row of one council and slices, as aggregated at `computed_at`."""
+
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    computed_at: datetime
+
+    def page(self, offset: int, limit: int) -> CohortPage:
+        rows = self.rows[offset : offset + limit]
+        more = offset + limit < len(self.rows)
+        return CohortPage(self.columns, rows, offset + len(rows) if more else None, more)
+
+
 def years_before(today: date, years: int) -> date:
     """The last date of birth of a child `years` old today (29 February falls back to the 28th)."""
     try:
@@ -161,19 +175,12 @@ def share(part: ColumnElement[int], whole: ColumnElement[int]) -> ColumnElement[
     return func.round(cast(part, Numeric) / func.nullif(whole, 0), 4)
 
 
-async def read_cohort(
-    db: AsyncSession,
-    la_id: uuid.UUID,
-    *,
-    by: Sequence[str] = (),
-    today: date,
-    limit: int | None = None,
-    offset: int = 0,
-) -> CohortPage:
-    """One page of the cohort rows, in a fixed order: slice values (age bands youngest first, nulls last),
-    instrument code and version, the domain's place in its instrument. The next page starts at
-    `next_offset`; the rows are aggregated anew on each read."""
+async def read_cohort(db: AsyncSession, la_id: uuid.UUID, *, by: Sequence[str] = (), today: date) -> Cohort:
+    """Every cohort row, in a fixed order: slice values (age bands youngest first, nulls last), instrument
+    code and version, the domain's place in its instrument. Aggregating costs the same whatever page is
+    wanted, so the whole is read at once and paged from (scores/cohort_cache.py keeps it)."""
     by = slices_asked(by)
+    computed_at = datetime.now().astimezone()
     sliced = sliced_children(la_id, today)
     slice_columns = [sliced.c[name] for name in by]
     instrument_keys = [ChildNeedsTrend.instrument_code, ChildNeedsTrend.instrument_version]
@@ -269,15 +276,10 @@ async def read_cohort(
             per_domain.c.position,
             per_domain.c.domain,
         )
-        .offset(offset)
     )
-    if limit is not None:
-        query = query.limit(limit + 1)
     fetched = (await db.execute(query)).all()
-    more = limit is not None and len(fetched) > limit
-    page = fetched[:limit] if limit is not None else fetched
-    rows = [{name: as_json(value) for name, value in zip(columns, row, strict=True)} for row in page]
-    return CohortPage(columns, rows, offset + len(rows) if more else None, more)
+    rows = [{name: as_json(value) for name, value in zip(columns, row, strict=True)} for row in fetched]
+    return Cohort(columns, rows, computed_at)
 
 
 def as_json(value: Any) -> Any:

@@ -16,7 +16,7 @@ from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page, page_headers
 from services.api.problems import V1_PROBLEMS
-from services.api.scores.cohort import SLICE_DEFINITIONS, SliceName, read_cohort, slices_asked
+from services.api.scores.cohort import SLICE_DEFINITIONS, SliceName, slices_asked
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page, to_csv
 from services.api.types import Id, UtcDateTime
 from shared.access import Scope
@@ -187,8 +187,9 @@ class CohortOut(BaseModel):
     description=(
         "One row per slice combination, instrument and domain, in a fixed order (slice values, age bands "
         "youngest first and nulls last, then instrument and the domain's place in it). The figures are "
-        "aggregated from the per-child figures on each request, so the cursor is the offset of the next row "
-        "in that order: read the pages of one report in one go, as figures recomputed in between move rows."
+        "aggregated from the per-child figures and served again until those change, so the cursor is the offset "
+        "of the next row in that order: read the pages of one report in one go, as figures recomputed in between "
+        "move rows. A client may have a few of these reads in flight at once; beyond, 429."
     ),
 )
 async def read_cohort_figures(
@@ -206,21 +207,18 @@ async def read_cohort_figures(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     slices = slices_asked(by)
-    page = await read_cohort(
-        db,
-        caller.la_id,
-        by=slices,
-        today=date.today(),
-        limit=check_limit(limit, state.settings),
-        offset=cursor or 0,
-    )
+    limit = check_limit(limit, state.settings)
+    # Each aggregates the whole council: a client gets a few at once, and a repeat is served as kept.
+    async with state.expensive_reads.slot(caller.client_id):
+        cohort = await state.cohort_cache.read(db, caller.la_id, slices, date.today())
+    page = cohort.page(cursor or 0, limit)
     audit.note(db, rows=len(page.rows), by=list(slices))
     next_cursor = None if page.next_offset is None else str(page.next_offset)
     headers = page_headers(request, next_cursor, page.has_more)
     if wants_csv(format, accept):
         return Response(to_csv(page.columns, page.rows), media_type="text/csv; charset=utf-8", headers=headers)
     body = {
-        "computed_at": datetime.now().astimezone().isoformat(),
+        "computed_at": cohort.computed_at.isoformat(),
         "slices": {"by": list(slices), "definitions": {name: SLICE_DEFINITIONS[name] for name in slices}},
         "columns": list(page.columns),
         "items": page.rows,
