@@ -43,18 +43,18 @@ def earned(event: Event, contract: Contract) -> Fraction:
     return Fraction(tariff) * Fraction(share) * attribution(event) * (1 - Fraction(terms.deadweight))
 
 
-def base_fees(stays: Iterable[Stay], period: Period, through: date) -> Fraction:
-    """The full weekly cost, whoever funds it, of the provider's days in the period up to `through`,
-    over 7; temporary episodes are not days with the provider."""
+def cost_days(stays: Iterable[Stay], period: Period, through: date) -> Decimal:
+    """The full weekly cost, whoever funds it, times the provider's days in the period up to `through`:
+    their base fees times 7, exact in pence. Temporary episodes are not days with the provider."""
     end = min(period.end, through) + timedelta(days=1)
     return sum(
         (
-            Fraction(e.weekly_cost) * e.days_within(period.start, end) / 7
+            e.weekly_cost * e.days_within(period.start, end)
             for stay in stays
             for e in stay.episodes
             if e.place not in TEMPORARY and e.weekly_cost is not None
         ),
-        Fraction(0),
+        Decimal(0),
     )
 
 
@@ -78,9 +78,11 @@ def apply_caps(
     stays: list[Stay],
     through: date,
     paid_without_events: Mapping[date, Decimal],
+    cost_days_without_stays: Mapping[date, Decimal],
 ) -> list[Priced]:
     """Every event priced, in cap order; caps count what was paid since the contract began, including
-    money paid by period (its start) for events no longer among `events` (erased children's)."""
+    money paid by period (its start) for events no longer among `events`, and the outcome share cap the
+    base fees, as cost days by period, of stays no longer among `stays` (both erased children's)."""
     paid_child_year: dict[tuple[str, int], Decimal] = {}
     paid_period: dict[Period, Decimal] = {}
     for start, paid in paid_without_events.items():
@@ -101,7 +103,8 @@ def apply_caps(
             rooms.append((PERIOD, terms.cap_per_period - paid_period.get(period, Decimal(0))))
         if terms.cap_outcome_share is not None:
             if period not in fees:
-                fees[period] = base_fees(stays, period, through)
+                without = cost_days_without_stays.get(period.start, Decimal(0))
+                fees[period] = Fraction(cost_days(stays, period, through) + without) / 7
             limit = pennies(Fraction(terms.cap_outcome_share) * fees[period])  # the share in force on the event
             rooms.append((OUTCOME_SHARE, limit - paid_period.get(period, Decimal(0))))
         paid, capped_by = amount, []

@@ -9,8 +9,8 @@ statement version."""
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,7 @@ from services.scoring.engines.pbnr import RULES_VERSION
 from services.scoring.engines.pbnr.closing import Adjustment, Settled, adjustments, erased_paid, first_open
 from services.scoring.engines.pbnr.contract import Contract, Period, periods
 from services.scoring.engines.pbnr.events import Assessment, events_of, standing
-from services.scoring.engines.pbnr.money import Priced, apply_caps
+from services.scoring.engines.pbnr.money import Priced, apply_caps, cost_days
 from services.scoring.engines.pbnr.stays import Episode, Stay, left_for_good, stays_of
 
 
@@ -30,6 +30,8 @@ class Inputs:
     assessments: tuple[Assessment, ...]  # their final assessments' standing versions
     closed: frozenset[date] = frozenset()  # the starts of the periods the council has closed
     settled: tuple[Settled, ...] = ()  # what the closed statements settled, in the order they did
+    # Erased children's stays' cost days (base fees x 7) in the periods closed when they were erased.
+    erased_cost_days: Mapping[date, Decimal] = field(default_factory=dict)
 
     def contract_on(self, day: date) -> Contract:
         versions = tuple(t for t in self.contract.versions if t.effective_from <= day) or self.contract.versions[:1]
@@ -41,16 +43,18 @@ class Inputs:
             e if e.end is None or e.end <= day else unsettled(e, gone) for e in self.episodes if e.start <= day
         )
         assessments = tuple(a for a in self.assessments if a.assessed_on <= day)
-        return Inputs(self.contract_on(day), episodes, assessments, self.closed, self.settled)
+        return replace(self, contract=self.contract_on(day), episodes=episodes, assessments=assessments)
 
     def digests(self, cutoffs: Sequence[date]) -> list[str]:
         """A SHA-256 of the inputs as known on each cut-off (ascending), in one pass. Each input's
         canonical text is hashed in the order of (the day it became known, its text), so the order
         inputs arrive in makes no difference: an assessment on its date, an ended episode on its end,
-        and an episode still open on the cut-off, in its open form, beside them."""
+        erased children's cost days on their period's start, and an episode still open on the cut-off,
+        in its open form, beside them."""
         settled = sorted(
             [(a.assessed_on, json_text(canonical(a))) for a in self.assessments]
             + [(e.end, json_text(canonical(e))) for e in self.episodes if e.end is not None]
+            + [(start, json_text(canonical({start: cost}))) for start, cost in self.erased_cost_days.items()]
         )
         gone = left_for_good(self.episodes, self.contract.provider)
         still_open = [(e.start, e.end, json_text(canonical(unsettled(e, gone)))) for e in self.episodes]
@@ -204,7 +208,7 @@ def ledger(inputs: Inputs, cutoff: date) -> Ledger:
         if event.on <= cutoff
     ]
     every_stay = [stay for own in stays.values() for stay in own]
-    priced = apply_caps(events, known.contract, every_stay, cutoff, erased_paid(known.settled))
+    priced = apply_caps(events, known.contract, every_stay, cutoff, erased_paid(known.settled), known.erased_cost_days)
     return Ledger(known, stays, council, priced)
 
 
@@ -234,6 +238,18 @@ def statement(inputs: Inputs, due: Due) -> Statement:
         if period == first_open(calendar, inputs.closed)
         else (),
     )
+
+
+def closed_cost_days(inputs: Inputs, child: str, today: date) -> dict[date, Decimal]:
+    """A child's cost days in each closed period, as the statements know them today: what its erasure
+    keeps, so that a period the council has paid keeps the outcome share cap it was paid under, and the
+    other children's money there still comes to what they were paid."""
+    own = stays_by_child(inputs.known_on(today)).get(child, [])
+    return {
+        period.start: cost
+        for period in periods(inputs.contract)
+        if period.start in inputs.closed and (cost := cost_days(own, period, period.end))
+    }
 
 
 def stays_by_child(inputs: Inputs) -> dict[str, list[Stay]]:
