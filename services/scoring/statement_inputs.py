@@ -1,6 +1,6 @@
 """A contract's pbnr-v1 inputs read from the database: its versions, every placement episode and final
-assessment of every child ever placed with its provider (named by pseudonym), and what its closed
-statements settled."""
+assessment of every child ever placed with its provider (named by pseudonym), what its closed
+statements settled, and what erasures kept of their periods' base fees."""
 
 import uuid
 from collections.abc import Sequence
@@ -25,6 +25,7 @@ from shared.models import (
     Child,
     Contract,
     ContractVersion,
+    ErasedCostDays,
     Instrument,
     PaymentStatement,
     Placement,
@@ -35,9 +36,10 @@ from shared.models import (
 )
 
 
-async def read_inputs(db: AsyncSession, contract: Contract) -> Inputs:
+async def read_inputs(db: AsyncSession, contract: Contract, child: uuid.UUID | None = None) -> Inputs:
     """The contract's terms, and every episode and final assessment of every child ever placed with its
-    provider. Children are named by pseudonym, the engine's child key and the statement's.
+    provider (or of `child` only, if it was). Children are named by pseudonym, the engine's child key and
+    the statement's.
 
     The worker reads them in one snapshot (statements.refresh_contract). An erasure or a contract version
     reads them in its own transaction, to see its own change, query by query: there the children are those
@@ -51,6 +53,8 @@ async def read_inputs(db: AsyncSession, contract: Contract) -> Inputs:
     )
     terms = ContractTerms(str(contract.id), provider.external_id, contract.start_date, tuple(map(as_terms, versions)))
     placed = select(Placement.child_pk).where(Placement.provider_id == contract.provider_id)
+    if child is not None:
+        placed = placed.where(Placement.child_pk == child)
     episodes = (await db.execute(
         select(
             Placement.child_pk, Child.pseudonym, Placement.id, Placement.start_date, Placement.end_date,
@@ -63,6 +67,9 @@ async def read_inputs(db: AsyncSession, contract: Contract) -> Inputs:
     )).all()  # fmt: skip
     children = {pk: pseudonym for pk, pseudonym, *_ in episodes}
     closed, settled = await closed_and_settled(db, contract)
+    kept = await db.execute(
+        select(ErasedCostDays.period_start, ErasedCostDays.cost_days).where(ErasedCostDays.contract_id == contract.id)
+    )
     return Inputs(
         terms,
         tuple(
@@ -72,6 +79,7 @@ async def read_inputs(db: AsyncSession, contract: Contract) -> Inputs:
         tuple(await final_assessments(db, placed, children)),
         closed,
         settled,
+        {start: cost for start, cost in kept},
     )
 
 

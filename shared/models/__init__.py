@@ -6,7 +6,7 @@ from shared.models.children import Assessment, AssessmentVersion, Child, Rating,
 from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend, RciCalibration
 from shared.models.instruments import Instrument
 from shared.models.outbox import RecomputeRequest
-from shared.models.payments import Contract, ContractVersion, PaymentStatement, StatementLine
+from shared.models.payments import Contract, ContractVersion, ErasedCostDays, PaymentStatement, StatementLine
 from shared.models.placements import Placement, Provider
 from shared.models.tenancy import ApiKey, Client, IdempotencyRecord, LocalAuthority
 
@@ -22,6 +22,7 @@ __all__ = [
     "Contract",
     "ContractVersion",
     "DomainNeedsTrend",
+    "ErasedCostDays",
     "Erasure",
     "IdempotencyRecord",
     "Instrument",

@@ -120,3 +120,16 @@ class StatementLine(Base):
     capped_by: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
     adjusts_period: Mapped[date | None] = mapped_column(Date)  # an adjustment: the closed period it settles
     cause: Mapped[str | None] = mapped_column(String(400))  # an adjustment: what changed
+
+
+class ErasedCostDays(Base):
+    """What an erasure keeps of a child's stays in a period closed by then: their full weekly cost times
+    days with the provider (the base fees times 7, exact), summed over the children erased, and nothing
+    that names one. The period's outcome share cap still counts them, as it did when it was paid."""
+
+    __tablename__ = "erased_cost_days"
+
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    la_id: Mapped[uuid.UUID] = tenant_fk()
+    cost_days: Mapped[Decimal] = mapped_column(Numeric(18, 2))

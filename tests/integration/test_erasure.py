@@ -264,3 +264,69 @@ async def test_an_erased_child_s_statement_lines_keep_their_amounts_under_a_mark
     assert set(await tables_mentioning(app, pseudonym)) == {"audit_events", "erasures"}
     for erased_id in ids[ERASED]:
         assert await tables_mentioning(app, erased_id) == {}
+
+
+async def test_an_erasure_changes_nothing_the_other_children_were_paid_under_a_closed_period_s_outcome_share_cap(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    """Three children stay a whole quarter at £750 a week under a 20% outcome share cap, about £5,800 for
+    the three. The two to be erased reduce four level-3 needs each there first (£1,600 each), the other
+    twelve (£4,800), more than the limit leaves it. The quarter is closed (paid); then the two are erased,
+    one after the other, so the second's base fees are kept beside the first's."""
+    reduced_in = quarter_start(date.today() - timedelta(days=300))
+    stay = reduced_in - timedelta(days=90)
+    await api.put("/v1/providers/IFA-S", json={"name": "Agency"}, headers=council.admin)
+    terms = {"code": "PBNR-S", "provider_id": "IFA-S", "start_date": (stay - timedelta(days=30)).isoformat(),
+             "end_date": (date.today() + timedelta(days=365)).isoformat(), "period": "quarter",
+             "cap_outcome_share": "0.2"}  # fmt: skip
+    assert (await api.post("/v1/admin/contracts", json=terms, headers=council.admin)).status_code == 201
+    erased = (ERASED, "ERASE-ME-TOO-2291")
+    for child, reduced, day in ((erased[0], DOMAINS[:4], 10), (erased[1], DOMAINS[4:8], 10), (KEPT, DOMAINS, 11)):
+        await add_child(api, council.headers, child)
+        placed = await api.post(
+            "/v1/placements", json=placement(child, f"PL-{child}", stay, provider_id="IFA-S"), headers=council.headers
+        )
+        assert placed.status_code == 201, placed.text
+        reviews = [("BASE", stay, ratings(3)), ("REDUCED", reduced_in + timedelta(days=day),
+                   ratings(3, **dict.fromkeys(reduced, 1)))]  # fmt: skip
+        for name, on, levels in reviews:
+            created = await api.post(
+                "/v1/assessments",
+                json=assessment(child, f"{name}-{child}", on, ratings=levels),
+                headers=council.headers,
+            )
+            assert created.status_code == 201, created.text
+    await run_worker(settings, app)
+    for period in (await api.get("/v1/contracts/PBNR-S/statements", headers=council.bi)).json():
+        if period["period_start"] <= reduced_in.isoformat():
+            closing = await api.post(f"/v1/admin/contracts/PBNR-S/statements/{period['period_start']}/close",
+                                     headers=council.admin)  # fmt: skip
+            assert closing.status_code == 200, closing.text
+    url = f"/v1/contracts/PBNR-S/statements/{reduced_in.isoformat()}"
+    paid = (await api.get(url, headers=council.bi)).json()
+    kept_lines = [line for line in paid["lines"] if line["child_pseudonym"] == council.pseudonym(KEPT)]
+    assert Decimal(paid["withheld"]) > 0 and any("outcome_share" in line["capped_by"] for line in kept_lines)
+    kept_paid = await paid_to(api, council, council.pseudonym(KEPT))
+
+    for child in erased:
+        erasing = await api.post("/v1/admin/erasures", json={"child_id": child}, headers=council.admin)
+        assert erasing.status_code == 200, erasing.text
+    await run_worker(settings, app)
+
+    # The paid quarter stands as paid, and no period claws back what its cap left the other child.
+    after = (await api.get(url, headers=council.bi)).json()
+    figures = ("version", "closed_at", "earned", "paid", "withheld")
+    assert [after[name] for name in figures] == [paid[name] for name in figures]
+    for period in (await api.get("/v1/contracts/PBNR-S/statements", headers=council.bi)).json():
+        lines = (await api.get(f"/v1/contracts/PBNR-S/statements/{period['period_start']}", headers=council.bi)).json()
+        assert [line for line in lines["lines"] if line["kind"] == "adjustment"] == [], period["period_start"]
+    assert await paid_to(api, council, council.pseudonym(KEPT)) == kept_paid
+
+
+async def paid_to(api: httpx.AsyncClient, council: Council, pseudonym: str) -> Decimal:
+    """What the latest statement of every period pays for the child, adjustments included."""
+    total = Decimal(0)
+    for period in (await api.get("/v1/contracts/PBNR-S/statements", headers=council.bi)).json():
+        read = await api.get(f"/v1/contracts/PBNR-S/statements/{period['period_start']}", headers=council.bi)
+        total += sum(Decimal(line["paid"]) for line in read.json()["lines"] if line["child_pseudonym"] == pseudonym)
+    return total

@@ -1,6 +1,7 @@
 """Erasing a child on request (domain.md §9): the child, its assessments, placements and every figure
-go in one transaction; what remains is the pseudonym, in the audit log and the erasures feed, and the
-amounts of its payment statement lines, under an erased marker."""
+go in one transaction; what remains is the pseudonym, in the audit log and the erasures feed, the
+amounts of its payment statement lines, under an erased marker, and its stays' cost in closed periods,
+as amounts naming no one."""
 
 import uuid
 from datetime import datetime
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from services.api.children.service import require_child
+from services.api.erasures.base_fees import keep_base_fees
 from services.api.erasures.statements import erase_from_statements
 from services.scoring import statements
 from services.scoring.calibration import figures_lock
@@ -45,6 +47,7 @@ async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> Eras
         )
     )
     contracts = await statements.contracts_of_children(db, [child.id])
+    await keep_base_fees(db, contracts, child.id, child.pseudonym, statements.council_day(now))
     # Assessments, versions, ratings, placements, figures and pending recomputes cascade with the child.
     await db.execute(delete(Child).where(Child.id == child.id))
     # Every statement version it was on keeps its amounts and loses what named it; then the statements
