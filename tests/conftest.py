@@ -4,6 +4,7 @@ own queue; each test gets its own council, so no test depends on another's rows 
 
 import asyncio
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
@@ -74,7 +75,14 @@ def start_containers() -> tuple[str, str, list[Callable[[], object]]]:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def servers() -> Iterator[Servers]:
+    # Not under pytest's temporary folders: a second test session starting meanwhile prunes all but the
+    # newest three of those, and PostgreSQL shuts down once its data folder's lock file is gone.
+    with tempfile.TemporaryDirectory(prefix="needs-test-servers-") as folder:
+        yield from servers_in(Path(folder))
+
+
+def servers_in(folder: Path) -> Iterator[Servers]:
     stops: list[Callable[[], object]] = []
     if os.environ.get("TEST_CONTAINERS") == "1":
         database, redis_url, stops = start_containers()
@@ -82,12 +90,12 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         os.environ.setdefault("REDIS_URL", redis_url)
     admin_url = os.environ.get("DATABASE_URL")
     if admin_url is None:
-        postgres = start_postgres(tmp_path_factory.mktemp("pg") / "data", "postgres", delete_on_stop=True)
+        postgres = start_postgres(folder / "pg" / "data", "postgres", delete_on_stop=True)
         stops.append(postgres.stop)
         admin_url = postgres.url
     redis_url = os.environ.get("REDIS_URL")
     if redis_url is None:
-        redis_server = start_redis(tmp_path_factory.mktemp("redis"), persist=False)
+        redis_server = start_redis(folder / "redis", persist=False)
         stops.append(redis_server.stop)
         redis_url = redis_server.url
     name = f"test_{uuid.uuid4().hex[:12]}"
