@@ -3,27 +3,32 @@ costs the API a short deadline, not Redis's whole timeout: requests and readines
 off while it is paused and back once it answers, and writes made meanwhile reach their figures."""
 
 import asyncio
+import json
 import signal
 import time
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 from arq.connections import ArqRedis
+from fastapi import FastAPI
 from structlog.testing import capture_logs
 
 from services.stack.embedded import EmbeddedRedis
 from shared.access import Kind
 from shared.redis_breaker import GuardedPool
-from tests.conftest import Servers, headers_for, new_council, settings_for, state_of
+from tests.conftest import Council, Servers, headers_for, new_council, settings_for, state_of
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 from tests.integration.test_full_recompute import assert_full_recompute_agrees
 from tests.integration.test_resilience import running, trends
+from tests.integration.test_server_output import shipped_api
 
 # Generous: a request here takes tens of milliseconds, and waiting on the paused Redis took seconds.
 FAST = 1.0
 LIMIT = 3  # requests per client per window
+STOPS_WITHIN = 5.0  # uvicorn's own shutdown takes about a second here
 
 
 @contextmanager
@@ -119,3 +124,29 @@ async def test_a_reply_that_came_in_time_is_taken_though_the_api_was_too_busy_to
     finally:
         own_redis.process.send_signal(signal.SIGCONT)
         await redis.aclose()
+
+
+async def test_the_shipped_api_stays_ready_and_stops_at_once_while_redis_is_paused(
+    servers: Servers, app: FastAPI, api: httpx.AsyncClient, council: Council, own_redis: EmbeddedRedis, tmp_path: Path
+) -> None:
+    settings = settings_for(servers, own_redis.url)
+    output = tmp_path / "api.log"
+    with paused(own_redis):
+        async with shipped_api(settings, output) as shipped:
+            for _ in range(3):  # the readiness probe, as Kubernetes sends it
+                ready = await fast(shipped.get("/readyz"))
+                assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+            await add_child(shipped, council.headers, "S1")
+            body = assessment("S1", "A1", years_ago(1), ratings=ratings(2))
+            response = await fast(shipped.post("/v1/assessments", json=body, headers=council.headers))
+            assert response.status_code == 201
+            stopping = time.monotonic()
+        # Ctrl-C, as make run stops it: the sends after commit are not left waiting on Redis to hold it up.
+        assert time.monotonic() - stopping < STOPS_WITHIN
+    lines = [json.loads(line) for line in output.read_text().splitlines()]
+    assert [line["event"] for line in lines if line["event"].startswith("redis.")] == ["redis.not_answering"]
+
+    await run_worker(settings, app)
+    figures = await trends(api, council, "S1")
+    assert figures["status"] == "fresh" and figures["summary"]["assessments_count"] == 1
+    await assert_full_recompute_agrees(app, council.la_id)
