@@ -31,7 +31,7 @@ FAILURES = (exceptions.ConnectionError, exceptions.TimeoutError, OSError)
 
 
 class RedisSkipped(exceptions.ConnectionError):
-    """Raised instead of calling a Redis that has just missed the deadline."""
+    """Raised instead of calling a Redis that has just failed to answer (late, refused or cut off)."""
 
 
 class Breaker:
@@ -42,7 +42,7 @@ class Breaker:
 
     def admit(self) -> None:
         if time.monotonic() < self.skip_until:
-            raise RedisSkipped(f"Redis missed its {self.deadline_seconds * 1000:g} ms deadline moments ago")
+            raise RedisSkipped("Redis failed to answer moments ago: skipped for a second")
 
     def failed(self, error: BaseException) -> None:
         if not self.failing:
