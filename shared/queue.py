@@ -7,8 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
-from redis.asyncio import ConnectionPool
 
+from shared.redis_breaker import GuardedPool
 from shared.settings import Settings
 
 RECOMPUTE_CHILD = "recompute_child"
@@ -30,8 +30,9 @@ def redis_settings(settings: Settings) -> RedisSettings:
 
 
 def connect(settings: Settings) -> ArqRedis:
-    """A lazy client: nothing connects until first use, so the API starts while Redis is down."""
-    pool = ConnectionPool.from_url(settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
+    """A lazy client: nothing connects until first use, so the API starts while Redis is down. Each call
+    waits REDIS_TIMEOUT_MS at most, and one that goes unanswered has Redis skipped for a second."""
+    pool = GuardedPool.from_url(settings.redis_url, deadline_seconds=settings.redis_timeout_ms / 1000)
     return ArqRedis(
         pool,
         job_serializer=serialize,

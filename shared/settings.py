@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     client_request_window_seconds: int = Field(default=60, ge=1)
     # A read's every statement is cut off after this long (a 503), so no read holds the database for long.
     read_statement_timeout_ms: int = Field(default=10_000, ge=1)
+    # How long the API waits on each Redis call; after one goes unanswered, Redis is skipped for a second.
+    redis_timeout_ms: int = Field(default=50, ge=1)
     # Reads of one client that aggregate a whole council (the cohort) at once; beyond, a 429.
     expensive_reads_per_client: int = Field(default=2, ge=1)
     cors_origins: list[str] = Field(default_factory=list)

@@ -1,7 +1,8 @@
 """A fixed-window rate limiter on Redis: repeated failed authentication per source address, and request
 bursts per client.
 
-Fails open: if Redis is unreachable or errors, every event is allowed and a warning is logged. Redis only
+Fails open: if Redis is unreachable, errors or does not answer within REDIS_TIMEOUT_MS (the client's deadline
+and breaker, shared/redis_breaker.py), every event is allowed and a warning is logged. Redis only
 carries the recompute queue here, and the service keeps taking writes while it is down (see README: figures
 are late, never lost); a throttle that failed closed would turn a Redis outage into an API outage. The
 cost is that limits are not enforced while Redis is down.
