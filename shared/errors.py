@@ -74,6 +74,17 @@ class PreconditionRequired(ProblemError):
     title = "If-Match required"
 
 
+class Unavailable(ProblemError):
+    """The service cannot work until an operator acts (its database does not exist): nothing was written."""
+
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": "60"})
+
+
 class InvalidInput(ProblemError):
     status = 422
     slug = "invalid-input"

@@ -32,6 +32,7 @@ from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import generate_demo_council
 from shared.errors import NotFound, ProblemError
+from shared.faults import ends_in_one_line
 from shared.instruments import InstrumentScale
 from shared.models import Client, LocalAuthority
 from shared.settings import Settings, get_settings
@@ -395,7 +396,9 @@ def parser() -> argparse.ArgumentParser:
 def main() -> None:
     args = parser().parse_args()
     try:
-        asyncio.run(args.run(args))
+        settings = get_settings()
+        with ends_in_one_line(database_url=settings.database_url, redis_url=settings.redis_url):
+            asyncio.run(args.run(args))
     except ProblemError as error:
         details = "; ".join(f"{e['field']}: {e['message']}" for e in error.errors)
         raise SystemExit(f"{error.detail} {details}".strip()) from None

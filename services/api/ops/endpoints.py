@@ -17,6 +17,7 @@ from services.api.deps import StateDep
 from services.api.observability import Metrics
 from services.api.problems import documented
 from shared.errors import NotAuthenticated, NotFound
+from shared.faults import explain
 from shared.models import RecomputeRequest
 from shared.settings import Settings
 
@@ -49,18 +50,24 @@ async def readyz(state: StateDep) -> JSONResponse:
     degraded with a 200: writes are still kept (the outbox) and figures catch up, so a load balancer
     must not take the API out of service for it."""
     checks: dict[str, str] = {}
+    settings = state.settings
+
+    def unavailable(error: Exception) -> str:
+        reason = explain(error, database_url=settings.database_url, redis_url=settings.redis_url)
+        return f"unavailable: {reason or type(error).__name__}"
+
     try:
         async with state.engine.connect() as connection:
             current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
         checks["database"] = "ok"
         checks["migrations"] = "ok" if current == migration_head() else f"at {current}, head is {migration_head()}"
     except Exception as error:  # noqa: BLE001 - any failure means not ready, and is reported, not raised
-        checks["database"] = f"unavailable: {type(error).__name__}"
+        checks["database"] = unavailable(error)
     try:
         await state.redis.ping()
         checks["redis"] = "ok"
     except Exception as error:  # noqa: BLE001
-        checks["redis"] = f"unavailable: {type(error).__name__}"
+        checks["redis"] = unavailable(error)
     ready = checks["database"] == "ok" and checks.get("migrations") == "ok"
     status = ("ready" if checks["redis"] == "ok" else "degraded") if ready else "not ready"
     return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)

@@ -1,0 +1,54 @@
+"""Faults said plainly: a database that does not exist, or a server that is down, is named with what to do, in
+one line from the CLI and alembic (no traceback, a non-zero exit), and in the API's problem and /readyz."""
+
+import asyncio
+import uuid
+
+import pytest
+
+from services.stack.embedded import free_port
+from tests.conftest import Servers, settings_for, with_database
+from tests.integration.processes import environment, run
+from tests.integration.test_resilience import running
+
+
+def missing_database(servers: Servers) -> tuple[str, str]:
+    name = f"missing_{uuid.uuid4().hex[:12]}"
+    return name, with_database(servers.database_url, name)
+
+
+def stopped_server() -> tuple[str, str]:
+    """A PostgreSQL that is down: an address nothing listens on."""
+    where = f"127.0.0.1:{free_port()}"
+    return where, f"postgresql+asyncpg://postgres@{where}/needs"
+
+
+async def test_a_missing_database_is_named_to_clients_and_by_readyz(servers: Servers) -> None:
+    name, url = missing_database(servers)
+    async with running(settings_for(servers).model_copy(update={"database_url": url})) as (_, api):
+        key = {"Authorization": "Bearer nlc_0123456789ab_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"}
+        for response in (
+            await api.get("/v1/children/C1", headers=key),
+            await api.put("/v1/children/C1", json={}, headers=key),
+        ):
+            assert response.status_code == 503, response.text
+            assert response.json()["type"] == "/problems/unavailable" and "Retry-After" in response.headers
+            assert f'"{name}" does not exist' in response.json()["detail"]
+        ready = await api.get("/readyz")
+        assert ready.status_code == 503 and f'"{name}" does not exist' in ready.json()["checks"]["database"]
+
+
+@pytest.mark.parametrize(
+    "command", [("services.api.cli", "create-council", "X1", "X one"), ("alembic", "upgrade", "head")]
+)
+async def test_the_cli_and_alembic_say_in_one_line_what_is_wrong(servers: Servers, command: tuple[str, ...]) -> None:
+    name, missing = missing_database(servers)
+    where, stopped = stopped_server()
+    (code_missing, err_missing), (code_stopped, err_stopped) = await asyncio.gather(
+        run(environment(missing, servers.redis_url), *command), run(environment(stopped, servers.redis_url), *command)
+    )
+    assert code_missing != 0 and code_stopped != 0
+    [missing_line] = err_missing.strip().splitlines()
+    assert f'"{name}" does not exist' in missing_line and "DATABASE_URL" in missing_line
+    [stopped_line] = err_stopped.strip().splitlines()
+    assert f"PostgreSQL at {where} cannot be reached" in stopped_line and "DATABASE_URL" in stopped_line
