@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.errors import Unavailable
+from shared.schema import SchemaNotAtHead
 from shared.transient import sqlstate
 
 INVALID_CATALOG_NAME = "3D000"
@@ -54,7 +55,7 @@ def unreachable_database(error: BaseException) -> bool:
 
 def explain(error: BaseException, *, database_url: str, redis_url: str | None = None) -> str | None:
     """One line for an error that is a server's state rather than a bug; None for anything else."""
-    if isinstance(error, Unavailable):
+    if isinstance(error, SchemaNotAtHead | Unavailable):
         return str(error)
     if redis_url is not None and isinstance(error, RedisConnectionError | RedisTimeoutError):
         where = server(make_url(redis_url), 6379)

@@ -1,14 +1,17 @@
 """Faults said plainly: a database that does not exist, or a server that is down, is named with what to do, in
-one line from the CLI and alembic (no traceback, a non-zero exit), and in the API's problem and /readyz."""
+one line from the CLI and alembic (no traceback, a non-zero exit), in the worker's log while it waits, and in
+the API's problem and /readyz."""
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import pytest
 
 from services.stack.embedded import free_port
-from tests.conftest import Servers, settings_for, with_database
-from tests.integration.processes import environment, run
+from shared.settings import libpq_url
+from tests.conftest import Servers, create_database, drop_database, settings_for, with_database
+from tests.integration.processes import environment, logged, logged_event, migrate, run, worker_process
 from tests.integration.test_resilience import running
 
 
@@ -52,3 +55,28 @@ async def test_the_cli_and_alembic_say_in_one_line_what_is_wrong(servers: Server
     assert f'"{name}" does not exist' in missing_line and "DATABASE_URL" in missing_line
     [stopped_line] = err_stopped.strip().splitlines()
     assert f"PostgreSQL at {where} cannot be reached" in stopped_line and "DATABASE_URL" in stopped_line
+
+
+async def test_the_worker_waits_for_its_database_saying_why_and_starts_once_it_is_there(
+    servers: Servers, tmp_path: Path
+) -> None:
+    name, missing = missing_database(servers)
+    where, stopped = stopped_server()
+    waiting_for_missing, waiting_for_stopped = tmp_path / "missing.log", tmp_path / "stopped.log"
+    try:
+        async with (
+            worker_process(environment(missing, servers.redis_url, f"test:{name}"), waiting_for_missing) as worker,
+            worker_process(environment(stopped, servers.redis_url, f"test:{name}:x"), waiting_for_stopped) as other,
+        ):
+            said = await logged_event(waiting_for_missing, "worker.waiting", worker)
+            assert f'"{name}" does not exist' in said["reason"]
+            said = await logged_event(waiting_for_stopped, "worker.waiting", other)
+            assert f"PostgreSQL at {where} cannot be reached" in said["reason"]
+
+            await create_database(servers.database_url, name)
+            await migrate(missing, "head")
+            await logged_event(waiting_for_missing, "worker.started", worker)
+    finally:
+        await drop_database(libpq_url(servers.database_url), name)
+    for output in (waiting_for_missing, waiting_for_stopped):
+        assert "Traceback" not in output.read_text() and logged(output)

@@ -1,16 +1,13 @@
 """Operations: liveness, readiness (database, Redis, migrations at head) and Prometheus metrics."""
 
 import hmac
-from pathlib import Path
 from typing import Literal
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from services.api.access import PUBLIC, failures_counted
 from services.api.deps import StateDep
@@ -19,14 +16,10 @@ from services.api.problems import documented
 from shared.errors import NotAuthenticated, NotFound
 from shared.faults import explain
 from shared.models import RecomputeRequest
+from shared.schema import current_revision, schema_problem
 from shared.settings import Settings
 
 router = APIRouter(tags=["operations"], dependencies=[PUBLIC])
-ALEMBIC_INI = Path(__file__).resolve().parents[3] / "alembic.ini"
-
-
-def migration_head() -> str | None:
-    return ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
 
 
 @router.get("/healthz", summary="The process is up")
@@ -58,9 +51,9 @@ async def readyz(state: StateDep) -> JSONResponse:
 
     try:
         async with state.engine.connect() as connection:
-            current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            current = await current_revision(connection)
         checks["database"] = "ok"
-        checks["migrations"] = "ok" if current == migration_head() else f"at {current}, head is {migration_head()}"
+        checks["migrations"] = schema_problem(current) or "ok"
     except Exception as error:  # noqa: BLE001 - any failure means not ready, and is reported, not raised
         checks["database"] = unavailable(error)
     try:
