@@ -1,7 +1,8 @@
 """Fault: the database one migration behind the code (a release deployed before its migrations ran). Writes
-are refused with the reason and nothing is written, reads carry on, the worker waits saying why; once the
-migrations run, writes are taken and the worker computes, with no restart and no person."""
+are refused with the reason and nothing is written, reads carry on, the worker waits saying why, the CLI refuses
+in one line; once the migrations run, writes are taken and the worker computes, with no restart and no person."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -37,7 +38,7 @@ def head_and_one_behind() -> tuple[str, str]:
     return head, behind
 
 
-async def test_writes_wait_for_the_migrations_and_the_worker_waits_then_computes(
+async def test_writes_wait_for_the_migrations_the_worker_waits_and_the_cli_refuses_then_all_carry_on(
     servers: Servers, own_database: str, tmp_path: Path
 ) -> None:
     head, behind = head_and_one_behind()
@@ -45,10 +46,8 @@ async def test_writes_wait_for_the_migrations_and_the_worker_waits_then_computes
     async with running(settings) as (app, api):
         council = await new_council(app)
         await add_child(api, council.headers, "S1")
-        first = await api.post(
-            "/v1/assessments", json=assessment("S1", "A1", years_ago(1), ratings=ratings(3)), headers=council.headers
-        )
-        assert first.status_code == 201, first.text
+        first = assessment("S1", "A1", years_ago(1), ratings=ratings(3))
+        assert (await api.post("/v1/assessments", json=first, headers=council.headers)).status_code == 201
     await migrate(own_database, "-1", down=True)
 
     output = tmp_path / "worker.log"
@@ -66,8 +65,14 @@ async def test_writes_wait_for_the_migrations_and_the_worker_waits_then_computes
         listed = await api.get("/v1/assessments", params={"child_id": "S1"}, headers=council.headers)
         assert listed.status_code == 200 and [item["external_id"] for item in listed.json()] == ["A1"]
 
-        waiting = await logged_event(output, "worker.waiting", worker)
+        (code, err), waiting = await asyncio.gather(
+            run(env, "services.api.cli", "create-council", "CLI1", "CLI one"),
+            logged_event(output, "worker.waiting", worker),
+        )
         assert f"at {behind}" in waiting["reason"] and "alembic upgrade head" in waiting["reason"]
+        assert code != 0
+        [line] = err.strip().splitlines()
+        assert f"at {behind}" in line and f"needs {head}" in line and "alembic upgrade head" in line
 
         await migrate(own_database, "head")
 
@@ -91,13 +96,3 @@ async def test_writes_wait_for_the_migrations_and_the_worker_waits_then_computes
     assert "Traceback" not in output.read_text() and logged(output)
     async with running(settings) as (app, _):
         await assert_full_recompute_agrees(app, council.la_id)
-
-
-async def test_the_cli_refuses_to_run_against_a_schema_behind_in_one_line(servers: Servers, own_database: str) -> None:
-    head, behind = head_and_one_behind()
-    await migrate(own_database, "-1", down=True)
-    env = environment(own_database, servers.redis_url)
-    code, err = await run(env, "services.api.cli", "create-council", "CLI1", "CLI one")
-    assert code != 0
-    [line] = err.strip().splitlines()
-    assert f"at {behind}" in line and f"needs {head}" in line and "alembic upgrade head" in line
