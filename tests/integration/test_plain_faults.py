@@ -41,6 +41,18 @@ async def test_a_missing_database_is_named_to_clients_and_by_readyz(servers: Ser
         assert ready.status_code == 503 and f'"{name}" does not exist' in ready.json()["checks"]["database"]
 
 
+async def test_readyz_says_which_server_cannot_be_reached(servers: Servers) -> None:
+    database, stopped_database = stopped_server()
+    redis = f"127.0.0.1:{free_port()}"
+    settings = settings_for(servers, f"redis://{redis}/0").model_copy(update={"database_url": stopped_database})
+    async with running(settings) as (_, api):
+        ready = await api.get("/readyz")
+    assert ready.status_code == 503
+    checks = ready.json()["checks"]
+    assert f"PostgreSQL at {database} cannot be reached" in checks["database"] and "DATABASE_URL" in checks["database"]
+    assert f"Redis at {redis} cannot be reached" in checks["redis"] and "REDIS_URL" in checks["redis"]
+
+
 @pytest.mark.parametrize(
     "command", [("services.api.cli", "create-council", "X1", "X one"), ("alembic", "upgrade", "head")]
 )
