@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.faults import ends_in_one_line, name_a_missing_database
 from shared.models import Base
 from shared.settings import asyncpg_url, get_settings
 
@@ -26,7 +27,7 @@ def run_with(connection: Connection) -> None:
 
 
 async def run_online() -> None:
-    engine = create_async_engine(database_url())
+    engine = name_a_missing_database(create_async_engine(database_url()))
     async with engine.connect() as connection:
         await connection.run_sync(run_with)
     await engine.dispose()
@@ -37,4 +38,5 @@ if context.is_offline_mode():
     with context.begin_transaction():
         context.run_migrations()
 else:
-    asyncio.run(run_online())
+    with ends_in_one_line(database_url=database_url()):
+        asyncio.run(run_online())

@@ -5,11 +5,12 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from shared.faults import name_a_missing_database
 from shared.settings import Settings
 
 
 def make_engine(settings: Settings) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
@@ -17,6 +18,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
         # Error texts would otherwise carry bound values (children's ids, free text) into tracebacks and logs.
         hide_parameters=True,
     )
+    return name_a_missing_database(engine)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -74,6 +74,28 @@ class PreconditionRequired(ProblemError):
     title = "If-Match required"
 
 
+class TryAgain(ProblemError):
+    """Nothing was written, and the same request sent after Retry-After may succeed."""
+
+    status = 503
+    slug = "try-again"
+    title = "Try again"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class Unavailable(ProblemError):
+    """The service cannot work until an operator acts (its database does not exist): nothing was written."""
+
+    status = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": "60"})
+
+
 class InvalidInput(ProblemError):
     status = 422
     slug = "invalid-input"

@@ -32,8 +32,10 @@ from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import generate_demo_council
 from shared.errors import NotFound, ProblemError
+from shared.faults import ends_in_one_line
 from shared.instruments import InstrumentScale
 from shared.models import Client, LocalAuthority
+from shared.schema import require_head
 from shared.settings import Settings, get_settings
 
 T = TypeVar("T")
@@ -392,10 +394,23 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+async def at_head_then(command: Callable[[argparse.Namespace], Awaitable[None]], args: argparse.Namespace) -> None:
+    """Every command reads or writes rows the migrations shape: one run against another schema could fail
+    halfway or write what this release's worker cannot read."""
+    engine = make_engine(get_settings())
+    try:
+        await require_head(engine)
+    finally:
+        await engine.dispose()
+    await command(args)
+
+
 def main() -> None:
     args = parser().parse_args()
     try:
-        asyncio.run(args.run(args))
+        settings = get_settings()
+        with ends_in_one_line(database_url=settings.database_url, redis_url=settings.redis_url):
+            asyncio.run(at_head_then(args.run, args))
     except ProblemError as error:
         details = "; ".join(f"{e['field']}: {e['message']}" for e in error.errors)
         raise SystemExit(f"{error.detail} {details}".strip()) from None

@@ -24,6 +24,8 @@ StateDep = Annotated[AppState, Depends(app_state)]
 
 
 async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
+    if request.method != "GET":
+        await state.write_gate.admit()
     # scope="function" below: the commit happens before the response is sent, so a 201 means kept.
     async with state.sessions() as db:
         try:

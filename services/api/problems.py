@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import Conflict, InvalidInput, ProblemError, field_error
+from shared.errors import Conflict, InvalidInput, ProblemError, TryAgain, field_error
 from shared.transient import is_transient, sqlstate
 
 log = structlog.get_logger(__name__)
@@ -46,9 +46,7 @@ def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
 
 
 def try_again(detail: str, *, retry_after: int) -> JSONResponse:
-    response = problem_response(503, "/problems/try-again", "Try again", detail)
-    response.headers["Retry-After"] = str(retry_after)
-    return response
+    return render(TryAgain(detail, retry_after=retry_after))
 
 
 def unexpected_response(error: Exception) -> JSONResponse:

@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -7,6 +7,7 @@ from services.api.read_slots import ReadSlots
 from services.api.scores.cohort_cache import CohortCache
 from services.api.throttle import Throttle
 from services.api.tokens import TokenVerifier
+from services.api.write_gate import WriteGate
 from shared.outbox import Dispatcher
 from shared.settings import Settings
 
@@ -23,3 +24,7 @@ class AppState:
     bursts: Throttle
     expensive_reads: ReadSlots
     cohort_cache: CohortCache
+    write_gate: WriteGate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.write_gate = WriteGate(self.engine)

@@ -15,6 +15,7 @@ from arq.worker import func
 from services.scoring import statements
 from services.scoring.housekeeping import prune
 from services.scoring.pending import recompute_pending
+from services.scoring.waiting import until_database_ready
 from shared import logging, outbox, queue
 from shared.db import make_engine, make_sessionmaker
 from shared.settings import Settings, get_settings
@@ -79,6 +80,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         ctx["engine"] = make_engine(settings)
         ctx["sessions"] = make_sessionmaker(ctx["engine"])
         ctx["recompute_lock"] = asyncio.Lock()
+        await until_database_ready(ctx["engine"], settings)
         # Whatever a killed worker or a Redis outage left undone is sent again now, not after a stall.
         resent = await outbox.sweep(
             ctx["redis"], ctx["sessions"], outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends)

@@ -1,31 +1,25 @@
 """Operations: liveness, readiness (database, Redis, migrations at head) and Prometheus metrics."""
 
 import hmac
-from pathlib import Path
 from typing import Literal
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from services.api.access import PUBLIC, failures_counted
 from services.api.deps import StateDep
 from services.api.observability import Metrics
 from services.api.problems import documented
 from shared.errors import NotAuthenticated, NotFound
+from shared.faults import explain
 from shared.models import RecomputeRequest
+from shared.schema import current_revision, schema_problem
 from shared.settings import Settings
 
 router = APIRouter(tags=["operations"], dependencies=[PUBLIC])
-ALEMBIC_INI = Path(__file__).resolve().parents[3] / "alembic.ini"
-
-
-def migration_head() -> str | None:
-    return ScriptDirectory.from_config(Config(str(ALEMBIC_INI))).get_current_head()
 
 
 @router.get("/healthz", summary="The process is up")
@@ -49,18 +43,24 @@ async def readyz(state: StateDep) -> JSONResponse:
     degraded with a 200: writes are still kept (the outbox) and figures catch up, so a load balancer
     must not take the API out of service for it."""
     checks: dict[str, str] = {}
+    settings = state.settings
+
+    def unavailable(error: Exception) -> str:
+        reason = explain(error, database_url=settings.database_url, redis_url=settings.redis_url)
+        return f"unavailable: {reason or type(error).__name__}"
+
     try:
         async with state.engine.connect() as connection:
-            current = await connection.scalar(text("SELECT version_num FROM alembic_version"))
+            current = await current_revision(connection)
         checks["database"] = "ok"
-        checks["migrations"] = "ok" if current == migration_head() else f"at {current}, head is {migration_head()}"
+        checks["migrations"] = schema_problem(current) or "ok"
     except Exception as error:  # noqa: BLE001 - any failure means not ready, and is reported, not raised
-        checks["database"] = f"unavailable: {type(error).__name__}"
+        checks["database"] = unavailable(error)
     try:
         await state.redis.ping()
         checks["redis"] = "ok"
     except Exception as error:  # noqa: BLE001
-        checks["redis"] = f"unavailable: {type(error).__name__}"
+        checks["redis"] = unavailable(error)
     ready = checks["database"] == "ok" and checks.get("migrations") == "ok"
     status = ("ready" if checks["redis"] == "ok" else "degraded") if ready else "not ready"
     return JSONResponse({"status": status, "checks": checks}, status_code=200 if ready else 503)

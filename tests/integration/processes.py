@@ -1,0 +1,99 @@
+"""The worker, the CLI and alembic as real processes, started as the README and the deployment files start
+them, with only the servers named for them; their output read back line by line."""
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from alembic import command
+from alembic.config import Config
+
+from tests.conftest import PSEUDONYM_KEY, ROOT
+
+T = TypeVar("T")
+DEADLINE_SECONDS = 60
+
+
+def environment(database_url: str, redis_url: str, queue_name: str = "test:processes") -> dict[str, str]:
+    return os.environ | {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "QUEUE_NAME": queue_name,
+        "PSEUDONYM_KEY": PSEUDONYM_KEY,
+    }
+
+
+async def run(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """A command to its end: its exit code and standard error."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), timeout=DEADLINE_SECONDS)
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+@asynccontextmanager
+async def worker_process(env: dict[str, str], output: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """python -m services.scoring, as the worker image runs it, its stdout and stderr written to `output`;
+    stopped with SIGTERM, as a container is."""
+    with output.open("wb") as sink:
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "services.scoring", cwd=ROOT, env=env, stdout=sink, stderr=asyncio.subprocess.STDOUT
+        )
+        try:
+            yield worker
+        finally:
+            if worker.returncode is None:
+                worker.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(worker.wait(), timeout=30)
+            except TimeoutError:
+                worker.kill()
+                await worker.wait()
+
+
+def logged(output: Path) -> list[dict[str, Any]]:
+    """Every line the process wrote, each of which must be a JSON log line (a traceback is not)."""
+    return [json.loads(line) for line in output.read_text().splitlines() if line.strip()]
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], what: str) -> T:
+    """The probe's first answer that is not None, waiting as long as a loaded machine could need."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        found = await probe()
+        if found is not None:
+            return found
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"never: {what}")
+
+
+async def logged_event(output: Path, event: str, worker: asyncio.subprocess.Process) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        assert worker.returncode is None, "the worker exited"
+        return next((line for line in logged(output) if line["event"] == event), None)
+
+    return await eventually(probe, f"the worker logs {event}")
+
+
+async def migrate(database_url: str, target: str, *, down: bool = False) -> None:
+    """alembic upgrade or downgrade, as the suite builds its database (in a thread: env.py runs its own loop)."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    await asyncio.to_thread(command.downgrade if down else command.upgrade, config, target)
