@@ -8,14 +8,16 @@ import asyncio
 import sys
 
 from arq.constants import health_check_key_suffix
-from redis.exceptions import RedisError
+from redis.asyncio import Redis
 
+from services.scoring.redis_outages import ANSWER_WITHIN, REDIS_DOWN
 from shared import queue
 from shared.settings import Settings, get_settings
 
 
 async def reported(settings: Settings) -> bytes | None:
-    redis = queue.connect(settings)
+    # A client of its own, as patient as a health check may be: the API's (shared.queue) suits requests.
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=ANSWER_WITHIN, socket_timeout=ANSWER_WITHIN)
     try:
         report: bytes | None = await redis.get(settings.queue_name + health_check_key_suffix)
         return report
@@ -27,7 +29,7 @@ def check(settings: Settings) -> tuple[bool, str]:
     where = queue.redis_settings(settings)
     try:
         report = asyncio.run(reported(settings))
-    except (RedisError, OSError) as error:
+    except REDIS_DOWN as error:
         return False, (
             f"waiting for Redis: {where.host}:{where.port} does not answer ({type(error).__name__}); "
             "the worker carries on by itself once it does"

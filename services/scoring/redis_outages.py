@@ -8,7 +8,6 @@ soon as Redis answers."""
 
 import asyncio
 import dataclasses
-import itertools
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -30,18 +29,19 @@ T = TypeVar("T")
 
 
 async def until_redis_answers(attempt: Callable[[], Awaitable[T]]) -> T:
-    for tries in itertools.count(1):
+    tries = 1
+    while True:
         try:
             answer = await asyncio.wait_for(attempt(), ANSWER_WITHIN)
         except REDIS_DOWN as error:
             delay = min(backoff_seconds(tries), RECONNECT_CAP)
             log.warning("worker.waiting_for_redis", error=type(error).__name__, tries=tries, retry_in=delay)
             await asyncio.sleep(delay)
+            tries += 1
         else:
             if tries > 1:
                 log.info("worker.redis_back", tries=tries)
             return answer
-    raise AssertionError("unreachable")
 
 
 class PatientWorker(Worker):
