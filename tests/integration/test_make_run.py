@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 
 from services.api import councils, demo
+from services.stack.supervisor import STEADY, Supervised, start, tend
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.settings import Settings
 from tests.conftest import ROOT, Servers, create_database, drop_database, with_database
@@ -111,3 +112,25 @@ def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
             run.wait()
     assert "[make run] stopping api, worker" in output.read_text()
     assert not alive(api) and not alive(again), "Ctrl-C left a process running"
+
+
+def test_a_process_that_keeps_exiting_waits_longer_each_time_and_one_that_ran_a_while_does_not(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    failing = Supervised("failing", [sys.executable, "-c", "raise SystemExit(3)"])
+    waits = []
+    for _ in range(4):
+        start(failing, dict(os.environ), ROOT)
+        assert failing.process is not None
+        failing.process.wait(timeout=WAIT)
+        tend(failing, {}, ROOT, now=failing.started_at + 1)
+        assert failing.restart_at is not None
+        waits.append(failing.restart_at - (failing.started_at + 1))
+    assert waits == [1, 2, 4, 8]
+    start(failing, dict(os.environ), ROOT)
+    assert failing.process is not None
+    failing.process.wait(timeout=WAIT)
+    tend(failing, {}, ROOT, now=failing.started_at + STEADY)
+    assert failing.restart_at == failing.started_at + STEADY + 1
+    said = capsys.readouterr().out.splitlines()
+    assert "[make run] failing exited (exit status 3); starting it again in 8 s" in said

@@ -96,13 +96,11 @@ async def health_check(settings: Settings) -> tuple[int, str]:
     return check.returncode, output.decode()
 
 
-async def eventually(condition: Callable[[], Awaitable[bool]], within: float, what: str) -> float:
-    """Seconds until the condition held, failing after `within`."""
+async def eventually(condition: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
     started = time.monotonic()
     while not await condition():
         assert time.monotonic() - started < within, f"{what}: not within {within} s"
         await asyncio.sleep(0.1)
-    return time.monotonic() - started
 
 
 def all_fresh(api: httpx.AsyncClient, council: Council, children: list[str]) -> Callable[[], Awaitable[bool]]:
@@ -153,8 +151,7 @@ async def test_the_worker_waits_out_redis_and_catches_up_by_itself(
             assert status != 0 and said.startswith("waiting for Redis"), said
 
             own_redis.restart()
-            took = await eventually(all_fresh(api, council, children), CAUGHT_UP_WITHIN, "figures after Redis returned")
-            print(f"fresh {took:.1f} s after Redis returned")
+            await eventually(all_fresh(api, council, children), CAUGHT_UP_WITHIN, "figures after Redis returned")
             assert (await health_check(settings))[0] == 0
 
             # Stopped while Redis is away, it still ends cleanly.
@@ -194,8 +191,7 @@ async def test_a_child_whose_recompute_a_killed_worker_held_is_fresh_soon_after_
         assert (await trends(api, council, "K1"))["status"] == "pending"
 
         async with shipped_worker(settings, tmp_path / "worker.log") as worker:
-            took = await eventually(all_fresh(api, council, ["K1"]), RERUN_WITHIN, "the killed worker's child")
-            print(f"fresh {took:.1f} s after the restart")
+            await eventually(all_fresh(api, council, ["K1"]), RERUN_WITHIN, "the killed worker's child")
             assert await stop(worker) == 0
         figures = await trends(api, council, "K1")
         assert (figures["summary"]["assessments_count"], figures["summary"]["total_need"]) == (2, 12)
