@@ -48,14 +48,16 @@ def own_database(servers: Servers) -> Iterator[str]:
     """A database of this test's own, migrated and with the demo council, as `make run` leaves one."""
     name = f"test_run_{uuid.uuid4().hex[:10]}"
     asyncio.run(create_database(servers.database_url, name))
-    url = with_database(servers.database_url, name)
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = url
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
-    asyncio.run(add_demo_council(url))
-    yield url
-    asyncio.run(drop_database(servers.database_url, name))
+    try:
+        url = with_database(servers.database_url, name)
+        config = Config(str(ROOT / "alembic.ini"))
+        config.attributes["database_url"] = url
+        config.attributes["configure_logger"] = False
+        command.upgrade(config, "head")
+        asyncio.run(add_demo_council(url))
+        yield url
+    finally:
+        asyncio.run(drop_database(servers.database_url, name))
 
 
 def alive(pid: int) -> bool:
@@ -102,14 +104,19 @@ def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
         )
         again = int(wait_for_line(output, r"^\[make run\] worker started \(pid (\d+)\)$", run, started.end()).group(1))
         assert again != worker and alive(again)
-        assert alive(api), "the API went down with the worker"
+        assert alive(api) and "api exited" not in output.read_text(), "the API went down with the worker"
 
         run.send_signal(signal.SIGINT)
         assert run.wait(timeout=WAIT) == 0, output.read_text()[-3000:]
     finally:
+        # Ctrl-C first whatever happened, so the processes it started are stopped with it.
         if run.poll() is None:
-            run.kill()
-            run.wait()
+            run.send_signal(signal.SIGINT)
+            try:
+                run.wait(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                run.kill()
+                run.wait()
     assert "[make run] stopping api, worker" in output.read_text()
     assert not alive(api) and not alive(again), "Ctrl-C left a process running"
 
