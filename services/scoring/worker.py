@@ -14,6 +14,7 @@ from arq.worker import func
 
 from services.scoring import statements
 from services.scoring.housekeeping import prune
+from services.scoring.lease import leased
 from services.scoring.pending import recompute_pending
 from services.scoring.waiting import until_database_ready
 from shared import logging, outbox, queue
@@ -94,14 +95,14 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     return {
         "functions": [
             func(
-                recompute_child_job,
+                leased(recompute_child_job),
                 name=queue.RECOMPUTE_CHILD,
                 max_tries=settings.worker_max_tries,
                 timeout=settings.worker_job_timeout_seconds,
             ),
             # Kept for no time, so a contract marked stale again as soon as it is done gets a job again.
             func(
-                refresh_statements_job,
+                leased(refresh_statements_job),
                 name=queue.REFRESH_STATEMENTS,
                 max_tries=settings.worker_max_tries,
                 timeout=settings.worker_job_timeout_seconds,

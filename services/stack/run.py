@@ -1,6 +1,6 @@
 """`make run`: the whole service on this machine. Embedded PostgreSQL and Redis unless DATABASE_URL
 and REDIS_URL name servers; migrations; the demo council on first start; then the API and the
-worker as separate processes until Ctrl-C."""
+worker as separate processes until Ctrl-C, each started again if it exits."""
 
 import contextlib
 import os
@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from services.stack.embedded import start_postgres, start_redis
+from services.stack.supervisor import supervise
 from shared.settings import asyncpg_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,22 +50,9 @@ def servers(env: dict[str, str]) -> Iterator[dict[str, str]]:
         yield env
 
 
-@contextlib.contextmanager
-def processes(env: dict[str, str]) -> Iterator[list[subprocess.Popen[bytes]]]:
+def commands() -> dict[str, list[str]]:
     api = [sys.executable, "-m", "uvicorn", "services.api.main:app", "--host", HOST, "--port", PORT, "--no-access-log"]
-    worker = [sys.executable, "-m", "services.scoring"]
-    started = [subprocess.Popen(command, env=env, cwd=ROOT) for command in (api, worker)]
-    try:
-        yield started
-    finally:
-        for process in started:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in started:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    return {"api": api, "worker": [sys.executable, "-m", "services.scoring"]}
 
 
 def banner(keys: dict[str, str], metrics_token: str) -> str:
@@ -83,7 +71,7 @@ def banner(keys: dict[str, str], metrics_token: str) -> str:
   One child (CMS): curl {auth("case_management")} {url}/v1/children/DEMO-000001/needs-trends
   Audit (admin):   curl {auth("admin")} '{url}/v1/admin/audit?limit=20'
   Metrics:         curl -H 'Authorization: Bearer {metrics_token}' {url}/metrics
-  Ctrl-C stops everything; data stays in {DATA}
+  A process that exits is started again; Ctrl-C stops everything; data stays in {DATA}
 """
 
 
@@ -102,12 +90,8 @@ def main() -> None:
         except subprocess.CalledProcessError as error:
             print(error.stderr, file=sys.stderr)
             raise SystemExit(1) from error
-        with processes(env) as running:
-            print(banner(keys, env["METRICS_TOKEN"]), flush=True)
-            # Until Ctrl-C, or until either process stops on its own.
-            while all(process.poll() is None for process in running):
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    running[0].wait(timeout=1)
+        print(banner(keys, env["METRICS_TOKEN"]), flush=True)
+        supervise(commands(), env, ROOT)
 
 
 if __name__ == "__main__":

@@ -304,8 +304,8 @@ def test_the_entrypoint_modules_exist() -> None:
     assert worker == ["python", "-m", "services.scoring"], worker
     assert (ROOT / "services" / "scoring" / "__main__.py").is_file()
     worker_check = services["worker"]["healthcheck"]["test"]
-    assert worker_check[1:] == ["arq", "--check", "services.scoring.worker.WorkerSettings"], worker_check
-    assert_defines(worker_check[3])
+    assert worker_check[1:] == ["python", "-m", "services.scoring.health"], worker_check
+    assert (ROOT / "services" / "scoring" / "health.py").is_file()
     assert_migrates(service_command(services, "migrate"))
     assert_migrates(k8s_containers(k8s_documents()["Job/needs-migrate"])[0]["command"])
 
@@ -340,7 +340,6 @@ def test_production_takes_its_servers_from_the_environment_and_leaves_the_local_
         for key in SECRET_KEYS:
             assert re.fullmatch(rf"\$\{{{key}:\?[^}}]+\}}", environment[key]), f"{name}.{key}: {environment[key]}"
     for name in ("api", "worker"):
-        assert production[name]["restart"] in ("always", "unless-stopped"), name
         assert production[name]["deploy"]["resources"]["limits"]["memory"], name
     disabled = {name for name, service in production.items() if service.get("profiles")}
     assert {"postgres", "redis"} <= disabled
@@ -350,6 +349,18 @@ def test_production_takes_its_servers_from_the_environment_and_leaves_the_local_
             if dependency in disabled:
                 override = production.get(name, {}).get("depends_on", {}).get(dependency, {})
                 assert override.get("required") is False, f"{name} still requires {dependency} in production"
+
+
+def test_every_deployment_restarts_the_api_and_the_worker() -> None:
+    """A process that ends, whatever ended it, is started again (`make run` too: test_make_run)."""
+    local = load(COMPOSE)["services"]
+    production = load(PRODUCTION)["services"]
+    manifests = k8s_documents()
+    for name in ("api", "worker"):
+        assert local[name].get("restart") in ("always", "unless-stopped"), name
+        assert production[name].get("restart", local[name]["restart"]) in ("always", "unless-stopped"), name
+        pod = manifests[f"Deployment/needs-{name}"]["spec"]["template"]["spec"]
+        assert pod.get("restartPolicy", "Always") == "Always", name
 
 
 # ---- Kubernetes ----------------------------------------------------------------------------------------

@@ -1,0 +1,143 @@
+"""`make run` as the README starts it (the Makefile's `python -m services.stack.run`), a real process with
+its API and worker: a process that dies is started again, saying so, and Ctrl-C stops everything."""
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+
+from services.api import councils, demo
+from services.stack.supervisor import STEADY, Supervised, start, tend
+from shared.db import make_engine, make_sessionmaker, transaction
+from shared.settings import Settings
+from tests.conftest import ROOT, Servers, create_database, drop_database, with_database
+
+WAIT = 60.0
+
+
+def make_run_command() -> list[str]:
+    recipe = re.search(r"^run:.*\n\t(.+)$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert recipe is not None, "the Makefile has no run target"
+    words = recipe.group(1).split()
+    assert words[0] == "$(PY)", words
+    return [sys.executable, *words[1:]]
+
+
+async def add_demo_council(database_url: str) -> None:
+    """The demo council in place, as after a first start: its load is not what is under test."""
+    engine = make_engine(Settings(database_url=database_url))
+    try:
+        async with transaction(make_sessionmaker(engine)) as db:
+            await councils.create_council(db, demo.DEMO_CODE, "Demo council", synthetic=True)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def own_database(servers: Servers) -> Iterator[str]:
+    """A database of this test's own, migrated and with the demo council, as `make run` leaves one."""
+    name = f"test_run_{uuid.uuid4().hex[:10]}"
+    asyncio.run(create_database(servers.database_url, name))
+    try:
+        url = with_database(servers.database_url, name)
+        config = Config(str(ROOT / "alembic.ini"))
+        config.attributes["database_url"] = url
+        config.attributes["configure_logger"] = False
+        command.upgrade(config, "head")
+        asyncio.run(add_demo_council(url))
+        yield url
+    finally:
+        asyncio.run(drop_database(servers.database_url, name))
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child exited but not yet reaped still answers; its state says so.
+    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+
+
+def wait_for_line(output: Path, pattern: str, run: subprocess.Popen[bytes], after: int = 0) -> re.Match[str]:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        text = output.read_text(errors="replace")
+        found = re.compile(pattern, re.MULTILINE).search(text, after)
+        if found:
+            return found
+        assert run.poll() is None, f"make run ended (status {run.returncode}):\n{text[-3000:]}"
+        time.sleep(0.1)
+    raise AssertionError(f"no line {pattern!r} within {WAIT} s:\n{output.read_text(errors='replace')[-3000:]}")
+
+
+def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
+    servers: Servers, own_database: str, tmp_path: Path
+) -> None:
+    env = os.environ | {
+        "DATABASE_URL": own_database,
+        "REDIS_URL": servers.redis_url,
+        "QUEUE_NAME": f"test:{uuid.uuid4().hex[:8]}",
+        "DATA_DIR": str(tmp_path / "data"),
+    }
+    output = tmp_path / "make-run.log"
+    with output.open("wb") as sink:
+        run = subprocess.Popen(make_run_command(), cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+    try:
+        api = int(wait_for_line(output, r"^\[make run\] api started \(pid (\d+)\)$", run).group(1))
+        started = wait_for_line(output, r"^\[make run\] worker started \(pid (\d+)\)$", run)
+        worker = int(started.group(1))
+
+        os.kill(worker, signal.SIGKILL)
+        wait_for_line(
+            output, r"^\[make run\] worker exited \(killed by SIGKILL\); starting it again in 1 s$", run, started.end()
+        )
+        again = int(wait_for_line(output, r"^\[make run\] worker started \(pid (\d+)\)$", run, started.end()).group(1))
+        assert again != worker and alive(again)
+        assert alive(api) and "api exited" not in output.read_text(), "the API went down with the worker"
+
+        run.send_signal(signal.SIGINT)
+        assert run.wait(timeout=WAIT) == 0, output.read_text()[-3000:]
+    finally:
+        # Ctrl-C first whatever happened, so the processes it started are stopped with it.
+        if run.poll() is None:
+            run.send_signal(signal.SIGINT)
+            try:
+                run.wait(timeout=WAIT)
+            except subprocess.TimeoutExpired:
+                run.kill()
+                run.wait()
+    assert "[make run] stopping api, worker" in output.read_text()
+    assert not alive(api) and not alive(again), "Ctrl-C left a process running"
+
+
+def test_a_process_that_keeps_exiting_waits_longer_each_time_and_one_that_ran_a_while_does_not(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    failing = Supervised("failing", [sys.executable, "-c", "raise SystemExit(3)"])
+    waits = []
+    for _ in range(4):
+        start(failing, dict(os.environ), ROOT)
+        assert failing.process is not None
+        failing.process.wait(timeout=WAIT)
+        tend(failing, {}, ROOT, now=failing.started_at + 1)
+        assert failing.restart_at is not None
+        waits.append(failing.restart_at - (failing.started_at + 1))
+    assert waits == [1, 2, 4, 8]
+    start(failing, dict(os.environ), ROOT)
+    assert failing.process is not None
+    failing.process.wait(timeout=WAIT)
+    tend(failing, {}, ROOT, now=failing.started_at + STEADY)
+    assert failing.restart_at == failing.started_at + STEADY + 1
+    said = capsys.readouterr().out.splitlines()
+    assert "[make run] failing exited (exit status 3); starting it again in 8 s" in said
