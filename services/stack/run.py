@@ -17,7 +17,7 @@ from shared.settings import asyncpg_url
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("DATA_DIR", ROOT / ".data"))
-HOST, PORT = "127.0.0.1", "8000"
+HOST, PORT = "127.0.0.1", os.environ.get("API_PORT", "8000")
 
 
 def python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 
 from services.api import councils, demo
+from services.stack.embedded import free_port
 from services.stack.supervisor import STEADY, Supervised, start, tend
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.settings import Settings
@@ -89,6 +90,7 @@ def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
         "REDIS_URL": servers.redis_url,
         "QUEUE_NAME": f"test:{uuid.uuid4().hex[:8]}",
         "DATA_DIR": str(tmp_path / "data"),
+        "API_PORT": str(free_port()),
     }
     output = tmp_path / "make-run.log"
     with output.open("wb") as sink:
@@ -133,7 +135,7 @@ def test_a_process_that_keeps_exiting_waits_longer_each_time_and_one_that_ran_a_
         tend(failing, {}, ROOT, now=failing.started_at + 1)
         assert failing.restart_at is not None
         waits.append(failing.restart_at - (failing.started_at + 1))
-    assert waits == [1, 2, 4, 8]
+    assert waits == pytest.approx([1, 2, 4, 8])  # differences of monotonic instants, so floats
     start(failing, dict(os.environ), ROOT)
     assert failing.process is not None
     failing.process.wait(timeout=WAIT)
