@@ -204,7 +204,14 @@ class Dispatcher:
     def _start(self, sending: Coroutine[Any, Any, int]) -> None:
         task = asyncio.create_task(sending)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[int]) -> None:
+        self._tasks.discard(task)
+        # Retrieved here, as asyncio would otherwise log the task with its error's message, which can quote
+        # a query's parameters. What was not marked sent is the sweep's.
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.warning("outbox.send_failed", error=type(error).__name__)
 
     async def drain(self) -> None:
         if self._tasks:
