@@ -52,6 +52,7 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     return await outbox.sweep(ctx["redis"], ctx["sessions"], policy)
 
 
+@retried_when_transient
 async def refresh_statements(ctx: dict[str, Any]) -> int:
     refreshed = await statements.refresh_every_contract(ctx["sessions"])
     log.info("statements.refreshed", contracts=refreshed)
@@ -118,6 +119,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 second=0,
                 unique=True,
                 timeout=settings.worker_job_timeout_seconds,
+                max_tries=settings.worker_max_tries,  # arq tries a cron job once unless told, so a retry needs it
             ),
         ],
         "on_startup": startup,
