@@ -135,13 +135,8 @@ async def test_each_request_counts_its_own_sends_and_a_burst_for_one_child_is_ne
         assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
     await state.dispatcher.drain()
     async with transaction(state.sessions) as db:
-        counts = dict(
-            (
-                await db.execute(
-                    select(RecomputeRequest.id, RecomputeRequest.dispatch_count).where(of_council(council))
-                )
-            ).all()
-        )
+        rows = await db.execute(select(RecomputeRequest.id, RecomputeRequest.dispatch_count).where(of_council(council)))
+        counts = dict(rows.all())
     sends = {request_id: 0 for request_id in counts}
     for key in await state.redis.keys(f"{job_key_prefix}{settings.queue_name}:recompute:*"):
         request_id = int(key.decode().rsplit(":", 2)[1])
@@ -151,10 +146,8 @@ async def test_each_request_counts_its_own_sends_and_a_burst_for_one_child_is_ne
     assert counts == sends
 
     # The start-up sweep finds every request's job queued: none is lost, none given up.
-    assert (
-        await outbox.sweep(state.redis, state.sessions, outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends))
-        == 0
-    )
+    at_start = outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends)
+    assert await outbox.sweep(state.redis, state.sessions, at_start) == 0
     assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "pending"
     await run_worker(settings, app)
     assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "fresh"
