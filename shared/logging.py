@@ -31,10 +31,18 @@ def exception_type_only(_: object, __: str, event: MutableMapping[str, Any]) -> 
     return event
 
 
+def exception_arguments_as_types(record: logging.LogRecord) -> bool:
+    """An exception passed as a message's argument becomes its type too: arq's line for a failed job is
+    `... failed, %s: %s` with the exception itself, whose text can quote a query's parameters."""
+    if isinstance(record.args, tuple):
+        record.args = tuple(type(arg).__name__ if isinstance(arg, BaseException) else arg for arg in record.args)
+    return True
+
+
 def configure(level: str) -> None:
     numeric = logging.getLevelName(level.upper())
     structlog.configure(
-        processors=[*SHARED_PROCESSORS, structlog.processors.format_exc_info, structlog.processors.JSONRenderer()],
+        processors=[*SHARED_PROCESSORS, exception_type_only, structlog.processors.JSONRenderer()],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         # Not cached, so a test (structlog.testing.capture_logs) sees what production would write.
@@ -52,6 +60,7 @@ def configure(level: str) -> None:
             foreign_pre_chain=SHARED_PROCESSORS,
         )
     )
+    handler.addFilter(exception_arguments_as_types)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(numeric)

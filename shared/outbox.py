@@ -16,7 +16,8 @@ import structlog
 from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix, job_key_prefix
 from redis.exceptions import RedisError
-from sqlalchemy import Table, bindparam, distinct, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, distinct, func, insert, select, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.models import RecomputeRequest
@@ -75,7 +76,9 @@ async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pend
         # The table, not the entity: an ORM update given many parameter sets would demand primary keys.
         requests = cast(Table, RecomputeRequest.__table__)
         async with sessions() as db, db.begin():
-            # Every earlier request of the child rides on the job just sent.
+            # Every earlier request of the child rides on the job just sent, so the sweep finds it alive; the
+            # job is a send of its own request alone, which OUTBOX_MAX_SENDS counts.
+            own = requests.c.id == bindparam("upto")
             await db.execute(
                 update(requests)
                 .where(
@@ -84,7 +87,9 @@ async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pend
                     requests.c.done_at.is_(None),
                 )
                 .values(
-                    job_id=bindparam("job"), dispatched_at=func.now(), dispatch_count=requests.c.dispatch_count + 1
+                    job_id=bindparam("job"),
+                    dispatched_at=func.now(),
+                    dispatch_count=requests.c.dispatch_count + case((own, 1), else_=0),
                 ),
                 sent,
             )
@@ -105,9 +110,8 @@ async def send_refreshes(redis: ArqRedis, contract_ids: list[uuid.UUID]) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    pending: Pending
+    pending: Pending  # the child's newest open request, with its own sends
     job_ids: tuple[str, ...]  # the jobs already sent for it; empty when part of it was never sent
-    fewest_sends: int  # of its open requests, the newest has been sent this often
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +132,10 @@ async def candidates(db: AsyncSession, policy: SweepPolicy, limit: int = 5000) -
         select(
             RecomputeRequest.child_pk,
             func.max(RecomputeRequest.id).label("request_id"),
-            func.max(RecomputeRequest.dispatch_count).label("dispatch_count"),
-            func.min(RecomputeRequest.dispatch_count).label("fewest_sends"),
+            # The newest request's own sends: the job id names it and the count, and the sweep gives up on it.
+            func.array_agg(aggregate_order_by(RecomputeRequest.dispatch_count, RecomputeRequest.id.desc()))[1].label(
+                "dispatch_count"
+            ),
             func.bool_and(dispatched).label("all_sent"),
             func.array_agg(distinct(RecomputeRequest.job_id)).label("job_ids"),
         )
@@ -145,7 +151,6 @@ async def candidates(db: AsyncSession, policy: SweepPolicy, limit: int = 5000) -
         Candidate(
             Pending(row.request_id, row.child_pk, row.dispatch_count),
             tuple(job for job in row.job_ids if job) if row.all_sent else (),
-            row.fewest_sends,
         )
         for row in (await db.execute(query)).all()
     ]
@@ -168,7 +173,7 @@ async def sweep(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pol
         return 0
     alive = await still_in_redis(redis, found)
     lost = [candidate for candidate, queued in zip(found, alive, strict=True) if not queued]
-    hopeless = [c.pending.child_pk for c in lost if c.job_ids and c.fewest_sends >= policy.max_sends]
+    hopeless = [c.pending.child_pk for c in lost if c.job_ids and c.pending.dispatch_count >= policy.max_sends]
     if hopeless:
         # Every send of these ended without the work done (the job failed each time): stop, and say so.
         log.warning("outbox.given_up", children=len(hopeless))
@@ -199,7 +204,14 @@ class Dispatcher:
     def _start(self, sending: Coroutine[Any, Any, int]) -> None:
         task = asyncio.create_task(sending)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[int]) -> None:
+        self._tasks.discard(task)
+        # Retrieved here, as asyncio would otherwise log the task with its error's message, which can quote
+        # a query's parameters. What was not marked sent is the sweep's.
+        if not task.cancelled() and (error := task.exception()) is not None:
+            log.warning("outbox.send_failed", error=type(error).__name__)
 
     async def drain(self) -> None:
         if self._tasks:

@@ -9,36 +9,28 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from arq import Retry, cron
+from arq import cron
 from arq.worker import func
 
 from services.scoring import statements
 from services.scoring.housekeeping import prune
 from services.scoring.lease import leased
 from services.scoring.pending import recompute_pending
+from services.scoring.retries import retried_when_transient
 from services.scoring.waiting import until_database_ready
 from shared import logging, outbox, queue
 from shared.db import make_engine, make_sessionmaker
 from shared.settings import Settings, get_settings
-from shared.transient import backoff_seconds, is_transient
 
 log = structlog.get_logger("worker")
 
 
+@retried_when_transient
 async def recompute_child_job(ctx: dict[str, Any], child_pk: str) -> int:
-    try:
-        # One recompute at a time per worker: jobs arriving meanwhile wait, and the next finds their
-        # requests pending together and recomputes them in one run.
-        async with ctx["recompute_lock"]:
-            done = await recompute_pending(ctx["sessions"], uuid.UUID(child_pk))
-    except Exception as error:
-        if is_transient(error):
-            log.warning("recompute.retry", error=type(error).__name__, job_try=ctx["job_try"])
-            raise Retry(defer=backoff_seconds(ctx["job_try"])) from error
-        # arq logs a failed job with its exception's text, and a database message can quote a key:
-        # it gets the type only.
-        log.error("recompute.failed", error=type(error).__name__)
-        raise RuntimeError(type(error).__name__) from None
+    # One recompute at a time per worker: jobs arriving meanwhile wait, and the next finds their requests
+    # pending together and recomputes them in one run.
+    async with ctx["recompute_lock"]:
+        done = await recompute_pending(ctx["sessions"], uuid.UUID(child_pk))
     log.info("recompute.done", requests=done)
     await send_stale_statements(ctx)
     return done
@@ -50,6 +42,7 @@ async def send_stale_statements(ctx: dict[str, Any]) -> None:
         await queue.enqueue_refresh(ctx["redis"], contract_id)
 
 
+@retried_when_transient
 async def refresh_statements_job(ctx: dict[str, Any], contract_id: str) -> None:
     await statements.refresh_contract(ctx["sessions"], uuid.UUID(contract_id))
 
@@ -61,6 +54,7 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     return await outbox.sweep(ctx["redis"], ctx["sessions"], policy)
 
 
+@retried_when_transient
 async def refresh_statements(ctx: dict[str, Any]) -> int:
     refreshed = await statements.refresh_every_contract(ctx["sessions"])
     log.info("statements.refreshed", contracts=refreshed)
@@ -128,6 +122,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 second=0,
                 unique=True,
                 timeout=settings.worker_job_timeout_seconds,
+                max_tries=settings.worker_max_tries,  # arq tries a cron job once unless told, so a retry needs it
             ),
         ],
         "on_startup": startup,

@@ -15,6 +15,7 @@ from shared.queue import RECOMPUTE_CHILD, connect, recompute_job_id
 from shared.settings import Settings
 from tests.conftest import Council, state_of
 from tests.integration.helpers import add_child, assessment, run_worker, years_ago
+from tests.integration.test_full_recompute import assert_full_recompute_agrees
 
 
 def of_council(council: Council) -> ColumnElement[bool]:
@@ -120,3 +121,34 @@ async def test_another_queue_s_jobs_of_the_same_numbers_do_not_swallow_ours(
         await other.aclose()
     trends = (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()
     assert trends["status"] == "fresh" and trends["summary"]["total_need"] == 24
+
+
+async def test_each_request_counts_its_own_sends_and_a_burst_for_one_child_is_never_given_up(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    """Twenty writes for one child, each sent its own job: a request's count is the jobs sent for it (their
+    ids name it), not every later send for the child, so OUTBOX_MAX_SENDS is not reached by a busy child."""
+    state = state_of(app)
+    await add_child(api, council.headers, "C1")
+    for n in range(4 * settings.outbox_max_sends):
+        body = assessment("C1", f"A{n}", years_ago(2 - n * 0.05))
+        assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
+    await state.dispatcher.drain()
+    async with transaction(state.sessions) as db:
+        rows = await db.execute(select(RecomputeRequest.id, RecomputeRequest.dispatch_count).where(of_council(council)))
+        counts = dict(rows.all())
+    sends = {request_id: 0 for request_id in counts}
+    for key in await state.redis.keys(f"{job_key_prefix}{settings.queue_name}:recompute:*"):
+        request_id = int(key.decode().rsplit(":", 2)[1])
+        if request_id in sends:
+            sends[request_id] += 1
+    assert len(counts) == 4 * settings.outbox_max_sends and set(sends.values()) == {1}
+    assert counts == sends
+
+    # The start-up sweep finds every request's job queued: none is lost, none given up.
+    at_start = outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends)
+    assert await outbox.sweep(state.redis, state.sessions, at_start) == 0
+    assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "pending"
+    await run_worker(settings, app)
+    assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "fresh"
+    await assert_full_recompute_agrees(app, council.la_id)

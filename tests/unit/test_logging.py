@@ -43,3 +43,16 @@ def test_a_library_exception_is_logged_as_its_type_without_a_traceback(capsys: p
     line = json.loads(out)
     assert (line["event"], line["error"], line["level"]) == ("Exception in ASGI application", "ValueError", "error")
     assert "SECRET" not in out and "Traceback" not in out
+
+
+@pytest.mark.usefixtures("restored_root_logger")
+def test_our_own_exception_lines_carry_the_type_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    service_logging.configure("INFO")
+    try:
+        raise ValueError("duplicate key (child_id)=(SECRET-CHILD-ID)")
+    except ValueError:
+        structlog.get_logger("worker").exception("recompute.failed")
+    out = capsys.readouterr().out
+    line = json.loads(out)
+    assert (line["event"], line["error"], line["level"]) == ("recompute.failed", "ValueError", "error")
+    assert "SECRET" not in out and "Traceback" not in out

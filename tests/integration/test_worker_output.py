@@ -1,0 +1,152 @@
+"""The worker as the shipped files start it (the Dockerfile's CMD), its whole output read while database
+errors quote children: a job that fails for good and a job that is retried both log the error's type,
+never its text, whose query parameters and messages can name a child."""
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+
+import asyncpg
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from shared.db import transaction
+from shared.models import RecomputeRequest
+from shared.settings import Settings, libpq_url
+from tests.conftest import PSEUDONYM_KEY, ROOT, Council, state_of
+from tests.integration.helpers import add_child, run_worker
+from tests.integration.test_deploy_files import dockerfile_stages, effective, exec_form
+from tests.integration.test_full_recompute import assert_full_recompute_agrees
+from tests.integration.test_resilience import child_pk
+from tests.integration.test_statement_refresh import children_in, new_contract, place, rate
+
+WAIT_SECONDS = 60
+
+# Real errors raised by the database itself, as a constraint or a lost race would be, each quoting a child.
+REFUSED_FIGURES = """
+CREATE FUNCTION refuse_figures() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'figures refused for %', (SELECT child_id FROM children WHERE id = NEW.child_pk);
+END $$;
+CREATE TRIGGER refuse_figures BEFORE INSERT ON child_needs_trends FOR EACH ROW
+    WHEN (NEW.child_pk = '{child_pk}') EXECUTE FUNCTION refuse_figures();
+"""
+# Non-transactional, so the count survives the rollback: the first line stored fails, the retry's pass.
+LOST_RACE_ONCE = """
+CREATE SEQUENCE lost_race_tries;
+CREATE FUNCTION lose_race_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF nextval('lost_race_tries') = 1 THEN
+        RAISE EXCEPTION 'could not serialize the line of %', NEW.child_pseudonym USING ERRCODE = '40001';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER lose_race_once BEFORE INSERT ON statement_lines FOR EACH ROW
+    WHEN (NEW.child_pseudonym = '{pseudonym}') EXECUTE FUNCTION lose_race_once();
+"""
+FAULTS_GONE = """
+DROP TRIGGER IF EXISTS refuse_figures ON child_needs_trends;
+DROP TRIGGER IF EXISTS lose_race_once ON statement_lines;
+DROP FUNCTION IF EXISTS refuse_figures();
+DROP FUNCTION IF EXISTS lose_race_once();
+DROP SEQUENCE IF EXISTS lost_race_tries;
+"""
+
+
+async def request_of(app: FastAPI, pk: str) -> int:
+    async with transaction(state_of(app).sessions) as db:
+        request_id = await db.scalar(
+            select(func.max(RecomputeRequest.id)).where(RecomputeRequest.child_pk == uuid.UUID(pk))
+        )
+    assert request_id is not None
+    return request_id
+
+
+def shipped_worker_command() -> list[str]:
+    command = exec_form(effective(dockerfile_stages(), "worker", "CMD"))
+    assert command[0] == "python", command
+    return [sys.executable, *command[1:]]
+
+
+@asynccontextmanager
+async def shipped_worker(settings: Settings, output: Path) -> AsyncIterator[None]:
+    """A real worker process on the test database, writing stdout and stderr to `output`; stopped as a
+    container is, with SIGTERM."""
+    env = os.environ | {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "QUEUE_NAME": settings.queue_name,
+        "PSEUDONYM_KEY": PSEUDONYM_KEY,
+    }
+    with output.open("wb") as sink:
+        worker = await asyncio.create_subprocess_exec(
+            *shipped_worker_command(), cwd=ROOT, env=env, stdout=sink, stderr=asyncio.subprocess.STDOUT
+        )
+        try:
+            yield
+        finally:
+            if worker.returncode is None:
+                worker.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(worker.wait(), timeout=30)
+            except TimeoutError:
+                worker.kill()
+                await worker.wait()
+
+
+async def test_no_database_message_reaches_the_worker_s_output(
+    app: FastAPI, api: httpx.AsyncClient, settings: Settings, council: Council, tmp_path: Path
+) -> None:
+    await new_contract(api, council, "QUOTED", "IFA-QUOTED")
+    refused, placed = f"X903-{uuid.uuid4().hex[:10]}", f"X903-{uuid.uuid4().hex[:10]}"
+    for child in (refused, placed):
+        await add_child(api, council.headers, child)
+        await rate(api, council, child, date(2023, 6, 1))
+    await place(api, council, placed, "IFA-QUOTED", date(2024, 1, 10))
+    await state_of(app).dispatcher.drain()
+    refused_pk = await child_pk(app, council, refused)
+    refused_job = f":recompute:{await request_of(app, refused_pk)}:0:recompute_child failed"
+    secrets = {refused, placed, council.pseudonym(refused), council.pseudonym(placed), refused_pk}
+    secrets |= {await child_pk(app, council, placed), "figures refused", "could not serialize"}
+
+    output = tmp_path / "worker.log"
+    database = await asyncpg.connect(libpq_url(settings.database_url))
+    try:
+        await database.execute(
+            REFUSED_FIGURES.format(child_pk=refused_pk) + LOST_RACE_ONCE.format(pseudonym=council.pseudonym(placed))
+        )
+        async with shipped_worker(settings, output):
+            deadline = time.monotonic() + WAIT_SECONDS
+            while not (
+                refused_job in output.read_text()
+                and await children_in(api, council, "QUOTED") == {council.pseudonym(placed)}
+            ):
+                assert time.monotonic() < deadline, output.read_text()
+                await asyncio.sleep(0.1)
+    finally:
+        await database.execute(FAULTS_GONE)
+        await database.close()
+
+    text = output.read_text()
+    lines = [json.loads(line) for line in text.splitlines()]
+    failed = [line for line in lines if refused_job in line["event"]]
+    assert len(failed) == 1 and failed[0]["level"] == "error" and failed[0]["error"], failed
+    retried = [line for line in lines if line["event"] == "job.retry"]
+    assert [line["job"] for line in retried] == ["refresh_statements_job"] and retried[0]["error"], lines
+    assert [secret for secret in secrets if secret in text] == []
+
+    # The faults gone, the worker's start-up sweep re-sends what failed: nothing waits for a person.
+    await run_worker(settings, app)
+    figures = (await api.get(f"/v1/children/{refused}/needs-trends", headers=council.headers)).json()
+    assert figures["status"] == "fresh"
+    await assert_full_recompute_agrees(app, council.la_id)
