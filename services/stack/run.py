@@ -78,6 +78,9 @@ def banner(keys: dict[str, str], metrics_token: str) -> str:
 def main() -> None:
     DATA.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Started in the background of a script, a process inherits Ctrl-C ignored, and Python keeps it so:
+    # Ctrl-C must stop this command however it was started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # Ctrl-C is how this command is meant to end: the context managers stop what was started.
     # A scrape token for this run, unless the operator set one.
     launch_env = {"METRICS_TOKEN": secrets.token_urlsafe(24)} | dict(os.environ)

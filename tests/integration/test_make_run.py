@@ -94,7 +94,17 @@ def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
     }
     output = tmp_path / "make-run.log"
     with output.open("wb") as sink:
-        run = subprocess.Popen(make_run_command(), cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        # In a session of its own, so a failed test can end it and everything it started together; with
+        # Ctrl-C ignored, as a script's background job inherits it, which Ctrl-C must stop all the same.
+        run = subprocess.Popen(
+            make_run_command(),
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        )
     try:
         api = int(wait_for_line(output, r"^\[make run\] api started \(pid (\d+)\)$", run).group(1))
         started = wait_for_line(output, r"^\[make run\] worker started \(pid (\d+)\)$", run)
@@ -117,7 +127,7 @@ def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
             try:
                 run.wait(timeout=WAIT)
             except subprocess.TimeoutExpired:
-                run.kill()
+                os.killpg(run.pid, signal.SIGKILL)
                 run.wait()
     assert "[make run] stopping api, worker" in output.read_text()
     assert not alive(api) and not alive(again), "Ctrl-C left a process running"
