@@ -23,7 +23,7 @@ from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
 from services.api.state import AppState
-from services.stack.embedded import EmbeddedRedis, start_postgres, start_redis
+from services.stack.embedded import EmbeddedPostgres, EmbeddedRedis, start_postgres, start_redis
 from shared.access import Kind
 from shared.db import transaction
 from shared.pseudonyms import pseudonym
@@ -61,6 +61,14 @@ def with_database(url: str, name: str) -> str:
 class Servers:
     database_url: str
     redis_url: str
+
+
+def alembic_config(database_url: str) -> Config:
+    """alembic.ini's configuration, on the given database, leaving the test's logging alone."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    return config
 
 
 def start_containers() -> tuple[str, str, list[Callable[[], object]]]:
@@ -101,10 +109,7 @@ def servers_in(folder: Path) -> Iterator[Servers]:
     name = f"test_{uuid.uuid4().hex[:12]}"
     asyncio.run(create_database(admin_url, name))
     database_url = asyncpg_url(with_database(admin_url, name))
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = database_url
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
+    command.upgrade(alembic_config(database_url), "head")
     yield Servers(database_url, redis_url)
     asyncio.run(drop_database(admin_url, name))
     for stop in reversed(stops):
@@ -203,3 +208,20 @@ def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
     server = start_redis(tmp_path / "redis", persist=True)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[EmbeddedPostgres]:
+    """A PostgreSQL this test may shut down and start again, whatever DATABASE_URL says, its database at head.
+    Outside pytest's temporary folders, for the reason `servers` gives."""
+    with tempfile.TemporaryDirectory(prefix="needs-test-own-pg-") as folder:
+        server = start_postgres(Path(folder) / "data", "needs", delete_on_stop=True)
+        try:
+            migrate_to_head(server)
+            yield server
+        finally:
+            server.stop()
+
+
+def migrate_to_head(server: EmbeddedPostgres) -> None:
+    command.upgrade(alembic_config(asyncpg_url(server.url)), "head")

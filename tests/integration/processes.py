@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
-from alembic.config import Config
 
-from tests.conftest import PSEUDONYM_KEY, ROOT
+from tests.conftest import PSEUDONYM_KEY, ROOT, alembic_config
 
 T = TypeVar("T")
 DEADLINE_SECONDS = 60
@@ -93,7 +92,5 @@ async def logged_event(output: Path, event: str, worker: asyncio.subprocess.Proc
 
 async def migrate(database_url: str, target: str, *, down: bool = False) -> None:
     """alembic upgrade or downgrade, as the suite builds its database (in a thread: env.py runs its own loop)."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = database_url
-    config.attributes["configure_logger"] = False
+    config = alembic_config(database_url)
     await asyncio.to_thread(command.downgrade if down else command.upgrade, config, target)
