@@ -5,6 +5,7 @@ Idempotency-Key; the API and the worker recover by themselves. Ends by checking 
 equal a full recompute."""
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +36,7 @@ class Write:
     external_id: str
     body: dict[str, Any]
     answers: list[httpx.Response] = field(default_factory=list)
+    answered_at: float = 0.0
 
     @property
     def stored(self) -> bool:
@@ -45,6 +47,7 @@ async def send(api: httpx.AsyncClient, council: Council, write: Write) -> httpx.
     headers = council.headers | {"Idempotency-Key": f"key-{write.external_id}"}
     response = await api.post("/v1/assessments", json=write.body, headers=headers)
     write.answers.append(response)
+    write.answered_at = time.monotonic()
     return response
 
 
@@ -66,12 +69,15 @@ async def writer(
     return writes
 
 
-async def until_stored(api: httpx.AsyncClient, council: Council, write: Write) -> None:
-    """A refused write sent again with its key, after the Retry-After it was given, until it is taken."""
-    while not write.stored:
-        await asyncio.sleep(float(write.answers[-1].headers["Retry-After"]))
-        answer = await send(api, council, write)
-        assert answer.is_success or answer.status_code == 503, answer.text
+async def send_again(api: httpx.AsyncClient, council: Council, writes: list[Write]) -> None:
+    """A writer's refused writes sent again in order with their keys, each once its Retry-After has passed,
+    until each is taken."""
+    for write in writes:
+        while not write.stored:
+            retry_at = write.answered_at + float(write.answers[-1].headers["Retry-After"])
+            await asyncio.sleep(max(0.0, retry_at - time.monotonic()))
+            answer = await send(api, council, write)
+            assert answer.is_success or answer.status_code == 503, answer.text
 
 
 def assert_refused_to_try_again(response: httpx.Response) -> None:
@@ -105,14 +111,15 @@ async def test_writes_during_a_postgres_restart_are_refused_to_try_again_and_non
         await started.wait()
         await asyncio.to_thread(own_postgres.restart, DOWN_FOR)
         restarted.set()
-        writes = [write for one_writer in await writing for write in one_writer]
+        by_writer = await writing
+        writes = [write for one_writer in by_writer for write in one_writer]
 
         refused = [answer for write in writes for answer in write.answers if not answer.is_success]
         assert refused, "no write reached the API while PostgreSQL was down"
         for answer in refused:
             assert_refused_to_try_again(answer)
         # Sent again with its key, each refused write is stored: once, even where the first try was.
-        await asyncio.gather(*(until_stored(api, council, write) for write in writes))
+        await asyncio.gather(*(send_again(api, council, one_writer) for one_writer in by_writer))
         for child in CHILDREN:
             await stored_once(api, council, child, [write for write in writes if write.child == child])
         assert (await api.get("/readyz")).json()["status"] == "ready"

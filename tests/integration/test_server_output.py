@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -52,8 +53,14 @@ async def wait_until_serving(url: str, server: asyncio.subprocess.Process) -> No
     raise AssertionError(f"the API did not serve /healthz within {STARTUP_SECONDS} s")
 
 
+@dataclass
+class ShippedApi:
+    process: asyncio.subprocess.Process
+    client: httpx.AsyncClient
+
+
 @asynccontextmanager
-async def shipped_api(settings: Settings, output: Path) -> AsyncIterator[httpx.AsyncClient]:
+async def shipped_api_process(settings: Settings, output: Path) -> AsyncIterator[ShippedApi]:
     """A real uvicorn process on the test database, writing stdout and stderr to `output`; stopped with
     Ctrl-C, as make run stops it, so its shutdown lines are read too."""
     port = free_port()
@@ -74,7 +81,7 @@ async def shipped_api(settings: Settings, output: Path) -> AsyncIterator[httpx.A
             url = f"http://127.0.0.1:{port}"
             await wait_until_serving(url, server)
             async with httpx.AsyncClient(base_url=url) as client:
-                yield client
+                yield ShippedApi(server, client)
         finally:
             if server.returncode is None:
                 server.send_signal(signal.SIGINT)
@@ -83,6 +90,12 @@ async def shipped_api(settings: Settings, output: Path) -> AsyncIterator[httpx.A
             except TimeoutError:
                 server.kill()
                 await server.wait()
+
+
+@asynccontextmanager
+async def shipped_api(settings: Settings, output: Path) -> AsyncIterator[httpx.AsyncClient]:
+    async with shipped_api_process(settings, output) as shipped:
+        yield shipped.client
 
 
 async def test_no_child_id_or_pseudonym_reaches_the_servers_output(
