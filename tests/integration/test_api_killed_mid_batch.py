@@ -47,7 +47,9 @@ async def blocked_by(watcher: asyncpg.Connection, holder: asyncpg.Connection) ->
     holder_pid = holder.get_server_pid()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        pid = await watcher.fetchval("SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", holder_pid)
+        pid = await watcher.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", holder_pid
+        )
         if pid is not None:
             return int(pid)
         await asyncio.sleep(0.05)
