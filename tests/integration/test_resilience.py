@@ -1,4 +1,5 @@
-"""Figures are late, never wrong or lost: Redis down, a worker killed mid-job, a dropped connection."""
+"""Figures are late, never wrong or lost: Redis down, a worker killed mid-job, a dropped connection. Each ends
+by checking that every child's figures equal a full recompute."""
 
 import asyncio
 import os
@@ -23,6 +24,7 @@ from shared.models import Child, DomainNeedsTrend, LocalAuthority
 from shared.settings import Settings, libpq_url
 from tests.conftest import ROOT, Council, Servers, new_council, settings_for, state_of
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
+from tests.integration.test_full_recompute import assert_full_recompute_agrees
 
 
 @asynccontextmanager
@@ -79,6 +81,7 @@ async def test_writes_are_kept_while_redis_is_down_and_figures_catch_up(
         figures = await trends(api, council, "C1")
         assert figures["status"] == "fresh"
         assert (figures["summary"]["baseline_total_need"], figures["summary"]["total_need"]) == (36, 12)
+        await assert_full_recompute_agrees(app, council.la_id)
 
 
 async def wait_for_lock_waiter(connection: asyncpg.Connection) -> int:
@@ -153,6 +156,7 @@ async def test_a_worker_killed_mid_job_leaves_figures_right_and_single(
     assert figures["status"] == "fresh"
     assert figures["summary"]["assessments_count"] == 2 and figures["summary"]["total_need"] == 12
     assert await domain_rows(app, pk) == 12
+    await assert_full_recompute_agrees(app, council.la_id)
 
 
 async def test_a_dropped_database_connection_is_retried(
@@ -177,3 +181,4 @@ async def test_a_dropped_database_connection_is_retried(
     assert worker.jobs_retried >= 1 and worker.jobs_failed == 0
     figures = await trends(api, council, "R1")
     assert figures["status"] == "fresh" and figures["summary"]["total_need"] == 24
+    await assert_full_recompute_agrees(app, council.la_id)

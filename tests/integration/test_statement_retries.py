@@ -172,3 +172,4 @@ async def test_the_nightly_refresh_that_meets_a_transient_error_is_retried(
 
     assert worker.jobs_failed == 0 and worker.jobs_retried >= 1
     await assert_statements_current(api, app, council, "NIGHT")
+    await assert_full_recompute_agrees(app, council.la_id)
