@@ -24,10 +24,10 @@ from tests.integration.test_server_output import shipped_api
 from tests.integration.test_worker_faults import shipped_worker
 
 CHILDREN = ["R1", "R2", "R3", "R4"]  # one writer each
-DOWN_FOR = 2.0  # seconds PostgreSQL stays stopped: long enough for every writer to be refused meanwhile
+DOWN_FOR = 1.0  # seconds PostgreSQL stays stopped, besides its shutdown and start: every writer is refused meanwhile
 WRITES_BEFORE = 2  # each writer's writes stored before the restart
 WRITES_AFTER = 3  # each writer's writes once PostgreSQL is back
-PACE = 0.1  # seconds between a writer's writes: a few dozen refused in all, each sent again
+PACE = 0.2  # seconds between a writer's writes: a few dozen refused in all, each sent again
 
 
 @dataclass
@@ -130,6 +130,8 @@ async def test_writes_during_a_postgres_restart_are_refused_to_try_again_and_non
             return True if statuses == {"fresh"} else None
 
         await eventually(all_fresh, "the worker computes every child once PostgreSQL is back")
+        for child, one_writer in zip(CHILDREN, by_writer, strict=True):
+            assert (await trends(api, council, child))["summary"]["assessments_count"] == len(one_writer)
     for output in ("api.log", "worker.log"):
         assert "Traceback" not in (tmp_path / output).read_text()
     async with running(settings) as (app, _):
