@@ -20,7 +20,7 @@ from shared.settings import Settings, libpq_url
 from tests.conftest import Council, Servers
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 from tests.integration.test_full_recompute import assert_full_recompute_agrees
-from tests.integration.test_resilience import trends
+from tests.integration.test_resilience import trends, wait_for_row_lock_waiter
 from tests.integration.test_server_output import shipped_api, shipped_api_process
 
 CHILDREN = 20
@@ -39,21 +39,6 @@ async def case_management_client(connection: asyncpg.Connection, council: Counci
         "SELECT id FROM clients WHERE la_id = $1 AND kind = 'case_management'", council.la_id
     )
     return client_id
-
-
-async def blocked_by(watcher: asyncpg.Connection, holder: asyncpg.Connection) -> int:
-    """The backend waiting on the holder's transaction. Asked from a session outside any transaction: inside
-    one, pg_stat_activity is a snapshot taken at its first read."""
-    holder_pid = holder.get_server_pid()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        pid = await watcher.fetchval(
-            "SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", holder_pid
-        )
-        if pid is not None:
-            return int(pid)
-        await asyncio.sleep(0.05)
-    raise AssertionError("the batch never reached its Idempotency-Key's record")
 
 
 async def gone(watcher: asyncpg.Connection, pid: int) -> None:
@@ -98,7 +83,7 @@ async def test_a_batch_whose_api_was_killed_mid_write_is_applied_once_when_sent_
         )
         async with shipped_api_process(settings, tmp_path / "killed.log") as killed:
             sending = asyncio.create_task(send(killed.client, items, headers))
-            batch_session = await blocked_by(watcher, holder)
+            batch_session = await wait_for_row_lock_waiter(holder)
             inserted = await watcher.fetchval(
                 "SELECT count(*) FROM pg_locks JOIN pg_class ON pg_class.oid = relation"
                 " WHERE pid = $1 AND relname = 'assessments' AND mode = 'RowExclusiveLock'",

@@ -84,15 +84,24 @@ async def test_writes_are_kept_while_redis_is_down_and_figures_catch_up(
         await assert_full_recompute_agrees(app, council.la_id)
 
 
-async def wait_for_lock_waiter(connection: asyncpg.Connection) -> int:
-    """The pid of a backend waiting on an advisory lock: proof a job is inside its transaction."""
+async def blocked_by(connection: asyncpg.Connection, what: str) -> int:
+    """The pid of a backend waiting on a lock this connection's session holds. Only this session's waiters: the
+    server may be shared, and a waiter found in another database would be the wrong one to kill. From pg_locks,
+    read afresh even inside a transaction (pg_stat_activity is a snapshot kept for it)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        pid = await connection.fetchval("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted LIMIT 1")
+        pid = await connection.fetchval(
+            "SELECT pid FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)) LIMIT 1"
+        )
         if pid is not None:
             return int(pid)
         await asyncio.sleep(0.05)
-    raise AssertionError("no job reached the child's lock")
+    raise AssertionError(f"never: {what}")
+
+
+async def wait_for_lock_waiter(connection: asyncpg.Connection) -> int:
+    """A job waiting on the child's advisory lock the connection holds: proof it is inside its transaction."""
+    return await blocked_by(connection, "a job reached the child's lock")
 
 
 async def hold_child_lock(servers: Servers, pk: str) -> asyncpg.Connection:
@@ -101,13 +110,9 @@ async def hold_child_lock(servers: Servers, pk: str) -> asyncpg.Connection:
     return connection
 
 
-async def wait_for_row_lock_waiter(connection: asyncpg.Connection) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if await connection.fetchval("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted"):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("no job reached the outbox rows")
+async def wait_for_row_lock_waiter(connection: asyncpg.Connection) -> int:
+    """A job waiting on the outbox rows the connection's transaction locked."""
+    return await blocked_by(connection, "a job reached the outbox rows")
 
 
 async def test_a_worker_killed_mid_job_leaves_figures_right_and_single(

@@ -40,7 +40,9 @@ async def waiting_on_contracts(connection: asyncpg.Connection, pid: int | None =
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         found = await connection.fetchval(
+            # This database's: another's contracts table, made by the same migrations, can have the same oid.
             "SELECT pid FROM pg_locks WHERE relation = 'contracts'::regclass AND NOT granted"
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             " AND ($1::int IS NULL OR pid = $1) LIMIT 1",
             pid,
         )
