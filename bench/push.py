@@ -117,7 +117,7 @@ async def start_worker(settings: Settings, output: Path) -> asyncio.subprocess.P
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
         "QUEUE_NAME": settings.queue_name,
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # its recompute.done lines say which jobs recomputed something
     }
     with output.open("wb") as sink:  # a file, not a pipe: a pipe read only at the end could fill and stop it
         return await asyncio.create_subprocess_exec(
@@ -131,6 +131,9 @@ async def measure(settings: Settings, children: int, count: int) -> None:
         cms, admin = await keys(app)
         output = Path(tempfile.mkdtemp()) / "worker.out"
         worker = await start_worker(settings, output)
+        while "worker.started" not in output.read_text():  # polling its queue before the first write
+            assert worker.returncode is None, output.read_text()
+            await asyncio.sleep(0.1)
         stop = asyncio.Event()
         sampling = asyncio.create_task(queued_at_most(app.state.services.redis, settings.queue_name, stop))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as api:
@@ -150,12 +153,20 @@ async def measure(settings: Settings, children: int, count: int) -> None:
         most = await sampling
         worker.send_signal(signal.SIGTERM)
         await worker.wait()
-        ran = json.loads(output.read_text().strip().splitlines()[-1])
+        lines = output.read_text().strip().splitlines()
+        ran = json.loads(lines[-1])
+        working = sum(1 for line in map(json.loads, lines[:-1]) if recomputed_something(line))
         assert figures_at is not None
         print(f"jobs run: {sum(ran.values()):,} ({ran['complete']:,} complete, {ran['failed']} failed, "
-              f"{ran['retried']} retried); most jobs queued at once: {most:,}")  # fmt: skip
+              f"{ran['retried']} retried), {working:,} of them recomputing something; "
+              f"most jobs queued at once: {most:,}")  # fmt: skip
         print(f"from the last write until every child's figures are current: {figures_at - last_write:.1f} s")
         print(f"from the last write until every contract's statements are current: {statements_at - last_write:.1f} s")
+
+
+def recomputed_something(line: dict[str, Any]) -> bool:
+    """A recompute job's line (older workers logged one for every job, with the requests it satisfied)."""
+    return line.get("event") == "recompute.done" and (line.get("children") or line.get("requests") or 0) > 0
 
 
 def worker() -> None:
