@@ -12,20 +12,18 @@ import asyncpg
 import httpx
 import pytest
 from arq.constants import job_key_prefix
-from arq.worker import Worker
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring import pending
-from services.scoring.worker import worker_options
 from shared import wakes
 from shared.db import transaction
 from shared.models import RecomputeRequest
 from shared.queue import connect
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, state_of
-from tests.integration.helpers import add_child, assessment, ratings, years_ago
+from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 from tests.integration.test_full_recompute import assert_full_recompute_agrees
 from tests.integration.test_resilience import child_pk, trends
 from tests.integration.test_worker_faults import all_fresh, eventually, start_worker, stop
@@ -42,17 +40,6 @@ async def drains_queued(app: FastAPI, settings: Settings) -> int:
     return len(await state_of(app).redis.keys(f"{job_key_prefix}{settings.queue_name}:recompute:*"))
 
 
-async def burst_worker(settings: Settings, app: FastAPI) -> Worker:
-    """A real worker in burst mode, run until its queue is empty; its counts are read afterwards."""
-    await state_of(app).dispatcher.drain()
-    worker = Worker(**worker_options(settings), burst=True, handle_signals=False)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
-    return worker
-
-
 async def test_a_burst_of_writes_is_a_handful_of_jobs_and_leaves_nothing_behind(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
 ) -> None:
@@ -65,7 +52,7 @@ async def test_a_burst_of_writes_is_a_handful_of_jobs_and_leaves_nothing_behind(
     await state_of(app).dispatcher.drain()
     assert await drains_queued(app, settings) == 1  # 80 requests, one wake-up
 
-    worker = await burst_worker(settings, app)
+    worker = await run_worker(settings, app)
     # The drain, and perhaps the sweep's cron or a drain a late wake queued: not one job per request.
     assert worker.jobs_complete <= 5 and worker.jobs_failed == 0, (worker.jobs_complete, worker.jobs_failed)
     assert await drains_queued(app, settings) == 0
@@ -95,7 +82,7 @@ async def test_a_write_committed_after_a_drain_s_last_read_is_still_picked_up(
         return found
 
     monkeypatch.setattr(pending, "pending_children", then_a_write_lands)
-    await burst_worker(settings, app)
+    await run_worker(settings, app)
     assert landed
     assert await all_fresh(api, council, ["L1", "L2"])()
     await assert_full_recompute_agrees(app, council.la_id)
@@ -203,6 +190,6 @@ async def test_a_failing_child_is_marked_tried_as_often_as_sent_and_holds_no_one
 
     # Its data mended, a new write brings it back.
     await write(api, council, refused, f"{refused}-2", level=3)
-    await burst_worker(settings, app)
+    await run_worker(settings, app)
     assert (await trends(api, council, refused))["status"] == "fresh"
     await assert_full_recompute_agrees(app, council.la_id)
