@@ -20,6 +20,7 @@ test: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) -m bench.ingest
+	$(PY) -m bench.push
 	$(PY) -m bench.statements
 	$(PY) -m bench.national_recompute
 

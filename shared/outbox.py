@@ -1,27 +1,28 @@
 """Transactional outbox for recomputes.
 
 A write records which children need recomputing in its own transaction; after commit the dispatcher
-hands them to arq; the worker's sweep re-sends what was never handed over or stalled. Redis being
-down therefore makes figures late, never lost. A contract's statements go the same way: the stale
-mark written with the change is the request, its refresh queued after commit, the sweep re-queuing it."""
+wakes the worker (shared/wakes.py), whose drain recomputes whatever is pending; the worker's sweep wakes
+it again for what was never handed over, what a lost drain left, and what failed a while ago. Redis being
+down therefore makes figures late, never lost. A contract's statements go the same way: the stale mark
+written with the change is the request, its refresh queued after commit, the sweep re-queuing it."""
 
 import asyncio
 import uuid
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 import structlog
 from arq.connections import ArqRedis
-from arq.constants import in_progress_key_prefix, job_key_prefix
 from redis.exceptions import RedisError
-from sqlalchemy import Table, bindparam, case, distinct, func, insert, select, update
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared import wakes
+from shared.db import transaction
 from shared.models import RecomputeRequest
-from shared.queue import RECOMPUTE_CHILD, enqueue_refresh, recompute_job_id
+from shared.queue import enqueue_refresh
 
 log = structlog.get_logger(__name__)
 
@@ -33,7 +34,6 @@ STALE_KEY = "outbox.stale_statements"
 class Pending:
     request_id: int
     child_pk: uuid.UUID
-    dispatch_count: int = 0
 
 
 async def request_recompute(db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.UUID) -> None:
@@ -63,37 +63,22 @@ def stale_in(db: AsyncSession) -> list[uuid.UUID]:
 
 
 async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pending: list[Pending]) -> int:
-    """Enqueue each request and mark it dispatched; a Redis failure leaves it for the sweep."""
-    sent: list[dict[str, Any]] = []
+    """Wake the worker for these requests and count it as each one's own send; a Redis failure leaves them
+    for the sweep."""
+    if not pending:
+        return 0
     try:
-        for item in pending:
-            job_id = recompute_job_id(redis.default_queue_name, item.request_id, item.dispatch_count)
-            await redis.enqueue_job(RECOMPUTE_CHILD, str(item.child_pk), _job_id=job_id)
-            sent.append({"child": item.child_pk, "upto": item.request_id, "job": job_id})
+        await wakes.wake(redis)
     except (RedisError, OSError) as error:
-        log.warning("outbox.redis_unavailable", error=type(error).__name__, left_for_sweep=len(pending) - len(sent))
-    if sent:
-        # The table, not the entity: an ORM update given many parameter sets would demand primary keys.
-        requests = cast(Table, RecomputeRequest.__table__)
-        async with sessions() as db, db.begin():
-            # Every earlier request of the child rides on the job just sent, so the sweep finds it alive; the
-            # job is a send of its own request alone, which OUTBOX_MAX_SENDS counts.
-            own = requests.c.id == bindparam("upto")
-            await db.execute(
-                update(requests)
-                .where(
-                    requests.c.child_pk == bindparam("child"),
-                    requests.c.id <= bindparam("upto"),
-                    requests.c.done_at.is_(None),
-                )
-                .values(
-                    job_id=bindparam("job"),
-                    dispatched_at=func.now(),
-                    dispatch_count=requests.c.dispatch_count + case((own, 1), else_=0),
-                ),
-                sent,
-            )
-    return len(sent)
+        log.warning("outbox.redis_unavailable", error=type(error).__name__, left_for_sweep=len(pending))
+        return 0
+    async with transaction(sessions) as db:
+        await db.execute(
+            update(RecomputeRequest)
+            .where(RecomputeRequest.id.in_([item.request_id for item in pending]), RecomputeRequest.done_at.is_(None))
+            .values(dispatched_at=func.now(), dispatch_count=RecomputeRequest.dispatch_count + 1)
+        )
+    return len(pending)
 
 
 async def send_refreshes(redis: ArqRedis, contract_ids: list[uuid.UUID]) -> int:
@@ -109,82 +94,49 @@ async def send_refreshes(redis: ArqRedis, contract_ids: list[uuid.UUID]) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    pending: Pending  # the child's newest open request, with its own sends
-    job_ids: tuple[str, ...]  # the jobs already sent for it; empty when part of it was never sent
-
-
-@dataclass(frozen=True, slots=True)
 class SweepPolicy:
-    stall_after: timedelta  # sent this long ago and not done: look whether Redis still holds the job
-    max_sends: int  # a child whose job was lost after this many sends is given up, not sent forever
+    stall_after: timedelta  # failed, or sent with no drain alive, this long ago: send again
+    max_sends: int  # a request sent this often without success is given up, not sent forever
 
     @property
     def given_up(self) -> int:
-        """The send count that marks a child's open requests as given up."""
+        """The send count that marks a request as given up."""
         return self.max_sends + 1
 
 
-async def candidates(db: AsyncSession, policy: SweepPolicy, limit: int = 5000) -> list[Candidate]:
-    """Children with requests never sent, or sent longer ago than the stall time and still not done."""
-    dispatched = RecomputeRequest.dispatched_at.is_not(None)
-    query = (
-        select(
-            RecomputeRequest.child_pk,
-            func.max(RecomputeRequest.id).label("request_id"),
-            # The newest request's own sends: the job id names it and the count, and the sweep gives up on it.
-            func.array_agg(aggregate_order_by(RecomputeRequest.dispatch_count, RecomputeRequest.id.desc()))[1].label(
-                "dispatch_count"
-            ),
-            func.bool_and(dispatched).label("all_sent"),
-            func.array_agg(distinct(RecomputeRequest.job_id)).label("job_ids"),
-        )
-        .where(
-            RecomputeRequest.done_at.is_(None),
-            ~dispatched | (RecomputeRequest.dispatched_at < func.now() - policy.stall_after),
-        )
-        .group_by(RecomputeRequest.child_pk)
-        .having(func.min(RecomputeRequest.dispatch_count) < policy.given_up)
-        .limit(limit)
-    )
-    return [
-        Candidate(
-            Pending(row.request_id, row.child_pk, row.dispatch_count),
-            tuple(job for job in row.job_ids if job) if row.all_sent else (),
-        )
-        for row in (await db.execute(query)).all()
-    ]
-
-
-async def still_in_redis(redis: ArqRedis, found: list[Candidate]) -> list[bool]:
-    """A job queued or running is late, not lost: sending it again would only grow a backlog."""
-    async with redis.pipeline(transaction=False) as pipe:
-        for candidate in found:
-            keys = [prefix + job for job in candidate.job_ids for prefix in (job_key_prefix, in_progress_key_prefix)]
-            pipe.exists(*keys) if keys else pipe.ping()
-        replies = await pipe.execute()
-    return [bool(candidate.job_ids) and reply > 0 for candidate, reply in zip(found, replies, strict=True)]
-
-
 async def sweep(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], policy: SweepPolicy) -> int:
-    async with sessions() as db:
-        found = await candidates(db, policy)
-    if not found:
-        return 0
-    alive = await still_in_redis(redis, found)
-    lost = [candidate for candidate, queued in zip(found, alive, strict=True) if not queued]
-    hopeless = [c.pending.child_pk for c in lost if c.job_ids and c.pending.dispatch_count >= policy.max_sends]
-    if hopeless:
-        # Every send of these ended without the work done (the job failed each time): stop, and say so.
-        log.warning("outbox.given_up", children=len(hopeless))
-        async with sessions() as db, db.begin():
-            await db.execute(
-                update(RecomputeRequest)
-                .where(RecomputeRequest.child_pk.in_(hopeless), RecomputeRequest.done_at.is_(None))
-                .values(dispatch_count=policy.given_up)
-            )
-    retry = [c.pending for c in lost if c.pending.child_pk not in set(hopeless)]
-    return await send(redis, sessions, retry) if retry else 0
+    """Requests never sent, failed, or sent while no drain lives (Redis lost it, or it failed for good)
+    are sent again, each counting its own sends; one that used them all is given up. Returns how many
+    requests it sent."""
+    alive = await wakes.drain_alive(redis)
+    long_ago = func.now() - policy.stall_after
+    failed = RecomputeRequest.failed_at < long_ago
+    lost = RecomputeRequest.failed_at.is_(None) & (RecomputeRequest.dispatched_at < long_ago)
+    # With a drain queued or running, requests it has not reached yet are late, not lost: a backlog is not
+    # multiplied, nor counted against them.
+    again = failed if alive else failed | lost
+    open_ = RecomputeRequest.done_at.is_(None) & (RecomputeRequest.dispatch_count <= policy.max_sends)
+    async with transaction(sessions) as db:
+        hopeless = await db.scalars(
+            update(RecomputeRequest)
+            .where(open_, RecomputeRequest.dispatch_count >= policy.max_sends, again)
+            .values(dispatch_count=policy.given_up, failed_at=func.coalesce(RecomputeRequest.failed_at, func.now()))
+            .returning(RecomputeRequest.child_pk)
+        )
+        if children := len(set(hopeless)):
+            # Every send of these ended without the work done: stop, and say so.
+            log.warning("outbox.given_up", children=children)
+        sent = await db.scalars(
+            update(RecomputeRequest)
+            .where(open_, RecomputeRequest.dispatched_at.is_(None) | again)
+            .values(dispatched_at=func.now(), dispatch_count=RecomputeRequest.dispatch_count + 1, failed_at=None)
+            .returning(RecomputeRequest.id)
+        )
+        resent = len(sent.all())
+    if resent:
+        # After the commit: a drain woken sooner could pass over a failed request not yet cleared to run again.
+        await wakes.wake(redis)
+    return resent
 
 
 @dataclass

@@ -11,7 +11,7 @@ from arq.connections import ArqRedis, RedisSettings
 from shared.redis_breaker import GuardedPool
 from shared.settings import Settings
 
-RECOMPUTE_CHILD = "recompute_child"
+RECOMPUTE_PENDING = "recompute_pending"  # a drain of every pending child: see shared/wakes.py
 REFRESH_STATEMENTS = "refresh_statements"  # one contract's, debounced: its job id is the contract's
 STATEMENTS_DEBOUNCE = timedelta(seconds=1)  # a burst of changes to one contract's children, refreshed once
 
@@ -39,15 +39,6 @@ def connect(settings: Settings) -> ArqRedis:
         job_deserializer=deserialize,
         default_queue_name=settings.queue_name,
     )
-
-
-def recompute_job_id(queue_name: str, request_id: int, dispatch_count: int) -> str:
-    # Keyed on the request and its dispatch, not the child: arq keeps a job id for keep_result after
-    # it ran, so a child key would swallow a later request for the same child. arq also logs job ids,
-    # and a request number says nothing about the child. arq's job keys are not per queue, and request
-    # numbers restart with each database, so the queue's name keeps another deployment's (or an earlier
-    # test database's) job of the same number on a shared Redis from swallowing this one.
-    return f"{queue_name}:recompute:{request_id}:{dispatch_count}"
 
 
 async def enqueue_refresh(redis: ArqRedis, contract_id: uuid.UUID) -> None:

@@ -3,7 +3,6 @@
 Jobs are thin I/O around the engines; transient failures are retried with backoff, everything is
 idempotent because arq delivers at least once."""
 
-import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -15,25 +14,31 @@ from arq.worker import func
 from services.scoring import statements
 from services.scoring.housekeeping import prune
 from services.scoring.lease import leased
-from services.scoring.pending import recompute_pending
+from services.scoring.pending import drain
 from services.scoring.retries import retried_when_transient
 from services.scoring.waiting import until_database_ready
-from shared import logging, outbox, queue
+from shared import logging, outbox, queue, wakes
 from shared.db import make_engine, make_sessionmaker
 from shared.settings import Settings, get_settings
 
 log = structlog.get_logger("worker")
 
+DRAIN_SECONDS = 5.0
+
 
 @retried_when_transient
-async def recompute_child_job(ctx: dict[str, Any], child_pk: str) -> int:
-    # One recompute at a time per worker: jobs arriving meanwhile wait, and the next finds their requests
-    # pending together and recomputes them in one run.
-    async with ctx["recompute_lock"]:
-        done = await recompute_pending(ctx["sessions"], uuid.UUID(child_pk))
-    log.info("recompute.done", requests=done)
+async def recompute_pending_job(ctx: dict[str, Any]) -> int:
+    """A drain (shared/wakes.py): every child pending, in bursts, for a few seconds at most; the next
+    drain is queued as it settles if a wake came meanwhile or work is left."""
+    redis, settings = ctx["redis"], ctx["settings"]
+    await wakes.claim(redis, ctx["job_id"])
+    # Well inside the job's timeout, and short enough that statements follow a long backlog as it goes.
+    drained = await drain(ctx["sessions"], min(DRAIN_SECONDS, settings.worker_job_timeout_seconds / 4))
+    if drained.children:
+        log.info("recompute.done", children=drained.children, failed=drained.failed)
     await send_stale_statements(ctx)
-    return done
+    await wakes.settle(redis, ctx["job_id"], drained.work_left)
+    return drained.children
 
 
 async def send_stale_statements(ctx: dict[str, Any]) -> None:
@@ -74,7 +79,6 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         ctx["settings"] = settings
         ctx["engine"] = make_engine(settings)
         ctx["sessions"] = make_sessionmaker(ctx["engine"])
-        ctx["recompute_lock"] = asyncio.Lock()
         await until_database_ready(ctx["engine"], settings)
         # Whatever a killed worker or a Redis outage left undone is sent again now, not after a stall.
         resent = await outbox.sweep(
@@ -88,11 +92,13 @@ def worker_options(settings: Settings) -> dict[str, Any]:
 
     return {
         "functions": [
+            # Kept for no time: each drain's id is its own, and nothing reads its result.
             func(
-                leased(recompute_child_job),
-                name=queue.RECOMPUTE_CHILD,
+                leased(recompute_pending_job),
+                name=queue.RECOMPUTE_PENDING,
                 max_tries=settings.worker_max_tries,
                 timeout=settings.worker_job_timeout_seconds,
+                keep_result=0,
             ),
             # Kept for no time, so a contract marked stale again as soon as it is done gets a job again.
             func(

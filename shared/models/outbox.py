@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Integer, String, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Integer, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, created_at
@@ -22,5 +22,6 @@ class RecomputeRequest(Base):
     requested_at: Mapped[datetime] = created_at()
     dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     dispatch_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    job_id: Mapped[str | None] = mapped_column(String(64))  # the arq job last sent for it
+    # Its child's recompute failed (alone): no drain takes it again until the sweep sends it again.
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -62,8 +62,9 @@ async def add_child(api: httpx.AsyncClient, headers: dict[str, str], child_id: s
     assert response.status_code in (200, 201), response.text
 
 
-async def run_worker(settings: Settings, app: FastAPI | None = None) -> None:
-    """A real arq worker in burst mode: it sweeps the outbox at start, then drains the queue."""
+async def run_worker(settings: Settings, app: FastAPI | None = None) -> Worker:
+    """A real arq worker in burst mode: it sweeps the outbox at start, then runs the queue until it is
+    empty; its counts of jobs can be read afterwards."""
     if app is not None:
         await app.state.services.dispatcher.drain()
     worker = Worker(**worker_options(settings), burst=True, handle_signals=False)
@@ -71,3 +72,4 @@ async def run_worker(settings: Settings, app: FastAPI | None = None) -> None:
         await worker.main()
     finally:
         await worker.close()
+    return worker

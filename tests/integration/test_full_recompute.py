@@ -17,7 +17,7 @@ from sqlalchemy import insert, select
 
 from services.api import demo
 from services.scoring.full_recompute import recompute_councils
-from services.scoring.pending import recompute_pending
+from services.scoring.pending import drain
 from services.scoring.recompute import recompute_child
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
@@ -170,20 +170,18 @@ async def test_an_admin_recalibrates_and_recomputes_through_the_api_and_the_cli(
     assert unknown.returncode != 0 and "No council with code NOPE" in unknown.stderr
 
 
-async def test_one_job_recomputes_every_child_pending_at_once(
+async def test_one_drain_recomputes_every_child_pending_at_once(
     api: httpx.AsyncClient, app: FastAPI, council: Council
 ) -> None:
-    """A burst: the job of the first child leaves no request of the council pending, and every child
-    has the figures it gets recomputed alone."""
+    """A burst: one drain leaves no request of the council pending, and every child has the figures it
+    gets recomputed alone."""
     for n in range(5):
         await add_child(api, council.headers, f"B{n}")
         body = assessment(f"B{n}", f"B{n}-0", date.today() - timedelta(days=30), ratings=ratings(n % 5))
         assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
     sessions = state_of(app).sessions
-    async with transaction(sessions) as db:
-        first = await db.scalar(select(Child.id).where(Child.la_id == council.la_id, Child.child_id == "B0"))
-    assert first is not None
-    assert await recompute_pending(sessions, first) == 5
+    drained = await drain(sessions, seconds=60)
+    assert drained.children >= 5 and drained.failed == 0 and not drained.work_left
     async with transaction(sessions) as db:
         pending = await db.scalars(
             select(RecomputeRequest.id).where(
