@@ -51,8 +51,8 @@ def refuse_a_taken_port() -> None:
             pass
     except OSError as error:
         raise SystemExit(
-            f"[make run] {HOST}:{PORT} is taken ({error.strerror}): stop what serves there, or choose another, "
-            "e.g. make run PORT=8001"
+            f"[make run] cannot serve on {HOST}:{PORT}: {error.strerror} (another process serves there? stop it, "
+            "or choose another port: make run PORT=8001)"
         ) from None
 
 
