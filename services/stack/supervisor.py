@@ -43,7 +43,9 @@ def how_it_ended(status: int) -> str:
 
 
 def start(child: Supervised, env: dict[str, str], cwd: Path) -> None:
-    child.process = subprocess.Popen(child.command, env=env, cwd=cwd)
+    # A process group of its own: a terminal's Ctrl-C reaches make run alone, which stops each process with
+    # one Ctrl-C; a second (the terminal's, then make run's) makes uvicorn abandon its shutdown with a traceback.
+    child.process = subprocess.Popen(child.command, env=env, cwd=cwd, process_group=0)
     child.started_at = time.monotonic()
     child.restart_at = None
     say(f"{child.name} started (pid {child.process.pid})")

@@ -79,8 +79,10 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
 
 
-def wait_for_line(output: Path, pattern: str, run: subprocess.Popen[bytes], after: int = 0) -> re.Match[str]:
-    deadline = time.monotonic() + WAIT
+def wait_for_line(
+    output: Path, pattern: str, run: subprocess.Popen[bytes], after: int = 0, timeout: float = WAIT
+) -> re.Match[str]:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = output.read_text(errors="replace")
         found = re.compile(pattern, re.MULTILINE).search(text, after)
@@ -88,7 +90,7 @@ def wait_for_line(output: Path, pattern: str, run: subprocess.Popen[bytes], afte
             return found
         assert run.poll() is None, f"make run ended (status {run.returncode}):\n{text[-3000:]}"
         time.sleep(0.1)
-    raise AssertionError(f"no line {pattern!r} within {WAIT} s:\n{output.read_text(errors='replace')[-3000:]}")
+    raise AssertionError(f"no line {pattern!r} within {timeout} s:\n{output.read_text(errors='replace')[-3000:]}")
 
 
 def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
