@@ -86,7 +86,8 @@ def up(env: dict[str, str]) -> Callable[[], bool]:
     queue_name = env.get("QUEUE_NAME", Settings.model_fields["queue_name"].default)
     health_key = queue_name + health_check_key_suffix
     client = redis.Redis.from_url(env["REDIS_URL"], socket_timeout=2)
-    client.delete(health_key)
+    with contextlib.suppress(redis.RedisError):  # a Redis away: the worker waits for it, and so does the banner
+        client.delete(health_key)
 
     def check() -> bool:
         try:

@@ -3,7 +3,6 @@ one line from the CLI and alembic (no traceback, a non-zero exit), in the worker
 the API's problem and /readyz."""
 
 import asyncio
-import os
 import uuid
 from pathlib import Path
 
@@ -15,7 +14,15 @@ from shared import local_servers
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.settings import libpq_url
 from tests.conftest import Servers, create_database, drop_database, settings_for, with_database
-from tests.integration.processes import environment, logged, logged_event, migrate, run, worker_process
+from tests.integration.processes import (
+    environment,
+    logged,
+    logged_event,
+    migrate,
+    newcomer_environment,
+    run,
+    worker_process,
+)
 from tests.integration.test_resilience import running
 
 
@@ -98,12 +105,6 @@ async def test_the_worker_waits_for_its_database_saying_why_and_starts_once_it_i
         assert "Traceback" not in output.read_text() and logged(output)
 
 
-def as_a_newcomer_runs_it(data_dir: Path) -> dict[str, str]:
-    """No server named, in development, as on a fresh machine: only what `make run` announced in `data_dir`."""
-    named = {"DATABASE_URL", "REDIS_URL", "ENVIRONMENT", "PSEUDONYM_KEY", "QUEUE_NAME"}
-    return {name: value for name, value in os.environ.items() if name not in named} | {"DATA_DIR": str(data_dir)}
-
-
 @pytest.mark.parametrize(
     "command", [("services.api.cli", "create-council", "X1", "X one"), ("alembic", "upgrade", "head")]
 )
@@ -113,7 +114,7 @@ async def test_after_make_run_was_killed_they_say_in_one_line_to_start_it(
     """`make run` killed outright leaves its servers.env naming servers that are gone."""
     where, stopped = stopped_server()
     local_servers.write_private(tmp_path / "servers.env", f"DATABASE_URL={stopped}\nREDIS_URL=redis://{where}/0\n")
-    code, err = await run(as_a_newcomer_runs_it(tmp_path), *command)
+    code, err = await run(newcomer_environment(tmp_path), *command)
     assert code != 0
     [line] = err.strip().splitlines()
     assert f"PostgreSQL at {where} cannot be reached" in line and "start `make run`" in line, line
@@ -124,7 +125,7 @@ async def test_with_make_run_up_the_cli_and_alembic_need_no_settings(servers: Se
         tmp_path / "servers.env", f"DATABASE_URL={servers.database_url}\nREDIS_URL={servers.redis_url}\n"
     )
     code = f"NEW{uuid.uuid4().hex[:8].upper()}"
-    env = as_a_newcomer_runs_it(tmp_path)
+    env = newcomer_environment(tmp_path)
     (migrated, migrate_err), (created, create_err) = await asyncio.gather(
         run(env, "alembic", "upgrade", "head"), run(env, "services.api.cli", "create-council", code, "Newcomer")
     )

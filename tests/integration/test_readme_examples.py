@@ -17,6 +17,7 @@ import pytest
 
 from services.stack.embedded import free_port
 from tests.conftest import ROOT
+from tests.integration.processes import newcomer_environment
 from tests.integration.test_make_run import make, wait_for_line
 
 BANNER_WITHIN = 900.0  # a first start loads the demo council: a minute and a half on an idle machine
@@ -43,15 +44,6 @@ def as_run_here(line: str, url: str, venv: list[str]) -> str:
     return shlex.join(venv) + " " + line.removeprefix("make ")
 
 
-def newcomer_environment(data: Path, port: int) -> dict[str, str]:
-    """Nothing named but the address: no DATABASE_URL or REDIS_URL, development, a data folder of its own."""
-    named = {"DATABASE_URL", "REDIS_URL", "ENVIRONMENT", "PSEUDONYM_KEY", "QUEUE_NAME", "METRICS_TOKEN", "HOST"}
-    return {name: value for name, value in os.environ.items() if name not in named} | {
-        "DATA_DIR": str(data),
-        "PORT": str(port),
-    }
-
-
 def shell(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["bash", "-c", line], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
@@ -66,10 +58,9 @@ def data_folder() -> Iterator[Path]:
 
 
 def test_the_readme_examples_work_against_a_fresh_make_run(data_folder: Path) -> None:
-    tmp_path = data_folder
-    data, port = tmp_path / "data", free_port()
-    env = newcomer_environment(data, port)
-    output = tmp_path / "make-run.log"
+    data, port = data_folder / "data", free_port()
+    env = newcomer_environment(data) | {"PORT": str(port)}
+    output = data_folder / "make-run.log"
     with output.open("wb") as sink:
         run = subprocess.Popen(
             make("run"), cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
