@@ -194,3 +194,25 @@ def test_a_process_that_fails_to_start_stops_the_others_and_ends_the_run(capsys:
     said = capsys.readouterr().out
     api = int(re.search(r"api started \(pid (\d+)\)", said).group(1))  # type: ignore[union-attr]
     assert "[make run] stopping api, worker" in said and not alive(api)
+
+
+def test_an_api_that_cannot_start_stops_the_stack_and_make_fails(
+    servers: Servers, own_database: str, tmp_path: Path
+) -> None:
+    env = os.environ | {
+        "DATABASE_URL": own_database,
+        "REDIS_URL": servers.redis_url,
+        "QUEUE_NAME": f"test:{uuid.uuid4().hex[:8]}",
+        "DATA_DIR": str(tmp_path / "data"),
+        "PORT": str(free_port()),
+        # uvicorn reads its options from UVICORN_* too: a logging file that is not there ends it at start.
+        "UVICORN_LOG_CONFIG": str(tmp_path / "no-such-logging.ini"),
+    }
+    ended = subprocess.run(make("run"), env=env, capture_output=True, text=True, timeout=WAIT * 3)
+    said = ended.stdout + ended.stderr
+    assert ended.returncode != 0, said[-3000:]
+    assert re.search(r"^\[make run\] api failed to start \(exit status \d+\); see above$", said, re.MULTILINE), said
+    assert "API docs" not in said and "nlc_" not in said
+    worker = int(re.search(r"worker started \(pid (\d+)\)", said).group(1))  # type: ignore[union-attr]
+    assert "[make run] stopping api, worker" in said and not alive(worker)
+    assert not (tmp_path / "data" / "servers.env").exists()
