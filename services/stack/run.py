@@ -46,6 +46,8 @@ def demo_keys(env: dict[str, str]) -> dict[str, str]:
 
 def refuse_a_taken_port() -> None:
     """Before anything starts: with the port taken, the banner would hand out keys for another instance's URL."""
+    if not PORT.isdigit():
+        raise SystemExit(f"[make run] PORT must be a port number, not {PORT!r}")
     try:
         with socket.create_server((HOST, int(PORT))):
             pass
