@@ -1,6 +1,7 @@
 # Each target installs what it needs into .venv; only Python 3.11+ is required.
 PYTHON ?= python3
-VENV := .venv
+# Another virtualenv already installed may stand in: make run VENV=/path/to/venv -o /path/to/venv/.installed
+VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
@@ -12,6 +13,7 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[embedded,dev]'
 	touch $(INSTALLED)
 
+# make run HOST=0.0.0.0 PORT=8001   (the API's address; 127.0.0.1:8000 by default)
 run: $(INSTALLED)
 	$(PY) -m services.stack.run
 
@@ -33,8 +35,9 @@ migrate: $(INSTALLED)
 
 # make council CODE=HERTS NAME="Hertfordshire"
 # make client COUNCIL=HERTS KIND=admin NAME="Data team"   (KIND: case_management, provider, bi, admin)
+# make client COUNCIL=DEMO KIND=provider NAME="Finance" PROVIDER=DEMO-PROV-01   (a provider client's organisation)
 council: $(INSTALLED)
 	$(PY) -m services.api.cli create-council "$(CODE)" "$(NAME)"
 
 client: $(INSTALLED)
-	$(PY) -m services.api.cli create-client "$(COUNCIL)" "$(KIND)" "$(NAME)"
+	$(PY) -m services.api.cli create-client "$(COUNCIL)" "$(KIND)" "$(NAME)" $(if $(PROVIDER),--provider "$(PROVIDER)")

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.errors import Unavailable
+from shared.local_servers import what_to_do
 from shared.schema import SchemaNotAtHead
 from shared.transient import sqlstate
 
@@ -59,16 +60,10 @@ def explain(error: BaseException, *, database_url: str, redis_url: str | None = 
         return str(error)
     if redis_url is not None and isinstance(error, RedisConnectionError | RedisTimeoutError):
         where = server(make_url(redis_url), 6379)
-        return (
-            f"Redis at {where} cannot be reached ({type(error).__name__}): start it, or set REDIS_URL to one that "
-            "is up."
-        )
+        return f"Redis at {where} cannot be reached ({type(error).__name__}): {what_to_do('REDIS_URL')}."
     if unreachable_database(error):
         where = server(make_url(database_url), 5432)
-        return (
-            f"PostgreSQL at {where} cannot be reached ({type(error).__name__}): start it, or set DATABASE_URL to "
-            "one that is up."
-        )
+        return f"PostgreSQL at {where} cannot be reached ({type(error).__name__}): {what_to_do('DATABASE_URL')}."
     return None
 
 

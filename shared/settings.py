@@ -1,10 +1,12 @@
 """Settings read from the environment; one object shared by the API, the worker and the CLI."""
 
 from functools import lru_cache
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared import local_servers
 
 
 def asyncpg_url(url: str) -> str:
@@ -102,4 +104,6 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    # Settings(...) alone, as the tests build theirs, never reads make run's servers.
+    urls: dict[str, Any] = local_servers.unset_urls()
+    return Settings(**urls)

@@ -30,7 +30,7 @@ from services.scoring.full_recompute import recompute_councils
 from shared import outbox, queue
 from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
-from shared.demo_data import generate_demo_council
+from shared.demo_data import DEMO_PROVIDER_ID, generate_demo_council
 from shared.errors import NotFound, ProblemError
 from shared.faults import ends_in_one_line
 from shared.instruments import InstrumentScale
@@ -89,30 +89,38 @@ async def require_client(db: AsyncSession, client_id: uuid.UUID, action: str) ->
     return client
 
 
-async def create_council(args: argparse.Namespace) -> None:
-    async def work(db: AsyncSession) -> None:
-        await councils.create_council(db, args.code, args.name)
+async def register_client(db: AsyncSession, la_id: uuid.UUID, body: ClientIn, args: argparse.Namespace) -> list[str]:
+    """The client, audited, and its first key unless it signs in with OAuth2: the lines that say so, once."""
+    audit.begin_operator(db, la_id, "create_client")
+    client = await clients.create_client(db, la_id, body, oauth_subject=args.oauth_subject)
+    audit.note(db, target=f"client:{client.id}", kind=client.kind)
+    if args.no_key:
+        return [f"client {client.id}"]
+    key = await clients.issue_key(db, client, KeyIn(expires_in_days=args.expires_in_days))
+    return [f"client {client.id}", key.api_key]
 
-    await in_transaction(work)
-    print(f"council {args.code} created")
+
+async def create_council(args: argparse.Namespace) -> None:
+    """With --admin-client, its first admin client and key in the same transaction: the one command a new
+    deployment (compose, Kubernetes) needs before its admin can do the rest through the API."""
+
+    async def work(db: AsyncSession) -> list[str]:
+        council = await councils.create_council(db, args.code, args.name)
+        if args.admin_client is None:
+            return []
+        return await register_client(db, council.id, ClientIn(name=args.admin_client, kind=Kind.ADMIN), args)
+
+    said = await in_transaction(work)
+    print("\n".join([f"council {args.code} created", *said]))
 
 
 async def create_client(args: argparse.Namespace) -> None:
-    async def work(db: AsyncSession) -> tuple[uuid.UUID, str | None]:
+    async def work(db: AsyncSession) -> list[str]:
         la_id = await require_council(db, args.council)
-        audit.begin_operator(db, la_id, "create_client")
         body = ClientIn(name=args.name, kind=args.kind, scopes=args.scope, provider_id=args.provider)
-        client = await clients.create_client(db, la_id, body, oauth_subject=args.oauth_subject)
-        audit.note(db, target=f"client:{client.id}", kind=client.kind)
-        if args.no_key:
-            return client.id, None
-        key = await clients.issue_key(db, client, KeyIn(expires_in_days=args.expires_in_days))
-        return client.id, key.api_key
+        return await register_client(db, la_id, body, args)
 
-    client_id, key = await in_transaction(work)
-    print(f"client {client_id}")
-    if key is not None:
-        print(key)
+    print("\n".join(await in_transaction(work)))
 
 
 async def create_key(args: argparse.Namespace) -> None:
@@ -188,7 +196,7 @@ async def load_demo(args: argparse.Namespace) -> None:
         council = await demo.load(db, generated, date.today(), get_settings().pseudonym_key_bytes)
         keys = {}
         for kind in Kind:
-            provider = generated.providers[0].external_id if kind is Kind.PROVIDER else None
+            provider = DEMO_PROVIDER_ID if kind is Kind.PROVIDER else None
             body = ClientIn(name=f"demo {kind.value}", kind=kind, provider_id=provider)
             client = await clients.create_client(db, council.id, body)
             keys[kind.value] = (await clients.issue_key(db, client, KeyIn())).api_key
@@ -311,13 +319,17 @@ def an_id(value: str) -> str:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+KEY_DAYS = KeyIn.model_fields["expires_in_days"].default
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m services.api.cli")
     commands = root.add_subparsers(required=True)
     council = commands.add_parser("create-council", help="create a council (local authority)")
     council.add_argument("code")
     council.add_argument("name")
-    council.set_defaults(run=create_council)
+    council.add_argument("--admin-client", metavar="NAME", help="also its first admin client; prints its id and key")
+    council.set_defaults(run=create_council, oauth_subject=None, no_key=False, expires_in_days=KEY_DAYS)
 
     client = commands.add_parser("create-client", help="register a client; prints its id and its first key, once")
     client.add_argument("council", help="the council's code")
@@ -326,13 +338,13 @@ def parser() -> argparse.ArgumentParser:
     client.add_argument("--scope", action="append", choices=[scope.value for scope in Scope], help="repeatable")
     client.add_argument("--provider", help="the council's provider id (provider clients)")
     client.add_argument("--oauth-subject", help="the token claim naming this client, to accept its OAuth2 tokens")
-    client.add_argument("--expires-in-days", type=int, default=365)
+    client.add_argument("--expires-in-days", type=int, default=KEY_DAYS)
     client.add_argument("--no-key", action="store_true", help="no API key (a client that signs in with OAuth2)")
     client.set_defaults(run=create_client)
 
     key = commands.add_parser("create-key", help="issue another API key for a client; printed once")
     key.add_argument("client_id", type=uuid.UUID)
-    key.add_argument("--expires-in-days", type=int, default=365)
+    key.add_argument("--expires-in-days", type=int, default=KEY_DAYS)
     key.add_argument("--rotate-overlap-hours", type=int, help="rotation: the client's other keys expire after this")
     key.set_defaults(run=create_key)
 

@@ -1,23 +1,31 @@
 """`make run`: the whole service on this machine. Embedded PostgreSQL and Redis unless DATABASE_URL
 and REDIS_URL name servers; migrations; the demo council on first start; then the API and the
-worker as separate processes until Ctrl-C, each started again if it exits."""
+worker as separate processes until Ctrl-C, each started again if it exits once the stack is up."""
 
 import contextlib
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import redis
+from arq.constants import health_check_key_suffix
+
 from services.stack.embedded import start_postgres, start_redis
-from services.stack.supervisor import supervise
-from shared.settings import asyncpg_url
+from services.stack.supervisor import say, supervise
+from shared import local_servers
+from shared.demo_data import DEMO_PROVIDER_ID
+from shared.settings import Settings, asyncpg_url
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("DATA_DIR", ROOT / ".data"))
-HOST, PORT = "127.0.0.1", os.environ.get("API_PORT", "8000")
+DATA = local_servers.data_dir()
+HOST, PORT = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000")
+URL = f"http://{HOST}:{PORT}"
 
 
 def python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -29,14 +37,31 @@ def demo_keys(env: dict[str, str]) -> dict[str, str]:
     saved = DATA / "demo-api-keys"
     output = python("-m", "services.api.cli", "load-demo", env=env).stdout.strip()
     if "nlc_" in output:
-        saved.write_text(output + "\n")
+        local_servers.write_private(saved, output + "\n")
+    elif saved.exists():
+        saved.chmod(0o600)  # written world-readable by an earlier release
     lines = saved.read_text().splitlines() if saved.exists() else []
     return dict(line.split(" ", 1) for line in lines if " " in line)
 
 
+def refuse_a_taken_port() -> None:
+    """Before anything starts: with the port taken, the banner would hand out keys for another instance's URL."""
+    if not PORT.isdigit():
+        raise SystemExit(f"[make run] PORT must be a port number, not {PORT!r}")
+    try:
+        with socket.create_server((HOST, int(PORT))):
+            pass
+    except OSError as error:
+        raise SystemExit(
+            f"[make run] cannot serve on {HOST}:{PORT}: {error.strerror} (another process serves there? stop it, "
+            "or choose another port: make run PORT=8001)"
+        ) from None
+
+
 @contextlib.contextmanager
 def servers(env: dict[str, str]) -> Iterator[dict[str, str]]:
-    """The environment the services run with, embedded servers filling what it does not name."""
+    """The environment the services run with, embedded servers filling what it does not name; announced in
+    the data folder while they run, so the CLI and the other make targets find them."""
     with contextlib.ExitStack() as stack:
         env = dict(env)
         if "DATABASE_URL" not in env:
@@ -47,6 +72,8 @@ def servers(env: dict[str, str]) -> Iterator[dict[str, str]]:
             redis_server = start_redis(DATA / "redis")
             stack.callback(redis_server.stop)
             env["REDIS_URL"] = redis_server.url
+        local_servers.announce(env)
+        stack.callback(local_servers.withdraw)
         yield env
 
 
@@ -55,8 +82,28 @@ def commands() -> dict[str, list[str]]:
     return {"api": api, "worker": [sys.executable, "-m", "services.scoring"]}
 
 
+def up(env: dict[str, str]) -> Callable[[], bool]:
+    """Whether the API answers /healthz and the worker has reported on its queue (a report of an earlier
+    run is cleared first, so it cannot stand for this one)."""
+    queue_name = env.get("QUEUE_NAME", Settings.model_fields["queue_name"].default)
+    health_key = queue_name + health_check_key_suffix
+    client = redis.Redis.from_url(env["REDIS_URL"], socket_timeout=2)
+    with contextlib.suppress(redis.RedisError):  # a Redis away: the worker waits for it, and so does the banner
+        client.delete(health_key)
+
+    def check() -> bool:
+        try:
+            with urllib.request.urlopen(f"{URL}/healthz", timeout=2) as answer:
+                if answer.status != 200:
+                    return False
+            return bool(client.exists(health_key))
+        except (OSError, redis.RedisError):
+            return False
+
+    return check
+
+
 def banner(keys: dict[str, str], metrics_token: str) -> str:
-    url = f"http://{HOST}:{PORT}"
     missing = "(the demo council predates this data folder)"
 
     def auth(kind: str) -> str:
@@ -64,13 +111,14 @@ def banner(keys: dict[str, str], metrics_token: str) -> str:
 
     listed = "\n".join(f"    {kind:<16} {key}" for kind, key in keys.items()) or f"    {missing}"
     return f"""
-  API docs:        {url}/docs
-  Demo API keys, one per client kind:
+  API docs:        {URL}/docs
+  Demo API keys, one per client kind (kept in {DATA / "demo-api-keys"}):
 {listed}
-  Figures (BI):    curl {auth("bi")} '{url}/v1/scores/needs-trends?limit=20'
-  One child (CMS): curl {auth("case_management")} {url}/v1/children/DEMO-000001/needs-trends
-  Audit (admin):   curl {auth("admin")} '{url}/v1/admin/audit?limit=20'
-  Metrics:         curl -H 'Authorization: Bearer {metrics_token}' {url}/metrics
+  Figures (BI):    curl {auth("bi")} '{URL}/v1/scores/needs-trends?limit=20'
+  One child (CMS): curl {auth("case_management")} {URL}/v1/children/DEMO-000001/needs-trends
+  Provider ({DEMO_PROVIDER_ID}): curl {auth("provider")} '{URL}/v1/provider/children?limit=5'
+  Audit (admin):   curl {auth("admin")} '{URL}/v1/admin/audit?limit=20'
+  Metrics:         curl -H 'Authorization: Bearer {metrics_token}' {URL}/metrics
   A process that exits is started again; Ctrl-C stops everything; data stays in {DATA}
 """
 
@@ -81,6 +129,7 @@ def main() -> None:
     # Started in the background of a script, a process inherits Ctrl-C ignored, and Python keeps it so:
     # Ctrl-C must stop this command however it was started.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    refuse_a_taken_port()
     # Ctrl-C is how this command is meant to end: the context managers stop what was started.
     # A scrape token for this run, unless the operator set one.
     launch_env = {"METRICS_TOKEN": secrets.token_urlsafe(24)} | dict(os.environ)
@@ -93,8 +142,8 @@ def main() -> None:
         except subprocess.CalledProcessError as error:
             print(error.stderr, file=sys.stderr)
             raise SystemExit(1) from error
-        print(banner(keys, env["METRICS_TOKEN"]), flush=True)
-        supervise(commands(), env, ROOT)
+        say(f"starting the API on {URL} and the worker ...")
+        supervise(commands(), env, ROOT, up(env), lambda: print(banner(keys, env["METRICS_TOKEN"]), flush=True))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """`make run`'s processes kept running: one that exits is started again after a backoff, saying so on
-the output, while the others run on; Ctrl-C (or SIGTERM) stops them all.
+the output, while the others run on; Ctrl-C (or SIGTERM) stops them all. One that exits before the stack is
+up failed to start (a port taken, a bad setting): starting it again would not help, so everything stops
+and make exits non-zero.
 
 Before, the first process to exit stopped the whole stack, so a worker ended by a fault left the API
 serving writes whose figures nothing would compute."""
@@ -7,6 +9,7 @@ serving writes whose figures nothing would compute."""
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,7 @@ RESTART_CAP = 30.0  # seconds between starts of a process that keeps exiting
 STEADY = 60.0  # a process that ran this long before it exited is started again after the shortest wait
 LOOK_EVERY = 0.2
 STOP_WITHIN = 15.0
+START_WITHIN = 300.0  # from the first start to the stack being up, on a machine as busy as a CI runner
 
 
 @dataclass
@@ -39,7 +43,9 @@ def how_it_ended(status: int) -> str:
 
 
 def start(child: Supervised, env: dict[str, str], cwd: Path) -> None:
-    child.process = subprocess.Popen(child.command, env=env, cwd=cwd)
+    # A process group of its own: a terminal's Ctrl-C reaches make run alone, which stops each process with
+    # one Ctrl-C; a second (the terminal's, then make run's) makes uvicorn abandon its shutdown with a traceback.
+    child.process = subprocess.Popen(child.command, env=env, cwd=cwd, process_group=0)
     child.started_at = time.monotonic()
     child.restart_at = None
     say(f"{child.name} started (pid {child.process.pid})")
@@ -74,12 +80,31 @@ def stop(children: list[Supervised]) -> None:
             process.wait()
 
 
-def supervise(commands: dict[str, list[str]], env: dict[str, str], cwd: Path) -> None:
-    """Until Ctrl-C or SIGTERM: each command running, started again whenever it exits."""
+def start_all(children: list[Supervised], env: dict[str, str], cwd: Path, up: Callable[[], bool]) -> None:
+    """Each started, then watched until `up` says the stack serves: one that exits meanwhile ends the run."""
+    for child in children:
+        start(child, env, cwd)
+    deadline = time.monotonic() + START_WITHIN
+    while not up():
+        for child in children:
+            assert child.process is not None
+            status = child.process.poll()
+            if status is not None:
+                raise SystemExit(f"[make run] {child.name} failed to start ({how_it_ended(status)}); see above")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"[make run] the stack was not up within {START_WITHIN:g} s; see above")
+        time.sleep(LOOK_EVERY)
+
+
+def supervise(
+    commands: dict[str, list[str]], env: dict[str, str], cwd: Path, up: Callable[[], bool], on_up: Callable[[], None]
+) -> None:
+    """Until Ctrl-C or SIGTERM: each command running once `up` says so (then `on_up`), started again whenever
+    it exits."""
     children = [Supervised(name, command) for name, command in commands.items()]
     try:
-        for child in children:
-            start(child, env, cwd)
+        start_all(children, env, cwd, up)
+        on_up()
         while True:
             time.sleep(LOOK_EVERY)
             now = time.monotonic()

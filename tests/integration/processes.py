@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 
+from shared.settings import Settings
 from tests.conftest import PSEUDONYM_KEY, ROOT, alembic_config
 
 T = TypeVar("T")
@@ -27,6 +28,14 @@ def environment(database_url: str, redis_url: str, queue_name: str = "test:proce
         "REDIS_URL": redis_url,
         "QUEUE_NAME": queue_name,
         "PSEUDONYM_KEY": PSEUDONYM_KEY,
+    }
+
+
+def newcomer_environment(data_dir: Path) -> dict[str, str]:
+    """As on a fresh machine: no setting named (so development, and no server), a data folder of its own."""
+    named = {name.upper() for name in Settings.model_fields} | {"HOST", "PORT"}
+    return {name: value for name, value in os.environ.items() if name.upper() not in named} | {
+        "DATA_DIR": str(data_dir)
     }
 
 

@@ -270,3 +270,24 @@ async def test_the_cli_creates_councils_clients_and_keys_rotates_and_revokes_and
     assert all(event["client_id"] is None and event["client_kind"] == "operator" for event in by_cli)
     assert {event["target"] for event in by_cli} == {f"client:{bi_id}"}
     assert first_key not in audit.text and second_key not in audit.text
+
+
+async def test_one_command_creates_a_council_and_its_first_admin_key_which_then_registers_clients(
+    api: httpx.AsyncClient, settings: Settings
+) -> None:
+    """What a new compose or Kubernetes deployment runs first (README): everything else goes through the API."""
+    code = f"FIRST{uuid.uuid4().hex[:8].upper()}"
+    first = await cli(settings, "create-council", code, "First council", "--admin-client", "Data team")
+    assert first.code == 0, first.err
+    said, *client_lines = first.out.strip().splitlines()
+    assert said == f"council {code} created"
+    admin_id, key = created_client(Run(0, "\n".join(client_lines), ""))
+    admin = {"Authorization": f"Bearer {key}"}
+    registered = await api.post(CLIENTS, json={"name": "dashboard", "kind": "bi"}, headers=admin)
+    assert registered.status_code == 201, registered.text
+    listed = (await api.get(CLIENTS, headers=admin)).json()
+    assert {(client["client_id"], client["name"], client["kind"]) for client in listed} >= {
+        (admin_id, "Data team", "admin")
+    }
+    audit = (await api.get(AUDIT, headers=admin)).json()["items"]
+    assert any(event["actor"] == "cli" and event["target"] == f"client:{admin_id}" for event in audit)

@@ -477,3 +477,49 @@ async def address_counted(trusted: str, peer: str, forwarded_for: str) -> str:
 async def test_no_pod_in_the_cluster_chooses_the_address_it_is_counted_as(pod: str) -> None:
     trusted = k8s_documents()["ConfigMap/needs-config"]["data"]["FORWARDED_ALLOW_IPS"]
     assert await address_counted(trusted, pod, forwarded_for="203.0.113.9") == pod
+
+
+# ---- the first council and key, by the README's one command in each ------------------------------------
+
+
+def readme_command(program: str) -> list[str]:
+    """The README's one line that starts with `program`, as the shell splits it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [line] = [line for line in readme.splitlines() if line.startswith(program + " ")]
+    return shlex.split(line)
+
+
+def assert_creates_the_first_council_and_admin_key(command: list[str], target: str) -> None:
+    """`python -m services.api.cli create-council … --admin-client …`, which the target's image can run."""
+    from services.api.cli import create_council, parser
+
+    assert command[:3] == ["python", "-m", "services.api.cli"], command
+    stages = dockerfile_stages()
+    assert effective(stages, target, "WORKDIR") == "/app" and "services ./services" in all_of(stages, target, "COPY")
+    assert any("PYTHONPATH=/app" in env.split() for env in all_of(stages, target, "ENV")), target
+    assert (ROOT / "services" / "api" / "cli.py").is_file()
+    args = parser().parse_args(command[3:])
+    assert args.run is create_council and args.admin_client, command
+
+
+def test_compose_creates_the_first_council_and_key_with_the_api_service() -> None:
+    command = readme_command("docker compose run")
+    assert command[:4] == ["docker", "compose", "run", "--rm"], command
+    services = load(COMPOSE)["services"]
+    api = services[command[4]]
+    # The api's image and settings, with the migrations run first: `compose run` starts what it depends on.
+    assert api["build"]["target"] == "api" and "DATABASE_URL" in api["environment"], command[4]
+    assert api["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert_creates_the_first_council_and_admin_key(command[5:], api["build"]["target"])
+
+
+def test_kubernetes_creates_the_first_council_and_key_in_a_running_api_pod() -> None:
+    command = readme_command("kubectl")
+    separator = command.index("--")
+    assert command[:4] == ["kubectl", "-n", "NAMESPACE", "exec"] and command[4].startswith("deploy/"), command
+    deployment = k8s_documents()[f"Deployment/{command[4].removeprefix('deploy/')}"]
+    [container] = k8s_containers(deployment)
+    # The pod already holds the database's secret and the pseudonym key the CLI needs.
+    assert {variable["name"] for variable in container["env"]} >= SECRET_KEYS
+    assert container["image"].startswith("needs-led-care-api:"), container["image"]
+    assert_creates_the_first_council_and_admin_key(command[separator + 1 :], "api")

@@ -1,13 +1,16 @@
-"""`make run` as the README starts it (the Makefile's `python -m services.stack.run`), a real process with
-its API and worker: a process that dies is started again, saying so, and Ctrl-C stops everything."""
+"""`make run` as the README starts it (the Makefile's `python -m services.stack.run`, or make itself), a real
+process with its API and worker: the banner once the API answers, a process that dies is started again, saying
+so, and Ctrl-C stops everything; a port taken or a process that fails to start ends it non-zero."""
 
 import asyncio
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +21,18 @@ from alembic.config import Config
 
 from services.api import councils, demo
 from services.stack.embedded import free_port
-from services.stack.supervisor import STEADY, Supervised, start, tend
+from services.stack.supervisor import STEADY, Supervised, start, supervise, tend
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.settings import Settings
 from tests.conftest import ROOT, Servers, create_database, drop_database, with_database
 
 WAIT = 60.0
+
+
+def make(*args: str) -> list[str]:
+    """make itself, with this suite's virtualenv standing in for .venv (installed already, so never rebuilt)."""
+    venv = Path(sys.prefix)
+    return ["make", "-s", "-C", str(ROOT), f"VENV={venv}", "-o", str(venv / ".installed"), *args]
 
 
 def make_run_command() -> list[str]:
@@ -70,8 +79,10 @@ def alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
 
 
-def wait_for_line(output: Path, pattern: str, run: subprocess.Popen[bytes], after: int = 0) -> re.Match[str]:
-    deadline = time.monotonic() + WAIT
+def wait_for_line(
+    output: Path, pattern: str, run: subprocess.Popen[bytes], after: int = 0, timeout: float = WAIT
+) -> re.Match[str]:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         text = output.read_text(errors="replace")
         found = re.compile(pattern, re.MULTILINE).search(text, after)
@@ -79,7 +90,7 @@ def wait_for_line(output: Path, pattern: str, run: subprocess.Popen[bytes], afte
             return found
         assert run.poll() is None, f"make run ended (status {run.returncode}):\n{text[-3000:]}"
         time.sleep(0.1)
-    raise AssertionError(f"no line {pattern!r} within {WAIT} s:\n{output.read_text(errors='replace')[-3000:]}")
+    raise AssertionError(f"no line {pattern!r} within {timeout} s:\n{output.read_text(errors='replace')[-3000:]}")
 
 
 def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
@@ -90,7 +101,7 @@ def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
         "REDIS_URL": servers.redis_url,
         "QUEUE_NAME": f"test:{uuid.uuid4().hex[:8]}",
         "DATA_DIR": str(tmp_path / "data"),
-        "API_PORT": str(free_port()),
+        "PORT": str(free_port()),
     }
     output = tmp_path / "make-run.log"
     with output.open("wb") as sink:
@@ -109,6 +120,11 @@ def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
         api = int(wait_for_line(output, r"^\[make run\] api started \(pid (\d+)\)$", run).group(1))
         started = wait_for_line(output, r"^\[make run\] worker started \(pid (\d+)\)$", run)
         worker = int(started.group(1))
+        # The banner comes once the stack serves: its URL answers as soon as it is printed.
+        docs = wait_for_line(output, r"^  API docs: +(http://\S+)/docs$", run).group(1)
+        assert docs == f"http://127.0.0.1:{env['PORT']}"
+        with urllib.request.urlopen(f"{docs}/healthz", timeout=5) as answer:
+            assert answer.status == 200
 
         os.kill(worker, signal.SIGKILL)
         wait_for_line(
@@ -153,3 +169,50 @@ def test_a_process_that_keeps_exiting_waits_longer_each_time_and_one_that_ran_a_
     assert failing.restart_at == failing.started_at + STEADY + 1
     said = capsys.readouterr().out.splitlines()
     assert "[make run] failing exited (exit status 3); starting it again in 8 s" in said
+
+
+def test_a_port_taken_is_said_in_one_line_before_anything_starts_and_make_fails(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as other_instance:
+        port = other_instance.getsockname()[1]
+        env = os.environ | {"PORT": str(port), "DATA_DIR": str(tmp_path / "data")}
+        ended = subprocess.run(make("run"), env=env, capture_output=True, text=True, timeout=WAIT)
+    assert ended.returncode != 0
+    [line] = ended.stderr.strip().splitlines()[:1]
+    assert line.startswith(f"[make run] cannot serve on 127.0.0.1:{port}: Address already in use"), ended.stderr
+    assert "nlc_" not in ended.stdout + ended.stderr and "API docs" not in ended.stdout
+    assert not (tmp_path / "data" / "postgres").exists(), "servers were started for a stack that could not serve"
+
+
+def test_a_process_that_fails_to_start_stops_the_others_and_ends_the_run(capsys: pytest.CaptureFixture[str]) -> None:
+    serving = [sys.executable, "-c", "import time; time.sleep(600)"]
+    failing = [sys.executable, "-c", "raise SystemExit(3)"]
+    announced: list[str] = []
+    commands = {"api": serving, "worker": failing}
+    with pytest.raises(SystemExit, match=r"^\[make run\] worker failed to start \(exit status 3\)"):
+        supervise(commands, dict(os.environ), ROOT, lambda: False, lambda: announced.append("banner"))
+    assert announced == [], "the banner was printed for a stack that did not start"
+    said = capsys.readouterr().out
+    api = int(re.search(r"api started \(pid (\d+)\)", said).group(1))  # type: ignore[union-attr]
+    assert "[make run] stopping api, worker" in said and not alive(api)
+
+
+def test_an_api_that_cannot_start_stops_the_stack_and_make_fails(
+    servers: Servers, own_database: str, tmp_path: Path
+) -> None:
+    env = os.environ | {
+        "DATABASE_URL": own_database,
+        "REDIS_URL": servers.redis_url,
+        "QUEUE_NAME": f"test:{uuid.uuid4().hex[:8]}",
+        "DATA_DIR": str(tmp_path / "data"),
+        "PORT": str(free_port()),
+        # uvicorn reads its options from UVICORN_* too: a logging file that is not there ends it at start.
+        "UVICORN_LOG_CONFIG": str(tmp_path / "no-such-logging.ini"),
+    }
+    ended = subprocess.run(make("run"), env=env, capture_output=True, text=True, timeout=WAIT * 3)
+    said = ended.stdout + ended.stderr
+    assert ended.returncode != 0, said[-3000:]
+    assert re.search(r"^\[make run\] api failed to start \(exit status \d+\); see above$", said, re.MULTILINE), said
+    assert "API docs" not in said and "nlc_" not in said
+    worker = int(re.search(r"worker started \(pid (\d+)\)", said).group(1))  # type: ignore[union-attr]
+    assert "[make run] stopping api, worker" in said and not alive(worker)
+    assert not (tmp_path / "data" / "servers.env").exists()

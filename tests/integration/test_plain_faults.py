@@ -8,10 +8,21 @@ from pathlib import Path
 
 import pytest
 
+from services.api import councils
 from services.stack.embedded import free_port
+from shared import local_servers
+from shared.db import make_engine, make_sessionmaker, transaction
 from shared.settings import libpq_url
 from tests.conftest import Servers, create_database, drop_database, settings_for, with_database
-from tests.integration.processes import environment, logged, logged_event, migrate, run, worker_process
+from tests.integration.processes import (
+    environment,
+    logged,
+    logged_event,
+    migrate,
+    newcomer_environment,
+    run,
+    worker_process,
+)
 from tests.integration.test_resilience import running
 
 
@@ -92,3 +103,36 @@ async def test_the_worker_waits_for_its_database_saying_why_and_starts_once_it_i
         await drop_database(libpq_url(servers.database_url), name)
     for output in (waiting_for_missing, waiting_for_stopped):
         assert "Traceback" not in output.read_text() and logged(output)
+
+
+@pytest.mark.parametrize(
+    "command", [("services.api.cli", "create-council", "X1", "X one"), ("alembic", "upgrade", "head")]
+)
+async def test_after_make_run_was_killed_they_say_in_one_line_to_start_it(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """`make run` killed outright leaves its servers.env naming servers that are gone."""
+    where, stopped = stopped_server()
+    local_servers.write_private(tmp_path / "servers.env", f"DATABASE_URL={stopped}\nREDIS_URL=redis://{where}/0\n")
+    code, err = await run(newcomer_environment(tmp_path), *command)
+    assert code != 0
+    [line] = err.strip().splitlines()
+    assert f"PostgreSQL at {where} cannot be reached" in line and "start `make run`" in line, line
+
+
+async def test_with_make_run_up_the_cli_and_alembic_need_no_settings(servers: Servers, tmp_path: Path) -> None:
+    local_servers.write_private(
+        tmp_path / "servers.env", f"DATABASE_URL={servers.database_url}\nREDIS_URL={servers.redis_url}\n"
+    )
+    code = f"NEW{uuid.uuid4().hex[:8].upper()}"
+    env = newcomer_environment(tmp_path)
+    (migrated, migrate_err), (created, create_err) = await asyncio.gather(
+        run(env, "alembic", "upgrade", "head"), run(env, "services.api.cli", "create-council", code, "Newcomer")
+    )
+    assert (migrated, created) == (0, 0), migrate_err + create_err
+    engine = make_engine(settings_for(servers))
+    try:
+        async with transaction(make_sessionmaker(engine)) as db:
+            assert await councils.find_council(db, code) is not None
+    finally:
+        await engine.dispose()
