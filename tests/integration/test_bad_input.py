@@ -356,3 +356,21 @@ async def test_racing_creates_of_one_external_id_for_two_children(api: httpx.Asy
     responses = await asyncio.gather(*(api.post("/v1/assessments", json=b, headers=council.headers) for b in bodies))
     assert sorted(r.status_code for r in responses) == [201, 409]
     assert all(r.headers["content-type"] == "application/problem+json" for r in responses if r.status_code == 409)
+
+
+async def test_a_mistyped_query_or_a_body_that_is_not_json_is_named_in_plain_words(
+    api: httpx.AsyncClient, council: Council
+) -> None:
+    paged = await api.get("/v1/scores/needs-summary", params={"limit": "ten"}, headers=council.bi)
+    assert paged.status_code == 422
+    assert errors_of(paged) == [{"field": "query.limit", "message": "must be a whole number"}]
+    broken = await api.post(
+        "/v1/assessments", content=b'{"child_id": "C1",', headers=council.headers | {"Content-Type": "application/json"}
+    )
+    assert broken.status_code == 422
+    assert errors_of(broken) == [
+        {
+            "field": "body",
+            "message": "is not valid JSON (Expecting property name enclosed in double quotes) at character 18",
+        }
+    ]
