@@ -17,6 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api.docs import DOCS_URL
 from services.api.problems import BodyTooLarge, problem_response
 
 log = structlog.get_logger(__name__)
@@ -24,7 +25,7 @@ log = structlog.get_logger(__name__)
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
 # The Swagger UI pages (services.api.docs) run a script of their own; every other path serves only JSON or
 # the docs' assets.
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+DOCS_PATHS = frozenset({DOCS_URL, f"{DOCS_URL}/oauth2-redirect"})
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
