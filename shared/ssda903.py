@@ -190,6 +190,19 @@ CODE_LISTS: Mapping[str, Mapping[str, Code]] = {
     "ETHNIC": ETHNICITY,
 }
 
+# What each coded column holds, as messages name it.
+CODE_LIST_NAMES: Mapping[str, str] = {
+    "RNE": "reason for new episode",
+    "LS": "legal status",
+    "CIN": "category of need",
+    "PLACE": "placement type",
+    "PLACE_PROVIDER": "placement provider",
+    "REC": "reason episode ceased",
+    "REASON_PLACE_CHANGE": "reason for placement change",
+    "SEX": "sex",
+    "ETHNIC": "ethnicity",
+}
+
 # Placement groups used by figures (domain.md §6); PLACE codes outside them (P3, R2, R3, R5, S1) have no group.
 PLACEMENT_GROUPS: Mapping[str, frozenset[str]] = {
     "foster": frozenset({"U1", "U2", "U3", "U4", "U5", "U6"}),
@@ -243,9 +256,13 @@ def invalid_codes(fields: Mapping[str, str | None], year: int) -> list[tuple[str
         code = CODE_LISTS[field].get(value)
         if code is not None and _accepts(code, year):
             continue
-        message = f"'{value}' is not a {field} code in collection year {year_label(year)}"
+        name = CODE_LIST_NAMES[field]
+        article = "an" if name[0] in "aeiou" else "a"
+        message = f"'{value}' is not {article} {name} code (SSDA903 {field} list) in collection year {year_label(year)}"
         if code is not None:
             message += f" (accepted {_accepted_years(code)})"
+        else:
+            message += f"; it accepts {', '.join(sorted(codes_for(field, year)))}"
         problems.append((field, message))
     return problems
 

@@ -71,6 +71,26 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("TEST_CONTAINERS") == "1":
+        require_docker_engine()
+
+
+def require_docker_engine() -> None:
+    """TEST_CONTAINERS=1 said without a Docker engine is one line, before any test, not docker-py's trace."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        docker.from_env().close()  # connecting asks the engine its version
+    except DockerException:
+        where = os.environ.get("DOCKER_HOST") or "the default socket, /var/run/docker.sock"
+        raise pytest.UsageError(
+            f"TEST_CONTAINERS=1 needs a running Docker engine and none answered at {where}: "
+            "start one, or run without TEST_CONTAINERS to use embedded servers"
+        ) from None
+
+
 def start_containers() -> tuple[str, str, list[Callable[[], object]]]:
     """TEST_CONTAINERS=1, where a Docker engine runs: PostgreSQL and Redis in containers instead."""
     from testcontainers.community.postgres import PostgresContainer

@@ -17,13 +17,15 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api.docs import DOCS_URL
 from services.api.problems import BodyTooLarge, problem_response
 
 log = structlog.get_logger(__name__)
 
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
-# FastAPI's Swagger UI and ReDoc pages load their code from a CDN; every other path serves only JSON.
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+# The Swagger UI pages (services.api.docs) run a script of their own; every other path serves only JSON or
+# the docs' assets.
+DOCS_PATHS = frozenset({DOCS_URL, f"{DOCS_URL}/oauth2-redirect"})
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -143,19 +145,17 @@ def script_hashes(html: bytes) -> list[str]:
 
 
 def docs_csp(html: bytes) -> str:
-    """What Swagger UI and ReDoc need: their CDN code, their own inline script (by hash, so no injected
-    script runs), inline styles (ReDoc writes its own <style> elements), the favicon, the OpenAPI fetch."""
-    scripts = " ".join(["https://cdn.jsdelivr.net", *script_hashes(html)])
+    """What Swagger UI needs, all from this service: its bundle and the page's own inline script (by hash, so
+    no injected script runs), its stylesheet, its favicon and icons (data: URLs in its stylesheet), the
+    OpenAPI fetch."""
+    scripts = " ".join(["'self'", *script_hashes(html)])
     return "; ".join(
         [
             "default-src 'none'",
             f"script-src {scripts}",
-            "style-src https://cdn.jsdelivr.net https://fonts.googleapis.com 'unsafe-inline'",
-            "img-src 'self' https://fastapi.tiangolo.com data:",
-            "font-src https://fonts.gstatic.com",
+            "style-src 'self'",
+            "img-src 'self' data:",
             "connect-src 'self'",
-            # ReDoc's search index runs in a worker built from a blob.
-            "worker-src blob:",
             "frame-ancestors 'none'",
             "base-uri 'none'",
             "form-action 'self'",

@@ -12,6 +12,7 @@ from services.api.audit_log.endpoints import router as audit_log
 from services.api.children.endpoints import router as children
 from services.api.clients.endpoints import router as clients
 from services.api.contracts.endpoints import router as contracts
+from services.api.docs import app_with_docs
 from services.api.erasures.endpoints import router as erasures
 from services.api.figures_admin.endpoints import router as figures_admin
 from services.api.http_limits import BodyLimit, SecurityHeaders, install_cors
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await engine.dispose()
 
     logging.configure(settings.log_level)
-    app = FastAPI(
+    app = app_with_docs(
         title="Needs-led care",
         version="1.0",
         description=(

@@ -14,6 +14,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import Conflict, InvalidInput, ProblemError, TryAgain, field_error
+from shared.messages import plain_message
 from shared.transient import is_transient, sqlstate
 
 log = structlog.get_logger(__name__)
@@ -42,7 +43,14 @@ def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def validation_errors(errors: list[Any]) -> list[dict[str, Any]]:
     # The message only: pydantic's "input" echo could carry a child's free text back into logs or proxies.
-    return [field_error(field_path(error["loc"]), error["msg"]) for error in errors]
+    return [described(error) for error in errors]
+
+
+def described(error: Any) -> dict[str, Any]:
+    if error["type"] == "json_invalid":
+        # FastAPI files a body that does not decode under the offset where decoding failed: the body is at fault.
+        return field_error("body", f"{plain_message(error)} at character {error['loc'][-1]}")
+    return field_error(field_path(error["loc"]), plain_message(error))
 
 
 def try_again(detail: str, *, retry_after: int) -> JSONResponse:

@@ -18,14 +18,14 @@ def iso_date_only(value: Any) -> Any:
     # Lax mode would read 1700000000, or "0", as a date from a Unix timestamp; case-management dates are ISO strings.
     if isinstance(value, date) or (isinstance(value, str) and ISO_DATE.fullmatch(value)):
         return value
-    raise ValueError("give a date as an ISO 8601 string, e.g. 2025-04-01")
+    raise ValueError("must be a date as an ISO 8601 string, e.g. 2025-04-01")
 
 
 def iso_date_time_only(value: Any) -> Any:
     # Lax mode would read "0.5" as an instant from a Unix timestamp, and a bare date as its midnight.
     if isinstance(value, datetime) or (isinstance(value, str) and ISO_DATE_TIME.fullmatch(value)):
         return value
-    raise ValueError("give an instant as an ISO 8601 date and time, e.g. 2025-04-01T09:00:00Z")
+    raise ValueError("must be an ISO 8601 date and time, e.g. 2025-04-01T09:00:00Z")
 
 
 def no_nul(value: str) -> str:

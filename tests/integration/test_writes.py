@@ -245,3 +245,40 @@ async def test_a_batch_reports_endings_it_applied(api: httpx.AsyncClient, counci
     assert (response.json()["updated"], response.json()["created"]) == (1, 1)
     stored = (await api.get("/v1/placements", params={"child_id": "C1"}, headers=council.headers)).json()
     assert [(p["external_id"], p["end_date"]) for p in stored] == [("P1", ended["end_date"]), ("P2", None)]
+
+
+async def test_an_assessment_read_with_get_can_be_sent_back_with_put(api: httpx.AsyncClient, council: Council) -> None:
+    await add_child(api, council.headers, "C1")
+    await add_child(api, council.headers, "C2")
+    created = await api.post("/v1/assessments", json=assessment("C1", "A1", years_ago(1)), headers=council.headers)
+    url = f"/v1/assessments/{created.json()['id']}"
+    read = await api.get(url, headers=council.headers)
+    if_match = council.headers | {"If-Match": read.headers["ETag"]}
+    changed = read.json() | {"context": "review"}
+
+    for field, value in [
+        ("id", str(uuid.uuid4())),
+        ("external_id", "A2"),
+        ("child_id", "C2"),
+        ("version", 2),
+        ("recorded_at", "2020-01-01T00:00:00Z"),
+    ]:
+        refused = await api.put(url, json=changed | {field: value}, headers=if_match)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"] == [
+            {
+                "field": field,
+                "message": f"is not this assessment's {field}: a PUT cannot change it "
+                "(send it as GET returned it, or leave it out)",
+            }
+        ]
+    assert (await api.get(url, headers=council.headers)).json() == read.json(), "a refused PUT changed it"
+
+    amended = await api.put(url, json=changed, headers=if_match)
+    assert amended.status_code == 200, amended.text
+    assert amended.json()["version"] == 2 and amended.json()["context"] == "review"
+    assert {k: amended.json()[k] for k in ("id", "external_id", "child_id")} == {
+        "id": created.json()["id"],
+        "external_id": "A1",
+        "child_id": "C1",
+    }

@@ -95,15 +95,15 @@ REFUSED: list[tuple[str, Mutation, str, str]] = [
      "below actionable_from (2)"),
     ("reliability 1.0", lambda d: d.update(reliability=1.0), "reliability", "less than 1"),
     ("reliability 0", lambda d: d.update(reliability=0), "reliability", "greater than 0"),
-    ("reliability as a string", lambda d: d.update(reliability="0.8"), "reliability", "valid number"),
+    ("reliability as a string", lambda d: d.update(reliability="0.8"), "reliability", "must be a number"),
     ("sd zero", lambda d: d.update(sd=0), "sd", "greater than 0"),
     ("unknown key", lambda d: d.update(colour="blue"), "colour", "not a known field"),
     ("unknown nested key", lambda d: d["domains"][0].update(weight=2), "domains.0.weight", "not a known field"),
     ("missing key", lambda d: d.pop("domains"), "domains", "is required"),
     ("version 0", lambda d: d.update(version=0), "version", "greater than or equal to 1"),
-    ("version as a string", lambda d: d.update(version="1"), "version", "valid integer"),
-    ("version as true", lambda d: d.update(version=True), "version", "valid integer"),
-    ("level as true", lambda d: d["levels"][1].update(level=True), "levels.1.level", "valid integer"),
+    ("version as a string", lambda d: d.update(version="1"), "version", "must be a whole number"),
+    ("version as true", lambda d: d.update(version=True), "version", "must be a whole number"),
+    ("level as true", lambda d: d["levels"][1].update(level=True), "levels.1.level", "must be a whole number"),
     ("code not a slug", lambda d: d.update(code="Needs V1"), "code", "lower-case"),
     ("domain code not a slug", lambda d: d["domains"][0].update(code="Physical"), "domains.0.code", "lower-case"),
     ("empty title", lambda d: d.update(title=""), "title", "must not be empty"),
@@ -151,7 +151,7 @@ def test_every_error_is_reported_at_once() -> None:
 def test_cross_field_rules_run_beside_type_errors_without_false_alarms() -> None:
     # a level of the wrong type is reported once, and no gap is invented where it sits
     errors = refusal(needs_v1(lambda d: d["levels"][3].update(level="3")))
-    assert errors == [{"field": "levels.3.level", "message": "Input should be a valid integer"}]
+    assert errors == [{"field": "levels.3.level", "message": "must be a whole number"}]
 
 
 def _v2(**changes: Any) -> InstrumentDocument:

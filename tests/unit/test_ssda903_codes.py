@@ -27,6 +27,18 @@ EPISODE_FILES = (
 HEADER_FILES = ("cs-demand-model__2021-header.csv", "csc-validator-be-903__header.csv")
 STARTING = ("RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER")
 ENDING = ("REC", "REASON_PLACE_CHANGE")
+# How a message names each coded column, with its article.
+NAMED = {
+    "RNE": "a reason for new episode",
+    "LS": "a legal status",
+    "CIN": "a category of need",
+    "PLACE": "a placement type",
+    "PLACE_PROVIDER": "a placement provider",
+    "REC": "a reason episode ceased",
+    "REASON_PLACE_CHANGE": "a reason for placement change",
+    "SEX": "a sex",
+    "ETHNIC": "an ethnicity",
+}
 
 
 def rows(name: str) -> list[dict[str, str]]:
@@ -62,7 +74,7 @@ def test_reference_episodes_carry_codes_of_their_year(name: str, expected: dict[
         ended = year_of(row["DEC"]) if row["DEC"] else started
         for year, columns in ((started, STARTING), (ended, ENDING)):
             for field, message in invalid_codes({column: row[column] for column in columns}, year):
-                assert message.startswith(f"'{row[field]}' is not a {field} code in collection year {year_label(year)}")
+                assert message.startswith(f"'{row[field]}' is not {NAMED[field]} code (SSDA903 {field} list) in")
                 found[field, row[field]] += 1
     assert found == Counter(expected)
 
@@ -72,7 +84,11 @@ def test_reference_headers_use_the_sex_codes_before_2024_25(name: str) -> None:
     for child in rows(name):  # whole rows: CHILD, DOB, UPN and the rest are not coded columns, so skipped
         assert invalid_codes(child, 2023) == []
         assert invalid_codes(child, 2024) == [
-            ("SEX", f"'{child['SEX']}' is not a SEX code in collection year 2024-25 (accepted up to 2023-24)")
+            (
+                "SEX",
+                f"'{child['SEX']}' is not a sex code (SSDA903 SEX list) in collection year 2024-25 "
+                "(accepted up to 2023-24)",
+            )
         ]
 
 
@@ -117,7 +133,7 @@ def test_code_accepted_from_its_first_year(field: str, code: str, first: int) ->
     for year in (first, first + 1, 2030):
         assert invalid_codes({field: code}, year) == []
     for year in (first - 1, 2015):
-        message = f"'{code}' is not a {field} code in collection year {year_label(year)}"
+        message = f"'{code}' is not {NAMED[field]} code (SSDA903 {field} list) in collection year {year_label(year)}"
         assert invalid_codes({field: code}, year) == [(field, f"{message} (accepted from {year_label(first)})")]
 
 
@@ -137,25 +153,47 @@ def test_code_accepted_up_to_its_last_year(field: str, code: str, last: int) -> 
     for year in (2014, 2015, last - 1, last):
         assert invalid_codes({field: code}, year) == []
     for year in (last + 1, 2030):
-        message = f"'{code}' is not a {field} code in collection year {year_label(year)}"
+        message = f"'{code}' is not {NAMED[field]} code (SSDA903 {field} list) in collection year {year_label(year)}"
         assert invalid_codes({field: code}, year) == [(field, f"{message} (accepted up to {year_label(last)})")]
 
 
 def test_messages_name_the_code_the_year_and_the_years_that_accept_it() -> None:
     assert invalid_codes({"PLACE": "K3"}, 2023) == [
-        ("PLACE", "'K3' is not a PLACE code in collection year 2023-24 (accepted from 2024-25)")
+        (
+            "PLACE",
+            "'K3' is not a placement type code (SSDA903 PLACE list) in collection year 2023-24 (accepted from 2024-25)",
+        )
     ]
     assert invalid_codes({"PLACE": "H5"}, 2024) == [
-        ("PLACE", "'H5' is not a PLACE code in collection year 2024-25 (accepted up to 2023-24)")
+        (
+            "PLACE",
+            "'H5' is not a placement type code (SSDA903 PLACE list) in collection year 2024-25 "
+            "(accepted up to 2023-24)",
+        )
     ]
-    assert invalid_codes({"PLACE": "Q1"}, 2023) == [("PLACE", "'Q1' is not a PLACE code in collection year 2023-24")]
+    assert invalid_codes({"ETHNIC": "WBRX"}, 2023) == [
+        (
+            "ETHNIC",
+            "'WBRX' is not an ethnicity code (SSDA903 ETHNIC list) in collection year 2023-24; it accepts ABAN, "
+            "AIND, AOTH, APKN, BAFR, BCRB, BOTH, CHNE, MOTH, MWAS, MWBA, MWBC, NOBT, OOTH, REFU, WBRI, WIRI, WIRT, "
+            "WOTH, WROM",
+        )
+    ]
 
 
 def test_every_bad_column_is_reported_in_order_and_codes_are_case_sensitive() -> None:
     episode = {"RNE": "S", "LS": "C3", "CIN": "N1", "PLACE": "k3", "REC": "E45", "ETHNIC": "WBRI", "SEX": "M"}
     assert invalid_codes(episode, 2024) == [
-        ("LS", "'C3' is not a LS code in collection year 2024-25"),
-        ("PLACE", "'k3' is not a PLACE code in collection year 2024-25"),
+        (
+            "LS",
+            "'C3' is not a legal status code (SSDA903 LS list) in collection year 2024-25; it accepts C1, C2, D1, E1, "
+            "J1, J2, J3, L1, L2, L3, V2, V3, V4",
+        ),
+        (
+            "PLACE",
+            "'k3' is not a placement type code (SSDA903 PLACE list) in collection year 2024-25; it accepts A3, A4, A5, "
+            "A6, K1, K2, K3, P1, P3, R1, R2, R3, R5, S1, T0, T1, T2, T3, T4, U1, U2, U3, U4, U5, U6, Z1",
+        ),
     ]
 
 

@@ -10,8 +10,8 @@ from services.api import idempotency
 from services.api.access import requires
 from services.api.assessments import service
 from services.api.assessments.schemas import (
+    AssessmentAmendment,
     AssessmentBatchIn,
-    AssessmentContent,
     AssessmentIn,
     AssessmentOut,
 )
@@ -112,10 +112,12 @@ async def get_versions(
     response_model=AssessmentOut,
     responses=documented(412, 428),
     summary="Amend an assessment: a new version, the old kept; needs If-Match with the ETag you read",
+    description="The body may be the assessment as GET returned it, changed where it is amended: the fields GET "
+    "adds (id, external_id, child_id, version, recorded_at) may be left in, as they were read.",
 )
 async def amend_assessment(
     assessment_id: uuid.UUID,
-    body: AssessmentContent,
+    body: AssessmentAmendment,
     db: SessionDep,
     caller: Annotated[Caller, requires(Scope.ASSESSMENTS_WRITE)],
     response: Response,

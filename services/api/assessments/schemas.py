@@ -4,7 +4,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
-from services.api.types import Id, IsoDate, Text
+from services.api.types import Id, IsoDate, Text, UtcDateTime
 
 Context = Literal[
     "initial", "review", "placement_request", "placement_change", "step_down_review", "edge_of_care", "ad_hoc"
@@ -60,6 +60,19 @@ class AssessmentContent(BaseModel):
 class AssessmentIn(AssessmentContent):
     external_id: Id = Field(min_length=1, max_length=128, description="The source system's id for this assessment")
     child_id: Id = Field(min_length=1, max_length=64)
+
+
+class AssessmentAmendment(AssessmentContent):
+    """PUT's body: the content, and, so that an assessment read with GET can be sent back as it was read, the
+    fields GET adds. Those are not changed by a PUT: each one given must be the assessment's own."""
+
+    id: uuid.UUID | None = Field(default=None, description="Read only: if given, the id in the URL")
+    external_id: Id | None = Field(default=None, max_length=128, description="Read only: if given, the assessment's")
+    child_id: Id | None = Field(default=None, max_length=64, description="Read only: if given, the assessment's")
+    version: StrictInt | None = Field(default=None, description="Read only: if given, the version amended")
+    recorded_at: UtcDateTime | None = Field(
+        default=None, description="Read only: if given, when the version amended was recorded"
+    )
 
 
 class AssessmentBatchIn(BaseModel):

@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.assessments.schemas import AssessmentContent, AssessmentIn, AssessmentOut, Narrative, RatingOut
+from services.api.assessments.schemas import (
+    AssessmentAmendment,
+    AssessmentContent,
+    AssessmentIn,
+    AssessmentOut,
+    Narrative,
+    RatingOut,
+)
 from services.api.assessments.validation import date_errors, rating_errors
 from services.api.batches import Outcome, write_one
 from services.api.children.service import get_child
@@ -20,7 +27,8 @@ from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rati
 
 
 def content_hash(body: AssessmentContent) -> str:
-    content = body.model_dump(mode="json", exclude={"external_id", "child_id"})
+    # The content alone: the ids a new assessment or an amendment also carries are not part of it.
+    content = body.model_dump(mode="json", include=set(AssessmentContent.model_fields))
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
@@ -137,8 +145,29 @@ async def current_version(db: AsyncSession, assessment: Assessment) -> Assessmen
     return version
 
 
+def read_only_errors(
+    body: AssessmentAmendment, assessment: Assessment, child: Child, current: AssessmentVersion
+) -> list[dict[str, Any]]:
+    """The fields GET adds that a PUT carries but that are not the assessment's own: a PUT cannot change them."""
+    own = {
+        "id": assessment.id,
+        "external_id": assessment.external_id,
+        "child_id": child.child_id,
+        "version": current.version,
+        "recorded_at": current.recorded_at,
+    }
+    return [
+        field_error(
+            name,
+            f"is not this assessment's {name}: a PUT cannot change it (send it as GET returned it, or leave it out)",
+        )
+        for name, value in own.items()
+        if (given := getattr(body, name)) is not None and given != value
+    ]
+
+
 async def amend(
-    db: AsyncSession, la_id: uuid.UUID, assessment_id: uuid.UUID, if_match: int, body: AssessmentContent, today: date
+    db: AsyncSession, la_id: uuid.UUID, assessment_id: uuid.UUID, if_match: int, body: AssessmentAmendment, today: date
 ) -> Assessment:
     # The child first, as every write about a child does, so a birth date cannot move under this check.
     child_pk = (await require_owned(db, Assessment, la_id, assessment_id)).child_pk
@@ -148,6 +177,7 @@ async def amend(
         raise PreconditionFailed(f"The assessment is at version {assessment.current_version}; read it again and retry.")
     previous = await current_version(db, assessment)
     instrument, errors = await content_errors(db, body, child, today)
+    errors = read_only_errors(body, assessment, child, previous) + errors
     if errors or instrument is None:
         raise InvalidInput("The amendment is invalid; nothing was written.", errors=errors)
     assessment.current_version += 1
