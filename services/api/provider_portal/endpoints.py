@@ -2,10 +2,11 @@
 its own stays as the payment rules see them, and a child's journey for the times the child was with it.
 A child never placed with it is a 404 like a child that does not exist."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,6 +76,15 @@ class StaysPage(BaseModel):
     has_more: bool = Field(description="More stays wait")
 
 
+@dataclass
+class PageQuery:
+    limit: PAGE_LIMIT_QUERY = 500
+    cursor: Cursor = None
+
+
+PageAsked = Annotated[PageQuery, Depends()]
+
+
 def placed_now(caller: Caller, today: date) -> list[ColumnElement[bool]]:
     return [
         Placement.la_id == caller.la_id,
@@ -86,15 +96,9 @@ def placed_now(caller: Caller, today: date) -> list[ColumnElement[bool]]:
 
 @router.get("/children", response_model=PlacedChildrenPage, summary="The children placed with this provider now, paged")
 async def list_placed_children(
-    request: Request,
-    response: Response,
-    db: SessionDep,
-    caller: ProviderClient,
-    state: StateDep,
-    limit: PAGE_LIMIT_QUERY = 500,
-    cursor: Cursor = None,
+    request: Request, response: Response, db: SessionDep, caller: ProviderClient, state: StateDep, asked: PageAsked
 ) -> PlacedChildrenPage:
-    limit = check_limit(limit, state.settings)
+    limit, cursor = check_limit(asked.limit, state.settings), asked.cursor
     query = (
         select(Child.seq, Child.pseudonym, func.min(Placement.start_date))
         .join(Placement, Placement.child_pk == Child.id)
@@ -118,15 +122,9 @@ async def list_placed_children(
     summary="This provider's stays, as the payment rules count them: episodes, days with it, temporary days",
 )
 async def list_provider_stays(
-    request: Request,
-    response: Response,
-    db: SessionDep,
-    caller: ProviderClient,
-    state: StateDep,
-    limit: PAGE_LIMIT_QUERY = 500,
-    cursor: Cursor = None,
+    request: Request, response: Response, db: SessionDep, caller: ProviderClient, state: StateDep, asked: PageAsked
 ) -> StaysPage:
-    limit = check_limit(limit, state.settings)
+    limit, cursor = check_limit(asked.limit, state.settings), asked.cursor
     found = await stays_page(db, caller.la_id, caller.provider_pk, limit, cursor)
     page = keyset_page(found, limit, cursor, lambda row: row[0])
     audit.saw_pseudonyms(db, sorted({pseudonym for _, pseudonym, _ in page.rows}))
