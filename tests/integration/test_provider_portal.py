@@ -2,7 +2,8 @@
 children placed with it now, paged, and a child's journey for the times the child was with it.
 
 C1 was with P1 from 10 January 2024, away on respite (T1) 20 March to 10 April, back until 1 June, then
-with P2; C2 and C4 are with P1 now; C3 was only ever with P2."""
+with P2; C2 and C4 are with P1 now; C3 was only ever with P2; C5 had four days with P1's carers on a
+temporary move (T4), which is no stay."""
 
 from datetime import date, timedelta
 from typing import Any
@@ -24,6 +25,7 @@ EPISODES = [
     ("C2", "PL2-1", date(2024, 5, 1), None, {"provider_id": "P1"}),
     ("C3", "PL3-1", date(2024, 2, 1), None, {"provider_id": "P2"}),
     ("C4", "PL4-1", date(2024, 7, 1), None, {"provider_id": "P1"}),
+    ("C5", "PL5-1", date(2024, 3, 1), date(2024, 3, 5), {"provider_id": "P1", "place": "T4"}),
 ]
 DAY = timedelta(days=1)
 # C1's assessments: the edges of P1's window (28 days before the stay's start to the day before it
@@ -35,7 +37,7 @@ ASSESSED = [JAN_10 - 29 * DAY, JAN_10 - 28 * DAY, MAR_20 + 5 * DAY, JUN_1 - DAY,
 async def providers(api: httpx.AsyncClient, app: FastAPI, council: Council) -> dict[str, Any]:
     for provider in ("P1", "P2"):
         await api.put(f"/v1/providers/{provider}", json={"name": provider}, headers=council.admin)
-    for child in ("C1", "C2", "C3", "C4"):
+    for child in ("C1", "C2", "C3", "C4", "C5"):
         await add_child(api, council.headers, child, born=date(2012, 1, 1))
     ids = {}
     for child, external_id, start, end, changes in EPISODES:
@@ -117,5 +119,7 @@ async def test_a_child_never_placed_with_the_provider_is_not_found(
 ) -> None:
     never = await api.get(f"/v1/provider/children/{council.pseudonym('C3')}/series", headers=providers["P1"])
     assert never.status_code == 404
+    only_away = await api.get(f"/v1/provider/children/{council.pseudonym('C5')}/series", headers=providers["P1"])
+    assert only_away.status_code == 404
     unknown = await api.get(f"/v1/provider/children/{council.pseudonym('C9')}/series", headers=providers["P1"])
     assert unknown.status_code == 404 and unknown.json()["detail"] == never.json()["detail"]

@@ -47,7 +47,10 @@ async def stays_of_children(
 
 
 def ever_placed(la_id: uuid.UUID, provider_pk: uuid.UUID | None) -> Select[uuid.UUID]:
-    return select(Placement.child_pk).where(Placement.la_id == la_id, Placement.provider_id == provider_pk)
+    """Children who had a stay with the provider: placed with it other than on a temporary move."""
+    return select(Placement.child_pk).where(
+        Placement.la_id == la_id, Placement.provider_id == provider_pk, Placement.place.not_in(TEMPORARY)
+    )
 
 
 async def stays_page(
