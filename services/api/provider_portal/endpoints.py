@@ -40,19 +40,19 @@ NEXT_CURSOR = "Send as cursor for the next page; also in the X-Next-Cursor heade
 
 
 class PlacedChildOut(BaseModel):
-    child_pseudonym: str
-    placed_since: date
+    child_pseudonym: str = Field(description="The child's pseudonym")
+    placed_since: date = Field(description="The start of the child's earliest episode with the provider running now")
 
 
 class PlacedChildrenPage(BaseModel):
-    items: list[PlacedChildOut]
+    items: list[PlacedChildOut] = Field(description="The children, by sequence of first record")
     next_cursor: str | None = Field(description=NEXT_CURSOR)
     has_more: bool = Field(description="More children wait")
 
 
 class StayEpisodeOut(BaseModel):
     placement_id: str = Field(description="The placement's id, as statement lines name a stay by its first")
-    start: date
+    start: date = Field(description="The episode's first day")
     end: date | None = Field(description="The day the next episode starts; null while open")
     place: str = Field(description="SSDA903 PLACE")
     legal_status: str = Field(description="SSDA903 LS")
@@ -61,17 +61,17 @@ class StayEpisodeOut(BaseModel):
 
 
 class StayOut(BaseModel):
-    child_pseudonym: str
+    child_pseudonym: str = Field(description="The child's pseudonym")
     stay: str = Field(description="The stay's id, as statement lines give it: its first episode's placement id")
-    start: date
+    start: date = Field(description="Its first episode's start")
     end: date | None = Field(description="When its last episode with the provider ended; null while open")
     days_with_provider: int = Field(description="Days with the provider from the start up to the end, or today")
     temporary_days: int = Field(description="Days on temporary moves in that time")
-    episodes: list[StayEpisodeOut]
+    episodes: list[StayEpisodeOut] = Field(description="The provider's episodes and the temporary moves between them")
 
 
 class StaysPage(BaseModel):
-    items: list[StayOut]
+    items: list[StayOut] = Field(description="The stays, by child, then start")
     next_cursor: str | None = Field(description=NEXT_CURSOR)
     has_more: bool = Field(description="More stays wait")
 
