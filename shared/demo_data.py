@@ -66,11 +66,30 @@ class DemoPlacement:
 
 
 @dataclass(frozen=True, slots=True)
+class DemoContract:
+    """A payment-by-needs-reduction contract with the council's own fostering service (domain.md §7),
+    its terms chosen so that its statements show every rule: attribution below 1 where a child spent
+    time on respite, deadweight, each cap withholding, forfeits. Its second version adds the outcome
+    share cap, which then binds before the per-period cap."""
+
+    code: str
+    provider_external_id: str
+    start_date: date
+    end_date: date
+    deadweight: Decimal
+    cap_per_child_year: Decimal
+    cap_per_period: Decimal
+    outcome_share_from: date
+    cap_outcome_share: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class DemoCouncil:
     providers: tuple[DemoProvider, ...]
     children: tuple[DemoChild, ...]
     assessments: tuple[DemoAssessment, ...]
     placements: tuple[DemoPlacement, ...]
+    contract: DemoContract
 
 
 PROVIDERS = (
@@ -275,6 +294,52 @@ def _assessments(
     return found
 
 
+RESPITE_EVERY = 4  # every fourth child fostered by the council's service has a fortnight's respite
+RESPITE_AFTER, RESPITE_DAYS = timedelta(days=120), timedelta(days=14)
+
+
+def _with_respite(placements: Sequence[DemoPlacement], provider: str, as_of: date) -> list[DemoPlacement]:
+    """A fortnight's respite (T3: while the usual foster carers are on holiday) four months into the
+    first long episode with the provider of every fourth child it fosters, the carers resuming after
+    it; placements numbered again in order. No randomness, so the rest of the council is unchanged."""
+    result: list[DemoPlacement] = []
+    fostered: set[str] = set()
+    for p in placements:
+        long = (p.end_date or as_of) - p.start_date >= 2 * RESPITE_AFTER
+        if p.provider_external_id != provider or p.child_id in fostered or not long:
+            result.append(p)
+            continue
+        fostered.add(p.child_id)
+        if len(fostered) % RESPITE_EVERY:
+            result.append(p)
+            continue
+        away, back = p.start_date + RESPITE_AFTER, p.start_date + RESPITE_AFTER + RESPITE_DAYS
+        ending = replace(p, reason_ended="X1", reason_place_change=None)
+        result += [
+            replace(ending, end_date=away),
+            replace(ending, start_date=away, end_date=back, rne="P", place="T3"),
+            replace(p, start_date=back, rne="P"),
+        ]
+    return [replace(p, external_id=f"DEMO-P-{n:06d}") for n, p in enumerate(result, 1)]
+
+
+def demo_contract(as_of: date) -> DemoContract:
+    """From the first of as_of's month two years before to the end of the year after, quarterly; the
+    outcome share cap from as_of's January."""
+    first = as_of.replace(day=1)
+    return DemoContract(
+        code="DEMO-PBNR",
+        provider_external_id=PROVIDERS[0].external_id,
+        start_date=first.replace(year=first.year - 2),
+        end_date=date(as_of.year + 1, 12, 31),
+        deadweight=Decimal("0.1"),
+        cap_per_child_year=Decimal(720),
+        cap_per_period=Decimal(3000),
+        outcome_share_from=date(as_of.year, 1, 1),
+        cap_outcome_share=Decimal("0.0025"),
+    )
+
+
 def generate_demo_council(
     domains: Sequence[str], *, seed: int = DEMO_SEED, children: int = 200, as_of: date = DEMO_AS_OF
 ) -> DemoCouncil:
@@ -288,4 +353,5 @@ def generate_demo_council(
         kids.append(story.child)
         placements += episodes
         assessments += _assessments(rng, story, domains, [p.start_date for p in episodes[1:]], len(assessments))
-    return DemoCouncil(PROVIDERS, tuple(kids), tuple(assessments), tuple(placements))
+    respite = _with_respite(placements, PROVIDERS[0].external_id, as_of)
+    return DemoCouncil(PROVIDERS, tuple(kids), tuple(assessments), tuple(respite), demo_contract(as_of))

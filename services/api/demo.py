@@ -1,21 +1,28 @@
 """The synthetic demo council loaded on first start: written through the same checks as the API,
 so the demo proves the write path, and its recompute requests go through the outbox."""
 
+import uuid
+from dataclasses import replace
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import councils
 from services.api.assessments import service as assessments
-from services.api.assessments.schemas import AssessmentIn
+from services.api.assessments.schemas import AssessmentContent, AssessmentIn
 from services.api.children import service as children
 from services.api.children.schemas import ChildIn
+from services.api.contracts import service as contracts
+from services.api.contracts.schemas import ContractIn, VersionIn
 from services.api.placements import service as placements
 from services.api.placements.schemas import PlacementIn
+from services.scoring.engines.pbnr.contract import calendar
 from shared.demo_data import DemoAssessment, DemoCouncil, DemoPlacement
-from shared.models import LocalAuthority, Provider
+from shared.models import Assessment, LocalAuthority, PaymentStatement, Provider, StatementLine
 
 DEMO_CODE = "DEMO"
+CLOSED_PERIODS = 2  # the council has paid the contract's first two quarters
 
 
 def assessment_body(item: DemoAssessment) -> AssessmentIn:
@@ -77,4 +84,48 @@ async def load(
         await placements.create(db, council.id, placement_body(placement), today)
     for assessment in demo.assessments:
         await assessments.create(db, council.id, assessment_body(assessment), today)
+    await load_contract(db, council, demo, today)
     return council
+
+
+async def load_contract(db: AsyncSession, council: LocalAuthority, demo: DemoCouncil, today: date) -> None:
+    """The demo's contract, its first periods closed as paid, then a late amendment that changes one of
+    them, so the next statement settles the difference as an adjustment (domain.md §7.9)."""
+    spec = demo.contract
+    terms = ContractIn(
+        code=spec.code, provider_id=spec.provider_external_id, start_date=spec.start_date, end_date=spec.end_date,
+        period="quarter", deadweight=spec.deadweight, cap_per_child_year=spec.cap_per_child_year,
+        cap_per_period=spec.cap_per_period,
+    )  # fmt: skip
+    await contracts.create_contract(db, council.id, terms)
+    later = VersionIn(effective_from=spec.outcome_share_from, cap_outcome_share=spec.cap_outcome_share)
+    await contracts.new_version(db, council.id, spec.code, later)
+    closed = calendar(spec.start_date, spec.end_date, "quarter")[:CLOSED_PERIODS]
+    for period in closed:
+        await contracts.close_period(db, council.id, spec.code, period.start)
+    await amend_a_paid_reduction(db, council, demo, today)
+
+
+async def amend_a_paid_reduction(db: AsyncSession, council: LocalAuthority, demo: DemoCouncil, today: date) -> None:
+    """The confirming assessment of the first first instalment the closed periods paid, amended late to
+    rate its domain as at the baseline: the reduction was recorded in error."""
+    line = await db.scalar(
+        select(StatementLine)
+        .join(PaymentStatement, PaymentStatement.id == StatementLine.statement_id)
+        .where(
+            PaymentStatement.la_id == council.id, PaymentStatement.closed_at.is_not(None),
+            StatementLine.kind == "earned", StatementLine.instalment == 1, StatementLine.paid > 0,
+        )
+        .order_by(PaymentStatement.period_start, StatementLine.line)
+        .limit(1)
+    )  # fmt: skip
+    assert line is not None and line.domain and line.baseline_assessment and line.confirming_assessment
+    baseline = await db.get_one(Assessment, uuid.UUID(line.baseline_assessment))
+    confirming = await db.get_one(Assessment, uuid.UUID(line.confirming_assessment))
+    written = {a.external_id: a for a in demo.assessments}
+    level = written[baseline.external_id].needs[line.domain]
+    amended = replace(
+        written[confirming.external_id], needs=written[confirming.external_id].needs | {line.domain: level}
+    )
+    content = AssessmentContent.model_validate(assessment_body(amended).model_dump(exclude={"external_id", "child_id"}))
+    await assessments.amend(db, council.id, confirming.id, confirming.current_version, content, today)

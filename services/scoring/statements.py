@@ -10,6 +10,7 @@ children takes a second, too long to pay on every child's recompute."""
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring.calibration import figures_lock
 from services.scoring.engines.pbnr.closing import Adjustment
+from services.scoring.engines.pbnr.money import CAPS, Arithmetic, Priced
 from services.scoring.engines.pbnr.statement import Statement, due, statement
 from services.scoring.snapshot import among
 from services.scoring.statement_inputs import read_inputs
@@ -161,7 +163,7 @@ async def store(db: AsyncSession, contract: Contract, statement: Statement, vers
         await db.execute(insert(StatementLine), lines)
 
 
-def line_row(statement_id: uuid.UUID, number: int, priced: Any) -> dict[str, Any]:
+def line_row(statement_id: uuid.UUID, number: int, priced: Priced) -> dict[str, Any]:
     event = priced.event
     return {
         "statement_id": statement_id, "line": number, "child_pseudonym": event.child, "stay": event.stay.id,
@@ -169,8 +171,25 @@ def line_row(statement_id: uuid.UUID, number: int, priced: Any) -> dict[str, Any
         "instalment": event.instalment, "baseline_assessment": event.baseline.id if event.baseline else None,
         "confirming_assessment": event.confirming.id if event.confirming else None, "earned": priced.earned,
         "paid": priced.paid, "withheld": priced.withheld, "capped_by": list(priced.capped_by), "adjusts_period": None,
-        "cause": None,
+        "cause": None, **arithmetic_columns(priced.arithmetic, priced.rooms),
     }  # fmt: skip
+
+
+# A line's arithmetic as stored and served (money.Arithmetic and the rooms under each cap).
+ARITHMETIC_COLUMNS = (
+    "tariff", "share", "days_with_provider", "days_in_interval", "deadweight",
+    *(f"room_{cap}" for cap in CAPS),
+)  # fmt: skip
+
+
+def arithmetic_columns(factors: Arithmetic | None, rooms: Iterable[tuple[str, Decimal]]) -> dict[str, Any]:
+    room = dict(rooms)
+    values = (
+        (factors.tariff, factors.share, factors.days_with_provider, factors.days, factors.deadweight)
+        if factors
+        else (None,) * 5
+    )
+    return dict(zip(ARITHMETIC_COLUMNS, (*values, *(room.get(cap) for cap in CAPS)), strict=True))
 
 
 def adjustment_row(statement_id: uuid.UUID, number: int, a: Adjustment, dated: date) -> dict[str, Any]:
@@ -179,6 +198,7 @@ def adjustment_row(statement_id: uuid.UUID, number: int, a: Adjustment, dated: d
         "kind": "adjustment", "rule": a.rule, "domain": a.domain or None, "instalment": a.instalment or None,
         "baseline_assessment": None, "confirming_assessment": a.assessment, "earned": a.earned, "paid": a.paid,
         "withheld": a.withheld, "capped_by": [], "adjusts_period": a.closed_period.start, "cause": a.cause,
+        **arithmetic_columns(None, ()),
     }  # fmt: skip
 
 

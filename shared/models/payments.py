@@ -120,6 +120,17 @@ class StatementLine(Base):
     capped_by: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
     adjusts_period: Mapped[date | None] = mapped_column(Date)  # an adjustment: the closed period it settles
     cause: Mapped[str | None] = mapped_column(String(400))  # an adjustment: what changed
+    # An earned instalment's arithmetic (money.Arithmetic), for the provider to check it by hand; null
+    # on other lines.
+    tariff: Mapped[Decimal | None] = mapped_column(Money)
+    share: Mapped[Decimal | None] = mapped_column(Share)
+    days_with_provider: Mapped[int | None] = mapped_column(Integer)
+    days_in_interval: Mapped[int | None] = mapped_column(Integer)
+    deadweight: Mapped[Decimal | None] = mapped_column(Share)
+    # The room left under each cap in force before the line was paid; null where that cap is not in force.
+    room_per_child_year: Mapped[Decimal | None] = mapped_column(Money)
+    room_per_period: Mapped[Decimal | None] = mapped_column(Money)
+    room_outcome_share: Mapped[Decimal | None] = mapped_column(Money)
 
 
 class ErasedCostDays(Base):

@@ -249,6 +249,7 @@ CASES: dict[str, Case] = {
     "read_erasures": Case(fixed("GET", "/v1/scores/erasures"), "list", "erased"),
     "read_cohort_figures": Case(fixed("GET", "/v1/scores/cohort"), "list", "cohort"),
     "list_placed_children": Case(fixed("GET", "/v1/provider/children"), "list", "figures"),
+    "list_provider_stays": Case(fixed("GET", "/v1/provider/stays"), "list", "figures"),
     "get_placed_child_trends": Case(fixed("GET", "/v1/provider/children/{w.c1_pseudonym}/needs-trends"), "not_found"),
     "get_placed_child_series": Case(fixed("GET", "/v1/provider/children/{w.c1_pseudonym}/series"), "not_found"),
     "create_calibration": Case(fixed("POST", "/v1/admin/calibrations", {"instrument_code": "needs-v1"}), "invalid"),

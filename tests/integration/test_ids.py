@@ -78,7 +78,7 @@ async def test_a_full_width_id_names_the_same_records_as_its_ascii_form(
     assert (await api.get(f"/v1/contracts/{path(wide('PB-1'))}", headers=council.bi)).json()["code"] == "PB-1"
     provider_client = await headers_for(app, council, Kind.PROVIDER, wide("IFA-1"))
     placed_here = await api.get("/v1/provider/children", headers=provider_client)
-    assert [c["child_pseudonym"] for c in placed_here.json()] == [council.pseudonym(ASCII)]
+    assert [c["child_pseudonym"] for c in placed_here.json()["items"]] == [council.pseudonym(ASCII)]
 
     history = await api.get("/v1/admin/audit", params={"child_id": FULL_WIDTH}, headers=council.admin)
     assert "put_child" in [row["action"] for row in history.json()["items"]]

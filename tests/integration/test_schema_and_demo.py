@@ -1,6 +1,10 @@
 """The database is built by the migrations with no drift, and the demo council yields real figures."""
 
+import csv
+import io
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
 
 import httpx
 import pytest
@@ -11,6 +15,7 @@ from sqlalchemy import func, select
 
 from services.api import demo
 from services.api.clients.schemas import ClientIn
+from services.scoring.engines.pbnr.money import CAPS
 from shared.access import Kind
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
@@ -28,7 +33,9 @@ def test_models_and_migrations_agree(servers: Servers) -> None:
 
 
 @pytest.mark.usefixtures("servers")
-async def test_demo_council_produces_figures(app: FastAPI, api: httpx.AsyncClient, settings: Settings) -> None:
+async def test_demo_council_produces_figures_and_statements_that_show_every_payment_rule(
+    app: FastAPI, api: httpx.AsyncClient, settings: Settings
+) -> None:
     generated = generate_demo_council(DOMAINS)
     async with transaction(state_of(app).sessions) as db:
         council = await demo.load(db, generated, date.today(), settings.pseudonym_key_bytes)
@@ -53,3 +60,51 @@ async def test_demo_council_produces_figures(app: FastAPI, api: httpx.AsyncClien
     rows = page.json()["items"]
     assert len(rows) == 200
     assert any(row["mixed_progress"] for row in rows) and any(row["resolved_needs"] for row in rows)
+
+    # The demo's provider signs in to statements that show every payment rule, each line checkable by hand.
+    provider = await new_client(
+        app,
+        council.id,
+        ClientIn(name="provider", kind=Kind.PROVIDER, provider_id=generated.contract.provider_external_id),
+    )
+    lines, closed = [], []
+    for listed in (await api.get("/v1/contracts/DEMO-PBNR/statements", headers=provider)).json():
+        statement = await api.get(f"/v1/contracts/DEMO-PBNR/statements/{listed['period_start']}", headers=provider)
+        lines += statement.json()["lines"]
+        closed += [listed["period_start"]] if listed["closed_at"] else []
+    assert closed == ["2024-10-01", "2025-01-01"]
+    earned = [line for line in lines if line["kind"] == "earned"]
+    assert any(line["days_with_provider"] < line["days_in_interval"] for line in earned)
+    assert {Decimal(line["deadweight"]) for line in earned} == {Decimal("0.1")}
+    assert {cap for line in lines for cap in line["capped_by"]} == {"per_child_year", "per_period", "outcome_share"}
+    assert all(Decimal(line["withheld"]) > 0 for line in lines if line["capped_by"])
+    assert any(line["kind"] == "forfeited" for line in lines)
+    adjustments = [line for line in lines if line["kind"] == "adjustment"]
+    assert adjustments and {line["adjusts_period"] for line in adjustments} <= set(closed)
+    for line in earned:
+        assert paid_by_hand(line) == Decimal(line["paid"])
+
+    # Its CSV repeats the statement's totals, cut-off, versions and inputs hash on every line.
+    path = f"/v1/contracts/DEMO-PBNR/statements/{adjustments[0]['event_date']}"
+    statement = (await api.get(path, headers=provider)).json()
+    table = list(csv.DictReader(io.StringIO((await api.get(path, params={"format": "csv"}, headers=provider)).text)))
+    assert len(table) == len(statement["lines"])
+    for row in table:
+        assert (row["total_earned"], row["total_paid"], row["total_withheld"]) == (
+            statement["earned"], statement["paid"], statement["withheld"],
+        )  # fmt: skip
+        assert (row["cutoff"], row["contract_version"], row["inputs_hash"]) == (
+            statement["cutoff"], str(statement["contract_version"]), statement["inputs_hash"],
+        )  # fmt: skip
+
+
+def paid_by_hand(line: dict[str, Any]) -> Decimal:
+    """A line's payment worked from its own fields, as a provider checks it."""
+    with localcontext() as exact:
+        exact.prec = 50
+        days, with_provider = line["days_in_interval"], line["days_with_provider"]
+        attribution = Decimal(with_provider) / days if days else Decimal(1)
+        amount = Decimal(line["tariff"]) * Decimal(line["share"]) * attribution * (1 - Decimal(line["deadweight"]))
+    earned = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    rooms = [Decimal(line[f"room_{cap}"]) for cap in CAPS if line[f"room_{cap}"] is not None]
+    return min([earned, *(max(room, Decimal(0)) for room in rooms)])

@@ -207,7 +207,9 @@ def test_placements_are_consecutive_from_entry_with_only_the_last_open(case: tup
     born = {child.child_id: child.date_of_birth for child in demo.children}
     moves = 0
     for child_id, episodes in by_child(demo.placements).items():
-        assert 1 <= len(episodes) <= 4
+        # Up to four placements, a fortnight's respite splitting one of them in two.
+        respites = sum(placement_group(p.place) == "temporary" for p in episodes)
+        assert respites <= 1 and 1 <= len(episodes) - 2 * respites <= 4
         assert episodes[0].rne == "S" and all(p.rne != "S" for p in episodes[1:])
         assert born[child_id] <= episodes[0].start_date
         for p in episodes:
@@ -256,6 +258,8 @@ def test_placements_match_their_provider(case: tuple[Case, DemoCouncil]) -> None
     _, demo = case
     kind = {p.external_id: p.kind for p in demo.providers}
     for p in demo.placements:
+        if placement_group(p.place) == "temporary":  # respite from foster carers: coded as the move it is
+            continue
         assert placement_group(p.place) == GROUP_OF_KIND[kind[p.provider_external_id]]
         assert p.place_provider in PLACE_PROVIDER_OF_KIND[kind[p.provider_external_id]]
         assert postcode_sector(p.postcode_sector) == p.postcode_sector
@@ -340,3 +344,24 @@ def test_most_children_improve_some_worsen_and_some_progress_mixed(full: tuple[C
     assert improved >= 0.5 * children
     assert 0.05 * children <= worsened < improved
     assert 0.05 * children <= clearly_mixed <= mixed < children
+
+
+def test_some_children_fostered_by_the_council_s_service_have_a_fortnight_s_respite_and_come_back() -> None:
+    demo = council_of("default")
+    respites = 0
+    for episodes in by_child(demo.placements).values():
+        for before, away, after in zip(episodes, episodes[1:], episodes[2:], strict=False):
+            if away.place == "T3":
+                respites += 1
+                assert before.provider_external_id == after.provider_external_id == demo.contract.provider_external_id
+                assert away.end_date is not None and (away.end_date - away.start_date).days == 14
+                assert (before.end_date, away.end_date) == (away.start_date, after.start_date)
+    assert respites >= 10
+
+
+def test_the_demo_contract_runs_from_two_years_before_as_of_with_each_cap() -> None:
+    contract = council_of("default").contract
+    assert (contract.code, contract.start_date) == ("DEMO-PBNR", date(2024, 10, 1))
+    assert contract.end_date == date(2027, 12, 31)
+    assert contract.start_date < contract.outcome_share_from < DEMO_AS_OF
+    assert 0 < contract.deadweight < 1 and contract.cap_per_child_year < contract.cap_per_period

@@ -19,7 +19,9 @@ from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.endpoints import CSV_RESPONSE, FormatQuery, wants_csv
 from services.api.scores.tables import to_csv
+from services.api.statements.schemas import LineOut
 from services.scoring.engines.pbnr.closing import ERASED
+from services.scoring.statements import ARITHMETIC_COLUMNS
 from shared.errors import NotFound
 from shared.models import Contract, PaymentStatement, StatementLine
 
@@ -28,6 +30,13 @@ PeriodPath = Annotated[date, Path(description="the period's first day")]
 LINE_COLUMNS = (
     "line", "event_date", "child_pseudonym", "stay", "kind", "rule", "domain", "instalment", "baseline_assessment",
     "confirming_assessment", "earned", "paid", "withheld", "capped_by", "adjusts_period", "cause",
+    *ARITHMETIC_COLUMNS,
+)  # fmt: skip
+# The CSV repeats on every line what the statement's JSON gives once, so a line read alone is checkable
+# against its statement.
+STATEMENT_COLUMNS = (
+    "contract", "period_start", "period_end", "version", "rules_version", "contract_version", "cutoff",
+    "inputs_hash", "total_earned", "total_paid", "total_withheld",
 )  # fmt: skip
 
 
@@ -46,7 +55,7 @@ class StatementOut(BaseModel):
     paid: Decimal
     withheld: Decimal
     guard: dict[str, Any]
-    lines: list[dict[str, Any]] | None = None
+    lines: list[LineOut] | None = None
 
 
 class VersionChange(BaseModel):
@@ -87,7 +96,7 @@ def latest_versions(contract: Contract, end: date) -> Select[Any]:
     )
 
 
-def render(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]] | None = None) -> StatementOut:
+def render(contract: Contract, s: PaymentStatement, lines: list[LineOut] | None = None) -> StatementOut:
     return StatementOut(
         contract=contract.code, period_start=s.period_start, period_end=s.period_end, version=s.version,
         rules_version=s.rules_version, contract_version=s.contract_version, cutoff=s.cutoff,
@@ -140,8 +149,17 @@ async def get_statement(
     lines = await lines_of(db, statement)
     seen(db, lines, statement.guard)
     if wants_csv(format, accept):
-        return Response(to_csv(LINE_COLUMNS, lines), media_type="text/csv; charset=utf-8")
-    return render(contract, statement, lines)
+        return Response(csv_of(contract, statement, lines), media_type="text/csv; charset=utf-8")
+    return render(contract, statement, [LineOut.model_validate(line) for line in lines])
+
+
+def csv_of(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]]) -> str:
+    head = {
+        "contract": contract.code, "period_start": s.period_start, "period_end": s.period_end, "version": s.version,
+        "rules_version": s.rules_version, "contract_version": s.contract_version, "cutoff": s.cutoff,
+        "inputs_hash": s.inputs_hash, "total_earned": s.earned, "total_paid": s.paid, "total_withheld": s.withheld,
+    }  # fmt: skip
+    return to_csv(LINE_COLUMNS + STATEMENT_COLUMNS, [line | head for line in lines])
 
 
 @router.get(

@@ -13,6 +13,7 @@ from services.scoring.engines.pbnr.stays import TEMPORARY, Stay
 
 PENNY = Decimal("0.01")
 CHILD_YEAR, PERIOD, OUTCOME_SHARE = "per_child_year", "per_period", "outcome_share"
+CAPS = (CHILD_YEAR, PERIOD, OUTCOME_SHARE)  # in the order they apply
 
 
 def pennies(amount: Fraction) -> Decimal:
@@ -22,25 +23,42 @@ def pennies(amount: Fraction) -> Decimal:
     return (Decimal(whole if amount >= 0 else -whole) / 100).quantize(PENNY)
 
 
-def attribution(event: Event) -> Fraction:
-    """Days with the provider over all days, from the later of the stay's start and the baseline's
-    date up to the confirming assessment; 1 where that interval is empty."""
-    assert event.baseline is not None and event.confirming is not None
-    start, end = max(event.stay.start, event.baseline.assessed_on), event.confirming.assessed_on
-    days = (end - start).days
-    return Fraction(event.stay.provider_days(start, end), days) if days > 0 else Fraction(1)
+@dataclass(frozen=True, slots=True)
+class Arithmetic:
+    """An earned line's factors, as a provider checks it by hand: earned is tariff x share x
+    (days_with_provider / days, or 1 where days is 0) x (1 - deadweight), rounded half-up to the penny."""
+
+    tariff: Decimal  # for the domain's baseline level, under the terms in force on the line's date
+    share: Decimal  # the instalment's share
+    days_with_provider: int
+    days: int  # from the later of the stay's start and the baseline's date up to the confirming assessment
+    deadweight: Decimal
+
+    @property
+    def attribution(self) -> Fraction:
+        return Fraction(self.days_with_provider, self.days) if self.days > 0 else Fraction(1)
+
+    @property
+    def earned(self) -> Fraction:
+        return Fraction(self.tariff) * Fraction(self.share) * self.attribution * (1 - Fraction(self.deadweight))
 
 
-def earned(event: Event, contract: Contract) -> Fraction:
-    """Tariff for the baseline level x instalment share x attribution x (1 - deadweight), with the
-    terms in force on the event's date."""
+def arithmetic(event: Event, contract: Contract) -> Arithmetic | None:
+    """The factors of an earned instalment, with the terms in force on its date; other events earn
+    nothing. Attribution counts days with the provider from the later of the stay's start and the
+    baseline's date up to the confirming assessment, over all days in that interval."""
     if event.kind != "earned":
-        return Fraction(0)
-    assert event.baseline is not None and event.domain is not None
+        return None
+    assert event.baseline is not None and event.confirming is not None and event.domain is not None
     terms = contract.terms_on(event.on)
-    share = terms.first_share if event.instalment == 1 else terms.second_share
-    tariff = terms.tariff_for(event.baseline.levels[event.domain])
-    return Fraction(tariff) * Fraction(share) * attribution(event) * (1 - Fraction(terms.deadweight))
+    start, end = max(event.stay.start, event.baseline.assessed_on), event.confirming.assessed_on
+    return Arithmetic(
+        terms.tariff_for(event.baseline.levels[event.domain]),
+        terms.first_share if event.instalment == 1 else terms.second_share,
+        event.stay.provider_days(start, end),
+        max(0, (end - start).days),
+        terms.deadweight,
+    )
 
 
 def cost_days(stays: Iterable[Stay], period: Period, through: date) -> Decimal:
@@ -65,6 +83,11 @@ class Priced:
     paid: Decimal
     withheld: Decimal
     capped_by: tuple[str, ...]
+    arithmetic: Arithmetic | None = None  # an earned instalment's factors
+    # An earned instalment's room left under each cap in force on its date before it was paid (negative
+    # where an erased child's settled money overran it): paid is the least of earned and each room, not
+    # below 0.
+    rooms: tuple[tuple[str, Decimal], ...] = ()
 
 
 def order_key(event: Event) -> tuple[date, str, str, int]:
@@ -92,7 +115,8 @@ def apply_caps(
     fees: dict[Period, Fraction] = {}
     result = []
     for event in sorted(events, key=order_key):
-        amount = pennies(earned(event, contract))
+        factors = arithmetic(event, contract)
+        amount = pennies(factors.earned if factors else Fraction(0))
         terms, period = contract.terms_on(event.on), period_of(contract, event.on)
         assert period is not None
         year = (event.child, contract_year(contract, event.on))
@@ -114,5 +138,6 @@ def apply_caps(
                 capped_by.append(cap)
         paid_child_year[year] = paid_child_year.get(year, Decimal(0)) + paid
         paid_period[period] = paid_period.get(period, Decimal(0)) + paid
-        result.append(Priced(event, amount, paid, amount - paid, tuple(capped_by)))
+        kept = tuple(rooms) if factors else ()
+        result.append(Priced(event, amount, paid, amount - paid, tuple(capped_by), factors, kept))
     return result

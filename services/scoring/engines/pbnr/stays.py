@@ -56,6 +56,9 @@ class Stay:
     def provider_days(self, start: date, end: date) -> int:
         return sum(e.days_within(start, end) for e in self.episodes if e.place not in TEMPORARY)
 
+    def temporary_days(self, start: date, end: date) -> int:
+        return sum(e.days_within(start, end) for e in self.episodes if e.place in TEMPORARY)
+
 
 def with_provider(episode: Episode, provider: str) -> bool:
     return episode.provider == provider and episode.place not in TEMPORARY
