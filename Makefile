@@ -22,6 +22,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.statements
 	$(PY) -m bench.national_recompute
+	$(PY) -m bench.load
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
