@@ -86,7 +86,8 @@ async def seed(settings: Settings) -> Council:
                 for n in range(CHILDREN * ASSESSMENTS)
             ]
             for start in range(0, len(items), 1000):
-                response = await api.post("/v1/assessments/batch", json={"items": items[start : start + 1000]}, headers=headers)
+                batch = {"items": items[start : start + 1000]}
+                response = await api.post("/v1/assessments/batch", json=batch, headers=headers)
                 assert response.status_code == 200, response.text
         await state.dispatcher.drain()
     worker = Worker(**worker_options(settings), burst=True, handle_signals=False)
@@ -198,9 +199,7 @@ def post(path: str, key: str, body: bytes) -> bytes:
 async def drive(port: int, concurrency: int, seconds: float, next_request: Callable[[], bytes]) -> Tally:
     """Keeps `concurrency` requests in flight for `seconds`; counts those that end inside the window."""
     loop = asyncio.get_running_loop()
-    connections = [
-        (await loop.create_connection(Connection, "127.0.0.1", port))[1] for _ in range(concurrency)
-    ]
+    connections = [(await loop.create_connection(Connection, "127.0.0.1", port))[1] for _ in range(concurrency)]
     tally = Tally()
     stop = time.perf_counter() + seconds
 
