@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, cast, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
@@ -107,9 +108,6 @@ async def flush(db: AsyncSession) -> None:
     trail: Trail | None = db.info.pop(TRAIL, None)
     if trail is None:
         return
-    pseudonyms = set(trail.pseudonyms)
-    if trail.child_pks:
-        pseudonyms.update(await db.scalars(select(Child.pseudonym).where(Child.id.in_(trail.child_pks))))
     await db.execute(
         insert(AuditEvent).values(
             la_id=trail.la_id,
@@ -118,9 +116,21 @@ async def flush(db: AsyncSession) -> None:
             actor=trail.actor,
             action=trail.action,
             route=trail.route,
-            children=sorted(pseudonyms),
+            children=children_named(trail),
             target=trail.target,
             result=trail.result,
             detail=trail.detail or None,
         )
     )
+
+
+def children_named(trail: Trail) -> Any:
+    """The trail's pseudonyms, and its children's looked up inside the insert: no round trip of its own."""
+    given = sorted(trail.pseudonyms)
+    if not trail.child_pks:
+        return given
+    looked_up = select(Child.pseudonym.label("pseudonym")).where(Child.id.in_(trail.child_pks))
+    named = looked_up.union(select(func.unnest(cast(given, ARRAY(String))).label("pseudonym"))).subquery()
+    # Ordered as Python's sorted() orders them (by code point), whichever path wrote the row.
+    in_order = aggregate_order_by(named.c.pseudonym, named.c.pseudonym.collate("C"))
+    return select(func.coalesce(func.array_agg(in_order), cast([], ARRAY(String)))).scalar_subquery()

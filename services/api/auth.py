@@ -5,8 +5,9 @@ effect on the next request."""
 
 import uuid
 from dataclasses import dataclass
+from typing import Any, Unpack
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.tokens import InvalidToken, TokenVerifier, looks_like_jwt
@@ -26,7 +27,11 @@ class Caller:
     actor: str  # the credential, as the audit log names it: never a secret
 
 
-def caller_of(client: Client, actor: str) -> Caller:
+# The columns a caller is made of: read as plain columns, not a Client entity, on every request.
+CALLER_COLUMNS = (Client.id, Client.la_id, Client.kind, Client.scopes, Client.provider_pk)
+
+
+def caller_of(client: Client | Row[Unpack[tuple[Any, ...]]], actor: str) -> Caller:
     kind = Kind(client.kind)
     # Bounded by the kind here too, so a row written outside the admin API cannot widen what a kind sees.
     scopes = frozenset(client.scopes) & KIND_SCOPES[kind]
@@ -39,7 +44,7 @@ async def by_api_key(db: AsyncSession, token: str) -> Caller | None:
         return None
     row = (
         await db.execute(
-            select(ApiKey.key_hash, Client)
+            select(ApiKey.key_hash, *CALLER_COLUMNS)
             .join(Client, Client.id == ApiKey.client_id)
             .where(
                 ApiKey.prefix == prefix,
@@ -51,7 +56,7 @@ async def by_api_key(db: AsyncSession, token: str) -> Caller | None:
     ).first()
     if row is None or not api_keys.matches(token, row.key_hash):
         return None
-    return caller_of(row.Client, f"key:{prefix}")
+    return caller_of(row, f"key:{prefix}")
 
 
 async def by_bearer_token(db: AsyncSession, token: str, verifier: TokenVerifier, claim: str) -> Caller | None:

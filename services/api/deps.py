@@ -1,4 +1,5 @@
-"""Request dependencies: one session per request (a read's bounded by READ_STATEMENT_TIMEOUT_MS), its
+"""Request dependencies: one session per request (a read's bounded by READ_STATEMENT_TIMEOUT_MS and
+autocommitted), its
 audit row written and the whole committed once here, then the outbox dispatched; a refused request's audit
 row written after its rollback."""
 
@@ -24,16 +25,17 @@ StateDep = Annotated[AppState, Depends(app_state)]
 
 
 async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
-    if request.method != "GET":
+    reading = request.method == "GET"
+    if not reading:
         await state.write_gate.admit()
     # scope="function" below: the commit happens before the response is sent, so a 201 means kept.
-    async with state.sessions() as db:
+    async with (state.read_sessions if reading else state.sessions)() as db:
         try:
             async with db.begin():
-                if request.method == "GET":
-                    # A read cut off is answered 503 and can be sent again; a write is left to finish.
-                    timeout = str(state.settings.read_statement_timeout_ms)
-                    await db.execute(select(func.set_config("statement_timeout", timeout, True)))
+                if not reading:
+                    # Connections bound every statement by READ_STATEMENT_TIMEOUT_MS (shared/db.py): a read
+                    # cut off is answered 503 and can be sent again; a write is left to finish.
+                    await db.execute(select(func.set_config("statement_timeout", "0", True)))
                 yield db
                 # Reached only when the route succeeded: an error rolls back, and its audit row with it.
                 await audit.flush(db)

@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
+        engine = make_engine(settings, statement_timeout_ms=settings.read_statement_timeout_ms)
         sessions = make_sessionmaker(engine)
         redis = queue.connect(settings)
         dispatcher = Dispatcher(redis, sessions)

@@ -11,6 +11,7 @@ from services.api.children.series import ChildSeriesOut, read_series
 from services.api.children.trends import ChildTrendsOut, read_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
+from services.api.responses import json_of
 from services.api.types import Id
 from shared.access import Scope
 
@@ -54,9 +55,9 @@ async def get_child(
 )
 async def get_needs_trends(
     child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)], state: StateDep
-) -> ChildTrendsOut:
+) -> Response:
     child = await service.require_child(db, caller.la_id, child_id)
-    return await read_trends(db, child, state.settings.outbox_max_sends, ChildTrendsOut)
+    return json_of(await read_trends(db, child, state.settings.outbox_max_sends, ChildTrendsOut))
 
 
 @router.get(

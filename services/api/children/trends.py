@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
@@ -83,38 +83,43 @@ class ChildTrendsOut(TrendsOut):
 Out = TypeVar("Out", bound=TrendsOut)
 
 
-async def recompute_status(db: AsyncSession, child: Child, max_sends: int) -> Literal["fresh", "pending", "failed"]:
-    sends = await db.scalar(
-        select(func.min(RecomputeRequest.dispatch_count)).where(
-            RecomputeRequest.child_pk == child.id, RecomputeRequest.done_at.is_(None)
-        )
-    )
+def status_of(sends: int | None, max_sends: int) -> Literal["fresh", "pending", "failed"]:
+    """From the fewest sends of the child's recompute requests not yet done (None: there are none)."""
     if sends is None:
         return "fresh"
     return "failed" if sends > max_sends else "pending"
 
 
+def sends_waiting(child_pk: uuid.UUID) -> ScalarSelect[int | None]:
+    return (
+        select(func.min(RecomputeRequest.dispatch_count))
+        .where(RecomputeRequest.child_pk == child_pk, RecomputeRequest.done_at.is_(None))
+        .scalar_subquery()
+    )
+
+
 async def read_trends(db: AsyncSession, child: Child, max_sends: int, out: type[Out]) -> Out:
-    # Status first: a recompute landing in between then shows as pending with new figures, never as
-    # fresh with old ones. Summary and domains in one statement, so both come from the same recompute.
-    status = await recompute_status(db, child, max_sends)
+    # Status, summary and domains in one statement, so one snapshot: the status always describes the
+    # figures shown, and summary and domains come from the same recompute.
     rows = (
         await db.execute(
-            select(ChildNeedsTrend, DomainNeedsTrend)
+            select(sends_waiting(child.id), ChildNeedsTrend, DomainNeedsTrend)
             .join(DomainNeedsTrend, DomainNeedsTrend.child_pk == ChildNeedsTrend.child_pk)
             .where(ChildNeedsTrend.child_pk == child.id)
             .order_by(DomainNeedsTrend.position)
         )
     ).all()
+    # No figures at all: the status alone.
+    sends = rows[0][0] if rows else await db.scalar(select(sends_waiting(child.id)))
     # A cleared row (no final assessment left) reads as no figures.
-    rows = [row for row in rows if row[0].assessments_count > 0]
-    summary = rows[0][0] if rows else None
-    domains = [row[1] for row in rows]
+    rows = [row for row in rows if row[1].assessments_count > 0]
+    summary = rows[0][1] if rows else None
+    domains = [row[2] for row in rows]
     identity = {"child_id": child.child_id} if issubclass(out, ChildTrendsOut) else {}
     return out(
         **identity,
         child_pseudonym=child.pseudonym,
-        status=status,
+        status=status_of(sends, max_sends),
         computed_at=summary.computed_at if summary else None,
         instrument_code=summary.instrument_code if summary else None,
         instrument_version=summary.instrument_version if summary else None,
