@@ -52,3 +52,15 @@ async def one_snapshot(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
     async with sessions() as session:
         await session.connection(execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True})
         yield session
+
+
+async def driver(db: AsyncSession) -> Any:
+    """The session's asyncpg connection, in the session's transaction, for the few statements every request
+    runs (the key lookup, the audit row): written as SQL and sent as they are, since SQLAlchemy's building,
+    caching and result processing cost several times the database's own work on them."""
+    connection = await (await db.connection()).get_raw_connection()
+    adapted: Any = connection.dbapi_connection
+    # SQLAlchemy's adapter sends BEGIN with the first statement it runs, unless autocommitting.
+    if adapted._transaction is None and adapted.isolation_level != "autocommit":
+        await adapted._start_transaction()
+    return connection.driver_connection
