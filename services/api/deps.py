@@ -16,7 +16,8 @@ from shared import outbox
 from shared.errors import Forbidden, NotFound
 
 
-def app_state(request: Request) -> AppState:
+# async, like every dependency on the request path: FastAPI runs a plain function in a worker thread.
+async def app_state(request: Request) -> AppState:
     state: AppState = request.app.state.services
     return state
 
