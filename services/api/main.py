@@ -26,7 +26,7 @@ from services.api.scores.cohort_cache import CohortCache
 from services.api.scores.endpoints import router as scores
 from services.api.state import AppState
 from services.api.statements.endpoints import router as statements
-from services.api.throttle import Throttle
+from services.api.throttle import REQUEST_COUNT_BATCH_SECONDS, Throttle
 from services.api.tokens import JwksSource, TokenVerifier
 from shared import logging, queue
 from shared.db import make_engine, make_sessionmaker
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prefix=f"{settings.queue_name}:requests",
             limit=settings.client_request_limit,
             window_seconds=settings.client_request_window_seconds,
+            batch_seconds=REQUEST_COUNT_BATCH_SECONDS,
         )
         expensive_reads = ReadSlots(
             redis, prefix=f"{settings.queue_name}:expensive-reads", per_client=settings.expensive_reads_per_client
