@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import psutil
 from arq.worker import Worker
 
 from bench.ingest import assessment
@@ -61,6 +62,7 @@ class Council:
 class Tally:
     latencies: list[float] = field(default_factory=list)
     failures: dict[int, int] = field(default_factory=dict)
+    api_cpu_seconds: float = 0.0
 
 
 # ---- seeding, in process --------------------------------------------------------------------------------
@@ -106,8 +108,14 @@ def free_port() -> int:
         return port
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of the API's processes so far: uvicorn's and its workers'."""
+    processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    return sum(sum(process.cpu_times()[:2]) for process in processes)
+
+
 @contextmanager
-def api_processes(settings: Settings, workers: int) -> Iterator[int]:
+def api_processes(settings: Settings, workers: int) -> Iterator[tuple[int, int]]:
     """uvicorn as the README starts it (services/stack/run.py), with `workers` processes on one port."""
     port = free_port()
     environment = os.environ | {
@@ -123,7 +131,7 @@ def api_processes(settings: Settings, workers: int) -> Iterator[int]:
     process = subprocess.Popen(command, env=environment, start_new_session=True)
     try:
         wait_until_serving(port, process)
-        yield port
+        yield port, process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -217,9 +225,13 @@ async def drive(port: int, concurrency: int, seconds: float, next_request: Calla
     return tally
 
 
-async def measured(port: int, concurrency: int, next_request: Callable[[], bytes]) -> Tally:
+async def measured(api: tuple[int, int], concurrency: int, next_request: Callable[[], bytes]) -> Tally:
+    port, pid = api
     await drive(port, concurrency, WARM_UP_SECONDS, next_request)
-    return await drive(port, concurrency, SECONDS, next_request)
+    cpu = cpu_seconds(pid)
+    tally = await drive(port, concurrency, SECONDS, next_request)
+    tally.api_cpu_seconds = cpu_seconds(pid) - cpu
+    return tally
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -231,7 +243,12 @@ def report(label: str, tally: Tally) -> float:
     rate = len(tally.latencies) / SECONDS
     p50, p99 = percentile(tally.latencies, 0.5) * 1000, percentile(tally.latencies, 0.99) * 1000
     failures = f", FAILURES {tally.failures}" if tally.failures else ""
-    print(f"{label}: {rate:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms{failures}", flush=True)
+    # What the API spent a request: on a shared machine, the figure the rate would follow with cores to spare.
+    cpu = tally.api_cpu_seconds / max(1, len(tally.latencies)) * 1000
+    print(
+        f"{label}: {rate:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, API CPU {cpu:.2f} ms/req{failures}",
+        flush=True,
+    )
     return rate
 
 
@@ -261,11 +278,11 @@ def mixed(council: Council) -> Callable[[], bytes]:
     return next_request
 
 
-async def single_process(port: int, council: Council) -> None:
-    healthz = report("/healthz", await measured(port, READ_CONCURRENCY, lambda: get("/healthz")))
-    figures = report("one child's figures", await measured(port, READ_CONCURRENCY, child_figures(council)))
+async def single_process(api: tuple[int, int], council: Council) -> None:
+    healthz = report("/healthz", await measured(api, READ_CONCURRENCY, lambda: get("/healthz")))
+    figures = report("one child's figures", await measured(api, READ_CONCURRENCY, child_figures(council)))
     scores_page = get(SCORE_PAGE, council.bi_key)
-    scores = report("a page of 50 scores", await measured(port, READ_CONCURRENCY, lambda: scores_page))
+    scores = report("a page of 50 scores", await measured(api, READ_CONCURRENCY, lambda: scores_page))
     print(f"ratio to /healthz: figures {figures / healthz:.2f}, scores page {scores / healthz:.2f}", flush=True)
 
 
@@ -280,13 +297,13 @@ def main() -> None:
             flush=True,
         )
         print(f"one API process, concurrency {READ_CONCURRENCY}:", flush=True)
-        with api_processes(settings, 1) as port:
-            asyncio.run(single_process(port, council))
+        with api_processes(settings, 1) as api:
+            asyncio.run(single_process(api, council))
         print(f"two API processes, concurrency {CONCURRENCY}:", flush=True)
-        with api_processes(settings, 2) as port:
+        with api_processes(settings, 2) as api:
             report(
                 "mixed (40% figures, 40% scores pages, 20% assessment writes)",
-                asyncio.run(measured(port, CONCURRENCY, mixed(council))),
+                asyncio.run(measured(api, CONCURRENCY, mixed(council))),
             )
 
 
