@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
-import psutil
+import psutil  # type: ignore[import-untyped]
 from arq.worker import Worker
 
 from bench.ingest import assessment
