@@ -6,5 +6,5 @@ from fastapi import Response
 from pydantic import BaseModel
 
 
-def json_of(model: BaseModel) -> Response:
-    return Response(model.model_dump_json(), media_type="application/json")
+def json_of(model: BaseModel, headers: dict[str, str] | None = None) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json", headers=headers)
