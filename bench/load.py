@@ -30,11 +30,9 @@ import httpx
 import psutil  # type: ignore[import-untyped]
 from arq.worker import Worker
 
-from bench.ingest import assessment
+from bench.ingest import assessment, client_key
 from bench.scratch import scratch_servers
 from services.api import councils
-from services.api.clients import service as clients
-from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
 from services.scoring.worker import worker_options
 from shared.access import Kind
@@ -74,10 +72,8 @@ async def seed(settings: Settings) -> Council:
         state = app.state.services
         async with transaction(state.sessions) as db:
             council = await councils.create_council(db, "LOAD", "Load benchmark council")
-            cms = await clients.create_client(db, council.id, ClientIn(name="cms", kind=Kind.CASE_MANAGEMENT))
-            bi = await clients.create_client(db, council.id, ClientIn(name="bi", kind=Kind.BI))
-            cms_key = (await clients.issue_key(db, cms, KeyIn())).api_key
-            bi_key = (await clients.issue_key(db, bi, KeyIn())).api_key
+            cms_key = await client_key(db, council.id, Kind.CASE_MANAGEMENT)
+            bi_key = await client_key(db, council.id, Kind.BI)
         headers = {"Authorization": f"Bearer {cms_key}"}
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as api:
             child = {"date_of_birth": "2012-01-01", "sex": "F", "ethnicity": "WBRI"}
