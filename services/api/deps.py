@@ -1,7 +1,6 @@
-"""Request dependencies: one session per request (a read's bounded by READ_STATEMENT_TIMEOUT_MS and
-autocommitted), its
-audit row written and the whole committed once here, then the outbox dispatched; a refused request's audit
-row written after its rollback."""
+"""Request dependencies: one session per request (a read's autocommitted and bounded by
+READ_STATEMENT_TIMEOUT_MS), its audit row written and the whole committed once here, then the outbox
+dispatched; a refused request's audit row written after its rollback."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
