@@ -25,6 +25,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.push
 	$(PY) -m bench.statements
 	$(PY) -m bench.national_recompute
+	$(PY) -m bench.load
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -5,12 +5,14 @@ migrations, the API in process, a real burst worker. Prints one line per figure.
 
 import asyncio
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from arq.worker import Worker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.scratch import scratch_servers
 from services.api import councils
@@ -36,14 +38,19 @@ def assessment(child: int, number: int, day: date) -> dict[str, Any]:
     }  # fmt: skip
 
 
+async def client_key(db: AsyncSession, la_id: uuid.UUID, kind: Kind) -> str:
+    """A new client of the council, of the kind, and its first API key."""
+    client = await clients.create_client(db, la_id, ClientIn(name=kind.value, kind=kind))
+    return (await clients.issue_key(db, client, KeyIn())).api_key
+
+
 async def measure(settings: Settings) -> None:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         state = app.state.services
         async with transaction(state.sessions) as db:
             council = await councils.create_council(db, "BENCH", "Benchmark council")
-            client = await clients.create_client(db, council.id, ClientIn(name="bench", kind=Kind.CASE_MANAGEMENT))
-            headers = {"Authorization": f"Bearer {(await clients.issue_key(db, client, KeyIn())).api_key}"}
+            headers = {"Authorization": f"Bearer {await client_key(db, council.id, Kind.CASE_MANAGEMENT)}"}
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as api:
             child = {"date_of_birth": "2012-01-01", "sex": "F", "ethnicity": "WBRI"}
             for n in range(CHILDREN):

@@ -1,6 +1,6 @@
-"""Request dependencies: one session per request (a read's bounded by READ_STATEMENT_TIMEOUT_MS), its
-audit row written and the whole committed once here, then the outbox dispatched; a refused request's audit
-row written after its rollback."""
+"""Request dependencies: one session per request (a read's autocommitted and bounded by
+READ_STATEMENT_TIMEOUT_MS), its audit row written and the whole committed once here, then the outbox
+dispatched; a refused request's audit row written after its rollback."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -15,7 +15,8 @@ from shared import outbox
 from shared.errors import Forbidden, NotFound
 
 
-def app_state(request: Request) -> AppState:
+# async, like every dependency on the request path: FastAPI runs a plain function in a worker thread.
+async def app_state(request: Request) -> AppState:
     state: AppState = request.app.state.services
     return state
 
@@ -24,16 +25,17 @@ StateDep = Annotated[AppState, Depends(app_state)]
 
 
 async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
-    if request.method != "GET":
+    reading = request.method == "GET"
+    if not reading:
         await state.write_gate.admit()
     # scope="function" below: the commit happens before the response is sent, so a 201 means kept.
-    async with state.sessions() as db:
+    async with (state.read_sessions if reading else state.sessions)() as db:
         try:
             async with db.begin():
-                if request.method == "GET":
-                    # A read cut off is answered 503 and can be sent again; a write is left to finish.
-                    timeout = str(state.settings.read_statement_timeout_ms)
-                    await db.execute(select(func.set_config("statement_timeout", timeout, True)))
+                if not reading:
+                    # Connections bound every statement by READ_STATEMENT_TIMEOUT_MS (shared/db.py): a read
+                    # cut off is answered 503 and can be sent again; a write is left to finish.
+                    await db.execute(select(func.set_config("statement_timeout", "0", True)))
                 yield db
                 # Reached only when the route succeeded: an error rolls back, and its audit row with it.
                 await audit.flush(db)

@@ -27,7 +27,7 @@ from services.api.scores.cohort_cache import CohortCache
 from services.api.scores.endpoints import router as scores
 from services.api.state import AppState
 from services.api.statements.endpoints import router as statements
-from services.api.throttle import Throttle
+from services.api.throttle import REQUEST_COUNT_BATCH_SECONDS, Throttle
 from services.api.tokens import JwksSource, TokenVerifier
 from shared import logging, queue
 from shared.db import make_engine, make_sessionmaker
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings)
+        engine = make_engine(settings, statement_timeout_ms=settings.read_statement_timeout_ms)
         sessions = make_sessionmaker(engine)
         redis = queue.connect(settings)
         dispatcher = Dispatcher(redis, sessions)
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prefix=f"{settings.queue_name}:requests",
             limit=settings.client_request_limit,
             window_seconds=settings.client_request_window_seconds,
+            batch_seconds=REQUEST_COUNT_BATCH_SECONDS,
         )
         expensive_reads = ReadSlots(
             redis, prefix=f"{settings.queue_name}:expensive-reads", per_client=settings.expensive_reads_per_client

@@ -1,6 +1,7 @@
 """The audit log: one row per audited request, written with it or not at all, naming children by
 pseudonym only, queryable by admins, and beyond the reach of UPDATE, DELETE and TRUNCATE."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,6 +52,7 @@ async def test_each_request_leaves_one_row_naming_who_what_and_which_child(
         ("POST", council.headers, "/v1/assessments", "create_assessment", [pseudonym]),
         ("POST", council.headers, "/v1/placements", "create_placement", [pseudonym]),
         ("GET", council.headers, f"/v1/children/{SECRET_CHILD}", "get_child", [pseudonym]),
+        ("GET", council.headers, f"/v1/children/{SECRET_CHILD}/needs-trends", "get_needs_trends", [pseudonym]),
         ("GET", council.bi, "/v1/scores/needs-summary", "read_needs_summary", [pseudonym]),
         ("GET", provider, "/v1/provider/children", "list_placed_children", [pseudonym]),
         ("GET", provider, f"/v1/provider/children/{pseudonym}/needs-trends", "get_placed_child_trends", [pseudonym]),
@@ -83,6 +85,22 @@ async def test_each_request_leaves_one_row_naming_who_what_and_which_child(
     assert summary_read["detail"] == {"rows": 1}
     # Pseudonyms only: the council's id of the child is nowhere in the log.
     assert SECRET_CHILD not in (await api.get("/v1/admin/audit", headers=council.admin)).text
+
+
+async def test_every_one_of_many_reads_at_once_leaves_its_own_row(
+    api: httpx.AsyncClient, other_council: Council, council: Council
+) -> None:
+    await add_child(api, council.headers, "C1")
+    before = await last_id(api, council)
+    reads = await asyncio.gather(
+        *(api.get("/v1/children/C1/needs-trends", headers=council.headers) for _ in range(20)),
+        api.get("/v1/children/C1/needs-trends", headers=other_council.headers),
+    )
+    assert [read.status_code for read in reads] == [200] * 20 + [404]
+    rows = await new_rows(api, council, before)
+    assert [(row["action"], row["result"], row["children"]) for row in rows] == [
+        ("get_needs_trends", "read", [council.pseudonym("C1")])
+    ] * 20
 
 
 async def test_a_request_that_fails_leaves_no_row(api: httpx.AsyncClient, council: Council) -> None:

@@ -1,5 +1,6 @@
 """The fixed-window throttle on a real Redis: it refuses past the limit, forgets at the next window,
-keeps subjects apart, keeps them out of Redis in clear, and lets everything through when Redis is down.
+keeps subjects apart, keeps them out of Redis in clear, and lets everything through when Redis is down;
+batched, it still reaches Redis within its interval and refuses past the limit.
 And the expensive reads' slots: one a dead process never gave back lapses."""
 
 import uuid
@@ -35,12 +36,15 @@ async def redis(servers: Servers) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-def throttle(redis: Redis, limit: int = 3, clock: Clock | None = None) -> Throttle:
+def throttle(
+    redis: Redis, limit: int = 3, clock: Clock | None = None, batch_seconds: float = 0.0, prefix: str | None = None
+) -> Throttle:
     return Throttle(
         redis,
-        prefix=f"test-throttle:{uuid.uuid4().hex[:8]}",
+        prefix=prefix or f"test-throttle:{uuid.uuid4().hex[:8]}",
         limit=limit,
         window_seconds=WINDOW,
+        batch_seconds=batch_seconds,
         clock=clock or Clock(WINDOW_START),
     )
 
@@ -83,6 +87,38 @@ async def test_redis_never_holds_the_subject_in_clear(redis: Redis) -> None:
     # Counts do not outlive their window by much: nothing about a caller piles up in Redis.
     ttls = [await redis.ttl(key) for key in keys]
     assert all(0 < ttl <= WINDOW for ttl in ttls)
+
+
+async def test_batched_counts_reach_redis_within_the_batch_interval(redis: Redis) -> None:
+    clock = Clock(WINDOW_START + 1)
+    limiter = throttle(redis, limit=100, clock=clock, batch_seconds=0.1)
+    for _ in range(10):
+        assert (await limiter.hit(ADDRESS)).allowed
+    (key,) = [key async for key in redis.scan_iter(match=f"{limiter.prefix}:*")]
+    # The first hit of a window is counted at once, the next nine wait in the process.
+    assert int(await redis.get(key)) == 1
+    clock.now += 0.2
+    await limiter.hit(ADDRESS)
+    assert int(await redis.get(key)) == 11
+
+
+async def test_batched_counts_refuse_exactly_past_the_limit(redis: Redis) -> None:
+    # Past half the limit every hit is counted in Redis at once: one process refuses the limit's next hit.
+    limiter = throttle(redis, limit=10, batch_seconds=60)
+    verdicts = [(await limiter.hit(ADDRESS)).allowed for _ in range(12)]
+    assert verdicts == [True] * 10 + [False] * 2
+
+
+async def test_two_processes_batching_refuse_once_their_hits_together_pass_the_limit(redis: Redis) -> None:
+    prefix = f"test-throttle:{uuid.uuid4().hex[:8]}"
+    one, other = (throttle(redis, limit=10, batch_seconds=60, prefix=prefix) for _ in range(2))
+    allowed = 0
+    for _ in range(10):
+        allowed += (await one.hit(ADDRESS)).allowed + (await other.hit(ADDRESS)).allowed
+    # Each process keeps under half the limit uncounted in Redis, so together they let through at most
+    # the limit and half of it each; here they let through no more than the limit.
+    assert allowed == 10
+    assert not (await one.hit(ADDRESS)).allowed and not (await other.hit(ADDRESS)).allowed
 
 
 async def test_with_redis_unreachable_every_event_is_allowed_and_a_warning_logged() -> None:

@@ -8,9 +8,10 @@ from services.api.auth import Caller
 from services.api.children import service
 from services.api.children.schemas import ChildIn, ChildOut
 from services.api.children.series import ChildSeriesOut, read_series
-from services.api.children.trends import ChildTrendsOut, read_trends
+from services.api.children.trends import ChildTrendsOut, read_child_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
+from services.api.responses import json_of
 from services.api.types import Id
 from shared.access import Scope
 
@@ -54,9 +55,8 @@ async def get_child(
 )
 async def get_needs_trends(
     child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)], state: StateDep
-) -> ChildTrendsOut:
-    child = await service.require_child(db, caller.la_id, child_id)
-    return await read_trends(db, child, state.settings.outbox_max_sends, ChildTrendsOut)
+) -> Response:
+    return json_of(await read_child_trends(db, caller.la_id, child_id, state.settings.outbox_max_sends))
 
 
 @router.get(

@@ -14,6 +14,7 @@ from shared.pseudonyms import pseudonym
 from shared.ssda903 import collection_year_of, invalid_codes
 
 CHILD_KEY = ("la_id", "child_id")
+NO_SUCH_CHILD = "No such child."
 
 
 async def get_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child | None:
@@ -37,7 +38,7 @@ async def lock_children(db: AsyncSession, la_id: uuid.UUID, child_ids: set[str])
 async def require_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child:
     child = await get_child(db, la_id, child_id, lock=lock)
     if child is None:
-        raise NotFound("No such child.")
+        raise NotFound(NO_SUCH_CHILD)
     return child
 
 

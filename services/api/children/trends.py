@@ -2,13 +2,16 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
+from services.api import audit
+from services.api.children.service import NO_SUCH_CHILD
+from shared.db import driver
+from shared.errors import NotFound
+from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend
 
 
 class StrengthTrendOut(BaseModel):
@@ -83,50 +86,69 @@ class ChildTrendsOut(TrendsOut):
 Out = TypeVar("Out", bound=TrendsOut)
 
 
-async def recompute_status(db: AsyncSession, child: Child, max_sends: int) -> Literal["fresh", "pending", "failed"]:
-    sends = await db.scalar(
-        select(func.min(RecomputeRequest.dispatch_count)).where(
-            RecomputeRequest.child_pk == child.id, RecomputeRequest.done_at.is_(None)
-        )
-    )
+def status_of(sends: int | None, max_sends: int) -> Literal["fresh", "pending", "failed"]:
+    """From the fewest sends of the child's recompute requests not yet done (None: there are none)."""
     if sends is None:
         return "fresh"
     return "failed" if sends > max_sends else "pending"
 
 
+def trends_statement(where: str) -> str:
+    """The child, its status, summary and domains in one statement, so one snapshot: the status always
+    describes the figures shown, and summary and domains come from the same recompute. Written as SQL and
+    run on the session's asyncpg connection: the hottest read there is, and SQLAlchemy's ORM cost several
+    times the database's work on it. A cleared summary (no final assessment left) reads as no figures."""
+    summary = ", ".join(f"s.{column.name} AS s_{column.name}" for column in ChildNeedsTrend.__table__.columns)
+    domain = ", ".join(f"d.{column.name} AS d_{column.name}" for column in DomainNeedsTrend.__table__.columns)
+    return f"""
+SELECT c.id, c.child_id, c.pseudonym, {summary}, {domain},
+  (SELECT min(r.dispatch_count) FROM recompute_requests r WHERE r.child_pk = c.id AND r.done_at IS NULL) AS sends
+FROM children c
+LEFT JOIN child_needs_trends s ON s.child_pk = c.id AND s.assessments_count > 0
+LEFT JOIN domain_needs_trends d ON d.child_pk = s.child_pk
+WHERE {where}
+ORDER BY d.position
+"""
+
+
+BY_PK = trends_statement("c.id = $1")
+BY_CHILD_ID = trends_statement("c.la_id = $1 AND c.child_id = $2")
+
+
 async def read_trends(db: AsyncSession, child: Child, max_sends: int, out: type[Out]) -> Out:
-    # Status first: a recompute landing in between then shows as pending with new figures, never as
-    # fresh with old ones. Summary and domains in one statement, so both come from the same recompute.
-    status = await recompute_status(db, child, max_sends)
-    rows = (
-        await db.execute(
-            select(ChildNeedsTrend, DomainNeedsTrend)
-            .join(DomainNeedsTrend, DomainNeedsTrend.child_pk == ChildNeedsTrend.child_pk)
-            .where(ChildNeedsTrend.child_pk == child.id)
-            .order_by(DomainNeedsTrend.position)
-        )
-    ).all()
-    # A cleared row (no final assessment left) reads as no figures.
-    rows = [row for row in rows if row[0].assessments_count > 0]
-    summary = rows[0][0] if rows else None
-    domains = [row[1] for row in rows]
-    identity = {"child_id": child.child_id} if issubclass(out, ChildTrendsOut) else {}
+    return trends_of(await (await driver(db)).fetch(BY_PK, child.id), max_sends, out)
+
+
+async def read_child_trends(db: AsyncSession, la_id: uuid.UUID, child_id: str, max_sends: int) -> ChildTrendsOut:
+    """A council's child by its own id, audited as seen; another council's or none is a 404."""
+    rows = await (await driver(db)).fetch(BY_CHILD_ID, la_id, child_id)
+    if not rows:
+        raise NotFound(NO_SUCH_CHILD)
+    audit.saw_child(db, rows[0]["id"])
+    return trends_of(rows, max_sends, ChildTrendsOut)
+
+
+def trends_of(rows: list[Any], max_sends: int, out: type[Out]) -> Out:
+    first = rows[0]
+    summary = first if first["s_child_pk"] is not None else None
+    identity = {"child_id": first["child_id"]} if issubclass(out, ChildTrendsOut) else {}
     return out(
         **identity,
-        child_pseudonym=child.pseudonym,
-        status=status,
-        computed_at=summary.computed_at if summary else None,
-        instrument_code=summary.instrument_code if summary else None,
-        instrument_version=summary.instrument_version if summary else None,
-        assessment_ids=summary.assessment_ids if summary else [],
-        summary=SummaryOut.model_validate(summary, from_attributes=True) if summary else None,
-        domains=[domain_out(row) for row in domains],
+        child_pseudonym=first["pseudonym"],
+        status=status_of(first["sends"], max_sends),
+        computed_at=summary["s_computed_at"] if summary else None,
+        instrument_code=summary["s_instrument_code"] if summary else None,
+        instrument_version=summary["s_instrument_version"] if summary else None,
+        assessment_ids=summary["s_assessment_ids"] if summary else [],
+        summary=SummaryOut.model_validate({name: first[f"s_{name}"] for name in SummaryOut.model_fields})
+        if summary
+        else None,
+        domains=[domain_out(row) for row in rows] if summary else [],
     )
 
 
-def domain_out(row: DomainNeedsTrend) -> DomainTrendOut:
-    strength = {name: getattr(row, f"strength_{name}") for name in StrengthTrendOut.model_fields}
+def domain_out(row: Any) -> DomainTrendOut:
+    strength = {name: row[f"d_strength_{name}"] for name in StrengthTrendOut.model_fields}
     return DomainTrendOut.model_validate(
-        {name: getattr(row, name) for name in DomainTrendOut.model_fields if name != "strength"}
-        | {"strength": strength}
+        {name: row[f"d_{name}"] for name in DomainTrendOut.model_fields if name != "strength"} | {"strength": strength}
     )

@@ -16,6 +16,7 @@ from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page, page_headers
 from services.api.problems import V1_PROBLEMS
+from services.api.responses import json_of
 from services.api.scores.cohort import SLICE_DEFINITIONS, SliceName, slices_asked
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page, to_csv
 from services.api.types import Id, UtcDateTime
@@ -58,8 +59,7 @@ def page_response(
     headers = page_headers(request, cursor, more)
     if csv:
         return Response(to_csv(columns, rows), media_type="text/csv; charset=utf-8", headers=headers)
-    body = ScorePage(columns=list(columns), items=rows, next_cursor=cursor, has_more=more)
-    return JSONResponse(body.model_dump(mode="json"), headers=headers)
+    return json_of(ScorePage(columns=list(columns), items=rows, next_cursor=cursor, has_more=more), headers)
 
 
 def score_route(table: ScoreTable, summary: str) -> None:
