@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import councils
 from services.api.assessments import service as assessments
-from services.api.assessments.schemas import AssessmentContent, AssessmentIn
+from services.api.assessments.schemas import AssessmentAmendment, AssessmentIn
 from services.api.children import service as children
 from services.api.children.schemas import ChildIn
 from services.api.contracts import service as contracts
@@ -127,5 +127,5 @@ async def amend_a_paid_reduction(db: AsyncSession, council: LocalAuthority, demo
     amended = replace(
         written[confirming.external_id], needs=written[confirming.external_id].needs | {line.domain: level}
     )
-    content = AssessmentContent.model_validate(assessment_body(amended).model_dump(exclude={"external_id", "child_id"}))
+    content = AssessmentAmendment.model_validate(assessment_body(amended).model_dump())
     await assessments.amend(db, council.id, confirming.id, confirming.current_version, content, today)
