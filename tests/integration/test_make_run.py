@@ -93,16 +93,21 @@ def wait_for_line(
     raise AssertionError(f"no line {pattern!r} within {timeout} s:\n{output.read_text(errors='replace')[-3000:]}")
 
 
-def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
-    servers: Servers, own_database: str, tmp_path: Path
-) -> None:
-    env = os.environ | {
+def make_run_env(servers: Servers, own_database: str, tmp_path: Path) -> dict[str, str]:
+    """make run on the test's own database, queue, data folder and a free port."""
+    return os.environ | {
         "DATABASE_URL": own_database,
         "REDIS_URL": servers.redis_url,
         "QUEUE_NAME": f"test:{uuid.uuid4().hex[:8]}",
         "DATA_DIR": str(tmp_path / "data"),
         "PORT": str(free_port()),
     }
+
+
+def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
+    servers: Servers, own_database: str, tmp_path: Path
+) -> None:
+    env = make_run_env(servers, own_database, tmp_path)
     output = tmp_path / "make-run.log"
     with output.open("wb") as sink:
         # In a session of its own, so a failed test can end it and everything it started together; with
@@ -199,12 +204,7 @@ def test_a_process_that_fails_to_start_stops_the_others_and_ends_the_run(capsys:
 def test_an_api_that_cannot_start_stops_the_stack_and_make_fails(
     servers: Servers, own_database: str, tmp_path: Path
 ) -> None:
-    env = os.environ | {
-        "DATABASE_URL": own_database,
-        "REDIS_URL": servers.redis_url,
-        "QUEUE_NAME": f"test:{uuid.uuid4().hex[:8]}",
-        "DATA_DIR": str(tmp_path / "data"),
-        "PORT": str(free_port()),
+    env = make_run_env(servers, own_database, tmp_path) | {
         # uvicorn reads its options from UVICORN_* too: a logging file that is not there ends it at start.
         "UVICORN_LOG_CONFIG": str(tmp_path / "no-such-logging.ini"),
     }
