@@ -22,8 +22,11 @@ from services.api.placements.endpoints import router as placements
 from services.api.provider_portal.endpoints import router as provider_portal
 from services.api.providers.endpoints import router as providers
 from services.api.read_slots import ReadSlots
+from services.api.scores.children_endpoint import router as scores_children
 from services.api.scores.cohort_cache import CohortCache
+from services.api.scores.cohort_endpoints import router as scores_cohort
 from services.api.scores.endpoints import router as scores
+from services.api.scores.labels_endpoints import router as scores_labels
 from services.api.state import AppState
 from services.api.statements.endpoints import router as statements
 from services.api.throttle import Throttle
@@ -40,6 +43,9 @@ ROUTERS = (
     placements,
     providers,
     scores,
+    scores_cohort,
+    scores_children,
+    scores_labels,
     provider_portal,
     clients,
     audit_log,

@@ -2,8 +2,9 @@
 only until those change): an erased child or a recomputed one changes them at once.
 
 Sliced by any of age band, sex, ethnicity, UASC, legal status, placement group and provider; one row per
-slice combination, instrument (code, version) and domain, carrying the domain's figures and the slice's
-child-level ones (children in it, reliable change). Only children with figures (a final assessment) count."""
+slice combination, instrument (code, version) and domain carrying the domain's figures; and apart, one row per
+slice combination and instrument carrying the counts of children (in it, reliable change), which would double
+count if repeated on each domain's row. Only children with figures (a final assessment) count."""
 
 import uuid
 from collections.abc import Sequence
@@ -12,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
-from sqlalchemy import Integer, Numeric, String, and_, any_, case, cast, func, literal, select
+from sqlalchemy import Integer, Numeric, Select, String, and_, any_, case, cast, func, literal, select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
@@ -50,9 +51,10 @@ SLICE_DEFINITIONS: dict[str, str] = {
     ),
 }
 
+CohortTable = Literal["domains", "children"]
+INSTRUMENT_COLUMNS = ("instrument_code", "instrument_version")
 DOMAIN_COLUMNS = (
-    "instrument_code",
-    "instrument_version",
+    *INSTRUMENT_COLUMNS,
     "domain",
     "children_counted",
     "actionable_count",
@@ -63,7 +65,9 @@ DOMAIN_COLUMNS = (
     "resolved_count",
     "new_need_count",
 )
+# Counts of children, not of a domain's ratings: one row per slice and instrument, so they sum right.
 CHILD_COLUMNS = (
+    *INSTRUMENT_COLUMNS,
     "children_in_slice",
     "children_with_verdict",
     "reliably_improved_count",
@@ -71,7 +75,7 @@ CHILD_COLUMNS = (
     "reliably_improved_share",
     "reliably_worse_share",
 )
-COHORT_COLUMNS = DOMAIN_COLUMNS + CHILD_COLUMNS  # after the slice columns asked for
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {"domains": DOMAIN_COLUMNS, "children": CHILD_COLUMNS}
 
 
 def slices_asked(by: Sequence[str] | None) -> tuple[str, ...]:
@@ -80,8 +84,9 @@ def slices_asked(by: Sequence[str] | None) -> tuple[str, ...]:
     return tuple(name for name in SLICES if name in asked)
 
 
-def cohort_columns(by: Sequence[str]) -> tuple[str, ...]:
-    return (*by, *COHORT_COLUMNS)
+def cohort_columns(by: Sequence[str], table: CohortTable) -> tuple[str, ...]:
+    """The slice columns asked for, then the table's figures."""
+    return (*by, *TABLE_COLUMNS[table])
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +99,7 @@ class CohortPage:
 
 @dataclass(frozen=True, slots=True)
 class Cohort:
-    """Every row of one council and slices, as aggregated at `computed_at`."""
+    """Every row of one council, table and slices, as aggregated at `computed_at`."""
 
     columns: tuple[str, ...]
     rows: list[dict[str, Any]]
@@ -175,24 +180,42 @@ def share(part: ColumnElement[int], whole: ColumnElement[int]) -> ColumnElement[
     return func.round(cast(part, Numeric) / func.nullif(whole, 0), 4)
 
 
-async def read_cohort(db: AsyncSession, la_id: uuid.UUID, *, by: Sequence[str] = (), today: date) -> Cohort:
-    """Every cohort row, in a fixed order: slice values (age bands youngest first, nulls last), instrument
-    code and version, the domain's place in its instrument. Aggregating costs the same whatever page is
-    wanted, so the whole is read at once and paged from (scores/cohort_cache.py keeps it)."""
+async def read_cohort(
+    db: AsyncSession, la_id: uuid.UUID, *, by: Sequence[str] = (), table: CohortTable = "domains", today: date
+) -> Cohort:
+    """Every row of the table, in a fixed order: slice values (age bands youngest first, nulls last), instrument
+    code and version, and for domains the domain's place in its instrument. Aggregating costs the same whatever
+    page is wanted, so the whole is read at once and paged from (scores/cohort_cache.py keeps it)."""
     by = slices_asked(by)
     computed_at = datetime.now().astimezone()
     sliced = sliced_children(la_id, today)
-    slice_columns = [sliced.c[name] for name in by]
-    instrument_keys = [ChildNeedsTrend.instrument_code, ChildNeedsTrend.instrument_version]
+    aggregate = per_child if table == "children" else per_domain
+    query = aggregate(la_id, sliced, by)
+    columns = cohort_columns(by, table)
+    fetched = (await db.execute(query)).all()
+    rows = [{name: as_json(value) for name, value in zip(columns, row, strict=True)} for row in fetched]
+    return Cohort(columns, rows, computed_at)
 
-    # Per slice and instrument: the children and their reliable change.
+
+def slice_order(sliced: Any, by: Sequence[str]) -> list[Any]:
+    return [(sliced.c.age_band_rank if name == "age_band" else sliced.c[name]).asc().nulls_last() for name in by]
+
+
+def slice_keys(sliced: Any, by: Sequence[str]) -> list[Any]:
+    """The slice columns, and the age band's rank with them to order by it."""
+    return [sliced.c[name] for name in by] + ([sliced.c.age_band_rank] if "age_band" in by else [])
+
+
+def per_child(la_id: uuid.UUID, sliced: Any, by: Sequence[str]) -> Select[Any]:
+    """Per slice and instrument: the children and their reliable change."""
     verdict = ChildNeedsTrend.rci_verdict
     with_verdict = func.count().filter(verdict.is_not(None))
     improved = func.count().filter(verdict == "reliable_improvement")
     worse = func.count().filter(verdict == "reliable_deterioration")
-    per_child = (
+    instrument_keys = [ChildNeedsTrend.instrument_code, ChildNeedsTrend.instrument_version]
+    return (
         select(
-            *slice_columns,
+            *(sliced.c[name] for name in by),
             *instrument_keys,
             func.count().label("children_in_slice"),
             with_verdict.label("children_with_verdict"),
@@ -203,25 +226,24 @@ async def read_cohort(db: AsyncSession, la_id: uuid.UUID, *, by: Sequence[str] =
         )
         .join(sliced, sliced.c.child_pk == ChildNeedsTrend.child_pk)
         .where(ChildNeedsTrend.la_id == la_id, ChildNeedsTrend.assessments_count > 0)
-        .group_by(*slice_columns, *instrument_keys)
-        .subquery("per_child")
+        .group_by(*slice_keys(sliced, by), *instrument_keys)
+        .order_by(*slice_order(sliced, by), *instrument_keys)
     )
 
-    # Per slice, instrument and domain.
+
+def per_domain(la_id: uuid.UUID, sliced: Any, by: Sequence[str]) -> Select[Any]:
+    """Per slice, instrument and domain."""
     assessed = DomainNeedsTrend.latest.is_not(None)
     domain = DomainNeedsTrend.domain
     actionable_from = cast(Instrument.definition["actionable_from"].astext, Integer)
     counted = func.count().filter(assessed)
     actionable = func.count().filter(DomainNeedsTrend.latest >= actionable_from)
-    rank_column = [sliced.c.age_band_rank] if "age_band" in by else []
-    per_domain = (
+    instrument_keys = [ChildNeedsTrend.instrument_code, ChildNeedsTrend.instrument_version]
+    return (
         select(
-            *slice_columns,
-            *rank_column,
-            ChildNeedsTrend.instrument_code.label("instrument_code"),
-            ChildNeedsTrend.instrument_version.label("instrument_version"),
-            DomainNeedsTrend.domain.label("domain"),
-            DomainNeedsTrend.position.label("position"),
+            *(sliced.c[name] for name in by),
+            *instrument_keys,
+            domain,
             counted.label("children_counted"),
             actionable.label("actionable_count"),
             share(actionable, counted).label("actionable_prevalence"),
@@ -249,37 +271,9 @@ async def read_cohort(db: AsyncSession, la_id: uuid.UUID, *, by: Sequence[str] =
             ChildNeedsTrend.la_id == la_id,
             ChildNeedsTrend.assessments_count > 0,
         )
-        .group_by(*slice_columns, *rank_column, *instrument_keys, DomainNeedsTrend.domain, DomainNeedsTrend.position)
-        .subquery("per_domain")
+        .group_by(*slice_keys(sliced, by), *instrument_keys, domain, DomainNeedsTrend.position)
+        .order_by(*slice_order(sliced, by), *instrument_keys, DomainNeedsTrend.position, domain)
     )
-
-    # Slice values may be null (no placement): matched null-safe.
-    joined = and_(
-        *(per_domain.c[name].is_not_distinct_from(per_child.c[name]) for name in by),
-        per_domain.c.instrument_code == per_child.c.instrument_code,
-        per_domain.c.instrument_version == per_child.c.instrument_version,
-    )
-    order = [
-        (per_domain.c.age_band_rank if name == "age_band" else per_domain.c[name]).asc().nulls_last() for name in by
-    ]
-    columns = cohort_columns(by)
-    query = (
-        select(
-            *(per_domain.c[name] for name in (*by, *DOMAIN_COLUMNS)),
-            *(per_child.c[name] for name in CHILD_COLUMNS),
-        )
-        .select_from(per_domain.join(per_child, joined))
-        .order_by(
-            *order,
-            per_domain.c.instrument_code,
-            per_domain.c.instrument_version,
-            per_domain.c.position,
-            per_domain.c.domain,
-        )
-    )
-    fetched = (await db.execute(query)).all()
-    rows = [{name: as_json(value) for name, value in zip(columns, row, strict=True)} for row in fetched]
-    return Cohort(columns, rows, computed_at)
 
 
 def as_json(value: Any) -> Any:

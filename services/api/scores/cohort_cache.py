@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from services.api.scores.cohort import Cohort, cohort_columns, read_cohort, slices_asked
+from services.api.scores.cohort import Cohort, CohortTable, cohort_columns, read_cohort, slices_asked
 from services.api.throttle import REDIS_FAILURES
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, Erasure, Placement, Provider
 
@@ -66,15 +66,17 @@ class CohortCache:
         self.redis = redis
         self.prefix = prefix
 
-    async def read(self, db: AsyncSession, la_id: uuid.UUID, by: Sequence[str], today: date) -> Cohort:
+    async def read(
+        self, db: AsyncSession, la_id: uuid.UUID, by: Sequence[str], table: CohortTable, today: date
+    ) -> Cohort:
         """The cohort kept for this mark of the council's figures, or aggregated now and kept."""
         by = slices_asked(by)
         mark = await figures_mark(db, la_id)
-        key = f"{self.prefix}:{la_id}:{today.isoformat()}:{'+'.join(by)}"
+        key = f"{self.prefix}:{la_id}:{today.isoformat()}:{table}:{'+'.join(by)}"
         kept = await self._get(key)
         if kept is not None and kept["mark"] == mark:
-            return Cohort(cohort_columns(by), kept["rows"], datetime.fromisoformat(kept["computed_at"]))
-        cohort = await read_cohort(db, la_id, by=by, today=today)
+            return Cohort(cohort_columns(by, table), kept["rows"], datetime.fromisoformat(kept["computed_at"]))
+        cohort = await read_cohort(db, la_id, by=by, table=table, today=today)
         entry = {"mark": mark, "computed_at": cohort.computed_at.isoformat(), "rows": cohort.rows}
         await self._set(key, json.dumps(entry, separators=(",", ":")))
         return cohort
