@@ -18,7 +18,8 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
-from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, Instrument, Placement, Provider
+from services.api.scores.as_at import STORED, FigureTables
+from shared.models import Child, Instrument, Placement, Provider
 from shared.ssda903 import PLACEMENT_GROUPS
 
 SliceName = Literal["age_band", "sex", "ethnicity", "uasc", "legal_status", "placement_group", "provider"]
@@ -29,25 +30,25 @@ AGE_BANDS = (("under_1", 0), ("1_4", 1), ("5_9", 5), ("10_15", 10), ("16_plus", 
 
 SLICE_DEFINITIONS: dict[str, str] = {
     "age_band": (
-        "age in whole years at today's date, in the DfE bands under_1 (under 1), 1_4 (1 to 4), 5_9 (5 to 9), "
-        "10_15 (10 to 15), 16_plus (16 and over)"
+        "age in whole years on the day (today, or as_at), in the DfE bands under_1 (under 1), 1_4 (1 to 4), "
+        "5_9 (5 to 9), 10_15 (10 to 15), 16_plus (16 and over)"
     ),
     "sex": "the child's SSDA903 SEX code as recorded: M, F, U (or the pre-2024-25 1 male, 2 female)",
     "ethnicity": "the child's SSDA903 ETHNIC code as recorded, e.g. WBRI",
     "uasc": "true if the child is an unaccompanied asylum-seeking child",
     "legal_status": (
-        "SSDA903 LS code of the child's current placement episode (the open one, or else the one that ended "
-        "last); null for a child with no placement episode"
+        "SSDA903 LS code of the child's placement episode current on the day (today, or as_at): the one open "
+        "then, or else the one that ended last by then; null for a child with no placement episode by then"
     ),
     "placement_group": (
-        "group of the SSDA903 PLACE code of the child's current placement episode (the open one, or else the "
-        "one that ended last): "
+        "group of the SSDA903 PLACE code of the child's placement episode current on the day (as for "
+        "legal_status): "
         + "; ".join(f"{group} {', '.join(sorted(codes))}" for group, codes in PLACEMENT_GROUPS.items())
         + "; ungrouped for any other PLACE code; null for a child with no placement episode"
     ),
     "provider": (
-        "the council's external id of the provider of the child's current placement episode (the open one, or "
-        "else the one that ended last); null for a child with no placement episode or one without a provider"
+        "the council's external id of the provider of the child's placement episode current on the day (as for "
+        "legal_status); null for a child with no placement episode or one without a provider"
     ),
 }
 
@@ -136,9 +137,12 @@ def placement_group_of(place: ColumnElement[str]) -> ColumnElement[str | None]:
     )
 
 
-def sliced_children(la_id: uuid.UUID, today: date) -> Any:
-    """Every child of the council with its slice values: those of its current placement episode, the open
-    one or else the one that ended last (null without any)."""
+def sliced_children(la_id: uuid.UUID, day: date) -> Any:
+    """Every child of the council with its slice values on `day`: its age then, and those of its placement
+    episode current then: the one open on the day (begun by it and not ended before or on it), or else the one
+    that ended last by it (null without any)."""
+    # An episode ending after the day was open on it.
+    ended_by_then = case((Placement.end_date > day, None), else_=Placement.end_date)
     current = (
         select(
             Placement.child_pk,
@@ -147,17 +151,17 @@ def sliced_children(la_id: uuid.UUID, today: date) -> Any:
             Provider.external_id.label("provider"),
         )
         .outerjoin(Provider, and_(Provider.id == Placement.provider_id, Provider.la_id == la_id))
-        .where(Placement.la_id == la_id)
+        .where(Placement.la_id == la_id, Placement.start_date <= day)
         .ext(distinct_on(Placement.child_pk))
         .order_by(
             Placement.child_pk,
-            Placement.end_date.desc().nulls_first(),
+            ended_by_then.desc().nulls_first(),
             Placement.start_date.desc(),
             Placement.id,
         )
         .subquery("current_placement")
     )
-    band, band_rank = age_band_of(Child.date_of_birth, today)
+    band, band_rank = age_band_of(Child.date_of_birth, day)
     return (
         select(
             Child.id.label("child_pk"),
@@ -181,16 +185,24 @@ def share(part: ColumnElement[int], whole: ColumnElement[int]) -> ColumnElement[
 
 
 async def read_cohort(
-    db: AsyncSession, la_id: uuid.UUID, *, by: Sequence[str] = (), table: CohortTable = "domains", today: date
+    db: AsyncSession,
+    la_id: uuid.UUID,
+    *,
+    by: Sequence[str] = (),
+    table: CohortTable = "domains",
+    day: date,
+    figures: FigureTables = STORED,
 ) -> Cohort:
     """Every row of the table, in a fixed order: slice values (age bands youngest first, nulls last), instrument
-    code and version, and for domains the domain's place in its instrument. Aggregating costs the same whatever
-    page is wanted, so the whole is read at once and paged from (scores/cohort_cache.py keeps it)."""
+    code and version, and for domains the domain's place in its instrument. Ages and placements are those of
+    `day`, the figures those of `figures` (the stored ones, or those as at `day`: scores/as_at.py). Aggregating
+    costs the same whatever page is wanted, so the whole is read at once and paged from (cohort_cache.py keeps
+    it)."""
     by = slices_asked(by)
     computed_at = datetime.now().astimezone()
-    sliced = sliced_children(la_id, today)
+    sliced = sliced_children(la_id, day)
     aggregate = per_child if table == "children" else per_domain
-    query = aggregate(la_id, sliced, by)
+    query = aggregate(la_id, sliced, by, figures)
     columns = cohort_columns(by, table)
     fetched = (await db.execute(query)).all()
     rows = [{name: as_json(value) for name, value in zip(columns, row, strict=True)} for row in fetched]
@@ -206,13 +218,13 @@ def slice_keys(sliced: Any, by: Sequence[str]) -> list[Any]:
     return [sliced.c[name] for name in by] + ([sliced.c.age_band_rank] if "age_band" in by else [])
 
 
-def per_child(la_id: uuid.UUID, sliced: Any, by: Sequence[str]) -> Select[Any]:
+def per_child(la_id: uuid.UUID, sliced: Any, by: Sequence[str], figures: FigureTables) -> Select[Any]:
     """Per slice and instrument: the children and their reliable change."""
-    verdict = ChildNeedsTrend.rci_verdict
+    verdict = figures.child.rci_verdict
     with_verdict = func.count().filter(verdict.is_not(None))
     improved = func.count().filter(verdict == "reliable_improvement")
     worse = func.count().filter(verdict == "reliable_deterioration")
-    instrument_keys = [ChildNeedsTrend.instrument_code, ChildNeedsTrend.instrument_version]
+    instrument_keys = [figures.child.instrument_code, figures.child.instrument_version]
     return (
         select(
             *(sliced.c[name] for name in by),
@@ -224,21 +236,21 @@ def per_child(la_id: uuid.UUID, sliced: Any, by: Sequence[str]) -> Select[Any]:
             share(improved, with_verdict).label("reliably_improved_share"),
             share(worse, with_verdict).label("reliably_worse_share"),
         )
-        .join(sliced, sliced.c.child_pk == ChildNeedsTrend.child_pk)
-        .where(ChildNeedsTrend.la_id == la_id, ChildNeedsTrend.assessments_count > 0)
+        .join(sliced, sliced.c.child_pk == figures.child.child_pk)
+        .where(figures.child.la_id == la_id, figures.child.assessments_count > 0)
         .group_by(*slice_keys(sliced, by), *instrument_keys)
         .order_by(*slice_order(sliced, by), *instrument_keys)
     )
 
 
-def per_domain(la_id: uuid.UUID, sliced: Any, by: Sequence[str]) -> Select[Any]:
+def per_domain(la_id: uuid.UUID, sliced: Any, by: Sequence[str], figures: FigureTables) -> Select[Any]:
     """Per slice, instrument and domain."""
-    assessed = DomainNeedsTrend.latest.is_not(None)
-    domain = DomainNeedsTrend.domain
+    assessed = figures.domain.latest.is_not(None)
+    domain = figures.domain.domain
     actionable_from = cast(Instrument.definition["actionable_from"].astext, Integer)
     counted = func.count().filter(assessed)
-    actionable = func.count().filter(DomainNeedsTrend.latest >= actionable_from)
-    instrument_keys = [ChildNeedsTrend.instrument_code, ChildNeedsTrend.instrument_version]
+    actionable = func.count().filter(figures.domain.latest >= actionable_from)
+    instrument_keys = [figures.child.instrument_code, figures.child.instrument_version]
     return (
         select(
             *(sliced.c[name] for name in by),
@@ -247,32 +259,32 @@ def per_domain(la_id: uuid.UUID, sliced: Any, by: Sequence[str]) -> Select[Any]:
             counted.label("children_counted"),
             actionable.label("actionable_count"),
             share(actionable, counted).label("actionable_prevalence"),
-            func.round(func.avg(DomainNeedsTrend.change_since_baseline).filter(assessed), 4).label(
+            func.round(func.avg(figures.domain.change_since_baseline).filter(assessed), 4).label(
                 "mean_change_since_baseline"
             ),
-            func.count().filter(DomainNeedsTrend.direction == "improving").label("improving_count"),
-            func.count().filter(DomainNeedsTrend.direction == "worsening").label("worsening_count"),
-            func.count().filter(domain == any_(ChildNeedsTrend.resolved_needs)).label("resolved_count"),
-            func.count().filter(domain == any_(ChildNeedsTrend.new_needs)).label("new_need_count"),
+            func.count().filter(figures.domain.direction == "improving").label("improving_count"),
+            func.count().filter(figures.domain.direction == "worsening").label("worsening_count"),
+            func.count().filter(domain == any_(figures.child.resolved_needs)).label("resolved_count"),
+            func.count().filter(domain == any_(figures.child.new_needs)).label("new_need_count"),
         )
-        .join(ChildNeedsTrend, ChildNeedsTrend.child_pk == DomainNeedsTrend.child_pk)
-        .join(sliced, sliced.c.child_pk == DomainNeedsTrend.child_pk)
+        .join(figures.child, figures.child.child_pk == figures.domain.child_pk)
+        .join(sliced, sliced.c.child_pk == figures.domain.child_pk)
         .join(
             Instrument,
             and_(
-                Instrument.code == ChildNeedsTrend.instrument_code,
-                Instrument.version == ChildNeedsTrend.instrument_version,
+                Instrument.code == figures.child.instrument_code,
+                Instrument.version == figures.child.instrument_version,
                 # Another council may have an instrument of the same code and version.
                 Instrument.la_id.is_(None) | (Instrument.la_id == la_id),
             ),
         )
         .where(
-            DomainNeedsTrend.la_id == la_id,
-            ChildNeedsTrend.la_id == la_id,
-            ChildNeedsTrend.assessments_count > 0,
+            figures.domain.la_id == la_id,
+            figures.child.la_id == la_id,
+            figures.child.assessments_count > 0,
         )
-        .group_by(*slice_keys(sliced, by), *instrument_keys, domain, DomainNeedsTrend.position)
-        .order_by(*slice_order(sliced, by), *instrument_keys, DomainNeedsTrend.position, domain)
+        .group_by(*slice_keys(sliced, by), *instrument_keys, domain, figures.domain.position)
+        .order_by(*slice_order(sliced, by), *instrument_keys, figures.domain.position, domain)
     )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from services.api.scores.as_at import STORED, figures_as_at
 from services.api.scores.cohort import Cohort, CohortTable, cohort_columns, read_cohort, slices_asked
 from services.api.throttle import REDIS_FAILURES
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, Erasure, Placement, Provider
@@ -67,16 +68,25 @@ class CohortCache:
         self.prefix = prefix
 
     async def read(
-        self, db: AsyncSession, la_id: uuid.UUID, by: Sequence[str], table: CohortTable, today: date
+        self,
+        db: AsyncSession,
+        la_id: uuid.UUID,
+        by: Sequence[str],
+        table: CohortTable,
+        today: date,
+        as_at: date | None = None,
     ) -> Cohort:
-        """The cohort kept for this mark of the council's figures, or aggregated now and kept."""
+        """The cohort kept for this mark of the council's figures, or aggregated now and kept. As at a day, the
+        figures are computed anew for that day (scores/as_at.py) when not kept."""
         by = slices_asked(by)
         mark = await figures_mark(db, la_id)
-        key = f"{self.prefix}:{la_id}:{today.isoformat()}:{table}:{'+'.join(by)}"
+        day = f"as_at={as_at.isoformat()}" if as_at else today.isoformat()
+        key = f"{self.prefix}:{la_id}:{day}:{table}:{'+'.join(by)}"
         kept = await self._get(key)
         if kept is not None and kept["mark"] == mark:
             return Cohort(cohort_columns(by, table), kept["rows"], datetime.fromisoformat(kept["computed_at"]))
-        cohort = await read_cohort(db, la_id, by=by, table=table, today=today)
+        figures = STORED if as_at is None else await figures_as_at(db, la_id, as_at)
+        cohort = await read_cohort(db, la_id, by=by, table=table, day=as_at or today, figures=figures)
         entry = {"mark": mark, "computed_at": cohort.computed_at.isoformat(), "rows": cohort.rows}
         await self._set(key, json.dumps(entry, separators=(",", ":")))
         return cohort

@@ -14,6 +14,8 @@ from services.api.scores.cohort import SLICE_DEFINITIONS, CohortTable, SliceName
 from services.api.scores.rows import INSTANT, Instant
 from services.api.scores.serving import BiClient, page_response, scores_router
 from services.api.tabular import CSV_RESPONSE, TableFormat, instant
+from services.api.types import IsoDate
+from shared.errors import InvalidInput, field_error
 
 router = scores_router()
 
@@ -70,6 +72,7 @@ class CohortSlices(BaseModel):
 
 class CohortOut(BaseModel):
     computed_at: Instant = Field(description=f"When these were aggregated from the per-child figures, {INSTANT}")
+    as_at: date | None = Field(description="The day the figures are as at (see the as_at parameter); null: now")
     slices: CohortSlices = Field(description="The slices asked for and their definitions")
     columns: list[str] = Field(description="The columns of the rows in order: the CSV header")
     items: list[CohortRow] = Field(description="The rows of this page")
@@ -96,28 +99,40 @@ async def serve_cohort(
     table_format: TableFormat,
     table: CohortTable,
     by: list[SliceName] | None,
+    as_at: date | None,
     limit: int,
     cursor: int | None,
 ) -> Response:
     slices = slices_asked(by)
     limit = check_limit(limit, state.settings)
+    if as_at is not None and as_at > date.today():
+        raise InvalidInput(
+            "The figures cannot be as at a day to come.", errors=[field_error("as_at", "not after today")]
+        )
     # Each aggregates the whole council: a client gets a few at once, and a repeat is served as kept.
     async with state.expensive_reads.slot(caller.client_id):
-        cohort = await state.cohort_cache.read(db, caller.la_id, slices, table, date.today())
+        cohort = await state.cohort_cache.read(db, caller.la_id, slices, table, date.today(), as_at)
     page = cohort.page(cursor or 0, limit)
-    audit.note(db, rows=len(page.rows), by=list(slices))
+    audit.note(db, rows=len(page.rows), by=list(slices), as_at=None if as_at is None else as_at.isoformat())
     next_cursor = None if page.next_offset is None else str(page.next_offset)
     described = {
         "computed_at": instant(cohort.computed_at),
+        "as_at": None if as_at is None else as_at.isoformat(),
         "slices": {"by": list(slices), "definitions": {name: SLICE_DEFINITIONS[name] for name in slices}},
     }
-    name = "cohort" if table == "domains" else "cohort-children"
+    name = ("cohort" if table == "domains" else "cohort-children") + (f"-as-at-{as_at.isoformat()}" if as_at else "")
     return page_response(request, table_format, name, page.columns, page.rows, next_cursor, page.has_more, described)
 
 
 ByQuery = Annotated[
     list[SliceName] | None, Query(description="Slice by these (repeat the parameter); none: the whole council")
 ]
+AS_AT = (
+    "The figures as at this day (YYYY-MM-DD, not after today): each child's figures computed from its final "
+    "assessments, as they stand now, dated on or before it, with the council's reference SD now; its age and "
+    "placement episode on the day; a child with no assessment dated by then not counted. None: the figures now."
+)
+AsAtQuery = Annotated[IsoDate | None, Query(description=AS_AT)]
 
 
 @router.get(
@@ -138,10 +153,11 @@ async def read_cohort_figures(
     state: StateDep,
     table_format: Annotated[TableFormat, Depends()],
     by: ByQuery = None,
+    as_at: AsAtQuery = None,
     limit: PAGE_LIMIT_QUERY = 500,
     cursor: Cursor = None,
 ) -> Response:
-    return await serve_cohort(request, db, caller, state, table_format, "domains", by, limit, cursor)
+    return await serve_cohort(request, db, caller, state, table_format, "domains", by, as_at, limit, cursor)
 
 
 @router.get(
@@ -161,7 +177,8 @@ async def read_cohort_children(
     state: StateDep,
     table_format: Annotated[TableFormat, Depends()],
     by: ByQuery = None,
+    as_at: AsAtQuery = None,
     limit: PAGE_LIMIT_QUERY = 500,
     cursor: Cursor = None,
 ) -> Response:
-    return await serve_cohort(request, db, caller, state, table_format, "children", by, limit, cursor)
+    return await serve_cohort(request, db, caller, state, table_format, "children", by, as_at, limit, cursor)
