@@ -5,7 +5,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +27,8 @@ PseudonymPath = Annotated[Id, Path(min_length=1, max_length=32, description="The
 
 
 class PlacedChildOut(BaseModel):
-    child_pseudonym: str
-    placed_since: date
+    child_pseudonym: str = Field(description="The child's pseudonym")
+    placed_since: date = Field(description="The first day of the stay with the provider")
 
 
 def placed_now(caller: Caller, today: date) -> list[ColumnElement[bool]]:
