@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from services.api import audit
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page
+from services.api.paging import check_limit, keyset_page
 from services.api.scores.cohort import SLICE_DEFINITIONS, sliced_children
 from services.api.scores.rows import PSEUDONYM, Page, columns_of
-from services.api.scores.serving import BiClient, page_response, scores_router
+from services.api.scores.serving import BiClient, PageQuery, page_response, scores_router
 from services.api.tabular import CSV_RESPONSE, TableFormat
 from shared.models import Child
 
@@ -52,10 +52,9 @@ async def read_children_dimensions(
     caller: BiClient,
     state: StateDep,
     table_format: Annotated[TableFormat, Depends()],
-    limit: PAGE_LIMIT_QUERY = 500,
-    cursor: Cursor = None,
+    paging: Annotated[PageQuery, Depends()],
 ) -> Response:
-    limit = check_limit(limit, state.settings)
+    limit, cursor = check_limit(paging.limit, state.settings), paging.cursor
     sliced = sliced_children(caller.la_id, date.today())
     query = (
         select(Child.pseudonym, *(sliced.c[name] for name in COLUMNS[1:]), Child.seq)

@@ -1,6 +1,7 @@
 """The council's cohort figures: per domain (`/cohort`) and, once per slice and instrument, the counts of
 children (`/cohort-children`), so a sum over rows never counts a child twice."""
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Literal
 
@@ -98,13 +99,10 @@ async def serve_cohort(
     state: StateDep,
     table_format: TableFormat,
     table: CohortTable,
-    by: list[SliceName] | None,
-    as_at: date | None,
-    limit: int,
-    cursor: int | None,
+    query: "CohortQuery",
 ) -> Response:
-    slices = slices_asked(by)
-    limit = check_limit(limit, state.settings)
+    slices, as_at = slices_asked(query.by), query.as_at
+    limit = check_limit(query.limit, state.settings)
     if as_at is not None and as_at > date.today():
         raise InvalidInput(
             "The figures cannot be as at a day to come.", errors=[field_error("as_at", "not after today")]
@@ -112,7 +110,7 @@ async def serve_cohort(
     # Each aggregates the whole council: a client gets a few at once, and a repeat is served as kept.
     async with state.expensive_reads.slot(caller.client_id):
         cohort = await state.cohort_cache.read(db, caller.la_id, slices, table, date.today(), as_at)
-    page = cohort.page(cursor or 0, limit)
+    page = cohort.page(query.cursor or 0, limit)
     audit.note(db, rows=len(page.rows), by=list(slices), as_at=None if as_at is None else as_at.isoformat())
     next_cursor = None if page.next_offset is None else str(page.next_offset)
     described = {
@@ -135,50 +133,52 @@ AS_AT = (
 AsAtQuery = Annotated[IsoDate | None, Query(description=AS_AT)]
 
 
-@router.get(
-    "/cohort",
-    response_model=CohortOut,
-    responses=CSV_RESPONSE,
-    summary="The council's children taken together, per domain and any slices: actionable need and change",
-    description=(
-        "One row per slice combination, instrument and domain, in a fixed order (slice values, age bands "
-        "youngest first and nulls last, then instrument and the domain's place in it). The counts of children "
-        "and their reliable change are in /v1/scores/cohort-children. " + PAGING
-    ),
-)
-async def read_cohort_figures(
-    request: Request,
-    db: SessionDep,
-    caller: BiClient,
-    state: StateDep,
-    table_format: Annotated[TableFormat, Depends()],
-    by: ByQuery = None,
-    as_at: AsAtQuery = None,
-    limit: PAGE_LIMIT_QUERY = 500,
-    cursor: Cursor = None,
-) -> Response:
-    return await serve_cohort(request, db, caller, state, table_format, "domains", by, as_at, limit, cursor)
+@dataclass
+class CohortQuery:
+    by: ByQuery = None
+    as_at: AsAtQuery = None
+    limit: PAGE_LIMIT_QUERY = 500
+    cursor: Cursor = None
 
 
-@router.get(
-    "/cohort-children",
-    response_model=CohortChildrenOut,
-    responses=CSV_RESPONSE,
-    summary="The council's children taken together, per instrument and any slices: children and reliable change",
-    description=(
-        "One row per slice combination and instrument, in the order of /v1/scores/cohort, each child counted "
-        "once: sums over rows are counts of children. " + PAGING
-    ),
+def cohort_route(table: CohortTable, model: type[CohortOut], name: str, summary: str, description: str) -> None:
+    async def read_cohort_table(
+        request: Request,
+        db: SessionDep,
+        caller: BiClient,
+        state: StateDep,
+        table_format: Annotated[TableFormat, Depends()],
+        query: Annotated[CohortQuery, Depends()],
+    ) -> Response:
+        return await serve_cohort(request, db, caller, state, table_format, table, query)
+
+    path = "/cohort" if table == "domains" else "/cohort-children"
+    router.add_api_route(
+        path,
+        read_cohort_table,
+        methods=["GET"],
+        response_model=model,
+        responses=CSV_RESPONSE,
+        summary=summary,
+        description=description + " " + PAGING,
+        name=name,
+    )
+
+
+cohort_route(
+    "domains",
+    CohortOut,
+    "read_cohort_figures",
+    "The council's children taken together, per domain and any slices: actionable need and change",
+    "One row per slice combination, instrument and domain, in a fixed order (slice values, age bands youngest first "
+    "and nulls last, then instrument and the domain's place in it). The counts of children and their reliable "
+    "change are in /v1/scores/cohort-children.",
 )
-async def read_cohort_children(
-    request: Request,
-    db: SessionDep,
-    caller: BiClient,
-    state: StateDep,
-    table_format: Annotated[TableFormat, Depends()],
-    by: ByQuery = None,
-    as_at: AsAtQuery = None,
-    limit: PAGE_LIMIT_QUERY = 500,
-    cursor: Cursor = None,
-) -> Response:
-    return await serve_cohort(request, db, caller, state, table_format, "children", by, as_at, limit, cursor)
+cohort_route(
+    "children",
+    CohortChildrenOut,
+    "read_cohort_children",
+    "The council's children taken together, per instrument and any slices: children and reliable change",
+    "One row per slice combination and instrument, in the order of /v1/scores/cohort, each child counted once: "
+    "sums over rows are counts of children.",
+)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from services.api import audit
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page
+from services.api.paging import check_limit, keyset_page
 from services.api.scores.rows import ErasureRow, Page, columns_of
-from services.api.scores.serving import BiClient, page_response, scores_router
+from services.api.scores.serving import BiClient, PageQuery, page_response, scores_router
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page
 from services.api.tabular import CSV_RESPONSE, TableFormat, plain
 from services.api.types import Id, UtcDateTime
@@ -22,9 +22,7 @@ router = scores_router()
 
 
 @dataclass
-class ScoreQuery:
-    limit: PAGE_LIMIT_QUERY = 500
-    cursor: Cursor = None
+class ScoreQuery(PageQuery):
     child_pseudonym: Annotated[Id | None, Query(max_length=32, description="Only this child")] = None
     updated_since: Annotated[UtcDateTime | None, Query(description="Only rows computed at or after this instant")] = (
         None
@@ -82,10 +80,9 @@ async def read_erasures(
     caller: BiClient,
     state: StateDep,
     table_format: Annotated[TableFormat, Depends()],
-    limit: PAGE_LIMIT_QUERY = 500,
-    cursor: Cursor = None,
+    paging: Annotated[PageQuery, Depends()],
 ) -> Response:
-    limit = check_limit(limit, state.settings)
+    limit, cursor = check_limit(paging.limit, state.settings), paging.cursor
     query = select(Erasure).where(Erasure.la_id == caller.la_id).order_by(Erasure.id).limit(limit + 1)
     if cursor is not None:
         query = query.where(Erasure.id > cursor)
