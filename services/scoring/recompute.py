@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring import statements
@@ -30,12 +30,17 @@ from shared.models import (
 )
 from shared.models.figures import FIGURES_ROW_VERSION
 
+# child_pk, id, recorded_order, assessed_on, instrument_id, domain, need, strength
+RatingsQuery = Select[uuid.UUID, uuid.UUID, int, date, uuid.UUID, str, int | None, int | None]
 
-async def final_ratings(db: AsyncSession, child_pk: uuid.UUID, on_or_before: date | None = None) -> Sequence[Row[Any]]:
-    """Every rating of the child's final assessments as they stand now (current versions only); with
-    `on_or_before`, of those dated on or before that day (the figures as at it)."""
+
+def final_ratings_query(on_or_before: date | None = None) -> RatingsQuery:
+    """Every rating of final assessments as they stand now (current versions only), with its child; with
+    `on_or_before`, of those dated on or before that day (the figures as at it). The recorded order ranks
+    rows across whatever children the caller selects, so within each child it is that child's order."""
     query = (
         select(
+            Assessment.child_pk,
             Assessment.id,
             func.dense_rank().over(order_by=first_recorded()).label("recorded_order"),
             AssessmentVersion.assessed_on,
@@ -47,11 +52,13 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID, on_or_before: dat
         .join(AssessmentVersion, is_current_version())
         .join(Instrument, Instrument.id == Assessment.instrument_id)
         .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
-        .where(Assessment.child_pk == child_pk, AssessmentVersion.status == "final")
+        .where(AssessmentVersion.status == "final")
     )
-    if on_or_before is not None:
-        query = query.where(AssessmentVersion.assessed_on <= on_or_before)
-    rows: Sequence[Row[Any]] = (await db.execute(query)).all()  # type: ignore[assignment]
+    return query if on_or_before is None else query.where(AssessmentVersion.assessed_on <= on_or_before)
+
+
+async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[Any]]:
+    rows: Sequence[Row[Any]] = (await db.execute(final_ratings_query().where(Assessment.child_pk == child_pk))).all()  # type: ignore[assignment]
     return rows
 
 
@@ -175,10 +182,15 @@ async def clear_figures(db: AsyncSession, child_pk: uuid.UUID, now: datetime) ->
         )
 
 
-async def compute(
-    db: AsyncSession, child: Child, on_or_before: date | None = None
-) -> tuple[dict[str, Any], InstrumentScale, list[AssessmentInput], ChildTrends] | None:
-    rows = await final_ratings(db, child.id, on_or_before)
+Computed = tuple[dict[str, Any], InstrumentScale, list[AssessmentInput], ChildTrends]
+
+
+async def compute(db: AsyncSession, child: Child) -> Computed | None:
+    return await compute_from(db, child, await final_ratings(db, child.id))
+
+
+async def compute_from(db: AsyncSession, child: Child, rows: Sequence[Row[Any]]) -> Computed | None:
+    """The child's figures from its ratings (final_ratings_query's rows of this child)."""
     if not rows:
         return None
     family = await series_instrument(db, rows, child.la_id)

@@ -4,6 +4,7 @@ dated on or before the day, into tables of this transaction only that the cohort
 place of the stored figures. A child with no such assessment has no figures as at the day."""
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,8 +13,8 @@ from sqlalchemy import MetaData, Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from services.scoring.recompute import compute, figure_rows, with_rci
-from shared.models import Assessment, AssessmentVersion, Child, ChildNeedsTrend, DomainNeedsTrend
+from services.scoring.recompute import compute_from, figure_rows, final_ratings_query, with_rci
+from shared.models import Assessment, Child, ChildNeedsTrend, DomainNeedsTrend
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,22 +39,24 @@ async def figures_as_at(db: AsyncSession, la_id: uuid.UUID, day: date) -> Figure
     for model, table in tables.items():
         # Like the stored table, without its defaults: a scratch row takes no row version from the sequence.
         await db.execute(text(f"CREATE TEMPORARY TABLE {table.name} (LIKE {model.__tablename__}) ON COMMIT DROP"))
-    assessed = (
-        select(Assessment.child_pk)
-        .join(AssessmentVersion, AssessmentVersion.assessment_id == Assessment.id)
-        .where(Assessment.la_id == la_id, AssessmentVersion.assessed_on <= day)
-        .distinct()
-    )
+    ratings = (await db.execute(final_ratings_query(day).where(Assessment.la_id == la_id))).all()
+    by_child: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in ratings:
+        by_child[row.child_pk].append(row)
     now = datetime.now().astimezone()
-    for child in await db.scalars(select(Child).where(Child.id.in_(assessed)).order_by(Child.seq)):
-        computed = await compute(db, child, on_or_before=day)
+    rows: dict[Any, list[dict[str, Any]]] = {ChildNeedsTrend: [], DomainNeedsTrend: []}
+    for child in await db.scalars(select(Child).where(Child.id.in_(list(by_child))).order_by(Child.seq)):
+        computed = await compute_from(db, child, by_child[child.id])
         if computed is None:
             continue
         definition, scale, inputs, trends = computed
         child_row, domain_rows = figure_rows(child, scale, inputs, trends, now)
         await with_rci(db, child_row, definition)
-        await db.execute(insert(tables[ChildNeedsTrend]).values(child_row | {"row_version": 0}))
-        await db.execute(insert(tables[DomainNeedsTrend]), [row | {"row_version": 0} for row in domain_rows])
+        rows[ChildNeedsTrend].append(child_row | {"row_version": 0})
+        rows[DomainNeedsTrend].extend(row | {"row_version": 0} for row in domain_rows)
+    for model, table in tables.items():
+        if rows[model]:
+            await db.execute(insert(table), rows[model])
     return FigureTables(
         aliased(ChildNeedsTrend, tables[ChildNeedsTrend], adapt_on_names=True),
         aliased(DomainNeedsTrend, tables[DomainNeedsTrend], adapt_on_names=True),
