@@ -92,6 +92,25 @@ PAGING = (
 )
 
 
+ByQuery = Annotated[
+    list[SliceName] | None, Query(description="Slice by these (repeat the parameter); none: the whole council")
+]
+AS_AT = (
+    "The figures as at this day (YYYY-MM-DD, not after today): each child's figures computed from its final "
+    "assessments, as they stand now, dated on or before it, with the council's reference SD now; its age and "
+    "placement episode on the day; a child with no assessment dated by then not counted. None: the figures now."
+)
+AsAtQuery = Annotated[IsoDate | None, Query(description=AS_AT)]
+
+
+@dataclass
+class CohortQuery:
+    by: ByQuery = None
+    as_at: AsAtQuery = None
+    limit: PAGE_LIMIT_QUERY = 500
+    cursor: Cursor = None
+
+
 async def serve_cohort(
     request: Request,
     db: SessionDep,
@@ -99,7 +118,7 @@ async def serve_cohort(
     state: StateDep,
     table_format: TableFormat,
     table: CohortTable,
-    query: "CohortQuery",
+    query: CohortQuery,
 ) -> Response:
     slices, as_at = slices_asked(query.by), query.as_at
     limit = check_limit(query.limit, state.settings)
@@ -120,25 +139,6 @@ async def serve_cohort(
     }
     name = ("cohort" if table == "domains" else "cohort-children") + (f"-as-at-{as_at.isoformat()}" if as_at else "")
     return page_response(request, table_format, name, page.columns, page.rows, next_cursor, page.has_more, described)
-
-
-ByQuery = Annotated[
-    list[SliceName] | None, Query(description="Slice by these (repeat the parameter); none: the whole council")
-]
-AS_AT = (
-    "The figures as at this day (YYYY-MM-DD, not after today): each child's figures computed from its final "
-    "assessments, as they stand now, dated on or before it, with the council's reference SD now; its age and "
-    "placement episode on the day; a child with no assessment dated by then not counted. None: the figures now."
-)
-AsAtQuery = Annotated[IsoDate | None, Query(description=AS_AT)]
-
-
-@dataclass
-class CohortQuery:
-    by: ByQuery = None
-    as_at: AsAtQuery = None
-    limit: PAGE_LIMIT_QUERY = 500
-    cursor: Cursor = None
 
 
 def cohort_route(table: CohortTable, model: type[CohortOut], name: str, summary: str, description: str) -> None:
