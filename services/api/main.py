@@ -23,8 +23,11 @@ from services.api.placements.endpoints import router as placements
 from services.api.provider_portal.endpoints import router as provider_portal
 from services.api.providers.endpoints import router as providers
 from services.api.read_slots import ReadSlots
+from services.api.scores.children_endpoint import router as scores_children
 from services.api.scores.cohort_cache import CohortCache
+from services.api.scores.cohort_endpoints import router as scores_cohort
 from services.api.scores.endpoints import router as scores
+from services.api.scores.labels_endpoints import router as scores_labels
 from services.api.state import AppState
 from services.api.statements.endpoints import router as statements
 from services.api.throttle import REQUEST_COUNT_BATCH_SECONDS, Throttle
@@ -41,6 +44,9 @@ ROUTERS = (
     placements,
     providers,
     scores,
+    scores_cohort,
+    scores_children,
+    scores_labels,
     provider_portal,
     clients,
     audit_log,
@@ -90,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         expensive_reads = ReadSlots(
             redis, prefix=f"{settings.queue_name}:expensive-reads", per_client=settings.expensive_reads_per_client
         )
-        cohort_cache = CohortCache(redis, prefix=f"{settings.queue_name}:cohort")
+        cohort_cache = CohortCache(redis, sessions, prefix=f"{settings.queue_name}:cohort")
         app.state.services = AppState(
             settings, engine, sessions, redis, dispatcher, verifier, failures, bursts, expensive_reads, cohort_cache
         )

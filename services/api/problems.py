@@ -168,18 +168,18 @@ def install(app: FastAPI) -> None:
 
 class FieldError(BaseModel):
     index: int | None = Field(default=None, description="The batch item at fault")
-    field: str
-    message: str
+    field: str = Field(description="The field at fault, dotted path")
+    message: str = Field(description="What is wrong with it")
 
 
 class Problem(BaseModel):
     """application/problem+json (RFC 9457)."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[FieldError] | None = None
+    type: str = Field(description="A URI naming the kind of problem (RFC 9457)")
+    title: str = Field(description="Its short title")
+    status: int = Field(description="The HTTP status")
+    detail: str = Field(description="What went wrong here")
+    errors: list[FieldError] | None = Field(default=None, description="Each field at fault, when the input was refused")
 
 
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -65,5 +65,12 @@ Text = Annotated[str, AfterValidator(no_nul)]
 Id = Annotated[str, AfterValidator(plain_id)]
 UtcDateTime = Annotated[datetime, BeforeValidator(iso_date_time_only), AfterValidator(in_utc)]
 
-IdempotencyKey = Annotated[Text | None, Header(alias="Idempotency-Key", max_length=200)]
+IdempotencyKey = Annotated[
+    Text | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Sent again with the same body, the first reply is replayed",
+    ),
+]
 ChildIdQuery = Annotated[Id, Query(min_length=1, max_length=64, description="The council's own child id")]

@@ -5,10 +5,10 @@ Idempotent: delivery is at least once, so running it twice writes the same figur
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import Row, Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.scoring import statements
@@ -30,11 +30,17 @@ from shared.models import (
 )
 from shared.models.figures import FIGURES_ROW_VERSION
 
+# child_pk, id, recorded_order, assessed_on, instrument_id, domain, need, strength
+RatingsQuery = Select[uuid.UUID, uuid.UUID, int, date, uuid.UUID, str, int | None, int | None]
 
-async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[Any]]:
-    """Every rating of the child's final assessments as they stand now (current versions only)."""
+
+def final_ratings_query(on_or_before: date | None = None) -> RatingsQuery:
+    """Every rating of final assessments as they stand now (current versions only), with its child; with
+    `on_or_before`, of those dated on or before that day (the figures as at it). The recorded order ranks
+    rows across whatever children the caller selects, so within each child it is that child's order."""
     query = (
         select(
+            Assessment.child_pk,
             Assessment.id,
             func.dense_rank().over(order_by=first_recorded()).label("recorded_order"),
             AssessmentVersion.assessed_on,
@@ -46,9 +52,13 @@ async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[A
         .join(AssessmentVersion, is_current_version())
         .join(Instrument, Instrument.id == Assessment.instrument_id)
         .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
-        .where(Assessment.child_pk == child_pk, AssessmentVersion.status == "final")
+        .where(AssessmentVersion.status == "final")
     )
-    rows: Sequence[Row[Any]] = (await db.execute(query)).all()  # type: ignore[assignment]
+    return query if on_or_before is None else query.where(AssessmentVersion.assessed_on <= on_or_before)
+
+
+async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[Any]]:
+    rows: Sequence[Row[Any]] = (await db.execute(final_ratings_query().where(Assessment.child_pk == child_pk))).all()  # type: ignore[assignment]
     return rows
 
 
@@ -172,10 +182,15 @@ async def clear_figures(db: AsyncSession, child_pk: uuid.UUID, now: datetime) ->
         )
 
 
-async def compute(
-    db: AsyncSession, child: Child
-) -> tuple[dict[str, Any], InstrumentScale, list[AssessmentInput], ChildTrends] | None:
-    rows = await final_ratings(db, child.id)
+Computed = tuple[dict[str, Any], InstrumentScale, list[AssessmentInput], ChildTrends]
+
+
+async def compute(db: AsyncSession, child: Child) -> Computed | None:
+    return await compute_from(db, child, await final_ratings(db, child.id))
+
+
+async def compute_from(db: AsyncSession, child: Child, rows: Sequence[Row[Any]]) -> Computed | None:
+    """The child's figures from its ratings (final_ratings_query's rows of this child)."""
     if not rows:
         return None
     family = await series_instrument(db, rows, child.la_id)
@@ -183,6 +198,20 @@ async def compute(
     inputs = engine_inputs(rows, family.members)
     trends = compute_child_trends(inputs, Scale(scale.domains, scale.actionable_from, scale.intensive_level))
     return None if trends is None else (family.definition, scale, inputs, trends)
+
+
+async def with_rci(db: AsyncSession, child_row: dict[str, Any], definition: dict[str, Any]) -> float | None:
+    """Gives the child's row its reliable change, with the council's SD now; returns that SD (None: none yet)."""
+    sd = await current_sd(db, child_row["la_id"], definition)
+    rci, verdict = rci_for(
+        [child_row["total_need"]],
+        [child_row["baseline_total_need"]],
+        [child_row["assessments_count"]],
+        sd,
+        reliability_of(definition),
+    )
+    child_row |= {"rci": rci[0], "rci_verdict": verdict[0]}
+    return sd
 
 
 async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: uuid.UUID) -> int:
@@ -208,15 +237,7 @@ async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: 
             definition, scale, inputs, trends = computed
             child_row, domain_rows = figure_rows(child, scale, inputs, trends, now)
             # Read under the figures lock, so a calibration committing meanwhile is seen, never undone.
-            sd = await current_sd(db, child.la_id, definition)
-            rci, verdict = rci_for(
-                [child_row["total_need"]],
-                [child_row["baseline_total_need"]],
-                [child_row["assessments_count"]],
-                sd,
-                reliability_of(definition),
-            )
-            child_row |= {"rci": rci[0], "rci_verdict": verdict[0]}
+            sd = await with_rci(db, child_row, definition)
             # The domain rows go with the child's (the trigger domain_figures_follow_child).
             await db.execute(delete(ChildNeedsTrend).where(ChildNeedsTrend.child_pk == child_pk))
             await db.execute(insert(ChildNeedsTrend).values(child_row))

@@ -78,28 +78,29 @@ _STRICT = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 class NeedLevel(BaseModel):
     model_config = _STRICT
-    level: Level
-    label: Text
-    meaning: Annotated[str, Field(max_length=2000)] = ""
+    level: Level = Field(description="The level, from 0")
+    label: Text = Field(description="Its name")
+    meaning: Annotated[str, Field(max_length=2000)] = Field(default="", description="What it means in practice")
 
 
 class StrengthLevel(BaseModel):
     model_config = _STRICT
-    level: Level
-    label: Text
+    level: Level = Field(description="The level, from 0")
+    label: Text = Field(description="Its name")
 
 
 class OutcomeArea(BaseModel):
     model_config = _STRICT
-    code: ItemCode
-    label: Text
+    code: ItemCode = Field(description="The area's code")
+    label: Text = Field(description="Its name")
 
 
 class Domain(BaseModel):
     model_config = _STRICT
-    code: ItemCode
-    label: Text
-    outcome_area: str  # must name a declared outcome area: checked across fields
+    code: ItemCode = Field(description="The domain's code")
+    label: Text = Field(description="Its name")
+    # Must name a declared outcome area: checked across fields.
+    outcome_area: str = Field(description="The code of the outcome area it serves")
 
 
 class _CrossFieldInvalid(ValueError):
@@ -112,18 +113,33 @@ class _CrossFieldInvalid(ValueError):
 
 class InstrumentDocument(BaseModel):
     model_config = _STRICT
-    code: InstrumentCode
-    version: Annotated[int, Field(ge=1)]
-    title: Text
-    levels: Annotated[list[NeedLevel], Field(min_length=1, max_length=MAX_LEVEL + 1)]
-    actionable_from: Level
-    intensive_level: Level
-    strengths: Annotated[list[StrengthLevel], Field(min_length=1, max_length=MAX_LEVEL + 1)]
-    reliability: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = DEFAULT_RELIABILITY
-    sd: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None  # a fixed reference SD (§4), else calibrated
-    compatible_with: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
-    outcome_areas: Annotated[list[OutcomeArea], Field(min_length=1)]
-    domains: Annotated[list[Domain], Field(min_length=1)]
+    code: InstrumentCode = Field(description="The instrument's code (a council's own: not a shipped code)")
+    version: Annotated[int, Field(ge=1)] = Field(description="Its version, above any loaded")
+    title: Text = Field(description="Its title")
+    levels: Annotated[list[NeedLevel], Field(min_length=1, max_length=MAX_LEVEL + 1)] = Field(
+        description="The need scale, every level from 0"
+    )
+    actionable_from: Level = Field(description="The first actionable need level")
+    intensive_level: Level = Field(description="The intensive need level")
+    strengths: Annotated[list[StrengthLevel], Field(min_length=1, max_length=MAX_LEVEL + 1)] = Field(
+        description="The strength scale, every level from 0"
+    )
+    reliability: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = Field(
+        default=DEFAULT_RELIABILITY, description="Test-retest reliability r for reliable change"
+    )
+    sd: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="A fixed reference SD for reliable change (§4); none: calibrated from the council's children",
+    )
+    compatible_with: list[Annotated[int, Field(ge=1)]] = Field(
+        description="Earlier versions whose assessments trends run across", default_factory=list
+    )
+    outcome_areas: Annotated[list[OutcomeArea], Field(min_length=1)] = Field(
+        description="The outcome areas domains serve"
+    )
+    domains: Annotated[list[Domain], Field(min_length=1)] = Field(
+        description="The domains an assessment rates, in order"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

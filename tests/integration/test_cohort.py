@@ -107,8 +107,10 @@ async def bi_council(app: FastAPI, settings: Settings) -> AsyncIterator[tuple[ht
         yield api, council
 
 
-async def cohort(api: httpx.AsyncClient, council: Council, *by: str, **params: Any) -> dict[str, Any]:
-    response = await api.get("/v1/scores/cohort", params={"by": list(by), **params}, headers=council.bi)
+async def cohort(
+    api: httpx.AsyncClient, council: Council, *by: str, table: str = "cohort", **params: Any
+) -> dict[str, Any]:
+    response = await api.get(f"/v1/scores/{table}", params={"by": list(by), **params}, headers=council.bi)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -148,12 +150,21 @@ async def test_the_whole_council_per_domain(bi_council: tuple[httpx.AsyncClient,
     # safety: latest 1,2,3,1,2,1,4,3 -> five actionable; change -2,0,+2,-1,0,-2,+4,+2 -> 3/8;
     # C1, C4, C6 resolve it, C3, C7, C8 gain it.
     assert figures(row(body, SAFETY)) == (8, 5, 0.625, 0.375, 3, 3, 3, 3)
-    # No SD yet for reliable change: eight children with figures, no verdict, no share.
-    child_level = {
-        (r["children_in_slice"], r["children_with_verdict"], r["reliably_improved_share"], r["reliably_worse_share"])
-        for r in body["items"]
-    }
-    assert child_level == {(8, 0, None, None)}
+    # The counts of children are not repeated on each domain's row, where a sum would count a child twice.
+    assert not {"children_in_slice", "reliably_improved_count"} & set(body["columns"] + list(body["items"][0]))
+    # No SD yet for reliable change: eight children with figures, no verdict, no share; one row for the council.
+    children = await cohort(api, council, table="cohort-children")
+    assert children["columns"] == [
+        "instrument_code", "instrument_version", "children_in_slice", "children_with_verdict",
+        "reliably_improved_count", "reliably_worse_count", "reliably_improved_share", "reliably_worse_share",
+    ]  # fmt: skip
+    assert children["items"] == [
+        {
+            "instrument_code": "needs-v1", "instrument_version": 1, "children_in_slice": 8,
+            "children_with_verdict": 0, "reliably_improved_count": 0, "reliably_worse_count": 0,
+            "reliably_improved_share": None, "reliably_worse_share": None,
+        }
+    ]  # fmt: skip
 
 
 async def test_by_provider_follows_each_child_current_placement(
@@ -166,7 +177,12 @@ async def test_by_provider_follows_each_child_current_placement(
     # A: C1, C2 and C5 (its ended placement is its latest); B: C3, C4, C6 and C8 (open now, after one with
     # A); none: C7. Providers in order, the children never placed last.
     assert [r["provider"] for r in body["items"][:: len(DOMAINS)]] == ["PROV-A", "PROV-B", None]
-    assert {r["provider"]: r["children_in_slice"] for r in body["items"]} == {"PROV-A": 3, "PROV-B": 4, None: 1}
+    children = await cohort(api, council, "provider", table="cohort-children")
+    assert [(r["provider"], r["children_in_slice"]) for r in children["items"]] == [
+        ("PROV-A", 3),
+        ("PROV-B", 4),
+        (None, 1),
+    ]
     # A, behaviour: C1 1 (-2), C2 2 (0), C5 2 (0)
     assert figures(row(body, BEHAVIOUR, provider="PROV-A")) == (3, 2, 0.6667, -0.6667, 1, 0, 1, 0)
     # B, behaviour: C3 3 (+2), C4 1 (-1), C6 3 (0), C8 1 (0)
@@ -186,7 +202,9 @@ async def test_by_age_band_and_sex(bi_council: tuple[httpx.AsyncClient, Council]
     assert "16_plus" in body["slices"]["definitions"]["age_band"]
     assert body["columns"][:3] == ["age_band", "sex", "instrument_code"]
     # Youngest band first, not in alphabetical order.
-    combinations = [(r["age_band"], r["sex"], r["children_in_slice"]) for r in body["items"][:: len(DOMAINS)]]
+    children = await cohort(api, council, "sex", "age_band", table="cohort-children")
+    combinations = [(r["age_band"], r["sex"], r["children_in_slice"]) for r in children["items"]]
+    assert [(r["age_band"], r["sex"]) for r in body["items"][:: len(DOMAINS)]] == [c[:2] for c in combinations]
     assert combinations == [
         ("under_1", "F", 1),
         ("1_4", "M", 1),
@@ -211,9 +229,12 @@ async def test_by_ethnicity_legal_status_placement_group_and_uasc(
     body = await cohort(api, council, "uasc", "placement_group", "legal_status", "ethnicity")
     assert body["slices"]["by"] == ["ethnicity", "uasc", "legal_status", "placement_group"]
     assert "K2" in body["slices"]["definitions"]["placement_group"]
+    children = await cohort(
+        api, council, "uasc", "placement_group", "legal_status", "ethnicity", table="cohort-children"
+    )
     in_slice = {
         (r["ethnicity"], r["uasc"], r["legal_status"], r["placement_group"]): r["children_in_slice"]
-        for r in body["items"]
+        for r in children["items"]
     }
     assert in_slice == {
         ("BAFR", False, "C2", "residential"): 1,  # C3
@@ -246,7 +267,7 @@ async def test_csv_holds_the_json_rows_under_the_same_header(bi_council: tuple[h
     assert [(r["uasc"], r["provider"], r["domain"], r["children_counted"]) for r in rows] == [
         (str(r["uasc"]), r["provider"] or "", r["domain"], str(r["children_counted"])) for r in body["items"]
     ]
-    assert {(r["uasc"], r["provider"], r["children_in_slice"]) for r in rows} == {
+    assert {(r["uasc"], r["provider"], r["children_counted"]) for r in rows if r["domain"] == BEHAVIOUR} == {
         ("False", "PROV-A", "3"),
         ("False", "PROV-B", "2"),
         ("False", "", "1"),
@@ -303,11 +324,11 @@ async def test_reliable_change_shares_after_calibration(
     # Baseline totals 36, 24, 12, 24, 24, 36, 0, 12: SD 12.42, so S_diff 7.86 and a reliable change needs
     # 15.4 points: C1 (-24) improved, C3 (+24) worsened, the other six with two assessments did not.
     assert made.json()["n"] == 8
-    whole = row(await cohort(api, council), BEHAVIOUR)
+    [whole] = (await cohort(api, council, table="cohort-children"))["items"]
     assert (whole["children_in_slice"], whole["children_with_verdict"]) == (8, 7)  # C5 has one assessment
     assert (whole["reliably_improved_count"], whole["reliably_worse_count"]) == (1, 1)
     assert (whole["reliably_improved_share"], whole["reliably_worse_share"]) == (0.1429, 0.1429)
-    by_provider = await cohort(api, council, "provider")
+    by_provider = await cohort(api, council, "provider", table="cohort-children")
     shares = {
         r["provider"]: (r["children_with_verdict"], r["reliably_improved_share"], r["reliably_worse_share"])
         for r in by_provider["items"]

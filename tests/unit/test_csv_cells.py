@@ -2,13 +2,13 @@
 
 from datetime import UTC, datetime
 
-from services.api.scores.tables import to_csv
+from services.api.tabular import to_csv
 
 
 def test_formula_like_text_is_quoted_and_numbers_stay_numbers() -> None:
     rows = [{"code": "=HYPERLINK(1)", "n": -3, "when": datetime(2026, 1, 2, tzinfo=UTC), "list": ["a", "b"], "x": None}]
     text = to_csv(("code", "n", "when", "list", "x"), rows)
-    assert text.splitlines() == ["code,n,when,list,x", "'=HYPERLINK(1),-3,2026-01-02T00:00:00+00:00,a;b,"]
+    assert text.splitlines() == ["code,n,when,list,x", "'=HYPERLINK(1),-3,2026-01-02T00:00:00.000000Z,a;b,"]
 
 
 def test_every_formula_prefix_is_neutralised() -> None:

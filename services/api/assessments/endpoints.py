@@ -2,7 +2,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Path, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -27,6 +27,7 @@ from services.api.types import ChildIdQuery, IdempotencyKey
 from shared.access import Scope
 from shared.models import Assessment
 
+AssessmentIdPath = Annotated[uuid.UUID, Path(description="The API's id for the assessment")]
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"], responses=V1_PROBLEMS)
 # Only a UUID routes here: "batch" is its own path, so PUT or GET /batch is a 405, not a bad assessment id.
 ASSESSMENT = "/{assessment_id:uuid}"
@@ -90,7 +91,7 @@ async def list_assessments(
 
 @router.get(ASSESSMENT, response_model=AssessmentOut, summary="Read an assessment's current version")
 async def get_assessment(
-    assessment_id: uuid.UUID,
+    assessment_id: AssessmentIdPath,
     db: SessionDep,
     caller: Annotated[Caller, requires(Scope.ASSESSMENTS_READ)],
     response: Response,
@@ -102,7 +103,7 @@ async def get_assessment(
 
 @router.get(f"{ASSESSMENT}/versions", response_model=list[AssessmentOut], summary="Every version, oldest first")
 async def get_versions(
-    assessment_id: uuid.UUID, db: SessionDep, caller: Annotated[Caller, requires(Scope.ASSESSMENTS_READ)]
+    assessment_id: AssessmentIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.ASSESSMENTS_READ)]
 ) -> list[AssessmentOut]:
     return await service.versions(db, await require_owned(db, Assessment, caller.la_id, assessment_id))
 
@@ -116,12 +117,14 @@ async def get_versions(
     "adds (id, external_id, child_id, version, recorded_at) may be left in, as they were read.",
 )
 async def amend_assessment(
-    assessment_id: uuid.UUID,
+    assessment_id: AssessmentIdPath,
     body: AssessmentAmendment,
     db: SessionDep,
     caller: Annotated[Caller, requires(Scope.ASSESSMENTS_WRITE)],
     response: Response,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    if_match: Annotated[
+        str | None, Header(alias="If-Match", description="The ETag of the version you read: a stale one is 412")
+    ] = None,
 ) -> AssessmentOut:
     assessment = await service.amend(db, caller.la_id, assessment_id, parse_if_match(if_match), body, date.today())
     out = await service.render(db, assessment)

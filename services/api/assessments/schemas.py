@@ -1,8 +1,8 @@
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, WithJsonSchema, model_validator
 
 from services.api.types import Id, IsoDate, Text, UtcDateTime
 
@@ -36,30 +36,44 @@ class Narrative(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    profile: Text | None = Field(default=None, max_length=20000)
-    ambitions: Text | None = Field(default=None, max_length=20000)
-    short_term_goals: Text | None = Field(default=None, max_length=20000)
-    long_term_goals: Text | None = Field(default=None, max_length=20000)
+    profile: Text | None = Field(
+        description="The child's profile in the assessor's words (free text, never logged)",
+        default=None,
+        max_length=20000,
+    )
+    ambitions: Text | None = Field(description="The child's ambitions (free text)", default=None, max_length=20000)
+    short_term_goals: Text | None = Field(
+        description="Goals for the coming months (free text)", default=None, max_length=20000
+    )
+    long_term_goals: Text | None = Field(
+        description="Goals for the years ahead (free text)", default=None, max_length=20000
+    )
 
 
 class AssessmentContent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instrument_code: Id = Field(default="needs-v1", max_length=64)
+    instrument_code: Id = Field(
+        description="The instrument rated with; needs-v1 by default", default="needs-v1", max_length=64
+    )
     instrument_version: StrictInt | None = Field(
         default=None, ge=1, le=2**31 - 1, description="Defaults to the latest version"
     )
-    assessed_on: IsoDate
-    context: Context
-    assessor_role: AssessorRole
-    status: Status
+    assessed_on: IsoDate = Field(description="The day of the assessment")
+    context: Context = Field(description="Why it was made: the occasion (e.g. review)")
+    assessor_role: AssessorRole = Field(description="Who assessed, by role")
+    status: Status = Field(description="draft or final: only final assessments count in figures")
     ratings: dict[str, RatingIn] = Field(description="One entry per domain of the instrument")
-    narrative: Narrative | None = None
+    narrative: Narrative | None = Field(default=None, description="Free-text narrative, optional")
 
 
 class AssessmentIn(AssessmentContent):
     external_id: Id = Field(min_length=1, max_length=128, description="The source system's id for this assessment")
-    child_id: Id = Field(min_length=1, max_length=64)
+    child_id: Id = Field(description="The council's own id for the child", min_length=1, max_length=64)
+
+
+# Read as plain objects and validated one by one, so each fault names its item; documented as the item's schema.
+BatchItem = Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/AssessmentIn"})]
 
 
 class AssessmentAmendment(AssessmentContent):
@@ -78,28 +92,28 @@ class AssessmentAmendment(AssessmentContent):
 class AssessmentBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[dict[str, Any]] = Field(
+    items: list[BatchItem] = Field(
         min_length=1, max_length=1000, description="Each item is an AssessmentIn; all are applied or none"
     )
 
 
 class RatingOut(BaseModel):
-    need: int | None
-    strength: int | None
-    not_assessed: str | None
+    need: int | None = Field(description="Need level on the instrument's scale; null when not assessed")
+    strength: int | None = Field(description="Strength level on the instrument's scale; null when not rated")
+    not_assessed: str | None = Field(description="Why the domain was not assessed; null when it was")
 
 
 class AssessmentOut(BaseModel):
-    id: uuid.UUID
-    external_id: str
-    child_id: str
-    version: int
-    instrument_code: str
-    instrument_version: int
-    assessed_on: date
-    context: str
-    assessor_role: str
-    status: str
-    ratings: dict[str, RatingOut]
-    narrative: Narrative | None
-    recorded_at: datetime
+    id: uuid.UUID = Field(description="The API's id for the assessment")
+    external_id: str = Field(description="The source system's id for it")
+    child_id: str = Field(description="The council's own id for the child")
+    version: int = Field(description="The version read: each amendment adds one")
+    instrument_code: str = Field(description="The instrument rated with")
+    instrument_version: int = Field(description="Its version")
+    assessed_on: date = Field(description="The day of the assessment")
+    context: str = Field(description="Why it was made")
+    assessor_role: str = Field(description="Who assessed, by role")
+    status: str = Field(description="draft or final")
+    ratings: dict[str, RatingOut] = Field(description="One entry per domain of the instrument")
+    narrative: Narrative | None = Field(description="Free-text narrative, if any")
+    recorded_at: datetime = Field(description="When this version was recorded")

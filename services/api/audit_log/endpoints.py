@@ -3,7 +3,7 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
@@ -23,24 +23,28 @@ from shared.pseudonyms import pseudonym
 router = APIRouter(prefix="/v1/admin/audit", tags=["admin"], responses=V1_PROBLEMS)
 
 
+# What audit.note records: counts, codes, parameters; never free text.
+DetailValue = str | int | float | bool | list[str] | list[int] | None
+
+
 class AuditEventOut(BaseModel):
-    id: int
-    at: datetime
-    client_id: uuid.UUID | None
-    client_kind: str
-    actor: str
-    action: str
-    route: str
+    id: int = Field(description="The event's number, in order")
+    at: datetime = Field(description="When it happened")
+    client_id: uuid.UUID | None = Field(description="The client that made the request")
+    client_kind: str = Field(description="Its kind")
+    actor: str = Field(description="Who acted (the client's name or subject)")
+    action: str = Field(description="What was done (method and route)")
+    route: str = Field(description="The route template, without ids")
     children: list[str] = Field(description="Pseudonyms of the children the request touched")
-    target: str | None
-    result: str
-    detail: dict[str, Any] | None
+    target: str | None = Field(description="What it acted on")
+    result: str = Field(description="The outcome (e.g. ok, denied, replayed)")
+    detail: dict[str, DetailValue] | None = Field(description="Counts and parameters of the request, no free text")
 
 
 class AuditPage(BaseModel):
-    items: list[AuditEventOut]
-    next_cursor: str | None
-    has_more: bool
+    items: list[AuditEventOut] = Field(description="The events of this page")
+    next_cursor: str | None = Field(description="Send as cursor for the next page")
+    has_more: bool = Field(description="More events wait")
 
 
 @dataclass
@@ -50,8 +54,10 @@ class AuditQuery:
     child_id: Annotated[
         Id | None, Query(min_length=1, max_length=64, description="The council's child id (erased children too)")
     ] = None
-    child_pseudonym: Annotated[Id | None, Query(min_length=1, max_length=32)] = None
-    client_id: uuid.UUID | None = None
+    child_pseudonym: Annotated[
+        Id | None, Query(min_length=1, max_length=32, description="Only events touching this child")
+    ] = None
+    client_id: Annotated[uuid.UUID | None, Query(description="Only this client's events")] = None
     result: Annotated[
         str | None,
         Query(

@@ -12,30 +12,30 @@ from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rati
 
 
 class SeriesPoint(BaseModel):
-    assessment_id: uuid.UUID
-    assessed_on: date
-    instrument_code: str
-    instrument_version: int
-    context: str
-    assessor_role: str
+    assessment_id: uuid.UUID = Field(description="The assessment")
+    assessed_on: date = Field(description="Its date")
+    instrument_code: str = Field(description="Its instrument")
+    instrument_version: int = Field(description="Its instrument's version")
+    context: str = Field(description="Why it was made")
+    assessor_role: str = Field(description="Who assessed, by role")
     stands: bool = Field(
         description="False where a final assessment of the same date, first recorded later, replaces this one"
     )
     needs: dict[str, int | None] = Field(description="Level per domain; null where the domain was not assessed")
-    strengths: dict[str, int | None]
+    strengths: dict[str, int | None] = Field(description="Strength level per domain; null where not rated")
 
 
 class SeriesOut(BaseModel):
     """What a provider portal reads: the child by pseudonym only."""
 
-    child_pseudonym: str
-    points: list[SeriesPoint]
+    child_pseudonym: str = Field(description="The child's pseudonym")
+    points: list[SeriesPoint] = Field(description="Every final assessment, in date order")
 
 
 class ChildSeriesOut(SeriesOut):
     """What the council's case-management system reads: its own child id as well."""
 
-    child_id: str
+    child_id: str = Field(description="The council's own id for the child")
 
 
 async def read_series(db: AsyncSession, child: Child) -> list[SeriesPoint]:

@@ -17,70 +17,74 @@ from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend
 class StrengthTrendOut(BaseModel):
     """The domain's strength ratings, the same figures where rising is improving."""
 
-    ratings_count: int
-    baseline: int | None
-    previous: int | None
-    latest: int | None
-    change_since_baseline: int | None
-    change_since_previous: int | None
-    slope_per_year: float | None
-    direction: str
+    ratings_count: int = Field(description="Final assessments rating the domain")
+    baseline: int | None = Field(description="The first rating")
+    previous: int | None = Field(description="The rating before the latest")
+    latest: int | None = Field(description="The latest rating")
+    change_since_baseline: int | None = Field(description="latest - baseline")
+    change_since_previous: int | None = Field(description="latest - previous; null with one rating")
+    slope_per_year: float | None = Field(
+        description="Least-squares slope of the level over time, per year; null with too few ratings"
+    )
+    direction: str = Field(description="improving, worsening, stable or insufficient_data (domain.md §4)")
 
 
 class DomainTrendOut(StrengthTrendOut):
     """The domain's need ratings (where falling is improving), with its strength ratings beside them."""
 
-    domain: str
-    first_assessed_on: date | None
-    latest_assessed_on: date | None
-    strength: StrengthTrendOut
+    domain: str = Field(description="The instrument's domain code")
+    first_assessed_on: date | None = Field(description="Date of the first rating")
+    latest_assessed_on: date | None = Field(description="Date of the latest rating")
+    strength: StrengthTrendOut = Field(description="The same figures for the domain's strength ratings")
 
 
 class SummaryOut(BaseModel):
-    assessments_count: int
-    baseline_assessment_id: uuid.UUID
-    latest_assessment_id: uuid.UUID
-    baseline_assessed_on: date
-    latest_assessed_on: date
-    total_need: int
-    max_need: int | None
-    actionable_count: int
-    intensive_count: int
-    baseline_total_need: int
-    baseline_max_need: int | None
-    baseline_actionable_count: int
-    baseline_intensive_count: int
-    resolved_needs: list[str]
-    new_needs: list[str]
-    mixed_progress: bool
-    total_strength: int | None
-    baseline_total_strength: int | None
+    assessments_count: int = Field(description="Final assessments counted")
+    baseline_assessment_id: uuid.UUID = Field(description="The first assessment")
+    latest_assessment_id: uuid.UUID = Field(description="The latest assessment")
+    baseline_assessed_on: date = Field(description="Its date (the baseline)")
+    latest_assessed_on: date = Field(description="The latest assessment's date")
+    total_need: int = Field(description="Sum of the latest need levels")
+    max_need: int | None = Field(description="Highest latest need level")
+    actionable_count: int = Field(description="Domains whose latest level is actionable")
+    intensive_count: int = Field(description="Domains whose latest level is intensive")
+    baseline_total_need: int = Field(description="Sum of the baseline levels")
+    baseline_max_need: int | None = Field(description="Highest baseline level")
+    baseline_actionable_count: int = Field(description="Domains actionable at baseline")
+    baseline_intensive_count: int = Field(description="Domains intensive at baseline")
+    resolved_needs: list[str] = Field(description="Domains actionable at baseline and not now")
+    new_needs: list[str] = Field(description="Domains actionable now, not at baseline")
+    mixed_progress: bool = Field(description="Some domains improving while others worsen")
+    total_strength: int | None = Field(description="Sum of the latest strength levels")
+    baseline_total_strength: int | None = Field(description="Sum of the baseline strength levels")
     rci: float | None = Field(
         description="Reliable change index of the total need: null with one assessment or before the council's SD"
     )
-    rci_verdict: Literal["reliable_improvement", "no_reliable_change", "reliable_deterioration"] | None
+    rci_verdict: Literal["reliable_improvement", "no_reliable_change", "reliable_deterioration"] | None = Field(
+        description="reliable_improvement, no_reliable_change or reliable_deterioration; null without an SD"
+    )
 
 
 class TrendsOut(BaseModel):
     """What a provider portal reads: the child by pseudonym only."""
 
-    child_pseudonym: str
+    child_pseudonym: str = Field(description="The child's pseudonym")
     status: Literal["fresh", "pending", "failed"] = Field(
         description="fresh: reflects every write; pending: a recompute is on its way; failed: the recompute "
         "kept failing and was given up (see the worker's logs); the figures shown are the last good ones"
     )
-    computed_at: datetime | None
-    instrument_code: str | None
-    instrument_version: int | None
-    assessment_ids: list[uuid.UUID]
-    summary: SummaryOut | None
-    domains: list[DomainTrendOut]
+    computed_at: datetime | None = Field(description="When the figures were computed")
+    instrument_code: str | None = Field(description="The instrument of the figures")
+    instrument_version: int | None = Field(description="Its version")
+    assessment_ids: list[uuid.UUID] = Field(description="The final assessments the figures reflect")
+    summary: SummaryOut | None = Field(description="The child's summary; null without figures")
+    domains: list[DomainTrendOut] = Field(description="Each domain's trend, in the instrument's order")
 
 
 class ChildTrendsOut(TrendsOut):
     """What the council's case-management system reads: its own child id as well."""
 
-    child_id: str
+    child_id: str = Field(description="The council's own id for the child")
 
 
 Out = TypeVar("Out", bound=TrendsOut)

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from sqlalchemy import select
 
 from services.api import audit
@@ -17,6 +17,8 @@ from shared.access import Scope
 from shared.errors import Conflict
 from shared.models import Client
 
+ClientIdPath = Annotated[uuid.UUID, Path(description="The client's id")]
+KeyIdPath = Annotated[uuid.UUID, Path(description="The key's id")]
 router = APIRouter(prefix="/v1/admin/clients", tags=["admin"], responses=V1_PROBLEMS)
 Admin = Annotated[Caller, requires(Scope.CLIENTS_MANAGE)]
 
@@ -35,7 +37,7 @@ async def list_clients(db: SessionDep, caller: Admin) -> list[ClientOut]:
 
 
 @router.get("/{client_id}", response_model=ClientOut, summary="A client and its keys (never the keys themselves)")
-async def get_client(client_id: uuid.UUID, db: SessionDep, caller: Admin) -> ClientOut:
+async def get_client(client_id: ClientIdPath, db: SessionDep, caller: Admin) -> ClientOut:
     audit.note(db, target=f"client:{client_id}")
     return await service.render(db, await service.require_client(db, caller.la_id, client_id))
 
@@ -47,7 +49,7 @@ async def get_client(client_id: uuid.UUID, db: SessionDep, caller: Admin) -> Cli
     responses=documented(409),
     summary="Issue an API key, shown once; with rotate_overlap_hours, the client's other keys expire after that",
 )
-async def issue_key(client_id: uuid.UUID, body: KeyIn, db: SessionDep, caller: Admin) -> NewKeyOut:
+async def issue_key(client_id: ClientIdPath, body: KeyIn, db: SessionDep, caller: Admin) -> NewKeyOut:
     client = await service.require_client(db, caller.la_id, client_id, lock=True)
     key = await service.issue_key(db, client, body)
     audit.note(db, target=f"client:{client_id}", key=key.prefix, rotate_overlap_hours=body.rotate_overlap_hours)
@@ -59,7 +61,7 @@ async def issue_key(client_id: uuid.UUID, body: KeyIn, db: SessionDep, caller: A
     response_model=KeyOut,
     summary="Revoke a key: refused from the next request on (revoking again changes nothing)",
 )
-async def revoke_key(client_id: uuid.UUID, key_id: uuid.UUID, db: SessionDep, caller: Admin) -> KeyOut:
+async def revoke_key(client_id: ClientIdPath, key_id: KeyIdPath, db: SessionDep, caller: Admin) -> KeyOut:
     client = await service.require_client(db, caller.la_id, client_id, lock=True)
     key = await service.revoke_key(db, client, key_id)
     audit.note(db, target=f"client:{client_id}", key=key.prefix)
@@ -72,7 +74,7 @@ async def revoke_key(client_id: uuid.UUID, key_id: uuid.UUID, db: SessionDep, ca
     responses=documented(409),
     summary="Disable a client and revoke its keys; kept, as the audit log names it",
 )
-async def disable_client(client_id: uuid.UUID, db: SessionDep, caller: Admin) -> ClientOut:
+async def disable_client(client_id: ClientIdPath, db: SessionDep, caller: Admin) -> ClientOut:
     if client_id == caller.client_id:
         raise Conflict("A client cannot disable itself; use another admin client or the CLI.")
     client = await service.require_client(db, caller.la_id, client_id, lock=True)

@@ -11,7 +11,7 @@ class ClientIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Text = Field(min_length=1, max_length=200, description="Which system this is, e.g. 'LCS nightly feed'")
-    kind: Kind
+    kind: Kind = Field(description="What the client is; decides its default scopes")
     scopes: list[Scope] | None = Field(
         default=None, max_length=len(Scope), description="Fewer than the kind allows, if wanted; all of them if absent"
     )
@@ -23,7 +23,7 @@ class ClientIn(BaseModel):
 class KeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expires_in_days: int = Field(default=365, ge=1, le=3650)
+    expires_in_days: int = Field(description="Days until the key expires", default=365, ge=1, le=3650)
     rotate_overlap_hours: int | None = Field(
         default=None,
         ge=0,
@@ -33,11 +33,11 @@ class KeyIn(BaseModel):
 
 
 class KeyOut(BaseModel):
-    key_id: uuid.UUID
-    prefix: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    key_id: uuid.UUID = Field(description="The key's id")
+    prefix: str = Field(description="The key's public prefix (nlc_<prefix>_…)")
+    created_at: datetime = Field(description="When issued")
+    expires_at: datetime = Field(description="When it stops working")
+    revoked_at: datetime | None = Field(description="When revoked; null while not")
 
 
 class NewKeyOut(KeyOut):
@@ -45,12 +45,12 @@ class NewKeyOut(KeyOut):
 
 
 class ClientOut(BaseModel):
-    client_id: uuid.UUID
-    name: str
-    kind: Kind
-    scopes: list[str]
-    provider_id: str | None
-    oauth_subject: str | None
-    created_at: datetime
-    disabled_at: datetime | None
-    keys: list[KeyOut]
+    client_id: uuid.UUID = Field(description="The client's id")
+    name: str = Field(description="Which system it is")
+    kind: Kind = Field(description="What the client is")
+    scopes: list[str] = Field(description="What it may do")
+    provider_id: str | None = Field(description="A provider client's provider")
+    oauth_subject: str | None = Field(description="Its OAuth subject, if it signs in so")
+    created_at: datetime = Field(description="When created")
+    disabled_at: datetime | None = Field(description="When disabled; null while enabled")
+    keys: list[KeyOut] = Field(description="Its keys, without secrets")

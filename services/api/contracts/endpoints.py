@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.api import audit
 from services.api.access import requires
@@ -55,9 +55,9 @@ async def end_contract(code: CodePath, body: EndIn, db: SessionDep, caller: Mana
 
 
 class ClosedOut(BaseModel):
-    contract: str
-    period_start: date
-    closed_at: datetime
+    contract: str = Field(description="The contract's code")
+    period_start: date = Field(description="The period's first day")
+    closed_at: datetime = Field(description="When it was closed")
 
 
 @router.post(

@@ -29,10 +29,12 @@ class TermsIn(BaseModel):
     )  # fmt: skip
     first_share: ShareOf1 = Field(default=Decimal("0.4"), description="paid on first confirmation")
     second_share: ShareOf1 = Field(default=Decimal("0.6"), description="paid on sustainment")
-    sustainment_gap_days: int = Field(default=175, ge=1, le=3650)
+    sustainment_gap_days: int = Field(
+        description="Days from first confirmation to the sustaining review", default=175, ge=1, le=3650
+    )
     deadweight: ShareOf1 = Field(default=Decimal(0), description="the share of every outcome payment deducted")
     cap_per_child_year: Pounds | None = Field(default=None, description="per child per contract year")
-    cap_per_period: Pounds | None = None
+    cap_per_period: Pounds | None = Field(default=None, description="Most paid in one period, GBP")
     cap_outcome_share: ShareOf1 | None = Field(default=None, description="of the period's base fees")
 
     def refuse_inconsistent(self, starts: date, starts_field: str) -> None:
@@ -48,7 +50,7 @@ class TermsIn(BaseModel):
 class ContractIn(TermsIn):
     code: Id = Field(min_length=1, max_length=64, description="the council's reference for the contract")
     provider_id: Id = Field(min_length=1, max_length=128, description="the council's id for the provider")
-    start_date: date
+    start_date: date = Field(description="The contract's first day")
 
 
 class VersionIn(BaseModel):
@@ -56,16 +58,20 @@ class VersionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    effective_from: date
-    end_date: date | None = None
-    tariff: dict[Level, Pounds] | None = Field(default=None, min_length=1)
-    first_share: ShareOf1 | None = None
-    second_share: ShareOf1 | None = None
-    sustainment_gap_days: int | None = Field(default=None, ge=1, le=3650)
-    deadweight: ShareOf1 | None = None
-    cap_per_child_year: Pounds | None = None
-    cap_per_period: Pounds | None = None
-    cap_outcome_share: ShareOf1 | None = None
+    effective_from: date = Field(description="The first day the new terms apply")
+    end_date: date | None = Field(default=None, description="The contract's new last day")
+    tariff: dict[Level, Pounds] | None = Field(
+        description="Payment per domain reduced, by the baseline level, GBP", default=None, min_length=1
+    )
+    first_share: ShareOf1 | None = Field(default=None, description="Share paid on first confirmation")
+    second_share: ShareOf1 | None = Field(default=None, description="Share paid on sustainment")
+    sustainment_gap_days: int | None = Field(
+        description="Days from confirmation to the sustaining review", default=None, ge=1, le=3650
+    )
+    deadweight: ShareOf1 | None = Field(default=None, description="Share of every outcome payment deducted")
+    cap_per_child_year: Pounds | None = Field(default=None, description="Cap per child per contract year, GBP")
+    cap_per_period: Pounds | None = Field(default=None, description="Most paid in one period, GBP")
+    cap_outcome_share: ShareOf1 | None = Field(default=None, description="Cap as a share of the period's base fees")
 
     def changes(self) -> dict[str, Any]:
         """The terms given; a cap given as null lifts the cap, any other term given as null stays."""
@@ -80,25 +86,25 @@ class EndIn(BaseModel):
 
 
 class VersionOut(BaseModel):
-    version: int
-    effective_from: date
-    end_date: date
-    period: str
-    tariff: dict[int, Decimal]
-    first_share: Decimal
-    second_share: Decimal
-    sustainment_gap_days: int
-    deadweight: Decimal
-    cap_per_child_year: Decimal | None
-    cap_per_period: Decimal | None
-    cap_outcome_share: Decimal | None
+    version: int = Field(description="The terms' version, from 1")
+    effective_from: date = Field(description="The first day they apply")
+    end_date: date = Field(description="The contract's last day under them")
+    period: str = Field(description="month or quarter")
+    tariff: dict[int, Decimal] = Field(description="Payment per domain reduced, by the baseline level, GBP")
+    first_share: Decimal = Field(description="Share paid on first confirmation")
+    second_share: Decimal = Field(description="Share paid on sustainment")
+    sustainment_gap_days: int = Field(description="Days from confirmation to the sustaining review")
+    deadweight: Decimal = Field(description="Share of every outcome payment deducted")
+    cap_per_child_year: Decimal | None = Field(description="Cap per child per contract year, GBP")
+    cap_per_period: Decimal | None = Field(description="Most paid in one period, GBP")
+    cap_outcome_share: Decimal | None = Field(description="Cap as a share of the period's base fees")
 
 
 class ContractOut(BaseModel):
-    id: str
-    code: str
-    provider_id: str
-    start_date: date
-    end_date: date
-    rules: str
-    versions: list[VersionOut]
+    id: str = Field(description="The API's id for the contract")
+    code: str = Field(description="The council's reference for it")
+    provider_id: str = Field(description="The council's id for the provider")
+    start_date: date = Field(description="Its first day")
+    end_date: date = Field(description="Its last day")
+    rules: str = Field(description="The payment rules, e.g. pbnr-v1")
+    versions: list[VersionOut] = Field(description="Every version of its terms, oldest first")

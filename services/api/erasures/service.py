@@ -6,7 +6,7 @@ as amounts naming no one."""
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,10 +20,10 @@ from shared.models import Assessment, Child, Erasure, IdempotencyRecord, Placeme
 
 
 class ErasureOut(BaseModel):
-    child_pseudonym: str
-    erased_at: datetime
-    assessments_erased: int
-    placements_erased: int
+    child_pseudonym: str = Field(description="The erased child's pseudonym")
+    erased_at: datetime = Field(description="When it was erased")
+    assessments_erased: int = Field(description="Assessments deleted")
+    placements_erased: int = Field(description="Placement episodes deleted")
 
 
 async def count(db: AsyncSession, model: type[Assessment] | type[Placement], child_pk: uuid.UUID) -> int:

@@ -27,15 +27,19 @@ FiguresAdmin = Annotated[Caller, requires(Scope.FIGURES_MANAGE)]
 class CalibrationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    instrument_code: Id = Field(default="needs-v1", min_length=1, max_length=64)
+    instrument_code: Id = Field(
+        description="The instrument whose reference SD to take", default="needs-v1", min_length=1, max_length=64
+    )
 
 
 class CalibrationOut(BaseModel):
-    instrument_code: str
+    instrument_code: str = Field(description="The instrument calibrated")
     sd: float = Field(description="Sample SD (n - 1) of the baseline total need of the council's children")
-    n: int
-    source: Literal["automatic", "admin"]
-    calibrated_at: datetime
+    n: int = Field(description="Children whose baseline was counted")
+    source: Literal["automatic", "admin"] = Field(
+        description="automatic (taken when enough children had figures) or admin"
+    )
+    calibrated_at: datetime = Field(description="When it was taken")
 
 
 @router.post(
@@ -66,7 +70,7 @@ async def list_calibrations(db: SessionDep, caller: FiguresAdmin) -> list[Calibr
 
 
 class RecomputeOut(BaseModel):
-    children: int
+    children: int = Field(description="Children of the council considered")
     written: int = Field(description="Children whose figures were rewritten")
     cleared: int = Field(description="Children whose figures went (no final assessment left)")
     left_to_incremental: int = Field(description="Children written to meanwhile: their own recompute follows")

@@ -1,7 +1,7 @@
 """Instruments: a council's admin loads its own (JSON or YAML); every client that rates or reads figures
 lists the instruments its council can use, shipped and own."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
@@ -10,12 +10,12 @@ from services.api.access import requires
 from services.api.auth import Caller
 from services.api.deps import SessionDep
 from services.api.instruments import service
-from services.api.instruments.schemas import InstrumentDetailOut, InstrumentOut
+from services.api.instruments.schemas import DOCUMENT_SCHEMA, InstrumentDetailOut, InstrumentOut
 from services.api.problems import V1_PROBLEMS, documented
 from services.api.types import Id
 from shared.access import Scope
 from shared.errors import ProblemError, field_error
-from shared.instruments.document import InstrumentDocument, InstrumentInvalid
+from shared.instruments.document import InstrumentInvalid
 
 router = APIRouter(responses=V1_PROBLEMS)
 Reader = Annotated[Caller, requires(Scope.INSTRUMENTS_READ)]
@@ -29,24 +29,6 @@ class UnsupportedMediaType(ProblemError):
     title = "Unsupported media type"
 
 
-def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
-    """Pydantic's schema with its $defs written in place: an OpenAPI document resolves '#/$defs/…' from its own
-    root, where they are not. The instrument document has no recursive part."""
-    definitions = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return inline(definitions[node["$ref"].removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(item) for item in node]
-        return node
-
-    return dict(inline(schema))
-
-
-DOCUMENT_SCHEMA = inline_refs(InstrumentDocument.model_json_schema())
 DOCUMENT_BODY = {
     "requestBody": {
         "required": True,
@@ -110,8 +92,8 @@ async def list_instruments(db: SessionDep, caller: Reader) -> list[InstrumentOut
     summary="One instrument version with its whole definition",
 )
 async def get_instrument(
-    code: Annotated[Id, Path(max_length=64)],
-    version: Annotated[int, Path(ge=1, le=service.MAX_VERSION)],
+    code: Annotated[Id, Path(max_length=64, description="The instrument's code")],
+    version: Annotated[int, Path(ge=1, le=service.MAX_VERSION, description="Its version")],
     db: SessionDep,
     caller: Reader,
 ) -> InstrumentDetailOut:

@@ -28,7 +28,9 @@ async def healthz() -> dict[str, str]:
 
 
 class Readiness(BaseModel):
-    status: Literal["ready", "degraded", "not ready"]
+    status: Literal["ready", "degraded", "not ready"] = Field(
+        description="ready, degraded (Redis down: writes kept) or not ready"
+    )
     checks: dict[str, str] = Field(description="database, migrations and redis: 'ok', or what is wrong")
 
 
@@ -81,7 +83,10 @@ def require_scraper(request: Request, settings: Settings) -> None:
     summary="Prometheus metrics (with METRICS_TOKEN, not an API key)",
     response_class=Response,
     # 401 without the metrics token (429 after repeated wrong ones); 404 when no token is set, so metrics are off.
-    responses={200: {"content": {"text/plain": {}}}, **documented(401, 404, 429)},
+    responses={
+        200: {"content": {"text/plain": {"schema": {"type": "string", "description": "Prometheus text format"}}}},
+        **documented(401, 404, 429),
+    },
 )
 async def metrics(request: Request, state: StateDep) -> Response:
     # A wrong token is a failed authentication like a wrong key: guessing it is throttled the same way.

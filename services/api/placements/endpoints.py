@@ -2,7 +2,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
@@ -21,6 +21,7 @@ from services.api.types import ChildIdQuery, IdempotencyKey
 from shared.access import Scope
 from shared.models import Placement
 
+PlacementIdPath = Annotated[uuid.UUID, Path(description="The API's id for the placement episode")]
 router = APIRouter(prefix="/v1/placements", tags=["placements"], responses=V1_PROBLEMS)
 # Only a UUID routes here: "batch" is its own path, so PUT or GET /batch is a 405, not a bad placement id.
 PLACEMENT = "/{placement_id:uuid}"
@@ -94,7 +95,7 @@ async def list_placements(
 
 @router.get(PLACEMENT, response_model=PlacementOut, summary="Read a placement episode")
 async def get_placement(
-    placement_id: uuid.UUID, db: SessionDep, caller: Annotated[Caller, requires(Scope.PLACEMENTS_READ)]
+    placement_id: PlacementIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.PLACEMENTS_READ)]
 ) -> PlacementOut:
     return await service.render(db, await require_owned(db, Placement, caller.la_id, placement_id))
 
@@ -106,7 +107,7 @@ async def get_placement(
     summary="End an open placement episode (idempotent; another ending of an ended episode is a 409)",
 )
 async def end_placement(
-    placement_id: uuid.UUID,
+    placement_id: PlacementIdPath,
     body: PlacementEnding,
     db: SessionDep,
     caller: Annotated[Caller, requires(Scope.PLACEMENTS_WRITE)],

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 
 from services.api.types import Id, IsoDate, Text
 
@@ -16,9 +16,9 @@ class Funding(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    social_care: Share = Decimal(1)
-    health: Share = Decimal(0)
-    education: Share = Decimal(0)
+    social_care: Share = Field(default=Decimal(1), description="Share paid by social care (0-1)")
+    health: Share = Field(default=Decimal(0), description="Share paid by health (0-1)")
+    education: Share = Field(default=Decimal(0), description="Share paid by education (0-1)")
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> Self:
@@ -39,7 +39,7 @@ class PlacementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     external_id: Id = Field(min_length=1, max_length=128, description="The source system's id for this episode")
-    child_id: Id = Field(min_length=1, max_length=64)
+    child_id: Id = Field(description="The council's own id for the child", min_length=1, max_length=64)
     start_date: IsoDate = Field(description="SSDA903 DECOM")
     end_date: IsoDate | None = Field(default=None, description="SSDA903 DEC; null while open")
     rne: Code = Field(description="SSDA903 RNE")
@@ -54,8 +54,12 @@ class PlacementIn(BaseModel):
     postcode: Text | None = Field(default=None, max_length=8, description="SSDA903 PL_POST; only its sector is kept")
     urn: Text | None = Field(default=None, max_length=16, description="Ofsted URN")
     provider_id: Id | None = Field(default=None, max_length=128, description="The provider's external id")
-    weekly_cost: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = None
-    funding: Funding = Field(default_factory=Funding)
+    weekly_cost: Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)] | None = Field(
+        default=None, description="The placement's weekly cost, GBP"
+    )
+    funding: Funding = Field(
+        description="How the cost is shared between agencies; the shares sum to 1", default_factory=Funding
+    )
 
     @field_validator("end_date")
     @classmethod
@@ -81,31 +85,35 @@ class PlacementIn(BaseModel):
         return reason
 
 
+# Read as plain objects and validated one by one, so each fault names its item; documented as the item's schema.
+BatchItem = Annotated[dict[str, Any], WithJsonSchema({"$ref": "#/components/schemas/PlacementIn"})]
+
+
 class PlacementBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    items: list[dict[str, Any]] = Field(
+    items: list[BatchItem] = Field(
         min_length=1, max_length=1000, description="Each item is a PlacementIn; all are applied or none"
     )
 
 
 class PlacementOut(BaseModel):
-    id: uuid.UUID
-    external_id: str
-    child_id: str
-    start_date: date
-    end_date: date | None
-    rne: str
-    legal_status: str
-    cin: str
-    place: str
-    place_provider: str | None
-    reason_ended: str | None
-    reason_place_change: str | None
-    postcode_sector: str | None
-    urn: str | None
-    provider_id: str | None
-    weekly_cost: Decimal | None
-    funding: Funding
-    created_at: datetime
-    updated_at: datetime
+    id: uuid.UUID = Field(description="The API's id for the episode")
+    external_id: str = Field(description="The source system's id for it")
+    child_id: str = Field(description="The council's own id for the child")
+    start_date: date = Field(description="SSDA903 DECOM")
+    end_date: date | None = Field(description="SSDA903 DEC; null while open")
+    rne: str = Field(description="SSDA903 RNE")
+    legal_status: str = Field(description="SSDA903 LS")
+    cin: str = Field(description="SSDA903 CIN")
+    place: str = Field(description="SSDA903 PLACE")
+    place_provider: str | None = Field(description="SSDA903 PLACE_PROVIDER")
+    reason_ended: str | None = Field(description="SSDA903 REC")
+    reason_place_change: str | None = Field(description="SSDA903 REASON_PLACE_CHANGE")
+    postcode_sector: str | None = Field(description="The sector of SSDA903 PL_POST (the rest is not kept)")
+    urn: str | None = Field(description="Ofsted URN")
+    provider_id: str | None = Field(description="The provider's external id")
+    weekly_cost: Decimal | None = Field(description="The weekly cost, GBP")
+    funding: Funding = Field(description="How the cost is shared")
+    created_at: datetime = Field(description="When first recorded")
+    updated_at: datetime = Field(description="When last changed")

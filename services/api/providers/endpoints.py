@@ -23,14 +23,14 @@ class ProviderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Text = Field(min_length=1, max_length=200, description="The organisation's name (not a person's)")
-    ofsted_urn: Text | None = Field(default=None, max_length=16)
+    ofsted_urn: Text | None = Field(description="Ofsted unique reference number", default=None, max_length=16)
 
 
 class ProviderOut(BaseModel):
-    provider_id: str
-    name: str
-    ofsted_urn: str | None
-    updated_at: datetime
+    provider_id: str = Field(description="The council's id for the provider")
+    name: str = Field(description="The organisation's name")
+    ofsted_urn: str | None = Field(description="Ofsted unique reference number")
+    updated_at: datetime = Field(description="When last changed")
 
 
 def render(provider: Provider) -> ProviderOut:

@@ -19,12 +19,14 @@ from datetime import date, datetime
 import structlog
 from redis.asyncio import Redis
 from sqlalchemy import Table, Text, cast, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from services.api.scores.cohort import Cohort, cohort_columns, read_cohort, slices_asked
+from services.api.scores.as_at import STORED, figures_as_at
+from services.api.scores.cohort import Cohort, CohortTable, cohort_columns, read_cohort, slices_asked
 from services.api.throttle import REDIS_FAILURES
+from shared.db import transaction
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, Erasure, Placement, Provider
 
 log = structlog.get_logger(__name__)
@@ -62,22 +64,43 @@ async def figures_mark(db: AsyncSession, la_id: uuid.UUID) -> str:
 
 
 class CohortCache:
-    def __init__(self, redis: Redis, *, prefix: str) -> None:
+    def __init__(self, redis: Redis, sessions: async_sessionmaker[AsyncSession], *, prefix: str) -> None:
         self.redis = redis
+        self.sessions = sessions
         self.prefix = prefix
 
-    async def read(self, db: AsyncSession, la_id: uuid.UUID, by: Sequence[str], today: date) -> Cohort:
-        """The cohort kept for this mark of the council's figures, or aggregated now and kept."""
+    async def read(
+        self,
+        db: AsyncSession,
+        la_id: uuid.UUID,
+        by: Sequence[str],
+        table: CohortTable,
+        today: date,
+        as_at: date | None = None,
+    ) -> Cohort:
+        """The cohort kept for this mark of the council's figures, or aggregated now and kept. As at a day, the
+        figures are computed anew for that day (scores/as_at.py) when not kept."""
         by = slices_asked(by)
         mark = await figures_mark(db, la_id)
-        key = f"{self.prefix}:{la_id}:{today.isoformat()}:{'+'.join(by)}"
+        day = f"as_at={as_at.isoformat()}" if as_at else today.isoformat()
+        key = f"{self.prefix}:{la_id}:{day}:{table}:{'+'.join(by)}"
         kept = await self._get(key)
         if kept is not None and kept["mark"] == mark:
-            return Cohort(cohort_columns(by), kept["rows"], datetime.fromisoformat(kept["computed_at"]))
-        cohort = await read_cohort(db, la_id, by=by, today=today)
+            return Cohort(cohort_columns(by, table), kept["rows"], datetime.fromisoformat(kept["computed_at"]))
+        if as_at is None:
+            cohort = await read_cohort(db, la_id, by=by, table=table, day=today, figures=STORED)
+        else:
+            cohort = await self.cohort_as_at(la_id, by, table, as_at)
         entry = {"mark": mark, "computed_at": cohort.computed_at.isoformat(), "rows": cohort.rows}
         await self._set(key, json.dumps(entry, separators=(",", ":")))
         return cohort
+
+    async def cohort_as_at(self, la_id: uuid.UUID, by: Sequence[str], table: CohortTable, day: date) -> Cohort:
+        # The day's figures sit in temporary tables that last as long as a transaction, and a read's own
+        # session commits each statement on its own (services/api/state.py): they get a transaction here.
+        async with transaction(self.sessions) as scratch:
+            figures = await figures_as_at(scratch, la_id, day)
+            return await read_cohort(scratch, la_id, by=by, table=table, day=day, figures=figures)
 
     async def _get(self, key: str) -> dict[str, typing.Any] | None:
         try:

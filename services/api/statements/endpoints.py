@@ -6,8 +6,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,21 +17,15 @@ from services.api.contracts.endpoints import CodePath, Reader, own_provider
 from services.api.contracts.service import require
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
-from services.api.scores.endpoints import CSV_RESPONSE, FormatQuery, wants_csv
-from services.api.scores.tables import to_csv
-from services.api.statements.schemas import LineOut
+from services.api.scores.rows import INSTANT, Instant
+from services.api.statements.schemas import LINE_COLUMNS, Guard, StatementLineChange, StatementLineOut
+from services.api.tabular import CSV_RESPONSE, TableFormat, instant
 from services.scoring.engines.pbnr.closing import ERASED
-from services.scoring.statements import ARITHMETIC_COLUMNS
 from shared.errors import NotFound
 from shared.models import Contract, PaymentStatement, StatementLine
 
 router = APIRouter(prefix="/v1/contracts/{code}/statements", responses=V1_PROBLEMS, tags=["payment by needs reduction"])
 PeriodPath = Annotated[date, Path(description="the period's first day")]
-LINE_COLUMNS = (
-    "line", "event_date", "child_pseudonym", "stay", "kind", "rule", "domain", "instalment", "baseline_assessment",
-    "confirming_assessment", "earned", "paid", "withheld", "capped_by", "adjusts_period", "cause",
-    *ARITHMETIC_COLUMNS,
-)  # fmt: skip
 # The CSV repeats on every line what the statement's JSON gives once, so a line read alone is checkable
 # against its statement.
 STATEMENT_COLUMNS = (
@@ -41,32 +35,34 @@ STATEMENT_COLUMNS = (
 
 
 class StatementOut(BaseModel):
-    contract: str
-    period_start: date
-    period_end: date
-    version: int
-    rules_version: str
-    contract_version: int
-    cutoff: date
-    inputs_hash: str
-    computed_at: str
-    closed_at: str | None
-    earned: Decimal
-    paid: Decimal
-    withheld: Decimal
-    guard: dict[str, Any]
-    lines: list[LineOut] | None = None
+    contract: str = Field(description="The contract's code")
+    period_start: date = Field(description="The period's first day")
+    period_end: date = Field(description="The period's last day")
+    version: int = Field(description="The statement's version: each recompute that changes it adds one")
+    rules_version: str = Field(description="The payment rules it was computed under, e.g. pbnr-v1")
+    contract_version: int = Field(description="The contract version whose terms it applies")
+    cutoff: date = Field(description="Assessments recorded after this day count in a later period")
+    inputs_hash: str = Field(description="SHA-256 of the inputs it stands on: the same inputs, the same hash")
+    computed_at: Instant = Field(description=f"When it was computed, {INSTANT}")
+    closed_at: Instant | None = Field(description=f"When the period was closed (it stands for good), {INSTANT}")
+    earned: Decimal = Field(description="Sum of the lines' earned, GBP")
+    paid: Decimal = Field(description="Sum of the lines' paid, GBP")
+    withheld: Decimal = Field(description="Sum of the lines' withheld, GBP")
+    guard: Guard = Field(description="Figures a commissioner checks against gaming")
+    lines: list[StatementLineOut] | None = Field(
+        default=None, description="The lines; absent in the list of statements"
+    )
 
 
 class VersionChange(BaseModel):
-    version: int
-    inputs_hash: str
-    computed_at: str
-    earned: Decimal
-    paid: Decimal
-    withheld: Decimal
-    lines_added: list[dict[str, Any]]
-    lines_removed: list[dict[str, Any]]
+    version: int = Field(description="The statement's version")
+    inputs_hash: str = Field(description="SHA-256 of the inputs it stands on")
+    computed_at: Instant = Field(description=f"When it was computed, {INSTANT}")
+    earned: Decimal = Field(description="Sum of the lines' earned, GBP")
+    paid: Decimal = Field(description="Sum of the lines' paid, GBP")
+    withheld: Decimal = Field(description="Sum of the lines' withheld, GBP")
+    lines_added: list[StatementLineChange] = Field(description="Lines not in the version before (without numbers)")
+    lines_removed: list[StatementLineChange] = Field(description="Lines of the version before no longer in it")
 
 
 async def readable_contract(db: AsyncSession, caller: Caller, code: str, period: date | None = None) -> Contract:
@@ -96,12 +92,12 @@ def latest_versions(contract: Contract, end: date) -> Select[Any]:
     )
 
 
-def render(contract: Contract, s: PaymentStatement, lines: list[LineOut] | None = None) -> StatementOut:
+def render(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]] | None = None) -> StatementOut:
     return StatementOut(
         contract=contract.code, period_start=s.period_start, period_end=s.period_end, version=s.version,
         rules_version=s.rules_version, contract_version=s.contract_version, cutoff=s.cutoff,
-        inputs_hash=s.inputs_hash, computed_at=s.computed_at.isoformat(),
-        closed_at=s.closed_at.isoformat() if s.closed_at else None, earned=s.earned, paid=s.paid,
+        inputs_hash=s.inputs_hash, computed_at=instant(s.computed_at),
+        closed_at=instant(s.closed_at) if s.closed_at else None, earned=s.earned, paid=s.paid,
         withheld=s.withheld, guard=s.guard, lines=lines,
     )  # fmt: skip
 
@@ -134,9 +130,8 @@ async def get_statement(
     period_start: PeriodPath,
     db: SessionDep,
     caller: Reader,
-    version: Annotated[int | None, Query(ge=1)] = None,
-    format: FormatQuery = None,
-    accept: Annotated[str | None, Header()] = None,
+    table_format: Annotated[TableFormat, Depends()],
+    version: Annotated[int | None, Query(ge=1, description="An earlier version; none: the latest")] = None,
 ) -> Any:
     contract = await readable_contract(db, caller, code, period_start)
     query = select(PaymentStatement).where(
@@ -148,18 +143,20 @@ async def get_statement(
         raise NotFound("No statement for that period.")
     lines = await lines_of(db, statement)
     seen(db, lines, statement.guard)
-    if wants_csv(format, accept):
-        return Response(csv_of(contract, statement, lines), media_type="text/csv; charset=utf-8")
-    return render(contract, statement, [LineOut.model_validate(line) for line in lines])
+    if table_format.csv:
+        name = f"statement-{contract.code}-{period_start.isoformat()}-v{statement.version}"
+        rows = with_statement(contract, statement, lines)
+        return table_format.csv_response(LINE_COLUMNS + STATEMENT_COLUMNS, rows, name)
+    return render(contract, statement, lines)
 
 
-def csv_of(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]]) -> str:
+def with_statement(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     head = {
         "contract": contract.code, "period_start": s.period_start, "period_end": s.period_end, "version": s.version,
         "rules_version": s.rules_version, "contract_version": s.contract_version, "cutoff": s.cutoff,
         "inputs_hash": s.inputs_hash, "total_earned": s.earned, "total_paid": s.paid, "total_withheld": s.withheld,
     }  # fmt: skip
-    return to_csv(LINE_COLUMNS + STATEMENT_COLUMNS, [line | head for line in lines])
+    return [line | head for line in lines]
 
 
 @router.get(
@@ -188,7 +185,7 @@ async def list_statement_versions(
         changes.append(
             VersionChange(
                 version=statement.version, inputs_hash=statement.inputs_hash,
-                computed_at=statement.computed_at.isoformat(), earned=statement.earned, paid=statement.paid,
+                computed_at=instant(statement.computed_at), earned=statement.earned, paid=statement.paid,
                 withheld=statement.withheld, lines_added=[line for line in now_lines if line not in before],
                 lines_removed=[line for line in before if line not in now_lines],
             )

@@ -1,0 +1,48 @@
+"""What every score feed shares: who may read it, and how a page of rows is answered as JSON or CSV."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic_core import to_json
+
+from services.api.access import requires
+from services.api.auth import Caller
+from services.api.paging import PAGE_LIMIT_QUERY, Cursor, page_headers
+from services.api.problems import V1_PROBLEMS
+from services.api.tabular import TableFormat
+from shared.access import Scope
+
+BiClient = Annotated[Caller, requires(Scope.SCORES_READ)]
+
+
+@dataclass
+class PageQuery:
+    limit: PAGE_LIMIT_QUERY = 500
+    cursor: Cursor = None
+
+
+def scores_router() -> APIRouter:
+    """Each module of score feeds has its own, all under one prefix and tag."""
+    return APIRouter(prefix="/v1/scores", tags=["scores"], responses=V1_PROBLEMS)
+
+
+def page_response(
+    request: Request,
+    table_format: TableFormat,
+    name: str,
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    cursor: str | None,
+    more: bool,
+    described: Mapping[str, Any] = {},
+) -> Response:
+    """A page as CSV (named `name`.csv), or as JSON: `described` (what the rows are), the columns, the rows and
+    the cursor. Timestamps in the rows are already strings (services.api.tabular.plain)."""
+    headers = page_headers(request, cursor, more)
+    if table_format.csv:
+        return table_format.csv_response(columns, rows, name, headers)
+    body = {**described, "columns": list(columns), "items": rows, "next_cursor": cursor, "has_more": more}
+    # One dump by pydantic's serializer: jsonable_encoder walking every cell cost a page of scores most of its CPU.
+    return Response(to_json(body), media_type="application/json", headers=headers)
