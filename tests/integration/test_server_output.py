@@ -17,8 +17,8 @@ import httpx
 
 from shared.settings import Settings
 from tests.conftest import METRICS_TOKEN, PSEUDONYM_KEY, ROOT, Council
+from tests.integration.deploy_files import dockerfile_stages, effective, exec_form
 from tests.integration.helpers import add_child
-from tests.integration.test_deploy_files import dockerfile_stages, effective, exec_form
 
 STARTUP_SECONDS = 60
 

@@ -18,8 +18,8 @@ import httpx
 from services.stack.embedded import EmbeddedRedis
 from shared.settings import Settings, libpq_url
 from tests.conftest import PSEUDONYM_KEY, ROOT, Council, Servers, new_council, settings_for
+from tests.integration.deploy_files import COMPOSE, dockerfile_stages, effective, exec_form, load
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_deploy_files import COMPOSE, dockerfile_stages, effective, exec_form, load
 from tests.integration.test_full_recompute import assert_full_recompute_agrees
 from tests.integration.test_resilience import child_pk, running, trends, wait_for_row_lock_waiter
 
