@@ -66,16 +66,19 @@ class StatementLineOut(StatementLineChange):
 LINE_COLUMNS = ("line", *StatementLineChange.model_fields)  # the CSV's columns: the number first
 
 
-class StayEnded(BaseModel):
+class GuardedStay(BaseModel):
+    """The stay a guard figure is about."""
+
     child_pseudonym: str = Field(description="The child's pseudonym; `erased` once the child is erased")
     stay: str = Field(description="The stay's id; `erased` once the child is erased")
+
+
+class StayEnded(GuardedStay):
     ended_on: date | Erased = Field(description="The day it ended; `erased` once the child is erased")
     reason_ended: str | None = Field(description="SSDA903 REC code of its end (labels: /v1/scores/codes)")
 
 
-class DomainRisen(BaseModel):
-    child_pseudonym: str = Field(description="The child's pseudonym; `erased` once the child is erased")
-    stay: str = Field(description="The stay's id; `erased` once the child is erased")
+class DomainRisen(GuardedStay):
     domain: str = Field(description="The domain whose need rose")
     assessment: str = Field(description="The assessment recording the rise; `erased` once the child is erased")
     assessed_on: date | Erased = Field(description="Its date; `erased` once the child is erased")
