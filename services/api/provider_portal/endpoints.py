@@ -2,11 +2,10 @@
 its own stays as the payment rules see them, and a child's journey for the times the child was with it.
 A child never placed with it is a 404 like a child that does not exist."""
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,7 @@ from services.api.auth import Caller
 from services.api.children.series import SeriesOut, read_series
 from services.api.children.trends import TrendsOut, read_trends
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page, page_headers
+from services.api.paging import PageAsked, check_limit, keyset_page, page_headers
 from services.api.problems import V1_PROBLEMS
 from services.api.provider_portal.stays import (
     days_so_far,
@@ -74,15 +73,6 @@ class StaysPage(BaseModel):
     items: list[StayOut] = Field(description="The stays, by child, then start")
     next_cursor: str | None = Field(description=NEXT_CURSOR)
     has_more: bool = Field(description="More stays wait")
-
-
-@dataclass
-class PageQuery:
-    limit: PAGE_LIMIT_QUERY = 500
-    cursor: Cursor = None
-
-
-PageAsked = Annotated[PageQuery, Depends()]
 
 
 def placed_now(caller: Caller, today: date) -> list[ColumnElement[bool]]:

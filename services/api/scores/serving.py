@@ -1,7 +1,6 @@
 """What every score feed shares: who may read it, and how a page of rows is answered as JSON or CSV."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
@@ -9,18 +8,12 @@ from pydantic_core import to_json
 
 from services.api.access import requires
 from services.api.auth import Caller
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, page_headers
+from services.api.paging import page_headers
 from services.api.problems import V1_PROBLEMS
 from services.api.tabular import TableFormat
 from shared.access import Scope
 
 BiClient = Annotated[Caller, requires(Scope.SCORES_READ)]
-
-
-@dataclass
-class PageQuery:
-    limit: PAGE_LIMIT_QUERY = 500
-    cursor: Cursor = None
 
 
 def scores_router() -> APIRouter:
