@@ -60,8 +60,9 @@ async def one_snapshot(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
 
 async def driver(db: AsyncSession) -> Any:
     """The session's asyncpg connection, in the session's transaction, for the few statements every request
-    runs (the key lookup, the audit row): written as SQL and sent as they are, since SQLAlchemy's building,
-    caching and result processing cost several times the database's own work on them."""
+    runs (the key lookup, the audit row) and the hottest reads (a child's trends, a page of scores): written as
+    SQL and sent as they are, since SQLAlchemy's building, caching and result processing cost several times
+    the database's own work on them."""
     connection = await (await db.connection()).get_raw_connection()
     adapted: Any = connection.dbapi_connection
     # SQLAlchemy's adapter sends BEGIN with the first statement it runs, unless autocommitting.
