@@ -159,9 +159,9 @@ async def require_placed_child(db: AsyncSession, caller: Caller, child_pseudonym
 )
 async def get_placed_child_trends(
     child_pseudonym: PseudonymPath, db: SessionDep, caller: ProviderClient, state: StateDep
-) -> TrendsOut:
+) -> Response:
     child = await require_placed_child(db, caller, child_pseudonym)
-    return await read_trends(db, child, state.settings.outbox_max_sends, TrendsOut)
+    return await read_trends(db, child, state.settings.outbox_max_sends)
 
 
 @router.get(

@@ -4,12 +4,12 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic_core import to_json
 
 from services.api.access import requires
 from services.api.auth import Caller
 from services.api.paging import page_headers
 from services.api.problems import V1_PROBLEMS
+from services.api.responses import json_of
 from services.api.tabular import TableFormat
 from shared.access import Scope
 
@@ -38,4 +38,4 @@ def page_response(
         return table_format.csv_response(columns, rows, name, headers)
     body = {**described, "columns": list(columns), "items": rows, "next_cursor": cursor, "has_more": more}
     # One dump by pydantic's serializer: jsonable_encoder walking every cell cost a page of scores most of its CPU.
-    return Response(to_json(body), media_type="application/json", headers=headers)
+    return json_of(body, headers)
