@@ -4,9 +4,11 @@ Children appear by pseudonym only: BI tools never see the council's child ids.""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import DateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.paging import Keyset, keyset_page
@@ -25,6 +27,13 @@ class ScoreTable:
     @property
     def columns(self) -> tuple[str, ...]:
         return columns_of(self.row)
+
+
+@cache
+def instants_of(table: ScoreTable) -> tuple[str, ...]:
+    """Its timestamp columns: the only cells `plain` rewrites, so the only ones it is asked about."""
+    columns = table.model.__table__.c
+    return tuple(name for name in table.columns if name in columns and isinstance(columns[name].type, DateTime))
 
 
 NEEDS_TRENDS = ScoreTable("needs-trends", DomainNeedsTrend, NeedsTrendRow)
@@ -70,5 +79,11 @@ async def read_page(
             filters.append(f"{condition}${len(values)}")
     fetched = await (await driver(db)).fetch(page_statement(table, filters), *values, limit + 1)
     page = keyset_page(fetched, limit, cursor, lambda row: int(row["row_version"]))
-    rows = [{name: plain(row[name]) for name in table.columns} for row in page.rows]
+    rows = []
+    for row in page.rows:
+        cells = dict(row)  # the table's columns in order, then the row version
+        del cells["row_version"]
+        for name in instants_of(table):
+            cells[name] = plain(cells[name])
+        rows.append(cells)
     return Keyset(rows, page.next_cursor, page.has_more)
