@@ -58,13 +58,24 @@ async def one_snapshot(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
         yield session
 
 
+DRIVER = "db.driver"
+
+
 async def driver(db: AsyncSession) -> Any:
     """The session's asyncpg connection, in the session's transaction, for the few statements every request
-    runs (the key lookup, the audit row): written as SQL and sent as they are, since SQLAlchemy's building,
-    caching and result processing cost several times the database's own work on them."""
+    runs (the key lookup, the audit row) and the hottest reads (a child's trends, a page of scores): written as
+    SQL and sent as they are, since SQLAlchemy's building, caching and result processing cost several times
+    the database's own work on them."""
+    # Kept for the session's transaction: a request runs several of these, and asking the session for its
+    # connection each time cost more than the statements' own Python.
+    transaction = db.sync_session.get_transaction()
+    kept = db.info.get(DRIVER)
+    if kept is not None and transaction is not None and kept[0] is transaction and transaction.is_active:
+        return kept[1]
     connection = await (await db.connection()).get_raw_connection()
     adapted: Any = connection.dbapi_connection
     # SQLAlchemy's adapter sends BEGIN with the first statement it runs, unless autocommitting.
     if adapted._transaction is None and adapted.isolation_level != "autocommit":
         await adapted._start_transaction()
+    db.info[DRIVER] = (db.sync_session.get_transaction(), connection.driver_connection)
     return connection.driver_connection

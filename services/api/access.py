@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.api import audit
 from services.api.auth import Caller, authenticate
-from services.api.deps import SessionDep, StateDep
+from services.api.deps import SessionDep, state_of
 from services.api.observability import log_client
 from services.api.state import AppState
 from shared.access import Scope
@@ -61,9 +61,9 @@ class RequireScope:
         self,
         request: Request,
         db: SessionDep,
-        state: StateDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     ) -> Caller:
+        state = state_of(request)
         token = credentials.credentials if credentials else None
         async with failures_counted(request, state):
             caller = await authenticate(db, token, state.verifier, state.settings.oauth_subject_claim)

@@ -15,16 +15,23 @@ from shared import outbox
 from shared.errors import Forbidden, NotFound
 
 
-# async, like every dependency on the request path: FastAPI runs a plain function in a worker thread.
-async def app_state(request: Request) -> AppState:
+def state_of(request: Request) -> AppState:
     state: AppState = request.app.state.services
     return state
+
+
+# async, like every dependency on the request path: FastAPI runs a plain function in a worker thread.
+async def app_state(request: Request) -> AppState:
+    return state_of(request)
 
 
 StateDep = Annotated[AppState, Depends(app_state)]
 
 
-async def session(request: Request, state: StateDep) -> AsyncIterator[AsyncSession]:
+# The state read directly, here and in the scope check, not as a dependency of theirs: FastAPI solves a
+# dependency's own dependencies again wherever it is named, before finding its value cached.
+async def session(request: Request) -> AsyncIterator[AsyncSession]:
+    state = state_of(request)
     reading = request.method == "GET"
     if not reading:
         await state.write_gate.admit()

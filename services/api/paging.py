@@ -5,8 +5,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query, Request
+from fastapi import Depends, Query, Request
 
+from services.api.types import built_in_loop
 from shared.errors import InvalidInput, field_error
 from shared.settings import Settings
 
@@ -14,6 +15,15 @@ MAX_CURSOR = 2**63 - 1  # cursors are bigint row versions or ids
 
 PAGE_LIMIT_QUERY = Annotated[int, Query(ge=1, description="Rows per page, at most PAGE_MAX_SIZE (1,000 by default)")]
 Cursor = Annotated[int | None, Query(ge=0, le=MAX_CURSOR, description="next_cursor from the previous page")]
+
+
+@dataclass
+class PageQuery:
+    limit: PAGE_LIMIT_QUERY = 500
+    cursor: Cursor = None
+
+
+PageAsked = Annotated[PageQuery, Depends(built_in_loop(PageQuery))]
 
 
 def check_limit(limit: int, settings: Settings) -> int:

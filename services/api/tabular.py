@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Header, Query, Response
+from fastapi import Depends, Header, Query, Response
+
+from services.api.types import built_in_loop
 
 CSV_TYPE, JSON_TYPE = "text/csv", "application/json"
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -95,6 +97,9 @@ class TableFormat:
         text = ("\ufeff" if self.bom else "") + to_csv(columns, rows)
         disposition = {"Content-Disposition": f'attachment; filename="{safe_filename(filename)}.csv"'}
         return Response(text, media_type="text/csv; charset=utf-8", headers={**headers, **disposition})
+
+
+TableFormatAsked = Annotated[TableFormat, Depends(built_in_loop(TableFormat))]
 
 
 def safe_filename(name: str) -> str:

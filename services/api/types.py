@@ -1,10 +1,12 @@
 """Input types stricter than pydantic's defaults, where a lax coercion would hide a caller's bug or a
 value would reach PostgreSQL only to be refused there."""
 
+import inspect
 import re
 import unicodedata
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Header, Query
 from pydantic import AfterValidator, BeforeValidator
@@ -74,3 +76,19 @@ IdempotencyKey = Annotated[
     ),
 ]
 ChildIdQuery = Annotated[Id, Query(min_length=1, max_length=64, description="The council's own child id")]
+
+
+Built = TypeVar("Built")
+
+
+def built_in_loop(cls: Callable[..., Built]) -> Callable[..., Coroutine[Any, Any, Built]]:
+    """A dependency that builds `cls` (a dataclass of query parameters) from the parameters its __init__ takes,
+    declared the same way in the OpenAPI document. `Depends(cls)` would do the same in a worker thread, since
+    FastAPI runs any plain callable there: a thread hand-off on every request for a few assignments."""
+
+    async def build(**values: Any) -> Built:
+        return cls(**values)
+
+    build.__signature__ = inspect.signature(cls).replace(return_annotation=cls)  # type: ignore[attr-defined]
+    build.__name__ = build.__qualname__ = getattr(cls, "__name__", "built")
+    return build

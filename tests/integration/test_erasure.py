@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from services.api.children.trends import TrendsOut
 from services.scoring.calibration import figures_lock
 from shared.access import Kind
 from shared.db import transaction
@@ -68,6 +69,10 @@ async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
     before = await cohort(api, council)
     assert all(row["children_counted"] == 2 for row in before.values())
     assert pseudonym in (await api.get("/v1/provider/children", headers=provider)).text
+    seen = await api.get(f"/v1/provider/children/{pseudonym}/needs-trends", headers=provider)
+    # Sent as read, not through the model: byte for byte what the documented model sends.
+    assert TrendsOut.model_validate_json(seen.content).model_dump_json().encode() == seen.content
+    assert seen.json()["child_pseudonym"] == pseudonym and seen.json()["domains"]
 
     erased = await api.post("/v1/admin/erasures", json={"child_id": ERASED}, headers=council.admin)
     assert erased.status_code == 200, erased.text

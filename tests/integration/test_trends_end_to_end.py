@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from services.api.children.trends import ChildTrendsOut
 from services.scoring.full_recompute import recompute_councils
 from shared.settings import Settings
 from tests.conftest import Council, state_of
@@ -34,7 +35,10 @@ async def test_assessments_become_trends(
 
     await run_worker(settings, app)
 
-    trends = (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()
+    response = await api.get("/v1/children/C1/needs-trends", headers=council.headers)
+    # Sent as read, not through the model: byte for byte what the documented model sends.
+    assert ChildTrendsOut.model_validate_json(response.content).model_dump_json().encode() == response.content
+    trends = response.json()
     assert trends["status"] == "fresh"
     assert trends["assessment_ids"] == ids
     summary = trends["summary"]

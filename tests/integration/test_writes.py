@@ -161,6 +161,14 @@ async def test_paging_with_a_cursor_reads_every_row_once(
     changed = await api.get("/v1/scores/needs-trends", params={"cursor": cursor}, headers=council.bi)
     changed_children = {row["child_pseudonym"] for row in changed.json()["items"]}
     assert changed_children == {council.pseudonym("C0")} and len(changed.json()["items"]) == 12
+    # The filters combine: rows computed at or after an instant, of one child, past a cursor.
+    since = {"updated_since": changed.json()["items"][0]["computed_at"]}
+    recent = await api.get("/v1/scores/needs-summary", params=since, headers=council.bi)
+    assert [row["child_pseudonym"] for row in recent.json()["items"]] == [council.pseudonym("C0")]
+    for child, expected in (("C0", 12), ("C1", 0)):
+        params = since | {"child_pseudonym": council.pseudonym(child), "cursor": "0", "limit": 20}
+        rows = (await api.get("/v1/scores/needs-trends", params=params, headers=council.bi)).json()["items"]
+        assert len(rows) == expected, child
     summary = (await api.get("/v1/scores/needs-summary", params={"format": "csv"}, headers=council.bi)).text
     assert summary.splitlines()[0].startswith("child_pseudonym,instrument_code")
     assert len(summary.splitlines()) == 4

@@ -15,7 +15,7 @@ from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page
 from services.api.problems import V1_PROBLEMS
-from services.api.types import Id, UtcDateTime
+from services.api.types import Id, UtcDateTime, built_in_loop
 from shared.access import Scope
 from shared.models import AuditEvent
 from shared.pseudonyms import pseudonym
@@ -71,7 +71,7 @@ class AuditQuery:
 
 @router.get("", response_model=AuditPage, summary="Audit events, oldest first, by child, client, result and time range")
 async def read_audit(
-    query: Annotated[AuditQuery, Depends()],
+    query: Annotated[AuditQuery, Depends(built_in_loop(AuditQuery))],
     db: SessionDep,
     state: StateDep,
     caller: Annotated[Caller, requires(Scope.AUDIT_READ)],

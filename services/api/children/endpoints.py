@@ -11,7 +11,6 @@ from services.api.children.series import ChildSeriesOut, read_series
 from services.api.children.trends import ChildTrendsOut, read_child_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
-from services.api.responses import json_of
 from services.api.types import Id
 from shared.access import Scope
 
@@ -56,7 +55,7 @@ async def get_child(
 async def get_needs_trends(
     child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)], state: StateDep
 ) -> Response:
-    return json_of(await read_child_trends(db, caller.la_id, child_id, state.settings.outbox_max_sends))
+    return await read_child_trends(db, caller.la_id, child_id, state.settings.outbox_max_sends)
 
 
 @router.get(

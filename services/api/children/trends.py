@@ -2,13 +2,15 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
+from fastapi import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from services.api.children.service import NO_SUCH_CHILD
+from services.api.responses import json_of
 from shared.db import driver
 from shared.errors import NotFound
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend
@@ -87,8 +89,6 @@ class ChildTrendsOut(TrendsOut):
     child_id: str = Field(description="The council's own id for the child")
 
 
-Out = TypeVar("Out", bound=TrendsOut)
-
 
 def status_of(sends: int | None, max_sends: int) -> Literal["fresh", "pending", "failed"]:
     """From the fewest sends of the child's recompute requests not yet done (None: there are none)."""
@@ -119,40 +119,44 @@ BY_PK = trends_statement("c.id = $1")
 BY_CHILD_ID = trends_statement("c.la_id = $1 AND c.child_id = $2")
 
 
-async def read_trends(db: AsyncSession, child: Child, max_sends: int, out: type[Out]) -> Out:
-    return trends_of(await (await driver(db)).fetch(BY_PK, child.id), max_sends, out)
+async def read_trends(db: AsyncSession, child: Child, max_sends: int) -> Response:
+    return json_of(trends_of(await (await driver(db)).fetch(BY_PK, child.id), max_sends, TrendsOut))
 
 
-async def read_child_trends(db: AsyncSession, la_id: uuid.UUID, child_id: str, max_sends: int) -> ChildTrendsOut:
+async def read_child_trends(db: AsyncSession, la_id: uuid.UUID, child_id: str, max_sends: int) -> Response:
     """A council's child by its own id, audited as seen; another council's or none is a 404."""
     rows = await (await driver(db)).fetch(BY_CHILD_ID, la_id, child_id)
     if not rows:
         raise NotFound(NO_SUCH_CHILD)
     audit.saw_child(db, rows[0]["id"])
-    return trends_of(rows, max_sends, ChildTrendsOut)
+    return json_of(trends_of(rows, max_sends, ChildTrendsOut))
 
 
-def trends_of(rows: list[Any], max_sends: int, out: type[Out]) -> Out:
+def trends_of(rows: list[Any], max_sends: int, out: type[TrendsOut]) -> dict[str, Any]:
+    """The fields of `out` in its order, nested ones too, as its JSON carries them: built from the model's
+    own field names, and dumped as they are rather than validated (which cost this read more than its query)."""
     first = rows[0]
     summary = first if first["s_child_pk"] is not None else None
-    identity = {"child_id": first["child_id"]} if issubclass(out, ChildTrendsOut) else {}
-    return out(
-        **identity,
-        child_pseudonym=first["pseudonym"],
-        status=status_of(first["sends"], max_sends),
-        computed_at=summary["s_computed_at"] if summary else None,
-        instrument_code=summary["s_instrument_code"] if summary else None,
-        instrument_version=summary["s_instrument_version"] if summary else None,
-        assessment_ids=summary["s_assessment_ids"] if summary else [],
-        summary=SummaryOut.model_validate({name: first[f"s_{name}"] for name in SummaryOut.model_fields})
-        if summary
-        else None,
-        domains=[domain_out(row) for row in rows] if summary else [],
-    )
+    fields = {
+        "child_pseudonym": first["pseudonym"],
+        "status": status_of(first["sends"], max_sends),
+        "computed_at": summary["s_computed_at"] if summary else None,
+        "instrument_code": summary["s_instrument_code"] if summary else None,
+        "instrument_version": summary["s_instrument_version"] if summary else None,
+        "assessment_ids": summary["s_assessment_ids"] if summary else [],
+        "summary": {name: first[f"s_{name}"] for name in SUMMARY_FIELDS} if summary else None,
+        "domains": [domain_of(row) for row in rows] if summary else [],
+    }
+    if issubclass(out, ChildTrendsOut):
+        fields["child_id"] = first["child_id"]
+    return fields
 
 
-def domain_out(row: Any) -> DomainTrendOut:
-    strength = {name: row[f"d_strength_{name}"] for name in StrengthTrendOut.model_fields}
-    return DomainTrendOut.model_validate(
-        {name: row[f"d_{name}"] for name in DomainTrendOut.model_fields if name != "strength"} | {"strength": strength}
-    )
+SUMMARY_FIELDS = tuple(SummaryOut.model_fields)
+STRENGTH_FIELDS = tuple((name, f"d_strength_{name}") for name in StrengthTrendOut.model_fields)
+DOMAIN_FIELDS = tuple((name, f"d_{name}") for name in DomainTrendOut.model_fields if name != "strength")
+
+
+def domain_of(row: Any) -> dict[str, Any]:
+    strength = {name: row[column] for name, column in STRENGTH_FIELDS}
+    return {name: row[column] for name, column in DOMAIN_FIELDS} | {"strength": strength}

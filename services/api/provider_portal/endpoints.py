@@ -2,11 +2,10 @@
 its own stays as the payment rules see them, and a child's journey for the times the child was with it.
 A child never placed with it is a 404 like a child that does not exist."""
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,7 @@ from services.api.auth import Caller
 from services.api.children.series import SeriesOut, read_series
 from services.api.children.trends import TrendsOut, read_trends
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, keyset_page, page_headers
+from services.api.paging import PageAsked, check_limit, keyset_page, page_headers
 from services.api.problems import V1_PROBLEMS
 from services.api.provider_portal.stays import (
     days_so_far,
@@ -74,15 +73,6 @@ class StaysPage(BaseModel):
     items: list[StayOut] = Field(description="The stays, by child, then start")
     next_cursor: str | None = Field(description=NEXT_CURSOR)
     has_more: bool = Field(description="More stays wait")
-
-
-@dataclass
-class PageQuery:
-    limit: PAGE_LIMIT_QUERY = 500
-    cursor: Cursor = None
-
-
-PageAsked = Annotated[PageQuery, Depends()]
 
 
 def placed_now(caller: Caller, today: date) -> list[ColumnElement[bool]]:
@@ -169,9 +159,9 @@ async def require_placed_child(db: AsyncSession, caller: Caller, child_pseudonym
 )
 async def get_placed_child_trends(
     child_pseudonym: PseudonymPath, db: SessionDep, caller: ProviderClient, state: StateDep
-) -> TrendsOut:
+) -> Response:
     child = await require_placed_child(db, caller, child_pseudonym)
-    return await read_trends(db, child, state.settings.outbox_max_sends, TrendsOut)
+    return await read_trends(db, child, state.settings.outbox_max_sends)
 
 
 @router.get(

@@ -2,19 +2,19 @@
 cohort figures slice by, so a model can join the per-child tables to them and slice as it likes."""
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from services.api import audit
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import check_limit, keyset_page
+from services.api.paging import PageAsked, check_limit, keyset_page
 from services.api.scores.cohort import SLICE_DEFINITIONS, sliced_children
 from services.api.scores.rows import PSEUDONYM, Page, columns_of
-from services.api.scores.serving import BiClient, PageQuery, page_response, scores_router
-from services.api.tabular import CSV_RESPONSE, TableFormat
+from services.api.scores.serving import BiClient, page_response, scores_router
+from services.api.tabular import CSV_RESPONSE, TableFormatAsked
 from shared.models import Child
 
 router = scores_router()
@@ -51,8 +51,8 @@ async def read_children_dimensions(
     db: SessionDep,
     caller: BiClient,
     state: StateDep,
-    table_format: Annotated[TableFormat, Depends()],
-    paging: Annotated[PageQuery, Depends()],
+    table_format: TableFormatAsked,
+    paging: PageAsked,
 ) -> Response:
     limit, cursor = check_limit(paging.limit, state.settings), paging.cursor
     sliced = sliced_children(caller.la_id, date.today())

@@ -14,8 +14,8 @@ from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit
 from services.api.scores.cohort import SLICE_DEFINITIONS, CohortTable, SliceName, slices_asked
 from services.api.scores.rows import INSTANT, Instant
 from services.api.scores.serving import BiClient, page_response, scores_router
-from services.api.tabular import CSV_RESPONSE, TableFormat, instant
-from services.api.types import IsoDate
+from services.api.tabular import CSV_RESPONSE, TableFormat, TableFormatAsked, instant
+from services.api.types import IsoDate, built_in_loop
 from shared.errors import InvalidInput, field_error
 
 router = scores_router()
@@ -147,8 +147,8 @@ def cohort_route(table: CohortTable, model: type[CohortOut], name: str, summary:
         db: SessionDep,
         caller: BiClient,
         state: StateDep,
-        table_format: Annotated[TableFormat, Depends()],
-        query: Annotated[CohortQuery, Depends()],
+        table_format: TableFormatAsked,
+        query: Annotated[CohortQuery, Depends(built_in_loop(CohortQuery))],
     ) -> Response:
         return await serve_cohort(request, db, caller, state, table_format, table, query)
 

@@ -10,12 +10,12 @@ from sqlalchemy import select
 
 from services.api import audit
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import check_limit, keyset_page
+from services.api.paging import PageAsked, PageQuery, check_limit, keyset_page
 from services.api.scores.rows import ErasureRow, Page, columns_of
-from services.api.scores.serving import BiClient, PageQuery, page_response, scores_router
+from services.api.scores.serving import BiClient, page_response, scores_router
 from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page
-from services.api.tabular import CSV_RESPONSE, TableFormat, plain
-from services.api.types import Id, UtcDateTime
+from services.api.tabular import CSV_RESPONSE, TableFormatAsked, plain
+from services.api.types import Id, UtcDateTime, built_in_loop
 from shared.models import Erasure
 
 router = scores_router()
@@ -29,14 +29,17 @@ class ScoreQuery(PageQuery):
     )
 
 
+ScoreAsked = Annotated[ScoreQuery, Depends(built_in_loop(ScoreQuery))]
+
+
 def score_route(table: ScoreTable, summary: str) -> None:
     async def read_scores(
         request: Request,
         db: SessionDep,
         caller: BiClient,
         state: StateDep,
-        query: Annotated[ScoreQuery, Depends()],
-        table_format: Annotated[TableFormat, Depends()],
+        query: ScoreAsked,
+        table_format: TableFormatAsked,
     ) -> Response:
         page = await read_page(
             db,
@@ -79,8 +82,8 @@ async def read_erasures(
     db: SessionDep,
     caller: BiClient,
     state: StateDep,
-    table_format: Annotated[TableFormat, Depends()],
-    paging: Annotated[PageQuery, Depends()],
+    table_format: TableFormatAsked,
+    paging: PageAsked,
 ) -> Response:
     limit, cursor = check_limit(paging.limit, state.settings), paging.cursor
     query = select(Erasure).where(Erasure.la_id == caller.la_id).order_by(Erasure.id).limit(limit + 1)

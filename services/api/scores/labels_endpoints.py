@@ -1,9 +1,9 @@
 """Code-to-label tables for a BI model: every SSDA903 code list the API takes, and the domains of every
 instrument the council can rate with. Small and whole: one page each, in JSON or CSV like the other feeds."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 from pydantic import BaseModel, Field
 
 from services.api import audit
@@ -11,7 +11,7 @@ from services.api.deps import SessionDep
 from services.api.instruments.service import list_instruments
 from services.api.scores.rows import Page, columns_of
 from services.api.scores.serving import BiClient, page_response, scores_router
-from services.api.tabular import CSV_RESPONSE, TableFormat
+from services.api.tabular import CSV_RESPONSE, TableFormatAsked
 from shared.ssda903 import CODE_LISTS, placement_group, year_label
 
 router = scores_router()
@@ -60,7 +60,7 @@ def code_rows() -> list[dict[str, Any]]:
     summary="Every SSDA903 code the API takes, with its label, the collection years accepting it and its group",
 )
 async def read_codes(
-    request: Request, db: SessionDep, caller: BiClient, table_format: Annotated[TableFormat, Depends()]
+    request: Request, db: SessionDep, caller: BiClient, table_format: TableFormatAsked
 ) -> Response:
     rows = code_rows()
     audit.note(db, rows=len(rows))
@@ -74,7 +74,7 @@ async def read_codes(
     summary="Every domain of every instrument the council can rate with, with its label and outcome area",
 )
 async def read_domains(
-    request: Request, db: SessionDep, caller: BiClient, table_format: Annotated[TableFormat, Depends()]
+    request: Request, db: SessionDep, caller: BiClient, table_format: TableFormatAsked
 ) -> Response:
     rows: list[dict[str, Any]] = []
     for instrument in await list_instruments(db, caller.la_id):

@@ -1,26 +1,19 @@
 """What every score feed shares: who may read it, and how a page of rows is answered as JSON or CSV."""
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic_core import to_json
 
 from services.api.access import requires
 from services.api.auth import Caller
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, page_headers
+from services.api.paging import page_headers
 from services.api.problems import V1_PROBLEMS
+from services.api.responses import json_of
 from services.api.tabular import TableFormat
 from shared.access import Scope
 
 BiClient = Annotated[Caller, requires(Scope.SCORES_READ)]
-
-
-@dataclass
-class PageQuery:
-    limit: PAGE_LIMIT_QUERY = 500
-    cursor: Cursor = None
 
 
 def scores_router() -> APIRouter:
@@ -45,4 +38,4 @@ def page_response(
         return table_format.csv_response(columns, rows, name, headers)
     body = {**described, "columns": list(columns), "items": rows, "next_cursor": cursor, "has_more": more}
     # One dump by pydantic's serializer: jsonable_encoder walking every cell cost a page of scores most of its CPU.
-    return Response(to_json(body), media_type="application/json", headers=headers)
+    return json_of(body, headers)

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +19,7 @@ from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.rows import INSTANT, Instant
 from services.api.statements.schemas import LINE_COLUMNS, Guard, StatementLineChange, StatementLineOut
-from services.api.tabular import CSV_RESPONSE, TableFormat, instant
+from services.api.tabular import CSV_RESPONSE, TableFormatAsked, instant
 from services.scoring.engines.pbnr.closing import ERASED
 from shared.errors import NotFound
 from shared.models import Contract, PaymentStatement, StatementLine
@@ -130,7 +130,7 @@ async def get_statement(
     period_start: PeriodPath,
     db: SessionDep,
     caller: Reader,
-    table_format: Annotated[TableFormat, Depends()],
+    table_format: TableFormatAsked,
     version: Annotated[int | None, Query(ge=1, description="An earlier version; none: the latest")] = None,
 ) -> Any:
     contract = await readable_contract(db, caller, code, period_start)
