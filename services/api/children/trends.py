@@ -89,7 +89,6 @@ class ChildTrendsOut(TrendsOut):
     child_id: str = Field(description="The council's own id for the child")
 
 
-
 def status_of(sends: int | None, max_sends: int) -> Literal["fresh", "pending", "failed"]:
     """From the fewest sends of the child's recompute requests not yet done (None: there are none)."""
     if sends is None:

@@ -59,9 +59,7 @@ def code_rows() -> list[dict[str, Any]]:
     responses=CSV_RESPONSE,
     summary="Every SSDA903 code the API takes, with its label, the collection years accepting it and its group",
 )
-async def read_codes(
-    request: Request, db: SessionDep, caller: BiClient, table_format: TableFormatAsked
-) -> Response:
+async def read_codes(request: Request, db: SessionDep, caller: BiClient, table_format: TableFormatAsked) -> Response:
     rows = code_rows()
     audit.note(db, rows=len(rows))
     return page_response(request, table_format, "codes", columns_of(CodeRow), rows, None, False)
@@ -73,9 +71,7 @@ async def read_codes(
     responses=CSV_RESPONSE,
     summary="Every domain of every instrument the council can rate with, with its label and outcome area",
 )
-async def read_domains(
-    request: Request, db: SessionDep, caller: BiClient, table_format: TableFormatAsked
-) -> Response:
+async def read_domains(request: Request, db: SessionDep, caller: BiClient, table_format: TableFormatAsked) -> Response:
     rows: list[dict[str, Any]] = []
     for instrument in await list_instruments(db, caller.la_id):
         areas = {area["code"]: area["label"] for area in instrument.definition["outcome_areas"]}
