@@ -26,6 +26,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.statements
 	$(PY) -m bench.national_recompute
 	$(PY) -m bench.load
+	$(PY) -m bench.read_floor
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -6,6 +6,8 @@ migrations, the API in process, a real burst worker. Prints one line per figure.
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from services.api import councils
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
+from services.api.state import AppState
 from services.scoring.worker import worker_options
 from shared.access import Kind
 from shared.db import transaction
@@ -44,38 +47,53 @@ async def client_key(db: AsyncSession, la_id: uuid.UUID, kind: Kind) -> str:
     return (await clients.issue_key(db, client, KeyIn())).api_key
 
 
-async def measure(settings: Settings) -> None:
+@asynccontextmanager
+async def council_with_children(
+    settings: Settings, code: str, children: int, kinds: tuple[Kind, ...] = (Kind.CASE_MANAGEMENT,)
+) -> AsyncIterator[tuple[AppState, httpx.AsyncClient, dict[Kind, str]]]:
+    """The API in process with a new council, a key of each kind and `children` children C0, C1, ... pushed
+    through it; the outbox drained when done."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        state = app.state.services
+        state: AppState = app.state.services
         async with transaction(state.sessions) as db:
-            council = await councils.create_council(db, "BENCH", "Benchmark council")
-            headers = {"Authorization": f"Bearer {await client_key(db, council.id, Kind.CASE_MANAGEMENT)}"}
+            council = await councils.create_council(db, code, f"Benchmark council {code}")
+            keys = {kind: await client_key(db, council.id, kind) for kind in kinds}
+        headers = {"Authorization": f"Bearer {keys[Kind.CASE_MANAGEMENT]}"}
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as api:
             child = {"date_of_birth": "2012-01-01", "sex": "F", "ethnicity": "WBRI"}
-            for n in range(CHILDREN):
-                await api.put(f"/v1/children/C{n}", json=child, headers=headers)
-            start = date(2020, 1, 1)
-            items = [
-                assessment(n % CHILDREN, n // CHILDREN, start + timedelta(days=91 * (n // CHILDREN)))
-                for n in range(1000)
-            ]
-            began = time.perf_counter()
-            response = await api.post("/v1/assessments/batch", json={"items": items}, headers=headers)
-            assert response.status_code == 200, response.text
-            print(f"batch of 1,000 assessments: {time.perf_counter() - began:.2f} s")
-            began = time.perf_counter()
-            for n in range(200):
-                body = assessment(n % CHILDREN, 100 + n // CHILDREN, start + timedelta(days=1000 + n // CHILDREN))
-                assert (await api.post("/v1/assessments", json=body, headers=headers)).status_code == 201
-            print(f"single assessment POST, mean of 200: {(time.perf_counter() - began) / 200 * 1000:.1f} ms")
+            for n in range(children):
+                assert (await api.put(f"/v1/children/C{n}", json=child, headers=headers)).is_success
+            yield state, api, keys
         await state.dispatcher.drain()
-        worker = Worker(**worker_options(settings), burst=True, handle_signals=False)
+
+
+async def measure(settings: Settings) -> None:
+    async with council_with_children(settings, "BENCH", CHILDREN) as (_, api, keys):
+        headers = {"Authorization": f"Bearer {keys[Kind.CASE_MANAGEMENT]}"}
+        start = date(2020, 1, 1)
+        items = [
+            assessment(n % CHILDREN, n // CHILDREN, start + timedelta(days=91 * (n // CHILDREN))) for n in range(1000)
+        ]
         began = time.perf_counter()
-        await worker.main()
-        elapsed = time.perf_counter() - began
-        await worker.close()
-        print(f"worker: recomputed {CHILDREN} children of 12 assessments each in {elapsed:.2f} s")
+        response = await api.post("/v1/assessments/batch", json={"items": items}, headers=headers)
+        assert response.status_code == 200, response.text
+        print(f"batch of 1,000 assessments: {time.perf_counter() - began:.2f} s")
+        began = time.perf_counter()
+        for n in range(200):
+            body = assessment(n % CHILDREN, 100 + n // CHILDREN, start + timedelta(days=1000 + n // CHILDREN))
+            assert (await api.post("/v1/assessments", json=body, headers=headers)).status_code == 201
+        print(f"single assessment POST, mean of 200: {(time.perf_counter() - began) / 200 * 1000:.1f} ms")
+    began = time.perf_counter()
+    await burst(settings)
+    print(f"worker: recomputed {CHILDREN} children of 12 assessments each in {time.perf_counter() - began:.2f} s")
+
+
+async def burst(settings: Settings) -> None:
+    """The worker run until its queue is empty."""
+    worker = Worker(**worker_options(settings), burst=True, handle_signals=False)
+    await worker.main()
+    await worker.close()
 
 
 def main() -> None:

@@ -28,15 +28,10 @@ from typing import Any
 
 import httpx
 import psutil  # type: ignore[import-untyped]
-from arq.worker import Worker
 
-from bench.ingest import assessment, client_key
+from bench.ingest import assessment, burst, council_with_children
 from bench.scratch import scratch_servers
-from services.api import councils
-from services.api.main import create_app
-from services.scoring.worker import worker_options
 from shared.access import Kind
-from shared.db import transaction
 from shared.settings import Settings
 
 SECONDS = float(os.environ.get("LOAD_SECONDS", "10"))
@@ -67,31 +62,19 @@ class Tally:
 
 
 async def seed(settings: Settings) -> Council:
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        state = app.state.services
-        async with transaction(state.sessions) as db:
-            council = await councils.create_council(db, "LOAD", "Load benchmark council")
-            cms_key = await client_key(db, council.id, Kind.CASE_MANAGEMENT)
-            bi_key = await client_key(db, council.id, Kind.BI)
-        headers = {"Authorization": f"Bearer {cms_key}"}
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as api:
-            child = {"date_of_birth": "2012-01-01", "sex": "F", "ethnicity": "WBRI"}
-            for n in range(CHILDREN):
-                assert (await api.put(f"/v1/children/C{n}", json=child, headers=headers)).is_success
-            items = [
-                assessment(n % CHILDREN, n // CHILDREN, FIRST_DAY + timedelta(days=91 * (n // CHILDREN)))
-                for n in range(CHILDREN * ASSESSMENTS)
-            ]
-            for start in range(0, len(items), 1000):
-                batch = {"items": items[start : start + 1000]}
-                response = await api.post("/v1/assessments/batch", json=batch, headers=headers)
-                assert response.status_code == 200, response.text
-        await state.dispatcher.drain()
-    worker = Worker(**worker_options(settings), burst=True, handle_signals=False)
-    await worker.main()
-    await worker.close()
-    return Council(cms_key, bi_key)
+    kinds = (Kind.CASE_MANAGEMENT, Kind.BI)
+    async with council_with_children(settings, "LOAD", CHILDREN, kinds) as (_, api, keys):
+        headers = {"Authorization": f"Bearer {keys[Kind.CASE_MANAGEMENT]}"}
+        items = [
+            assessment(n % CHILDREN, n // CHILDREN, FIRST_DAY + timedelta(days=91 * (n // CHILDREN)))
+            for n in range(CHILDREN * ASSESSMENTS)
+        ]
+        for start in range(0, len(items), 1000):
+            batch = {"items": items[start : start + 1000]}
+            response = await api.post("/v1/assessments/batch", json=batch, headers=headers)
+            assert response.status_code == 200, response.text
+    await burst(settings)
+    return Council(keys[Kind.CASE_MANAGEMENT], keys[Kind.BI])
 
 
 # ---- the API as real processes ------------------------------------------------------------------------
@@ -111,7 +94,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def api_processes(settings: Settings, workers: int) -> Iterator[tuple[int, int]]:
+def api_processes(settings: Settings, workers: int, app: str = "services.api.main:app") -> Iterator[tuple[int, int]]:
     """uvicorn as the README starts it (services/stack/run.py), with `workers` processes on one port."""
     port = free_port()
     environment = os.environ | {
@@ -122,7 +105,7 @@ def api_processes(settings: Settings, workers: int) -> Iterator[tuple[int, int]]
         # Counted as always, but high enough that the benchmark's one client is not refused.
         "CLIENT_REQUEST_LIMIT": "100000000",
     }
-    command = [sys.executable, "-m", "uvicorn", "services.api.main:app", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1"]
     command += ["--port", str(port), "--no-access-log", "--log-level", "warning", "--workers", str(workers)]
     process = subprocess.Popen(command, env=environment, start_new_session=True)
     try:
