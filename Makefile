@@ -31,6 +31,7 @@ bench: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 migrate: $(INSTALLED)
 	$(VENV)/bin/alembic upgrade head

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from services.api.contracts import service as contracts
 from services.api.contracts.schemas import ContractIn
-from services.scoring import statements
-from services.scoring.calibration import figures_lock
 from shared.db import make_engine, make_sessionmaker, transaction
+from shared.domain import statements
+from shared.domain.calibration import figures_lock
 from shared.models import Placement, Provider
 from shared.settings import Settings
 

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
-from services.scoring.engines.pbnr.contract import Contract, Terms
-from services.scoring.engines.pbnr.events import Assessment
-from services.scoring.engines.pbnr.statement import Inputs, due, statement, statements
-from services.scoring.engines.pbnr.stays import Episode
+from shared.domain.engines.pbnr.contract import Contract, Terms
+from shared.domain.engines.pbnr.events import Assessment
+from shared.domain.engines.pbnr.statement import Inputs, due, statement, statements
+from shared.domain.engines.pbnr.stays import Episode
 
 TODAY = date(2026, 11, 23)
 DOMAINS = [f"domain_{n}" for n in range(12)]

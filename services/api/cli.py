@@ -25,12 +25,12 @@ from services.api.erasures.service import erase_child
 from services.api.instruments import find_instrument
 from services.api.instruments.service import load_instrument as load_council_instrument
 from services.api.types import plain_id
-from services.scoring.calibration import calibrate, figures_lock
-from services.scoring.full_recompute import recompute_councils
 from shared import outbox, queue
 from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import DEMO_PROVIDER_ID, generate_demo_council
+from shared.domain.calibration import calibrate, figures_lock
+from shared.domain.full_recompute import recompute_councils
 from shared.errors import NotFound, ProblemError
 from shared.faults import ends_in_one_line
 from shared.instruments import InstrumentScale

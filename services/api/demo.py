@@ -17,8 +17,8 @@ from services.api.contracts import service as contracts
 from services.api.contracts.schemas import ContractIn, VersionIn
 from services.api.placements import service as placements
 from services.api.placements.schemas import PlacementIn
-from services.scoring.engines.pbnr.contract import calendar
 from shared.demo_data import DemoAssessment, DemoCouncil, DemoPlacement
+from shared.domain.engines.pbnr.contract import calendar
 from shared.models import Assessment, LocalAuthority, PaymentStatement, Provider, StatementLine
 
 DEMO_CODE = "DEMO"

@@ -14,9 +14,9 @@ import structlog
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.scoring.full_recompute import recompute_children
-from services.scoring.recompute import recompute_child
 from shared.db import transaction
+from shared.domain.full_recompute import recompute_children
+from shared.domain.recompute import recompute_child
 from shared.models import RecomputeRequest
 from shared.transient import is_transient
 

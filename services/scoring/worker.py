@@ -11,7 +11,6 @@ import structlog
 from arq import cron
 from arq.worker import func
 
-from services.scoring import statements
 from services.scoring.housekeeping import prune
 from services.scoring.lease import leased
 from services.scoring.pending import drain
@@ -19,6 +18,7 @@ from services.scoring.retries import retried_when_transient
 from services.scoring.waiting import until_database_ready
 from shared import logging, outbox, queue, wakes
 from shared.db import make_engine, make_sessionmaker
+from shared.domain import statements
 from shared.settings import Settings, get_settings
 
 log = structlog.get_logger("worker")

@@ -34,7 +34,7 @@ class Child(Base):
     child_id: Mapped[str] = mapped_column(String(64))
     # What every consumer but the council's case-management system knows the child by (shared.pseudonyms).
     pseudonym: Mapped[str] = mapped_column(String(32))
-    # A compact number for the child, for bulk reads into arrays (services/scoring/full_recompute.py).
+    # A compact number for the child, for bulk reads into arrays (shared/domain/full_recompute.py).
     seq: Mapped[int] = mapped_column(BigInteger, Identity(), unique=True)
     date_of_birth: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(1))

@@ -21,10 +21,10 @@ from sqlalchemy import update
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
-from services.scoring import statements
-from services.scoring.calibration import figures_lock
 from shared.access import KIND_SCOPES, Kind
 from shared.db import transaction
+from shared.domain import statements
+from shared.domain.calibration import figures_lock
 from shared.models import ApiKey
 from shared.settings import Settings
 from tests.conftest import METRICS_TOKEN, ROOT, Council, new_council, state_of

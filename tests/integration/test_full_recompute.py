@@ -16,11 +16,11 @@ from fastapi import FastAPI
 from sqlalchemy import insert, select
 
 from services.api import demo
-from services.scoring.full_recompute import recompute_councils
 from services.scoring.pending import drain
-from services.scoring.recompute import recompute_child
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
+from shared.domain.full_recompute import recompute_councils
+from shared.domain.recompute import recompute_child
 from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
 from shared.settings import Settings
 from tests.conftest import PSEUDONYM_KEY, ROOT, Council, state_of

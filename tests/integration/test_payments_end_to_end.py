@@ -15,10 +15,10 @@ from arq.jobs import Job, JobStatus
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from services.scoring import statements
-from services.scoring.full_recompute import recompute_councils
 from shared.access import Kind
 from shared.db import transaction
+from shared.domain import statements
+from shared.domain.full_recompute import recompute_councils
 from shared.models import Contract
 from shared.settings import Settings
 from tests.conftest import Council, headers_for, state_of

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from services.api import demo
 from services.api.clients.schemas import ClientIn
-from services.scoring.engines.pbnr.money import CAPS
 from shared.access import Kind
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
+from shared.domain.engines.pbnr.money import CAPS
 from shared.models import ChildNeedsTrend, DomainNeedsTrend, LocalAuthority
 from shared.settings import Settings
 from tests.conftest import ROOT, Servers, new_client, state_of

@@ -13,8 +13,8 @@ from sqlalchemy import event, select, update
 from sqlalchemy.util import await_only
 from structlog.testing import capture_logs
 
-from services.scoring import statements
 from shared.db import transaction
+from shared.domain import statements
 from shared.models import Contract, ContractVersion
 from shared.settings import Settings
 from tests.conftest import Council, state_of

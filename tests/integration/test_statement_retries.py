@@ -17,10 +17,10 @@ from arq.worker import Worker
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
-from services.scoring import statements
-from services.scoring.calibration import FIGURES_WRITE_LOCK
 from services.scoring.worker import worker_options
 from shared.db import transaction
+from shared.domain import statements
+from shared.domain.calibration import FIGURES_WRITE_LOCK
 from shared.models import Contract, ContractVersion
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, Servers, state_of

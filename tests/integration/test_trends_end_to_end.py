@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.api.children.trends import ChildTrendsOut
-from services.scoring.full_recompute import recompute_councils
+from shared.domain.full_recompute import recompute_councils
 from shared.settings import Settings
 from tests.conftest import Council, state_of
 from tests.integration.helpers import DOMAINS, add_child, assessment, placement, ratings, run_worker, years_ago

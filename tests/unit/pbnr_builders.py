@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from services.scoring.engines.pbnr.contract import Contract, Terms
-from services.scoring.engines.pbnr.events import Assessment
-from services.scoring.engines.pbnr.statement import Inputs, Statement, statements
-from services.scoring.engines.pbnr.stays import Episode
+from shared.domain.engines.pbnr.contract import Contract, Terms
+from shared.domain.engines.pbnr.events import Assessment
+from shared.domain.engines.pbnr.statement import Inputs, Statement, statements
+from shared.domain.engines.pbnr.stays import Episode
 
 PROVIDER = "PROV-1"
 START, END = date(2025, 1, 1), date(2026, 12, 31)

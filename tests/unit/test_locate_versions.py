@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.scoring.snapshot import locate
+from shared.domain.snapshot import locate
 
 
 def ids(values: list[bytes]) -> np.ndarray:

@@ -6,9 +6,9 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from services.scoring.engines.pbnr.closing import ERASED, Settled
-from services.scoring.engines.pbnr.events import FIRST, Assessment
-from services.scoring.engines.pbnr.statement import Inputs, closed_cost_days, due, statements
+from shared.domain.engines.pbnr.closing import ERASED, Settled
+from shared.domain.engines.pbnr.events import FIRST, Assessment
+from shared.domain.engines.pbnr.statement import Inputs, closed_cost_days, due, statements
 from tests.unit.pbnr_builders import assessment, contract, episode
 
 STAY, MAY = date(2025, 2, 1), date(2025, 5, 1)

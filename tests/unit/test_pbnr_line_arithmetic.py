@@ -7,8 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 
-from services.scoring.engines.pbnr.money import Priced
-from services.scoring.engines.pbnr.statement import Statement
+from shared.domain.engines.pbnr.money import Priced
+from shared.domain.engines.pbnr.statement import Statement
 from tests.unit.pbnr_builders import assessment, contract, episode, run
 from tests.unit.test_pbnr_rules import BASELINE, GAP_LATER, MAY, SAFETY_DOWN, SCENARIOS, STAY, Scenario
 

@@ -11,11 +11,11 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.scoring.engines.pbnr.contract import Contract, Period, Terms, contract_year, period_of
-from services.scoring.engines.pbnr.events import Assessment
-from services.scoring.engines.pbnr.money import pennies
-from services.scoring.engines.pbnr.statement import Inputs, Statement, ledger, statements
-from services.scoring.engines.pbnr.stays import TEMPORARY, Episode
+from shared.domain.engines.pbnr.contract import Contract, Period, Terms, contract_year, period_of
+from shared.domain.engines.pbnr.events import Assessment
+from shared.domain.engines.pbnr.money import pennies
+from shared.domain.engines.pbnr.statement import Inputs, Statement, ledger, statements
+from shared.domain.engines.pbnr.stays import TEMPORARY, Episode
 from tests.unit.pbnr_builders import PROVIDER, START, assessment, contract, episode
 
 TODAY = date(2027, 3, 31)

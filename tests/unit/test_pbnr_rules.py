@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from services.scoring.engines.pbnr.closing import Settled
-from services.scoring.engines.pbnr.contract import Terms
-from services.scoring.engines.pbnr.events import (
+from shared.domain.engines.pbnr.closing import Settled
+from shared.domain.engines.pbnr.contract import Terms
+from shared.domain.engines.pbnr.events import (
     CONTRACT_ENDED,
     FIRST,
     NO_BASELINE,
@@ -18,8 +18,8 @@ from services.scoring.engines.pbnr.events import (
     STAY_ENDED,
     Assessment,
 )
-from services.scoring.engines.pbnr.statement import Inputs, Statement, statements
-from services.scoring.engines.pbnr.stays import Episode
+from shared.domain.engines.pbnr.statement import Inputs, Statement, statements
+from shared.domain.engines.pbnr.stays import Episode
 from tests.unit.pbnr_builders import DEFAULT_TERMS, assessment, contract, days, episode, run
 
 STAY = date(2025, 2, 1)

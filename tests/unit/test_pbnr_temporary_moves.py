@@ -6,9 +6,9 @@ child is always with the provider, every assessment by a social worker."""
 from datetime import date
 from decimal import Decimal
 
-from services.scoring.engines.pbnr.closing import Settled
-from services.scoring.engines.pbnr.statement import Inputs, Statement, statements
-from services.scoring.engines.pbnr.stays import Episode
+from shared.domain.engines.pbnr.closing import Settled
+from shared.domain.engines.pbnr.statement import Inputs, Statement, statements
+from shared.domain.engines.pbnr.stays import Episode
 from tests.unit.pbnr_builders import assessment, contract, episode
 
 MONTHLY = contract(effective_from=date(2024, 1, 1), end=date(2024, 12, 31), period="month")

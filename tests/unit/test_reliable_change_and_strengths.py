@@ -6,8 +6,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from services.scoring.engines.trends import AssessmentInput, Scale, compute_child_trends
-from services.scoring.engines.vectorised import reliable_change
+from shared.domain.engines.trends import AssessmentInput, Scale, compute_child_trends
+from shared.domain.engines.vectorised import reliable_change
 
 SCALE = Scale(("a", "b"), actionable_from=2, intensive_level=4)
 

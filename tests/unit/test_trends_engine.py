@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.scoring.engines.trends import (
+from shared.domain.engines.trends import (
     AssessmentInput,
     ChildTrends,
     DomainTrend,

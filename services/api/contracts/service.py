@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.contracts.schemas import ContractIn, ContractOut, TermsIn, VersionIn, VersionOut
-from services.scoring import statements
-from services.scoring.calibration import figures_lock
-from services.scoring.engines.pbnr import RULES_VERSION
-from services.scoring.engines.pbnr.contract import in_force
+from shared.domain import statements
+from shared.domain.calibration import figures_lock
+from shared.domain.engines.pbnr import RULES_VERSION
+from shared.domain.engines.pbnr.contract import in_force
 from shared.errors import Conflict, InvalidInput, NotFound, field_error
 from shared.models import Contract, ContractVersion, PaymentStatement, Provider
 

@@ -11,8 +11,8 @@ from datetime import date
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.engines.pbnr.statement import closed_cost_days
-from services.scoring.statement_inputs import read_inputs
+from shared.domain.engines.pbnr.statement import closed_cost_days
+from shared.domain.statement_inputs import read_inputs
 from shared.models import Contract, ErasedCostDays
 
 

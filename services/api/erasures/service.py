@@ -14,8 +14,8 @@ from services.api import audit
 from services.api.children.service import require_child
 from services.api.erasures.base_fees import keep_base_fees
 from services.api.erasures.statements import erase_from_statements
-from services.scoring import statements
-from services.scoring.calibration import figures_lock
+from shared.domain import statements
+from shared.domain.calibration import figures_lock
 from shared.models import Assessment, Child, Erasure, IdempotencyRecord, Placement
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import case, cast, func, select, update
 from sqlalchemy.dialects.postgresql import JSONPATH
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.engines.pbnr.closing import ERASED
+from shared.domain.engines.pbnr.closing import ERASED
 from shared.models import PaymentStatement, StatementLine
 
 # An adjustment's cause names the assessments it rests on by id.

@@ -14,9 +14,9 @@ from services.api.deps import SessionDep, StateDep
 from services.api.instruments.service import find_instrument
 from services.api.problems import V1_PROBLEMS
 from services.api.types import Id
-from services.scoring.calibration import calibrate, figures_lock
-from services.scoring.full_recompute import recompute_councils
 from shared.access import Scope
+from shared.domain.calibration import calibrate, figures_lock
+from shared.domain.full_recompute import recompute_councils
 from shared.errors import InvalidInput, field_error
 from shared.models import RciCalibration
 

@@ -10,8 +10,8 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.engines.pbnr.events import BASELINE_WINDOW
-from services.scoring.engines.pbnr.stays import TEMPORARY, Episode, Stay, stays_of
+from shared.domain.engines.pbnr.events import BASELINE_WINDOW
+from shared.domain.engines.pbnr.stays import TEMPORARY, Episode, Stay, stays_of
 from shared.models import Child, Placement, Provider
 
 STAYS_PER_CHILD = 2**16  # a child's stays are numbered below this within the cursor

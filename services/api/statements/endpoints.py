@@ -20,7 +20,7 @@ from services.api.problems import V1_PROBLEMS
 from services.api.scores.rows import INSTANT, Instant
 from services.api.statements.schemas import LINE_COLUMNS, Guard, StatementLineChange, StatementLineOut
 from services.api.tabular import CSV_RESPONSE, TableFormatAsked, instant
-from services.scoring.engines.pbnr.closing import ERASED
+from shared.domain.engines.pbnr.closing import ERASED
 from shared.errors import NotFound
 from shared.models import Contract, PaymentStatement, StatementLine
 

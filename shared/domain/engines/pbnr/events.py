@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from services.scoring.engines.pbnr.contract import Contract
-from services.scoring.engines.pbnr.stays import Stay
+from shared.domain.engines.pbnr.contract import Contract
+from shared.domain.engines.pbnr.stays import Stay
 
 COUNCIL_ROLES = frozenset({"social_worker", "iro", "panel"})
 BASELINE_WINDOW = timedelta(days=28)

@@ -15,12 +15,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from services.scoring.engines.pbnr import RULES_VERSION
-from services.scoring.engines.pbnr.closing import Adjustment, Settled, adjustments, erased_paid, first_open
-from services.scoring.engines.pbnr.contract import Contract, Period, periods
-from services.scoring.engines.pbnr.events import Assessment, events_of, standing
-from services.scoring.engines.pbnr.money import Priced, apply_caps, cost_days
-from services.scoring.engines.pbnr.stays import Episode, Stay, left_for_good, stays_of
+from shared.domain.engines.pbnr import RULES_VERSION
+from shared.domain.engines.pbnr.closing import Adjustment, Settled, adjustments, erased_paid, first_open
+from shared.domain.engines.pbnr.contract import Contract, Period, periods
+from shared.domain.engines.pbnr.events import Assessment, events_of, standing
+from shared.domain.engines.pbnr.money import Priced, apply_caps, cost_days
+from shared.domain.engines.pbnr.stays import Episode, Stay, left_for_good, stays_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,11 @@ import numpy as np
 from sqlalchemy import BigInteger, Uuid, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.scoring import statements
-from services.scoring.calibration import AUTOMATIC_AT, calibrate_when_due, figures_lock, reference_sd, reliability_of
-from services.scoring.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
-from services.scoring.figures_copy import (
+from shared.db import transaction
+from shared.domain import statements
+from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, figures_lock, reference_sd, reliability_of
+from shared.domain.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
+from shared.domain.figures_copy import (
     Children,
     child_rows,
     create_staging,
@@ -26,9 +27,8 @@ from services.scoring.figures_copy import (
     insert_children,
     insert_domains,
 )
-from services.scoring.recompute import CLEARED_CHILD, CLEARED_DOMAIN
-from services.scoring.snapshot import Scope, Snapshot, among, raw_connection, read, read_outbox
-from shared.db import transaction
+from shared.domain.recompute import CLEARED_CHILD, CLEARED_DOMAIN
+from shared.domain.snapshot import Scope, Snapshot, among, raw_connection, read, read_outbox
 from shared.instruments import InstrumentScale
 from shared.models import (
     Child,

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import Row, Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.scoring import statements
-from services.scoring.calibration import calibrate_when_due, current_sd, figures_lock, rci_for, reliability_of
-from services.scoring.engines.trends import AssessmentInput, ChildTrends, DomainTrend, Scale, compute_child_trends
 from shared.db import transaction
+from shared.domain import statements
+from shared.domain.calibration import calibrate_when_due, current_sd, figures_lock, rci_for, reliability_of
+from shared.domain.engines.trends import AssessmentInput, ChildTrends, DomainTrend, Scale, compute_child_trends
 from shared.instruments import InstrumentScale
 from shared.models import (
     Assessment,

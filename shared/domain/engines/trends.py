@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from services.scoring.engines.vectorised import NOT_RATED, Assessments, DomainTrends, Scale, Trends, compute
+from shared.domain.engines.vectorised import NOT_RATED, Assessments, DomainTrends, Scale, Trends, compute
 
 __all__ = ["AssessmentInput", "ChildSummary", "ChildTrends", "DomainTrend", "Scale", "compute_child_trends"]
 

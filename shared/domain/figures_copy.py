@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from services.scoring.bulk_read import binary_copy
-from services.scoring.engines.vectorised import DomainTrends, Trends
+from shared.domain.bulk_read import binary_copy
+from shared.domain.engines.vectorised import DomainTrends, Trends
 
 DIRECTIONS = ["insufficient_data", "stable", "improving", "worsening"]
 VERDICTS = ["", "no_reliable_change", "reliable_improvement", "reliable_deterioration"]

@@ -18,14 +18,14 @@ import structlog
 from sqlalchemy import Uuid, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.scoring.calibration import figures_lock
-from services.scoring.engines.pbnr.closing import Adjustment
-from services.scoring.engines.pbnr.money import CAPS, Arithmetic, Priced
-from services.scoring.engines.pbnr.statement import Statement, due, statement
-from services.scoring.snapshot import among
-from services.scoring.statement_inputs import read_inputs
 from shared import outbox
 from shared.db import one_snapshot, transaction
+from shared.domain.calibration import figures_lock
+from shared.domain.engines.pbnr.closing import Adjustment
+from shared.domain.engines.pbnr.money import CAPS, Arithmetic, Priced
+from shared.domain.engines.pbnr.statement import Statement, due, statement
+from shared.domain.snapshot import among
+from shared.domain.statement_inputs import read_inputs
 from shared.models import (
     Contract,
     PaymentStatement,

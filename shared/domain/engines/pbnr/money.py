@@ -7,9 +7,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from services.scoring.engines.pbnr.contract import Contract, Period, contract_year, period_of
-from services.scoring.engines.pbnr.events import Event
-from services.scoring.engines.pbnr.stays import TEMPORARY, Stay
+from shared.domain.engines.pbnr.contract import Contract, Period, contract_year, period_of
+from shared.domain.engines.pbnr.events import Event
+from shared.domain.engines.pbnr.stays import TEMPORARY, Stay
 
 PENNY = Decimal("0.01")
 CHILD_YEAR, PERIOD, OUTCOME_SHARE = "per_child_year", "per_period", "outcome_share"

@@ -12,12 +12,12 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.engines.pbnr.closing import Settled
-from services.scoring.engines.pbnr.contract import Contract as ContractTerms
-from services.scoring.engines.pbnr.contract import Terms
-from services.scoring.engines.pbnr.events import Assessment as Rated
-from services.scoring.engines.pbnr.statement import Inputs
-from services.scoring.engines.pbnr.stays import Episode
+from shared.domain.engines.pbnr.closing import Settled
+from shared.domain.engines.pbnr.contract import Contract as ContractTerms
+from shared.domain.engines.pbnr.contract import Terms
+from shared.domain.engines.pbnr.events import Assessment as Rated
+from shared.domain.engines.pbnr.statement import Inputs
+from shared.domain.engines.pbnr.stays import Episode
 from shared.instruments import InstrumentScale
 from shared.models import (
     Assessment,

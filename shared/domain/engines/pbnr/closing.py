@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from services.scoring.engines.pbnr.contract import Period
-from services.scoring.engines.pbnr.money import Priced
+from shared.domain.engines.pbnr.contract import Period
+from shared.domain.engines.pbnr.money import Priced
 
 ADJUSTMENT = "7.9 adjustment of a closed period"
 ZERO = Decimal("0.00")

@@ -13,8 +13,8 @@ from sqlalchemy import Uuid, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.bulk_read import copy_columns
-from services.scoring.engines.vectorised import NOT_RATED
+from shared.domain.bulk_read import copy_columns
+from shared.domain.engines.vectorised import NOT_RATED
 from shared.models import ChildNeedsTrend, Instrument, LocalAuthority, RecomputeRequest
 
 # Every standing final version: the current version of its assessment, with its child and instrument, and
