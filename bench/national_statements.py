@@ -13,7 +13,7 @@ from services.api.contracts import service as contracts
 from services.api.contracts.schemas import ContractIn
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.domain import statements
-from shared.domain.calibration import figures_lock
+from shared.domain.locks import figures_lock
 from shared.models import Placement, Provider
 from shared.settings import Settings
 

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.faults import name_a_missing_database
@@ -47,6 +47,11 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     """A session whose work commits on success and rolls back on any exception."""
     async with sessions() as session, session.begin():
         yield session
+
+
+async def named_lock(db: AsyncSession, name: str) -> None:
+    """A lock on `name` until the transaction ends: another transaction taking it waits until then."""
+    await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(name, 0))))
 
 
 @asynccontextmanager

@@ -29,8 +29,9 @@ from shared import outbox, queue
 from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import DEMO_PROVIDER_ID, generate_demo_council
-from shared.domain.calibration import calibrate, figures_lock
+from shared.domain.calibration import calibrate
 from shared.domain.full_recompute import recompute_councils
+from shared.domain.locks import figures_lock
 from shared.errors import NotFound, ProblemError
 from shared.faults import ends_in_one_line
 from shared.instruments import InstrumentScale

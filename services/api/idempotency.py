@@ -8,11 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from services.api.auth import Caller
+from shared.db import named_lock
 from shared.errors import IdempotencyKeyReused
 from shared.models import IdempotencyRecord
 
@@ -35,7 +36,7 @@ async def once(
     if key is None:
         return as_response(await run())
     # Two requests with one key race on this lock, so the second sees the first's record.
-    await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"{caller.client_id}:{key}", 0))))
+    await named_lock(db, f"{caller.client_id}:{key}")
     record = await db.scalar(
         select(IdempotencyRecord).where(IdempotencyRecord.client_id == caller.client_id, IdempotencyRecord.key == key)
     )

@@ -2,13 +2,12 @@
 automatically the first time 30 children have a baseline, stored with its date and n, and used until
 the next calibration; a calibration recomputes every child's RCI in the council.
 
-Callers hold FIGURES_WRITE_LOCK (figures_lock), so a calibration and a child's recompute never
+Callers hold the figures lock (shared/domain/locks.py), so a calibration and a child's recompute never
 interleave: whichever writes second reads what the first committed."""
 
 import statistics
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -21,16 +20,6 @@ from shared.models.figures import FIGURES_ROW_VERSION
 
 AUTOMATIC_AT = 30  # children with a baseline
 DEFAULT_RELIABILITY = 0.80
-# One lock for every figures write: row versions then follow commit order, so a BI tool paging by
-# cursor never passes a version whose row commits later. Held only for the short write at the end.
-FIGURES_WRITE_LOCK = 0x6E656564735F6669  # "needs_fi"
-
-
-async def figures_lock(db: AsyncSession) -> datetime:
-    """Takes the lock; returns the time it was taken, which stamps the figures written under it."""
-    taken = (await db.execute(select(func.pg_advisory_xact_lock(FIGURES_WRITE_LOCK), func.clock_timestamp()))).one()
-    moment: datetime = taken[1]
-    return moment
 
 
 def reliability_of(definition: dict[str, Any]) -> float:

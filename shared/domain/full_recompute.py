@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import transaction
 from shared.domain import statements
-from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, figures_lock, reference_sd, reliability_of
+from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
 from shared.domain.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from shared.domain.figures_copy import (
     Children,
@@ -27,6 +27,7 @@ from shared.domain.figures_copy import (
     insert_children,
     insert_domains,
 )
+from shared.domain.locks import child_locks, figures_lock
 from shared.domain.recompute import CLEARED_CHILD, CLEARED_DOMAIN
 from shared.domain.snapshot import Scope, Snapshot, among, raw_connection, read, read_outbox
 from shared.instruments import InstrumentScale
@@ -190,9 +191,8 @@ def rci_of(done: Computed, councils: np.ndarray[Any, Any], sds: dict[tuple[int, 
 async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Progress) -> tuple[int, int, int]:
     """Every piece computed in a thread while the previous piece's rows are inserted."""
     if scope.children is not None:
-        # Each child's own lock, as its incremental recompute and its erasure take it (in one order,
-        # so two batches cannot deadlock): an erasure waits, or has happened and is seen below.
-        await db.execute(text(CHILD_LOCKS), {"children": scope.children})
+        # An erasure waits, or has happened and is seen below.
+        await child_locks(db, scope.children)
     now = await figures_lock(db)
     # An erasure takes the figures lock before it deletes: a child seen here stays until this commits.
     read_children = pks(snapshot)
@@ -253,13 +253,6 @@ async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Pr
             .values(done_at=func.now())
         )
     return len(written), len(cleared), len(excluded)
-
-
-CHILD_LOCKS = """
-SELECT pg_advisory_xact_lock(k)
-FROM (SELECT DISTINCT hashtextextended(id::text, 0) AS k FROM unnest(CAST(:children AS uuid[])) AS id) AS keys
-ORDER BY k
-"""
 
 
 def pks(snapshot: Snapshot) -> set[uuid.UUID]:

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import transaction
 from shared.domain import statements
-from shared.domain.calibration import calibrate_when_due, current_sd, figures_lock, rci_for, reliability_of
+from shared.domain.calibration import calibrate_when_due, current_sd, rci_for, reliability_of
 from shared.domain.engines.trends import AssessmentInput, ChildTrends, DomainTrend, Scale, compute_child_trends
+from shared.domain.locks import child_lock, figures_lock
 from shared.instruments import InstrumentScale
 from shared.models import (
     Assessment,
@@ -217,8 +218,7 @@ async def with_rci(db: AsyncSession, child_row: dict[str, Any], definition: dict
 async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: uuid.UUID) -> int:
     """Returns how many outbox requests this run satisfied (0: another run already did)."""
     async with transaction(sessions) as db:
-        # One run per child at a time, so an older snapshot never overwrites a newer one.
-        await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(child_pk), 0))))
+        await child_lock(db, child_pk)
         pending = list(
             await db.scalars(
                 select(RecomputeRequest.id).where(

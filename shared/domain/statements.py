@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import outbox
 from shared.db import one_snapshot, transaction
-from shared.domain.calibration import figures_lock
 from shared.domain.engines.pbnr.closing import Adjustment
 from shared.domain.engines.pbnr.money import CAPS, Arithmetic, Priced
 from shared.domain.engines.pbnr.statement import Statement, due, statement
+from shared.domain.locks import figures_lock
 from shared.domain.snapshot import among
 from shared.domain.statement_inputs import read_inputs
 from shared.models import (

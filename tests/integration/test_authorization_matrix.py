@@ -24,7 +24,7 @@ from services.api.main import create_app
 from shared.access import KIND_SCOPES, Kind
 from shared.db import transaction
 from shared.domain import statements
-from shared.domain.calibration import figures_lock
+from shared.domain.locks import figures_lock
 from shared.models import ApiKey
 from shared.settings import Settings
 from tests.conftest import METRICS_TOKEN, ROOT, Council, new_council, state_of

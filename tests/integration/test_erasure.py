@@ -14,7 +14,7 @@ from sqlalchemy import text
 from services.api.children.trends import TrendsOut
 from shared.access import Kind
 from shared.db import transaction
-from shared.domain.calibration import figures_lock
+from shared.domain.locks import figures_lock
 from shared.settings import Settings
 from tests.conftest import Council, headers_for, state_of
 from tests.integration.helpers import DOMAINS, add_child, assessment, placement, ratings, run_worker, years_ago

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from services.scoring.worker import worker_options
 from shared.db import transaction
 from shared.domain import statements
-from shared.domain.calibration import FIGURES_WRITE_LOCK
+from shared.domain.locks import FIGURES_WRITE_LOCK
 from shared.models import Contract, ContractVersion
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, Servers, state_of

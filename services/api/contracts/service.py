@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.contracts.schemas import ContractIn, ContractOut, TermsIn, VersionIn, VersionOut
 from shared.domain import statements
-from shared.domain.calibration import figures_lock
 from shared.domain.engines.pbnr import RULES_VERSION
 from shared.domain.engines.pbnr.contract import in_force
+from shared.domain.locks import figures_lock
 from shared.errors import Conflict, InvalidInput, NotFound, field_error
 from shared.models import Contract, ContractVersion, PaymentStatement, Provider
 
@@ -19,7 +19,7 @@ TERMS = tuple(TermsIn.model_fields)
 
 
 async def create_contract(db: AsyncSession, la_id: uuid.UUID, body: ContractIn) -> ContractOut:
-    await figures_lock(db)  # first, as every statement writer takes it: see new_version
+    await figures_lock(db)  # before the contract's row: shared/domain/locks.py
     provider = await db.scalar(
         select(Provider).where(Provider.la_id == la_id, Provider.external_id == body.provider_id)
     )
@@ -38,8 +38,7 @@ async def create_contract(db: AsyncSession, la_id: uuid.UUID, body: ContractIn) 
 
 
 async def new_version(db: AsyncSession, la_id: uuid.UUID, code: str, body: VersionIn) -> ContractOut:
-    # The figures lock before the contract's row, in the order a statement refresh takes them; held, a
-    # refresh under way has finished, and the next sees this version.
+    # Held, a refresh under way has finished, and the next sees this version (shared/domain/locks.py).
     await figures_lock(db)
     contract, latest = await require(db, la_id, code, lock=True)
     if body.effective_from < latest.effective_from:

@@ -15,7 +15,7 @@ from services.api.children.service import require_child
 from services.api.erasures.base_fees import keep_base_fees
 from services.api.erasures.statements import erase_from_statements
 from shared.domain import statements
-from shared.domain.calibration import figures_lock
+from shared.domain.locks import child_lock, figures_lock
 from shared.models import Assessment, Child, Erasure, IdempotencyRecord, Placement
 
 
@@ -32,11 +32,9 @@ async def count(db: AsyncSession, model: type[Assessment] | type[Placement], chi
 
 async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> ErasureOut:
     found = await require_child(db, la_id, child_id)
-    # The worker's per-child lock first, as the worker takes it: a recompute in flight finishes before
-    # the child goes, and one that starts after finds nothing to compute.
-    await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(found.id), 0))))
-    # Then the figures lock, under which every figures writer checks the child still exists: a
-    # recompute in flight, a full one included, commits first and its rows go with the child.
+    # In the order of shared/domain/locks.py: a recompute in flight, a full one included, commits first
+    # and its rows go with the child.
+    await child_lock(db, found.id)
     now = await figures_lock(db)
     child = await require_child(db, la_id, child_id, lock=True)
     assessments, placements = await count(db, Assessment, child.id), await count(db, Placement, child.id)

@@ -15,8 +15,9 @@ from services.api.instruments.service import find_instrument
 from services.api.problems import V1_PROBLEMS
 from services.api.types import Id
 from shared.access import Scope
-from shared.domain.calibration import calibrate, figures_lock
+from shared.domain.calibration import calibrate
 from shared.domain.full_recompute import recompute_councils
+from shared.domain.locks import figures_lock
 from shared.errors import InvalidInput, field_error
 from shared.models import RciCalibration
 

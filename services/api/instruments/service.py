@@ -5,10 +5,11 @@ council's: every look-up here is filtered so, and another council's code is as u
 
 import uuid
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
+from shared.db import named_lock
 from shared.errors import Conflict, NotFound, field_error
 from shared.instruments import InstrumentScale
 from shared.instruments.document import InstrumentInvalid, compatibility_errors, parse_instrument
@@ -67,7 +68,7 @@ async def load_instrument(db: AsyncSession, la_id: uuid.UUID, text: str, content
     if version > MAX_VERSION:
         raise InstrumentInvalid([field_error("version", f"must be at most {MAX_VERSION}")])
     # One load of a council's code at a time, so "the latest version" and the compatibility checks hold at commit.
-    await db.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(f"instrument:{la_id}:{code}", 0))))
+    await named_lock(db, f"instrument:{la_id}:{code}")
     if await db.scalar(select(Instrument.id).where(Instrument.code == code, Instrument.la_id.is_(None)).limit(1)):
         raise Conflict(
             f"'{code}' is the code of an instrument shipped for every council; give yours a code of its own.",
