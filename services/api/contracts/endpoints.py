@@ -1,7 +1,6 @@
 """Contracts for payment by needs reduction: an admin creates, versions and ends them; a provider
 client reads its own, BI and admin clients every contract of the council."""
 
-import uuid
 from datetime import date, datetime
 from typing import Annotated
 
@@ -9,19 +8,13 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from services.api import audit
-from services.api.access import requires
-from services.api.auth import Caller
 from services.api.contracts import service
+from services.api.contracts.access import CodePath, Manager, Reader, own_provider
 from services.api.contracts.schemas import ContractIn, ContractOut, EndIn, VersionIn
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS, documented
-from services.api.types import Id
-from shared.access import Kind, Scope
 
 router = APIRouter(responses=V1_PROBLEMS, tags=["payment by needs reduction"])
-Manager = Annotated[Caller, requires(Scope.CONTRACTS_MANAGE)]
-Reader = Annotated[Caller, requires(Scope.STATEMENTS_READ)]
-CodePath = Annotated[Id, Path(min_length=1, max_length=64, description="the council's reference for the contract")]
 
 
 @router.post(
@@ -81,11 +74,3 @@ async def list_contracts(db: SessionDep, caller: Reader) -> list[ContractOut]:
 @router.get("/v1/contracts/{code}", response_model=ContractOut, summary="One contract with every version")
 async def get_contract(code: CodePath, db: SessionDep, caller: Reader) -> ContractOut:
     return await service.get_contract(db, caller.la_id, code, own_provider(caller))
-
-
-def own_provider(caller: Caller) -> uuid.UUID | None:
-    """A provider client reads its own contracts only; another's is a 404, as if it did not exist."""
-    if caller.kind is not Kind.PROVIDER:
-        return None
-    assert caller.provider_pk is not None  # every provider client names its provider
-    return caller.provider_pk

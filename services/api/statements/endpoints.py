@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from services.api.auth import Caller
-from services.api.contracts.endpoints import CodePath, Reader, own_provider
+from services.api.contracts.access import CodePath, Reader, own_provider
 from services.api.contracts.service import require
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
