@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.domain.engines.vectorised import reliable_change
+from shared.domain.engines.needs_trends import reliable_change
 from shared.models import ChildNeedsTrend, RciCalibration
 from shared.models.figures import FIGURES_ROW_VERSION
 

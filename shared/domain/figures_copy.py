@@ -1,4 +1,4 @@
-"""Writing the vectorised engine's arrays as figure rows without a Python loop per row: the arrays go
+"""Writing the needs trends engine's arrays as figure rows without a Python loop per row: the arrays go
 to temporary staging tables by binary COPY (fixed-width columns, -1 and NaN for missing), and one
 INSERT ... SELECT per figures table turns them into rows, codes and nulls on the server."""
 
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from shared.domain.bulk_read import binary_copy
-from shared.domain.engines.vectorised import DomainTrends, Trends
+from shared.domain.engines.needs_trends import DomainTrends, Trends
 
 DIRECTIONS = ["insufficient_data", "stable", "improving", "worsening"]
 VERDICTS = ["", "no_reliable_change", "reliable_improvement", "reliable_deterioration"]

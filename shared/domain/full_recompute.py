@@ -1,5 +1,5 @@
 """Recompute the needs figures of whole councils, or of a burst of children, at once: the snapshot read
-(snapshot.py), the vectorised engine over every child in pieces, the figures written back with COPY.
+(snapshot.py), the needs trends engine over every child in pieces, the figures written back with COPY.
 
 It gives the figures a child's incremental recompute gives (the same engine; tested on the demo
 council and a generated cohort). Writes landing meanwhile are not overwritten: a child whose outbox
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.db import transaction
 from shared.domain import statements
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
-from shared.domain.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
+from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from shared.domain.figures_copy import (
     Children,
     child_rows,

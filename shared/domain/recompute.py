@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.db import transaction
 from shared.domain import statements
 from shared.domain.calibration import calibrate_when_due, current_sd, rci_for, reliability_of
-from shared.domain.engines.trends import AssessmentInput, ChildTrends, DomainTrend, Scale, compute_child_trends
+from shared.domain.engines.one_child import AssessmentInput, ChildTrends, DomainTrend, Scale, compute_child_trends
 from shared.domain.locks import child_lock, figures_lock
 from shared.instruments import InstrumentScale
 from shared.models import (

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.bulk_read import copy_columns
-from shared.domain.engines.vectorised import NOT_RATED
+from shared.domain.engines.needs_trends import NOT_RATED
 from shared.models import ChildNeedsTrend, Instrument, LocalAuthority, RecomputeRequest
 
 # Every standing final version: the current version of its assessment, with its child and instrument, and

@@ -6,8 +6,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from shared.domain.engines.trends import AssessmentInput, Scale, compute_child_trends
-from shared.domain.engines.vectorised import reliable_change
+from shared.domain.engines.needs_trends import reliable_change
+from shared.domain.engines.one_child import AssessmentInput, Scale, compute_child_trends
 
 SCALE = Scale(("a", "b"), actionable_from=2, intensive_level=4)
 

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain.engines.vectorised import NOT_RATED, Assessments, Scale, Trends, compute
+from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute
 
 SCALE = Scale(("a", "b", "c"), actionable_from=2, intensive_level=4)
 DOMAINS = len(SCALE.domains)

@@ -1,8 +1,8 @@
 """Needs trends for one child: per-domain series and the child summary (domain.md section 4).
 
 Pure engine: the caller passes the child's final assessments of one instrument family, in any
-order, and stores what comes back. The arithmetic is the vectorised engine's, run for one child, so
-a child's incremental recompute and a full recompute give the same figures.
+order, and stores what comes back. The arithmetic is the needs trends engine's (needs_trends.py), run
+for one child, so a child's incremental recompute and a full recompute give the same figures.
 """
 
 from collections.abc import Mapping, Sequence
@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from shared.domain.engines.vectorised import NOT_RATED, Assessments, DomainTrends, Scale, Trends, compute
+from shared.domain.engines.needs_trends import NOT_RATED, Assessments, DomainTrends, Scale, Trends, compute
 
 __all__ = ["AssessmentInput", "ChildSummary", "ChildTrends", "DomainTrend", "Scale", "compute_child_trends"]
 

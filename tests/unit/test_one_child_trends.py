@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.engines.trends import (
+from shared.domain.engines.one_child import (
     AssessmentInput,
     ChildTrends,
     DomainTrend,
