@@ -11,9 +11,9 @@ import structlog
 from arq import cron
 from arq.worker import func
 
+from services.scoring.drain import drain
 from services.scoring.housekeeping import prune
 from services.scoring.lease import leased
-from services.scoring.pending import drain
 from services.scoring.retries import retried_when_transient
 from services.scoring.waiting import until_database_ready
 from shared import logging, outbox, queue, wakes

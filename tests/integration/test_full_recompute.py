@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import insert, select
 
 from services.api import demo
-from services.scoring.pending import drain
+from services.scoring.drain import drain
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
 from shared.domain.full_recompute import recompute_councils

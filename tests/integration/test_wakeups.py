@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.scoring import pending
+from services.scoring import drain
 from shared import wakes
 from shared.db import transaction
 from shared.models import RecomputeRequest
@@ -68,7 +68,7 @@ async def test_a_write_committed_after_a_drain_s_last_read_is_still_picked_up(
     for child in ("L1", "L2"):
         await add_child(api, council.headers, child)
     await write(api, council, "L1", "L1-1")
-    read_pending = pending.pending_children
+    read_pending = drain.pending_children
     landed = False
 
     async def then_a_write_lands(sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
@@ -81,7 +81,7 @@ async def test_a_write_committed_after_a_drain_s_last_read_is_still_picked_up(
             assert await wakes.drain_alive(state_of(app).redis)
         return found
 
-    monkeypatch.setattr(pending, "pending_children", then_a_write_lands)
+    monkeypatch.setattr(drain, "pending_children", then_a_write_lands)
     await run_worker(settings, app)
     assert landed
     assert await all_fresh(api, council, ["L1", "L2"])()
