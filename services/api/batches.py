@@ -15,7 +15,7 @@ from services.api.schemas import BatchItemResult, BatchResult
 from shared.errors import Conflict, InvalidInput, ProblemError, field_error
 
 Errors = list[dict[str, Any]]
-Outcome = Literal["created", "updated", "existing"]
+WriteResult = Literal["created", "updated", "existing"]
 
 
 class Written(Protocol):
@@ -29,8 +29,8 @@ W = TypeVar("W")
 
 
 async def write_one(
-    db: AsyncSession, noun: str, checking: Awaitable[C | Errors], apply: Callable[[C], Awaitable[tuple[W, Outcome]]]
-) -> tuple[W, Outcome]:
+    db: AsyncSession, noun: str, checking: Awaitable[C | Errors], apply: Callable[[C], Awaitable[tuple[W, WriteResult]]]
+) -> tuple[W, WriteResult]:
     """A single write: refused whole with every field at fault, or applied and flushed."""
     checked = await checking
     if isinstance(checked, list):
@@ -87,7 +87,7 @@ async def write_batch(
     model: type[M],
     raw: list[dict[str, Any]],
     check: Callable[[M], Awaitable[C | Errors]],
-    apply: Callable[[C], Awaitable[tuple[Written, Outcome]]],
+    apply: Callable[[C], Awaitable[tuple[Written, WriteResult]]],
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
     items, errors = validate_items(model, raw)
     same, repeat_errors = repeats(items)
@@ -109,7 +109,7 @@ async def write_batch(
             f"{len({e['index'] for e in errors})} of {len(raw)} items are invalid; nothing was written.",
             errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
         )
-    written: dict[int, tuple[uuid.UUID, Outcome]] = {}
+    written: dict[int, tuple[uuid.UUID, WriteResult]] = {}
     for index, ready in checked.items():
         row, outcome = await apply(ready)
         written[index] = (row.id, outcome)

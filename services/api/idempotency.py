@@ -17,7 +17,7 @@ from shared.db import named_lock
 from shared.errors import IdempotencyKeyReused
 from shared.models import IdempotencyRecord
 
-Outcome = tuple[int, dict[str, Any], dict[str, str]]
+Reply = tuple[int, dict[str, Any], dict[str, str]]
 
 
 def fingerprint(route: str, body: Any) -> str:
@@ -25,13 +25,13 @@ def fingerprint(route: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def as_response(outcome: Outcome) -> JSONResponse:
-    status, payload, headers = outcome
+def as_response(reply: Reply) -> JSONResponse:
+    status, payload, headers = reply
     return JSONResponse(payload, status_code=status, headers=headers)
 
 
 async def once(
-    db: AsyncSession, caller: Caller, key: str | None, request_hash: str, run: Callable[[], Awaitable[Outcome]]
+    db: AsyncSession, caller: Caller, key: str | None, request_hash: str, run: Callable[[], Awaitable[Reply]]
 ) -> JSONResponse:
     if key is None:
         return as_response(await run())

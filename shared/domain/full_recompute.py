@@ -29,7 +29,7 @@ from shared.domain.figures_copy import (
 )
 from shared.domain.locks import child_locks, figures_lock
 from shared.domain.recompute import CLEARED_CHILD, CLEARED_DOMAIN
-from shared.domain.snapshot import Scope, Snapshot, among, raw_connection, read, read_outbox
+from shared.domain.snapshot import RecomputeTarget, Snapshot, among, raw_connection, read, read_outbox
 from shared.instruments import InstrumentScale
 from shared.models import (
     Child,
@@ -44,7 +44,7 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class RecomputeCounts:
     children: int
     written: int
     cleared: int
@@ -188,16 +188,18 @@ def rci_of(done: Computed, councils: np.ndarray[Any, Any], sds: dict[tuple[int, 
     return reliable_change(c.total_need, c.baseline_total_need, c.assessments_count, sd[councils], reliability)
 
 
-async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Progress) -> tuple[int, int, int]:
+async def write(
+    db: AsyncSession, snapshot: Snapshot, target: RecomputeTarget, progress: Progress
+) -> tuple[int, int, int]:
     """Every piece computed in a thread while the previous piece's rows are inserted."""
-    if scope.children is not None:
+    if target.children is not None:
         # An erasure waits, or has happened and is seen below.
-        await child_locks(db, scope.children)
+        await child_locks(db, target.children)
     now = await figures_lock(db)
     # An erasure takes the figures lock before it deletes: a child seen here stays until this commits.
     read_children = pks(snapshot)
     existing = set(await db.scalars(select(Child.id).where(among(Child.id, read_children, Uuid))))
-    excluded = changed_since(snapshot, await read_outbox(db, scope)) | (read_children - existing)
+    excluded = changed_since(snapshot, await read_outbox(db, target)) | (read_children - existing)
     excluded_bytes = {pk.bytes for pk in excluded}
     keep_child = np.array([pk.tobytes() not in excluded_bytes for pk in snapshot.child_pk], dtype=bool)
     latest = latest_instruments(snapshot)
@@ -219,7 +221,7 @@ async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Pr
         progress("computed", sum(len(c.piece.children) for c in computed), len(snapshot.child_seq))
     if inserting is not None:
         await inserting
-    sds = await council_sds(db, snapshot, computed, whole=scope.children is None)
+    sds = await council_sds(db, snapshot, computed, whole=target.children is None)
     ids = assessment_ids(snapshot)
     staged = []
     for done in computed:
@@ -229,7 +231,7 @@ async def write(db: AsyncSession, snapshot: Snapshot, scope: Scope, progress: Pr
             child_rows(done.trends, children, kept(done, keep_child), done.piece.instrument, rci, verdict, ids)
         )
     await insert_children(apg, staged, snapshot.instruments, now)
-    if scope.children is not None:
+    if target.children is not None:
         for done in computed:
             for council in np.unique(snapshot.child_council[done.piece.children]):
                 await calibrate_when_due(db, snapshot.councils[int(council)], done.definition)
@@ -282,18 +284,20 @@ def kept(done: Computed, keep_child: np.ndarray[Any, Any]) -> np.ndarray[Any, An
 
 async def recompute_councils(
     sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID], progress: Progress | None = None
-) -> Outcome:
-    return await recompute(sessions, Scope(la_ids), progress)
+) -> RecomputeCounts:
+    return await recompute(sessions, RecomputeTarget(la_ids), progress)
 
 
-async def recompute_children(sessions: async_sessionmaker[AsyncSession], children: list[uuid.UUID]) -> Outcome:
+async def recompute_children(sessions: async_sessionmaker[AsyncSession], children: list[uuid.UUID]) -> RecomputeCounts:
     """A burst of children at once, as each alone would be recomputed (the worker's path under load)."""
     async with sessions() as db:
         la_ids = list(set(await db.scalars(select(Child.la_id).where(among(Child.id, children, Uuid)))))
-    return await recompute(sessions, Scope(la_ids, sorted(children)), None)
+    return await recompute(sessions, RecomputeTarget(la_ids, sorted(children)), None)
 
 
-async def recompute(sessions: async_sessionmaker[AsyncSession], scope: Scope, progress: Progress | None) -> Outcome:
+async def recompute(
+    sessions: async_sessionmaker[AsyncSession], target: RecomputeTarget, progress: Progress | None
+) -> RecomputeCounts:
     report = progress or (lambda stage, done, total: None)
     async with sessions() as db, sessions() as other:
         # One snapshot for every read, so the tables agree with each other and with the outbox.
@@ -301,10 +305,10 @@ async def recompute(sessions: async_sessionmaker[AsyncSession], scope: Scope, pr
         await other.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         exported = await db.scalar(select(func.pg_export_snapshot()))
         await other.execute(text(f"SET TRANSACTION SNAPSHOT '{exported}'"))
-        snapshot = await read(db, other, scope)
+        snapshot = await read(db, other, target)
         await db.rollback()
         await other.rollback()
     report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
     async with transaction(sessions) as db:
-        written, cleared, excluded = await write(db, snapshot, scope, report)
-    return Outcome(len(snapshot.child_seq), written, cleared, excluded)
+        written, cleared, excluded = await write(db, snapshot, target, report)
+    return RecomputeCounts(len(snapshot.child_seq), written, cleared, excluded)

@@ -56,7 +56,7 @@ WHERE la_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
 
 
 @dataclass(frozen=True, slots=True)
-class Scope:
+class RecomputeTarget:
     """Councils to recompute whole, or some of their children."""
 
     la_ids: list[uuid.UUID]
@@ -94,7 +94,7 @@ async def raw_connection(db: AsyncSession) -> Any:
     return raw.driver_connection
 
 
-async def read(db: AsyncSession, other: AsyncSession, scope: Scope) -> Snapshot:
+async def read(db: AsyncSession, other: AsyncSession, target: RecomputeTarget) -> Snapshot:
     """Two sessions in one snapshot: the ratings stream through one while the other reads the rest,
     so two server processes work at once."""
     # Plain rows, not ORM objects: they outlive the read transaction.
@@ -108,15 +108,15 @@ async def read(db: AsyncSession, other: AsyncSession, scope: Scope) -> Snapshot:
             )
         ).all()
     )  # fmt: skip
-    if scope.children is not None:
-        ratings_query, ratings_args = RATINGS + OF_CHILDREN, [scope.children]
-    elif await db.scalar(select(func.count()).select_from(LocalAuthority)) == len(set(scope.la_ids)):
+    if target.children is not None:
+        ratings_query, ratings_args = RATINGS + OF_CHILDREN, [target.children]
+    elif await db.scalar(select(func.count()).select_from(LocalAuthority)) == len(set(target.la_ids)):
         ratings_query, ratings_args = RATINGS, []
     else:
-        ratings_query, ratings_args = RATINGS + OF_COUNCILS, [scope.la_ids]
+        ratings_query, ratings_args = RATINGS + OF_COUNCILS, [target.la_ids]
     ratings, (versions, children, outbox, had) = await asyncio.gather(
         copy_columns(await raw_connection(db), ratings_query, ratings_args, RATING_COLUMNS),
-        read_the_rest(other, scope, instruments),
+        read_the_rest(other, target, instruments),
     )
     order = np.argsort(children["seq"], kind="stable")
     child_seq, child_pk = children["seq"][order], children["id"][order]
@@ -131,15 +131,15 @@ async def read(db: AsyncSession, other: AsyncSession, scope: Scope) -> Snapshot:
     )
 
 
-async def read_the_rest(db: AsyncSession, scope: Scope, instruments: list[Any]) -> tuple[Any, ...]:
+async def read_the_rest(db: AsyncSession, target: RecomputeTarget, instruments: list[Any]) -> tuple[Any, ...]:
     apg = await raw_connection(db)
     ids = [i.id for i in instruments]
-    versions = await copy_columns(apg, VERSIONS, [scope.la_ids, ids, scope.children], VERSION_COLUMNS)
+    versions = await copy_columns(apg, VERSIONS, [target.la_ids, ids, target.children], VERSION_COLUMNS)
     children = await copy_columns(
-        apg, CHILDREN, [scope.la_ids, scope.children], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")]
+        apg, CHILDREN, [target.la_ids, target.children], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")]
     )
-    outbox = await read_outbox(db, scope)
-    had = set(await db.scalars(select(ChildNeedsTrend.child_pk).where(scope.figures())))
+    outbox = await read_outbox(db, target)
+    had = set(await db.scalars(select(ChildNeedsTrend.child_pk).where(target.figures())))
     return versions, children, outbox, had
 
 
@@ -179,9 +179,11 @@ def locate(keys: np.ndarray[Any, Any], table: np.ndarray[Any, Any]) -> np.ndarra
     return np.repeat(row, np.diff(np.r_[starts, len(keys)]))
 
 
-async def read_outbox(db: AsyncSession, scope: Scope) -> dict[int, tuple[uuid.UUID, bool]]:
+async def read_outbox(db: AsyncSession, target: RecomputeTarget) -> dict[int, tuple[uuid.UUID, bool]]:
     rows = await db.execute(
-        select(RecomputeRequest.id, RecomputeRequest.child_pk, RecomputeRequest.done_at.is_(None)).where(scope.outbox())
+        select(RecomputeRequest.id, RecomputeRequest.child_pk, RecomputeRequest.done_at.is_(None)).where(
+            target.outbox()
+        )
     )
     return {row[0]: (row[1], bool(row[2])) for row in rows}
 

@@ -16,7 +16,7 @@ from services.api.assessments.schemas import (
     AssessmentOut,
 )
 from services.api.auth import Caller
-from services.api.batches import Outcome, write_batch
+from services.api.batches import WriteResult, write_batch
 from services.api.children.service import require_child
 from services.api.deps import SessionDep
 from services.api.etags import etag, parse_if_match
@@ -33,7 +33,7 @@ router = APIRouter(prefix="/v1/assessments", tags=["assessments"], responses=V1_
 ASSESSMENT = "/{assessment_id:uuid}"
 
 
-def outcome(out: AssessmentOut, status: int) -> idempotency.Outcome:
+def outcome(out: AssessmentOut, status: int) -> idempotency.Reply:
     return status, out.model_dump(mode="json"), {"ETag": etag(out.version), "Location": f"/v1/assessments/{out.id}"}
 
 
@@ -50,7 +50,7 @@ async def create_assessment(
     caller: Annotated[Caller, requires(Scope.ASSESSMENTS_WRITE)],
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def run() -> idempotency.Outcome:
+    async def run() -> idempotency.Reply:
         assessment, written = await service.create(db, caller.la_id, body, date.today())
         return outcome(await service.render(db, assessment), 201 if written == "created" else 200)
 
@@ -65,11 +65,11 @@ async def create_assessments(
     caller: Annotated[Caller, requires(Scope.ASSESSMENTS_WRITE)],
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def run() -> idempotency.Outcome:
+    async def run() -> idempotency.Reply:
         async def check(item: AssessmentIn) -> service.Checked | list[dict[str, Any]]:
             return await service.check_new(db, caller.la_id, item, date.today())
 
-        async def apply(ready: service.Checked) -> tuple[Assessment, Outcome]:
+        async def apply(ready: service.Checked) -> tuple[Assessment, WriteResult]:
             return await service.apply_new(db, caller.la_id, ready)
 
         return await write_batch(db, caller.la_id, AssessmentIn, body.items, check, apply)

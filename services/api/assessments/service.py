@@ -17,7 +17,7 @@ from services.api.assessments.schemas import (
     RatingOut,
 )
 from services.api.assessments.validation import date_errors, rating_errors
-from services.api.batches import Outcome, write_one
+from services.api.batches import WriteResult, write_one
 from services.api.children.service import get_child
 from services.api.instruments import find_instrument, scale_of
 from services.api.owned import find_by_external_id, require_owned
@@ -111,7 +111,7 @@ async def write_version(
     return row
 
 
-async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[Assessment, Outcome]:
+async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[Assessment, WriteResult]:
     if checked.existing is not None:
         return checked.existing, "existing"
     assessment = Assessment(
@@ -129,7 +129,7 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
     return assessment, "created"
 
 
-async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date) -> tuple[Assessment, Outcome]:
+async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date) -> tuple[Assessment, WriteResult]:
     return await write_one(
         db, "assessment", check_new(db, la_id, body, today), lambda ready: apply_new(db, la_id, ready)
     )

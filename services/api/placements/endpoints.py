@@ -9,7 +9,7 @@ from sqlalchemy import select
 from services.api import idempotency
 from services.api.access import requires
 from services.api.auth import Caller
-from services.api.batches import Outcome, write_batch
+from services.api.batches import WriteResult, write_batch
 from services.api.children.service import require_child
 from services.api.deps import SessionDep
 from services.api.owned import require_owned
@@ -43,7 +43,7 @@ async def create_placement(
     caller: Annotated[Caller, requires(Scope.PLACEMENTS_WRITE)],
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def run() -> idempotency.Outcome:
+    async def run() -> idempotency.Reply:
         placement, written = await service.create(db, caller.la_id, body, date.today())
         out = await service.render(db, placement)
         return (
@@ -63,7 +63,7 @@ async def create_placements(
     caller: Annotated[Caller, requires(Scope.PLACEMENTS_WRITE)],
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    async def run() -> idempotency.Outcome:
+    async def run() -> idempotency.Reply:
         # Earlier items of the batch count for overlaps, as if they were already written.
         in_batch: dict[str, tuple[uuid.UUID, service.Interval]] = {}
 
@@ -73,7 +73,7 @@ async def create_placements(
                 in_batch[item.external_id] = (result.child.id, (item.start_date, item.end_date))
             return result
 
-        async def apply(ready: service.Checked) -> tuple[Placement, Outcome]:
+        async def apply(ready: service.Checked) -> tuple[Placement, WriteResult]:
             return await service.apply_new(db, caller.la_id, ready)
 
         return await write_batch(db, caller.la_id, PlacementIn, body.items, check, apply)

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.batches import Outcome, write_one
+from services.api.batches import WriteResult, write_one
 from services.api.children.service import get_child
 from services.api.owned import find_by_external_id, require_owned
 from services.api.placements.schemas import Funding, PlacementEnding, PlacementIn, PlacementOut
@@ -57,7 +57,7 @@ def without_ending(fields: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if name not in ENDING}
 
 
-def resend_outcome(existing: Placement, child: Child, fields: dict[str, Any]) -> Outcome | None:
+def resend_outcome(existing: Placement, child: Child, fields: dict[str, Any]) -> WriteResult | None:
     """What a re-sent episode means: the same as stored, the stored open episode now ended (what a
     nightly feed sends), or (None) other content under the same id."""
     if existing.child_pk != child.id:
@@ -100,7 +100,7 @@ class Checked:
     child: Child
     fields: dict[str, Any]
     existing: Placement | None
-    outcome: Outcome
+    outcome: WriteResult
 
 
 async def overlapping(
@@ -161,7 +161,7 @@ async def check_new(
     return errors or Checked(body, child, fields, None, "created")
 
 
-async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[Placement, Outcome]:
+async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[Placement, WriteResult]:
     if checked.existing is not None:
         if checked.outcome == "updated":
             await close(
@@ -183,7 +183,7 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
     return placement, "created"
 
 
-async def create(db: AsyncSession, la_id: uuid.UUID, body: PlacementIn, today: date) -> tuple[Placement, Outcome]:
+async def create(db: AsyncSession, la_id: uuid.UUID, body: PlacementIn, today: date) -> tuple[Placement, WriteResult]:
     return await write_one(
         db, "placement", check_new(db, la_id, body, today), lambda ready: apply_new(db, la_id, ready)
     )
