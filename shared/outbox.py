@@ -4,11 +4,12 @@ A write records which children need recomputing in its own transaction; after co
 wakes the worker (shared/wakes.py), whose drain recomputes whatever is pending; the worker's sweep wakes
 it again for what was never handed over, what a lost drain left, and what failed a while ago. Redis being
 down therefore makes figures late, never lost. A contract's statements go the same way: the stale mark
-written with the change is the request, its refresh queued after commit, the sweep re-queuing it."""
+written with the change is the request, its refresh queued after commit, the sweep re-queuing it; and an
+admin's council recompute too, its row the request."""
 
 import asyncio
 import uuid
-from collections.abc import Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -22,12 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared import wakes
 from shared.db import transaction
 from shared.models import RecomputeRequest
-from shared.queue import enqueue_refresh
+from shared.queue import enqueue_council_recompute, enqueue_refresh
 
 log = structlog.get_logger(__name__)
 
 PENDING_KEY = "outbox.pending"
 STALE_KEY = "outbox.stale_statements"
+RECOMPUTES_KEY = "outbox.council_recomputes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,16 @@ def stale_in(db: AsyncSession) -> list[uuid.UUID]:
     return sorted(db.info.pop(STALE_KEY, set()))
 
 
+def council_recompute_asked(db: AsyncSession, recompute_id: uuid.UUID) -> None:
+    """A council recompute row this transaction wrote: its job is queued once it commits."""
+    db.info.setdefault(RECOMPUTES_KEY, []).append(recompute_id)
+
+
+def recomputes_in(db: AsyncSession) -> list[uuid.UUID]:
+    asked: list[uuid.UUID] = db.info.pop(RECOMPUTES_KEY, [])
+    return asked
+
+
 async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pending: list[Pending]) -> int:
     """Wake the worker for these requests and count it as each one's own send; a Redis failure leaves them
     for the sweep."""
@@ -81,16 +93,27 @@ async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pend
     return len(pending)
 
 
-async def send_refreshes(redis: ArqRedis, contract_ids: list[uuid.UUID]) -> int:
-    """Each contract's statements refresh queued; a Redis failure leaves them marked stale for the sweep."""
+async def send_each(
+    redis: ArqRedis, enqueue: Callable[[ArqRedis, uuid.UUID], Awaitable[None]], ids: list[uuid.UUID]
+) -> int:
+    """Each id's job queued; a Redis failure leaves the rest to the sweep, as their rows still ask for them."""
     sent = 0
     try:
-        for contract_id in contract_ids:
-            await enqueue_refresh(redis, contract_id)
+        for each in ids:
+            await enqueue(redis, each)
             sent += 1
     except (RedisError, OSError) as error:
-        log.warning("outbox.redis_unavailable", error=type(error).__name__, left_for_sweep=len(contract_ids) - sent)
+        log.warning("outbox.redis_unavailable", error=type(error).__name__, left_for_sweep=len(ids) - sent)
     return sent
+
+
+async def send_refreshes(redis: ArqRedis, contract_ids: list[uuid.UUID]) -> int:
+    """Each contract's statements refresh queued; a Redis failure leaves them marked stale for the sweep."""
+    return await send_each(redis, enqueue_refresh, contract_ids)
+
+
+async def send_council_recomputes(redis: ArqRedis, recompute_ids: list[uuid.UUID]) -> int:
+    return await send_each(redis, enqueue_council_recompute, recompute_ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,11 +170,13 @@ class Dispatcher:
     sessions: async_sessionmaker[AsyncSession]
     _tasks: set[asyncio.Task[int]] = field(default_factory=set)
 
-    def after_commit(self, pending: list[Pending], stale: list[uuid.UUID]) -> None:
+    def after_commit(self, pending: list[Pending], stale: list[uuid.UUID], recomputes: list[uuid.UUID]) -> None:
         if pending:
             self._start(send(self.redis, self.sessions, pending))
         if stale:
             self._start(send_refreshes(self.redis, stale))
+        if recomputes:
+            self._start(send_council_recomputes(self.redis, recomputes))
 
     def _start(self, sending: Coroutine[Any, Any, int]) -> None:
         task = asyncio.create_task(sending)

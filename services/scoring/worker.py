@@ -18,7 +18,7 @@ from services.scoring.retries import retried_when_transient
 from services.scoring.waiting import until_database_ready
 from shared import logging, outbox, queue, wakes
 from shared.db import make_engine, make_sessionmaker
-from shared.domain import statements
+from shared.domain import council_recompute, statements
 from shared.settings import Settings, get_settings
 
 log = structlog.get_logger("worker")
@@ -47,6 +47,19 @@ async def send_stale_statements(ctx: dict[str, Any]) -> None:
         await queue.enqueue_refresh(ctx["redis"], contract_id)
 
 
+async def send_council_recomputes(ctx: dict[str, Any]) -> None:
+    """A job for each council recompute waiting, or lost with its worker."""
+    await outbox.send_council_recomputes(ctx["redis"], await council_recompute.waiting_or_lost(ctx["sessions"]))
+
+
+@retried_when_transient
+async def council_recompute_job(ctx: dict[str, Any], recompute_id: str) -> str | None:
+    ended = await council_recompute.run(ctx["sessions"], uuid.UUID(recompute_id))
+    if ended is not None:
+        log.info("council_recompute.ended", state=ended)
+    return ended
+
+
 @retried_when_transient
 async def refresh_statements_job(ctx: dict[str, Any], contract_id: str) -> None:
     await statements.refresh_contract(ctx["sessions"], uuid.UUID(contract_id))
@@ -56,6 +69,7 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     settings: Settings = ctx["settings"]
     policy = outbox.SweepPolicy(timedelta(seconds=settings.outbox_stall_seconds), settings.outbox_max_sends)
     await send_stale_statements(ctx)  # a job lost, or a contract changed with no child recomputed
+    await send_council_recomputes(ctx)
     return await outbox.sweep(ctx["redis"], ctx["sessions"], policy)
 
 
@@ -85,6 +99,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             ctx["redis"], ctx["sessions"], outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends)
         )
         await send_stale_statements(ctx)
+        await send_council_recomputes(ctx)
         log.info("worker.started", resent=resent)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -104,6 +119,13 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             func(
                 leased(refresh_statements_job),
                 name=queue.REFRESH_STATEMENTS,
+                max_tries=settings.worker_max_tries,
+                timeout=settings.worker_job_timeout_seconds,
+                keep_result=0,
+            ),
+            func(
+                leased(council_recompute_job),
+                name=queue.COUNCIL_RECOMPUTE,
                 max_tries=settings.worker_max_tries,
                 timeout=settings.worker_job_timeout_seconds,
                 keep_result=0,

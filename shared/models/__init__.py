@@ -5,7 +5,7 @@ from shared.models.base import Base
 from shared.models.children import Assessment, AssessmentVersion, Child, Rating, first_recorded, is_current_version
 from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend, RciCalibration
 from shared.models.instruments import Instrument
-from shared.models.outbox import RecomputeRequest
+from shared.models.outbox import CouncilRecompute, RecomputeRequest
 from shared.models.payments import Contract, ContractVersion, ErasedCostDays, PaymentStatement, StatementLine
 from shared.models.placements import Placement, Provider
 from shared.models.tenancy import ApiKey, Client, IdempotencyRecord, LocalAuthority
@@ -21,6 +21,7 @@ __all__ = [
     "Client",
     "Contract",
     "ContractVersion",
+    "CouncilRecompute",
     "DomainNeedsTrend",
     "ErasedCostDays",
     "Erasure",

@@ -1,25 +1,26 @@
-"""Admin: the council's reliable-change calibrations, and a full recompute of its figures."""
+"""Admin: the council's reliable-change calibrations, and full recomputes of its figures as jobs it follows."""
 
+import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from services.api import audit
 from services.api.access import requires
 from services.api.auth import Caller
-from services.api.deps import SessionDep, StateDep
+from services.api.deps import SessionDep
 from services.api.instruments.service import find_instrument
-from services.api.problems import V1_PROBLEMS
+from services.api.problems import V1_PROBLEMS, documented
 from services.api.types import Id
 from shared.access import Scope
+from shared.domain import council_recompute
 from shared.domain.calibration import calibrate
-from shared.domain.full_recompute import recompute_councils
 from shared.domain.locks import figures_lock
-from shared.errors import InvalidInput, field_error
-from shared.models import RciCalibration
+from shared.errors import InvalidInput, NotFound, field_error
+from shared.models import CouncilRecompute, RciCalibration
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=V1_PROBLEMS)
 FiguresAdmin = Annotated[Caller, requires(Scope.FIGURES_MANAGE)]
@@ -71,23 +72,62 @@ async def list_calibrations(db: SessionDep, caller: FiguresAdmin) -> list[Calibr
 
 
 class RecomputeOut(BaseModel):
-    children: int = Field(description="Children of the council considered")
-    written: int = Field(description="Children whose figures were rewritten")
-    cleared: int = Field(description="Children whose figures went (no final assessment left)")
-    left_to_incremental: int = Field(description="Children written to meanwhile: their own recompute follows")
+    id: uuid.UUID = Field(description="The recompute's id: GET /v1/admin/recomputes/{id} follows it")
+    state: Literal["queued", "running", "done", "failed"] = Field(
+        description="queued (waiting for the worker), running, done, or failed (see error); one that failed "
+        "transiently is queued again"
+    )
+    requested_at: datetime = Field(description="When it was asked for")
+    started_at: datetime | None = Field(description="When the worker began it; null while queued")
+    finished_at: datetime | None = Field(description="When it was done or failed")
+    stage: str | None = Field(description="While running: the stage reached (read, then each piece computed)")
+    stage_done: int | None = Field(description="While running: how much of the stage is done")
+    stage_total: int | None = Field(description="While running: how much the stage has to do")
+    children: int | None = Field(description="Done: children of the council considered")
+    written: int | None = Field(description="Done: children whose figures were rewritten")
+    cleared: int | None = Field(description="Done: children whose figures went (no final assessment left)")
+    left_to_incremental: int | None = Field(
+        description="Done: children written to meanwhile, whose own recompute follows"
+    )
+    error: str | None = Field(description="Failed: the type of the error (details are in the worker's log)")
+
+
+RecomputeIdPath = Annotated[uuid.UUID, Path(description="The recompute's id, as POST /v1/admin/recompute gave it")]
 
 
 @router.post(
     "/recompute",
+    status_code=202,
     response_model=RecomputeOut,
-    summary="Recompute every figure of the council at once (the same figures the incremental recompute gives)",
+    responses=documented(409),
+    summary="Recompute every figure of the council (the same figures the incremental recompute gives), as a job",
+    description="Answers at once with the queued recompute and its Location; the worker runs it. One at a time: "
+    "asked for while one waits or runs, the answer is 409 naming it.",
 )
-async def recompute_council(db: SessionDep, state: StateDep, caller: FiguresAdmin) -> RecomputeOut:
-    outcome = await recompute_councils(state.sessions, [caller.la_id])
-    audit.note(db, target="figures", written=outcome.written, cleared=outcome.cleared)
-    return RecomputeOut(
-        children=outcome.children,
-        written=outcome.written,
-        cleared=outcome.cleared,
-        left_to_incremental=outcome.left_to_incremental,
+async def recompute_council(db: SessionDep, caller: FiguresAdmin, response: Response) -> RecomputeOut:
+    asked = await council_recompute.ask(db, caller.la_id)
+    audit.note(db, target=f"recompute:{asked.id}")
+    response.headers["Location"] = f"/v1/admin/recomputes/{asked.id}"
+    await db.refresh(asked)
+    return RecomputeOut.model_validate(asked, from_attributes=True)
+
+
+@router.get("/recomputes", response_model=list[RecomputeOut], summary="The council's recomputes, newest first (50)")
+async def list_recomputes(db: SessionDep, caller: FiguresAdmin) -> list[RecomputeOut]:
+    rows = await db.scalars(
+        select(CouncilRecompute)
+        .where(CouncilRecompute.la_id == caller.la_id)
+        .order_by(CouncilRecompute.requested_at.desc())
+        .limit(50)
     )
+    return [RecomputeOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.get("/recomputes/{recompute_id}", response_model=RecomputeOut, summary="A recompute: its state and progress")
+async def get_recompute(recompute_id: RecomputeIdPath, db: SessionDep, caller: FiguresAdmin) -> RecomputeOut:
+    found = await db.scalar(
+        select(CouncilRecompute).where(CouncilRecompute.id == recompute_id, CouncilRecompute.la_id == caller.la_id)
+    )
+    if found is None:
+        raise NotFound("No such recompute.")
+    return RecomputeOut.model_validate(found, from_attributes=True)
