@@ -36,9 +36,14 @@ CHILDREN = 100
 def assessment(child: int, number: int, day: date) -> dict[str, Any]:
     ratings = {d: {"need": (child + number + i) % 5, "strength": 1} for i, d in enumerate(DOMAINS)}
     return {
-        "external_id": f"A-{child}-{number}", "child_id": f"C{child}", "assessed_on": day.isoformat(),
-        "context": "review", "assessor_role": "social_worker", "status": "final", "ratings": ratings,
-    }  # fmt: skip
+        "external_id": f"A-{child}-{number}",
+        "child_id": f"C{child}",
+        "assessed_on": day.isoformat(),
+        "context": "review",
+        "assessor_role": "social_worker",
+        "status": "final",
+        "ratings": ratings,
+    }
 
 
 async def client_key(db: AsyncSession, la_id: uuid.UUID, kind: Kind) -> str:

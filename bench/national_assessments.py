@@ -24,8 +24,12 @@ ARC_WEIGHTS = (50, 17, 13, 20)
 # Per arc: the fastest change in levels a year and the share of domains that change.
 ARC_RATES = ((-0.9, 0.7), (0.0, 0.0), (0.9, 0.5), (-0.9, 0.7))
 NOT_ASSESSED_SHARE = 0.03
-NOT_ASSESSED = ("not relevant at this age", "child declined", "not discussed at this review",
-                "awaiting information from school")  # fmt: skip
+NOT_ASSESSED = (
+    "not relevant at this age",
+    "child declined",
+    "not discussed at this review",
+    "awaiting information from school",
+)
 ROLES = {"social_worker": 55, "iro": 35, "panel": 4, "carer": 3, "provider": 3}
 
 

@@ -110,8 +110,13 @@ def _tables(data: National, instrument_id: uuid.UUID) -> Iterator[tuple[str, lis
     """(table, columns, row count, rows), in the order foreign keys need. Omitted columns take their defaults:
     timestamps now(), and assessments.recorded_seq its identity, in the order rows are written."""
     la, prov, kids, pl, asm, ver = (
-        data.councils, data.providers, data.children, data.placements, data.assessments, data.versions,
-    )  # fmt: skip
+        data.councils,
+        data.providers,
+        data.children,
+        data.placements,
+        data.assessments,
+        data.versions,
+    )
     la_ids = _fast_uuids(la.id)
     yield (
         "local_authorities",

@@ -51,8 +51,18 @@ PLACES = {
     PARENTS: (("P1",), (1,)),
     ADOPTION: (("A6", "A5"), (80, 20)),
 }
-MOVES = {"CARPL": 30, "CREQO": 12, "CHILD": 8, "LAREQ": 10, "CREQB": 5, "CLOSE": 4, "STAND": 3, "ALLEG": 2,
-         "APPRR": 2, "OTHER": 3}  # fmt: skip
+MOVES = {
+    "CARPL": 30,
+    "CREQO": 12,
+    "CHILD": 8,
+    "LAREQ": 10,
+    "CREQB": 5,
+    "CLOSE": 4,
+    "STAND": 3,
+    "ALLEG": 2,
+    "APPRR": 2,
+    "OTHER": 3,
+}
 TO_HOME = {"CREQB": 60, "CARPL": 25, "STAND": 5, "CHILD": 5, "ALLEG": 5}
 TO_SUPPORTED = {"CARPL": 70, "CHILD": 20, "CREQO": 10}
 

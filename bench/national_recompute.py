@@ -125,9 +125,14 @@ def start_worker(env: dict[str, str], redis_url: str, queue: str) -> subprocess.
 def assessment(child_id: str, n: int) -> dict[str, Any]:
     ratings = {d: {"need": (n + i) % 5, "strength": 1} for i, d in enumerate(shipped_instrument().domains)}
     return {
-        "external_id": f"FRESH-{n}", "child_id": child_id, "assessed_on": date.today().isoformat(),
-        "context": "review", "assessor_role": "social_worker", "status": "final", "ratings": ratings,
-    }  # fmt: skip
+        "external_id": f"FRESH-{n}",
+        "child_id": child_id,
+        "assessed_on": date.today().isoformat(),
+        "context": "review",
+        "assessor_role": "social_worker",
+        "status": "final",
+        "ratings": ratings,
+    }
 
 
 async def freshness(settings: Settings) -> list[float]:
@@ -190,13 +195,19 @@ def main() -> None:
     args = parser.parse_args()
     with scratch_servers() as (database_url, redis_url):
         settings = Settings(
-            database_url=database_url, redis_url=redis_url, queue_name="bench-national", log_level="WARNING",
+            database_url=database_url,
+            redis_url=redis_url,
+            queue_name="bench-national",
+            log_level="WARNING",
             pseudonym_key=PSEUDONYM_KEY,
-        )  # fmt: skip
+        )
         env = os.environ | {
-            "DATABASE_URL": database_url, "REDIS_URL": redis_url, "QUEUE_NAME": "bench-national",
-            "LOG_LEVEL": "WARNING", "PSEUDONYM_KEY": PSEUDONYM_KEY,
-        }  # fmt: skip
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "QUEUE_NAME": "bench-national",
+            "LOG_LEVEL": "WARNING",
+            "PSEUDONYM_KEY": PSEUDONYM_KEY,
+        }
         began = time.perf_counter()
         national = generate(children=args.children, councils=args.councils, today=date.today() - timedelta(days=1))
         asyncio.run(load(libpq_url(database_url), national))

@@ -37,9 +37,12 @@ async def largest_provider_statements(settings: Settings) -> str:
             assert provider is not None
             today = date.today()
             body = ContractIn(
-                code="BENCH-LARGEST", provider_id=provider.external_id, start_date=today - timedelta(days=3 * 365),
-                end_date=today + timedelta(days=365), period="month",
-            )  # fmt: skip
+                code="BENCH-LARGEST",
+                provider_id=provider.external_id,
+                start_date=today - timedelta(days=3 * 365),
+                end_date=today + timedelta(days=365),
+                period="month",
+            )
             contract_id = uuid.UUID((await contracts.create_contract(db, provider.la_id, body)).id)
         timings = []
         for _ in range(2):

@@ -47,17 +47,29 @@ def assessment(child: int, number: int) -> dict[str, Any]:
     day = date(2023, 1, 1) + timedelta(days=60 * number + child % 30)
     ratings = {d: {"need": (child + number + i) % 5, "strength": 1} for i, d in enumerate(DOMAINS)}
     return {
-        "external_id": f"A-{child}-{number}", "child_id": f"C{child}", "assessed_on": day.isoformat(),
-        "context": "review", "assessor_role": "social_worker", "status": "final", "ratings": ratings,
-    }  # fmt: skip
+        "external_id": f"A-{child}-{number}",
+        "child_id": f"C{child}",
+        "assessed_on": day.isoformat(),
+        "context": "review",
+        "assessor_role": "social_worker",
+        "status": "final",
+        "ratings": ratings,
+    }
 
 
 def placement(child: int) -> dict[str, Any]:
     return {
-        "external_id": f"PL-{child}", "child_id": f"C{child}", "start_date": "2023-02-01", "rne": "P",
-        "legal_status": "C2", "cin": "N1", "place": "U4", "place_provider": "PR1", "weekly_cost": "900.00",
+        "external_id": f"PL-{child}",
+        "child_id": f"C{child}",
+        "start_date": "2023-02-01",
+        "rne": "P",
+        "legal_status": "C2",
+        "cin": "N1",
+        "place": "U4",
+        "place_provider": "PR1",
+        "weekly_cost": "900.00",
         "provider_id": f"IFA-{child % PROVIDERS}",
-    }  # fmt: skip
+    }
 
 
 async def keys(app: Any) -> tuple[dict[str, str], dict[str, str]]:
@@ -85,8 +97,13 @@ async def concurrently(calls: list[Coroutine[Any, Any, httpx.Response]]) -> None
 async def push(api: httpx.AsyncClient, cms: dict[str, str], admin: dict[str, str], children: int, count: int) -> None:
     for provider in range(PROVIDERS):
         await api.put(f"/v1/providers/IFA-{provider}", json={"name": "Agency"}, headers=admin)
-        body = {"code": f"K{provider}", "provider_id": f"IFA-{provider}", "start_date": "2023-01-01",
-                "end_date": "2026-12-31", "period": "quarter"}  # fmt: skip
+        body = {
+            "code": f"K{provider}",
+            "provider_id": f"IFA-{provider}",
+            "start_date": "2023-01-01",
+            "end_date": "2026-12-31",
+            "period": "quarter",
+        }
         assert (await api.post("/v1/admin/contracts", json=body, headers=admin)).status_code == 201
     child = {"date_of_birth": "2012-01-01", "sex": "F", "ethnicity": "WBRI", "uasc": False}
     await concurrently([api.put(f"/v1/children/C{n}", json=child, headers=cms) for n in range(children)])
@@ -157,9 +174,11 @@ async def measure(settings: Settings, children: int, count: int) -> None:
         ran = json.loads(lines[-1])
         working = sum(1 for line in map(json.loads, lines[:-1]) if recomputed_something(line))
         assert figures_at is not None
-        print(f"jobs run: {sum(ran.values()):,} ({ran['complete']:,} complete, {ran['failed']} failed, "
-              f"{ran['retried']} retried), {working:,} of them recomputing something; "
-              f"most jobs queued at once: {most:,}")  # fmt: skip
+        print(
+            f"jobs run: {sum(ran.values()):,} ({ran['complete']:,} complete, {ran['failed']} failed, "
+            f"{ran['retried']} retried), {working:,} of them recomputing something; "
+            f"most jobs queued at once: {most:,}"
+        )
         print(f"from the last write until every child's figures are current: {figures_at - last_write:.1f} s")
         print(f"from the last write until every contract's statements are current: {statements_at - last_write:.1f} s")
 

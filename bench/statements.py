@@ -26,9 +26,19 @@ T = TypeVar("T")
 def provider_inputs(children: int, seed: int = 1) -> Inputs:
     rng = random.Random(seed)
     terms = Terms(
-        1, date(2024, 1, 1), date(2026, 12, 31), "month", {2: Decimal(500), 3: Decimal(1000), 4: Decimal(2000)},
-        Decimal("0.4"), Decimal("0.6"), 175, Decimal("0.1"), Decimal(3000), None, Decimal("0.2"),
-    )  # fmt: skip
+        1,
+        date(2024, 1, 1),
+        date(2026, 12, 31),
+        "month",
+        {2: Decimal(500), 3: Decimal(1000), 4: Decimal(2000)},
+        Decimal("0.4"),
+        Decimal("0.6"),
+        175,
+        Decimal("0.1"),
+        Decimal(3000),
+        None,
+        Decimal("0.2"),
+    )
     episodes, assessments = [], []
     for n in range(children):
         child, start = f"child-{n}", date(2024, 1, 1) + timedelta(days=rng.randint(0, 600))

@@ -115,8 +115,24 @@ PLACES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
 COSTS = {"in_house_foster": (650, 720, 800), "ifa": (820, 1000, 1300), "childrens_home": (2500, 3800, 4500)}
 # Ages 2-17 at as_of (a child in care for two years is at least two), weighted towards teenagers as in England.
 AGE_WEIGHTS = (4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 7, 7, 7, 12, 12)
-ETHNICITIES = {"WBRI": 68, "WIRI": 1, "WOTH": 5, "MWBC": 4, "MWBA": 2, "MWAS": 2, "MOTH": 3, "AIND": 1, "APKN": 2,
-               "ABAN": 1, "BAFR": 3, "BCRB": 3, "CHNE": 1, "OOTH": 2, "REFU": 1, "NOBT": 1}  # fmt: skip
+ETHNICITIES = {
+    "WBRI": 68,
+    "WIRI": 1,
+    "WOTH": 5,
+    "MWBC": 4,
+    "MWBA": 2,
+    "MWAS": 2,
+    "MOTH": 3,
+    "AIND": 1,
+    "APKN": 2,
+    "ABAN": 1,
+    "BAFR": 3,
+    "BCRB": 3,
+    "CHNE": 1,
+    "OOTH": 2,
+    "REFU": 1,
+    "NOBT": 1,
+}
 UASC_ETHNICITIES = ("OOTH", "OOTH", "AOTH", "BAFR", "BOTH", "WOTH")
 CATEGORIES = {"N1": 64, "N2": 3, "N3": 3, "N4": 8, "N5": 15, "N6": 2, "N8": 5}
 # Needs at entry: (mean level, fewest and most domains at high or intensive) for low, moderate and complex needs

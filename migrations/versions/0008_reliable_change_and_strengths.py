@@ -52,7 +52,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rci_calibrations")),
-    )  # fmt: skip
+    )
     op.create_index(
         "ix_rci_calibrations_current", "rci_calibrations", ["la_id", "instrument_code", "calibrated_at"], unique=False
     )

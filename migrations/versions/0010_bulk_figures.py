@@ -54,7 +54,7 @@ def upgrade() -> None:
     op.execute(POSITIONS)
     op.alter_column("ratings", "position", nullable=False)
     op.execute("DELETE FROM domain_needs_trends d WHERE NOT EXISTS "
-               "(SELECT 1 FROM child_needs_trends c WHERE c.child_pk = d.child_pk)")  # fmt: skip
+               "(SELECT 1 FROM child_needs_trends c WHERE c.child_pk = d.child_pk)")
     op.drop_constraint("fk_domain_needs_trends_child_pk_children", "domain_needs_trends", type_="foreignkey")
     for statement in CASCADE:
         op.execute(statement)
@@ -78,5 +78,5 @@ def downgrade() -> None:
     op.create_foreign_key(
         "fk_domain_needs_trends_child_pk_children", "domain_needs_trends", "children", ["child_pk"], ["id"],
         ondelete="CASCADE",
-    )  # fmt: skip
+    )
     op.drop_column("ratings", "position")

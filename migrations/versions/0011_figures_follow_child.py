@@ -47,4 +47,4 @@ def downgrade() -> None:
     op.create_foreign_key(
         "fk_child_needs_trends_child_pk_children", "child_needs_trends", "children", ["child_pk"], ["id"],
         ondelete="CASCADE",
-    )  # fmt: skip
+    )

@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_contracts_statements_stale", "contracts", ["statements_stale_since"],
         postgresql_where=sa.text("statements_stale_since IS NOT NULL"),
-    )  # fmt: skip
+    )
 
 
 def downgrade() -> None:

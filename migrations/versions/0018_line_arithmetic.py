@@ -22,7 +22,7 @@ COLUMNS = (
     ("tariff", MONEY), ("share", SHARE), ("days_with_provider", sa.Integer()), ("days_in_interval", sa.Integer()),
     ("deadweight", SHARE), ("room_per_child_year", MONEY), ("room_per_period", MONEY),
     ("room_outcome_share", MONEY),
-)  # fmt: skip
+)
 
 
 def upgrade() -> None:

@@ -43,11 +43,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_council_recomputes")),
-    )  # fmt: skip
+    )
     op.create_index(
         "ix_council_recomputes_active", "council_recomputes", ["la_id"], unique=True,
         postgresql_where=sa.text("state IN ('queued', 'running')"),
-    )  # fmt: skip
+    )
     op.create_index(
         "ix_council_recomputes_la_id_requested_at", "council_recomputes", ["la_id", "requested_at"], unique=False
     )

@@ -93,10 +93,15 @@ async def load_contract(db: AsyncSession, council: LocalAuthority, demo: DemoCou
     them, so the next statement settles the difference as an adjustment (domain.md §7.9)."""
     spec = demo.contract
     terms = ContractIn(
-        code=spec.code, provider_id=spec.provider_external_id, start_date=spec.start_date, end_date=spec.end_date,
-        period="quarter", deadweight=spec.deadweight, cap_per_child_year=spec.cap_per_child_year,
+        code=spec.code,
+        provider_id=spec.provider_external_id,
+        start_date=spec.start_date,
+        end_date=spec.end_date,
+        period="quarter",
+        deadweight=spec.deadweight,
+        cap_per_child_year=spec.cap_per_child_year,
         cap_per_period=spec.cap_per_period,
-    )  # fmt: skip
+    )
     await contracts.create_contract(db, council.id, terms)
     later = VersionIn(effective_from=spec.outcome_share_from, cap_outcome_share=spec.cap_outcome_share)
     await contracts.new_version(db, council.id, spec.code, later)
@@ -113,12 +118,15 @@ async def amend_a_paid_reduction(db: AsyncSession, council: LocalAuthority, demo
         select(StatementLine)
         .join(PaymentStatement, PaymentStatement.id == StatementLine.statement_id)
         .where(
-            PaymentStatement.la_id == council.id, PaymentStatement.closed_at.is_not(None),
-            StatementLine.kind == "earned", StatementLine.instalment == 1, StatementLine.paid > 0,
+            PaymentStatement.la_id == council.id,
+            PaymentStatement.closed_at.is_not(None),
+            StatementLine.kind == "earned",
+            StatementLine.instalment == 1,
+            StatementLine.paid > 0,
         )
         .order_by(PaymentStatement.period_start, StatementLine.line)
         .limit(1)
-    )  # fmt: skip
+    )
     assert line is not None and line.domain and line.baseline_assessment and line.confirming_assessment
     baseline = await db.get_one(Assessment, uuid.UUID(line.baseline_assessment))
     confirming = await db.get_one(Assessment, uuid.UUID(line.confirming_assessment))

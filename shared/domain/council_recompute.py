@@ -78,9 +78,14 @@ async def run(sessions: async_sessionmaker[AsyncSession], recompute_id: uuid.UUI
         with contextlib.suppress(asyncio.CancelledError):
             await beating
     await finish(
-        sessions, recompute_id, state="done", children=counts.children, written=counts.written,
-        cleared=counts.cleared, left_to_incremental=counts.left_to_incremental,
-    )  # fmt: skip
+        sessions,
+        recompute_id,
+        state="done",
+        children=counts.children,
+        written=counts.written,
+        cleared=counts.cleared,
+        left_to_incremental=counts.left_to_incremental,
+    )
     return "done"
 
 
@@ -95,10 +100,12 @@ async def heartbeat(
                 update(CouncilRecompute)
                 .where(CouncilRecompute.id == recompute_id, CouncilRecompute.state == "running")
                 .values(
-                    heartbeat_at=func.now(), stage=progress.get("stage"), stage_done=progress.get("done"),
+                    heartbeat_at=func.now(),
+                    stage=progress.get("stage"),
+                    stage_done=progress.get("done"),
                     stage_total=progress.get("total"),
                 )
-            )  # fmt: skip
+            )
 
 
 async def finish(sessions: async_sessionmaker[AsyncSession], recompute_id: uuid.UUID, **values: object) -> None:

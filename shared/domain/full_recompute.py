@@ -37,7 +37,7 @@ from shared.models import (
     DomainNeedsTrend,
     RciCalibration,
     RecomputeRequest,
-)  # fmt: skip
+)
 from shared.models.figures import FIGURES_ROW_VERSION
 
 Progress = Callable[[str, int, int], None]
@@ -115,9 +115,13 @@ def run(snapshot: Snapshot, latest: np.ndarray[Any, Any], piece: Piece) -> Compu
     rows = in_piece[child] & family[v["instrument"]] & snapshot.rated
     need, strength = in_scale(snapshot, rows, scale)
     assessments = Assessments(
-        np.searchsorted(piece.children, child[rows]), v["assessment"][rows], v["day"][rows], v["recorded"][rows],
-        need, strength,
-    )  # fmt: skip
+        np.searchsorted(piece.children, child[rows]),
+        v["assessment"][rows],
+        v["day"][rows],
+        v["recorded"][rows],
+        need,
+        strength,
+    )
     engine_scale = Scale(scale.domains, scale.actionable_from, scale.intensive_level)
     return Computed(piece, definition, compute(assessments, len(piece.children), engine_scale))
 

@@ -141,9 +141,15 @@ def figure_rows(
 
 
 STRENGTH_FIGURES = (
-    "ratings_count", "baseline", "previous", "latest", "change_since_baseline", "change_since_previous",
-    "slope_per_year", "direction",
-)  # fmt: skip
+    "ratings_count",
+    "baseline",
+    "previous",
+    "latest",
+    "change_since_baseline",
+    "change_since_previous",
+    "slope_per_year",
+    "direction",
+)
 
 
 def strength_columns(trend: DomainTrend) -> dict[str, Any]:
@@ -156,20 +162,50 @@ def fields_of(figures: Any) -> dict[str, Any]:
 
 
 CLEARED_CHILD: dict[str, Any] = {
-    "assessments_count": 0, "assessment_ids": [], "resolved_needs": [], "new_needs": [], "instrument_code": None,
-    "instrument_version": None, "baseline_assessment_id": None, "latest_assessment_id": None,
-    "baseline_assessed_on": None, "latest_assessed_on": None, "total_need": None, "max_need": None,
-    "actionable_count": None, "intensive_count": None, "baseline_total_need": None, "baseline_max_need": None,
-    "baseline_actionable_count": None, "baseline_intensive_count": None, "mixed_progress": None,
-    "total_strength": None, "baseline_total_strength": None, "rci": None, "rci_verdict": None,
-}  # fmt: skip
+    "assessments_count": 0,
+    "assessment_ids": [],
+    "resolved_needs": [],
+    "new_needs": [],
+    "instrument_code": None,
+    "instrument_version": None,
+    "baseline_assessment_id": None,
+    "latest_assessment_id": None,
+    "baseline_assessed_on": None,
+    "latest_assessed_on": None,
+    "total_need": None,
+    "max_need": None,
+    "actionable_count": None,
+    "intensive_count": None,
+    "baseline_total_need": None,
+    "baseline_max_need": None,
+    "baseline_actionable_count": None,
+    "baseline_intensive_count": None,
+    "mixed_progress": None,
+    "total_strength": None,
+    "baseline_total_strength": None,
+    "rci": None,
+    "rci_verdict": None,
+}
 CLEARED_DOMAIN: dict[str, Any] = {
-    "ratings_count": 0, "baseline": None, "previous": None, "latest": None, "change_since_baseline": None,
-    "change_since_previous": None, "slope_per_year": None, "direction": "insufficient_data",
-    "first_assessed_on": None, "latest_assessed_on": None, "strength_ratings_count": 0, "strength_baseline": None,
-    "strength_previous": None, "strength_latest": None, "strength_change_since_baseline": None,
-    "strength_change_since_previous": None, "strength_slope_per_year": None, "strength_direction": "insufficient_data",
-}  # fmt: skip
+    "ratings_count": 0,
+    "baseline": None,
+    "previous": None,
+    "latest": None,
+    "change_since_baseline": None,
+    "change_since_previous": None,
+    "slope_per_year": None,
+    "direction": "insufficient_data",
+    "first_assessed_on": None,
+    "latest_assessed_on": None,
+    "strength_ratings_count": 0,
+    "strength_baseline": None,
+    "strength_previous": None,
+    "strength_latest": None,
+    "strength_change_since_baseline": None,
+    "strength_change_since_previous": None,
+    "strength_slope_per_year": None,
+    "strength_direction": "insufficient_data",
+}
 
 
 async def clear_figures(db: AsyncSession, child_pk: uuid.UUID, now: datetime) -> None:

@@ -29,9 +29,14 @@ JOIN children c ON c.id = a.child_pk
 WHERE v.status = 'final' AND a.la_id = ANY($1::uuid[]) AND ($3::uuid[] IS NULL OR a.child_pk = ANY($3::uuid[]))
 """
 VERSION_COLUMNS = (
-    ("version", "uuid"), ("id", "uuid"), ("child", "int8"), ("assessment", "int8"), ("day", "date"),
-    ("recorded", "timestamptz"), ("instrument", "int2"),
-)  # fmt: skip
+    ("version", "uuid"),
+    ("id", "uuid"),
+    ("child", "int8"),
+    ("assessment", "int8"),
+    ("day", "date"),
+    ("recorded", "timestamptz"),
+    ("instrument", "int2"),
+)
 # The ratings table alone, joined to the versions above in memory: a join per rating on the server
 # took longer than the rest of the recompute. Ratings of other versions find no version and drop out.
 RATINGS = """
@@ -102,12 +107,16 @@ async def read(db: AsyncSession, other: AsyncSession, target: RecomputeTarget) -
         (
             await db.execute(
                 select(
-                    Instrument.id, Instrument.la_id, Instrument.code, Instrument.version, Instrument.compatible_with,
+                    Instrument.id,
+                    Instrument.la_id,
+                    Instrument.code,
+                    Instrument.version,
+                    Instrument.compatible_with,
                     Instrument.definition,
                 ).order_by(Instrument.id)
             )
         ).all()
-    )  # fmt: skip
+    )
     if target.children is not None:
         ratings_query, ratings_args = RATINGS + OF_CHILDREN, [target.children]
     elif await db.scalar(select(func.count()).select_from(LocalAuthority)) == len(set(target.la_ids)):

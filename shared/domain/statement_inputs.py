@@ -55,16 +55,25 @@ async def read_inputs(db: AsyncSession, contract: Contract, child: uuid.UUID | N
     placed = select(Placement.child_pk).where(Placement.provider_id == contract.provider_id)
     if child is not None:
         placed = placed.where(Placement.child_pk == child)
-    episodes = (await db.execute(
-        select(
-            Placement.child_pk, Child.pseudonym, Placement.id, Placement.start_date, Placement.end_date,
-            Placement.place, Provider.external_id, Placement.legal_status, Placement.weekly_cost,
-            Placement.reason_ended,
+    episodes = (
+        await db.execute(
+            select(
+                Placement.child_pk,
+                Child.pseudonym,
+                Placement.id,
+                Placement.start_date,
+                Placement.end_date,
+                Placement.place,
+                Provider.external_id,
+                Placement.legal_status,
+                Placement.weekly_cost,
+                Placement.reason_ended,
+            )
+            .join(Child, Child.id == Placement.child_pk)
+            .outerjoin(Provider, Provider.id == Placement.provider_id)
+            .where(Placement.child_pk.in_(placed))
         )
-        .join(Child, Child.id == Placement.child_pk)
-        .outerjoin(Provider, Provider.id == Placement.provider_id)
-        .where(Placement.child_pk.in_(placed))
-    )).all()  # fmt: skip
+    ).all()
     children = {pk: pseudonym for pk, pseudonym, *_ in episodes}
     closed, settled = await closed_and_settled(db, contract)
     kept = await db.execute(
@@ -97,19 +106,36 @@ async def closed_and_settled(db: AsyncSession, contract: Contract) -> tuple[froz
         if line is not None and line.kind != "no_baseline":
             settled.append(
                 Settled(
-                    line.adjusts_period or period_start, line.child_pseudonym, line.stay, line.domain or "",
-                    line.instalment or 0, line.rule, line.earned, line.paid, line.withheld, line.confirming_assessment,
+                    line.adjusts_period or period_start,
+                    line.child_pseudonym,
+                    line.stay,
+                    line.domain or "",
+                    line.instalment or 0,
+                    line.rule,
+                    line.earned,
+                    line.paid,
+                    line.withheld,
+                    line.confirming_assessment,
                 )
-            )  # fmt: skip
+            )
     return frozenset(closed), tuple(settled)
 
 
 def as_terms(v: ContractVersion) -> Terms:
     return Terms(
-        v.version, v.effective_from, v.end_date, "month" if v.period == "month" else "quarter",
-        {int(level): Decimal(pounds) for level, pounds in v.tariff.items()}, v.first_share, v.second_share,
-        v.sustainment_gap_days, v.deadweight, v.cap_per_child_year, v.cap_per_period, v.cap_outcome_share,
-    )  # fmt: skip
+        v.version,
+        v.effective_from,
+        v.end_date,
+        "month" if v.period == "month" else "quarter",
+        {int(level): Decimal(pounds) for level, pounds in v.tariff.items()},
+        v.first_share,
+        v.second_share,
+        v.sustainment_gap_days,
+        v.deadweight,
+        v.cap_per_child_year,
+        v.cap_per_period,
+        v.cap_outcome_share,
+    )
 
 
 async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.UUID, str]) -> list[Rated]:
@@ -118,18 +144,26 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
     rated = Rating.need.is_not(None)  # a domain not assessed is skipped, never read as 0
     rows = await db.execute(
         select(
-            Assessment.id, Assessment.child_pk, AssessmentVersion.assessed_on, *first_recorded(),
-            AssessmentVersion.assessor_role, Assessment.instrument_id,
+            Assessment.id,
+            Assessment.child_pk,
+            AssessmentVersion.assessed_on,
+            *first_recorded(),
+            AssessmentVersion.assessor_role,
+            Assessment.instrument_id,
             func.array_agg(aggregate_order_by(Rating.domain, Rating.position)).filter(rated),
             func.array_agg(aggregate_order_by(Rating.need, Rating.position)).filter(rated),
         )
-        .join(AssessmentVersion, and_(
-            AssessmentVersion.assessment_id == Assessment.id, AssessmentVersion.version == Assessment.current_version
-        ))
+        .join(
+            AssessmentVersion,
+            and_(
+                AssessmentVersion.assessment_id == Assessment.id,
+                AssessmentVersion.version == Assessment.current_version,
+            ),
+        )
         .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
         .where(Assessment.child_pk.in_(placed), AssessmentVersion.status == "final")
         .group_by(Assessment.id, AssessmentVersion.id)
-    )  # fmt: skip
+    )
     found = rows.all()
     definitions = await db.execute(
         select(Instrument.id, Instrument.definition).where(Instrument.id.in_({row[6] for row in found}))
@@ -137,12 +171,18 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
     actionable_from = {i: InstrumentScale.from_definition(d).actionable_from for i, d in definitions}
     return [
         Rated(
-            children[child_pk], str(assessment_id), on, recorded, role, levels(domains, needs),
-            actionable_from[instrument], sequence=sequence,
+            children[child_pk],
+            str(assessment_id),
+            on,
+            recorded,
+            role,
+            levels(domains, needs),
+            actionable_from[instrument],
+            sequence=sequence,
         )
         for assessment_id, child_pk, on, recorded, sequence, role, instrument, domains, needs in found
         if child_pk in children
-    ]  # fmt: skip
+    ]
 
 
 def levels(domains: Sequence[str] | None, needs: Sequence[int | None] | None) -> dict[str, int]:

@@ -146,12 +146,22 @@ async def latest_hashes(db: AsyncSession, contract: Contract) -> dict[date, tupl
 
 async def store(db: AsyncSession, contract: Contract, statement: Statement, version: int, now: datetime) -> None:
     row = PaymentStatement(
-        id=uuid.uuid4(), la_id=contract.la_id, contract_id=contract.id, period_start=statement.period.start,
-        period_end=statement.period.end, version=version,
-        rules_version=statement.rules, contract_version=statement.contract_version, cutoff=statement.cutoff,
-        inputs_hash=statement.inputs_hash, earned=statement.earned, paid=statement.paid, withheld=statement.withheld,
-        guard=guard_figures(statement), computed_at=now,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        la_id=contract.la_id,
+        contract_id=contract.id,
+        period_start=statement.period.start,
+        period_end=statement.period.end,
+        version=version,
+        rules_version=statement.rules,
+        contract_version=statement.contract_version,
+        cutoff=statement.cutoff,
+        inputs_hash=statement.inputs_hash,
+        earned=statement.earned,
+        paid=statement.paid,
+        withheld=statement.withheld,
+        guard=guard_figures(statement),
+        computed_at=now,
+    )
     db.add(row)
     await db.flush()
     lines = [line_row(row.id, n, p) for n, p in enumerate(statement.lines, 1)]
@@ -166,20 +176,36 @@ async def store(db: AsyncSession, contract: Contract, statement: Statement, vers
 def line_row(statement_id: uuid.UUID, number: int, priced: Priced) -> dict[str, Any]:
     event = priced.event
     return {
-        "statement_id": statement_id, "line": number, "child_pseudonym": event.child, "stay": event.stay.id,
-        "event_date": event.on, "kind": event.kind, "rule": event.rule, "domain": event.domain,
-        "instalment": event.instalment, "baseline_assessment": event.baseline.id if event.baseline else None,
-        "confirming_assessment": event.confirming.id if event.confirming else None, "earned": priced.earned,
-        "paid": priced.paid, "withheld": priced.withheld, "capped_by": list(priced.capped_by), "adjusts_period": None,
-        "cause": None, **arithmetic_columns(priced.arithmetic, priced.rooms),
-    }  # fmt: skip
+        "statement_id": statement_id,
+        "line": number,
+        "child_pseudonym": event.child,
+        "stay": event.stay.id,
+        "event_date": event.on,
+        "kind": event.kind,
+        "rule": event.rule,
+        "domain": event.domain,
+        "instalment": event.instalment,
+        "baseline_assessment": event.baseline.id if event.baseline else None,
+        "confirming_assessment": event.confirming.id if event.confirming else None,
+        "earned": priced.earned,
+        "paid": priced.paid,
+        "withheld": priced.withheld,
+        "capped_by": list(priced.capped_by),
+        "adjusts_period": None,
+        "cause": None,
+        **arithmetic_columns(priced.arithmetic, priced.rooms),
+    }
 
 
 # A line's arithmetic as stored and served (money.Arithmetic and the rooms under each cap).
 ARITHMETIC_COLUMNS = (
-    "tariff", "share", "days_with_provider", "days_in_interval", "deadweight",
+    "tariff",
+    "share",
+    "days_with_provider",
+    "days_in_interval",
+    "deadweight",
     *(f"room_{cap}" for cap in CAPS),
-)  # fmt: skip
+)
 
 
 def arithmetic_columns(factors: Arithmetic | None, rooms: Iterable[tuple[str, Decimal]]) -> dict[str, Any]:
@@ -194,12 +220,25 @@ def arithmetic_columns(factors: Arithmetic | None, rooms: Iterable[tuple[str, De
 
 def adjustment_row(statement_id: uuid.UUID, number: int, a: Adjustment, dated: date) -> dict[str, Any]:
     return {
-        "statement_id": statement_id, "line": number, "child_pseudonym": a.child, "stay": a.stay, "event_date": dated,
-        "kind": "adjustment", "rule": a.rule, "domain": a.domain or None, "instalment": a.instalment or None,
-        "baseline_assessment": None, "confirming_assessment": a.assessment, "earned": a.earned, "paid": a.paid,
-        "withheld": a.withheld, "capped_by": [], "adjusts_period": a.closed_period.start, "cause": a.cause,
+        "statement_id": statement_id,
+        "line": number,
+        "child_pseudonym": a.child,
+        "stay": a.stay,
+        "event_date": dated,
+        "kind": "adjustment",
+        "rule": a.rule,
+        "domain": a.domain or None,
+        "instalment": a.instalment or None,
+        "baseline_assessment": None,
+        "confirming_assessment": a.assessment,
+        "earned": a.earned,
+        "paid": a.paid,
+        "withheld": a.withheld,
+        "capped_by": [],
+        "adjusts_period": a.closed_period.start,
+        "cause": a.cause,
         **arithmetic_columns(None, ()),
-    }  # fmt: skip
+    }
 
 
 def guard_figures(statement: Statement) -> dict[str, Any]:
@@ -209,8 +248,15 @@ def guard_figures(statement: Statement) -> dict[str, Any]:
             for s in statement.stays_ended
         ],
         "domains_risen": [
-            {"child_pseudonym": r.child, "stay": r.stay, "domain": r.domain, "assessment": r.assessment,
-             "assessed_on": r.assessed_on.isoformat(), "previous_level": r.previous_level, "level": r.level}
+            {
+                "child_pseudonym": r.child,
+                "stay": r.stay,
+                "domain": r.domain,
+                "assessment": r.assessment,
+                "assessed_on": r.assessed_on.isoformat(),
+                "previous_level": r.previous_level,
+                "level": r.level,
+            }
             for r in statement.rises
         ],
-    }  # fmt: skip
+    }

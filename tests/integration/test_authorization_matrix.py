@@ -236,8 +236,13 @@ CONTRACT, CONTRACT_START = "K-P1", years_ago(2)
 
 
 def contract_body(code: str) -> dict[str, Any]:
-    return {"code": code, "provider_id": "P1", "start_date": CONTRACT_START.isoformat(),
-            "end_date": years_ago(-1).isoformat(), "period": "quarter"}  # fmt: skip
+    return {
+        "code": code,
+        "provider_id": "P1",
+        "start_date": CONTRACT_START.isoformat(),
+        "end_date": years_ago(-1).isoformat(),
+        "period": "quarter",
+    }
 
 
 async def new_contract(world: World) -> Request:

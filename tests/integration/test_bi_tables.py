@@ -105,14 +105,26 @@ async def test_children_dimensions_name_children_by_pseudonym_only(
     rows = first.json()["items"] + second.json()["items"]
     assert rows == [
         {
-            "child_pseudonym": council.pseudonym("TURNED"), "age_band": "10_15", "sex": "F", "ethnicity": "WBRI",
-            "uasc": False, "legal_status": "C2", "placement_group": "residential", "provider": "PROV-B",
+            "child_pseudonym": council.pseudonym("TURNED"),
+            "age_band": "10_15",
+            "sex": "F",
+            "ethnicity": "WBRI",
+            "uasc": False,
+            "legal_status": "C2",
+            "placement_group": "residential",
+            "provider": "PROV-B",
         },
         {
-            "child_pseudonym": council.pseudonym("LATE"), "age_band": "5_9", "sex": "F", "ethnicity": "WBRI",
-            "uasc": False, "legal_status": "C2", "placement_group": "foster", "provider": "PROV-A",
+            "child_pseudonym": council.pseudonym("LATE"),
+            "age_band": "5_9",
+            "sex": "F",
+            "ethnicity": "WBRI",
+            "uasc": False,
+            "legal_status": "C2",
+            "placement_group": "foster",
+            "provider": "PROV-A",
         },
-    ]  # fmt: skip
+    ]
     assert "TURNED" not in first.text + second.text
     as_csv = await get(api, council, "children", format="csv")
     table = list(csv.DictReader(io.StringIO(as_csv.text)))

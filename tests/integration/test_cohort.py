@@ -155,16 +155,27 @@ async def test_the_whole_council_per_domain(bi_council: tuple[httpx.AsyncClient,
     # No SD yet for reliable change: eight children with figures, no verdict, no share; one row for the council.
     children = await cohort(api, council, table="cohort-children")
     assert children["columns"] == [
-        "instrument_code", "instrument_version", "children_in_slice", "children_with_verdict",
-        "reliably_improved_count", "reliably_worse_count", "reliably_improved_share", "reliably_worse_share",
-    ]  # fmt: skip
+        "instrument_code",
+        "instrument_version",
+        "children_in_slice",
+        "children_with_verdict",
+        "reliably_improved_count",
+        "reliably_worse_count",
+        "reliably_improved_share",
+        "reliably_worse_share",
+    ]
     assert children["items"] == [
         {
-            "instrument_code": "needs-v1", "instrument_version": 1, "children_in_slice": 8,
-            "children_with_verdict": 0, "reliably_improved_count": 0, "reliably_worse_count": 0,
-            "reliably_improved_share": None, "reliably_worse_share": None,
+            "instrument_code": "needs-v1",
+            "instrument_version": 1,
+            "children_in_slice": 8,
+            "children_with_verdict": 0,
+            "reliably_improved_count": 0,
+            "reliably_worse_count": 0,
+            "reliably_improved_share": None,
+            "reliably_worse_share": None,
         }
-    ]  # fmt: skip
+    ]
 
 
 async def test_by_provider_follows_each_child_current_placement(

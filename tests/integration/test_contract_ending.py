@@ -10,8 +10,13 @@ from shared.settings import Settings
 from tests.conftest import Council
 from tests.integration.helpers import add_child, assessment, placement, ratings, run_worker
 
-CONTRACT = {"code": "ENDS", "provider_id": "IFA-END", "start_date": "2024-01-01", "end_date": "2024-12-31",
-            "period": "quarter"}  # fmt: skip
+CONTRACT = {
+    "code": "ENDS",
+    "provider_id": "IFA-END",
+    "start_date": "2024-01-01",
+    "end_date": "2024-12-31",
+    "period": "quarter",
+}
 
 
 async def test_a_contract_ends_before_a_version_scheduled_later_which_then_never_applies(
@@ -31,8 +36,10 @@ async def test_a_contract_ends_before_a_version_scheduled_later_which_then_never
     assert ended.json()["end_date"] == "2024-06-30"
     versions = ended.json()["versions"]
     assert [(v["version"], v["effective_from"], v["end_date"]) for v in versions] == [
-        (1, "2024-01-01", "2024-12-31"), (2, "2024-09-01", "2024-12-31"), (3, "2024-06-30", "2024-06-30")
-    ]  # fmt: skip
+        (1, "2024-01-01", "2024-12-31"),
+        (2, "2024-09-01", "2024-12-31"),
+        (3, "2024-06-30", "2024-06-30"),
+    ]
     assert versions[2]["tariff"] == versions[0]["tariff"] != versions[1]["tariff"]
 
     # Safety 3 at the stay's start, 1 on the contract's last day: paid at version 1's £1,000 x 40%, not
@@ -46,9 +53,11 @@ async def test_a_contract_ends_before_a_version_scheduled_later_which_then_never
     await run_worker(settings, app)
     listed = (await api.get("/v1/contracts/ENDS/statements", headers=council.bi)).json()
     assert [(s["period_start"], s["period_end"], s["contract_version"]) for s in listed] == [
-        ("2024-01-01", "2024-03-31", 1), ("2024-04-01", "2024-06-30", 3)
-    ]  # fmt: skip
+        ("2024-01-01", "2024-03-31", 1),
+        ("2024-04-01", "2024-06-30", 3),
+    ]
     last = (await api.get("/v1/contracts/ENDS/statements/2024-04-01", headers=council.bi)).json()
     assert [(line["kind"], line["instalment"], line["event_date"], line["paid"]) for line in last["lines"]] == [
-        ("earned", 1, "2024-06-30", "400.00"), ("forfeited", 2, "2024-06-30", "0.00")
-    ]  # fmt: skip
+        ("earned", 1, "2024-06-30", "400.00"),
+        ("forfeited", 2, "2024-06-30", "0.00"),
+    ]

@@ -77,8 +77,11 @@ async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
     erased = await api.post("/v1/admin/erasures", json={"child_id": ERASED}, headers=council.admin)
     assert erased.status_code == 200, erased.text
     assert erased.json() | {"erased_at": None} == {
-        "child_pseudonym": pseudonym, "erased_at": None, "assessments_erased": 2, "placements_erased": 1
-    }  # fmt: skip
+        "child_pseudonym": pseudonym,
+        "erased_at": None,
+        "assessments_erased": 2,
+        "placements_erased": 1,
+    }
     await run_worker(settings, app)  # a recompute already queued for the child finds nothing to bring back
 
     # The case-management system: every read of the child or its records is a 404.
@@ -142,8 +145,9 @@ async def test_an_erasure_waits_for_a_figures_write_in_flight_and_takes_its_rows
         await figures_lock(writer)
         assert await writer.scalar(text("SELECT count(*) FROM children WHERE id = :pk"), {"pk": pk}) == 1
         for table in ("child_needs_trends", "domain_needs_trends"):
-            await writer.execute(text(f"CREATE TEMP TABLE fresh_{table} AS SELECT * FROM {table} WHERE child_pk = :pk"),
-                                 {"pk": pk})  # fmt: skip
+            await writer.execute(
+                text(f"CREATE TEMP TABLE fresh_{table} AS SELECT * FROM {table} WHERE child_pk = :pk"), {"pk": pk}
+            )
             await writer.execute(text(f"DELETE FROM {table} WHERE child_pk = :pk"), {"pk": pk})
             await writer.execute(text(f"INSERT INTO {table} SELECT * FROM fresh_{table}"))
         erasing = asyncio.create_task(api.post("/v1/admin/erasures", json={"child_id": ERASED}, headers=council.admin))
@@ -190,9 +194,14 @@ async def test_an_erased_child_s_statement_lines_keep_their_amounts_under_a_mark
     reduced = {ERASED: reduced_in + timedelta(days=10), KEPT: reduced_in + timedelta(days=11)}
     sustained = {child: day + timedelta(days=200) for child, day in reduced.items()}
     await api.put("/v1/providers/IFA-E", json={"name": "Agency"}, headers=council.admin)
-    terms = {"code": "PBNR-E", "provider_id": "IFA-E", "start_date": (stay - timedelta(days=30)).isoformat(),
-             "end_date": (date.today() + timedelta(days=365)).isoformat(), "period": "quarter",
-             "cap_per_period": "6000.00"}  # fmt: skip
+    terms = {
+        "code": "PBNR-E",
+        "provider_id": "IFA-E",
+        "start_date": (stay - timedelta(days=30)).isoformat(),
+        "end_date": (date.today() + timedelta(days=365)).isoformat(),
+        "period": "quarter",
+        "cap_per_period": "6000.00",
+    }
     assert (await api.post("/v1/admin/contracts", json=terms, headers=council.admin)).status_code == 201
     provider = await headers_for(app, council, Kind.PROVIDER, "IFA-E")
     ids: dict[str, list[str]] = {ERASED: [], KEPT: []}
@@ -200,12 +209,16 @@ async def test_an_erased_child_s_statement_lines_keep_their_amounts_under_a_mark
         await add_child(api, council.headers, child)
         ended = sustained[child] + timedelta(days=10) if child == ERASED else None
         placed = await api.post(
-            "/v1/placements", json=placement(child, f"PL-{child}", stay, ended, provider_id="IFA-E"),
+            "/v1/placements",
+            json=placement(child, f"PL-{child}", stay, ended, provider_id="IFA-E"),
             headers=council.headers,
-        )  # fmt: skip
+        )
         ids[child].append(placed.json()["id"])
-        reviews = [("BASE", stay, ratings(3)), ("REDUCED", reduced[child], ratings(1)),
-                   ("SUSTAINED", sustained[child], ratings(1))]  # fmt: skip
+        reviews = [
+            ("BASE", stay, ratings(3)),
+            ("REDUCED", reduced[child], ratings(1)),
+            ("SUSTAINED", sustained[child], ratings(1)),
+        ]
         if child == ERASED:  # safety rated higher than at the baseline: a guard entry
             reviews.append(("RISE", stay + timedelta(days=40), ratings(3, safety=4)))
         for name, day, levels in reviews:
@@ -217,8 +230,9 @@ async def test_an_erased_child_s_statement_lines_keep_their_amounts_under_a_mark
     url = "/v1/contracts/PBNR-E/statements/{}"
     for period in (await api.get("/v1/contracts/PBNR-E/statements", headers=council.bi)).json():
         if period["period_start"] <= reduced_in.isoformat():
-            closing = await api.post(f"/v1/admin/contracts/PBNR-E/statements/{period['period_start']}/close",
-                                     headers=council.admin)  # fmt: skip
+            closing = await api.post(
+                f"/v1/admin/contracts/PBNR-E/statements/{period['period_start']}/close", headers=council.admin
+            )
             assert closing.status_code == 200, closing.text
     paid = (await api.get(url.format(reduced_in), headers=council.bi)).json()
     assert (paid["earned"], paid["paid"], paid["withheld"]) == ("9600.00", "6000.00", "3600.00")
@@ -237,17 +251,31 @@ async def test_an_erased_child_s_statement_lines_keep_their_amounts_under_a_mark
     figures = ("version", "closed_at", "earned", "paid", "withheld")
     assert [after[name] for name in figures] == [paid[name] for name in figures]
     erased_lines = [line for line in after["lines"] if line["child_pseudonym"] == "erased"]
-    assert [(line["stay"], line["baseline_assessment"], line["confirming_assessment"], line["domain"],
-             line["instalment"], line["paid"]) for line in erased_lines] == [
-        ("erased", "erased", "erased", domain, 1, "400.00") for domain in sorted(DOMAINS)
-    ]  # fmt: skip
+    assert [
+        (
+            line["stay"],
+            line["baseline_assessment"],
+            line["confirming_assessment"],
+            line["domain"],
+            line["instalment"],
+            line["paid"],
+        )
+        for line in erased_lines
+    ] == [("erased", "erased", "erased", domain, 1, "400.00") for domain in sorted(DOMAINS)]
     kept = [line for line in after["lines"] if line["child_pseudonym"] == council.pseudonym(KEPT)]
     assert sum(Decimal(line["paid"]) for line in kept) == Decimal("1200.00")
     risen_in = (await api.get(url.format(quarter_start(stay + timedelta(days=40))), headers=council.bi)).json()
     assert risen_in["guard"]["domains_risen"] == [
-        {"child_pseudonym": "erased", "stay": "erased", "domain": "safety", "assessment": "erased",
-         "assessed_on": "erased", "previous_level": "erased", "level": "erased"}
-    ]  # fmt: skip
+        {
+            "child_pseudonym": "erased",
+            "stay": "erased",
+            "domain": "safety",
+            "assessment": "erased",
+            "assessed_on": "erased",
+            "previous_level": "erased",
+            "level": "erased",
+        }
+    ]
     # No open period claws back what was paid for the child, nor pays the other child what the cap withheld.
     latest = (await api.get("/v1/contracts/PBNR-E/statements", headers=council.bi)).json()
     for period in latest:
@@ -281,9 +309,14 @@ async def test_an_erasure_changes_nothing_the_other_children_were_paid_under_a_c
     reduced_in = quarter_start(date.today() - timedelta(days=300))
     stay = reduced_in - timedelta(days=90)
     await api.put("/v1/providers/IFA-S", json={"name": "Agency"}, headers=council.admin)
-    terms = {"code": "PBNR-S", "provider_id": "IFA-S", "start_date": (stay - timedelta(days=30)).isoformat(),
-             "end_date": (date.today() + timedelta(days=365)).isoformat(), "period": "quarter",
-             "cap_outcome_share": "0.2"}  # fmt: skip
+    terms = {
+        "code": "PBNR-S",
+        "provider_id": "IFA-S",
+        "start_date": (stay - timedelta(days=30)).isoformat(),
+        "end_date": (date.today() + timedelta(days=365)).isoformat(),
+        "period": "quarter",
+        "cap_outcome_share": "0.2",
+    }
     assert (await api.post("/v1/admin/contracts", json=terms, headers=council.admin)).status_code == 201
     erased = (ERASED, "ERASE-ME-TOO-2291")
     for child, reduced, day in ((erased[0], DOMAINS[:4], 10), (erased[1], DOMAINS[4:8], 10), (KEPT, DOMAINS, 11)):
@@ -292,8 +325,10 @@ async def test_an_erasure_changes_nothing_the_other_children_were_paid_under_a_c
             "/v1/placements", json=placement(child, f"PL-{child}", stay, provider_id="IFA-S"), headers=council.headers
         )
         assert placed.status_code == 201, placed.text
-        reviews = [("BASE", stay, ratings(3)), ("REDUCED", reduced_in + timedelta(days=day),
-                   ratings(3, **dict.fromkeys(reduced, 1)))]  # fmt: skip
+        reviews = [
+            ("BASE", stay, ratings(3)),
+            ("REDUCED", reduced_in + timedelta(days=day), ratings(3, **dict.fromkeys(reduced, 1))),
+        ]
         for name, on, levels in reviews:
             created = await api.post(
                 "/v1/assessments",
@@ -304,8 +339,9 @@ async def test_an_erasure_changes_nothing_the_other_children_were_paid_under_a_c
     await run_worker(settings, app)
     for period in (await api.get("/v1/contracts/PBNR-S/statements", headers=council.bi)).json():
         if period["period_start"] <= reduced_in.isoformat():
-            closing = await api.post(f"/v1/admin/contracts/PBNR-S/statements/{period['period_start']}/close",
-                                     headers=council.admin)  # fmt: skip
+            closing = await api.post(
+                f"/v1/admin/contracts/PBNR-S/statements/{period['period_start']}/close", headers=council.admin
+            )
             assert closing.status_code == 200, closing.text
     url = f"/v1/contracts/PBNR-S/statements/{reduced_in.isoformat()}"
     paid = (await api.get(url, headers=council.bi)).json()

@@ -122,9 +122,11 @@ async def test_a_generated_cohort_recomputed_whole_matches_child_by_child(
 
 async def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = os.environ | {
-        "DATABASE_URL": settings.database_url, "REDIS_URL": settings.redis_url, "PSEUDONYM_KEY": PSEUDONYM_KEY,
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url,
+        "PSEUDONYM_KEY": PSEUDONYM_KEY,
         "ENVIRONMENT": "test",
-    }  # fmt: skip
+    }
     command = [sys.executable, "-m", "services.api.cli", *args]
     return await asyncio.to_thread(subprocess.run, command, env=env, cwd=ROOT, capture_output=True, text=True)
 

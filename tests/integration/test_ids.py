@@ -35,8 +35,13 @@ def path(value: str) -> str:
 
 
 def contract(code: str, provider: str) -> dict[str, Any]:
-    return {"code": code, "provider_id": provider, "start_date": years_ago(1).isoformat(),
-            "end_date": years_ago(-1).isoformat(), "period": "quarter"}  # fmt: skip
+    return {
+        "code": code,
+        "provider_id": provider,
+        "start_date": years_ago(1).isoformat(),
+        "end_date": years_ago(-1).isoformat(),
+        "period": "quarter",
+    }
 
 
 async def rows_of(app: FastAPI, council: Council) -> dict[str, int]:
@@ -105,28 +110,52 @@ async def test_an_id_with_a_control_or_format_character_is_refused_by_name_and_n
         ("GET", f"/v1/children/{path(bad)}/needs-trends", {}, cms, (None, "path.child_id")),
         ("POST", "/v1/assessments", {"json": good | {"child_id": bad}}, cms, (None, "child_id")),
         ("POST", "/v1/assessments", {"json": good | {"external_id": bad}}, cms, (None, "external_id")),
-        ("POST", "/v1/assessments/batch", {"json": {"items": [good, good | {"external_id": bad}]}}, cms,
-         (1, "external_id")),
+        (
+            "POST",
+            "/v1/assessments/batch",
+            {"json": {"items": [good, good | {"external_id": bad}]}},
+            cms,
+            (1, "external_id"),
+        ),
         ("GET", "/v1/assessments", {"params": {"child_id": bad}}, cms, (None, "query.child_id")),
         ("POST", "/v1/placements", {"json": episode | {"child_id": bad}}, cms, (None, "child_id")),
         ("POST", "/v1/placements", {"json": episode | {"provider_id": bad}}, cms, (None, "provider_id")),
-        ("POST", "/v1/placements/batch", {"json": {"items": [episode | {"external_id": bad}]}}, cms,
-         (0, "external_id")),
+        (
+            "POST",
+            "/v1/placements/batch",
+            {"json": {"items": [episode | {"external_id": bad}]}},
+            cms,
+            (0, "external_id"),
+        ),
         ("GET", "/v1/placements", {"params": {"child_id": bad}}, cms, (None, "query.child_id")),
         ("PUT", f"/v1/providers/{path(bad)}", {"json": {"name": "Agency"}}, admin, (None, "path.provider_id")),
-        ("POST", "/v1/admin/clients", {"json": {"name": "portal", "kind": "provider", "provider_id": bad}}, admin,
-         (None, "provider_id")),
+        (
+            "POST",
+            "/v1/admin/clients",
+            {"json": {"name": "portal", "kind": "provider", "provider_id": bad}},
+            admin,
+            (None, "provider_id"),
+        ),
         ("POST", "/v1/admin/contracts", {"json": contract(bad, "P1")}, admin, (None, "code")),
         ("POST", "/v1/admin/contracts", {"json": contract("PB", bad)}, admin, (None, "provider_id")),
-        ("POST", f"/v1/admin/contracts/{path(bad)}/end", {"json": {"end_date": years_ago(0).isoformat()}}, admin,
-         (None, "path.code")),
+        (
+            "POST",
+            f"/v1/admin/contracts/{path(bad)}/end",
+            {"json": {"end_date": years_ago(0).isoformat()}},
+            admin,
+            (None, "path.code"),
+        ),
         ("POST", "/v1/admin/erasures", {"json": {"child_id": bad}}, admin, (None, "child_id")),
         ("GET", "/v1/admin/audit", {"params": {"child_id": bad}}, admin, (None, "query.child_id")),
-        ("GET", "/v1/scores/needs-summary", {"params": {"child_pseudonym": bad}}, council.bi,
-         (None, "query.child_pseudonym")),
-        ("GET", f"/v1/provider/children/{path(bad)}/needs-trends", {}, provider_client,
-         (None, "path.child_pseudonym")),
-    ]  # fmt: skip
+        (
+            "GET",
+            "/v1/scores/needs-summary",
+            {"params": {"child_pseudonym": bad}},
+            council.bi,
+            (None, "query.child_pseudonym"),
+        ),
+        ("GET", f"/v1/provider/children/{path(bad)}/needs-trends", {}, provider_client, (None, "path.child_pseudonym")),
+    ]
     for method, url, content, headers, (index, field) in requests:
         response = await api.request(method, url, headers=headers, **content)
         assert response.status_code == 422, (method, url, response.text)

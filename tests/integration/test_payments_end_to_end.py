@@ -31,8 +31,13 @@ REDUCED, SUSTAINED = STAY + timedelta(days=100), STAY + timedelta(days=300)  # 2
 
 
 def contract(code: str, provider: str, **changes: Any) -> dict[str, Any]:
-    body = {"code": code, "provider_id": provider, "start_date": (STAY - timedelta(days=30)).isoformat(),
-            "end_date": (TODAY + timedelta(days=365)).isoformat(), "period": "quarter"}  # fmt: skip
+    body = {
+        "code": code,
+        "provider_id": provider,
+        "start_date": (STAY - timedelta(days=30)).isoformat(),
+        "end_date": (TODAY + timedelta(days=365)).isoformat(),
+        "period": "quarter",
+    }
     return body | changes
 
 
@@ -196,8 +201,10 @@ async def test_the_cli_creates_versions_and_ends_contracts_and_refuses_bad_terms
     assert refused.code != 0 and "second_share" in refused.err
     read = (await api.get("/v1/contracts/CLI-1", headers=council.bi)).json()
     assert [(v["version"], v["cap_per_period"], v["deadweight"]) for v in read["versions"]] == [
-        (1, None, "0.1000"), (2, "1000.00", "0.1000"), (3, "1000.00", "0.1000")
-    ]  # fmt: skip
+        (1, None, "0.1000"),
+        (2, "1000.00", "0.1000"),
+        (3, "1000.00", "0.1000"),
+    ]
     assert read["end_date"] == end.isoformat()
     assert (await api.get("/v1/contracts/CLI-2", headers=council.bi)).status_code == 404
 

@@ -12,8 +12,13 @@ from shared.settings import Settings
 from tests.conftest import Council
 from tests.integration.helpers import add_child, assessment, placement, ratings, run_worker
 
-CONTRACT = {"code": "AWAY", "provider_id": "IFA-T", "start_date": "2024-01-01", "end_date": "2024-12-31",
-            "period": "month"}  # fmt: skip
+CONTRACT = {
+    "code": "AWAY",
+    "provider_id": "IFA-T",
+    "start_date": "2024-01-01",
+    "end_date": "2024-12-31",
+    "period": "month",
+}
 EPISODES = [
     ("PL-AWAY-1", date(2024, 1, 10), date(2024, 3, 20), {"provider_id": "IFA-T"}),
     ("PL-AWAY-2", date(2024, 3, 20), date(2024, 4, 10), {"place": "T1"}),

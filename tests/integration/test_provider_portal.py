@@ -83,12 +83,15 @@ async def test_a_provider_s_stay_shows_its_episodes_and_days_with_it_apart_from_
     # 10 January to 1 June 2024 is 143 days, 21 of them away (20 March to 10 April).
     assert (former["days_with_provider"], former["temporary_days"]) == (122, 21)
     assert [(e["placement_id"], e["place"], e["temporary"]) for e in former["episodes"]] == [
-        (ids["PL1-1"], "U4", False), (ids["PL1-2"], "T1", True), (ids["PL1-3"], "U4", False),
-    ]  # fmt: skip
+        (ids["PL1-1"], "U4", False),
+        (ids["PL1-2"], "T1", True),
+        (ids["PL1-3"], "U4", False),
+    ]
     elsewhere = (await api.get("/v1/provider/stays", headers=providers["P2"])).json()["items"]
     assert {(s["child_pseudonym"], s["start"]) for s in elsewhere} == {
-        (council.pseudonym("C1"), "2024-06-01"), (council.pseudonym("C3"), "2024-02-01"),
-    }  # fmt: skip
+        (council.pseudonym("C1"), "2024-06-01"),
+        (council.pseudonym("C3"), "2024-02-01"),
+    }
 
 
 async def test_the_children_placed_now_come_a_page_of_limit_at_a_time(

@@ -91,11 +91,15 @@ async def test_demo_council_produces_figures_and_statements_that_show_every_paym
     assert len(table) == len(statement["lines"])
     for row in table:
         assert (row["total_earned"], row["total_paid"], row["total_withheld"]) == (
-            statement["earned"], statement["paid"], statement["withheld"],
-        )  # fmt: skip
+            statement["earned"],
+            statement["paid"],
+            statement["withheld"],
+        )
         assert (row["cutoff"], row["contract_version"], row["inputs_hash"]) == (
-            statement["cutoff"], str(statement["contract_version"]), statement["inputs_hash"],
-        )  # fmt: skip
+            statement["cutoff"],
+            str(statement["contract_version"]),
+            statement["inputs_hash"],
+        )
 
 
 def paid_by_hand(line: dict[str, Any]) -> Decimal:

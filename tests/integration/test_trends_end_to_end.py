@@ -148,8 +148,13 @@ async def test_on_one_date_the_assessment_first_recorded_later_stands_though_the
 ) -> None:
     await api.put("/v1/providers/IFA-1", json={"name": "Agency"}, headers=council.admin)
     stay = years_ago(1)
-    terms = {"code": "PBNR-1", "provider_id": "IFA-1", "start_date": (stay - timedelta(days=30)).isoformat(),
-             "end_date": years_ago(-1).isoformat(), "period": "quarter"}  # fmt: skip
+    terms = {
+        "code": "PBNR-1",
+        "provider_id": "IFA-1",
+        "start_date": (stay - timedelta(days=30)).isoformat(),
+        "end_date": years_ago(-1).isoformat(),
+        "period": "quarter",
+    }
     assert (await api.post("/v1/admin/contracts", json=terms, headers=council.admin)).status_code == 201
     await add_child(api, council.headers, "C1")
     episode = placement("C1", "PL1", stay, provider_id="IFA-1")

@@ -77,11 +77,19 @@ def _add_area(d: dict[str, Any]) -> None:
 
 REFUSED: list[tuple[str, Mutation, str, str]] = [
     ("duplicate domain code", lambda d: d["domains"][5].update(code="family"), "domains.5.code", "duplicate"),
-    ("domain in no area", lambda d: d["domains"][3].update(outcome_area="be_wise"), "domains.3.outcome_area",
-     "'be_wise' is no declared outcome area"),
+    (
+        "domain in no area",
+        lambda d: d["domains"][3].update(outcome_area="be_wise"),
+        "domains.3.outcome_area",
+        "'be_wise' is no declared outcome area",
+    ),
     ("area with no domain", _add_area, "outcome_areas.6.code", "has no domain"),
-    ("duplicate area code", lambda d: d["outcome_areas"][2].update(code="be_safe"), "outcome_areas.2.code",
-     "duplicate of outcome_areas.1.code"),
+    (
+        "duplicate area code",
+        lambda d: d["outcome_areas"][2].update(code="be_safe"),
+        "outcome_areas.2.code",
+        "duplicate of outcome_areas.1.code",
+    ),
     ("level gap", _drop_level_3, "levels", "gap at 3"),
     ("duplicate level", lambda d: d["levels"][3].update(level=2), "levels.3.level", "duplicate of levels.2.level"),
     ("duplicate level label", lambda d: d["levels"][3].update(label="low"), "levels.3.label", "duplicate"),
@@ -91,8 +99,12 @@ REFUSED: list[tuple[str, Mutation, str, str]] = [
     ("strengths gap", lambda d: d["strengths"].pop(0), "strengths", "gap at 0"),
     ("actionable_from off scale", lambda d: d.update(actionable_from=5), "actionable_from", "not a level"),
     ("intensive off scale", lambda d: d.update(intensive_level=9), "intensive_level", "not a level"),
-    ("intensive below actionable", lambda d: d.update(intensive_level=1), "intensive_level",
-     "below actionable_from (2)"),
+    (
+        "intensive below actionable",
+        lambda d: d.update(intensive_level=1),
+        "intensive_level",
+        "below actionable_from (2)",
+    ),
     ("reliability 1.0", lambda d: d.update(reliability=1.0), "reliability", "less than 1"),
     ("reliability 0", lambda d: d.update(reliability=0), "reliability", "greater than 0"),
     ("reliability as a string", lambda d: d.update(reliability="0.8"), "reliability", "must be a number"),
@@ -109,11 +121,19 @@ REFUSED: list[tuple[str, Mutation, str, str]] = [
     ("empty title", lambda d: d.update(title=""), "title", "must not be empty"),
     ("long title", lambda d: d.update(title="x" * 201), "title", "at most 200"),
     ("compatible with itself", lambda d: d.update(compatible_with=[1]), "compatible_with.0", "itself"),
-    ("compatible with a later version", lambda d: d.update(compatible_with=[2]), "compatible_with.0",
-     "later than this version (1)"),
-    ("compatible with a version twice", lambda d: d.update(version=3, compatible_with=[1, 1]), "compatible_with.1",
-     "already named"),
-]  # fmt: skip
+    (
+        "compatible with a later version",
+        lambda d: d.update(compatible_with=[2]),
+        "compatible_with.0",
+        "later than this version (1)",
+    ),
+    (
+        "compatible with a version twice",
+        lambda d: d.update(version=3, compatible_with=[1, 1]),
+        "compatible_with.1",
+        "already named",
+    ),
+]
 
 
 @pytest.mark.parametrize(("mutate", "field", "message"), [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])

@@ -41,9 +41,13 @@ def as_read(assessments: Assessments) -> Assessments:
     """In the narrow types the full recompute reads (dates int32, levels int16)."""
     a = assessments
     return Assessments(
-        a.child, a.assessment, a.assessed_on.astype(np.int32), a.recorded, a.need.astype(np.int16),
+        a.child,
+        a.assessment,
+        a.assessed_on.astype(np.int32),
+        a.recorded,
+        a.need.astype(np.int16),
         a.strength.astype(np.int16),
-    )  # fmt: skip
+    )
 
 
 def child_slice(trends: Trends, c: int, single: Trends) -> None:

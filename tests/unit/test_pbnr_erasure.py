@@ -19,9 +19,19 @@ TERMS = contract(cap_per_period=Decimal(500))
 # (£1,000 x 40% = £400); C1 first, so the £500 cap per period left C2 £100 and withheld £300.
 SETTLED = (
     Settled(Q2, ERASED, ERASED, "safety", 1, FIRST, Decimal("400.00"), Decimal("400.00"), Decimal("0.00"), ERASED),
-    Settled(Q2, "C2", "C2-2025-02-01", "safety", 1, FIRST, Decimal("400.00"), Decimal("100.00"), Decimal("300.00"),
-            "C2-A-2025-05-02-social_worker"),
-)  # fmt: skip
+    Settled(
+        Q2,
+        "C2",
+        "C2-2025-02-01",
+        "safety",
+        1,
+        FIRST,
+        Decimal("400.00"),
+        Decimal("100.00"),
+        Decimal("300.00"),
+        "C2-A-2025-05-02-social_worker",
+    ),
+)
 
 
 def after_erasure(*c2_assessments: dict[str, int]) -> Inputs:
@@ -57,10 +67,20 @@ SHARE_SETTLED = tuple(
     Settled(Q2, ERASED, ERASED, domain, 1, FIRST, Decimal("800.00"), Decimal("800.00"), Decimal("0.00"), ERASED)
     for domain in C1_DOMAINS
 ) + tuple(
-    Settled(Q2, "C2", "C2-2025-02-01", domain, 1, FIRST, Decimal("800.00"), paid, Decimal("800.00") - paid,
-            "C2-A-2025-05-03-social_worker")
+    Settled(
+        Q2,
+        "C2",
+        "C2-2025-02-01",
+        domain,
+        1,
+        FIRST,
+        Decimal("800.00"),
+        paid,
+        Decimal("800.00") - paid,
+        "C2-A-2025-05-03-social_worker",
+    )
     for domain, paid in zip(C2_MAY, (Decimal("800.00"), Decimal("440.00")), strict=True)
-)  # fmt: skip
+)
 SEPTEMBER = date(2025, 9, 30)
 
 

@@ -44,8 +44,13 @@ def only_second(statements: list[Statement]) -> Priced:
 
 def test_the_per_child_year_cap_shows_the_room_it_left() -> None:
     terms = contract(cap_per_child_year=Decimal(500))
-    line = only_second(run(terms, [episode(STAY)], [assessment(STAY, BASELINE), assessment(MAY, SAFETY_DOWN),
-                                                     assessment(GAP_LATER, SAFETY_DOWN)]))  # fmt: skip
+    line = only_second(
+        run(
+            terms,
+            [episode(STAY)],
+            [assessment(STAY, BASELINE), assessment(MAY, SAFETY_DOWN), assessment(GAP_LATER, SAFETY_DOWN)],
+        )
+    )
     assert line.arithmetic is not None
     assert (line.arithmetic.tariff, line.arithmetic.share) == (Decimal(1000), Decimal("0.6"))
     assert line.rooms == (("per_child_year", Decimal("100.00")),)
@@ -57,9 +62,13 @@ def test_the_per_period_cap_shows_the_room_the_earlier_child_left() -> None:
     statements = run(
         terms,
         [episode(STAY), episode(STAY, child="C2")],
-        [assessment(STAY, BASELINE), assessment(STAY, BASELINE, child="C2"), assessment(MAY, SAFETY_DOWN),
-         assessment(MAY, SAFETY_DOWN, child="C2")],
-    )  # fmt: skip
+        [
+            assessment(STAY, BASELINE),
+            assessment(STAY, BASELINE, child="C2"),
+            assessment(MAY, SAFETY_DOWN),
+            assessment(MAY, SAFETY_DOWN, child="C2"),
+        ],
+    )
     first, second = earned_lines(statements)
     assert first.rooms == (("per_period", Decimal("600.00")),) and first.paid == Decimal("400.00")
     assert second.event.child == "C2" and second.rooms == (("per_period", Decimal("200.00")),)
@@ -87,7 +96,10 @@ def test_attribution_days_leave_out_a_temporary_move_and_deadweight_is_deducted(
 
 
 def test_lines_that_earn_nothing_carry_no_arithmetic() -> None:
-    statements = run(contract(cap_per_period=Decimal(600)), [episode(STAY, date(2025, 6, 1))],
-                     [assessment(STAY, BASELINE), assessment(MAY, SAFETY_DOWN)])  # fmt: skip
+    statements = run(
+        contract(cap_per_period=Decimal(600)),
+        [episode(STAY, date(2025, 6, 1))],
+        [assessment(STAY, BASELINE), assessment(MAY, SAFETY_DOWN)],
+    )
     forfeits = [line for s in statements for line in s.lines if line.event.kind == "forfeited"]
     assert forfeits and all(line.arithmetic is None and line.rooms == () for line in forfeits)

@@ -65,8 +65,9 @@ def assessments_of(draw: st.DrawFn, child: str) -> list[Assessment]:
         on = START + timedelta(days=draw(st.integers(min_value=-150, max_value=900)))
         levels = {d: draw(st.integers(min_value=0, max_value=4)) for d in DOMAINS if draw(st.integers(0, 5))}
         role = draw(st.sampled_from(["social_worker", "iro", "panel", "provider", "carer"]))
-        result.append(assessment(on, levels, child=child, role=role, final=draw(st.integers(0, 4)) > 0,
-                                 id=f"{child}-A{n}"))  # fmt: skip
+        result.append(
+            assessment(on, levels, child=child, role=role, final=draw(st.integers(0, 4)) > 0, id=f"{child}-A{n}")
+        )
     return result
 
 
@@ -83,11 +84,21 @@ PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 def figures(result: list[Statement]) -> list[tuple[object, ...]]:
     return [
-        (s.period, s.inputs_hash, s.earned, s.paid, s.withheld, s.stays_ended, s.rises,
-         [(p.event.on, p.event.child, p.event.domain, p.event.rule, p.earned, p.paid, p.withheld, p.capped_by)
-          for p in s.lines])
+        (
+            s.period,
+            s.inputs_hash,
+            s.earned,
+            s.paid,
+            s.withheld,
+            s.stays_ended,
+            s.rises,
+            [
+                (p.event.on, p.event.child, p.event.domain, p.event.rule, p.earned, p.paid, p.withheld, p.capped_by)
+                for p in s.lines
+            ],
+        )
         for s in result
-    ]  # fmt: skip
+    ]
 
 
 @PROPERTY
@@ -120,10 +131,12 @@ def test_recomputing_gives_the_same_hash_and_figures(given: Inputs) -> None:
     scale (700.00, 0.4000), not as they were first written (700, 0.4)."""
     stored = Inputs(
         replace(given.contract, versions=tuple(as_stored(t) for t in given.contract.versions)),
-        tuple(replace(e, weekly_cost=None if e.weekly_cost is None else e.weekly_cost.quantize(Decimal("0.01")))
-              for e in given.episodes),
+        tuple(
+            replace(e, weekly_cost=None if e.weekly_cost is None else e.weekly_cost.quantize(Decimal("0.01")))
+            for e in given.episodes
+        ),
         given.assessments,
-    )  # fmt: skip
+    )
     assert figures(statements(stored, TODAY)) == figures(statements(given, TODAY))
 
 
@@ -132,12 +145,13 @@ def as_stored(terms: Terms) -> Terms:
     return replace(
         terms,
         tariff={level: pounds.quantize(pence) for level, pounds in terms.tariff.items()},
-        first_share=terms.first_share.quantize(share), second_share=terms.second_share.quantize(share),
+        first_share=terms.first_share.quantize(share),
+        second_share=terms.second_share.quantize(share),
         deadweight=terms.deadweight.quantize(share),
         cap_per_child_year=None if terms.cap_per_child_year is None else terms.cap_per_child_year.quantize(pence),
         cap_per_period=None if terms.cap_per_period is None else terms.cap_per_period.quantize(pence),
         cap_outcome_share=None if terms.cap_outcome_share is None else terms.cap_outcome_share.quantize(share),
-    )  # fmt: skip
+    )
 
 
 @PROPERTY

@@ -35,11 +35,16 @@ def test_a_move_across_march_s_end_that_the_child_returns_from_neither_ends_the_
     """March is cut off on the 31st, while the child is away: the first instalment is March's, nothing is
     forfeited, and the second (175 days after 1 March) is August's. With the provider 10 January to 29
     March 2024, away 29 March to 8 April, back from 8 April; emotional_health 3, then 1 twice."""
-    episodes = (episode(date(2024, 1, 10), date(2024, 3, 29)), away(date(2024, 3, 29), date(2024, 4, 8)),
-                episode(date(2024, 4, 8)))  # fmt: skip
-    rated = (assessment(date(2024, 1, 12), {"emotional_health": 3}),
-             assessment(date(2024, 3, 1), {"emotional_health": 1}),
-             assessment(date(2024, 8, 23), {"emotional_health": 1}))  # fmt: skip
+    episodes = (
+        episode(date(2024, 1, 10), date(2024, 3, 29)),
+        away(date(2024, 3, 29), date(2024, 4, 8)),
+        episode(date(2024, 4, 8)),
+    )
+    rated = (
+        assessment(date(2024, 1, 12), {"emotional_health": 3}),
+        assessment(date(2024, 3, 1), {"emotional_health": 1}),
+        assessment(date(2024, 8, 23), {"emotional_health": 1}),
+    )
     assert by_period(statements(Inputs(MONTHLY, episodes, rated), END_OF_YEAR)) == {
         # 400 (£1,000 x 40%) x 49/49 days with the provider, 12 January to 1 March.
         "2024-03-01": [("2024-03-01", "7.5 first instalment", "emotional_health", "400.00")],
@@ -51,10 +56,16 @@ def test_a_move_across_march_s_end_that_the_child_returns_from_neither_ends_the_
 def test_a_reduction_confirmed_while_away_over_the_period_s_end_is_paid_in_its_period() -> None:
     """With the provider 10 January to 20 March, away 20 March to 10 April, back from 10 April; safety 3
     on 12 January, 1 on 25 March (while away, the stay going on) and on 16 September (175 days on)."""
-    episodes = (episode(date(2024, 1, 10), date(2024, 3, 20)), away(date(2024, 3, 20), date(2024, 4, 10)),
-                episode(date(2024, 4, 10)))  # fmt: skip
-    rated = (assessment(date(2024, 1, 12), {"safety": 3}), assessment(date(2024, 3, 25), {"safety": 1}),
-             assessment(date(2024, 9, 16), {"safety": 1}))  # fmt: skip
+    episodes = (
+        episode(date(2024, 1, 10), date(2024, 3, 20)),
+        away(date(2024, 3, 20), date(2024, 4, 10)),
+        episode(date(2024, 4, 10)),
+    )
+    rated = (
+        assessment(date(2024, 1, 12), {"safety": 3}),
+        assessment(date(2024, 3, 25), {"safety": 1}),
+        assessment(date(2024, 9, 16), {"safety": 1}),
+    )
     assert by_period(statements(Inputs(MONTHLY, episodes, rated), END_OF_YEAR)) == {
         # 400 x 68/73 days: 12 January to 25 March, less the 5 away = 372.6027...
         "2024-03-01": [("2024-03-25", "7.5 first instalment", "safety", "372.60")],
@@ -67,8 +78,11 @@ def test_away_over_the_contract_s_end_the_contract_ending_first_forfeits() -> No
     """A quarterly contract to 30 June 2024; with the provider 10 January to 20 June, away (T2) 20 June to
     10 July, back from 10 July; learning 3 on 12 January, 1 on 1 March. The stay outlasts the contract."""
     quarterly = contract(effective_from=date(2024, 1, 1), end=date(2024, 6, 30))
-    episodes = (episode(date(2024, 1, 10), date(2024, 6, 20)), away(date(2024, 6, 20), date(2024, 7, 10), "T2"),
-                episode(date(2024, 7, 10)))  # fmt: skip
+    episodes = (
+        episode(date(2024, 1, 10), date(2024, 6, 20)),
+        away(date(2024, 6, 20), date(2024, 7, 10), "T2"),
+        episode(date(2024, 7, 10)),
+    )
     rated = (assessment(date(2024, 1, 12), {"learning": 3}), assessment(date(2024, 3, 1), {"learning": 1}))
     result = statements(Inputs(quarterly, episodes, rated), END_OF_YEAR)
     assert by_period(result) == {
@@ -95,10 +109,21 @@ def test_while_the_child_is_away_the_stay_goes_on_and_once_they_do_not_come_back
     assert by_period([march_now]) == {"2024-03-01": [("2024-03-20", "stay ended", "", "")]}
 
     # Had the council closed March, paying the £372.60, April's statement takes it back.
-    paid = Settled(date(2024, 3, 1), "C1", with_provider.id, "safety", 1, march.lines[0].event.rule,
-                   Decimal("372.60"), Decimal("372.60"), Decimal("0.00"), rated[1].id)  # fmt: skip
-    closed = Inputs(MONTHLY, gone.episodes, rated, frozenset({date(2024, 3, 1), date(2024, 1, 1), date(2024, 2, 1)}),
-                    (paid,))  # fmt: skip
+    paid = Settled(
+        date(2024, 3, 1),
+        "C1",
+        with_provider.id,
+        "safety",
+        1,
+        march.lines[0].event.rule,
+        Decimal("372.60"),
+        Decimal("372.60"),
+        Decimal("0.00"),
+        rated[1].id,
+    )
+    closed = Inputs(
+        MONTHLY, gone.episodes, rated, frozenset({date(2024, 3, 1), date(2024, 1, 1), date(2024, 2, 1)}), (paid,)
+    )
     april = statements(closed, date(2024, 5, 1))[0]
     assert april.period.start == date(2024, 4, 1)
     assert [(a.domain, a.instalment, a.paid) for a in april.adjustments] == [("safety", 1, Decimal("-372.60"))]

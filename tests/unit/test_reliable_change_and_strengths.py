@@ -36,9 +36,12 @@ def test_rci_and_its_verdicts() -> None:
 def test_the_1_96_edges_belong_to_the_reliable_verdicts() -> None:
     # With r = 0.5 and SD = 1/sqrt(2)... S_diff = 1 exactly when sqrt(2) * SD * sqrt(0.5) = SD = 1.
     rci, verdict = reliable_change(
-        total=ints(0, 4), baseline_total=ints(0, 0), assessments=ints(2, 2), sd=np.array([1.0, 2.0]),
+        total=ints(0, 4),
+        baseline_total=ints(0, 0),
+        assessments=ints(2, 2),
+        sd=np.array([1.0, 2.0]),
         reliability=np.array([0.5, 0.5]),
-    )  # fmt: skip
+    )
     assert rci.tolist() == [0.0, 2.0] and verdict.tolist() == ["no_reliable_change", "reliable_deterioration"]
 
 
@@ -46,9 +49,12 @@ def test_an_rci_a_hair_below_1_96_is_no_reliable_change_and_stored_unrounded() -
     # r = 0.5 makes S_diff = SD: a rise of 196 over SD 100.00000001 is 1.96 / (1 + 1e-10) =
     # 1.959999999804..., which rounded to 9 decimals would read 1.96, a reliable deterioration.
     rci, verdict = reliable_change(
-        total=ints(196), baseline_total=ints(0), assessments=ints(2), sd=np.array([100.00000001]),
+        total=ints(196),
+        baseline_total=ints(0),
+        assessments=ints(2),
+        sd=np.array([100.00000001]),
         reliability=np.array([0.5]),
-    )  # fmt: skip
+    )
     assert rci[0] == pytest.approx(1.959999999804, rel=1e-13) and verdict[0] == "no_reliable_change"
 
 

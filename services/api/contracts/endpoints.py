@@ -18,9 +18,12 @@ router = APIRouter(responses=V1_PROBLEMS, tags=["payment by needs reduction"])
 
 
 @router.post(
-    "/v1/admin/contracts", status_code=201, response_model=ContractOut, responses=documented(409),
+    "/v1/admin/contracts",
+    status_code=201,
+    response_model=ContractOut,
+    responses=documented(409),
     summary="Create a contract with a provider (pbnr-v1); terms left out take domain.md §7.1's defaults",
-)  # fmt: skip
+)
 async def create_contract(body: ContractIn, db: SessionDep, caller: Manager) -> ContractOut:
     created = await service.create_contract(db, caller.la_id, body)
     audit.note(db, target=f"contract:{created.code}")
@@ -28,9 +31,11 @@ async def create_contract(body: ContractIn, db: SessionDep, caller: Manager) -> 
 
 
 @router.post(
-    "/v1/admin/contracts/{code}/versions", status_code=201, response_model=ContractOut,
+    "/v1/admin/contracts/{code}/versions",
+    status_code=201,
+    response_model=ContractOut,
     summary="A new version of the contract's terms, from its effective date on, never for earlier events",
-)  # fmt: skip
+)
 async def create_version(code: CodePath, body: VersionIn, db: SessionDep, caller: Manager) -> ContractOut:
     changed = await service.new_version(db, caller.la_id, code, body)
     audit.note(db, target=f"contract:{code}", version=changed.versions[-1].version)
@@ -38,9 +43,11 @@ async def create_version(code: CodePath, body: VersionIn, db: SessionDep, caller
 
 
 @router.post(
-    "/v1/admin/contracts/{code}/end", status_code=201, response_model=ContractOut,
+    "/v1/admin/contracts/{code}/end",
+    status_code=201,
+    response_model=ContractOut,
     summary="End the contract on a date: a new version from that date",
-)  # fmt: skip
+)
 async def end_contract(code: CodePath, body: EndIn, db: SessionDep, caller: Manager) -> ContractOut:
     ended = await service.end_contract(db, caller.la_id, code, body.end_date)
     audit.note(db, target=f"contract:{code}", version=ended.versions[-1].version)
@@ -54,13 +61,17 @@ class ClosedOut(BaseModel):
 
 
 @router.post(
-    "/v1/admin/contracts/{code}/statements/{period_start}/close", response_model=ClosedOut, responses=documented(409),
+    "/v1/admin/contracts/{code}/statements/{period_start}/close",
+    response_model=ClosedOut,
+    responses=documented(409),
     summary="Close a period once paid: its statement never changes again; later changes to it are adjustments",
-)  # fmt: skip
+)
 async def close_period(
-    code: CodePath, period_start: Annotated[date, Path(description="the period's first day")], db: SessionDep,
+    code: CodePath,
+    period_start: Annotated[date, Path(description="the period's first day")],
+    db: SessionDep,
     caller: Manager,
-) -> ClosedOut:  # fmt: skip
+) -> ClosedOut:
     closed_at = await service.close_period(db, caller.la_id, code, period_start)
     audit.note(db, target=f"contract:{code}", period=period_start.isoformat())
     return ClosedOut(contract=code, period_start=period_start, closed_at=closed_at)

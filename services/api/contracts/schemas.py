@@ -24,9 +24,10 @@ class TermsIn(BaseModel):
     end_date: date = Field(description="the contract's last day, inside its last period")
     period: Literal["month", "quarter"] = Field(description="calendar months, or quarters from January")
     tariff: dict[Level, Pounds] = Field(
-        default_factory=lambda: dict(DEFAULT_TARIFF), min_length=1,
+        default_factory=lambda: dict(DEFAULT_TARIFF),
+        min_length=1,
         description="pounds per resolved domain by its baseline level; a level above every one listed pays the top",
-    )  # fmt: skip
+    )
     first_share: ShareOf1 = Field(default=Decimal("0.4"), description="paid on first confirmation")
     second_share: ShareOf1 = Field(default=Decimal("0.6"), description="paid on sustainment")
     sustainment_gap_days: int = Field(

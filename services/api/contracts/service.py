@@ -109,10 +109,14 @@ async def render(db: AsyncSession, contract: Contract) -> ContractOut:
     assert provider is not None
     versions = await versions_of(db, contract)
     return ContractOut(
-        id=str(contract.id), code=contract.code, provider_id=provider.external_id, start_date=contract.start_date,
-        end_date=versions[-1].end_date, rules=RULES_VERSION,
+        id=str(contract.id),
+        code=contract.code,
+        provider_id=provider.external_id,
+        start_date=contract.start_date,
+        end_date=versions[-1].end_date,
+        rules=RULES_VERSION,
         versions=[VersionOut.model_validate(v, from_attributes=True) for v in versions],
-    )  # fmt: skip
+    )
 
 
 async def versions_of(db: AsyncSession, contract: Contract) -> list[ContractVersion]:

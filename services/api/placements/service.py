@@ -31,10 +31,23 @@ RENDERED_APART = {"child_id", "provider_id", "funding"}
 
 # An episode as stored, so a re-sent one compares equal however its postcode or money was written.
 EPISODE_FIELDS = (
-    "start_date", "end_date", "rne", "legal_status", "cin", "place", "place_provider", "reason_ended",
-    "reason_place_change", "postcode_sector", "urn", "provider_id", "weekly_cost", "funding_social_care",
-    "funding_health", "funding_education",
-)  # fmt: skip
+    "start_date",
+    "end_date",
+    "rne",
+    "legal_status",
+    "cin",
+    "place",
+    "place_provider",
+    "reason_ended",
+    "reason_place_change",
+    "postcode_sector",
+    "urn",
+    "provider_id",
+    "weekly_cost",
+    "funding_social_care",
+    "funding_health",
+    "funding_education",
+)
 ENDING = ("end_date", "reason_ended", "reason_place_change")
 
 

@@ -125,17 +125,27 @@ async def list_provider_stays(
         with_provider, temporary = days_so_far(stay, today)
         episodes = [
             StayEpisodeOut(
-                placement_id=e.id, start=e.start, end=e.end, place=e.place, legal_status=e.legal_status,
-                reason_ended=e.reason_ended, temporary=is_temporary(e),
+                placement_id=e.id,
+                start=e.start,
+                end=e.end,
+                place=e.place,
+                legal_status=e.legal_status,
+                reason_ended=e.reason_ended,
+                temporary=is_temporary(e),
             )
             for e in stay.episodes
-        ]  # fmt: skip
+        ]
         items.append(
             StayOut(
-                child_pseudonym=pseudonym, stay=stay.id, start=stay.start, end=stay.end,
-                days_with_provider=with_provider, temporary_days=temporary, episodes=episodes,
+                child_pseudonym=pseudonym,
+                stay=stay.id,
+                start=stay.start,
+                end=stay.end,
+                days_with_provider=with_provider,
+                temporary_days=temporary,
+                episodes=episodes,
             )
-        )  # fmt: skip
+        )
     return StaysPage(items=items, next_cursor=page.next_cursor, has_more=page.has_more)
 
 

@@ -32,13 +32,20 @@ async def stays_of_children(
     rows = (
         await db.execute(
             select(
-                Placement.child_pk, Placement.id, Placement.start_date, Placement.end_date, Placement.place,
-                Provider.external_id, Placement.legal_status, Placement.weekly_cost, Placement.reason_ended,
+                Placement.child_pk,
+                Placement.id,
+                Placement.start_date,
+                Placement.end_date,
+                Placement.place,
+                Provider.external_id,
+                Placement.legal_status,
+                Placement.weekly_cost,
+                Placement.reason_ended,
             )
             .outerjoin(Provider, Provider.id == Placement.provider_id)
             .where(Placement.la_id == la_id, Placement.child_pk.in_(children))
         )
-    ).all()  # fmt: skip
+    ).all()
     episodes: dict[uuid.UUID, list[Episode]] = {}
     for child, placement, start, end, place, provider, legal_status, cost, reason in rows:
         episode = Episode(str(child), str(placement), start, end, place, provider, legal_status, cost, reason)

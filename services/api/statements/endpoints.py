@@ -29,9 +29,18 @@ PeriodPath = Annotated[date, Path(description="the period's first day")]
 # The CSV repeats on every line what the statement's JSON gives once, so a line read alone is checkable
 # against its statement.
 STATEMENT_COLUMNS = (
-    "contract", "period_start", "period_end", "version", "rules_version", "contract_version", "cutoff",
-    "inputs_hash", "total_earned", "total_paid", "total_withheld",
-)  # fmt: skip
+    "contract",
+    "period_start",
+    "period_end",
+    "version",
+    "rules_version",
+    "contract_version",
+    "cutoff",
+    "inputs_hash",
+    "total_earned",
+    "total_paid",
+    "total_withheld",
+)
 
 
 class StatementOut(BaseModel):
@@ -94,12 +103,22 @@ def latest_versions(contract: Contract, end: date) -> Select[Any]:
 
 def render(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]] | None = None) -> StatementOut:
     return StatementOut(
-        contract=contract.code, period_start=s.period_start, period_end=s.period_end, version=s.version,
-        rules_version=s.rules_version, contract_version=s.contract_version, cutoff=s.cutoff,
-        inputs_hash=s.inputs_hash, computed_at=instant(s.computed_at),
-        closed_at=instant(s.closed_at) if s.closed_at else None, earned=s.earned, paid=s.paid,
-        withheld=s.withheld, guard=s.guard, lines=lines,
-    )  # fmt: skip
+        contract=contract.code,
+        period_start=s.period_start,
+        period_end=s.period_end,
+        version=s.version,
+        rules_version=s.rules_version,
+        contract_version=s.contract_version,
+        cutoff=s.cutoff,
+        inputs_hash=s.inputs_hash,
+        computed_at=instant(s.computed_at),
+        closed_at=instant(s.closed_at) if s.closed_at else None,
+        earned=s.earned,
+        paid=s.paid,
+        withheld=s.withheld,
+        guard=s.guard,
+        lines=lines,
+    )
 
 
 async def lines_of(db: AsyncSession, statement: PaymentStatement) -> list[dict[str, Any]]:
@@ -122,9 +141,11 @@ async def list_statements(code: CodePath, db: SessionDep, caller: Reader) -> lis
 
 
 @router.get(
-    "/{period_start}", response_model=StatementOut, responses=CSV_RESPONSE,
+    "/{period_start}",
+    response_model=StatementOut,
+    responses=CSV_RESPONSE,
     summary="A period's statement with its lines (CSV: the lines); ?version= for an earlier version",
-)  # fmt: skip
+)
 async def get_statement(
     code: CodePath,
     period_start: PeriodPath,
@@ -152,17 +173,26 @@ async def get_statement(
 
 def with_statement(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     head = {
-        "contract": contract.code, "period_start": s.period_start, "period_end": s.period_end, "version": s.version,
-        "rules_version": s.rules_version, "contract_version": s.contract_version, "cutoff": s.cutoff,
-        "inputs_hash": s.inputs_hash, "total_earned": s.earned, "total_paid": s.paid, "total_withheld": s.withheld,
-    }  # fmt: skip
+        "contract": contract.code,
+        "period_start": s.period_start,
+        "period_end": s.period_end,
+        "version": s.version,
+        "rules_version": s.rules_version,
+        "contract_version": s.contract_version,
+        "cutoff": s.cutoff,
+        "inputs_hash": s.inputs_hash,
+        "total_earned": s.earned,
+        "total_paid": s.paid,
+        "total_withheld": s.withheld,
+    }
     return [line | head for line in lines]
 
 
 @router.get(
-    "/{period_start}/versions", response_model=list[VersionChange],
+    "/{period_start}/versions",
+    response_model=list[VersionChange],
     summary="Every version of a period's statement, each with the lines it added and removed",
-)  # fmt: skip
+)
 async def list_statement_versions(
     code: CodePath, period_start: PeriodPath, db: SessionDep, caller: Reader
 ) -> list[VersionChange]:
@@ -184,12 +214,16 @@ async def list_statement_versions(
         now_lines = [without_number(line) for line in lines]
         changes.append(
             VersionChange(
-                version=statement.version, inputs_hash=statement.inputs_hash,
-                computed_at=instant(statement.computed_at), earned=statement.earned, paid=statement.paid,
-                withheld=statement.withheld, lines_added=[line for line in now_lines if line not in before],
+                version=statement.version,
+                inputs_hash=statement.inputs_hash,
+                computed_at=instant(statement.computed_at),
+                earned=statement.earned,
+                paid=statement.paid,
+                withheld=statement.withheld,
+                lines_added=[line for line in now_lines if line not in before],
                 lines_removed=[line for line in before if line not in now_lines],
             )
-        )  # fmt: skip
+        )
         before = now_lines
     return changes
 

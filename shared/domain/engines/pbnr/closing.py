@@ -99,10 +99,19 @@ def adjustments(priced: Sequence[Priced], closed: Sequence[Period], settled: Seq
                 child, stay, domain, instalment = key
                 result.append(
                     Adjustment(
-                        period, child, stay, domain, instalment, earned, paid, withheld, rule,
-                        f"was: {was}; now: {due}", assessment,
+                        period,
+                        child,
+                        stay,
+                        domain,
+                        instalment,
+                        earned,
+                        paid,
+                        withheld,
+                        rule,
+                        f"was: {was}; now: {due}",
+                        assessment,
                     )
-                )  # fmt: skip
+                )
     return result
 
 
