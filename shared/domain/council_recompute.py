@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared import outbox
 from shared.db import transaction
 from shared.domain.full_recompute import recompute_councils
-from shared.errors import Conflict
+from shared.domain.refusals import RecomputeUnderWay
 from shared.models import CouncilRecompute
 from shared.transient import is_transient
 
@@ -30,13 +30,13 @@ async def ask(db: AsyncSession, la_id: uuid.UUID) -> CouncilRecompute:
         select(CouncilRecompute).where(CouncilRecompute.la_id == la_id, CouncilRecompute.state.in_(ACTIVE))
     )
     if active is not None:
-        raise already_asked(active.id, active.state)
+        raise RecomputeUnderWay(active.id, active.state)
     asked = CouncilRecompute(id=uuid.uuid4(), la_id=la_id, state="queued")
     db.add(asked)
     try:
         await db.flush()
     except IntegrityError as error:  # another admin's ask committed between the read and this insert
-        raise Conflict("A recompute of the council is already queued or running.") from error
+        raise RecomputeUnderWay() from error
     outbox.council_recompute_asked(db, asked.id)
     return asked
 
@@ -45,10 +45,6 @@ def runnable() -> ColumnElement[bool]:
     """Queued, or running with no heartbeat for LOST_AFTER: its worker was lost."""
     lost = (CouncilRecompute.state == "running") & (CouncilRecompute.heartbeat_at < func.now() - LOST_AFTER)
     return (CouncilRecompute.state == "queued") | lost
-
-
-def already_asked(recompute_id: uuid.UUID, state: str) -> Conflict:
-    return Conflict(f"A recompute of the council is already {state}: /v1/admin/recomputes/{recompute_id}.")
 
 
 async def run(sessions: async_sessionmaker[AsyncSession], recompute_id: uuid.UUID) -> str | None:

@@ -226,14 +226,22 @@ async def test_a_closed_period_stands_and_a_later_amendment_to_it_is_adjusted_in
     paid_in = next(s for s in periods if s["period_start"] <= REDUCED.isoformat() <= s["period_end"])
     closing = [s for s in periods if s["period_start"] <= paid_in["period_start"]]
     close = "/v1/admin/contracts/CLOSE/statements/{}/close"
-    # Out of order, or before the period has ended, a period cannot close.
-    assert (await api.post(close.format(paid_in["period_start"]), headers=council.admin)).status_code == 409
+
+    # Out of order, or before the period has ended, a period cannot close; each refusal says why.
+    async def refused(period_start: str) -> str:
+        response = await api.post(close.format(period_start), headers=council.admin)
+        assert response.status_code == 409, response.text
+        return str(response.json()["detail"])
+
+    assert (await refused(paid_in["period_start"])).startswith("Close the earlier periods first: ")
     url = f"/v1/contracts/CLOSE/statements/{paid_in['period_start']}"
     as_closed = (await api.get(f"{url}/versions", headers=council.bi)).json()
-    assert (await api.post(close.format(periods[-1]["period_start"]), headers=council.admin)).status_code == 409
+    assert await refused(periods[-1]["period_start"]) == (
+        f"The period runs to {periods[-1]['period_end']}: close it once it has ended."
+    )
     for s in closing:
         assert (await api.post(close.format(s["period_start"]), headers=council.admin)).status_code == 200
-    assert (await api.post(close.format(paid_in["period_start"]), headers=council.admin)).status_code == 409
+    assert await refused(paid_in["period_start"]) == "The period is closed already."
     url = f"/v1/contracts/CLOSE/statements/{paid_in['period_start']}"
     as_closed = (await api.get(f"{url}/versions", headers=council.bi)).json()
 

@@ -12,7 +12,8 @@ from shared.domain import statements
 from shared.domain.engines.pbnr import RULES_VERSION
 from shared.domain.engines.pbnr.contract import in_force
 from shared.domain.locks import figures_lock
-from shared.errors import Conflict, InvalidInput, NotFound, field_error
+from shared.domain.refusals import ContractExists, EarlierPeriodsOpen, PeriodAlreadyClosed, PeriodNotEnded
+from shared.errors import InvalidInput, NotFound, field_error
 from shared.models import Contract, ContractVersion, PaymentStatement, Provider
 
 TERMS = tuple(TermsIn.model_fields)
@@ -27,7 +28,7 @@ async def create_contract(db: AsyncSession, la_id: uuid.UUID, body: ContractIn) 
         raise InvalidInput("No such provider.", errors=[field_error("provider_id", "names no provider of the council")])
     body.refuse_inconsistent(body.start_date, "start_date")
     if await db.scalar(select(Contract.id).where(Contract.la_id == la_id, Contract.code == body.code)):
-        raise Conflict(f"A contract '{body.code}' exists: change it with a new version.")
+        raise ContractExists(body.code)
     contract = Contract(
         id=uuid.uuid4(), la_id=la_id, code=body.code, provider_id=provider.id, start_date=body.start_date
     )
@@ -148,11 +149,11 @@ async def close_period(db: AsyncSession, la_id: uuid.UUID, code: str, period_sta
     if statement is None:
         raise NotFound("No statement for that period.")
     if period_start in closed:
-        raise Conflict("The period is closed already.")
+        raise PeriodAlreadyClosed()
     if statement.period_end >= today:
-        raise Conflict(f"The period runs to {statement.period_end.isoformat()}: close it once it has ended.")
+        raise PeriodNotEnded(statement.period_end)
     if still_open := sorted(start.isoformat() for start in latest if start < period_start and start not in closed):
-        raise Conflict(f"Close the earlier periods first: {', '.join(still_open)}.")
+        raise EarlierPeriodsOpen(still_open)
     statement.closed_at = now
     await db.flush()
     return now

@@ -11,7 +11,8 @@ from services.api.children.service import get_child
 from services.api.owned import find_by_external_id, require_owned
 from services.api.placements.schemas import Funding, PlacementEnding, PlacementIn, PlacementOut
 from shared import outbox
-from shared.errors import Conflict, InvalidInput, field_error
+from shared.domain.refusals import PlacementAlreadyEnded
+from shared.errors import InvalidInput, field_error
 from shared.models import Child, Placement, Provider
 from shared.ssda903 import collection_year_of, invalid_codes, postcode_sector
 
@@ -223,7 +224,7 @@ async def end(
     ):
         return placement
     if placement.end_date is not None:
-        raise Conflict(f"The placement already ended on {placement.end_date.isoformat()}.")
+        raise PlacementAlreadyEnded(placement.end_date)
     errors = ending_errors(ending, today)
     if ending.end_date <= placement.start_date:
         message = f"ends before it starts: must be after start_date {placement.start_date.isoformat()}"
