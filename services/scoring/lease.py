@@ -16,6 +16,8 @@ from arq.constants import in_progress_key_prefix
 from arq.typing import WorkerCoroutine
 from redis.exceptions import RedisError
 
+from services.scoring.context import job_of, worker_of
+
 LEASE = timedelta(seconds=5)
 RENEW_EVERY = timedelta(seconds=1)
 
@@ -34,7 +36,7 @@ def leased(job: WorkerCoroutine) -> WorkerCoroutine:
 
     @functools.wraps(job)
     async def holding_its_lease(ctx: dict[Any, Any], *args: Any, **kwargs: Any) -> Any:
-        renewing = asyncio.create_task(renew(ctx["redis"], in_progress_key_prefix + ctx["job_id"]))
+        renewing = asyncio.create_task(renew(worker_of(ctx).redis, in_progress_key_prefix + job_of(ctx).id))
         try:
             return await job(ctx, *args, **kwargs)
         finally:

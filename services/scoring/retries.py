@@ -8,6 +8,7 @@ from typing import Any, TypeVar, cast
 import structlog
 from arq import Retry
 
+from services.scoring.context import job_of
 from shared.transient import backoff_seconds, is_transient
 
 log = structlog.get_logger("worker")
@@ -23,7 +24,8 @@ def retried_when_transient(job: Job) -> Job:
         except Exception as error:
             if not is_transient(error):
                 raise
-            log.warning("job.retry", job=job.__name__, error=type(error).__name__, job_try=ctx["job_try"])
-            raise Retry(defer=backoff_seconds(ctx["job_try"])) from error
+            attempt = job_of(ctx).attempt
+            log.warning("job.retry", job=job.__name__, error=type(error).__name__, job_try=attempt)
+            raise Retry(defer=backoff_seconds(attempt)) from error
 
     return cast(Job, run)

@@ -11,6 +11,8 @@ import structlog
 from arq import cron
 from arq.worker import func
 
+from services.scoring import context
+from services.scoring.context import WorkerServices, job_of, worker_of
 from services.scoring.drain import drain
 from services.scoring.housekeeping import prune
 from services.scoring.lease import leased
@@ -30,31 +32,31 @@ DRAIN_SECONDS = 5.0
 async def recompute_pending_job(ctx: dict[str, Any]) -> int:
     """A drain (shared/wakes.py): every child pending, in bursts, for a few seconds at most; the next
     drain is queued as it settles if a wake came meanwhile or work is left."""
-    redis, settings = ctx["redis"], ctx["settings"]
-    await wakes.claim(redis, ctx["job_id"])
+    worker, job = worker_of(ctx), job_of(ctx)
+    await wakes.claim(worker.redis, job.id)
     # Well inside the job's timeout, and short enough that statements follow a long backlog as it goes.
-    drained = await drain(ctx["sessions"], min(DRAIN_SECONDS, settings.worker_job_timeout_seconds / 4))
+    drained = await drain(worker.sessions, min(DRAIN_SECONDS, worker.settings.worker_job_timeout_seconds / 4))
     if drained.children:
         log.info("recompute.done", children=drained.children, failed=drained.failed)
-    await send_stale_statements(ctx)
-    await wakes.settle(redis, ctx["job_id"], drained.work_left)
+    await send_stale_statements(worker)
+    await wakes.settle(worker.redis, job.id, drained.work_left)
     return drained.children
 
 
-async def send_stale_statements(ctx: dict[str, Any]) -> None:
+async def send_stale_statements(worker: WorkerServices) -> None:
     """A refresh job for each contract marked stale."""
-    for contract_id in await statements.stale_contracts(ctx["sessions"]):
-        await queue.enqueue_refresh(ctx["redis"], contract_id)
+    for contract_id in await statements.stale_contracts(worker.sessions):
+        await queue.enqueue_refresh(worker.redis, contract_id)
 
 
-async def send_council_recomputes(ctx: dict[str, Any]) -> None:
+async def send_council_recomputes(worker: WorkerServices) -> None:
     """A job for each council recompute waiting, or lost with its worker."""
-    await outbox.send_council_recomputes(ctx["redis"], await council_recompute.waiting_or_lost(ctx["sessions"]))
+    await outbox.send_council_recomputes(worker.redis, await council_recompute.waiting_or_lost(worker.sessions))
 
 
 @retried_when_transient
 async def council_recompute_job(ctx: dict[str, Any], recompute_id: str) -> str | None:
-    ended = await council_recompute.run(ctx["sessions"], uuid.UUID(recompute_id))
+    ended = await council_recompute.run(worker_of(ctx).sessions, uuid.UUID(recompute_id))
     if ended is not None:
         log.info("council_recompute.ended", state=ended)
     return ended
@@ -62,26 +64,29 @@ async def council_recompute_job(ctx: dict[str, Any], recompute_id: str) -> str |
 
 @retried_when_transient
 async def refresh_statements_job(ctx: dict[str, Any], contract_id: str) -> None:
-    await statements.refresh_contract(ctx["sessions"], uuid.UUID(contract_id))
+    await statements.refresh_contract(worker_of(ctx).sessions, uuid.UUID(contract_id))
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:
-    settings: Settings = ctx["settings"]
-    policy = outbox.SweepPolicy(timedelta(seconds=settings.outbox_stall_seconds), settings.outbox_max_sends)
-    await send_stale_statements(ctx)  # a job lost, or a contract changed with no child recomputed
-    await send_council_recomputes(ctx)
-    return await outbox.sweep(ctx["redis"], ctx["sessions"], policy)
+    worker = worker_of(ctx)
+    stall = timedelta(seconds=worker.settings.outbox_stall_seconds)
+    await send_stale_statements(worker)  # a job lost, or a contract changed with no child recomputed
+    await send_council_recomputes(worker)
+    return await outbox.sweep(
+        worker.redis, worker.sessions, outbox.SweepPolicy(stall, worker.settings.outbox_max_sends)
+    )
 
 
 @retried_when_transient
 async def refresh_statements(ctx: dict[str, Any]) -> int:
-    refreshed = await statements.refresh_every_contract(ctx["sessions"])
+    refreshed = await statements.refresh_every_contract(worker_of(ctx).sessions)
     log.info("statements.refreshed", contracts=refreshed)
     return refreshed
 
 
 async def housekeeping(ctx: dict[str, Any]) -> None:
-    requests, records = await prune(ctx["sessions"], ctx["settings"])
+    worker = worker_of(ctx)
+    requests, records = await prune(worker.sessions, worker.settings)
     log.info("housekeeping.pruned", recompute_requests=requests, idempotency_records=records)
 
 
@@ -90,20 +95,19 @@ def worker_options(settings: Settings) -> dict[str, Any]:
 
     async def startup(ctx: dict[str, Any]) -> None:
         logging.configure(settings.log_level)
-        ctx["settings"] = settings
-        ctx["engine"] = make_engine(settings)
-        ctx["sessions"] = make_sessionmaker(ctx["engine"])
-        await until_database_ready(ctx["engine"], settings)
+        engine = make_engine(settings)
+        worker = ctx[context.KEY] = WorkerServices(settings, engine, make_sessionmaker(engine), ctx["redis"])
+        await until_database_ready(engine, settings)
         # Whatever a killed worker or a Redis outage left undone is sent again now, not after a stall.
         resent = await outbox.sweep(
-            ctx["redis"], ctx["sessions"], outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends)
+            worker.redis, worker.sessions, outbox.SweepPolicy(timedelta(0), settings.outbox_max_sends)
         )
-        await send_stale_statements(ctx)
-        await send_council_recomputes(ctx)
+        await send_stale_statements(worker)
+        await send_council_recomputes(worker)
         log.info("worker.started", resent=resent)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
-        await ctx["engine"].dispose()
+        await worker_of(ctx).engine.dispose()
 
     return {
         "functions": [
