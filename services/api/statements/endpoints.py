@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
@@ -18,11 +17,12 @@ from services.api.contracts.service import require
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.rows import INSTANT, Instant
+from services.api.statements import queries
 from services.api.statements.schemas import LINE_COLUMNS, Guard, StatementLineChange, StatementLineOut
 from services.api.tabular import CSV_RESPONSE, TableFormatAsked, instant
 from shared.domain.engines.pbnr.closing import ERASED
 from shared.errors import NotFound
-from shared.models import Contract, PaymentStatement, StatementLine
+from shared.models import Contract, PaymentStatement
 
 router = APIRouter(prefix="/v1/contracts/{code}/statements", responses=V1_PROBLEMS, tags=["payment by needs reduction"])
 PeriodPath = Annotated[date, Path(description="the period's first day")]
@@ -83,24 +83,6 @@ async def readable_contract(db: AsyncSession, caller: Caller, code: str, period:
     return contract
 
 
-def latest_versions(contract: Contract, end: date) -> Select[Any]:
-    newest = (
-        select(PaymentStatement.period_start, func.max(PaymentStatement.version).label("version"))
-        .where(PaymentStatement.contract_id == contract.id)
-        .group_by(PaymentStatement.period_start)
-        .subquery()
-    )
-    return (
-        select(PaymentStatement)
-        .join(
-            newest,
-            (newest.c.period_start == PaymentStatement.period_start) & (newest.c.version == PaymentStatement.version),
-        )
-        .where(PaymentStatement.contract_id == contract.id, PaymentStatement.period_start <= end)
-        .order_by(PaymentStatement.period_start)
-    )
-
-
 def render(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]] | None = None) -> StatementOut:
     return StatementOut(
         contract=contract.code,
@@ -121,13 +103,6 @@ def render(contract: Contract, s: PaymentStatement, lines: list[dict[str, Any]] 
     )
 
 
-async def lines_of(db: AsyncSession, statement: PaymentStatement) -> list[dict[str, Any]]:
-    rows = await db.scalars(
-        select(StatementLine).where(StatementLine.statement_id == statement.id).order_by(StatementLine.line)
-    )
-    return [{name: getattr(row, name) for name in LINE_COLUMNS} for row in rows]
-
-
 def seen(db: AsyncSession, lines: list[dict[str, Any]], guard: dict[str, Any]) -> None:
     pseudonyms = {line["child_pseudonym"] for line in lines}
     pseudonyms |= {row["child_pseudonym"] for rows in guard.values() for row in rows}
@@ -137,7 +112,7 @@ def seen(db: AsyncSession, lines: list[dict[str, Any]], guard: dict[str, Any]) -
 @router.get("", response_model=list[StatementOut], summary="The contract's statements, the latest version of each")
 async def list_statements(code: CodePath, db: SessionDep, caller: Reader) -> list[StatementOut]:
     contract, latest = await require(db, caller.la_id, code, lock=False, provider=own_provider(caller))
-    return [render(contract, s) for s in await db.scalars(latest_versions(contract, latest.end_date))]
+    return [render(contract, s) for s in await queries.latest_versions(db, contract, latest.end_date)]
 
 
 @router.get(
@@ -155,14 +130,10 @@ async def get_statement(
     version: Annotated[int | None, Query(ge=1, description="An earlier version; none: the latest")] = None,
 ) -> Any:
     contract = await readable_contract(db, caller, code, period_start)
-    query = select(PaymentStatement).where(
-        PaymentStatement.contract_id == contract.id, PaymentStatement.period_start == period_start
-    )
-    query = query.where(PaymentStatement.version == version) if version else query
-    statement = await db.scalar(query.order_by(PaymentStatement.version.desc()).limit(1))
+    statement = await queries.statement_of(db, contract, period_start, version)
     if statement is None:
         raise NotFound("No statement for that period.")
-    lines = await lines_of(db, statement)
+    lines = await queries.lines_of(db, statement)
     seen(db, lines, statement.guard)
     if table_format.csv:
         name = f"statement-{contract.code}-{period_start.isoformat()}-v{statement.version}"
@@ -197,19 +168,13 @@ async def list_statement_versions(
     code: CodePath, period_start: PeriodPath, db: SessionDep, caller: Reader
 ) -> list[VersionChange]:
     contract = await readable_contract(db, caller, code, period_start)
-    versions = list(
-        await db.scalars(
-            select(PaymentStatement)
-            .where(PaymentStatement.contract_id == contract.id, PaymentStatement.period_start == period_start)
-            .order_by(PaymentStatement.version)
-        )
-    )
+    versions = await queries.versions_of(db, contract, period_start)
     if not versions:
         raise NotFound("No statement for that period.")
     changes: list[VersionChange] = []
     before: list[dict[str, Any]] = []
     for statement in versions:
-        lines = await lines_of(db, statement)
+        lines = await queries.lines_of(db, statement)
         seen(db, lines, statement.guard)
         now_lines = [without_number(line) for line in lines]
         changes.append(
