@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
@@ -18,9 +17,9 @@ from services.api.children.trends import TrendsOut, read_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PageAsked, check_limit, keyset_page, page_headers
 from services.api.problems import V1_PROBLEMS
+from services.api.provider_portal import queries
 from services.api.provider_portal.stays import (
     days_so_far,
-    ever_placed,
     is_temporary,
     stays_of_children,
     stays_page,
@@ -30,7 +29,7 @@ from services.api.provider_portal.stays import (
 from services.api.types import Id
 from shared.access import Scope
 from shared.errors import NotFound
-from shared.models import Child, Placement
+from shared.models import Child
 
 router = APIRouter(prefix="/v1/provider", tags=["provider portal"], responses=V1_PROBLEMS)
 ProviderClient = Annotated[Caller, requires(Scope.FIGURES_READ)]
@@ -75,31 +74,13 @@ class StaysPage(BaseModel):
     has_more: bool = Field(description="More stays wait")
 
 
-def placed_now(caller: Caller, today: date) -> list[ColumnElement[bool]]:
-    return [
-        Placement.la_id == caller.la_id,
-        Placement.provider_id == caller.provider_pk,
-        Placement.start_date <= today,
-        or_(Placement.end_date.is_(None), Placement.end_date > today),
-    ]
-
-
 @router.get("/children", response_model=PlacedChildrenPage, summary="The children placed with this provider now, paged")
 async def list_placed_children(
     request: Request, response: Response, db: SessionDep, caller: ProviderClient, state: StateDep, asked: PageAsked
 ) -> PlacedChildrenPage:
     limit, cursor = check_limit(asked.limit, state.settings), asked.cursor
-    query = (
-        select(Child.seq, Child.pseudonym, func.min(Placement.start_date))
-        .join(Placement, Placement.child_pk == Child.id)
-        .where(*placed_now(caller, date.today()))
-        .group_by(Child.seq, Child.pseudonym)
-        .order_by(Child.seq)
-        .limit(limit + 1)
-    )
-    if cursor is not None:
-        query = query.where(Child.seq > cursor)
-    page = keyset_page((await db.execute(query)).all(), limit, cursor, lambda row: int(row[0]))
+    found = await queries.placed_children(db, caller, date.today(), limit, cursor)
+    page = keyset_page(found, limit, cursor, lambda row: int(row[0]))
     audit.saw_pseudonyms(db, [row[1] for row in page.rows])
     response.headers.update(page_headers(request, page.next_cursor, page.has_more))
     items = [PlacedChildOut(child_pseudonym=row[1], placed_since=row[2]) for row in page.rows]
@@ -150,12 +131,7 @@ async def list_provider_stays(
 
 
 async def require_placed_child(db: AsyncSession, caller: Caller, child_pseudonym: str) -> Child:
-    child = await db.scalar(
-        select(Child)
-        .join(Placement, Placement.child_pk == Child.id)
-        .where(Child.la_id == caller.la_id, Child.pseudonym == child_pseudonym, *placed_now(caller, date.today()))
-        .limit(1)
-    )
+    child = await queries.placed_child(db, caller, child_pseudonym, date.today())
     if child is None:
         raise NotFound("No such child placed with this provider.")
     audit.saw_child(db, child.id)
@@ -181,13 +157,7 @@ async def get_placed_child_trends(
     "with it or in the 28 days before each began, in date order",
 )
 async def get_placed_child_series(child_pseudonym: PseudonymPath, db: SessionDep, caller: ProviderClient) -> SeriesOut:
-    child = await db.scalar(
-        select(Child).where(
-            Child.la_id == caller.la_id,
-            Child.pseudonym == child_pseudonym,
-            Child.id.in_(ever_placed(caller.la_id, caller.provider_pk)),
-        )
-    )
+    child = await queries.child_ever_placed(db, caller, child_pseudonym)
     own = (await stays_of_children(db, caller.la_id, caller.provider_pk, [child.id])).get(child.id) if child else None
     if child is None or not own:
         raise NotFound("No such child placed with this provider.")
