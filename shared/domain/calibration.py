@@ -22,6 +22,12 @@ AUTOMATIC_AT = 30  # children with a baseline
 DEFAULT_RELIABILITY = 0.80
 
 
+async def calibrations_of(db: AsyncSession, la_id: uuid.UUID) -> list[RciCalibration]:
+    """The council's calibrations, newest first."""
+    query = select(RciCalibration).where(RciCalibration.la_id == la_id)
+    return list(await db.scalars(query.order_by(RciCalibration.calibrated_at.desc())))
+
+
 def reliability_of(definition: dict[str, Any]) -> float:
     return float(definition.get("reliability", DEFAULT_RELIABILITY))
 

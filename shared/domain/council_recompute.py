@@ -41,6 +41,19 @@ async def ask(db: AsyncSession, la_id: uuid.UUID) -> CouncilRecompute:
     return asked
 
 
+async def latest(db: AsyncSession, la_id: uuid.UUID, count: int) -> list[CouncilRecompute]:
+    """The council's newest recomputes."""
+    query = select(CouncilRecompute).where(CouncilRecompute.la_id == la_id)
+    return list(await db.scalars(query.order_by(CouncilRecompute.requested_at.desc()).limit(count)))
+
+
+async def find(db: AsyncSession, la_id: uuid.UUID, recompute_id: uuid.UUID) -> CouncilRecompute | None:
+    """The council's recompute with that id; another council's is none."""
+    return await db.scalar(
+        select(CouncilRecompute).where(CouncilRecompute.id == recompute_id, CouncilRecompute.la_id == la_id)
+    )
+
+
 def runnable() -> ColumnElement[bool]:
     """Queued, or running with no heartbeat for LOST_AFTER: its worker was lost."""
     lost = (CouncilRecompute.state == "running") & (CouncilRecompute.heartbeat_at < func.now() - LOST_AFTER)

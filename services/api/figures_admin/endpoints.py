@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from services.api import audit
 from services.api.access import requires
@@ -17,10 +16,9 @@ from services.api.problems import V1_PROBLEMS, documented
 from services.api.types import Id
 from shared.access import Scope
 from shared.domain import council_recompute
-from shared.domain.calibration import calibrate
+from shared.domain.calibration import calibrate, calibrations_of
 from shared.domain.locks import figures_lock
 from shared.errors import InvalidInput, NotFound, field_error
-from shared.models import CouncilRecompute, RciCalibration
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=V1_PROBLEMS)
 FiguresAdmin = Annotated[Caller, requires(Scope.FIGURES_MANAGE)]
@@ -65,10 +63,7 @@ async def create_calibration(body: CalibrationIn, db: SessionDep, caller: Figure
 
 @router.get("/calibrations", response_model=list[CalibrationOut], summary="Every calibration, newest first")
 async def list_calibrations(db: SessionDep, caller: FiguresAdmin) -> list[CalibrationOut]:
-    rows = await db.scalars(
-        select(RciCalibration).where(RciCalibration.la_id == caller.la_id).order_by(RciCalibration.calibrated_at.desc())
-    )
-    return [CalibrationOut.model_validate(row, from_attributes=True) for row in rows]
+    return [CalibrationOut.model_validate(row, from_attributes=True) for row in await calibrations_of(db, caller.la_id)]
 
 
 class RecomputeOut(BaseModel):
@@ -92,6 +87,7 @@ class RecomputeOut(BaseModel):
     error: str | None = Field(description="Failed: the type of the error (details are in the worker's log)")
 
 
+LISTED = 50
 RecomputeIdPath = Annotated[uuid.UUID, Path(description="The recompute's id, as POST /v1/admin/recompute gave it")]
 
 
@@ -112,22 +108,17 @@ async def recompute_council(db: SessionDep, caller: FiguresAdmin, response: Resp
     return RecomputeOut.model_validate(asked, from_attributes=True)
 
 
-@router.get("/recomputes", response_model=list[RecomputeOut], summary="The council's recomputes, newest first (50)")
+@router.get(
+    "/recomputes", response_model=list[RecomputeOut], summary=f"The council's recomputes, newest first ({LISTED})"
+)
 async def list_recomputes(db: SessionDep, caller: FiguresAdmin) -> list[RecomputeOut]:
-    rows = await db.scalars(
-        select(CouncilRecompute)
-        .where(CouncilRecompute.la_id == caller.la_id)
-        .order_by(CouncilRecompute.requested_at.desc())
-        .limit(50)
-    )
+    rows = await council_recompute.latest(db, caller.la_id, LISTED)
     return [RecomputeOut.model_validate(row, from_attributes=True) for row in rows]
 
 
 @router.get("/recomputes/{recompute_id}", response_model=RecomputeOut, summary="A recompute: its state and progress")
 async def get_recompute(recompute_id: RecomputeIdPath, db: SessionDep, caller: FiguresAdmin) -> RecomputeOut:
-    found = await db.scalar(
-        select(CouncilRecompute).where(CouncilRecompute.id == recompute_id, CouncilRecompute.la_id == caller.la_id)
-    )
+    found = await council_recompute.find(db, caller.la_id, recompute_id)
     if found is None:
         raise NotFound("No such recompute.")
     return RecomputeOut.model_validate(found, from_attributes=True)
