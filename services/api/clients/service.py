@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.clients.schemas import ClientIn, ClientOut, KeyIn, KeyOut, NewKeyOut
+from services.api.providers.queries import provider_named
 from shared import api_keys
 from shared.access import KIND_SCOPES, Kind
 from shared.errors import Conflict, InvalidInput, NotFound, field_error
@@ -19,12 +20,10 @@ async def resolve_provider(db: AsyncSession, la_id: uuid.UUID, body: ClientIn) -
         raise InvalidInput("The client is invalid.", errors=[field_error("provider_id", message)])
     if body.provider_id is None:
         return None
-    provider_pk = await db.scalar(
-        select(Provider.id).where(Provider.la_id == la_id, Provider.external_id == body.provider_id)
-    )
-    if provider_pk is None:
+    provider = await provider_named(db, la_id, body.provider_id)
+    if provider is None:
         raise InvalidInput("The client is invalid.", errors=[field_error("provider_id", "no such provider")])
-    return provider_pk
+    return provider.id
 
 
 async def create_client(

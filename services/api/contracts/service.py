@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.contracts.schemas import ContractIn, ContractOut, TermsIn, VersionIn, VersionOut
+from services.api.providers.queries import provider_named
 from shared.domain import statements
 from shared.domain.engines.pbnr import RULES_VERSION
 from shared.domain.engines.pbnr.contract import in_force
@@ -21,9 +22,7 @@ TERMS = tuple(TermsIn.model_fields)
 
 async def create_contract(db: AsyncSession, la_id: uuid.UUID, body: ContractIn) -> ContractOut:
     await figures_lock(db)  # before the contract's row: shared/domain/locks.py
-    provider = await db.scalar(
-        select(Provider).where(Provider.la_id == la_id, Provider.external_id == body.provider_id)
-    )
+    provider = await provider_named(db, la_id, body.provider_id)
     if provider is None:
         raise InvalidInput("No such provider.", errors=[field_error("provider_id", "names no provider of the council")])
     body.refuse_inconsistent(body.start_date, "start_date")

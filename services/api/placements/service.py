@@ -10,6 +10,7 @@ from services.api.batches import WriteResult, write_one
 from services.api.children.service import get_child
 from services.api.owned import find_by_external_id, require_owned
 from services.api.placements.schemas import Funding, PlacementEnding, PlacementIn, PlacementOut
+from services.api.providers.queries import provider_named
 from shared import outbox
 from shared.domain.refusals import PlacementAlreadyEnded
 from shared.errors import InvalidInput, field_error
@@ -154,9 +155,7 @@ async def check_new(
         errors.append(field_error("postcode", "is not a UK postcode or postcode sector"))
     provider = None
     if body.provider_id is not None:
-        provider = await db.scalar(
-            select(Provider).where(Provider.la_id == la_id, Provider.external_id == body.provider_id)
-        )
+        provider = await provider_named(db, la_id, body.provider_id)
         if provider is None:
             message = "no provider with this id in your council: PUT /v1/providers/{provider_id} first"
             errors.append(field_error("provider_id", message))

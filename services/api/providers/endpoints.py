@@ -3,12 +3,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from services.api.access import requires
 from services.api.auth import Caller
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
+from services.api.providers.queries import provider_named
 from services.api.types import Id, Text
 from services.api.upserts import insert_if_absent
 from shared.access import Scope
@@ -57,9 +57,7 @@ async def put_provider(
 ) -> ProviderOut:
     values = {"la_id": caller.la_id, "external_id": provider_id, **body.model_dump()}
     created = await insert_if_absent(db, Provider, values, ("la_id", "external_id"))
-    provider = await db.scalar(
-        select(Provider).where(Provider.la_id == caller.la_id, Provider.external_id == provider_id).with_for_update()
-    )
+    provider = await provider_named(db, caller.la_id, provider_id, lock=True)
     assert provider is not None
     response.status_code = 201 if created else 200
     if not created:
@@ -73,9 +71,7 @@ async def put_provider(
 async def get_provider(
     provider_id: ProviderIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.PROVIDERS_READ)]
 ) -> ProviderOut:
-    provider = await db.scalar(
-        select(Provider).where(Provider.la_id == caller.la_id, Provider.external_id == provider_id)
-    )
+    provider = await provider_named(db, caller.la_id, provider_id)
     if provider is None:
         raise NotFound("No such provider.")
     return render(provider)
