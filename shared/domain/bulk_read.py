@@ -44,6 +44,8 @@ class Columns:
             self.parse()
 
     def parse(self) -> None:
+        if len(self.buffer) < self.skip:
+            return  # the header not yet whole
         count = (len(self.buffer) - self.skip) // self.dtype.itemsize
         records = np.frombuffer(self.buffer, dtype=self.dtype, count=count, offset=self.skip)
         for name, pg_type in self.columns:
