@@ -229,7 +229,7 @@ class ProgressBar:
 
 
 async def recompute(args: argparse.Namespace) -> None:
-    """Every figure of the councils named (or of all), the same figures the incremental recompute gives."""
+    """Every figure of the councils named (or of all), the same figures the worker's drain gives."""
     engine = make_engine(get_settings())
     try:
         sessions = make_sessionmaker(engine)

@@ -1,10 +1,8 @@
-"""Draining whatever is pending: bursts of up to BURST children, each burst in one vectorised run.
-
-When requests arrive faster than one child's recompute takes, recomputing children one by one falls
-behind: the per-child run spends most of its time on round trips. A burst runs through the full
-recompute's reads and writes, so it costs a handful of queries rather than a handful per child. A burst
-that fails is run child by child, so one child's data cannot hold the others back; a child that fails
-alone has its requests marked failed, for the sweep to send again later rather than every drain now."""
+"""Draining whatever is pending: bursts of up to BURST children, each in one run of the recompute every
+path shares (shared/domain/full_recompute.py), which costs a handful of queries rather than a handful per
+child. A burst that fails is run again a child at a time, through the same recompute, so one child's data
+cannot hold the others back; a child that fails alone has its requests marked failed, for the sweep to
+send again later rather than every drain now."""
 
 import time
 import uuid
@@ -16,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import transaction
 from shared.domain.full_recompute import recompute_children
-from shared.domain.recompute import recompute_child
 from shared.models import RecomputeRequest
 from shared.transient import is_transient
 
@@ -74,7 +71,8 @@ async def recompute_burst(sessions: async_sessionmaker[AsyncSession], waiting: l
     done = failed = 0
     for child_pk in waiting:
         try:
-            done += 1 if await recompute_child(sessions, child_pk) else 0
+            alone = await recompute_children(sessions, [child_pk])
+            done += alone.children - alone.left_to_incremental
         except Exception as error:
             if is_transient(error):
                 raise

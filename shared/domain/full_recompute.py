@@ -1,9 +1,10 @@
-"""Recompute the needs figures of whole councils, or of a burst of children, at once: the snapshot read
-(snapshot.py), the needs trends engine over every child in pieces, the figures written back with COPY.
+"""The one recompute every stored figure is written by, for whole councils, a burst of pending children or
+one child alone: the snapshot read (snapshot.py), the needs trends engine over every child in pieces, the
+figures written back with COPY, under the locks of locks.py, then statements marked stale and requests done.
 
-It gives the figures a child's incremental recompute gives (the same engine; tested on the demo
+Its figures equal those the one-child engine computes in memory (child_figures.py; tested on the demo
 council and a generated cohort). Writes landing meanwhile are not overwritten: a child whose outbox
-changed since the read is left to its incremental recompute."""
+changed since the read is left pending, for the next drain."""
 
 import asyncio
 import uuid
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.db import transaction
 from shared.domain import statements
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
+from shared.domain.child_figures import CLEARED_CHILD, CLEARED_DOMAIN
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from shared.domain.figures_copy import (
     Children,
@@ -28,7 +30,6 @@ from shared.domain.figures_copy import (
     insert_domains,
 )
 from shared.domain.locks import child_locks, figures_lock
-from shared.domain.recompute import CLEARED_CHILD, CLEARED_DOMAIN
 from shared.domain.snapshot import RecomputeTarget, Snapshot, among, raw_connection, read, read_outbox
 from shared.instruments import InstrumentScale
 from shared.models import (
@@ -158,7 +159,7 @@ async def council_sds(
 ) -> dict[tuple[int, str], float]:
     """Each council's SD per instrument code (councils by index): the instrument's own, the stored
     calibration, or else, once AUTOMATIC_AT children have a baseline, a calibration taken from these
-    figures and stored, as the incremental recompute takes one when the 30th child has a baseline.
+    figures and stored, as a burst takes one (calibrate_when_due) when the 30th child has a baseline.
     Only a recompute of whole councils (`whole`) sees every baseline, so only it calibrates here."""
     stored = await db.execute(
         select(RciCalibration.la_id, RciCalibration.instrument_code, RciCalibration.sd)
@@ -220,7 +221,7 @@ async def write(
         rows = domain_rows(done.trends, children_of(snapshot, piece), kept(done, keep_child), piece.instrument)
         if inserting is not None:
             await inserting
-        # Row versions from the sequence, as the incremental recompute takes them: a BI cursor sees every row again.
+        # Row versions from the sequence, as every figures write takes them: a BI cursor sees every row again.
         inserting = asyncio.ensure_future(insert_domains(apg, rows, snapshot.instruments, now))
         progress("computed", sum(len(c.piece.children) for c in computed), len(snapshot.child_seq))
     if inserting is not None:

@@ -1,5 +1,6 @@
-"""Every way figures are made gives every child the same figures: its own incremental recompute, the
-worker's recompute of a burst of pending children in one run, and a full recompute. On the demo
+"""Every way figures are made gives every child the same figures: the worker's recompute of a burst of
+pending children in one run, of each child alone, a full recompute, and the one-child engine computing a
+child's figures in memory (as a cohort as at a day is made). On the demo
 council, and on a generated cohort with same-date pairs, drafts, amendments and unrated domains."""
 
 import asyncio
@@ -14,14 +15,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import demo
+from services.api.scores.as_at import STORED, FigureTables, figures_as_at
 from services.scoring.drain import drain
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
-from shared.domain.full_recompute import recompute_councils
-from shared.domain.recompute import recompute_child
-from shared.models import Child, ChildNeedsTrend, DomainNeedsTrend, RecomputeRequest
+from shared.domain.full_recompute import recompute_children, recompute_councils
+from shared.models import Child, RecomputeRequest
 from shared.settings import Settings
 from tests.conftest import PSEUDONYM_KEY, ROOT, Council, state_of
 from tests.integration.helpers import DOMAINS, add_child, assessment, ratings, run_worker
@@ -31,16 +33,22 @@ VOLATILE = {"computed_at", "row_version"}
 
 async def figures(app: FastAPI, la_id: Any) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
     async with transaction(state_of(app).sessions) as db:
-        children = (await db.scalars(select(ChildNeedsTrend).where(ChildNeedsTrend.la_id == la_id))).all()
-        domains = (await db.scalars(select(DomainNeedsTrend).where(DomainNeedsTrend.la_id == la_id))).all()
+        return await figures_in(db, la_id, STORED)
 
-        def plain(row: Any) -> dict[str, Any]:
-            return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs if c.key not in VOLATILE}
 
-        return (
-            {row.child_pk: plain(row) for row in children},
-            {(row.child_pk, row.domain): plain(row) for row in domains},
-        )
+async def figures_in(
+    db: AsyncSession, la_id: Any, tables: FigureTables
+) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
+    children = (await db.scalars(select(tables.child).where(tables.child.la_id == la_id))).all()
+    domains = (await db.scalars(select(tables.domain).where(tables.domain.la_id == la_id))).all()
+
+    def plain(row: Any) -> dict[str, Any]:
+        return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs if c.key not in VOLATILE}
+
+    return (
+        {row.child_pk: plain(row) for row in children},
+        {(row.child_pk, row.domain): plain(row) for row in domains},
+    )
 
 
 Figures = tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]
@@ -54,8 +62,16 @@ async def child_by_child(app: FastAPI, la_id: Any) -> Figures:
         for child_pk in children:
             await db.execute(insert(RecomputeRequest).values(child_pk=child_pk, la_id=la_id))
     for child_pk in children:
-        assert await recompute_child(sessions, child_pk) == 1
+        alone = await recompute_children(sessions, [child_pk])
+        assert (alone.children, alone.left_to_incremental) == (1, 0)
     return await figures(app, la_id)
+
+
+async def in_memory(app: FastAPI, la_id: Any) -> Figures:
+    """Each child's figures computed by the one-child engine from its ratings, not stored."""
+    async with transaction(state_of(app).sessions) as db:
+        tables = await figures_as_at(db, la_id, date.today())
+        return await figures_in(db, la_id, tables)
 
 
 def assert_same(these: Figures, those: Figures) -> None:
@@ -68,6 +84,7 @@ def assert_same(these: Figures, those: Figures) -> None:
 async def assert_full_recompute_agrees(app: FastAPI, la_id: Any) -> None:
     """The worker has just recomputed the council's children, pending together, in bursts."""
     bursts = await figures(app, la_id)
+    assert_same(await in_memory(app, la_id), bursts)
     incremental = await child_by_child(app, la_id)
     assert_same(bursts, incremental)
     outcome = await recompute_councils(state_of(app).sessions, [la_id])

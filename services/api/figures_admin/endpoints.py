@@ -96,7 +96,7 @@ RecomputeIdPath = Annotated[uuid.UUID, Path(description="The recompute's id, as 
     status_code=202,
     response_model=RecomputeOut,
     responses=documented(409),
-    summary="Recompute every figure of the council (the same figures the incremental recompute gives), as a job",
+    summary="Recompute every figure of the council (the same figures the worker's drain gives), as a job",
     description="Answers at once with the queued recompute and its Location; the worker runs it. One at a time: "
     "asked for while one waits or runs, the answer is 409 naming it.",
 )

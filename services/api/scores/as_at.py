@@ -13,7 +13,7 @@ from sqlalchemy import MetaData, Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from shared.domain.recompute import compute_from, figure_rows, final_ratings_query, with_rci
+from shared.domain.child_figures import compute_from, figure_rows, final_ratings_query, with_rci
 from shared.models import Assessment, Child, ChildNeedsTrend, DomainNeedsTrend
 
 

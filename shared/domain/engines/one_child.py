@@ -1,8 +1,8 @@
 """Needs trends for one child: per-domain series and the child summary (domain.md section 4).
 
 Pure engine: the caller passes the child's final assessments of one instrument family, in any
-order, and stores what comes back. The arithmetic is the needs trends engine's (needs_trends.py), run
-for one child, so a child's incremental recompute and a full recompute give the same figures.
+order, and gets its figures back. The arithmetic is the needs trends engine's (needs_trends.py), run
+for one child, so a child's figures computed alone agree with those a burst or a full recompute stores.
 """
 
 from collections.abc import Mapping, Sequence

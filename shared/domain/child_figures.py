@@ -1,6 +1,7 @@
-"""Recompute one child's needs trends from current data and replace its figures in one transaction.
-
-Idempotent: delivery is at least once, so running it twice writes the same figures once."""
+"""One child's figure rows computed in memory from its ratings, by the one-child run of the needs trends
+engine: what a day's cohort figures (services/api/scores/as_at.py) are made of. The figures stored are
+written by one protocol, for a burst, one child or every council alike (full_recompute.py); tests check the
+two agree field for field. And what a child's figures hold once they are cleared."""
 
 import uuid
 from collections.abc import Sequence
@@ -8,28 +9,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import transaction
-from shared.domain import statements
-from shared.domain.calibration import calibrate_when_due, current_sd, rci_for, reliability_of
+from shared.domain.calibration import current_sd, rci_for, reliability_of
 from shared.domain.engines.one_child import AssessmentInput, ChildTrends, DomainTrend, Scale, compute_child_trends
-from shared.domain.locks import child_lock, figures_lock
 from shared.instruments import InstrumentScale
 from shared.models import (
     Assessment,
     AssessmentVersion,
     Child,
-    ChildNeedsTrend,
-    DomainNeedsTrend,
     Instrument,
     Rating,
-    RecomputeRequest,
     first_recorded,
     is_current_version,
 )
-from shared.models.figures import FIGURES_ROW_VERSION
 
 # child_pk, id, recorded_order, assessed_on, instrument_id, domain, need, strength
 RatingsQuery = Select[uuid.UUID, uuid.UUID, int, date, uuid.UUID, str, int | None, int | None]
@@ -58,11 +52,6 @@ def final_ratings_query(on_or_before: date | None = None) -> RatingsQuery:
     return query if on_or_before is None else query.where(AssessmentVersion.assessed_on <= on_or_before)
 
 
-async def final_ratings(db: AsyncSession, child_pk: uuid.UUID) -> Sequence[Row[Any]]:
-    rows: Sequence[Row[Any]] = (await db.execute(final_ratings_query().where(Assessment.child_pk == child_pk))).all()  # type: ignore[assignment]
-    return rows
-
-
 @dataclass(frozen=True, slots=True)
 class Family:
     """The instrument a child's trends follow and the instruments they may run across."""
@@ -73,7 +62,7 @@ class Family:
 
 
 # An instrument never changes once stored, nor do the stored versions it declares compatible, so a
-# worker looks each family up once (per council, which decides which instruments it can use).
+# process looks each family up once (per council, which decides which instruments it can use).
 FAMILIES: dict[tuple[uuid.UUID, uuid.UUID], Family] = {}
 
 
@@ -208,22 +197,7 @@ CLEARED_DOMAIN: dict[str, Any] = {
 }
 
 
-async def clear_figures(db: AsyncSession, child_pk: uuid.UUID, now: datetime) -> None:
-    """No final assessment left: the rows stay, emptied with a new version, so a BI tool syncing by
-    cursor learns the figures went. A child that never had figures gets no rows."""
-    for model, cleared in ((ChildNeedsTrend, CLEARED_CHILD), (DomainNeedsTrend, CLEARED_DOMAIN)):
-        await db.execute(
-            update(model)
-            .where(model.child_pk == child_pk)
-            .values(**cleared, computed_at=now, row_version=FIGURES_ROW_VERSION.next_value())
-        )
-
-
 Computed = tuple[dict[str, Any], InstrumentScale, list[AssessmentInput], ChildTrends]
-
-
-async def compute(db: AsyncSession, child: Child) -> Computed | None:
-    return await compute_from(db, child, await final_ratings(db, child.id))
 
 
 async def compute_from(db: AsyncSession, child: Child, rows: Sequence[Row[Any]]) -> Computed | None:
@@ -249,37 +223,3 @@ async def with_rci(db: AsyncSession, child_row: dict[str, Any], definition: dict
     )
     child_row |= {"rci": rci[0], "rci_verdict": verdict[0]}
     return sd
-
-
-async def recompute_child(sessions: async_sessionmaker[AsyncSession], child_pk: uuid.UUID) -> int:
-    """Returns how many outbox requests this run satisfied (0: another run already did)."""
-    async with transaction(sessions) as db:
-        await child_lock(db, child_pk)
-        pending = list(
-            await db.scalars(
-                select(RecomputeRequest.id).where(
-                    RecomputeRequest.child_pk == child_pk, RecomputeRequest.done_at.is_(None)
-                )
-            )
-        )
-        child = await db.get(Child, child_pk)
-        if not pending or child is None:
-            return 0
-        computed = await compute(db, child)
-        now = await figures_lock(db)
-        if computed is None:
-            await clear_figures(db, child_pk, now)
-        else:
-            definition, scale, inputs, trends = computed
-            child_row, domain_rows = figure_rows(child, scale, inputs, trends, now)
-            # Read under the figures lock, so a calibration committing meanwhile is seen, never undone.
-            sd = await with_rci(db, child_row, definition)
-            # The domain rows go with the child's (the trigger domain_figures_follow_child).
-            await db.execute(delete(ChildNeedsTrend).where(ChildNeedsTrend.child_pk == child_pk))
-            await db.execute(insert(ChildNeedsTrend).values(child_row))
-            await db.execute(insert(DomainNeedsTrend), domain_rows)
-            if sd is None:
-                await calibrate_when_due(db, child.la_id, definition)
-        await statements.mark_stale(db, await statements.contracts_of_children(db, [child_pk]))
-        await db.execute(update(RecomputeRequest).where(RecomputeRequest.id.in_(pending)).values(done_at=func.now()))
-        return len(pending)
