@@ -57,6 +57,7 @@ from bench.national_draws import (  # noqa: E402
     uuids,
 )
 from bench.national_placements import Placements, placements_of  # noqa: E402
+from shared.demo_data import ETHNICITIES  # noqa: E402 - the same mix of England's children in care
 from shared.instruments import shipped_instrument  # noqa: E402
 from shared.pseudonyms import pseudonym  # noqa: E402
 
@@ -72,24 +73,6 @@ ENTRY_SKEW = 0.4  # days in care are WINDOW * u ** ENTRY_SKEW: long stays, so th
 # Ages 0 to 17 at entry, as children start to be looked after in England: a fifth under one, most others ten or over.
 AGE_WEIGHTS = (19, 4, 3.5, 3.5, 3, 3, 3, 3, 3, 3, 6, 6, 6.5, 6.5, 6.5, 6, 7.5, 7.5)
 UASC_AGE_WEIGHTS = (0,) * 12 + (2, 5, 10, 25, 35, 23)
-ETHNICITIES = {
-    "WBRI": 68,
-    "WIRI": 1,
-    "WOTH": 5,
-    "MWBC": 4,
-    "MWBA": 2,
-    "MWAS": 2,
-    "MOTH": 3,
-    "AIND": 1,
-    "APKN": 2,
-    "ABAN": 1,
-    "BAFR": 3,
-    "BCRB": 3,
-    "CHNE": 1,
-    "OOTH": 2,
-    "REFU": 1,
-    "NOBT": 1,
-}
 UASC_ETHNICITIES = {"OOTH": 2, "AOTH": 1, "BAFR": 1, "BOTH": 1, "WOTH": 1}
 CATEGORIES = {"N1": 64, "N2": 3, "N3": 3, "N4": 8, "N5": 15, "N6": 2, "N8": 5}
 

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,20 +57,8 @@ async def read_inputs(db: AsyncSession, contract: Contract, child: uuid.UUID | N
         placed = placed.where(Placement.child_pk == child)
     episodes = (
         await db.execute(
-            select(
-                Placement.child_pk,
-                Child.pseudonym,
-                Placement.id,
-                Placement.start_date,
-                Placement.end_date,
-                Placement.place,
-                Provider.external_id,
-                Placement.legal_status,
-                Placement.weekly_cost,
-                Placement.reason_ended,
-            )
+            episodes_with(Placement.child_pk, Child.pseudonym)
             .join(Child, Child.id == Placement.child_pk)
-            .outerjoin(Provider, Provider.id == Placement.provider_id)
             .where(Placement.child_pk.in_(placed))
         )
     ).all()
@@ -81,15 +69,33 @@ async def read_inputs(db: AsyncSession, contract: Contract, child: uuid.UUID | N
     )
     return Inputs(
         terms,
-        tuple(
-            Episode(child, str(placement), start, end, place, code, legal_status, cost, reason)
-            for _, child, placement, start, end, place, code, legal_status, cost, reason in episodes
-        ),
+        tuple(episode_of(child, row) for _, child, *row in episodes),
         tuple(await final_assessments(db, placed, children)),
         closed,
         settled,
         {start: cost for start, cost in kept},
     )
+
+
+def episodes_with(*leading: Any) -> Select[Any]:
+    """Placement episodes as the payment rules read them (pbnr.stays.Episode after its child), after the
+    columns `leading`; each row made an Episode by `episode_of`."""
+    return select(
+        *leading,
+        Placement.id,
+        Placement.start_date,
+        Placement.end_date,
+        Placement.place,
+        Provider.external_id,
+        Placement.legal_status,
+        Placement.weekly_cost,
+        Placement.reason_ended,
+    ).outerjoin(Provider, Provider.id == Placement.provider_id)
+
+
+def episode_of(child: str, row: Sequence[Any]) -> Episode:
+    placement, *rest = row
+    return Episode(child, str(placement), *rest)
 
 
 async def closed_and_settled(db: AsyncSession, contract: Contract) -> tuple[frozenset[date], tuple[Settled, ...]]:

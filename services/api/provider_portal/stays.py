@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.engines.pbnr.events import BASELINE_WINDOW
 from shared.domain.engines.pbnr.stays import TEMPORARY, Episode, Stay, stays_of
+from shared.domain.statement_inputs import episode_of, episodes_with
 from shared.models import Child, Placement, Provider
 
 STAYS_PER_CHILD = 2**16  # a child's stays are numbered below this within the cursor
@@ -31,25 +32,12 @@ async def stays_of_children(
         return {}
     rows = (
         await db.execute(
-            select(
-                Placement.child_pk,
-                Placement.id,
-                Placement.start_date,
-                Placement.end_date,
-                Placement.place,
-                Provider.external_id,
-                Placement.legal_status,
-                Placement.weekly_cost,
-                Placement.reason_ended,
-            )
-            .outerjoin(Provider, Provider.id == Placement.provider_id)
-            .where(Placement.la_id == la_id, Placement.child_pk.in_(children))
+            episodes_with(Placement.child_pk).where(Placement.la_id == la_id, Placement.child_pk.in_(children))
         )
     ).all()
     episodes: dict[uuid.UUID, list[Episode]] = {}
-    for child, placement, start, end, place, provider, legal_status, cost, reason in rows:
-        episode = Episode(str(child), str(placement), start, end, place, provider, legal_status, cost, reason)
-        episodes.setdefault(child, []).append(episode)
+    for child, *row in rows:
+        episodes.setdefault(child, []).append(episode_of(str(child), row))
     return {child: stays_of(own, code) for child, own in episodes.items()}
 
 
