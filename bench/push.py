@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from bench import ingest
 from bench.scratch import scratch_servers
 from services.api import councils
 from services.api.clients import service as clients
@@ -32,29 +33,17 @@ from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
 from shared.access import Kind
 from shared.db import transaction
-from shared.instruments import shipped_instrument
 from shared.models import Contract, RecomputeRequest
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAINS = shipped_instrument().domains
 PROVIDERS = 5  # one contract each; every tenth child is placed with one of them
 CONCURRENCY = 8  # writers at once, as a case-management system's sync would send them
 PLACED_EVERY = 10
 
 
 def assessment(child: int, number: int) -> dict[str, Any]:
-    day = date(2023, 1, 1) + timedelta(days=60 * number + child % 30)
-    ratings = {d: {"need": (child + number + i) % 5, "strength": 1} for i, d in enumerate(DOMAINS)}
-    return {
-        "external_id": f"A-{child}-{number}",
-        "child_id": f"C{child}",
-        "assessed_on": day.isoformat(),
-        "context": "review",
-        "assessor_role": "social_worker",
-        "status": "final",
-        "ratings": ratings,
-    }
+    return ingest.assessment(child, number, date(2023, 1, 1) + timedelta(days=60 * number + child % 30))
 
 
 def placement(child: int) -> dict[str, Any]:
