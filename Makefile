@@ -40,7 +40,7 @@ migrate: $(INSTALLED)
 # make client COUNCIL=HERTS KIND=admin NAME="Data team"   (KIND: case_management, provider, bi, admin)
 # make client COUNCIL=DEMO KIND=provider NAME="Finance" PROVIDER=DEMO-PROV-01   (a provider client's organisation)
 council: $(INSTALLED)
-	$(PY) -m services.api.cli create-council "$(CODE)" "$(NAME)"
+	$(PY) -m services.cli create-council "$(CODE)" "$(NAME)"
 
 client: $(INSTALLED)
-	$(PY) -m services.api.cli create-client "$(COUNCIL)" "$(KIND)" "$(NAME)" $(if $(PROVIDER),--provider "$(PROVIDER)")
+	$(PY) -m services.cli create-client "$(COUNCIL)" "$(KIND)" "$(NAME)" $(if $(PROVIDER),--provider "$(PROVIDER)")

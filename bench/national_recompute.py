@@ -101,7 +101,7 @@ async def settle(url: str) -> None:
 def full_recompute(env: dict[str, str]) -> tuple[float, float]:
     """Wall seconds and peak resident MB of `cli recompute --all`, in its own process."""
     began = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "services.api.cli", "recompute", "--all"], env=env, cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "services.cli", "recompute", "--all"], env=env, cwd=ROOT, check=True)
     wall = time.perf_counter() - began
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return wall, peak_kb / 1024

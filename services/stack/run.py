@@ -35,7 +35,7 @@ def python(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def demo_keys(env: dict[str, str]) -> dict[str, str]:
     """The demo keys are kept in the data folder: stored hashed in the database, they can't be shown again."""
     saved = DATA / "demo-api-keys"
-    output = python("-m", "services.api.cli", "load-demo", env=env).stdout.strip()
+    output = python("-m", "services.cli", "load-demo", env=env).stdout.strip()
     if "nlc_" in output:
         local_servers.write_private(saved, output + "\n")
     elif saved.exists():

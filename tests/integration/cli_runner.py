@@ -33,7 +33,7 @@ async def cli(settings: Settings, *args: str) -> Run:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "services.api.cli",
+        "services.cli",
         *args,
         cwd=ROOT,
         env=cli_environment(settings),

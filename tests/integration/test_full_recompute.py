@@ -144,7 +144,7 @@ async def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess
         "PSEUDONYM_KEY": PSEUDONYM_KEY,
         "ENVIRONMENT": "test",
     }
-    command = [sys.executable, "-m", "services.api.cli", *args]
+    command = [sys.executable, "-m", "services.cli", *args]
     return await asyncio.to_thread(subprocess.run, command, env=env, cwd=ROOT, capture_output=True, text=True)
 
 

@@ -324,7 +324,7 @@ async def cli(settings: Settings, *args: str) -> tuple[int, str, str]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "services.api.cli",
+        "services.cli",
         *args,
         cwd=ROOT,
         env=environment,

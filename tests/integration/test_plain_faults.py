@@ -64,9 +64,7 @@ async def test_readyz_says_which_server_cannot_be_reached(servers: Servers) -> N
     assert f"Redis at {redis} cannot be reached" in checks["redis"] and "REDIS_URL" in checks["redis"]
 
 
-@pytest.mark.parametrize(
-    "command", [("services.api.cli", "create-council", "X1", "X one"), ("alembic", "upgrade", "head")]
-)
+@pytest.mark.parametrize("command", [("services.cli", "create-council", "X1", "X one"), ("alembic", "upgrade", "head")])
 async def test_the_cli_and_alembic_say_in_one_line_what_is_wrong(servers: Servers, command: tuple[str, ...]) -> None:
     name, missing = missing_database(servers)
     where, stopped = stopped_server()
@@ -105,9 +103,7 @@ async def test_the_worker_waits_for_its_database_saying_why_and_starts_once_it_i
         assert "Traceback" not in output.read_text() and logged(output)
 
 
-@pytest.mark.parametrize(
-    "command", [("services.api.cli", "create-council", "X1", "X one"), ("alembic", "upgrade", "head")]
-)
+@pytest.mark.parametrize("command", [("services.cli", "create-council", "X1", "X one"), ("alembic", "upgrade", "head")])
 async def test_after_make_run_was_killed_they_say_in_one_line_to_start_it(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:
@@ -127,7 +123,7 @@ async def test_with_make_run_up_the_cli_and_alembic_need_no_settings(servers: Se
     code = f"NEW{uuid.uuid4().hex[:8].upper()}"
     env = newcomer_environment(tmp_path)
     (migrated, migrate_err), (created, create_err) = await asyncio.gather(
-        run(env, "alembic", "upgrade", "head"), run(env, "services.api.cli", "create-council", code, "Newcomer")
+        run(env, "alembic", "upgrade", "head"), run(env, "services.cli", "create-council", code, "Newcomer")
     )
     assert (migrated, created) == (0, 0), migrate_err + create_err
     engine = make_engine(settings_for(servers))

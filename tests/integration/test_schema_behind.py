@@ -66,7 +66,7 @@ async def test_writes_wait_for_the_migrations_the_worker_waits_and_the_cli_refus
         assert listed.status_code == 200 and [item["external_id"] for item in listed.json()] == ["A1"]
 
         (code, err), waiting = await asyncio.gather(
-            run(env, "services.api.cli", "create-council", "CLI1", "CLI one"),
+            run(env, "services.cli", "create-council", "CLI1", "CLI one"),
             logged_event(output, "worker.waiting", worker),
         )
         assert f"at {behind}" in waiting["reason"] and "alembic upgrade head" in waiting["reason"]

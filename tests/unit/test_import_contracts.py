@@ -1,6 +1,6 @@
-"""The import contracts of pyproject.toml ([tool.importlinter]): the API never imports the worker, shared
-imports neither process, no feature's routes import another's, the engines stay pure. Checked on the tree
-as it is, and on a copy with one forbidden import added, which each contract must catch."""
+"""The import contracts of pyproject.toml ([tool.importlinter]): the API never imports the worker nor the
+operator's CLI, shared imports neither process, no feature's routes import another's, the engines stay pure.
+Checked on the tree as it is, and on a copy with one forbidden import added, which each contract must catch."""
 
 import shutil
 import subprocess
@@ -41,6 +41,7 @@ def test_the_tree_keeps_every_contract() -> None:
         ("shared/outbox.py", "services.api.audit", "shared imports neither process"),
         ("shared/domain/engines/one_child.py", "sqlalchemy", "The engines are pure"),
         ("services/api/statements/endpoints.py", "services.api.contracts.endpoints", "Routes never import"),
+        ("services/api/demo.py", "services.cli", "The API process never imports the operator's CLI"),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(tmp_path: Path, module: str, forbidden: str, contract: str) -> None:

@@ -1,4 +1,4 @@
-"""Operator commands: python -m services.api.cli --help
+"""Operator commands: python -m services.cli --help
 
 Client, key and erasure commands are audited like the admin endpoints, with "cli" as the actor."""
 
@@ -324,7 +324,7 @@ KEY_DAYS = KeyIn.model_fields["expires_in_days"].default
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m services.api.cli")
+    root = argparse.ArgumentParser(prog="python -m services.cli")
     commands = root.add_subparsers(required=True)
     council = commands.add_parser("create-council", help="create a council (local authority)")
     council.add_argument("code")
