@@ -10,6 +10,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -196,19 +197,48 @@ def rci_of(done: Computed, councils: np.ndarray[Any, Any], sds: dict[tuple[int, 
 async def write(
     db: AsyncSession, snapshot: Snapshot, target: RecomputeTarget, progress: Progress
 ) -> tuple[int, int, int]:
-    """Every piece computed in a thread while the previous piece's rows are inserted."""
-    if target.children is not None:
-        # An erasure waits, or has happened and is seen below.
-        await child_locks(db, target.children)
-    now = await figures_lock(db)
-    # An erasure takes the figures lock before it deletes: a child seen here stays until this commits.
-    read_children = pks(snapshot)
-    existing = set(await db.scalars(select(Child.id).where(among(Child.id, read_children, Uuid))))
-    excluded = changed_since(snapshot, await read_outbox(db, target)) | (read_children - existing)
+    """The recompute's one transaction: (written, cleared, left out)."""
+    now = await take_locks(db, target)
+    excluded = await changed_or_gone(db, snapshot, target)
     excluded_bytes = {pk.bytes for pk in excluded}
     keep_child = np.array([pk.tobytes() not in excluded_bytes for pk in snapshot.child_pk], dtype=bool)
     latest = latest_instruments(snapshot)
     written = {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk[(latest > 0) & keep_child]}
+    await replace_figures(db, snapshot, target, latest, keep_child, written, now, progress)
+    progress("written", len(written), len(written))
+    cleared = (snapshot.had_figures - written) - excluded
+    await clear_figures(db, cleared, now)
+    await settle(db, snapshot, excluded, written | cleared)
+    return len(written), len(cleared), len(excluded)
+
+
+async def take_locks(db: AsyncSession, target: RecomputeTarget) -> datetime:
+    """The children's locks, then the figures lock (locks.py); the time the figures are stamped with."""
+    if target.children is not None:
+        await child_locks(db, target.children)  # an erasure waits, or has happened and is seen below
+    return await figures_lock(db)
+
+
+async def changed_or_gone(db: AsyncSession, snapshot: Snapshot, target: RecomputeTarget) -> set[uuid.UUID]:
+    """The children read that are left out: written to since the read (their recompute follows), or erased
+    (an erasure takes the figures lock before it deletes, so a child seen here stays until this commits)."""
+    read_children = pks(snapshot)
+    existing = set(await db.scalars(select(Child.id).where(among(Child.id, read_children, Uuid))))
+    return changed_since(snapshot, await read_outbox(db, target)) | (read_children - existing)
+
+
+async def replace_figures(
+    db: AsyncSession,
+    snapshot: Snapshot,
+    target: RecomputeTarget,
+    latest: np.ndarray[Any, Any],
+    keep_child: np.ndarray[Any, Any],
+    written: set[uuid.UUID],
+    now: datetime,
+    progress: Progress,
+) -> None:
+    """The written children's rows replaced: every piece computed in a thread while the previous piece's
+    domain rows are inserted, then the child rows with reliable change once every council's SD is known."""
     # Their domain rows go with them (the trigger domain_figures_follow_child).
     await db.execute(delete(ChildNeedsTrend).where(among(ChildNeedsTrend.child_pk, written, Uuid)))
     apg = await raw_connection(db)
@@ -240,18 +270,25 @@ async def write(
         for done in computed:
             for council in np.unique(snapshot.child_council[done.piece.children]):
                 await calibrate_when_due(db, snapshot.councils[int(council)], done.definition)
-    progress("written", len(written), len(written))
-    cleared = (snapshot.had_figures - written) - excluded
+
+
+async def clear_figures(db: AsyncSession, cleared: set[uuid.UUID], now: datetime) -> None:
+    """No final assessment left: the rows stay, emptied with a new version, so a BI tool syncing by cursor
+    learns the figures went. A child that never had figures gets no rows."""
+    if not cleared:
+        return
     for model, values in ((ChildNeedsTrend, CLEARED_CHILD), (DomainNeedsTrend, CLEARED_DOMAIN)):
-        if cleared:
-            await db.execute(
-                update(model)
-                .where(among(model.child_pk, cleared, Uuid))
-                .values(**values, computed_at=now, row_version=FIGURES_ROW_VERSION.next_value())
-            )
-    # Payment statements follow their children: those of every contract a child recomputed was placed under.
-    contracts = await statements.contracts_of_children(db, written | cleared)
-    await statements.mark_stale(db, contracts)
+        await db.execute(
+            update(model)
+            .where(among(model.child_pk, cleared, Uuid))
+            .values(**values, computed_at=now, row_version=FIGURES_ROW_VERSION.next_value())
+        )
+
+
+async def settle(db: AsyncSession, snapshot: Snapshot, excluded: set[uuid.UUID], changed: set[uuid.UUID]) -> None:
+    """What follows the figures: the statements of every contract a changed child was placed under marked
+    stale, and the requests the snapshot read (those of children not left out) done."""
+    await statements.mark_stale(db, await statements.contracts_of_children(db, changed))
     pending = [r for r, (child, waiting) in snapshot.outbox.items() if waiting and child not in excluded]
     if pending:
         await db.execute(
@@ -259,7 +296,6 @@ async def write(
             .where(among(RecomputeRequest.id, pending, BigInteger), RecomputeRequest.done_at.is_(None))
             .values(done_at=func.now())
         )
-    return len(written), len(cleared), len(excluded)
 
 
 def pks(snapshot: Snapshot) -> set[uuid.UUID]:
