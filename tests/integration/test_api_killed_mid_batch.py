@@ -18,9 +18,9 @@ from fastapi import FastAPI
 
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, Servers
+from tests.integration.faults import trends, wait_for_row_lock_waiter
+from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_full_recompute import assert_full_recompute_agrees
-from tests.integration.test_resilience import trends, wait_for_row_lock_waiter
 from tests.integration.test_server_output import shipped_api, shipped_api_process
 
 CHILDREN = 20

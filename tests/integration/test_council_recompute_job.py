@@ -14,8 +14,8 @@ from shared.domain import council_recompute
 from shared.models import CouncilRecompute
 from shared.settings import Settings
 from tests.conftest import Council, state_of
+from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_full_recompute import assert_full_recompute_agrees
 
 
 async def council_with_figures(api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council) -> None:

@@ -15,9 +15,9 @@ from shared.db import transaction
 from shared.models import RecomputeRequest
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, state_of
+from tests.integration.faults import child_pk
+from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_full_recompute import assert_full_recompute_agrees
-from tests.integration.test_resilience import child_pk
 from tests.integration.test_server_output import shipped_api
 
 REFUSED_DISPATCH = """

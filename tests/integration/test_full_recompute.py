@@ -9,87 +9,21 @@ import random
 import subprocess
 import sys
 from datetime import date, timedelta
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from services.api import demo
-from services.api.scores.as_at import STORED, FigureTables, figures_as_at
 from services.scoring.drain import drain
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
-from shared.domain.full_recompute import recompute_children, recompute_councils
-from shared.models import Child, RecomputeRequest
+from shared.models import RecomputeRequest
 from shared.settings import Settings
 from tests.conftest import PSEUDONYM_KEY, ROOT, Council, state_of
+from tests.integration.figures_check import assert_full_recompute_agrees, assert_same, child_by_child, figures
 from tests.integration.helpers import DOMAINS, add_child, assessment, ratings, run_worker
-
-VOLATILE = {"computed_at", "row_version"}
-
-
-async def figures(app: FastAPI, la_id: Any) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
-    async with transaction(state_of(app).sessions) as db:
-        return await figures_in(db, la_id, STORED)
-
-
-async def figures_in(
-    db: AsyncSession, la_id: Any, tables: FigureTables
-) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
-    children = (await db.scalars(select(tables.child).where(tables.child.la_id == la_id))).all()
-    domains = (await db.scalars(select(tables.domain).where(tables.domain.la_id == la_id))).all()
-
-    def plain(row: Any) -> dict[str, Any]:
-        return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs if c.key not in VOLATILE}
-
-    return (
-        {row.child_pk: plain(row) for row in children},
-        {(row.child_pk, row.domain): plain(row) for row in domains},
-    )
-
-
-Figures = tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]
-
-
-async def child_by_child(app: FastAPI, la_id: Any) -> Figures:
-    """Each child recomputed alone, as the worker does when only that child is pending."""
-    sessions = state_of(app).sessions
-    async with transaction(sessions) as db:
-        children = list(await db.scalars(select(Child.id).where(Child.la_id == la_id)))
-        for child_pk in children:
-            await db.execute(insert(RecomputeRequest).values(child_pk=child_pk, la_id=la_id))
-    for child_pk in children:
-        alone = await recompute_children(sessions, [child_pk])
-        assert (alone.children, alone.left_to_incremental) == (1, 0)
-    return await figures(app, la_id)
-
-
-async def in_memory(app: FastAPI, la_id: Any) -> Figures:
-    """Each child's figures computed by the one-child engine from its ratings, not stored."""
-    async with transaction(state_of(app).sessions) as db:
-        tables = await figures_as_at(db, la_id, date.today())
-        return await figures_in(db, la_id, tables)
-
-
-def assert_same(these: Figures, those: Figures) -> None:
-    for ours, theirs in zip(these, those, strict=True):
-        assert ours.keys() == theirs.keys()
-        for key, row in theirs.items():
-            assert {k: (v, row[k]) for k, v in ours[key].items() if v != row[k]} == {}, (key, row)
-
-
-async def assert_full_recompute_agrees(app: FastAPI, la_id: Any) -> None:
-    """The worker has just recomputed the council's children, pending together, in bursts."""
-    bursts = await figures(app, la_id)
-    assert_same(await in_memory(app, la_id), bursts)
-    incremental = await child_by_child(app, la_id)
-    assert_same(bursts, incremental)
-    outcome = await recompute_councils(state_of(app).sessions, [la_id])
-    assert outcome.written == len(incremental[0]) and outcome.left_to_incremental == 0
-    assert_same(await figures(app, la_id), incremental)
 
 
 async def test_the_demo_council_recomputed_whole_matches_child_by_child(app: FastAPI, settings: Settings) -> None:

@@ -13,8 +13,8 @@ from shared.db import transaction
 from shared.models import LocalAuthority, RecomputeRequest
 from shared.settings import Settings
 from tests.conftest import Council, state_of
+from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, run_worker, years_ago
-from tests.integration.test_full_recompute import assert_full_recompute_agrees
 
 
 def of_council(council: Council) -> ColumnElement[bool]:

@@ -14,6 +14,7 @@ from shared import local_servers
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.settings import libpq_url
 from tests.conftest import Servers, create_database, drop_database, settings_for, with_database
+from tests.integration.faults import running
 from tests.integration.processes import (
     environment,
     logged,
@@ -23,7 +24,6 @@ from tests.integration.processes import (
     run,
     worker_process,
 )
-from tests.integration.test_resilience import running
 
 
 def missing_database(servers: Servers) -> tuple[str, str]:

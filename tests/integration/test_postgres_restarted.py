@@ -16,10 +16,10 @@ import httpx
 from services.stack.embedded import EmbeddedPostgres
 from shared.settings import asyncpg_url
 from tests.conftest import Council, Servers, new_council, settings_for
+from tests.integration.faults import running, trends
+from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, years_ago
 from tests.integration.processes import eventually
-from tests.integration.test_full_recompute import assert_full_recompute_agrees
-from tests.integration.test_resilience import running, trends
 from tests.integration.test_server_output import shipped_api
 from tests.integration.test_worker_faults import shipped_worker
 

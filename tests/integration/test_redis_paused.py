@@ -20,9 +20,9 @@ from services.stack.embedded import EmbeddedRedis
 from shared.access import Kind
 from shared.redis_breaker import GuardedPool
 from tests.conftest import Council, Servers, headers_for, new_council, settings_for, state_of
+from tests.integration.faults import running, trends
+from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_full_recompute import assert_full_recompute_agrees
-from tests.integration.test_resilience import running, trends
 from tests.integration.test_server_output import shipped_api
 
 # Generous: a request here takes tens of milliseconds, and waiting on the paused Redis took seconds.

@@ -13,10 +13,10 @@ import pytest_asyncio
 from shared.schema import migrations
 from shared.settings import libpq_url
 from tests.conftest import Servers, create_database, drop_database, new_council, settings_for, with_database
+from tests.integration.faults import running
+from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, years_ago
 from tests.integration.processes import environment, eventually, logged, logged_event, migrate, run, worker_process
-from tests.integration.test_full_recompute import assert_full_recompute_agrees
-from tests.integration.test_resilience import running
 
 
 @pytest_asyncio.fixture

@@ -19,9 +19,9 @@ from services.stack.embedded import EmbeddedRedis
 from shared.settings import Settings, libpq_url
 from tests.conftest import PSEUDONYM_KEY, ROOT, Council, Servers, new_council, settings_for
 from tests.integration.deploy_files import COMPOSE, dockerfile_stages, effective, exec_form, load
+from tests.integration.faults import child_pk, running, trends, wait_for_row_lock_waiter
+from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_full_recompute import assert_full_recompute_agrees
-from tests.integration.test_resilience import child_pk, running, trends, wait_for_row_lock_waiter
 
 # arq's worker tried a Redis unreachable at start five times, a second apart, then ended.
 ARQ_GAVE_UP_AFTER = 6.0

@@ -1,0 +1,75 @@
+"""What the fault tests share: the API in process, a child's figures and key as a test reads them, and the
+backends waiting on a lock a test holds, found so that a test can kill the right one."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from services.api.main import create_app
+from shared.db import transaction
+from shared.models import Child, LocalAuthority
+from shared.settings import Settings, libpq_url
+from tests.conftest import Council, Servers, state_of
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield app, client
+
+
+async def trends(api: httpx.AsyncClient, council: Council, child_id: str) -> dict:  # type: ignore[type-arg]
+    response = await api.get(f"/v1/children/{child_id}/needs-trends", headers=council.headers)
+    assert response.status_code == 200
+    result: dict = response.json()  # type: ignore[type-arg]
+    return result
+
+
+async def child_pk(app: FastAPI, council: Council, child_id: str) -> str:
+    async with transaction(state_of(app).sessions) as db:
+        query = (
+            select(Child.id)
+            .join(LocalAuthority, LocalAuthority.id == Child.la_id)
+            .where(LocalAuthority.code == council.code, Child.child_id == child_id)
+        )
+        return str(await db.scalar(query))
+
+
+async def blocked_by(connection: asyncpg.Connection, what: str) -> int:
+    """The pid of a backend waiting on a lock this connection's session holds. Only this session's waiters: the
+    server may be shared, and a waiter found in another database would be the wrong one to kill. From pg_locks,
+    read afresh even inside a transaction (pg_stat_activity is a snapshot kept for it)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pid = await connection.fetchval(
+            "SELECT pid FROM pg_locks WHERE NOT granted AND pg_backend_pid() = ANY(pg_blocking_pids(pid)) LIMIT 1"
+        )
+        if pid is not None:
+            return int(pid)
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"never: {what}")
+
+
+async def wait_for_lock_waiter(connection: asyncpg.Connection) -> int:
+    """A job waiting on the child's advisory lock the connection holds: proof it is inside its transaction."""
+    return await blocked_by(connection, "a job reached the child's lock")
+
+
+async def hold_child_lock(servers: Servers, pk: str) -> asyncpg.Connection:
+    connection = await asyncpg.connect(libpq_url(servers.database_url))
+    await connection.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", pk)
+    return connection
+
+
+async def wait_for_row_lock_waiter(connection: asyncpg.Connection) -> int:
+    """A job waiting on the outbox rows the connection's transaction locked."""
+    return await blocked_by(connection, "a job reached the outbox rows")
