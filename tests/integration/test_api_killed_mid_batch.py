@@ -21,7 +21,7 @@ from tests.conftest import Council, Servers
 from tests.integration.faults import trends, wait_for_row_lock_waiter
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_server_output import shipped_api, shipped_api_process
+from tests.integration.shipped import shipped_api, shipped_api_process
 
 CHILDREN = 20
 EACH = 25  # assessments per child: a batch of 500, half the most one batch may carry

@@ -18,7 +18,7 @@ from tests.conftest import Council, state_of
 from tests.integration.faults import child_pk
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_server_output import shipped_api
+from tests.integration.shipped import shipped_api
 
 REFUSED_DISPATCH = """
 CREATE FUNCTION refuse_dispatch() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from shared.settings import Settings
-from tests.integration.test_server_output import shipped_api
+from tests.integration.shipped import shipped_api
 
 BROWSER_SECONDS = 120
 # Every src and href of the page: what a browser fetches to show it.

@@ -20,8 +20,7 @@ from tests.integration.faults import running, trends
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, years_ago
 from tests.integration.processes import eventually
-from tests.integration.test_server_output import shipped_api
-from tests.integration.test_worker_faults import shipped_worker
+from tests.integration.shipped import shipped_api, shipped_worker
 
 CHILDREN = ["R1", "R2", "R3", "R4"]  # one writer each
 DOWN_FOR = 1.0  # seconds PostgreSQL stays stopped, besides its shutdown and start: every writer is refused meanwhile

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from shared.settings import Settings
 from tests.conftest import ROOT, Council
 from tests.integration.helpers import assessment, run_worker, years_ago
-from tests.integration.test_server_output import shipped_api
+from tests.integration.shipped import shipped_api
 
 SECTION = "### Reading the feeds from Power BI and pandas"
 

@@ -23,7 +23,7 @@ from tests.conftest import Council, Servers, headers_for, new_council, settings_
 from tests.integration.faults import running, trends
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_server_output import shipped_api
+from tests.integration.shipped import shipped_api
 
 # Generous: a request here takes tens of milliseconds, and waiting on the paused Redis took seconds.
 FAST = 1.0

@@ -26,7 +26,8 @@ from tests.conftest import Council, state_of
 from tests.integration.faults import child_pk, trends
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.test_worker_faults import all_fresh, eventually, start_worker, stop
+from tests.integration.shipped import start_worker, stop
+from tests.integration.test_worker_faults import all_fresh, eventually
 from tests.integration.test_worker_output import FAULTS_GONE, REFUSED_FIGURES
 
 

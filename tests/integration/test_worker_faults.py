@@ -3,13 +3,10 @@ a person: Redis stopped for longer than arq's own retries, and the worker killed
 Each ends by checking that every child's figures equal a full recompute."""
 
 import asyncio
-import os
 import signal
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -17,11 +14,12 @@ import httpx
 
 from services.stack.embedded import EmbeddedRedis
 from shared.settings import Settings, libpq_url
-from tests.conftest import PSEUDONYM_KEY, ROOT, Council, Servers, new_council, settings_for
-from tests.integration.deploy_files import COMPOSE, dockerfile_stages, effective, exec_form, load
+from tests.conftest import ROOT, Council, Servers, new_council, settings_for
+from tests.integration.deploy_files import COMPOSE, load
 from tests.integration.faults import child_pk, running, trends, wait_for_row_lock_waiter
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
+from tests.integration.shipped import on_this_machine, shipped_worker, stop, worker_environment
 
 # arq's worker tried a Redis unreachable at start five times, a second apart, then ended.
 ARQ_GAVE_UP_AFTER = 6.0
@@ -30,54 +28,6 @@ ARQ_GAVE_UP_AFTER = 6.0
 CAUGHT_UP_WITHIN = 20.0
 # The issue's bound for a child whose recompute a killed worker held, from the worker's restart.
 RERUN_WITHIN = 10.0
-
-
-def on_this_machine(command: list[str]) -> list[str]:
-    assert command[0] == "python", command
-    return [sys.executable, *command[1:]]
-
-
-def worker_environment(settings: Settings) -> dict[str, str]:
-    return os.environ | {
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "QUEUE_NAME": settings.queue_name,
-        "PSEUDONYM_KEY": PSEUDONYM_KEY,
-        "LOG_LEVEL": "INFO",
-    }
-
-
-async def start_worker(settings: Settings, output: Path) -> asyncio.subprocess.Process:
-    """The worker image's CMD, with the shipped job timeout and retries."""
-    command = on_this_machine(exec_form(effective(dockerfile_stages(), "worker", "CMD")))
-    with output.open("ab") as sink:
-        return await asyncio.create_subprocess_exec(
-            *command, cwd=ROOT, env=worker_environment(settings), stdout=sink, stderr=asyncio.subprocess.STDOUT
-        )
-
-
-async def stop(worker: asyncio.subprocess.Process, signum: signal.Signals = signal.SIGTERM) -> int:
-    """What `docker stop` sends; its exit status."""
-    if worker.returncode is None:
-        worker.send_signal(signum)
-    try:
-        return await asyncio.wait_for(worker.wait(), timeout=30)
-    except TimeoutError:
-        worker.kill()
-        await worker.wait()
-        raise
-
-
-@asynccontextmanager
-async def shipped_worker(settings: Settings, output: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    worker = await start_worker(settings, output)
-    try:
-        yield worker
-    finally:
-        if worker.returncode is None:
-            worker.kill()
-            await worker.wait()
 
 
 async def health_check(settings: Settings) -> tuple[int, str]:
