@@ -24,10 +24,10 @@ from shared.domain.locks import FIGURES_WRITE_LOCK
 from shared.models import Contract, ContractVersion
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, Servers, state_of
+from tests.integration.contracts import new_contract, place, rate, stale_since
 from tests.integration.faults import child_pk, wait_for_lock_waiter, wait_for_row_lock_waiter
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker
-from tests.integration.test_statement_refresh import new_contract, place, rate, stale_since
 
 
 def job_worker(settings: Settings) -> Worker:

@@ -20,11 +20,11 @@ from fastapi import FastAPI
 
 from shared.settings import Settings, libpq_url
 from tests.conftest import PSEUDONYM_KEY, ROOT, Council, state_of
+from tests.integration.contracts import children_in, new_contract, place, rate
 from tests.integration.deploy_files import dockerfile_stages, effective, exec_form
 from tests.integration.faults import child_pk
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, run_worker
-from tests.integration.test_statement_refresh import children_in, new_contract, place, rate
 
 WAIT_SECONDS = 60
 
