@@ -4,7 +4,9 @@ them, with only the servers named for them; their output read back line by line.
 import asyncio
 import json
 import os
+import re
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -103,3 +105,26 @@ async def migrate(database_url: str, target: str, *, down: bool = False) -> None
     """alembic upgrade or downgrade, as the suite builds its database (in a thread: env.py runs its own loop)."""
     config = alembic_config(database_url)
     await asyncio.to_thread(command.downgrade if down else command.upgrade, config, target)
+
+
+WAIT = 60.0
+
+
+def make(*args: str) -> list[str]:
+    """make itself, with this suite's virtualenv standing in for .venv (installed already, so never rebuilt)."""
+    venv = Path(sys.prefix)
+    return ["make", "-s", "-C", str(ROOT), f"VENV={venv}", "-o", str(venv / ".installed"), *args]
+
+
+def wait_for_line(
+    output: Path, pattern: str, run: subprocess.Popen[bytes], after: int = 0, timeout: float = WAIT
+) -> re.Match[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        text = output.read_text(errors="replace")
+        found = re.compile(pattern, re.MULTILINE).search(text, after)
+        if found:
+            return found
+        assert run.poll() is None, f"make run ended (status {run.returncode}):\n{text[-3000:]}"
+        time.sleep(0.1)
+    raise AssertionError(f"no line {pattern!r} within {timeout} s:\n{output.read_text(errors='replace')[-3000:]}")

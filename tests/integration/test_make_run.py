@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -25,14 +24,7 @@ from services.stack.supervisor import STEADY, Supervised, start, supervise, tend
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.settings import Settings
 from tests.conftest import ROOT, Servers, create_database, drop_database, with_database
-
-WAIT = 60.0
-
-
-def make(*args: str) -> list[str]:
-    """make itself, with this suite's virtualenv standing in for .venv (installed already, so never rebuilt)."""
-    venv = Path(sys.prefix)
-    return ["make", "-s", "-C", str(ROOT), f"VENV={venv}", "-o", str(venv / ".installed"), *args]
+from tests.integration.processes import WAIT, make, wait_for_line
 
 
 def make_run_command() -> list[str]:
@@ -77,20 +69,6 @@ def alive(pid: int) -> bool:
         return False
     # A child exited but not yet reaped still answers; its state says so.
     return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
-
-
-def wait_for_line(
-    output: Path, pattern: str, run: subprocess.Popen[bytes], after: int = 0, timeout: float = WAIT
-) -> re.Match[str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = output.read_text(errors="replace")
-        found = re.compile(pattern, re.MULTILINE).search(text, after)
-        if found:
-            return found
-        assert run.poll() is None, f"make run ended (status {run.returncode}):\n{text[-3000:]}"
-        time.sleep(0.1)
-    raise AssertionError(f"no line {pattern!r} within {timeout} s:\n{output.read_text(errors='replace')[-3000:]}")
 
 
 def make_run_env(servers: Servers, own_database: str, tmp_path: Path) -> dict[str, str]:

@@ -17,8 +17,7 @@ import pytest
 
 from services.stack.embedded import free_port
 from tests.conftest import ROOT
-from tests.integration.processes import newcomer_environment
-from tests.integration.test_make_run import make, wait_for_line
+from tests.integration.processes import make, newcomer_environment, wait_for_line
 
 BANNER_WITHIN = 900.0  # a first start loads the demo council: a minute and a half on an idle machine
 README_URL = "http://127.0.0.1:8000"
