@@ -3,7 +3,7 @@ backends waiting on a lock a test holds, found so that a test can kill the right
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
@@ -73,3 +73,19 @@ async def hold_child_lock(servers: Servers, pk: str) -> asyncpg.Connection:
 async def wait_for_row_lock_waiter(connection: asyncpg.Connection) -> int:
     """A job waiting on the outbox rows the connection's transaction locked."""
     return await blocked_by(connection, "a job reached the outbox rows")
+
+
+async def true_within(condition: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
+    """The condition holds within the bound a test is checking (seconds), or the test fails saying so."""
+    started = time.monotonic()
+    while not await condition():
+        assert time.monotonic() - started < within, f"{what}: not within {within} s"
+        await asyncio.sleep(0.1)
+
+
+def all_fresh(api: httpx.AsyncClient, council: Council, children: list[str]) -> Callable[[], Awaitable[bool]]:
+    async def condition() -> bool:
+        statuses = [(await trends(api, council, child))["status"] for child in children]
+        return statuses == ["fresh"] * len(children)
+
+    return condition

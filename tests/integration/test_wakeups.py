@@ -23,11 +23,10 @@ from shared.models import RecomputeRequest
 from shared.queue import connect
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, state_of
-from tests.integration.faults import child_pk, trends
+from tests.integration.faults import all_fresh, child_pk, trends, true_within
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 from tests.integration.shipped import start_worker, stop
-from tests.integration.test_worker_faults import all_fresh, eventually
 from tests.integration.test_worker_output import FAULTS_GONE, REFUSED_FIGURES
 
 
@@ -172,8 +171,8 @@ async def test_a_failing_child_is_marked_tried_as_often_as_sent_and_holds_no_one
                     )
                     return list(sends) == [MAX_SENDS + 1]
 
-            await eventually(all_fresh(api, council, children), 60, "the children beside the failing one")
-            await eventually(given_up, 60, "the failing child given up")
+            await true_within(all_fresh(api, council, children), 60, "the children beside the failing one")
+            await true_within(given_up, 60, "the failing child given up")
             # Stopped after a few more sweeps, to see it is not tried again.
             await asyncio.sleep(3)
         finally:

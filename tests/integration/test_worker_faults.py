@@ -4,9 +4,7 @@ Each ends by checking that every child's figures equal a full recompute."""
 
 import asyncio
 import signal
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
@@ -16,7 +14,7 @@ from services.stack.embedded import EmbeddedRedis
 from shared.settings import Settings, libpq_url
 from tests.conftest import ROOT, Council, Servers, new_council, settings_for
 from tests.integration.deploy_files import COMPOSE, load
-from tests.integration.faults import child_pk, running, trends, wait_for_row_lock_waiter
+from tests.integration.faults import all_fresh, child_pk, running, trends, true_within, wait_for_row_lock_waiter
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 from tests.integration.shipped import on_this_machine, shipped_worker, stop, worker_environment
@@ -46,21 +44,6 @@ async def health_check(settings: Settings) -> tuple[int, str]:
     return check.returncode, output.decode()
 
 
-async def eventually(condition: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
-    started = time.monotonic()
-    while not await condition():
-        assert time.monotonic() - started < within, f"{what}: not within {within} s"
-        await asyncio.sleep(0.1)
-
-
-def all_fresh(api: httpx.AsyncClient, council: Council, children: list[str]) -> Callable[[], Awaitable[bool]]:
-    async def condition() -> bool:
-        statuses = [(await trends(api, council, child))["status"] for child in children]
-        return statuses == ["fresh"] * len(children)
-
-    return condition
-
-
 async def assess(api: httpx.AsyncClient, council: Council, child: str, external_id: str, level: int) -> None:
     body = assessment(child, external_id, years_ago(0.1 * level), ratings=ratings(level))
     response = await api.post("/v1/assessments", json=body, headers=council.headers)
@@ -87,7 +70,7 @@ async def test_the_worker_waits_out_redis_and_catches_up_by_itself(
             assert status != 0 and said.startswith("waiting for Redis"), said
 
             own_redis.restart()
-            await eventually(all_fresh(api, council, children), CAUGHT_UP_WITHIN, "figures after Redis started")
+            await true_within(all_fresh(api, council, children), CAUGHT_UP_WITHIN, "figures after Redis started")
             status, said = await health_check(settings)
             assert status == 0, said
 
@@ -101,7 +84,7 @@ async def test_the_worker_waits_out_redis_and_catches_up_by_itself(
             assert status != 0 and said.startswith("waiting for Redis"), said
 
             own_redis.restart()
-            await eventually(all_fresh(api, council, children), CAUGHT_UP_WITHIN, "figures after Redis returned")
+            await true_within(all_fresh(api, council, children), CAUGHT_UP_WITHIN, "figures after Redis returned")
             assert (await health_check(settings))[0] == 0
 
             # Stopped while Redis is away, it still ends cleanly.
@@ -141,7 +124,7 @@ async def test_a_child_whose_recompute_a_killed_worker_held_is_fresh_soon_after_
         assert (await trends(api, council, "K1"))["status"] == "pending"
 
         async with shipped_worker(settings, tmp_path / "worker.log") as worker:
-            await eventually(all_fresh(api, council, ["K1"]), RERUN_WITHIN, "the killed worker's child")
+            await true_within(all_fresh(api, council, ["K1"]), RERUN_WITHIN, "the killed worker's child")
             assert await stop(worker) == 0
         figures = await trends(api, council, "K1")
         assert (figures["summary"]["assessments_count"], figures["summary"]["total_need"]) == (2, 12)
