@@ -1,5 +1,6 @@
-"""What the fault tests share: the API in process, a child's figures and key as a test reads them, and the
-backends waiting on a lock a test holds, found so that a test can kill the right one."""
+"""What the fault tests share: faults the database itself raises (triggers refusing figures or losing a race),
+the API in process, a child's figures and key as a test reads them, the backends waiting on a lock a test
+holds (found so that a test can kill the right one), and bounds a test checks."""
 
 import asyncio
 import time
@@ -16,6 +17,36 @@ from shared.db import transaction
 from shared.models import Child, LocalAuthority
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, Servers, state_of
+
+# Real errors raised by the database itself, as a constraint or a lost race would be, each quoting a child.
+REFUSED_FIGURES = """
+CREATE FUNCTION refuse_figures() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'figures refused for %', (SELECT child_id FROM children WHERE id = NEW.child_pk);
+END $$;
+CREATE TRIGGER refuse_figures BEFORE INSERT ON child_needs_trends FOR EACH ROW
+    WHEN (NEW.child_pk = '{child_pk}') EXECUTE FUNCTION refuse_figures();
+"""
+# Non-transactional, so the count survives the rollback: the first line stored fails, the retry's pass.
+LOST_RACE_ONCE = """
+CREATE SEQUENCE lost_race_tries;
+CREATE FUNCTION lose_race_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF nextval('lost_race_tries') = 1 THEN
+        RAISE EXCEPTION 'could not serialize the line of %', NEW.child_pseudonym USING ERRCODE = '40001';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER lose_race_once BEFORE INSERT ON statement_lines FOR EACH ROW
+    WHEN (NEW.child_pseudonym = '{pseudonym}') EXECUTE FUNCTION lose_race_once();
+"""
+FAULTS_GONE = """
+DROP TRIGGER IF EXISTS refuse_figures ON child_needs_trends;
+DROP TRIGGER IF EXISTS lose_race_once ON statement_lines;
+DROP FUNCTION IF EXISTS refuse_figures();
+DROP FUNCTION IF EXISTS lose_race_once();
+DROP SEQUENCE IF EXISTS lost_race_tries;
+"""
 
 
 @asynccontextmanager

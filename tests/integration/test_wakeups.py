@@ -23,11 +23,10 @@ from shared.models import RecomputeRequest
 from shared.queue import connect
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, state_of
-from tests.integration.faults import all_fresh, child_pk, trends, true_within
+from tests.integration.faults import FAULTS_GONE, REFUSED_FIGURES, all_fresh, child_pk, trends, true_within
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 from tests.integration.shipped import start_worker, stop
-from tests.integration.test_worker_output import FAULTS_GONE, REFUSED_FIGURES
 
 
 async def write(api: httpx.AsyncClient, council: Council, child: str, external_id: str, level: int = 2) -> None:

@@ -22,41 +22,11 @@ from shared.settings import Settings, libpq_url
 from tests.conftest import PSEUDONYM_KEY, ROOT, Council, state_of
 from tests.integration.contracts import children_in, new_contract, place, rate
 from tests.integration.deploy_files import dockerfile_stages, effective, exec_form
-from tests.integration.faults import child_pk
+from tests.integration.faults import FAULTS_GONE, LOST_RACE_ONCE, REFUSED_FIGURES, child_pk
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, run_worker
 
 WAIT_SECONDS = 60
-
-# Real errors raised by the database itself, as a constraint or a lost race would be, each quoting a child.
-REFUSED_FIGURES = """
-CREATE FUNCTION refuse_figures() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'figures refused for %', (SELECT child_id FROM children WHERE id = NEW.child_pk);
-END $$;
-CREATE TRIGGER refuse_figures BEFORE INSERT ON child_needs_trends FOR EACH ROW
-    WHEN (NEW.child_pk = '{child_pk}') EXECUTE FUNCTION refuse_figures();
-"""
-# Non-transactional, so the count survives the rollback: the first line stored fails, the retry's pass.
-LOST_RACE_ONCE = """
-CREATE SEQUENCE lost_race_tries;
-CREATE FUNCTION lose_race_once() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF nextval('lost_race_tries') = 1 THEN
-        RAISE EXCEPTION 'could not serialize the line of %', NEW.child_pseudonym USING ERRCODE = '40001';
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER lose_race_once BEFORE INSERT ON statement_lines FOR EACH ROW
-    WHEN (NEW.child_pseudonym = '{pseudonym}') EXECUTE FUNCTION lose_race_once();
-"""
-FAULTS_GONE = """
-DROP TRIGGER IF EXISTS refuse_figures ON child_needs_trends;
-DROP TRIGGER IF EXISTS lose_race_once ON statement_lines;
-DROP FUNCTION IF EXISTS refuse_figures();
-DROP FUNCTION IF EXISTS lose_race_once();
-DROP SEQUENCE IF EXISTS lost_race_tries;
-"""
 
 
 def shipped_worker_command() -> list[str]:
