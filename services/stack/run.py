@@ -49,8 +49,7 @@ def refuse_a_taken_port() -> None:
     if not PORT.isdigit():
         raise SystemExit(f"[make run] PORT must be a port number, not {PORT!r}")
     try:
-        with socket.create_server((HOST, int(PORT))):
-            pass
+        socket.create_server((HOST, int(PORT))).close()
     except OSError as error:
         raise SystemExit(
             f"[make run] cannot serve on {HOST}:{PORT}: {error.strerror} (another process serves there? stop it, "

@@ -18,15 +18,22 @@ from shared.models import Child, LocalAuthority
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, Servers, state_of
 
-# Real errors raised by the database itself, as a constraint or a lost race would be, each quoting a child.
-REFUSED_FIGURES = """
-CREATE FUNCTION refuse_figures() RETURNS trigger LANGUAGE plpgsql AS $$
+
+def refused_for_a_child(name: str, when: str, what: str) -> str:
+    """A trigger `name` raising a real database error `when` (e.g. BEFORE INSERT ON a table) for the child
+    formatted in as {child_pk}, as a constraint would, its message quoting the child's id."""
+    return f"""
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'figures refused for %', (SELECT child_id FROM children WHERE id = NEW.child_pk);
+    RAISE EXCEPTION '{what} for %', (SELECT child_id FROM children WHERE id = NEW.child_pk);
 END $$;
-CREATE TRIGGER refuse_figures BEFORE INSERT ON child_needs_trends FOR EACH ROW
-    WHEN (NEW.child_pk = '{child_pk}') EXECUTE FUNCTION refuse_figures();
+CREATE TRIGGER {name} {when} FOR EACH ROW
+    WHEN (NEW.child_pk = '{{child_pk}}') EXECUTE FUNCTION {name}();
 """
+
+
+# Real errors raised by the database itself, as a constraint or a lost race would be, each quoting a child.
+REFUSED_FIGURES = refused_for_a_child("refuse_figures", "BEFORE INSERT ON child_needs_trends", "figures refused")
 # Non-transactional, so the count survives the rollback: the first line stored fails, the retry's pass.
 LOST_RACE_ONCE = """
 CREATE SEQUENCE lost_race_tries;

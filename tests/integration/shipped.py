@@ -2,6 +2,7 @@
 tests that read their output or fault them."""
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -41,11 +42,9 @@ async def wait_until_serving(url: str, server: asyncio.subprocess.Process) -> No
     async with httpx.AsyncClient(base_url=url) as client:
         for _ in range(STARTUP_SECONDS * 10):
             assert server.returncode is None, "the API exited while starting"
-            try:
+            with contextlib.suppress(httpx.TransportError):
                 if (await client.get("/healthz")).status_code == 200:
                     return
-            except httpx.TransportError:
-                pass
             await asyncio.sleep(0.1)
     raise AssertionError(f"the API did not serve /healthz within {STARTUP_SECONDS} s")
 
@@ -80,13 +79,8 @@ async def shipped_api_process(settings: Settings, output: Path) -> AsyncIterator
             async with httpx.AsyncClient(base_url=url) as client:
                 yield ShippedApi(server, client)
         finally:
-            if server.returncode is None:
-                server.send_signal(signal.SIGINT)
-            try:
-                await asyncio.wait_for(server.wait(), timeout=30)
-            except TimeoutError:
-                server.kill()
-                await server.wait()
+            with contextlib.suppress(TimeoutError):  # killed, then, after 30 s
+                await stop(server, signal.SIGINT)
 
 
 @asynccontextmanager
@@ -121,7 +115,8 @@ async def start_worker(settings: Settings, output: Path) -> asyncio.subprocess.P
 
 
 async def stop(worker: asyncio.subprocess.Process, signum: signal.Signals = signal.SIGTERM) -> int:
-    """What `docker stop` sends; its exit status."""
+    """What `docker stop` sends (or `signum`); its exit status. Still running after 30 s, it is killed and
+    TimeoutError raised."""
     if worker.returncode is None:
         worker.send_signal(signum)
     try:
@@ -133,11 +128,14 @@ async def stop(worker: asyncio.subprocess.Process, signum: signal.Signals = sign
 
 
 @asynccontextmanager
-async def shipped_worker(settings: Settings, output: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+async def shipped_worker(
+    settings: Settings, output: Path, *, stop_with: signal.Signals = signal.SIGKILL
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The worker image's CMD, ended when done: killed, or stopped as a container is (SIGTERM), so that its
+    shutdown lines are read too."""
     worker = await start_worker(settings, output)
     try:
         yield worker
     finally:
-        if worker.returncode is None:
-            worker.kill()
-            await worker.wait()
+        with contextlib.suppress(TimeoutError):  # killed, then, after 30 s
+            await stop(worker, stop_with)

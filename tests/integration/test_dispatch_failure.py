@@ -15,19 +15,12 @@ from shared.db import transaction
 from shared.models import RecomputeRequest
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, state_of
-from tests.integration.faults import child_pk
+from tests.integration.faults import child_pk, refused_for_a_child
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 from tests.integration.shipped import shipped_api
 
-REFUSED_DISPATCH = """
-CREATE FUNCTION refuse_dispatch() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'dispatch refused for %', (SELECT child_id FROM children WHERE id = NEW.child_pk);
-END $$;
-CREATE TRIGGER refuse_dispatch BEFORE UPDATE ON recompute_requests FOR EACH ROW
-    WHEN (NEW.child_pk = '{child_pk}') EXECUTE FUNCTION refuse_dispatch();
-"""
+REFUSED_DISPATCH = refused_for_a_child("refuse_dispatch", "BEFORE UPDATE ON recompute_requests", "dispatch refused")
 DISPATCH_ALLOWED = """
 DROP TRIGGER IF EXISTS refuse_dispatch ON recompute_requests;
 DROP FUNCTION IF EXISTS refuse_dispatch();

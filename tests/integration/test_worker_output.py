@@ -4,13 +4,9 @@ never its text, whose query parameters and messages can name a child."""
 
 import asyncio
 import json
-import os
 import signal
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -19,47 +15,14 @@ import httpx
 from fastapi import FastAPI
 
 from shared.settings import Settings, libpq_url
-from tests.conftest import PSEUDONYM_KEY, ROOT, Council, state_of
+from tests.conftest import Council, state_of
 from tests.integration.contracts import children_in, new_contract, place, rate
-from tests.integration.deploy_files import dockerfile_stages, effective, exec_form
 from tests.integration.faults import FAULTS_GONE, LOST_RACE_ONCE, REFUSED_FIGURES, child_pk
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, run_worker
+from tests.integration.shipped import shipped_worker
 
 WAIT_SECONDS = 60
-
-
-def shipped_worker_command() -> list[str]:
-    command = exec_form(effective(dockerfile_stages(), "worker", "CMD"))
-    assert command[0] == "python", command
-    return [sys.executable, *command[1:]]
-
-
-@asynccontextmanager
-async def shipped_worker(settings: Settings, output: Path) -> AsyncIterator[None]:
-    """A real worker process on the test database, writing stdout and stderr to `output`; stopped as a
-    container is, with SIGTERM."""
-    env = os.environ | {
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "QUEUE_NAME": settings.queue_name,
-        "PSEUDONYM_KEY": PSEUDONYM_KEY,
-    }
-    with output.open("wb") as sink:
-        worker = await asyncio.create_subprocess_exec(
-            *shipped_worker_command(), cwd=ROOT, env=env, stdout=sink, stderr=asyncio.subprocess.STDOUT
-        )
-        try:
-            yield
-        finally:
-            if worker.returncode is None:
-                worker.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(worker.wait(), timeout=30)
-            except TimeoutError:
-                worker.kill()
-                await worker.wait()
 
 
 async def test_no_database_message_reaches_the_worker_s_output(
@@ -82,7 +45,7 @@ async def test_no_database_message_reaches_the_worker_s_output(
         await database.execute(
             REFUSED_FIGURES.format(child_pk=refused_pk) + LOST_RACE_ONCE.format(pseudonym=council.pseudonym(placed))
         )
-        async with shipped_worker(settings, output):
+        async with shipped_worker(settings, output, stop_with=signal.SIGTERM):
             deadline = time.monotonic() + WAIT_SECONDS
             while not (
                 '"recompute.failed"' in output.read_text()

@@ -104,7 +104,6 @@ async def recompute_council(db: SessionDep, caller: FiguresAdmin, response: Resp
     asked = await council_recompute.ask(db, caller.la_id)
     audit.note(db, target=f"recompute:{asked.id}")
     response.headers["Location"] = f"/v1/admin/recomputes/{asked.id}"
-    await db.refresh(asked)
     return RecomputeOut.model_validate(asked, from_attributes=True)
 
 
