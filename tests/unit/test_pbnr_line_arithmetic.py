@@ -10,7 +10,7 @@ import pytest
 from shared.domain.engines.pbnr.money import Priced
 from shared.domain.engines.pbnr.statement import Statement
 from tests.unit.pbnr_builders import assessment, contract, episode, run
-from tests.unit.test_pbnr_rules import BASELINE, GAP_LATER, MAY, SAFETY_DOWN, SCENARIOS, STAY, Scenario
+from tests.unit.pbnr_scenarios import BASELINE, GAP_LATER, MAY, SAFETY_DOWN, SCENARIOS, STAY, Scenario
 
 
 def by_hand(line: Priced) -> tuple[Decimal, Decimal]:
