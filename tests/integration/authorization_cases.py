@@ -1,0 +1,317 @@
+"""The authorisation matrix's cases: the world it runs in (council A holds the data, council B and provider P2
+must not reach it), and for every operation how to build its request and what a foreign caller gets."""
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from services.api.clients import service as clients
+from services.api.clients.schemas import KeyIn
+from shared.access import Kind
+from shared.db import transaction
+from shared.domain import statements
+from shared.domain.council_recompute import ACTIVE
+from shared.domain.locks import figures_lock
+from shared.models import CouncilRecompute
+from tests.conftest import ROOT, Council, state_of
+from tests.integration.helpers import add_child, assessment, placement, years_ago
+
+# What a caller with the scope, but of another council (or another provider), gets.
+Foreign = Literal["not_found", "invalid", "own", "list"]
+
+
+@dataclass
+class Caller:
+    name: str
+    headers: dict[str, str]
+    council: Literal["A", "B"] | None = None  # None: the credential itself is bad
+    kind: Kind | None = None
+    provider: str | None = None
+
+
+@dataclass
+class World:
+    """Council A holds the data; council B and provider P2 must not reach it."""
+
+    app: FastAPI
+    api: httpx.AsyncClient
+    a: Council
+    b: Council
+    callers: list[Caller]
+    assessment_id: str = ""
+    placement_id: str = ""
+    spare_client_id: str = ""
+    c1_pseudonym: str = ""
+    markers: dict[str, list[str]] = field(default_factory=dict)
+    audit_cursors: dict[str, str | None] = field(default_factory=dict)
+
+    def caller(self, name: str) -> Caller:
+        return next(c for c in self.callers if c.name == name)
+
+    async def fresh_child(self) -> str:
+        child_id = f"F-{uuid.uuid4().hex[:8]}"
+        await add_child(self.api, self.a.headers, child_id)
+        return child_id
+
+    async def fresh_placement(self) -> str:
+        child_id = await self.fresh_child()
+        body = placement(child_id, f"PL-{uuid.uuid4().hex[:8]}", years_ago(1), provider_id="P1")
+        response = await self.api.post("/v1/placements", json=body, headers=self.a.headers)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def fresh_assessment(self) -> str:
+        body = assessment("C1", f"AS-{uuid.uuid4().hex[:8]}", years_ago(0.2))
+        response = await self.api.post("/v1/assessments", json=body, headers=self.a.headers)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    json: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Case:
+    build: Callable[[World], Awaitable[Request]]
+    foreign: Foreign
+    markers: str | None = None  # World.markers key: what the owner's list shows and no one else's may
+
+
+def child_body() -> dict[str, Any]:
+    return {"date_of_birth": "2012-01-01", "sex": "F", "ethnicity": "WBRI", "uasc": False}
+
+
+def fixed(method: str, path: str, json: Any = None, **params: str) -> Callable[[World], Awaitable[Request]]:
+    async def build(world: World) -> Request:
+        return Request(method, path.format(w=world), json, params=params)
+
+    return build
+
+
+async def amend(world: World) -> Request:
+    assessment_id = await world.fresh_assessment()
+    content = {k: v for k, v in assessment("C1", "x", years_ago(0.2)).items() if k not in ("external_id", "child_id")}
+    return Request("PUT", f"/v1/assessments/{assessment_id}", content, {"If-Match": '"1"'})
+
+
+async def new_assessment(world: World) -> Request:
+    return Request("POST", "/v1/assessments", assessment("C1", f"N-{uuid.uuid4().hex[:8]}", years_ago(0.1)))
+
+
+async def new_assessments(world: World) -> Request:
+    item = assessment("C1", f"N-{uuid.uuid4().hex[:8]}", years_ago(0.1))
+    return Request("POST", "/v1/assessments/batch", {"items": [item]})
+
+
+async def new_placement(world: World) -> Request:
+    child_id = await world.fresh_child()
+    return Request("POST", "/v1/placements", placement(child_id, f"N-{uuid.uuid4().hex[:8]}", years_ago(0.5)))
+
+
+async def new_placements(world: World) -> Request:
+    child_id = await world.fresh_child()
+    item = placement(child_id, f"N-{uuid.uuid4().hex[:8]}", years_ago(0.5))
+    return Request("POST", "/v1/placements/batch", {"items": [item]})
+
+
+async def end_placement(world: World) -> Request:
+    placement_id = await world.fresh_placement()
+    ending = {"end_date": date.today().isoformat(), "reason_ended": "E11"}
+    return Request("POST", f"/v1/placements/{placement_id}/end", ending)
+
+
+async def new_client(world: World) -> Request:
+    return Request("POST", "/v1/admin/clients", {"name": "new BI", "kind": "bi"})
+
+
+async def revoke(world: World) -> Request:
+    async with transaction(state_of(world.app).sessions) as db:
+        client = await clients.require_client(db, world.a.la_id, uuid.UUID(world.spare_client_id))
+        key = await clients.issue_key(db, client, KeyIn())
+    return Request("POST", f"/v1/admin/clients/{world.spare_client_id}/keys/{key.key_id}/revoke")
+
+
+async def disable(world: World) -> Request:
+    response = await world.api.post(
+        "/v1/admin/clients", json={"name": "to disable", "kind": "bi"}, headers=world.caller("admin A").headers
+    )
+    return Request("POST", f"/v1/admin/clients/{response.json()['client_id']}/disable")
+
+
+async def council_recompute(world: World) -> str:
+    """Council A's recompute, its id a marker no other council's list may show; those asked for before are
+    marked done, as the worker (not running here) would, since a council has one at a time."""
+    await settle_recomputes(world)
+    response = await world.api.post("/v1/admin/recompute", headers=world.a.admin)
+    assert response.status_code == 202, response.text
+    world.markers["recomputes"] = [response.json()["id"]]
+    return str(response.json()["id"])
+
+
+async def settle_recomputes(world: World) -> None:
+    async with transaction(state_of(world.app).sessions) as db:
+        councils = CouncilRecompute.la_id.in_([world.a.la_id, world.b.la_id])
+        await db.execute(
+            update(CouncilRecompute).where(councils, CouncilRecompute.state.in_(ACTIVE)).values(state="done")
+        )
+
+
+async def recompute(world: World) -> Request:
+    await settle_recomputes(world)
+    return Request("POST", "/v1/admin/recompute")
+
+
+async def follow_recompute(world: World) -> Request:
+    return Request("GET", f"/v1/admin/recomputes/{await council_recompute(world)}")
+
+
+async def list_recomputes(world: World) -> Request:
+    await council_recompute(world)
+    return Request("GET", "/v1/admin/recomputes")
+
+
+async def erase(world: World) -> Request:
+    return Request("POST", "/v1/admin/erasures", {"child_id": await world.fresh_child()})
+
+
+NEEDS_V1 = json.loads((ROOT / "shared" / "instruments" / "needs-v1.json").read_text())
+COUNCIL_INSTRUMENT = "matrix-a-needs"
+
+
+async def new_instrument(world: World) -> Request:
+    return Request("POST", "/v1/admin/instruments", NEEDS_V1 | {"code": f"m-{uuid.uuid4().hex[:12]}"})
+
+
+async def council_instrument(world: World) -> None:
+    """Council A's own instrument, loaded once: its clients see it, no other council's may."""
+    if "instruments" not in world.markers:
+        body = NEEDS_V1 | {"code": COUNCIL_INSTRUMENT}
+        response = await world.api.post("/v1/admin/instruments", json=body, headers=world.a.admin)
+        assert response.status_code == 201, response.text
+        world.markers["instruments"] = [COUNCIL_INSTRUMENT]
+
+
+async def list_instruments(world: World) -> Request:
+    await council_instrument(world)
+    return Request("GET", "/v1/instruments")
+
+
+async def list_domains(world: World) -> Request:
+    await council_instrument(world)
+    return Request("GET", "/v1/scores/domains")
+
+
+async def get_instrument(world: World) -> Request:
+    await council_instrument(world)
+    return Request("GET", f"/v1/instruments/{COUNCIL_INSTRUMENT}/1")
+
+
+CONTRACT, CONTRACT_START = "K-P1", years_ago(2)
+
+
+def contract_body(code: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "provider_id": "P1",
+        "start_date": CONTRACT_START.isoformat(),
+        "end_date": years_ago(-1).isoformat(),
+        "period": "quarter",
+    }
+
+
+async def new_contract(world: World) -> Request:
+    return Request("POST", "/v1/admin/contracts", contract_body(f"K-{uuid.uuid4().hex[:8]}"))
+
+
+async def end_contract(world: World) -> Request:
+    code = f"K-{uuid.uuid4().hex[:8]}"
+    created = await world.api.post("/v1/admin/contracts", json=contract_body(code), headers=world.a.admin)
+    assert created.status_code == 201, created.text
+    return Request("POST", f"/v1/admin/contracts/{code}/end", {"end_date": date.today().isoformat()})
+
+
+async def close_period(world: World) -> Request:
+    """A fresh contract's first period, its statements computed as the worker would."""
+    code = f"K-{uuid.uuid4().hex[:8]}"
+    created = await world.api.post("/v1/admin/contracts", json=contract_body(code), headers=world.a.admin)
+    assert created.status_code == 201, created.text
+    async with transaction(state_of(world.app).sessions) as db:
+        now = await figures_lock(db)
+        await statements.refresh(db, uuid.UUID(created.json()["id"]), now.date(), now)
+    return Request("POST", f"/v1/admin/contracts/{code}/statements/{CONTRACT_START.isoformat()}/close")
+
+
+STATEMENT = f"/v1/contracts/{CONTRACT}/statements/{CONTRACT_START.isoformat()}"
+
+CASES: dict[str, Case] = {
+    "put_child": Case(fixed("PUT", "/v1/children/C-put", child_body()), "own"),
+    "get_child": Case(fixed("GET", "/v1/children/C1"), "not_found"),
+    "get_needs_trends": Case(fixed("GET", "/v1/children/C1/needs-trends"), "not_found"),
+    "get_series": Case(fixed("GET", "/v1/children/C1/series"), "not_found"),
+    "create_assessment": Case(new_assessment, "invalid"),
+    "list_assessments": Case(fixed("GET", "/v1/assessments", child_id="C1"), "not_found"),
+    "create_assessments": Case(new_assessments, "invalid"),
+    "get_assessment": Case(fixed("GET", "/v1/assessments/{w.assessment_id}"), "not_found"),
+    "amend_assessment": Case(amend, "not_found"),
+    "get_versions": Case(fixed("GET", "/v1/assessments/{w.assessment_id}/versions"), "not_found"),
+    "create_placement": Case(new_placement, "invalid"),
+    "list_placements": Case(fixed("GET", "/v1/placements", child_id="C1"), "not_found"),
+    "create_placements": Case(new_placements, "invalid"),
+    "get_placement": Case(fixed("GET", "/v1/placements/{w.placement_id}"), "not_found"),
+    "end_placement": Case(end_placement, "not_found"),
+    "put_provider": Case(fixed("PUT", "/v1/providers/P-put", {"name": "Agency"}), "own"),
+    "get_provider": Case(fixed("GET", "/v1/providers/P1"), "not_found"),
+    "read_needs_trends": Case(fixed("GET", "/v1/scores/needs-trends"), "list", "figures"),
+    "read_needs_summary": Case(fixed("GET", "/v1/scores/needs-summary"), "list", "figures"),
+    "read_erasures": Case(fixed("GET", "/v1/scores/erasures"), "list", "erased"),
+    "read_cohort_figures": Case(fixed("GET", "/v1/scores/cohort"), "list", "cohort"),
+    "read_cohort_children": Case(fixed("GET", "/v1/scores/cohort-children"), "list", "cohort-children"),
+    "read_children_dimensions": Case(fixed("GET", "/v1/scores/children"), "list", "figures"),
+    "read_codes": Case(fixed("GET", "/v1/scores/codes"), "list"),
+    "read_domains": Case(list_domains, "list", "instruments"),
+    "list_placed_children": Case(fixed("GET", "/v1/provider/children"), "list", "figures"),
+    "list_provider_stays": Case(fixed("GET", "/v1/provider/stays"), "list", "figures"),
+    "get_placed_child_trends": Case(fixed("GET", "/v1/provider/children/{w.c1_pseudonym}/needs-trends"), "not_found"),
+    "get_placed_child_series": Case(fixed("GET", "/v1/provider/children/{w.c1_pseudonym}/series"), "not_found"),
+    "create_calibration": Case(fixed("POST", "/v1/admin/calibrations", {"instrument_code": "needs-v1"}), "invalid"),
+    "list_calibrations": Case(fixed("GET", "/v1/admin/calibrations"), "list", "calibrations"),
+    "recompute_council": Case(recompute, "own"),
+    "list_recomputes": Case(list_recomputes, "list", "recomputes"),
+    "get_recompute": Case(follow_recompute, "not_found"),
+    "list_clients": Case(fixed("GET", "/v1/admin/clients"), "list", "clients"),
+    "create_client": Case(new_client, "own"),
+    "get_client": Case(fixed("GET", "/v1/admin/clients/{w.spare_client_id}"), "not_found"),
+    "issue_key": Case(fixed("POST", "/v1/admin/clients/{w.spare_client_id}/keys", {}), "not_found"),
+    "revoke_key": Case(revoke, "not_found"),
+    "disable_client": Case(disable, "not_found"),
+    "read_audit": Case(fixed("GET", "/v1/admin/audit"), "list", "clients"),
+    "create_erasure": Case(erase, "not_found"),
+    "create_instrument": Case(new_instrument, "own"),
+    "list_instruments": Case(list_instruments, "list", "instruments"),
+    "get_instrument": Case(get_instrument, "not_found"),
+    "create_contract": Case(new_contract, "invalid"),
+    "create_version": Case(
+        fixed("POST", f"/v1/admin/contracts/{CONTRACT}/versions", {"effective_from": date.today().isoformat()}),
+        "not_found",
+    ),
+    "end_contract": Case(end_contract, "not_found"),
+    "close_period": Case(close_period, "not_found"),
+    "list_contracts": Case(fixed("GET", "/v1/contracts"), "list", "contracts"),
+    "get_contract": Case(fixed("GET", f"/v1/contracts/{CONTRACT}"), "not_found"),
+    "list_statements": Case(fixed("GET", f"/v1/contracts/{CONTRACT}/statements"), "not_found"),
+    "get_statement": Case(fixed("GET", STATEMENT), "not_found"),
+    "list_statement_versions": Case(fixed("GET", f"{STATEMENT}/versions"), "not_found"),
+}
