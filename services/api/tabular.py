@@ -36,10 +36,6 @@ def plain(value: Any) -> Any:
     return instant(value) if isinstance(value, datetime) else value
 
 
-def plain_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [{name: plain(value) for name, value in row.items()} for row in rows]
-
-
 def preference(accept: str, media_type: str) -> tuple[float, int, int]:
     """How much an Accept header wants the type: the q of the most specific range matching it (exact, then
     type/*, then */*), that range's specificity, and its place (earlier is preferred on a tie)."""
