@@ -13,6 +13,7 @@ process: it shares the machine's cores with the API and PostgreSQL, so it is kep
 microseconds a request."""
 
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -121,11 +122,9 @@ def wait_until_serving(port: int, process: subprocess.Popen[bytes]) -> None:
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"uvicorn exited with {process.returncode}")
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
         time.sleep(0.2)
     raise RuntimeError("uvicorn did not start serving within 60 s")
 
