@@ -1,7 +1,7 @@
 """Cohort figures as at a past day: the demo council (200 children by default) loaded into a scratch database,
 then the time to compute every child's figures as at a day (each child's final assessments dated by then,
-through the per-child engine) and aggregate them, for a few days back. The figures now need no such work:
-they are aggregated from the stored per-child figures.
+by the recompute's engine into temporary tables) and aggregate them, for a few days back. The figures now
+need no such work: they are aggregated from the stored per-child figures.
 
 python -m bench.cohort_as_at [--children N]"""
 

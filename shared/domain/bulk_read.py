@@ -3,10 +3,13 @@ non-null columns is a run of equal-sized records, which numpy reads without a Py
 are parsed as they stream in, so only the columns (not the wire format) are held whole.
 (`connection` is asyncpg's own, which ships no types.)"""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from sqlalchemy import ClauseElement
+from sqlalchemy.dialects import registry
+from sqlalchemy.sql.compiler import SQLCompiler
 
 HEADER = 19  # signature (11), flags (4), header extension length (4)
 PARSE_EVERY = 32 * 1024 * 1024  # bytes of wire data held before they are parsed into columns
@@ -73,6 +76,18 @@ async def copy_columns(
     reader = Columns(columns)
     await connection.copy_from_query(query, *args, output=reader.receive, format="binary")
     return reader.arrays()
+
+
+ASYNCPG = registry.load("postgresql.asyncpg")()
+
+
+def positional(query: ClauseElement, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """A query written with the ORM, as the SQL and arguments asyncpg's COPY takes: each bound parameter
+    once, as $n, whichever places name it; `values` by parameter name."""
+    compiled = query.compile(dialect=ASYNCPG)
+    assert isinstance(compiled, SQLCompiler)  # a statement's compiler: it numbers the parameters
+    params = compiled.construct_params(dict(values)) or {}
+    return str(compiled), [params[name] for name in compiled.positiontup or ()]
 
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00" * 8  # with zero flags and no header extension

@@ -40,9 +40,10 @@ POSITIONS = """positions AS (
 DAY = "CASE WHEN {0} = -1 THEN NULL ELSE date '2000-01-01' + {0} END"
 CHANGE = "CASE WHEN {0} = -1 OR {1} = -1 THEN NULL ELSE {0} - {1} END"
 
+# {table}: the sink's (Sink), filled in when inserting.
 INSERT_DOMAINS = f"""
 WITH {POSITIONS}
-INSERT INTO domain_needs_trends (
+INSERT INTO {{table}} (
     child_pk, domain, la_id, position, ratings_count, baseline, previous, latest, change_since_baseline,
     change_since_previous, slope_per_year, direction, first_assessed_on, latest_assessed_on,
     strength_ratings_count, strength_baseline, strength_previous, strength_latest,
@@ -64,7 +65,7 @@ WITH {POSITIONS},
 series AS (
     SELECT child, array_agg(assessment ORDER BY ordinal) AS ids FROM stage_series GROUP BY child
 )
-INSERT INTO child_needs_trends (
+INSERT INTO {{table}} (
     child_pk, la_id, instrument_code, instrument_version, assessments_count, baseline_assessment_id,
     latest_assessment_id, assessment_ids, baseline_assessed_on, latest_assessed_on, total_need, max_need,
     actionable_count, intensive_count, baseline_total_need, baseline_max_need, baseline_actionable_count,
@@ -84,6 +85,78 @@ FROM stage_children s
 JOIN instruments i ON i.id = ($1::uuid[])[s.instrument]
 JOIN series ON series.child = s.child
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    """The tables figure rows go to: the stored figures, or a day's figures in temporary tables."""
+
+    children: str = "child_needs_trends"
+    domains: str = "domain_needs_trends"
+
+
+STORED = Sink()
+AS_AT = Sink("as_at_child_needs_trends", "as_at_domain_needs_trends")
+
+
+async def create_as_at_tables(apg: Any) -> Sink:
+    """AS_AT's tables, shaped like the stored ones and dropped at the end of the transaction. A row takes no
+    row version from the stored figures' sequence: BI cursors never see these rows."""
+    statements = [
+        f"CREATE TEMPORARY TABLE {scratch} (LIKE {stored}) ON COMMIT DROP;"
+        f"ALTER TABLE {scratch} ALTER COLUMN row_version SET DEFAULT 0"
+        for scratch, stored in ((AS_AT.children, STORED.children), (AS_AT.domains, STORED.domains))
+    ]
+    await apg.execute(";".join(statements))
+    return AS_AT
+
+
+# What a child's rows hold once its figures are cleared (no final assessment left).
+CLEARED_CHILD: dict[str, Any] = {
+    "assessments_count": 0,
+    "assessment_ids": [],
+    "resolved_needs": [],
+    "new_needs": [],
+    "instrument_code": None,
+    "instrument_version": None,
+    "baseline_assessment_id": None,
+    "latest_assessment_id": None,
+    "baseline_assessed_on": None,
+    "latest_assessed_on": None,
+    "total_need": None,
+    "max_need": None,
+    "actionable_count": None,
+    "intensive_count": None,
+    "baseline_total_need": None,
+    "baseline_max_need": None,
+    "baseline_actionable_count": None,
+    "baseline_intensive_count": None,
+    "mixed_progress": None,
+    "total_strength": None,
+    "baseline_total_strength": None,
+    "rci": None,
+    "rci_verdict": None,
+}
+CLEARED_DOMAIN: dict[str, Any] = {
+    "ratings_count": 0,
+    "baseline": None,
+    "previous": None,
+    "latest": None,
+    "change_since_baseline": None,
+    "change_since_previous": None,
+    "slope_per_year": None,
+    "direction": "insufficient_data",
+    "first_assessed_on": None,
+    "latest_assessed_on": None,
+    "strength_ratings_count": 0,
+    "strength_baseline": None,
+    "strength_previous": None,
+    "strength_latest": None,
+    "strength_change_since_baseline": None,
+    "strength_change_since_previous": None,
+    "strength_slope_per_year": None,
+    "strength_direction": "insufficient_data",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,17 +268,19 @@ async def create_staging(apg: Any) -> None:
     await apg.execute(";".join(["SET LOCAL work_mem = '256MB'", *STAGING]))
 
 
-async def insert_domains(apg: Any, rows: bytes, instruments: list[Any], now: datetime) -> None:
+async def insert_domains(apg: Any, rows: bytes, instruments: list[Any], now: datetime, sink: Sink) -> None:
     """One batch of domain rows: staged, then inserted."""
     await apg.execute("TRUNCATE stage_domains")
     # Not analysed: the one join is to an instrument's dozen domains, which no plan gets wrong.
     await apg.copy_to_table("stage_domains", source=BytesIO(rows), format="binary")
-    await apg.execute(INSERT_DOMAINS, [i.id for i in instruments], now, DIRECTIONS)
+    await apg.execute(INSERT_DOMAINS.format(table=sink.domains), [i.id for i in instruments], now, DIRECTIONS)
 
 
-async def insert_children(apg: Any, rows: list[tuple[bytes, bytes]], instruments: list[Any], now: datetime) -> None:
+async def insert_children(
+    apg: Any, rows: list[tuple[bytes, bytes]], instruments: list[Any], now: datetime, sink: Sink
+) -> None:
     for children, series in rows:
         await apg.copy_to_table("stage_children", source=BytesIO(children), format="binary")
         await apg.copy_to_table("stage_series", source=BytesIO(series), format="binary")
     await apg.execute("ANALYZE stage_children, stage_series")
-    await apg.execute(INSERT_CHILDREN, [i.id for i in instruments], now, VERDICTS)
+    await apg.execute(INSERT_CHILDREN.format(table=sink.children), [i.id for i in instruments], now, VERDICTS)

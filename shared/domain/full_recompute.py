@@ -2,9 +2,9 @@
 one child alone: the snapshot read (snapshot.py), the needs trends engine over every child in pieces, the
 figures written back with COPY, under the locks of locks.py, then statements marked stale and requests done.
 
-Its figures equal those the one-child engine computes in memory (child_figures.py; tested on the demo
-council and a generated cohort). Writes landing meanwhile are not overwritten: a child whose outbox
-changed since the read is left pending, for the next drain."""
+The figures as at a past day (figures_as_at.py) are computed and inserted by the same pieces, into
+temporary tables. Writes landing meanwhile are not overwritten: a child whose outbox changed since the
+read is left pending, for the next drain."""
 
 import asyncio
 import uuid
@@ -20,10 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.db import transaction
 from shared.domain import statements
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
-from shared.domain.child_figures import CLEARED_CHILD, CLEARED_DOMAIN
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from shared.domain.figures_copy import (
+    CLEARED_CHILD,
+    CLEARED_DOMAIN,
+    STORED,
     Children,
+    Sink,
     child_rows,
     create_staging,
     domain_rows,
@@ -156,12 +159,12 @@ def changed_since(snapshot: Snapshot, outbox: dict[int, tuple[uuid.UUID, bool]])
 
 
 async def council_sds(
-    db: AsyncSession, snapshot: Snapshot, computed: list[Computed], *, whole: bool
+    db: AsyncSession, snapshot: Snapshot, computed: list[Computed], *, calibrate: bool
 ) -> dict[tuple[int, str], float]:
     """Each council's SD per instrument code (councils by index): the instrument's own, the stored
     calibration, or else, once AUTOMATIC_AT children have a baseline, a calibration taken from these
-    figures and stored, as a burst takes one (calibrate_when_due) when the 30th child has a baseline.
-    Only a recompute of whole councils (`whole`) sees every baseline, so only it calibrates here."""
+    figures and stored (`calibrate`), as a burst takes one (calibrate_when_due) when the 30th child has a
+    baseline. Only a recompute of whole councils' stored figures sees every baseline, so only it calibrates."""
     stored = await db.execute(
         select(RciCalibration.la_id, RciCalibration.instrument_code, RciCalibration.sd)
         .where(among(RciCalibration.la_id, snapshot.councils, Uuid))
@@ -178,7 +181,7 @@ async def council_sds(
         for council, total in zip(snapshot.child_council[done.piece.children], baseline, strict=True):
             baselines.setdefault((int(council), code), []).append(int(total))
     for (council, code), totals in baselines.items():
-        if whole and (council, code) not in sds and len(totals) >= AUTOMATIC_AT:
+        if calibrate and (council, code) not in sds and len(totals) >= AUTOMATIC_AT:
             sd = reference_sd(totals)
             la_id = snapshot.councils[council]
             db.add(RciCalibration(la_id=la_id, instrument_code=code, sd=sd, n=len(totals), source="automatic"))
@@ -237,12 +240,35 @@ async def replace_figures(
     now: datetime,
     progress: Progress,
 ) -> None:
-    """The written children's rows replaced: every piece computed in a thread while the previous piece's
-    domain rows are inserted, then the child rows with reliable change once every council's SD is known."""
+    """The written children's rows replaced, and a burst's councils calibrated once they have enough baselines."""
     # Their domain rows go with them (the trigger domain_figures_follow_child).
     await db.execute(delete(ChildNeedsTrend).where(among(ChildNeedsTrend.child_pk, written, Uuid)))
     apg = await raw_connection(db)
     await create_staging(apg)
+    computed = await compute_into(
+        db, apg, snapshot, latest, keep_child, now, progress, STORED, calibrate=target.children is None
+    )
+    if target.children is not None:
+        for done in computed:
+            for council in np.unique(snapshot.child_council[done.piece.children]):
+                await calibrate_when_due(db, snapshot.councils[int(council)], done.definition)
+
+
+async def compute_into(
+    db: AsyncSession,
+    apg: Any,
+    snapshot: Snapshot,
+    latest: np.ndarray[Any, Any],
+    keep_child: np.ndarray[Any, Any],
+    now: datetime,
+    progress: Progress,
+    sink: Sink,
+    *,
+    calibrate: bool,
+) -> list[Computed]:
+    """Every piece computed in a thread while the previous piece's domain rows are inserted into the sink, then
+    the kept children's rows with reliable change once every council's SD is known (council_sds: `calibrate`
+    when the snapshot holds whole councils)."""
     computed: list[Computed] = []
     inserting: asyncio.Future[None] | None = None
     for piece in pieces(latest):
@@ -252,11 +278,11 @@ async def replace_figures(
         if inserting is not None:
             await inserting
         # Row versions from the sequence, as every figures write takes them: a BI cursor sees every row again.
-        inserting = asyncio.ensure_future(insert_domains(apg, rows, snapshot.instruments, now))
+        inserting = asyncio.ensure_future(insert_domains(apg, rows, snapshot.instruments, now, sink))
         progress("computed", sum(len(c.piece.children) for c in computed), len(snapshot.child_seq))
     if inserting is not None:
         await inserting
-    sds = await council_sds(db, snapshot, computed, whole=target.children is None)
+    sds = await council_sds(db, snapshot, computed, calibrate=calibrate)
     ids = assessment_ids(snapshot)
     staged = []
     for done in computed:
@@ -265,11 +291,8 @@ async def replace_figures(
         staged.append(
             child_rows(done.trends, children, kept(done, keep_child), done.piece.instrument, rci, verdict, ids)
         )
-    await insert_children(apg, staged, snapshot.instruments, now)
-    if target.children is not None:
-        for done in computed:
-            for council in np.unique(snapshot.child_council[done.piece.children]):
-                await calibrate_when_due(db, snapshot.councils[int(council)], done.definition)
+    await insert_children(apg, staged, snapshot.instruments, now, sink)
+    return computed
 
 
 async def clear_figures(db: AsyncSession, cleared: set[uuid.UUID], now: datetime) -> None:

@@ -6,28 +6,58 @@ import asyncio
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Uuid, any_, bindparam, func, select
+from sqlalchemy import BigInteger, Date, Select, SmallInteger, Uuid, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.domain.bulk_read import copy_columns
+from shared.domain.bulk_read import copy_columns, positional
 from shared.domain.engines.needs_trends import NOT_RATED
-from shared.models import ChildNeedsTrend, Instrument, LocalAuthority, RecomputeRequest
+from shared.models import (
+    Assessment,
+    AssessmentVersion,
+    Child,
+    ChildNeedsTrend,
+    Instrument,
+    LocalAuthority,
+    RecomputeRequest,
+    is_standing_final,
+)
 
-# Every standing final version: the current version of its assessment, with its child and instrument, and
-# when the assessment was first recorded (shared.models.first_recorded: created_at, then the sequence the
-# engine numbers assessments by).
-VERSIONS = """
-SELECT v.id AS version, a.id AS id, c.seq::int8 AS child, a.recorded_seq::int8 AS assessment, v.assessed_on AS day,
-       a.created_at AS recorded, array_position($2::uuid[], a.instrument_id)::int2 AS instrument
-FROM assessment_versions v
-JOIN assessments a ON a.id = v.assessment_id AND a.current_version = v.version
-JOIN children c ON c.id = a.child_pk
-WHERE v.status = 'final' AND a.la_id = ANY($1::uuid[]) AND ($3::uuid[] IS NULL OR a.child_pk = ANY($3::uuid[]))
-"""
+
+def standing_versions() -> Select[uuid.UUID, uuid.UUID, int, int, date, datetime, int]:
+    """Every standing final version (shared.models.is_standing_final) of the councils' children (or of some of
+    them, or dated on or before a day), with its child, its instrument (numbered from 1 in the order of the
+    instruments given) and when the assessment was first recorded (shared.models.first_recorded: created_at,
+    then the sequence the engine numbers assessments by)."""
+
+    def array(name: str) -> Any:
+        return bindparam(name, type_=ARRAY(Uuid))
+
+    on_or_before = bindparam("on_or_before", type_=Date)
+    return (
+        select(
+            AssessmentVersion.id.label("version"),
+            Assessment.id.label("id"),
+            cast(Child.seq, BigInteger).label("child"),
+            cast(Assessment.recorded_seq, BigInteger).label("assessment"),
+            AssessmentVersion.assessed_on.label("day"),
+            Assessment.created_at.label("recorded"),
+            cast(func.array_position(array("instruments"), Assessment.instrument_id), SmallInteger).label("instrument"),
+        )
+        .join(Assessment, is_standing_final())
+        .join(Child, Child.id == Assessment.child_pk)
+        .where(
+            Assessment.la_id == any_(array("la_ids")),
+            array("children").is_(None) | (Assessment.child_pk == any_(array("children"))),
+            on_or_before.is_(None) | (AssessmentVersion.assessed_on <= on_or_before),
+        )
+    )
+
+
 VERSION_COLUMNS = (
     ("version", "uuid"),
     ("id", "uuid"),
@@ -62,10 +92,12 @@ WHERE la_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
 
 @dataclass(frozen=True, slots=True)
 class RecomputeTarget:
-    """Councils to recompute whole, or some of their children."""
+    """Councils to recompute whole, or some of their children; with `on_or_before`, from the final assessments
+    dated on or before that day only (the figures as at it, which are not stored)."""
 
     la_ids: list[uuid.UUID]
     children: list[uuid.UUID] | None = None
+    on_or_before: date | None = None
 
     def outbox(self) -> Any:
         column = RecomputeRequest.la_id.in_(self.la_ids)
@@ -99,9 +131,9 @@ async def raw_connection(db: AsyncSession) -> Any:
     return raw.driver_connection
 
 
-async def read(db: AsyncSession, other: AsyncSession, target: RecomputeTarget) -> Snapshot:
+async def read(db: AsyncSession, other: AsyncSession | None, target: RecomputeTarget) -> Snapshot:
     """Two sessions in one snapshot: the ratings stream through one while the other reads the rest,
-    so two server processes work at once."""
+    so two server processes work at once; with no other session, one after the other."""
     # Plain rows, not ORM objects: they outlive the read transaction.
     instruments = list(
         (
@@ -123,10 +155,14 @@ async def read(db: AsyncSession, other: AsyncSession, target: RecomputeTarget) -
         ratings_query, ratings_args = RATINGS, []
     else:
         ratings_query, ratings_args = RATINGS + OF_COUNCILS, [target.la_ids]
-    ratings, (versions, children, outbox, had) = await asyncio.gather(
-        copy_columns(await raw_connection(db), ratings_query, ratings_args, RATING_COLUMNS),
-        read_the_rest(other, target, instruments),
-    )
+    reading_ratings = copy_columns(await raw_connection(db), ratings_query, ratings_args, RATING_COLUMNS)
+    if other is None:
+        ratings = await reading_ratings
+        versions, children, outbox, had = await read_the_rest(db, target, instruments)
+    else:
+        ratings, (versions, children, outbox, had) = await asyncio.gather(
+            reading_ratings, read_the_rest(other, target, instruments)
+        )
     order = np.argsort(children["seq"], kind="stable")
     child_seq, child_pk = children["seq"][order], children["id"][order]
     # One read of the children: their councils come with their numbers.
@@ -143,10 +179,16 @@ async def read(db: AsyncSession, other: AsyncSession, target: RecomputeTarget) -
 async def read_the_rest(db: AsyncSession, target: RecomputeTarget, instruments: list[Any]) -> tuple[Any, ...]:
     apg = await raw_connection(db)
     ids = [i.id for i in instruments]
-    versions = await copy_columns(apg, VERSIONS, [target.la_ids, ids, target.children], VERSION_COLUMNS)
+    versions_query = positional(
+        standing_versions(),
+        {"la_ids": target.la_ids, "instruments": ids, "children": target.children, "on_or_before": target.on_or_before},
+    )
+    versions = await copy_columns(apg, *versions_query, VERSION_COLUMNS)
     children = await copy_columns(
         apg, CHILDREN, [target.la_ids, target.children], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")]
     )
+    if target.on_or_before is not None:
+        return versions, children, {}, set()  # figures not stored: no outbox to settle, no rows to clear
     outbox = await read_outbox(db, target)
     had = set(await db.scalars(select(ChildNeedsTrend.child_pk).where(target.figures())))
     return versions, children, outbox, had

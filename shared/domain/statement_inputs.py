@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from shared.models import (
     Rating,
     StatementLine,
     first_recorded,
+    is_standing_final,
 )
 
 
@@ -41,7 +42,7 @@ async def read_inputs(db: AsyncSession, contract: Contract, child: uuid.UUID | N
     provider (or of `child` only, if it was). Children are named by pseudonym, the engine's child key and
     the statement's.
 
-    The worker reads them in one snapshot (statements.refresh_contract). An erasure or a contract version
+    The worker reads them in one snapshot (statements.refresh_under_figures_lock). An erasure or a contract version
     reads them in its own transaction, to see its own change, query by query: there the children are those
     the episodes' own read finds, with their pseudonyms in the same statement, and a child placed while the
     reads run is left out whole, for the refresh its recompute queues (which waits on the figures lock held
@@ -159,15 +160,9 @@ async def final_assessments(db: AsyncSession, placed: Any, children: dict[uuid.U
             func.array_agg(aggregate_order_by(Rating.domain, Rating.position)).filter(rated),
             func.array_agg(aggregate_order_by(Rating.need, Rating.position)).filter(rated),
         )
-        .join(
-            AssessmentVersion,
-            and_(
-                AssessmentVersion.assessment_id == Assessment.id,
-                AssessmentVersion.version == Assessment.current_version,
-            ),
-        )
+        .join(AssessmentVersion, is_standing_final())
         .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
-        .where(Assessment.child_pk.in_(placed), AssessmentVersion.status == "final")
+        .where(Assessment.child_pk.in_(placed))
         .group_by(Assessment.id, AssessmentVersion.id)
     )
     found = rows.all()

@@ -2,7 +2,15 @@
 
 from shared.models.audit import AuditEvent, Erasure
 from shared.models.base import Base
-from shared.models.children import Assessment, AssessmentVersion, Child, Rating, first_recorded, is_current_version
+from shared.models.children import (
+    Assessment,
+    AssessmentVersion,
+    Child,
+    Rating,
+    first_recorded,
+    is_current_version,
+    is_standing_final,
+)
 from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend, RciCalibration
 from shared.models.instruments import Instrument
 from shared.models.outbox import CouncilRecompute, RecomputeRequest
@@ -37,4 +45,5 @@ __all__ = [
     "StatementLine",
     "first_recorded",
     "is_current_version",
+    "is_standing_final",
 ]

@@ -106,6 +106,12 @@ def is_current_version() -> ColumnElement[bool]:
     )
 
 
+def is_standing_final() -> ColumnElement[bool]:
+    """Joins an assessment to its current version where that version is final: the assessments every figure
+    is made of (a draft, or an assessment whose current version is a draft, counts for none)."""
+    return is_current_version() & (AssessmentVersion.status == "final")
+
+
 def first_recorded() -> tuple[InstrumentedAttribute[datetime], InstrumentedAttribute[int]]:
     """The order assessments were first recorded in, with their first version: of two final assessments
     of one date the later stands (domain.md §4). An amendment changes what an assessment says, never its

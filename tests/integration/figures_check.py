@@ -1,6 +1,6 @@
 """Whether every way figures are made gives every child of a council the same figures: the worker's bursts
-(as a test has just run them), each child recomputed alone, a full recompute, and the one-child engine
-computing each child's figures in memory. Fault and worker tests end with it."""
+(as a test has just run them), each child recomputed alone, a full recompute, and the figures as at today
+computed into temporary tables (the cohort's `?as_at=` path). Fault and worker tests end with it."""
 
 from datetime import date
 from typing import Any
@@ -54,8 +54,8 @@ async def child_by_child(app: FastAPI, la_id: Any) -> Figures:
     return await figures(app, la_id)
 
 
-async def in_memory(app: FastAPI, la_id: Any) -> Figures:
-    """Each child's figures computed by the one-child engine from its ratings, not stored."""
+async def as_at_today(app: FastAPI, la_id: Any) -> Figures:
+    """Each child's figures as at today, computed into temporary tables, not stored."""
     async with transaction(state_of(app).sessions) as db:
         tables = await figures_as_at(db, la_id, date.today())
         return await figures_in(db, la_id, tables)
@@ -71,7 +71,7 @@ def assert_same(these: Figures, those: Figures) -> None:
 async def assert_full_recompute_agrees(app: FastAPI, la_id: Any) -> None:
     """The worker has just recomputed the council's children, pending together, in bursts."""
     bursts = await figures(app, la_id)
-    assert_same(await in_memory(app, la_id), bursts)
+    assert_same(await as_at_today(app, la_id), bursts)
     incremental = await child_by_child(app, la_id)
     assert_same(bursts, incremental)
     outcome = await recompute_councils(state_of(app).sessions, [la_id])

@@ -1,6 +1,6 @@
 """Every way figures are made gives every child the same figures: the worker's recompute of a burst of
-pending children in one run, of each child alone, a full recompute, and the one-child engine computing a
-child's figures in memory (as a cohort as at a day is made). On the demo
+pending children in one run, of each child alone, a full recompute, and the figures as at today computed
+into temporary tables (as a cohort as at a day is made). On the demo
 council, and on a generated cohort with same-date pairs, drafts, amendments and unrated domains."""
 
 import asyncio

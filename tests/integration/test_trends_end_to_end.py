@@ -14,7 +14,7 @@ from shared.domain.full_recompute import recompute_councils
 from shared.settings import Settings
 from tests.conftest import Council, state_of
 from tests.integration.helpers import DOMAINS, add_child, assessment, placement, ratings, run_worker, years_ago
-from tests.unit.test_one_child_trends import JUST_UNDER_HALF
+from tests.unit.trends_builders import JUST_UNDER_HALF
 
 
 async def test_assessments_become_trends(

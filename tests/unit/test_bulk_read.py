@@ -1,6 +1,6 @@
 """The binary COPY codec (shared/domain/bulk_read.py) round trip, with no database: what binary_copy writes,
 Columns reads back column for column, whatever size the chunks arrive in and however often they are parsed
-mid-stream."""
+mid-stream; and how an ORM query becomes the positional SQL that COPY takes."""
 
 import asyncio
 import uuid
@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Integer, any_, bindparam, literal_column, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from shared.domain import bulk_read
-from shared.domain.bulk_read import Columns, binary_copy
+from shared.domain.bulk_read import Columns, binary_copy, positional
 
 COLUMNS = [("seq", "int8"), ("day", "date"), ("level", "int2"), ("count", "int4"), ("sd", "float8"), ("id", "uuid")]
 
@@ -73,3 +75,15 @@ def test_an_empty_copy_reads_as_empty_columns_of_their_types() -> None:
     assert {name: (len(values), values.dtype) for name, values in got.items()} == {
         name: (0, np.dtype("V16") if pg == "uuid" else np.dtype(bulk_read.FORMATS[pg][1])) for name, pg in COLUMNS
     }
+
+
+def test_a_query_written_with_the_orm_binds_each_named_parameter_once_in_the_order_the_sql_numbers_it() -> None:
+    days = bindparam("days", type_=ARRAY(Integer))
+    query = select(literal_column("day")).where(
+        literal_column("day") == any_(days),
+        bindparam("top", type_=Integer) > literal_column("day"),
+        literal_column("day") != any_(days),
+    )
+    sql, args = positional(query, {"top": 3, "days": [1, 2]})
+    assert args == [[1, 2], 3]
+    assert sql.count("$1") == 2 and sql.count("$2") == 1 and "$3" not in sql

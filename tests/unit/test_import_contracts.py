@@ -39,7 +39,7 @@ def test_the_tree_keeps_every_contract() -> None:
     [
         ("services/api/demo.py", "services.scoring.lease", "The API never imports the worker"),
         ("shared/outbox.py", "services.api.audit", "shared imports neither process"),
-        ("shared/domain/engines/one_child.py", "sqlalchemy", "The engines are pure"),
+        ("shared/domain/engines/needs_trends.py", "sqlalchemy", "The engines are pure"),
         ("services/api/statements/endpoints.py", "services.api.contracts.endpoints", "Routes never import"),
         ("services/api/demo.py", "services.cli", "The API process never imports the operator's CLI"),
     ],

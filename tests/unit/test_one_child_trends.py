@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.domain.engines.one_child import (
+from tests.unit.trends_builders import (
+    JUST_UNDER_HALF,
     AssessmentInput,
     ChildTrends,
     DomainTrend,
@@ -108,15 +109,6 @@ def test_slope_is_stored_exactly_on_the_threshold_it_is_classified_by() -> None:
     # The figure a BI user filters on must agree with the direction shown beside it.
     assert one_domain_series([(0, 2), (75, 0), (132, 2)]).slope_per_year == -0.5
     assert one_domain_series([(0, 0), (75, 2), (132, 0)]).slope_per_year == 0.5
-
-
-# A slope 3.6e-10 a year short of +0.5 (it takes many ratings for the integer sums to come this close):
-# days 0-28 at level 0, days 35 and 127 at 1, days 684-730 at 1. n = 78, Sum(t) = 406 + 162 + 33229 =
-# 33797, Sum(y) = 49, Sum(t*t) = 7714 + 17354 + 23501551 = 23526619, Sum(t*y) = 162 + 33229 = 33391;
-# n*Sum(t*t) - Sum(t)^2 = 1835076282 - 1142237209 = 692839073, n*Sum(t*y) - Sum(t)*Sum(y) = 2604498 -
-# 1656053 = 948445; slope = 948445 * 365.25 / 692839073 = 1385678145 / 2771356292 = 1/2 - 1/2771356292.
-# Rounded to 9 decimals it would read 0.5, and worsening.
-JUST_UNDER_HALF = [(day, 0) for day in range(29)] + [(35, 1), (127, 1)] + [(day, 1) for day in range(684, 731)]
 
 
 @pytest.mark.parametrize("falling", [False, True])

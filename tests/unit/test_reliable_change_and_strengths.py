@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from shared.domain.engines.needs_trends import reliable_change
-from shared.domain.engines.one_child import AssessmentInput, Scale, compute_child_trends
+from tests.unit.trends_builders import AssessmentInput, Scale, compute_child_trends
 
 SCALE = Scale(("a", "b"), actionable_from=2, intensive_level=4)
 

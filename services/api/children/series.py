@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating, first_recorded, is_current_version
+from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating, first_recorded, is_standing_final
 
 
 class SeriesPoint(BaseModel):
@@ -56,10 +56,10 @@ async def read_series(db: AsyncSession, child: Child) -> list[SeriesPoint]:
                 func.array_agg(Rating.need),
                 func.array_agg(Rating.strength),
             )
-            .join(AssessmentVersion, is_current_version())
+            .join(AssessmentVersion, is_standing_final())
             .join(Instrument, Instrument.id == Assessment.instrument_id)
             .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
-            .where(Assessment.child_pk == child.id, AssessmentVersion.status == "final")
+            .where(Assessment.child_pk == child.id)
             .group_by(Assessment.id, AssessmentVersion.id, Instrument.id)
             .order_by(AssessmentVersion.assessed_on, *first_recorded())
         )

@@ -1,9 +1,6 @@
-"""Needs trends for one child: per-domain series and the child summary (domain.md section 4).
-
-Pure engine: the caller passes the child's final assessments of one instrument family, in any
-order, and gets its figures back. The arithmetic is the needs trends engine's (needs_trends.py), run
-for one child, so a child's figures computed alone agree with those a burst or a full recompute stores.
-"""
+"""The needs trends engine (shared/domain/engines/needs_trends.py) run for one child, with named fields, as
+hand-worked tests read it: the child's final assessments of one instrument family in, in any order, and its
+per-domain series and summary (domain.md section 4) out. And the series the tests share."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +11,15 @@ from numpy.typing import NDArray
 
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, DomainTrends, Scale, Trends, compute
 
-__all__ = ["AssessmentInput", "ChildSummary", "ChildTrends", "DomainTrend", "Scale", "compute_child_trends"]
+__all__ = [
+    "JUST_UNDER_HALF",
+    "AssessmentInput",
+    "ChildSummary",
+    "ChildTrends",
+    "DomainTrend",
+    "Scale",
+    "compute_child_trends",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +158,12 @@ def summary_of(trends: Trends, scale: Scale, ids: list[str]) -> ChildSummary:
         new_needs=tuple(d for n, d in enumerate(scale.domains) if c.new[0, n]),
         mixed_progress=bool(c.mixed_progress[0]),
     )
+
+
+# A slope 3.6e-10 a year short of +0.5 (it takes many ratings for the integer sums to come this close):
+# days 0-28 at level 0, days 35 and 127 at 1, days 684-730 at 1. n = 78, Sum(t) = 406 + 162 + 33229 =
+# 33797, Sum(y) = 49, Sum(t*t) = 7714 + 17354 + 23501551 = 23526619, Sum(t*y) = 162 + 33229 = 33391;
+# n*Sum(t*t) - Sum(t)^2 = 1835076282 - 1142237209 = 692839073, n*Sum(t*y) - Sum(t)*Sum(y) = 2604498 -
+# 1656053 = 948445; slope = 948445 * 365.25 / 692839073 = 1385678145 / 2771356292 = 1/2 - 1/2771356292.
+# Rounded to 9 decimals it would read 0.5, and worsening.
+JUST_UNDER_HALF = [(day, 0) for day in range(29)] + [(35, 1), (127, 1)] + [(day, 1) for day in range(684, 731)]
