@@ -64,7 +64,7 @@ async def council_recompute_job(ctx: dict[str, Any], recompute_id: str) -> str |
 
 @retried_when_transient
 async def refresh_statements_job(ctx: dict[str, Any], contract_id: str) -> None:
-    await statements.refresh_contract(worker_of(ctx).sessions, uuid.UUID(contract_id))
+    await statements.refresh_under_figures_lock(worker_of(ctx).sessions, uuid.UUID(contract_id))
 
 
 async def sweep_outbox(ctx: dict[str, Any]) -> int:

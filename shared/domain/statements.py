@@ -5,7 +5,12 @@ hash changed.
 A change marks its contracts stale in its own transaction (the child's recompute, a contract version),
 so it is never lost; a refresh job per contract, enqueued after it and debounced, and a sweep of what
 is still stale, bring the statements up to date once for many changes: reading a large provider's
-children takes a second, too long to pay on every child's recompute."""
+children takes a second, too long to pay on every child's recompute.
+
+One refresh (`refresh`: a contract's statements, in the caller's transaction, as a contract version needs),
+reached three ways: `refresh_clearing_marks` (contracts one by one, each clearing its stale mark, a failure
+left marked: an erasure), `refresh_under_figures_lock` (the worker's job for a stale contract) and
+`refresh_every_contract` (nightly)."""
 
 import uuid
 from collections.abc import Iterable
@@ -67,7 +72,7 @@ async def stale_contracts(sessions: async_sessionmaker[AsyncSession]) -> list[uu
         return list(await db.scalars(select(Contract.id).where(Contract.statements_stale_since.is_not(None))))
 
 
-async def refresh_contract(sessions: async_sessionmaker[AsyncSession], contract_id: uuid.UUID) -> None:
+async def refresh_under_figures_lock(sessions: async_sessionmaker[AsyncSession], contract_id: uuid.UUID) -> None:
     """Under the figures lock, which every change that marks a contract stale holds as it marks it: a
     mark seen here is refreshed here, and one made after waits, then marks it stale again."""
     async with transaction(sessions) as db:
@@ -76,14 +81,14 @@ async def refresh_contract(sessions: async_sessionmaker[AsyncSession], contract_
         # it: read in several queries otherwise, a placement committed between them gave a child episodes
         # and no pseudonym, or assessments and no episodes.
         async with one_snapshot(sessions) as inputs_from:
-            await keep_current(db, [contract_id], now, inputs_from)
+            await refresh_clearing_marks(db, [contract_id], now, inputs_from)
 
 
 def council_day(moment: datetime) -> date:
     return moment.astimezone(COUNCILS_TIME).date()
 
 
-async def keep_current(
+async def refresh_clearing_marks(
     db: AsyncSession, contract_ids: Iterable[uuid.UUID], now: datetime, inputs_from: AsyncSession | None = None
 ) -> None:
     """Each contract's statements refreshed on its own, and its stale mark cleared with them: one that
@@ -108,7 +113,7 @@ async def refresh_every_contract(sessions: async_sessionmaker[AsyncSession]) -> 
     async with sessions() as db:
         contract_ids = list(await db.scalars(select(Contract.id).order_by(Contract.id)))
     for contract_id in contract_ids:
-        await refresh_contract(sessions, contract_id)
+        await refresh_under_figures_lock(sessions, contract_id)
     return len(contract_ids)
 
 

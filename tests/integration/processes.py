@@ -5,12 +5,10 @@ import asyncio
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -55,26 +53,6 @@ async def run(env: dict[str, str], *args: str) -> tuple[int, str]:
     _, err = await asyncio.wait_for(process.communicate(), timeout=DEADLINE_SECONDS)
     assert process.returncode is not None
     return process.returncode, err.decode()
-
-
-@asynccontextmanager
-async def worker_process(env: dict[str, str], output: Path) -> AsyncIterator[asyncio.subprocess.Process]:
-    """python -m services.scoring, as the worker image runs it, its stdout and stderr written to `output`;
-    stopped with SIGTERM, as a container is."""
-    with output.open("wb") as sink:
-        worker = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.scoring", cwd=ROOT, env=env, stdout=sink, stderr=asyncio.subprocess.STDOUT
-        )
-        try:
-            yield worker
-        finally:
-            if worker.returncode is None:
-                worker.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(worker.wait(), timeout=30)
-            except TimeoutError:
-                worker.kill()
-                await worker.wait()
 
 
 def logged(output: Path) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ import httpx
 from shared.settings import Settings
 from tests.conftest import METRICS_TOKEN, PSEUDONYM_KEY, ROOT
 from tests.integration.deploy_files import dockerfile_stages, effective, exec_form
+from tests.integration.processes import environment
 
 STARTUP_SECONDS = 60
 
@@ -95,22 +96,16 @@ def on_this_machine(command: list[str]) -> list[str]:
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:
-    return os.environ | {
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "QUEUE_NAME": settings.queue_name,
-        "PSEUDONYM_KEY": PSEUDONYM_KEY,
-        "LOG_LEVEL": "INFO",
-    }
+    return environment(settings.database_url, settings.redis_url, settings.queue_name) | {"LOG_LEVEL": "INFO"}
 
 
-async def start_worker(settings: Settings, output: Path) -> asyncio.subprocess.Process:
-    """The worker image's CMD, with the shipped job timeout and retries."""
+async def start_worker(env: dict[str, str], output: Path) -> asyncio.subprocess.Process:
+    """The worker image's CMD, with the shipped job timeout and retries, its stdout and stderr added to
+    `output`."""
     command = on_this_machine(exec_form(effective(dockerfile_stages(), "worker", "CMD")))
     with output.open("ab") as sink:
         return await asyncio.create_subprocess_exec(
-            *command, cwd=ROOT, env=worker_environment(settings), stdout=sink, stderr=asyncio.subprocess.STDOUT
+            *command, cwd=ROOT, env=env, stdout=sink, stderr=asyncio.subprocess.STDOUT
         )
 
 
@@ -129,11 +124,11 @@ async def stop(worker: asyncio.subprocess.Process, signum: signal.Signals = sign
 
 @asynccontextmanager
 async def shipped_worker(
-    settings: Settings, output: Path, *, stop_with: signal.Signals = signal.SIGKILL
+    env: dict[str, str], output: Path, *, stop_with: signal.Signals = signal.SIGKILL
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """The worker image's CMD, ended when done: killed, or stopped as a container is (SIGTERM), so that its
     shutdown lines are read too."""
-    worker = await start_worker(settings, output)
+    worker = await start_worker(env, output)
     try:
         yield worker
     finally:

@@ -3,6 +3,7 @@ one line from the CLI and alembic (no traceback, a non-zero exit), in the worker
 the API's problem and /readyz."""
 
 import asyncio
+import signal
 import uuid
 from pathlib import Path
 
@@ -22,8 +23,8 @@ from tests.integration.processes import (
     migrate,
     newcomer_environment,
     run,
-    worker_process,
 )
+from tests.integration.shipped import shipped_worker
 
 
 def missing_database(servers: Servers) -> tuple[str, str]:
@@ -86,8 +87,12 @@ async def test_the_worker_waits_for_its_database_saying_why_and_starts_once_it_i
     waiting_for_missing, waiting_for_stopped = tmp_path / "missing.log", tmp_path / "stopped.log"
     try:
         async with (
-            worker_process(environment(missing, servers.redis_url, f"test:{name}"), waiting_for_missing) as worker,
-            worker_process(environment(stopped, servers.redis_url, f"test:{name}:x"), waiting_for_stopped) as other,
+            shipped_worker(
+                environment(missing, servers.redis_url, f"test:{name}"), waiting_for_missing, stop_with=signal.SIGTERM
+            ) as worker,
+            shipped_worker(
+                environment(stopped, servers.redis_url, f"test:{name}:x"), waiting_for_stopped, stop_with=signal.SIGTERM
+            ) as other,
         ):
             said = await logged_event(waiting_for_missing, "worker.waiting", worker)
             assert f'"{name}" does not exist' in said["reason"]

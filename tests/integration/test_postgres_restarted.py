@@ -20,7 +20,7 @@ from tests.integration.faults import running, trends
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, years_ago
 from tests.integration.processes import eventually
-from tests.integration.shipped import shipped_api, shipped_worker
+from tests.integration.shipped import shipped_api, shipped_worker, worker_environment
 
 CHILDREN = ["R1", "R2", "R3", "R4"]  # one writer each
 DOWN_FOR = 1.0  # seconds PostgreSQL stays stopped, besides its shutdown and start: every writer is refused meanwhile
@@ -103,7 +103,7 @@ async def test_writes_during_a_postgres_restart_are_refused_to_try_again_and_non
 
     async with (
         shipped_api(settings, tmp_path / "api.log") as api,
-        shipped_worker(settings, tmp_path / "worker.log") as worker,
+        shipped_worker(worker_environment(settings), tmp_path / "worker.log") as worker,
     ):
         started, restarted = asyncio.Event(), asyncio.Event()
         writing = asyncio.gather(*(writer(api, council, child, started, restarted) for child in CHILDREN))

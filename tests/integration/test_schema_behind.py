@@ -3,6 +3,7 @@ are refused with the reason and nothing is written, reads carry on, the worker w
 in one line; once the migrations run, writes are taken and the worker computes, with no restart and no person."""
 
 import asyncio
+import signal
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +17,8 @@ from tests.conftest import Servers, create_database, drop_database, new_council,
 from tests.integration.faults import running
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, years_ago
-from tests.integration.processes import environment, eventually, logged, logged_event, migrate, run, worker_process
+from tests.integration.processes import environment, eventually, logged, logged_event, migrate, run
+from tests.integration.shipped import shipped_worker
 
 
 @pytest_asyncio.fixture
@@ -53,7 +55,7 @@ async def test_writes_wait_for_the_migrations_the_worker_waits_and_the_cli_refus
     output = tmp_path / "worker.log"
     env = environment(own_database, settings.redis_url, settings.queue_name)
     second = assessment("S1", "A2", years_ago(0.5), ratings=ratings(1))
-    async with running(settings) as (app, api), worker_process(env, output) as worker:
+    async with running(settings) as (app, api), shipped_worker(env, output, stop_with=signal.SIGTERM) as worker:
         refused = await api.post("/v1/assessments", json=second, headers=council.headers)
         assert refused.status_code == 503, refused.text
         problem = refused.json()

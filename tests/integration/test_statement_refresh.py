@@ -58,7 +58,7 @@ async def test_a_placement_committed_while_a_refresh_reads_its_inputs_fails_noth
     event.listen(engine, "before_cursor_execute", place_the_second_child)
     try:
         with capture_logs() as logged:
-            await statements.refresh_contract(state_of(app).sessions, contract_id)
+            await statements.refresh_under_figures_lock(state_of(app).sessions, contract_id)
     finally:
         event.remove(engine, "before_cursor_execute", place_the_second_child)
     assert placed_between
@@ -81,7 +81,7 @@ async def test_a_refresh_that_fails_keeps_the_contract_stale_and_logs_its_code(
             update(ContractVersion).where(ContractVersion.contract_id == contract_id).values(tariff={"x": "500"})
         )
     with capture_logs() as logged:
-        await statements.refresh_contract(state_of(app).sessions, contract_id)
+        await statements.refresh_under_figures_lock(state_of(app).sessions, contract_id)
     failed = [entry for entry in logged if entry["event"] == "statements.failed"]
     assert failed == [{"event": "statements.failed", "log_level": "error", "contract": "BROKEN", "error": "ValueError"}]
     assert await stale_since(app, contract_id) is not None  # the sweep will try it again
@@ -115,7 +115,7 @@ async def test_a_refresh_reads_its_inputs_in_one_snapshot(
     engine = state_of(app).engine.sync_engine
     event.listen(engine, "before_cursor_execute", rate_between)
     try:
-        await statements.refresh_contract(state_of(app).sessions, contract_id)
+        await statements.refresh_under_figures_lock(state_of(app).sessions, contract_id)
     finally:
         event.remove(engine, "before_cursor_execute", rate_between)
     assert rated_between

@@ -74,7 +74,7 @@ async def assert_statements_current(api: httpx.AsyncClient, app: FastAPI, counci
     assert left != []
     contract_id = uuid.UUID((await api.get(f"/v1/contracts/{code}", headers=council.bi)).json()["id"])
     assert await stale_since(app, contract_id) is None
-    await statements.refresh_contract(state_of(app).sessions, contract_id)
+    await statements.refresh_under_figures_lock(state_of(app).sessions, contract_id)
     assert (await api.get(url, headers=council.bi)).json() == left
 
 

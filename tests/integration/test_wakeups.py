@@ -26,7 +26,7 @@ from tests.conftest import Council, state_of
 from tests.integration.faults import FAULTS_GONE, REFUSED_FIGURES, all_fresh, child_pk, trends, true_within
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
-from tests.integration.shipped import start_worker, stop
+from tests.integration.shipped import start_worker, stop, worker_environment
 
 
 async def write(api: httpx.AsyncClient, council: Council, child: str, external_id: str, level: int = 2) -> None:
@@ -159,7 +159,7 @@ async def test_a_failing_child_is_marked_tried_as_often_as_sent_and_holds_no_one
         for child in [*children, refused]:
             await write(api, council, child, f"{child}-1")
         await state_of(app).dispatcher.drain()
-        worker = await start_worker(settings, output)
+        worker = await start_worker(worker_environment(settings), output)
         try:
 
             async def given_up() -> bool:

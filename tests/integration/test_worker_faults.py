@@ -61,7 +61,7 @@ async def test_the_worker_waits_out_redis_and_catches_up_by_itself(
             await add_child(api, council.headers, child)
         own_redis.stop()
         # Redis unreachable as the worker starts, and for longer than arq's own tries.
-        async with shipped_worker(settings, tmp_path / "worker.log") as worker:
+        async with shipped_worker(worker_environment(settings), tmp_path / "worker.log") as worker:
             for child in children:
                 await assess(api, council, child, f"{child}-1", 3)
             await asyncio.sleep(ARQ_GAVE_UP_AFTER)
@@ -114,7 +114,7 @@ async def test_a_child_whose_recompute_a_killed_worker_held_is_fresh_soon_after_
         hold = holder.transaction()
         await hold.start()
         await holder.execute("SELECT id FROM recompute_requests WHERE child_pk = $1 FOR UPDATE", uuid.UUID(pk))
-        async with shipped_worker(settings, tmp_path / "worker.log") as worker:
+        async with shipped_worker(worker_environment(settings), tmp_path / "worker.log") as worker:
             try:
                 await wait_for_row_lock_waiter(holder)
                 assert await stop(worker, signal.SIGKILL) == -signal.SIGKILL
@@ -123,7 +123,7 @@ async def test_a_child_whose_recompute_a_killed_worker_held_is_fresh_soon_after_
                 await holder.close()
         assert (await trends(api, council, "K1"))["status"] == "pending"
 
-        async with shipped_worker(settings, tmp_path / "worker.log") as worker:
+        async with shipped_worker(worker_environment(settings), tmp_path / "worker.log") as worker:
             await true_within(all_fresh(api, council, ["K1"]), RERUN_WITHIN, "the killed worker's child")
             assert await stop(worker) == 0
         figures = await trends(api, council, "K1")

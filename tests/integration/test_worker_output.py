@@ -20,7 +20,7 @@ from tests.integration.contracts import children_in, new_contract, place, rate
 from tests.integration.faults import FAULTS_GONE, LOST_RACE_ONCE, REFUSED_FIGURES, child_pk
 from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, run_worker
-from tests.integration.shipped import shipped_worker
+from tests.integration.shipped import shipped_worker, worker_environment
 
 WAIT_SECONDS = 60
 
@@ -45,7 +45,7 @@ async def test_no_database_message_reaches_the_worker_s_output(
         await database.execute(
             REFUSED_FIGURES.format(child_pk=refused_pk) + LOST_RACE_ONCE.format(pseudonym=council.pseudonym(placed))
         )
-        async with shipped_worker(settings, output, stop_with=signal.SIGTERM):
+        async with shipped_worker(worker_environment(settings), output, stop_with=signal.SIGTERM):
             deadline = time.monotonic() + WAIT_SECONDS
             while not (
                 '"recompute.failed"' in output.read_text()

@@ -51,7 +51,7 @@ async def erase_child(db: AsyncSession, la_id: uuid.UUID, child_id: str) -> Eras
     # Every statement version it was on keeps its amounts and loses what named it; then the statements
     # anew without it. What closed periods paid for it stands: it is neither clawed back nor re-capped.
     await erase_from_statements(db, la_id, child.pseudonym)
-    await statements.keep_current(db, contracts, now)
+    await statements.refresh_clearing_marks(db, contracts, now)
     erasure = Erasure(la_id=la_id, child_pseudonym=child.pseudonym)
     db.add(erasure)
     await db.flush()
