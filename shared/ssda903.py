@@ -203,6 +203,14 @@ CODE_LIST_NAMES: Mapping[str, str] = {
     "ETHNIC": "ethnicity",
 }
 
+# SSDA903 SEX: 1/2 before 2024-25, M/F/U since; both are accepted and stored in the current form.
+LEGACY_SEX: Mapping[str, str] = {"1": "M", "2": "F"}
+
+# An episode's codes as DfE checks them: those of its start against the collection year of DECOM, those of its
+# ending against the year of DEC (an episode that spans 1 April keeps the codes it started with).
+STARTING_CODES = ("RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER")
+ENDING_CODES = ("REC", "REASON_PLACE_CHANGE")
+
 # Placement groups used by figures (domain.md §6); PLACE codes outside them (P3, R2, R3, R5, S1) have no group.
 PLACEMENT_GROUPS: Mapping[str, frozenset[str]] = {
     "foster": frozenset({"U1", "U2", "U3", "U4", "U5", "U6"}),
@@ -265,6 +273,32 @@ def invalid_codes(fields: Mapping[str, str | None], year: int) -> list[tuple[str
             message += f"; it accepts {', '.join(sorted(codes_for(field, year)))}"
         problems.append((field, message))
     return problems
+
+
+def invalid_episode_codes(
+    codes: Mapping[str, str | None], start: date | None, end: date | None
+) -> list[tuple[str, str]]:
+    """invalid_codes() of an episode: its STARTING_CODES in the collection year of `start`, its ENDING_CODES in the
+    year of `end`; a date given as None leaves its codes unchecked (an open episode's ending, an ending alone)."""
+    problems = []
+    for columns, day in ((STARTING_CODES, start), (ENDING_CODES, end)):
+        if day is not None:
+            problems += invalid_codes({column: codes.get(column) for column in columns}, collection_year_of(day))
+    return problems
+
+
+def stored_sex(code: str) -> str:
+    """A SEX code in the form the service stores: the pre-2024-25 1/2 become M/F."""
+    return LEGACY_SEX.get(code, code)
+
+
+Interval = tuple[date, date | None]
+
+
+def overlaps(a: Interval, b: Interval) -> bool:
+    """Half-open, an end of None being open: the next episode may start on the day the previous ended."""
+    a_end, b_end = a[1] or date.max, b[1] or date.max
+    return a[0] < b_end and b[0] < a_end
 
 
 def placement_group(code: str) -> str | None:

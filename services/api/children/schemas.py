@@ -4,9 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from services.api.types import IsoDate, Text
-
-# SSDA903 SEX: 1/2 before 2024-25, M/F/U since; both are accepted and kept in the current form.
-LEGACY_SEX = {"1": "M", "2": "F"}
+from shared.ssda903 import stored_sex
 
 
 class ChildIn(BaseModel):
@@ -20,7 +18,7 @@ class ChildIn(BaseModel):
     @field_validator("sex")
     @classmethod
     def _current_sex_code(cls, value: str) -> str:
-        return LEGACY_SEX.get(value, value)
+        return stored_sex(value)
 
 
 class ChildOut(BaseModel):

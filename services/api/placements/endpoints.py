@@ -20,6 +20,7 @@ from services.api.schemas import BatchResult
 from services.api.types import ChildIdQuery, IdempotencyKey
 from shared.access import Scope
 from shared.models import Placement
+from shared.ssda903 import Interval
 
 PlacementIdPath = Annotated[uuid.UUID, Path(description="The API's id for the placement episode")]
 router = APIRouter(prefix="/v1/placements", tags=["placements"], responses=V1_PROBLEMS)
@@ -65,7 +66,7 @@ async def create_placements(
 ) -> JSONResponse:
     async def run() -> idempotency.Reply:
         # Earlier items of the batch count for overlaps, as if they were already written.
-        in_batch: dict[str, tuple[uuid.UUID, service.Interval]] = {}
+        in_batch: dict[str, tuple[uuid.UUID, Interval]] = {}
 
         async def check(item: PlacementIn) -> service.Checked | list[dict[str, Any]]:
             result = await service.check_new(db, caller.la_id, item, date.today(), in_batch)

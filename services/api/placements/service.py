@@ -15,7 +15,7 @@ from shared import outbox
 from shared.domain.refusals import PlacementAlreadyEnded
 from shared.errors import InvalidInput, field_error
 from shared.models import Child, Placement, Provider
-from shared.ssda903 import collection_year_of, invalid_codes, postcode_sector
+from shared.ssda903 import Interval, invalid_episode_codes, overlaps, postcode_sector
 
 # Request fields by their SSDA903 column, so a code error names the field the caller sent.
 STARTING_FIELDS = {
@@ -27,7 +27,6 @@ STARTING_FIELDS = {
 }
 ENDING_FIELDS = {"REC": "reason_ended", "REASON_PLACE_CHANGE": "reason_place_change"}
 
-Interval = tuple[date, date | None]
 RENDERED_APART = {"child_id", "provider_id", "funding"}
 
 
@@ -89,21 +88,16 @@ def resend_outcome(existing: Placement, child: Child, fields: dict[str, Any]) ->
     return None
 
 
-def overlaps(a: Interval, b: Interval) -> bool:
-    """Half-open: the next episode may start on the day the previous ended."""
-    a_end, b_end = a[1] or date.max, b[1] or date.max
-    return a[0] < b_end and b[0] < a_end
-
-
-def code_errors(fields: dict[str, str], values: dict[str, str | None], on: date) -> list[dict[str, Any]]:
-    found = invalid_codes({column: values[name] for column, name in fields.items()}, collection_year_of(on))
+def code_errors(values: dict[str, str | None], start: date | None, end: date | None) -> list[dict[str, Any]]:
+    fields = STARTING_FIELDS | ENDING_FIELDS
+    found = invalid_episode_codes({column: values.get(name) for column, name in fields.items()}, start, end)
     return [field_error(fields[column], message) for column, message in found]
 
 
 def ending_errors(ending: PlacementEnding | PlacementIn, today: date) -> list[dict[str, Any]]:
     if ending.end_date is None:
         return []
-    errors = code_errors(ENDING_FIELDS, ending.model_dump(include=set(ENDING_FIELDS.values())), ending.end_date)
+    errors = code_errors(ending.model_dump(include=set(ENDING_FIELDS.values())), None, ending.end_date)
     if ending.end_date > today:
         errors.append(field_error("end_date", f"{ending.end_date.isoformat()} is in the future"))
     return errors
@@ -145,7 +139,7 @@ async def check_new(
     child = await get_child(db, la_id, body.child_id, lock=True)
     if child is None:
         return [field_error("child_id", "no child with this id in your council: PUT /v1/children/{child_id} first")]
-    errors = code_errors(STARTING_FIELDS, body.model_dump(include=set(STARTING_FIELDS.values())), body.start_date)
+    errors = code_errors(body.model_dump(include=set(STARTING_FIELDS.values())), body.start_date, None)
     errors += ending_errors(body, today)
     if body.start_date < child.date_of_birth:
         errors.append(field_error("start_date", "is before the child's date of birth"))
