@@ -34,7 +34,9 @@ def test_the_xml_and_csv_forms_of_one_return_give_the_same_records() -> None:
     xml_form = from_fixtures("return.xml")
     assert (len(csv_form.children), len(csv_form.episodes), len(csv_form.findings)) == (3, 4, 4)
     for field in ("children", "episodes"):
-        assert [astuple(r)[:-1] for r in getattr(csv_form, field)] == [astuple(r)[:-1] for r in getattr(xml_form, field)]
+        assert [astuple(r)[:-1] for r in getattr(csv_form, field)] == [
+            astuple(r)[:-1] for r in getattr(xml_form, field)
+        ]
     assert sorted(astuple(f)[1:] for f in csv_form.findings) == sorted(astuple(f)[1:] for f in xml_form.findings)
     assert [child.uasc for child in xml_form.children] == [False, False, True]
 
