@@ -8,6 +8,7 @@ import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -29,15 +30,18 @@ from shared import outbox, queue
 from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import DEMO_PROVIDER_ID, generate_demo_council
+from shared.domain import return_import
 from shared.domain.calibration import calibrate
 from shared.domain.full_recompute import recompute_councils
 from shared.domain.locks import figures_lock
+from shared.domain.return_import import ImportAsked
 from shared.errors import NotFound, ProblemError
 from shared.faults import ends_in_one_line
 from shared.instruments import InstrumentScale
-from shared.models import Client, LocalAuthority
+from shared.models import Client, LocalAuthority, ReturnImport
 from shared.schema import require_head
 from shared.settings import Settings, get_settings
+from shared.ssda903 import parse_collection_year, year_label
 
 T = TypeVar("T")
 
@@ -50,26 +54,21 @@ async def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         async with transaction(sessions) as db:
             result = await work(db)
             await audit.flush(db)
-        await dispatch(settings, sessions, outbox.pending_in(db), outbox.stale_in(db))
+        await dispatch(settings, sessions, outbox.queued_in(db))
         return result
     finally:
         await engine.dispose()
 
 
-async def dispatch(
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    pending: list[outbox.Pending],
-    stale: list[uuid.UUID],
-) -> None:
+async def dispatch(settings: Settings, sessions: async_sessionmaker[AsyncSession], queued: outbox.Queued) -> None:
     """What the change queued, sent once it committed as the API sends it, rather than left for the worker's
     sweep: a contract's statements, a child's figures. Redis down leaves them to the sweep."""
-    if not pending and not stale:
+    if queued.empty:
         return
     redis = queue.connect(settings)
     try:
-        await outbox.send(redis, sessions, pending)
-        await outbox.send_refreshes(redis, stale)
+        for each in outbox.sending(redis, sessions, queued):
+            await each
     finally:
         await redis.aclose()
 
@@ -255,6 +254,59 @@ async def recompute(args: argparse.Namespace) -> None:
     )
 
 
+async def import_return(args: argparse.Namespace) -> None:
+    """A council's SSDA903 return loaded from its files, as the worker loads an uploaded one."""
+    settings = get_settings()
+    engine = make_engine(settings)
+    try:
+        sessions = make_sessionmaker(engine)
+        async with transaction(sessions) as db:
+            la_id = await require_council(db, args.council)
+            audit.begin_operator(db, la_id, "import_return")
+            names = [path.name for path in args.files]
+            began = await return_import.begin(db, ImportAsked(la_id, names, "cli", args.year, args.strict))
+            audit.note(db, target=f"import:{began.id}")
+            await audit.flush(db)
+        with ExitStack() as opened:
+            files = [(path.name, opened.enter_context(path.open("rb"))) for path in args.files]
+            ended = await return_import.run(
+                sessions,
+                began.id,
+                files,
+                settings.pseudonym_key_bytes,
+                lambda stage: print(f"{stage}…", file=sys.stderr),
+            )
+        await dispatch(settings, sessions, ended.queued)
+    finally:
+        await engine.dispose()
+    print(import_summary(ended.row))
+    if ended.row.state != "done":
+        raise SystemExit(1)
+
+
+def import_summary(row: ReturnImport) -> str:
+    counts = row.counts or {}
+    lines = [f"import {row.id}: {row.state}" + (f", collection year {year_label(row.year)}" if row.year else "")]
+    if row.reason:
+        lines.append(row.reason)
+    for name, read in counts.get("rows_read", {}).items():
+        lines.append(f"  {name}: {read:,} rows read")
+    if "children_created" in counts:
+        lines.append(
+            f"children: {counts['children_created']:,} new, {counts['children_updated']:,} changed, "
+            f"{counts['children_unchanged']:,} unchanged"
+        )
+        lines.append(
+            f"episodes: {counts['episodes_created']:,} new, {counts['episodes_updated']:,} changed, "
+            f"{counts['episodes_unchanged']:,} unchanged"
+        )
+        if not counts["children_recomputed"]:
+            lines.append("nothing changed: the return was loaded already")
+    if counts:
+        lines.append(f"{counts['warnings']:,} rows accepted with warnings, {counts['rejected']:,} rejected")
+    return "\n".join(lines)
+
+
 async def calibrate_council(args: argparse.Namespace) -> None:
     async def work(db: AsyncSession) -> str:
         la_id = await require_council(db, args.council)
@@ -323,6 +375,13 @@ def an_id(value: str) -> str:
 KEY_DAYS = KeyIn.model_fields["expires_in_days"].default
 
 
+def collection_year(value: str) -> int:
+    try:
+        return parse_collection_year(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m services.cli")
     commands = root.add_subparsers(required=True)
@@ -369,6 +428,17 @@ def parser() -> argparse.ArgumentParser:
     instrument.add_argument("council", help="the council's code")
     instrument.add_argument("file", type=Path, help="the instrument document: .json, .yaml or .yml")
     instrument.set_defaults(run=load_instrument)
+
+    imported = commands.add_parser(
+        "import-903", help="load a council's SSDA903 return: its CSV tables or its XML file, row by row reported"
+    )
+    imported.add_argument("council", help="the council's code")
+    imported.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imported.add_argument(
+        "--year", type=collection_year, help="collection year, e.g. 2023 or 2023-24 (default: inferred)"
+    )
+    imported.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
+    imported.set_defaults(run=import_return)
 
     whole = commands.add_parser("recompute", help="recompute every figure of councils at once, with a progress bar")
     chosen = whole.add_mutually_exclusive_group(required=True)

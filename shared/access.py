@@ -29,6 +29,7 @@ class Scope(StrEnum):
     FIGURES_MANAGE = "figures:manage"  # recalibrate reliable change, recompute the council's figures
     CONTRACTS_MANAGE = "contracts:manage"  # payment by needs reduction: create, version and end contracts
     STATEMENTS_READ = "statements:read"  # a provider its own contracts' statements; BI and admin the council's
+    RETURNS_IMPORT = "returns:import"  # load the council's SSDA903 return and read the imports' reports
 
 
 # The most a client of each kind may hold; an admin may grant fewer when creating the client.
@@ -59,6 +60,7 @@ KIND_SCOPES: dict[Kind, frozenset[Scope]] = {
             Scope.FIGURES_MANAGE,
             Scope.CONTRACTS_MANAGE,
             Scope.STATEMENTS_READ,
+            Scope.RETURNS_IMPORT,
         }
     ),
 }

@@ -23,13 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared import wakes
 from shared.db import transaction
 from shared.models import RecomputeRequest
-from shared.queue import enqueue_council_recompute, enqueue_refresh
+from shared.queue import enqueue_council_recompute, enqueue_refresh, enqueue_return_import
 
 log = structlog.get_logger(__name__)
 
 PENDING_KEY = "outbox.pending"
 STALE_KEY = "outbox.stale_statements"
 RECOMPUTES_KEY = "outbox.council_recomputes"
+IMPORTS_KEY = "outbox.return_imports"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,19 +40,22 @@ class Pending:
 
 
 async def request_recompute(db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.UUID) -> None:
+    await request_recomputes(db, la_id, [child_pk])
+
+
+async def request_recomputes(db: AsyncSession, la_id: uuid.UUID, child_pks: Iterable[uuid.UUID]) -> None:
+    """One request per child and transaction (the recompute reads everything the transaction wrote), written
+    in one statement however many children (a return's import changes thousands)."""
     pending: dict[uuid.UUID, Pending] = db.info.setdefault(PENDING_KEY, {})
-    if child_pk in pending:
-        return  # one request per child and transaction: the recompute reads everything it wrote
-    request_id = await db.scalar(
-        insert(RecomputeRequest).values(la_id=la_id, child_pk=child_pk).returning(RecomputeRequest.id)
+    wanted = [child_pk for child_pk in dict.fromkeys(child_pks) if child_pk not in pending]
+    if not wanted:
+        return
+    rows = await db.execute(
+        insert(RecomputeRequest).returning(RecomputeRequest.id, RecomputeRequest.child_pk),
+        [{"la_id": la_id, "child_pk": child_pk} for child_pk in wanted],
     )
-    assert request_id is not None
-    pending[child_pk] = Pending(request_id, child_pk)
-
-
-def pending_in(db: AsyncSession) -> list[Pending]:
-    pending: dict[uuid.UUID, Pending] = db.info.pop(PENDING_KEY, {})
-    return list(pending.values())
+    for request_id, child_pk in rows:
+        pending[child_pk] = Pending(request_id, child_pk)
 
 
 def statements_stale(db: AsyncSession, contract_ids: Iterable[uuid.UUID]) -> None:
@@ -60,18 +64,39 @@ def statements_stale(db: AsyncSession, contract_ids: Iterable[uuid.UUID]) -> Non
     db.info.setdefault(STALE_KEY, set()).update(contract_ids)
 
 
-def stale_in(db: AsyncSession) -> list[uuid.UUID]:
-    return sorted(db.info.pop(STALE_KEY, set()))
-
-
 def council_recompute_asked(db: AsyncSession, recompute_id: uuid.UUID) -> None:
     """A council recompute row this transaction wrote: its job is queued once it commits."""
     db.info.setdefault(RECOMPUTES_KEY, []).append(recompute_id)
 
 
-def recomputes_in(db: AsyncSession) -> list[uuid.UUID]:
-    asked: list[uuid.UUID] = db.info.pop(RECOMPUTES_KEY, [])
-    return asked
+def return_import_asked(db: AsyncSession, import_id: uuid.UUID) -> None:
+    """A return's import this transaction asked for: its job is queued once it commits."""
+    db.info.setdefault(IMPORTS_KEY, []).append(import_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """What a transaction asked to send once it commits."""
+
+    pending: list[Pending]
+    stale: list[uuid.UUID]
+    recomputes: list[uuid.UUID]
+    imports: list[uuid.UUID]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.pending or self.stale or self.recomputes or self.imports)
+
+
+def queued_in(db: AsyncSession) -> Queued:
+    """What the session's transaction asked to send, taken: a later transaction of the session starts afresh."""
+    pending: dict[uuid.UUID, Pending] = db.info.pop(PENDING_KEY, {})
+    return Queued(
+        list(pending.values()),
+        sorted(db.info.pop(STALE_KEY, set())),
+        db.info.pop(RECOMPUTES_KEY, []),
+        db.info.pop(IMPORTS_KEY, []),
+    )
 
 
 async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pending: list[Pending]) -> int:
@@ -114,6 +139,26 @@ async def send_refreshes(redis: ArqRedis, contract_ids: list[uuid.UUID]) -> int:
 
 async def send_council_recomputes(redis: ArqRedis, recompute_ids: list[uuid.UUID]) -> int:
     return await send_each(redis, enqueue_council_recompute, recompute_ids)
+
+
+async def send_return_imports(redis: ArqRedis, import_ids: list[uuid.UUID]) -> int:
+    return await send_each(redis, enqueue_return_import, import_ids)
+
+
+def sending(
+    redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], queued: Queued
+) -> list[Coroutine[Any, Any, int]]:
+    """The sends of what a committed transaction queued, each failing alone (what it leaves is the sweep's)."""
+    sends = []
+    if queued.pending:
+        sends.append(send(redis, sessions, queued.pending))
+    if queued.stale:
+        sends.append(send_refreshes(redis, queued.stale))
+    if queued.recomputes:
+        sends.append(send_council_recomputes(redis, queued.recomputes))
+    if queued.imports:
+        sends.append(send_return_imports(redis, queued.imports))
+    return sends
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,13 +215,9 @@ class Dispatcher:
     sessions: async_sessionmaker[AsyncSession]
     _tasks: set[asyncio.Task[int]] = field(default_factory=set)
 
-    def after_commit(self, pending: list[Pending], stale: list[uuid.UUID], recomputes: list[uuid.UUID]) -> None:
-        if pending:
-            self._start(send(self.redis, self.sessions, pending))
-        if stale:
-            self._start(send_refreshes(self.redis, stale))
-        if recomputes:
-            self._start(send_council_recomputes(self.redis, recomputes))
+    def after_commit(self, queued: Queued) -> None:
+        for each in sending(self.redis, self.sessions, queued):
+            self._start(each)
 
     def _start(self, sending: Coroutine[Any, Any, int]) -> None:
         task = asyncio.create_task(sending)

@@ -14,6 +14,7 @@ from shared.settings import Settings
 RECOMPUTE_PENDING = "recompute_pending"  # a drain of every pending child: see shared/wakes.py
 REFRESH_STATEMENTS = "refresh_statements"  # one contract's, debounced: its job id is the contract's
 STATEMENTS_DEBOUNCE = timedelta(seconds=1)  # a burst of changes to one contract's children, refreshed once
+RETURN_IMPORT = "return_import"  # a council's SSDA903 return uploaded: its job id is the import row's
 COUNCIL_RECOMPUTE = "council_recompute"  # an admin's recompute of a whole council: its job id is the row's
 
 
@@ -48,6 +49,11 @@ async def enqueue_refresh(redis: ArqRedis, contract_id: uuid.UUID) -> None:
     await redis.enqueue_job(
         REFRESH_STATEMENTS, str(contract_id), _job_id=f"statements-{contract_id}", _defer_by=STATEMENTS_DEBOUNCE
     )
+
+
+async def enqueue_return_import(redis: ArqRedis, import_id: uuid.UUID) -> None:
+    """The job of a return's import; arq keeps one job per id, so one sent again is not queued twice."""
+    await redis.enqueue_job(RETURN_IMPORT, str(import_id), _job_id=f"return-import-{import_id}")
 
 
 async def enqueue_council_recompute(redis: ArqRedis, recompute_id: uuid.UUID) -> None:

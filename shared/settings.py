@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     oauth_jwks: str | None = Field(default=None, description="An inline JWKS document, instead of the URL")
     oauth_subject_claim: str = "sub"
     max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    # An SSDA903 return uploaded whole (POST /v1/admin/imports): a large council's is tens of megabytes.
+    max_upload_bytes: int = Field(default=200_000_000, ge=1024)
     # Failed authentications per source address, and requests per client, per window; over either is a 429.
     auth_failure_limit: int = Field(default=20, ge=1)
     auth_failure_window_seconds: int = Field(default=300, ge=1)

@@ -233,6 +233,14 @@ def collection_year_of(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
+def parse_collection_year(text: str) -> int:
+    """2023 or 2023-24 (the year a collection year starts in); ValueError, saying so, for anything else."""
+    start, _, end = text.strip().partition("-")
+    if not (start.isdigit() and len(start) == 4 and (not end or end == f"{(int(start) + 1) % 100:02d}")):
+        raise ValueError(f"'{text}' is not a collection year such as 2023 or 2023-24")
+    return int(start)
+
+
 def year_label(year: int) -> str:
     return f"{year}-{(year + 1) % 100:02d}"
 

@@ -52,7 +52,7 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
             async with db.begin():
                 await audit.flush(db)
             raise
-        state.dispatcher.after_commit(outbox.pending_in(db), outbox.stale_in(db), outbox.recomputes_in(db))
+        state.dispatcher.after_commit(outbox.queued_in(db))
 
 
 SessionDep = Annotated[AsyncSession, Depends(session, scope="function")]

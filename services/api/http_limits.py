@@ -9,6 +9,7 @@ BodyLimit before SecurityHeaders (FastAPI's last added runs outermost), so a 413
 import base64
 import hashlib
 import re
+from collections.abc import Mapping
 
 import structlog
 from fastapi import FastAPI
@@ -54,18 +55,20 @@ def declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimit:
-    """Refuses request bodies over max_bytes with 413, declared or streamed, before they fill memory."""
+    """Refuses request bodies over max_bytes with 413, declared or streamed, before they fill memory; the
+    paths in `larger` (uploads of whole files) have limits of their own."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: Mapping[str, tuple[int, str]] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
-    def too_large(self) -> JSONResponse:
+    def too_large(self, limit: int, setting: str) -> JSONResponse:
         response = problem_response(
             413,
             "/problems/body-too-large",
             "Body too large",
-            f"The request body is over the limit of {self.max_bytes} bytes.",
+            f"The request body is over the limit of {limit} bytes ({setting}).",
         )
         # The rest of the body is not read; the server should not try to keep the connection for another request.
         response.headers["Connection"] = "close"
@@ -86,8 +89,9 @@ class BodyLimit:
             )
             await response(scope, receive, send)
             return
-        if declared is not None and declared > self.max_bytes:
-            await self.too_large()(scope, receive, send)
+        limit, setting = self.larger.get(scope["path"], (self.max_bytes, "MAX_BODY_BYTES"))
+        if declared is not None and declared > limit:
+            await self.too_large(limit, setting)(scope, receive, send)
             return
 
         received = 0
@@ -103,7 +107,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 # Counted even under a declared length: a chunked body declares none.
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     exceeded = True
                     raise BodyTooLarge
             return message
@@ -115,7 +119,7 @@ class BodyLimit:
             if message["type"] == "http.response.start" and exceeded and not started:
                 # Inner handlers turn the aborted read into their own 400 or 500; the client should learn why.
                 answered = True
-                await self.too_large()(scope, receive, send)
+                await self.too_large(limit, setting)(scope, receive, send)
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -129,9 +133,9 @@ class BodyLimit:
                 return
             if started:
                 # The app answered before reading the whole body; the response cannot be taken back.
-                log.warning("request.body_too_large_mid_response", limit=self.max_bytes)
+                log.warning("request.body_too_large_mid_response", limit=limit)
                 return
-            await self.too_large()(scope, receive, send)
+            await self.too_large(limit, setting)(scope, receive, send)
 
 
 def script_hashes(html: bytes) -> list[str]:

@@ -16,6 +16,8 @@ from services.api.docs import app_with_docs
 from services.api.erasures.endpoints import router as erasures
 from services.api.figures_admin.endpoints import router as figures_admin
 from services.api.http_limits import BodyLimit, SecurityHeaders, install_cors
+from services.api.imports.endpoints import IMPORTS_PATH
+from services.api.imports.endpoints import router as imports
 from services.api.instruments.endpoints import router as instruments
 from services.api.observability import Metrics, RequestTelemetry
 from services.api.ops.endpoints import router as ops
@@ -53,6 +55,7 @@ ROUTERS = (
     erasures,
     instruments,
     figures_admin,
+    imports,
     contracts,
     statements,
 )
@@ -125,7 +128,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_cors(app, settings.cors_origins)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={IMPORTS_PATH: (settings.max_upload_bytes, "MAX_UPLOAD_BYTES")},
+    )
     app.add_middleware(SecurityHeaders)
     # Added last, so outermost: it sees the status the error containment answered with.
     app.add_middleware(RequestTelemetry, metrics=app.state.metrics)

@@ -20,7 +20,7 @@ from services.scoring.retries import retried_when_transient
 from services.scoring.waiting import until_database_ready
 from shared import logging, outbox, queue, wakes
 from shared.db import make_engine, make_sessionmaker
-from shared.domain import council_recompute, statements
+from shared.domain import council_recompute, return_import, statements
 from shared.settings import Settings, get_settings
 
 log = structlog.get_logger("worker")
@@ -62,6 +62,23 @@ async def council_recompute_job(ctx: dict[str, Any], recompute_id: str) -> str |
     return ended
 
 
+async def send_return_imports(worker: WorkerServices) -> None:
+    """A job for each uploaded return waiting, or lost with its worker."""
+    await outbox.send_return_imports(worker.redis, await return_import.waiting_or_lost(worker.sessions))
+
+
+@retried_when_transient
+async def return_import_job(ctx: dict[str, Any], import_id: str) -> str | None:
+    worker = worker_of(ctx)
+    ended = await return_import.run_uploaded(worker.sessions, uuid.UUID(import_id), worker.settings.pseudonym_key_bytes)
+    if ended is None:
+        return None
+    for sending in outbox.sending(worker.redis, worker.sessions, ended.queued):
+        await sending
+    log.info("return_import.ended", state=ended.row.state)
+    return ended.row.state
+
+
 @retried_when_transient
 async def refresh_statements_job(ctx: dict[str, Any], contract_id: str) -> None:
     await statements.refresh_under_figures_lock(worker_of(ctx).sessions, uuid.UUID(contract_id))
@@ -72,6 +89,7 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     stall = timedelta(seconds=worker.settings.outbox_stall_seconds)
     await send_stale_statements(worker)  # a job lost, or a contract changed with no child recomputed
     await send_council_recomputes(worker)
+    await send_return_imports(worker)
     return await outbox.sweep(
         worker.redis, worker.sessions, outbox.SweepPolicy(stall, worker.settings.outbox_max_sends)
     )
@@ -104,6 +122,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         )
         await send_stale_statements(worker)
         await send_council_recomputes(worker)
+        await send_return_imports(worker)
         log.info("worker.started", resent=resent)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -123,6 +142,13 @@ def worker_options(settings: Settings) -> dict[str, Any]:
             func(
                 leased(refresh_statements_job),
                 name=queue.REFRESH_STATEMENTS,
+                max_tries=settings.worker_max_tries,
+                timeout=settings.worker_job_timeout_seconds,
+                keep_result=0,
+            ),
+            func(
+                leased(return_import_job),
+                name=queue.RETURN_IMPORT,
                 max_tries=settings.worker_max_tries,
                 timeout=settings.worker_job_timeout_seconds,
                 keep_result=0,

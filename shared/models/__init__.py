@@ -12,6 +12,7 @@ from shared.models.children import (
     is_standing_final,
 )
 from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend, RciCalibration
+from shared.models.imports import ImportFinding, ImportUpload, ReturnImport
 from shared.models.instruments import Instrument
 from shared.models.outbox import CouncilRecompute, RecomputeRequest
 from shared.models.payments import Contract, ContractVersion, ErasedCostDays, PaymentStatement, StatementLine
@@ -34,6 +35,8 @@ __all__ = [
     "ErasedCostDays",
     "Erasure",
     "IdempotencyRecord",
+    "ImportFinding",
+    "ImportUpload",
     "Instrument",
     "LocalAuthority",
     "PaymentStatement",
@@ -42,6 +45,7 @@ __all__ = [
     "Rating",
     "RciCalibration",
     "RecomputeRequest",
+    "ReturnImport",
     "StatementLine",
     "first_recorded",
     "is_current_version",

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, created_at, tenant_fk, updated_at, uuid_pk
@@ -51,5 +51,8 @@ class Placement(Base):
     funding_social_care: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal(1))
     funding_health: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal(0))
     funding_education: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal(0))
+    # The collection year of the SSDA903 return that last wrote the episode (null: written through the API):
+    # a later year's return corrects an earlier one's, never the reverse.
+    return_year: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

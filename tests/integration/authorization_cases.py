@@ -81,6 +81,7 @@ class Request:
     json: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
+    files: Any = None  # a multipart upload
 
 
 @dataclass
@@ -159,6 +160,34 @@ async def council_recompute(world: World) -> str:
     assert response.status_code == 202, response.text
     world.markers["recomputes"] = [response.json()["id"]]
     return str(response.json()["id"])
+
+
+RETURN_FILE = ("files", ("header.csv", b"CHILD,SEX,DOB,ETHNIC\nA1,1,01/02/2010,WBRI\n", "text/csv"))
+
+
+async def council_import(world: World) -> str:
+    """Council A's import of a return, its id a marker no other council's list may show."""
+    response = await world.api.post("/v1/admin/imports", files=[RETURN_FILE], headers=world.a.admin)
+    assert response.status_code == 202, response.text
+    world.markers["imports"] = [response.json()["id"]]
+    return str(response.json()["id"])
+
+
+async def upload_return(world: World) -> Request:
+    return Request("POST", "/v1/admin/imports", files=[RETURN_FILE])
+
+
+async def follow_import(world: World) -> Request:
+    return Request("GET", f"/v1/admin/imports/{await council_import(world)}")
+
+
+async def import_report(world: World) -> Request:
+    return Request("GET", f"/v1/admin/imports/{await council_import(world)}/report")
+
+
+async def list_imports(world: World) -> Request:
+    await council_import(world)
+    return Request("GET", "/v1/admin/imports")
 
 
 async def settle_recomputes(world: World) -> None:
@@ -291,6 +320,10 @@ CASES: dict[str, Case] = {
     "recompute_council": Case(recompute, "own"),
     "list_recomputes": Case(list_recomputes, "list", "recomputes"),
     "get_recompute": Case(follow_recompute, "not_found"),
+    "upload_return": Case(upload_return, "own"),
+    "list_imports": Case(list_imports, "list", "imports"),
+    "get_import": Case(follow_import, "not_found"),
+    "get_import_report": Case(import_report, "not_found"),
     "list_clients": Case(fixed("GET", "/v1/admin/clients"), "list", "clients"),
     "create_client": Case(new_client, "own"),
     "get_client": Case(fixed("GET", "/v1/admin/clients/{w.spare_client_id}"), "not_found"),

@@ -225,6 +225,7 @@ async def test_only_the_permitted_reach_an_operation(
             request.method,
             request.path,
             json=request.json,
+            files=request.files,
             params=request.params,
             headers=caller.headers | request.headers,
         )

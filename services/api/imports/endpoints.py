@@ -1,0 +1,159 @@
+"""Admin: a council's SSDA903 return uploaded whole, imported by the worker as a job the admin follows, and
+each import's row-level report, as JSON or CSV."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Path, Response, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from services.api import audit
+from services.api.access import requires
+from services.api.auth import Caller
+from services.api.deps import SessionDep
+from services.api.problems import V1_PROBLEMS
+from services.api.responses import json_of
+from services.api.tabular import CSV_RESPONSE, TableFormatAsked
+from shared.access import Scope
+from shared.domain import return_import
+from shared.domain.return_import import ImportAsked
+from shared.errors import InvalidInput, NotFound, field_error
+from shared.models import ImportFinding, ReturnImport
+from shared.ssda903 import parse_collection_year
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=V1_PROBLEMS)
+IMPORTS_PATH = "/v1/admin/imports"  # its own upload limit (MAX_UPLOAD_BYTES), not the API's body limit
+Importer = Annotated[Caller, requires(Scope.RETURNS_IMPORT)]
+ImportIdPath = Annotated[uuid.UUID, Path(description="The import's id, as POST /v1/admin/imports gave it")]
+LISTED = 50
+
+
+class ImportCounts(BaseModel):
+    rows_read: dict[str, int] = Field(description="Data rows read, per file")
+    children_accepted: int = Field(description="Children (header rows) accepted")
+    episodes_accepted: int = Field(description="Episodes accepted")
+    warnings: int = Field(description="Rows accepted with a value normalised or dropped (see the report)")
+    rejected: int = Field(description="Rows rejected (see the report)")
+    children_created: int | None = Field(default=None, description="Merged: children new to the service")
+    children_updated: int | None = Field(default=None, description="Merged: children whose details changed")
+    children_unchanged: int | None = Field(default=None, description="Merged: children as stored already")
+    episodes_created: int | None = Field(default=None, description="Merged: episodes new to the service")
+    episodes_updated: int | None = Field(default=None, description="Merged: episodes this return changed")
+    episodes_unchanged: int | None = Field(
+        default=None, description="Merged: episodes as stored already, or stored by a later year's return"
+    )
+    children_recomputed: int | None = Field(default=None, description="Merged: children whose figures follow")
+
+
+class ImportOut(BaseModel):
+    id: uuid.UUID = Field(description="The import's id: GET /v1/admin/imports/{id} follows it")
+    state: Literal["queued", "running", "done", "refused", "failed"] = Field(
+        description="queued (waiting for the worker), running (see stage), done (see counts), refused (the files, "
+        "or a strict import's rejected rows: see reason; nothing was loaded), or failed (see reason)"
+    )
+    source: Literal["api", "cli"] = Field(description="Uploaded here, or loaded by an operator's import-903")
+    files: list[str] = Field(description="The files' names, as uploaded")
+    year: int | None = Field(description="The collection year (2023 is 2023-24), as given or inferred")
+    strict: bool = Field(description="Whether a single rejected row refuses the whole import")
+    requested_at: datetime = Field(description="When it was asked for")
+    started_at: datetime | None = Field(description="When it began; null while queued")
+    finished_at: datetime | None = Field(description="When it ended")
+    stage: str | None = Field(description="While running: reading, then merging")
+    counts: ImportCounts | None = Field(description="Once read: what was read and what it changed")
+    reason: str | None = Field(description="Refused or failed: why, in plain English")
+
+
+class FindingOut(BaseModel):
+    file: str = Field(description="The file the row is in")
+    row: int = Field(description="CSV: the row as a spreadsheet numbers it (the header is row 1); XML: its line")
+    severity: Literal["warning", "rejected"] = Field(description="warning: accepted as the reason says; rejected")
+    column: str | None = Field(description="The SSDA903 column at fault")
+    value: str | None = Field(description="Its value as written")
+    rule: str = Field(description="A stable name of the rule, e.g. dfe-148, code-list, overlap")
+    reason: str = Field(description="What is wrong and what was done, in plain English")
+    conflicts_with: str | None = Field(description="The other rows the rejection depends on")
+
+
+FINDING_COLUMNS = tuple(FindingOut.model_fields)
+
+
+class ReportOut(BaseModel):
+    columns: list[str] = Field(description="The findings' fields in order: the CSV header")
+    items: list[FindingOut] = Field(description="Every finding, in file then row order")
+
+
+@router.post(
+    "/imports",
+    status_code=202,
+    response_model=ImportOut,
+    summary="Upload the council's SSDA903 return (its CSV tables or its XML file) to import, as a job",
+    description="Multipart: one or more `files`, and optionally `year` (e.g. 2023 or 2023-24) and `strict`. "
+    "Answers at once with the queued import and its Location; the worker imports one return of a council at a "
+    "time. Uploads have their own size limit (MAX_UPLOAD_BYTES); the files are kept only until the import ends.",
+)
+async def upload_return(
+    db: SessionDep,
+    caller: Importer,
+    response: Response,
+    files: Annotated[list[UploadFile], File(description="The return's CSV tables, or its XML file")],
+    year: Annotated[str | None, Form(description="Collection year, e.g. 2023 or 2023-24 (default: inferred)")] = None,
+    strict: Annotated[bool, Form(description="Load nothing if any row is rejected")] = False,
+) -> ImportOut:
+    try:
+        collection_year = None if year is None else parse_collection_year(year)
+    except ValueError as error:
+        raise InvalidInput(
+            "The year is invalid; nothing was queued.", errors=[field_error("year", str(error))]
+        ) from None
+    uploads = [(upload.filename or f"file-{n + 1}", await upload.read()) for n, upload in enumerate(files)]
+    names = [name for name, _ in uploads]
+    asked = await return_import.ask(db, ImportAsked(caller.la_id, names, "api", collection_year, strict), uploads)
+    audit.note(db, target=f"import:{asked.id}")
+    response.headers["Location"] = f"{IMPORTS_PATH}/{asked.id}"
+    await db.refresh(asked)
+    return ImportOut.model_validate(asked, from_attributes=True)
+
+
+@router.get("/imports", response_model=list[ImportOut], summary=f"The council's imports, newest first ({LISTED})")
+async def list_imports(db: SessionDep, caller: Importer) -> list[ImportOut]:
+    rows = await db.scalars(
+        select(ReturnImport)
+        .where(ReturnImport.la_id == caller.la_id)
+        .order_by(ReturnImport.requested_at.desc())
+        .limit(LISTED)
+    )
+    return [ImportOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def council_import(db: SessionDep, la_id: uuid.UUID, import_id: uuid.UUID) -> ReturnImport:
+    found = await db.scalar(select(ReturnImport).where(ReturnImport.id == import_id, ReturnImport.la_id == la_id))
+    if found is None:
+        raise NotFound("No such import.")
+    return found
+
+
+@router.get("/imports/{import_id}", response_model=ImportOut, summary="An import: its state, progress and counts")
+async def get_import(import_id: ImportIdPath, db: SessionDep, caller: Importer) -> ImportOut:
+    return ImportOut.model_validate(await council_import(db, caller.la_id, import_id), from_attributes=True)
+
+
+@router.get(
+    "/imports/{import_id}/report",
+    response_model=ReportOut,
+    responses=CSV_RESPONSE,
+    summary="An import's row-level report: every row accepted with a warning or rejected, and why",
+)
+async def get_import_report(
+    import_id: ImportIdPath, db: SessionDep, caller: Importer, table_format: TableFormatAsked
+) -> Response:
+    await council_import(db, caller.la_id, import_id)
+    found = await db.scalars(
+        select(ImportFinding).where(ImportFinding.import_id == import_id).order_by(ImportFinding.id)
+    )
+    rows = [{name: getattr(finding, name) for name in FINDING_COLUMNS} for finding in found]
+    audit.note(db, target=f"import:{import_id}", rows=len(rows))
+    if table_format.csv:
+        return table_format.csv_response(FINDING_COLUMNS, rows, f"import-{import_id}-report")
+    return json_of({"columns": list(FINDING_COLUMNS), "items": rows})

@@ -1,0 +1,277 @@
+"""An import of a council's SSDA903 return from start to end, wherever it was asked for: the import row
+written first (one running at a time per council), the files read off the event loop, the rows merged
+(return_merge.py) with the row-level report in one transaction, or nothing merged when the files are
+refused, when a strict import finds a rejected row, or when it fails."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from io import BytesIO
+from typing import Any, BinaryIO
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared import outbox
+from shared.db import transaction
+from shared.domain.return_merge import Applied, apply_return
+from shared.models import ImportFinding, ImportUpload, ReturnImport
+from shared.ssda903_files import FileRejected, Finding, ParsedReturn, read_return
+from shared.transient import is_transient
+
+Files = Sequence[tuple[str, BinaryIO]]
+UNFINISHED = ("queued", "running")
+Stage = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The import's row as it ended, and what its merge queued, to send once committed (shared/outbox.py)."""
+
+    row: ReturnImport
+    queued: outbox.Queued
+
+
+@dataclass(frozen=True, slots=True)
+class ImportAsked:
+    la_id: uuid.UUID
+    file_names: list[str]
+    source: str  # "cli" or "api"
+    year: int | None = None
+    strict: bool = False
+
+
+async def ask(db: AsyncSession, asked: ImportAsked, uploads: Sequence[tuple[str, bytes]]) -> ReturnImport:
+    """An import of uploaded files, queued for the worker once the transaction commits."""
+    row = await begin(db, asked)
+    db.add_all(
+        ImportUpload(import_id=row.id, position=n, name=name, content=content)
+        for n, (name, content) in enumerate(uploads)
+    )
+    await db.flush()
+    outbox.return_import_asked(db, row.id)
+    return row
+
+
+async def run_uploaded(
+    sessions: async_sessionmaker[AsyncSession], import_id: uuid.UUID, pseudonym_key: bytes
+) -> Ended | None:
+    """The worker's job: the import of the files uploaded for it, which go once it ends. None when there is
+    nothing to run (ended already: a job delivered twice)."""
+    async with sessions() as db:
+        uploads = (
+            await db.execute(
+                select(ImportUpload.name, ImportUpload.content)
+                .join(ReturnImport, ReturnImport.id == ImportUpload.import_id)
+                .where(ImportUpload.import_id == import_id, ReturnImport.state.in_(UNFINISHED))
+                .order_by(ImportUpload.position)
+            )
+        ).all()
+    if not uploads:
+        return None
+    ended = await run(sessions, import_id, [(name, BytesIO(content)) for name, content in uploads], pseudonym_key)
+    async with transaction(sessions) as db:
+        await db.execute(delete(ImportUpload).where(ImportUpload.import_id == import_id))
+    return ended
+
+
+async def waiting_or_lost(sessions: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
+    """The imports the sweep sends again: queued (their job may be lost with Redis), or running with files
+    still waiting while no process holds their council's import lock (their worker died)."""
+    async with sessions() as db:
+        rows = (
+            await db.execute(
+                select(ReturnImport.id, ReturnImport.state, ReturnImport.la_id)
+                .where(ReturnImport.state.in_(UNFINISHED))
+                .where(select(ImportUpload.import_id).where(ImportUpload.import_id == ReturnImport.id).exists())
+            )
+        ).all()
+        lost = []
+        for import_id, state, la_id in rows:
+            if state == "queued" or await lock_is_free(db, la_id):
+                lost.append(import_id)
+        await db.rollback()
+    return lost
+
+
+async def begin(db: AsyncSession, asked: ImportAsked) -> ReturnImport:
+    row = ReturnImport(
+        la_id=asked.la_id, source=asked.source, files=asked.file_names, year=asked.year, strict=asked.strict
+    )
+    db.add(row)
+    await db.flush()
+    return row
+
+
+@asynccontextmanager
+async def one_at_a_time(sessions: async_sessionmaker[AsyncSession], la_id: uuid.UUID) -> AsyncIterator[None]:
+    """The council's import lock, held on a connection of its own for the whole import: each import merges
+    against what the one before stored. A process that dies mid-import drops its connection, and the lock
+    with it; the import it was running is then marked failed by the next to take the lock."""
+    async with sessions() as holder:
+        # In a transaction of its own, open for the import: the lock goes when the session closes, or with
+        # the connection (on the same connection throughout, which a session lock released after a commit
+        # would not be).
+        await holder.execute(select(func.pg_advisory_xact_lock(import_lock_key(la_id))))
+        yield
+
+
+def import_lock_key(la_id: uuid.UUID) -> Any:
+    return func.hashtextextended(f"return-import:{la_id}", 0)
+
+
+async def lock_is_free(db: AsyncSession, la_id: uuid.UUID) -> bool:
+    if not await db.scalar(select(func.pg_try_advisory_lock(import_lock_key(la_id)))):
+        return False
+    await db.execute(select(func.pg_advisory_unlock(import_lock_key(la_id))))
+    return True
+
+
+async def run(
+    sessions: async_sessionmaker[AsyncSession],
+    import_id: uuid.UUID,
+    files: Files,
+    pseudonym_key: bytes,
+    stage: Stage = lambda name: None,
+) -> Ended:
+    """The import read and merged. A failure is recorded on the row, then raised."""
+    async with transaction(sessions) as db:
+        asked = await db.get_one(ReturnImport, import_id)
+        la_id, year, strict = asked.la_id, asked.year, asked.strict
+    async with one_at_a_time(sessions, la_id):
+        await abandon_unfinished(sessions, la_id, import_id)
+        return await read_and_merge(sessions, import_id, files, pseudonym_key, stage, (la_id, year, strict))
+
+
+async def abandon_unfinished(
+    sessions: async_sessionmaker[AsyncSession], la_id: uuid.UUID, import_id: uuid.UUID
+) -> None:
+    """Imports of the council left running by an operator's process that died: none is running now, this one
+    holds the lock. One left by a worker, its files still kept, is the sweep's to send again."""
+    uploaded = select(ImportUpload.import_id).where(ImportUpload.import_id == ReturnImport.id).exists()
+    async with transaction(sessions) as db:
+        await db.execute(
+            update(ReturnImport)
+            .where(ReturnImport.la_id == la_id, ReturnImport.state == "running", ReturnImport.id != import_id)
+            .where(~uploaded)
+            .values(state="failed", finished_at=func.now(), stage=None, reason="the process running it stopped")
+        )
+
+
+async def read_and_merge(
+    sessions: async_sessionmaker[AsyncSession],
+    import_id: uuid.UUID,
+    files: Files,
+    pseudonym_key: bytes,
+    stage: Stage,
+    asked: tuple[uuid.UUID, int | None, bool],
+) -> Ended:
+    la_id, year, strict = asked
+    try:
+        await mark(sessions, import_id, stage, "reading", state="running", started_at=func.now())
+        try:
+            parsed = await asyncio.to_thread(read_return, files, year)
+        except FileRejected as refused:
+            ended = await finish(sessions, import_id, "refused", reason=f"{refused.file}: {refused.reason}")
+            return Ended(ended, outbox.Queued([], [], [], []))
+        await mark(sessions, import_id, stage, "merging", year=parsed.year)
+        async with transaction(sessions) as db:
+            row = await merge(db, import_id, parsed, la_id, strict, pseudonym_key)
+        return Ended(row, outbox.queued_in(db))
+    except Exception as error:
+        # A transient one (the database restarting) is tried again by the worker's retries, the files kept.
+        if not is_transient(error):
+            await finish(sessions, import_id, "failed", reason=f"the import failed ({type(error).__name__})")
+        raise
+
+
+async def merge(
+    db: AsyncSession, import_id: uuid.UUID, parsed: ParsedReturn, la_id: uuid.UUID, strict: bool, pseudonym_key: bytes
+) -> ReturnImport:
+    rejected = sum(f.severity == "rejected" for f in parsed.findings)
+    row = await db.get_one(ReturnImport, import_id, with_for_update=True)
+    if strict and rejected:
+        await keep_findings(db, import_id, parsed.findings)
+        row.state, row.finished_at = "refused", func.now()
+        rows = "row" if rejected == 1 else "rows"
+        row.reason = f"strict import: {rejected:,} {rows} rejected, so nothing was loaded (see the report)"
+        row.counts = counts_of(parsed, None, parsed.findings)
+        await db.flush()
+        return row
+    applied = await apply_return(db, la_id, parsed, pseudonym_key)
+    findings = sorted([*parsed.findings, *applied.findings], key=lambda f: (f.ref.file, f.ref.row))
+    await keep_findings(db, import_id, findings)
+    row.state, row.finished_at, row.stage = "done", func.now(), None
+    row.counts = counts_of(parsed, applied, findings)
+    await db.flush()
+    return row
+
+
+def counts_of(parsed: ParsedReturn, applied: Applied | None, findings: list[Finding]) -> dict[str, Any]:
+    rejected_episodes = len(applied.findings) if applied else 0
+    merged = asdict(applied) if applied else {}
+    merged.pop("findings", None)
+    written = (
+        {
+            **merged,
+            "children_unchanged": len(parsed.children) - merged["children_created"] - merged["children_updated"],
+            "episodes_unchanged": len(parsed.episodes)
+            - rejected_episodes
+            - merged["episodes_created"]
+            - merged["episodes_updated"],
+        }
+        if applied
+        else {}
+    )
+    return {
+        "rows_read": parsed.rows_read,
+        "children_accepted": len(parsed.children),
+        "episodes_accepted": len(parsed.episodes) - rejected_episodes,
+        "warnings": sum(f.severity == "warning" for f in findings),
+        "rejected": sum(f.severity == "rejected" for f in findings),
+        **written,
+    }
+
+
+async def keep_findings(db: AsyncSession, import_id: uuid.UUID, findings: list[Finding]) -> None:
+    if not findings:
+        return
+    await db.execute(
+        insert(ImportFinding),
+        [
+            {
+                "import_id": import_id,
+                "file": f.ref.file,
+                "row": f.ref.row,
+                "severity": f.severity,
+                "column": f.column,
+                "value": None if f.value is None else f.value[:200],
+                "rule": f.rule,
+                "reason": f.reason[:500],
+                "conflicts_with": "; ".join(f"{ref.file} row {ref.row}" for ref in f.conflicts_with)[:500] or None,
+            }
+            for f in findings
+        ],
+    )
+
+
+async def mark(
+    sessions: async_sessionmaker[AsyncSession], import_id: uuid.UUID, stage: Stage, name: str, **values: Any
+) -> None:
+    stage(name)
+    async with transaction(sessions) as db:
+        await db.execute(update(ReturnImport).where(ReturnImport.id == import_id).values(stage=name, **values))
+
+
+async def finish(
+    sessions: async_sessionmaker[AsyncSession], import_id: uuid.UUID, state: str, *, reason: str
+) -> ReturnImport:
+    async with transaction(sessions) as db:
+        await db.execute(
+            update(ReturnImport)
+            .where(ReturnImport.id == import_id)
+            .values(state=state, reason=reason[:500], stage=None, finished_at=func.now())
+        )
+        return await db.get_one(ReturnImport, import_id, populate_existing=True)

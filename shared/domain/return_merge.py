@@ -1,0 +1,173 @@
+"""Loading a council's SSDA903 return (domain.md §6, §9): what the reader (shared/ssda903_files) accepted is
+staged by COPY and merged in SQL, in the caller's transaction, so that a return is applied whole or not at
+all and a large one is not written row by row.
+
+A child is one child however many returns name it (the council's CHILD id); an episode is one episode
+however many returns repeat it (the child and its DECOM), the return of the later collection year winning
+where they differ, so an episode open in one year's return is closed by the next year's. A return loaded
+again writes nothing. Every child whose data changed is recomputed through the outbox, and the contracts
+it was ever placed under are marked stale."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import outbox
+from shared.domain import statements
+from shared.domain.locks import figures_lock
+from shared.domain.snapshot import raw_connection
+from shared.pseudonyms import pseudonym
+from shared.ssda903_files import EpisodeRecord, Finding, ParsedReturn, RowRef
+
+STAGING = """
+CREATE TEMPORARY TABLE stage_return_children (
+    child_id text, pseudonym text, date_of_birth date, sex text, ethnicity text, uasc bool
+) ON COMMIT DROP;
+CREATE TEMPORARY TABLE stage_return_episodes (
+    child_id text, external_id text, start_date date, end_date date, rne text, legal_status text, cin text,
+    place text, place_provider text, reason_ended text, reason_place_change text, postcode_sector text, urn text,
+    file text, row int
+) ON COMMIT DROP
+"""
+
+# Episodes of this return that overlap an episode already stored for the child under another identity (sent
+# through the API, or loaded with another DECOM) are taken out of the staging: the stored one stands.
+REJECT_OVERLAPPING_STORED = """
+DELETE FROM stage_return_episodes s
+USING children c, placements p
+WHERE c.la_id = $1 AND c.child_id = s.child_id AND p.child_pk = c.id AND p.external_id <> s.external_id
+  AND daterange(s.start_date, s.end_date, '[)') && daterange(p.start_date, p.end_date, '[)')
+RETURNING s.file, s.row, s.start_date, p.external_id, p.start_date AS stored_start, p.end_date AS stored_end
+"""
+
+MERGE_CHILDREN = """
+INSERT INTO children (id, la_id, child_id, pseudonym, date_of_birth, sex, ethnicity, uasc, synthetic)
+SELECT gen_random_uuid(), $1, s.child_id, s.pseudonym, s.date_of_birth, s.sex, s.ethnicity, s.uasc, false
+FROM stage_return_children s
+ORDER BY s.child_id
+ON CONFLICT (la_id, child_id) DO UPDATE
+SET date_of_birth = EXCLUDED.date_of_birth, sex = EXCLUDED.sex, ethnicity = EXCLUDED.ethnicity,
+    uasc = EXCLUDED.uasc, updated_at = now()
+WHERE (children.date_of_birth, children.sex, children.ethnicity, children.uasc)
+    IS DISTINCT FROM (EXCLUDED.date_of_birth, EXCLUDED.sex, EXCLUDED.ethnicity, EXCLUDED.uasc)
+RETURNING id, xmax = 0 AS created
+"""
+
+# What a return says of an episode besides its identity (child, DECOM).
+EPISODE_COLUMNS = (
+    "end_date",
+    "rne",
+    "legal_status",
+    "cin",
+    "place",
+    "place_provider",
+    "reason_ended",
+    "reason_place_change",
+    "postcode_sector",
+    "urn",
+)
+
+
+def listed(prefix: str) -> str:
+    return ", ".join(f"{prefix}{column}" for column in EPISODE_COLUMNS)
+
+
+MERGE_EPISODES = f"""
+INSERT INTO placements (
+    id, la_id, child_pk, external_id, start_date, {listed("")},
+    funding_social_care, funding_health, funding_education, return_year
+)
+SELECT gen_random_uuid(), $1, c.id, s.external_id, s.start_date, {listed("s.")}, 1, 0, 0, $2
+FROM stage_return_episodes s
+JOIN children c ON c.la_id = $1 AND c.child_id = s.child_id
+ORDER BY s.external_id
+ON CONFLICT (la_id, external_id) DO UPDATE
+SET {", ".join(f"{column} = EXCLUDED.{column}" for column in EPISODE_COLUMNS)},
+    return_year = EXCLUDED.return_year, updated_at = now()
+WHERE coalesce(placements.return_year, -1) <= EXCLUDED.return_year
+  AND ({listed("placements.")}) IS DISTINCT FROM ({listed("EXCLUDED.")})
+RETURNING child_pk, xmax = 0 AS created
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    children_created: int
+    children_updated: int
+    episodes_created: int
+    episodes_updated: int
+    children_recomputed: int
+    findings: list[Finding]  # rejections only the stored data could show
+
+
+def episode_id(child_id: str, start: date) -> str:
+    """An episode's identity across returns: its child and its DECOM (the return gives episodes no id)."""
+    return f"903:{child_id}:{start.isoformat()}"
+
+
+def episode_row(episode: EpisodeRecord) -> tuple[Any, ...]:
+    return (
+        episode.child_id,
+        episode_id(episode.child_id, episode.start_date),
+        episode.start_date,
+        episode.end_date,
+        episode.rne,
+        episode.legal_status,
+        episode.cin,
+        episode.place,
+        episode.place_provider,
+        episode.reason_ended,
+        episode.reason_place_change,
+        episode.postcode_sector,
+        episode.urn,
+        episode.ref.file,
+        episode.ref.row,
+    )
+
+
+async def apply_return(db: AsyncSession, la_id: uuid.UUID, parsed: ParsedReturn, pseudonym_key: bytes) -> Applied:
+    """The return's accepted rows merged into the council's children and episodes, in the caller's transaction."""
+    apg = await raw_connection(db)
+    await apg.execute(STAGING)
+    await apg.copy_records_to_table(
+        "stage_return_children",
+        records=[
+            (c.child_id, pseudonym(pseudonym_key, la_id, c.child_id), c.date_of_birth, c.sex, c.ethnicity, c.uasc)
+            for c in parsed.children
+        ],
+    )
+    await apg.copy_records_to_table("stage_return_episodes", records=[episode_row(e) for e in parsed.episodes])
+    findings = await reject_overlapping_stored(apg, la_id)
+    children = await apg.fetch(MERGE_CHILDREN, la_id)
+    episodes = await apg.fetch(MERGE_EPISODES, la_id, parsed.year)
+    changed = {row["id"] for row in children} | {row["child_pk"] for row in episodes}
+    if changed:
+        await outbox.request_recomputes(db, la_id, sorted(changed))
+        # Lock 2 of shared/domain/locks.py, under which every change marks its contracts stale.
+        await figures_lock(db)
+        await statements.mark_stale(db, await statements.contracts_of_children(db, changed))
+    return Applied(
+        children_created=sum(row["created"] for row in children),
+        children_updated=sum(not row["created"] for row in children),
+        episodes_created=sum(row["created"] for row in episodes),
+        episodes_updated=sum(not row["created"] for row in episodes),
+        children_recomputed=len(changed),
+        findings=findings,
+    )
+
+
+async def reject_overlapping_stored(apg: Any, la_id: uuid.UUID) -> list[Finding]:
+    findings = []
+    for row in sorted(await apg.fetch(REJECT_OVERLAPPING_STORED, la_id), key=lambda row: (row["file"], row["row"])):
+        stored_end = row["stored_end"].isoformat() if row["stored_end"] else "still open"
+        reason = (
+            f"overlaps the child's stored placement '{row['external_id']}' ({row['stored_start'].isoformat()} to "
+            f"{stored_end}), recorded through the API or by an earlier return with another DECOM; the stored one "
+            "stands: correct one of them"
+        )
+        value = row["start_date"].strftime("%d/%m/%Y")
+        findings.append(Finding(RowRef(row["file"], row["row"]), "rejected", "DECOM", value, "overlap", reason))
+    return findings

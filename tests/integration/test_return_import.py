@@ -1,0 +1,187 @@
+"""Loading a council's SSDA903 return (shared/domain/return_import.py): the synthetic return through the
+operator's CLI as a real process, several years' returns one after another, a return loaded twice, an
+episode that overlaps one sent through the API, and a strict import."""
+
+import contextlib
+import csv
+import io
+import uuid
+from datetime import date
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import func, select, text
+
+from shared.db import transaction
+from shared.domain import return_import
+from shared.domain.return_import import ImportAsked
+from shared.models import Child, ImportFinding, Placement, RecomputeRequest, ReturnImport
+from shared.settings import Settings
+from shared.ssda903_files import read_return
+from tests.conftest import Council, state_of
+from tests.integration.cli_runner import cli
+from tests.unit.ssda903_files_builders import EPISODE_COLUMNS, HEADER_COLUMNS
+
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "ssda903"
+SAMPLE_FILES = [SAMPLE / f"csc-validator-be-903__{table}.csv" for table in ("header", "episodes", "uasc", "oc2")]
+
+
+async def stored(app: FastAPI, la_id: uuid.UUID) -> tuple[int, int, int]:
+    """The council's children, episodes and recompute requests."""
+    async with state_of(app).sessions() as db:
+        return (
+            await db.scalar(select(func.count()).select_from(Child).where(Child.la_id == la_id)) or 0,
+            await db.scalar(select(func.count()).select_from(Placement).where(Placement.la_id == la_id)) or 0,
+            await db.scalar(select(func.count()).select_from(RecomputeRequest).where(RecomputeRequest.la_id == la_id))
+            or 0,
+        )
+
+
+async def test_the_synthetic_return_loads_through_the_cli_and_a_second_load_changes_nothing(
+    app: FastAPI, settings: Settings, council: Council
+) -> None:
+    with SAMPLE_FILES[0].open(newline="") as header:
+        children_in_file = {row["CHILD"] for row in csv.DictReader(header)}
+    files = [(path.name, path.open("rb")) for path in SAMPLE_FILES]
+    parsed = read_return(files, None)
+    for _, opened in files:
+        opened.close()
+
+    first = await cli(settings, "import-903", council.code, *map(str, SAMPLE_FILES))
+    assert first.code == 0, first.err
+    children, episodes, requests = await stored(app, council.la_id)
+    assert children == len(children_in_file) == len(parsed.children)
+    assert episodes == len(parsed.episodes)
+    assert requests == children  # every child new, each recomputed once
+    assert f"children: {children:,} new, 0 changed, 0 unchanged" in first.out
+    assert f"episodes: {episodes:,} new, 0 changed, 0 unchanged" in first.out
+    async with state_of(app).sessions() as db:
+        kept = await db.scalar(select(ReturnImport).where(ReturnImport.la_id == council.la_id))
+        assert kept is not None and kept.state == "done" and kept.source == "cli" and kept.year == 2018
+        report = await db.scalar(
+            select(func.count()).select_from(ImportFinding).where(ImportFinding.import_id == kept.id)
+        )
+        assert report == len(parsed.findings)
+
+    again = await cli(settings, "import-903", council.code, *map(str, SAMPLE_FILES))
+    assert again.code == 0, again.err
+    assert "nothing changed: the return was loaded already" in again.out
+    assert f"children: 0 new, 0 changed, {children:,} unchanged" in again.out
+    assert await stored(app, council.la_id) == (children, episodes, requests)
+
+
+def csv_file(name: str, columns: str, rows: list[str]) -> tuple[str, io.BytesIO]:
+    return name, io.BytesIO("\n".join([columns, *rows]).encode())
+
+
+async def load(
+    app: FastAPI,
+    settings: Settings,
+    la_id: uuid.UUID,
+    headers: list[str],
+    episodes: list[str],
+    *,
+    year: int | None = None,
+    strict: bool = False,
+) -> ReturnImport:
+    files = [csv_file("header.csv", HEADER_COLUMNS, headers), csv_file("episodes.csv", EPISODE_COLUMNS, episodes)]
+    sessions = state_of(app).sessions
+    async with transaction(sessions) as db:
+        began = await return_import.begin(db, ImportAsked(la_id, [name for name, _ in files], "cli", year, strict))
+    ended = await return_import.run(sessions, began.id, files, settings.pseudonym_key_bytes)
+    return ended.row
+
+
+async def episodes_of(app: FastAPI, la_id: uuid.UUID) -> dict[date, tuple[date | None, str, int | None]]:
+    async with state_of(app).sessions() as db:
+        rows = await db.execute(
+            select(Placement.start_date, Placement.end_date, Placement.place, Placement.return_year).where(
+                Placement.la_id == la_id
+            )
+        )
+        return {start: (end, place, year) for start, end, place, year in rows}
+
+
+HEADER = "A1,1,01/02/2010,WBRI,,,"
+
+
+async def test_a_later_years_return_closes_and_corrects_episodes_and_an_earlier_one_loaded_after_changes_nothing(
+    app: FastAPI, settings: Settings, council: Council
+) -> None:
+    year_2022 = [
+        "A1,01/05/2022,S,C2,N1,U4,PR1,01/09/2022,X1,CARPL,,,",
+        "A1,01/09/2022,P,C2,N1,U6,PR1,,,,,,",
+    ]
+    # The open episode closed in the next year's return, and the first one's placement type corrected.
+    year_2023 = [
+        "A1,01/05/2022,S,C2,N1,U5,PR1,01/09/2022,X1,CARPL,,,",
+        "A1,01/09/2022,P,C2,N1,U6,PR1,01/06/2023,E4A,,,,",
+    ]
+    first = await load(app, settings, council.la_id, [HEADER], year_2022, year=2022)
+    assert first.state == "done" and first.counts and first.counts["episodes_created"] == 2
+    second = await load(app, settings, council.la_id, [HEADER], year_2023, year=2023)
+    assert second.counts and (second.counts["episodes_created"], second.counts["episodes_updated"]) == (0, 2)
+    expected = {
+        date(2022, 5, 1): (date(2022, 9, 1), "U5", 2023),
+        date(2022, 9, 1): (date(2023, 6, 1), "U6", 2023),
+    }
+    assert await episodes_of(app, council.la_id) == expected
+
+    older_again = await load(app, settings, council.la_id, [HEADER], year_2022, year=2022)
+    assert older_again.counts and older_again.counts["episodes_updated"] == 0
+    assert await episodes_of(app, council.la_id) == expected
+
+
+async def test_an_episode_overlapping_one_sent_through_the_api_is_rejected_and_the_stored_one_stands(
+    app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await load(app, settings, council.la_id, [HEADER], ["A1,01/05/2022,S,C2,N1,U4,PR1,01/09/2022,X1,CARPL,,,"])
+    # Another DECOM for the same stay: the stored episode stands, the new row is reported.
+    loaded = await load(app, settings, council.la_id, [HEADER], ["A1,02/05/2022,S,C2,N1,U4,PR1,,,,,,"])
+    assert loaded.state == "done" and loaded.counts and loaded.counts["rejected"] == 1
+    async with state_of(app).sessions() as db:
+        finding = await db.scalar(select(ImportFinding).where(ImportFinding.import_id == loaded.id))
+    assert finding is not None and (finding.file, finding.row, finding.rule, finding.column) == (
+        "episodes.csv",
+        2,
+        "overlap",
+        "DECOM",
+    )
+    assert "903:A1:2022-05-01" in finding.reason
+    assert list(await episodes_of(app, council.la_id)) == [date(2022, 5, 1)]
+
+
+async def test_a_strict_import_with_a_rejected_row_loads_nothing_and_keeps_its_report(
+    app: FastAPI, settings: Settings, council: Council
+) -> None:
+    episodes = ["A1,01/05/2022,S,C2,N1,U4,PR1,,,,,,", "A1,01/06/2022,S,C2,N1,XX,PR1,,,,,,"]
+    refused = await load(app, settings, council.la_id, [HEADER], episodes, strict=True)
+    assert refused.state == "refused" and refused.reason and "1 row rejected" in refused.reason
+    assert await stored(app, council.la_id) == (0, 0, 0)
+    async with state_of(app).sessions() as db:
+        rules = list(await db.scalars(select(ImportFinding.rule).where(ImportFinding.import_id == refused.id)))
+    assert rules == ["code-list"]
+
+    lenient = await load(app, settings, council.la_id, [HEADER], episodes)
+    assert lenient.state == "done" and (await stored(app, council.la_id))[:2] == (1, 1)
+
+
+HELD_LOCKS = text("""
+SELECT count(*) FROM pg_locks l, (SELECT hashtextextended(:key, 0) AS k) h
+WHERE l.locktype = 'advisory' AND l.objsubid = 1
+  AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)
+""")
+
+
+async def test_an_import_ends_holding_no_lock_so_the_councils_next_import_never_waits(
+    app: FastAPI, settings: Settings, council: Council
+) -> None:
+    # Idle connections in the pool, so that a lock taken on one connection and released on whichever the
+    # pool hands out next would be left held.
+    async with contextlib.AsyncExitStack() as stack:
+        for db in [await stack.enter_async_context(state_of(app).sessions()) for _ in range(3)]:
+            await db.execute(select(1))
+    for _ in range(3):
+        assert (await load(app, settings, council.la_id, [HEADER], [], year=2022)).state == "done"
+        async with state_of(app).sessions() as db:
+            assert await db.scalar(HELD_LOCKS, {"key": f"return-import:{council.la_id}"}) == 0

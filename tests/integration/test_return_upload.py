@@ -1,0 +1,91 @@
+"""An admin uploads the council's SSDA903 return (POST /v1/admin/imports): the worker imports it as a job the
+admin follows, the row-level report downloads as JSON or CSV, the files go once the import ends, and uploads
+have a size limit of their own."""
+
+import csv
+import io
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from shared.models import ImportUpload
+from shared.settings import Settings
+from tests.conftest import Council, state_of
+from tests.integration.helpers import run_worker
+from tests.unit.ssda903_files_builders import EPISODE_COLUMNS, HEADER_COLUMNS
+
+HEADER = "\n".join([HEADER_COLUMNS, "U1,2,01/02/2010,WBRI,,,", "U2,1,03/04/2011,WIRI,,,"])
+EPISODES = "\n".join(
+    [
+        EPISODE_COLUMNS,
+        "U1,01/05/2022,S,C2,N1,U4,PR1,01/09/2022,X1,CARPL,,,",
+        "U1,01/09/2022,P,C2,N1,U6,PR1,,E11,,,,",  # an open episode with a REC: kept open, REC dropped
+        "U2,01/06/2022,S,C2,N1,Q9,PR1,,,,,,",  # no such placement type
+    ]
+)
+
+
+def upload(*files: tuple[str, bytes]) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [("files", (name, content, "text/csv")) for name, content in files]
+
+
+async def test_an_uploaded_return_is_imported_by_the_worker_and_its_report_downloads(
+    app: FastAPI, api: httpx.AsyncClient, settings: Settings, council: Council, other_council: Council
+) -> None:
+    files = upload(("header.csv", HEADER.encode()), ("episodes.csv", EPISODES.encode()))
+    asked = await api.post("/v1/admin/imports", files=files, data={"year": "2022-23"}, headers=council.admin)
+    assert asked.status_code == 202, asked.text
+    location = asked.headers["Location"]
+    assert asked.json()["state"] == "queued" and asked.json()["files"] == ["header.csv", "episodes.csv"]
+
+    await run_worker(settings, app)
+    done = (await api.get(location, headers=council.admin)).json()
+    assert (done["state"], done["source"], done["year"]) == ("done", "api", 2022)
+    counts = done["counts"]
+    assert (counts["children_created"], counts["episodes_created"], counts["warnings"], counts["rejected"]) == (
+        2,
+        2,
+        1,
+        1,
+    )
+    async with state_of(app).sessions() as db:
+        assert await db.scalar(select(func.count()).select_from(ImportUpload)) == 0
+
+    report = await api.get(f"{location}/report", params={"format": "csv"}, headers=council.admin)
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(report.text)))
+    assert [(row["row"], row["severity"], row["column"], row["rule"]) for row in rows] == [
+        ("3", "warning", "REC", "dfe-148"),
+        ("4", "rejected", "PLACE", "code-list"),
+    ]
+    as_json = (await api.get(f"{location}/report", headers=council.admin)).json()
+    assert [item["rule"] for item in as_json["items"]] == ["dfe-148", "code-list"]
+
+    listed = (await api.get("/v1/admin/imports", headers=council.admin)).json()
+    assert [item["id"] for item in listed] == [done["id"]]
+    assert (await api.get(location, headers=other_council.admin)).status_code == 404
+    assert (await api.get(f"{location}/report", headers=other_council.admin)).status_code == 404
+    assert (await api.get(location, headers=council.headers)).status_code == 403
+
+
+async def test_an_upload_larger_than_the_api_body_limit_is_taken_and_a_file_the_service_cannot_read_refused(
+    app: FastAPI, api: httpx.AsyncClient, settings: Settings, council: Council
+) -> None:
+    big = b"NOT,A,RETURN\n" + b"x,y,z\n" * (settings.max_body_bytes // 6 + 1)
+    assert len(big) > settings.max_body_bytes
+    asked = await api.post("/v1/admin/imports", files=upload(("big.csv", big)), headers=council.admin)
+    assert asked.status_code == 202, asked.text
+    await run_worker(settings, app)
+    refused = (await api.get(asked.headers["Location"], headers=council.admin)).json()
+    assert refused["state"] == "refused" and refused["reason"].startswith("big.csv: ")
+
+
+async def test_a_year_that_is_not_a_collection_year_is_refused_naming_the_field(
+    api: httpx.AsyncClient, council: Council
+) -> None:
+    files = upload(("header.csv", HEADER.encode()))
+    refused = await api.post("/v1/admin/imports", files=files, data={"year": "2022-25"}, headers=council.admin)
+    assert refused.status_code == 422
+    assert [error["field"] for error in refused.json()["errors"]] == ["year"]
+    assert (await api.get("/v1/admin/imports", headers=council.admin)).json() == []
