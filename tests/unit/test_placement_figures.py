@@ -229,6 +229,7 @@ def test_leaving_care_and_coming_back_breaks_continuity():
         episode("2022-01-02", None, "S"),
     )
     assert came_back.long_term_stable is None
+    assert [p.end for p in came_back.ended] == [date(2022, 1, 1)]  # the day care ended, not the day it resumed
     stayed = figures(episode("2019-01-01", "2022-01-01", "S"), episode("2022-01-01", None, "P", "U6"))
     assert stayed.long_term_stable is True
     # Days over both periods of care: 1096 (2019-2021, 2020 a leap year) + 820 (2 January 2022 to 31 March

@@ -33,6 +33,9 @@ CHILDREN = (
 def test_children_looked_after_by_placement_group():
     # A and C fostered, B in a children's home; D has left.
     assert council_figures(CHILDREN).looked_after_by_group == {"foster": 2, "residential": 1}
+    # A residential school (S1) is in no group: counted under None, so the groups add up to every child.
+    at_school = figures(episode("2023-09-01", None, "S", "S1"))
+    assert council_figures([*CHILDREN, at_school]).looked_after_by_group == {"foster": 2, "residential": 1, None: 1}
 
 
 def test_the_stability_measures_count_their_populations():
@@ -56,13 +59,14 @@ def test_placements_ended_in_the_year_by_reason():
 
 
 def test_average_weekly_cost_by_group_rounds_half_up_to_the_penny():
-    # Fostered: (£10.01 + £10.01) / 2 = £10.01; with £10.02 for C instead, £10.015, rounded half up £10.02.
+    # Fostered: (£10.01 + £10.01) / 2 = £10.01. With £10.00 for another instead, £10.005, rounded half up
+    # £10.01 (half to even would give £10.00).
     assert council_figures(CHILDREN).average_weekly_cost_by_group == {
         "foster": Decimal("10.01"),
         "residential": Decimal("3800.00"),
     }
-    dearer = figures(episode("2023-03-01", None, "S", weekly_cost="10.02"))
-    assert council_figures([CHILDREN[0], dearer]).average_weekly_cost_by_group == {"foster": Decimal("10.02")}
+    cheaper = figures(episode("2023-03-01", None, "S", weekly_cost="10.00"))
+    assert council_figures([CHILDREN[0], cheaper]).average_weekly_cost_by_group == {"foster": Decimal("10.01")}
 
 
 def test_weekly_spend_by_funder_is_rounded_once_at_the_end():

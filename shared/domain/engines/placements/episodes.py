@@ -44,9 +44,6 @@ class Episode:
     def counts_as_placement(self) -> bool:
         return self.place not in TEMPORARY and self.legal_status not in SHORT_BREAKS
 
-    def open_at_end_of(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
-
 
 @dataclass(frozen=True, slots=True)
 class Placement:
