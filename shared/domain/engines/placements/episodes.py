@@ -89,11 +89,11 @@ def chained(previous: Episode, episode: Episode) -> bool:
 class _Chain:
     """Placements built episode by episode, oldest first.
 
-    A temporary move (PLACE T0-T4) does not break a placement: the national statistics count neither the
-    temporary placement nor the return to the placement the child left for it (DfE, Children looked after in
-    England, methodology: placement stability). The engine knows no carers, so a return is read as the first
-    counted episode after the temporary ones having the PLACE the child left; any other begins a placement.
-    Short-break episodes (V3, V4) are handled alike: never a placement, never breaking one.
+    A temporary move (PLACE T0-T4) does not break a placement: the national placement stability measure (the
+    former National Indicator 62, which domain.md §6 follows) counts neither the temporary placement nor the
+    child's return from it to the placement they left. The engine knows no carers, so a return is read as the
+    first counted episode after the temporary ones having the PLACE the child left; any other PLACE begins a
+    placement. Short-break episodes (V3, V4) are handled alike: never a placement, never breaking one.
     """
 
     def __init__(self) -> None:
