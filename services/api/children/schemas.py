@@ -1,9 +1,9 @@
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema, field_validator
 
-from services.api.types import IsoDate, Text
+from services.api.types import Id, IsoDate, Text
 
 # SSDA903 SEX: 1/2 before 2024-25, M/F/U since; both are accepted and kept in the current form.
 LEGACY_SEX = {"1": "M", "2": "F"}
@@ -21,6 +21,23 @@ class ChildIn(BaseModel):
     @classmethod
     def _current_sex_code(cls, value: str) -> str:
         return LEGACY_SEX.get(value, value)
+
+
+class ChildBatchItem(ChildIn):
+    child_id: Id = Field(description="The council's own id for the child", min_length=1, max_length=64)
+
+
+# Read as plain objects and validated one by one, so each fault names its item; documented as the item's schema,
+# inline: no other route takes a ChildBatchItem, so the document has no component of it to refer to.
+BatchItem = Annotated[dict[str, Any], WithJsonSchema(ChildBatchItem.model_json_schema())]
+
+
+class ChildBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[BatchItem] = Field(
+        min_length=1, max_length=1000, description="Each item is a ChildBatchItem; all are applied or none"
+    )
 
 
 class ChildOut(BaseModel):
