@@ -135,3 +135,12 @@ async def test_the_batch_needs_a_key_and_the_write_scope(
     refused = await api.post(BATCH, json=body, headers=reader)
     assert refused.status_code == 403 and "children:write" in refused.json()["detail"]
     assert (await api.get("/v1/children/SCOPED", headers=council.headers)).status_code == 404
+
+
+async def test_batch_is_the_batch_route_not_a_child_named_batch(api: httpx.AsyncClient, council: Council) -> None:
+    body = {k: v for k, v in child("batch").items() if k != "child_id"}
+    assert (await api.put(BATCH, json=body, headers=council.headers)).status_code == 405
+    read = await api.get(BATCH, headers=council.headers)
+    assert read.status_code == 405 and read.headers["Allow"] == "POST"
+    # Only the whole segment is the route's: a child id that begins with it is a child's.
+    assert (await api.put(f"{BATCH}-7", json=body, headers=council.headers)).status_code == 201

@@ -3,6 +3,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from services.api import idempotency
 from services.api.access import requires
@@ -19,6 +20,16 @@ from services.api.types import Id, IdempotencyKey
 from shared.access import Scope
 from shared.models import Child
 
+
+class ChildIdConvertor(StringConvertor):
+    """Any one path segment but "batch", which is POST /v1/children/batch's: without it, GET or PUT there would
+    be a child named "batch", and an OPTIONS there would advertise methods the document does not give it."""
+
+    regex = "(?!batch(?:/|$))[^/]+"
+
+
+register_url_convertor("child_id", ChildIdConvertor())
+CHILD = "/{child_id:child_id}"
 router = APIRouter(prefix="/v1/children", tags=["children"], responses=V1_PROBLEMS)
 
 
@@ -30,7 +41,7 @@ ChildIdPath = Annotated[Id, Path(min_length=1, max_length=64, description="The c
 
 
 @router.put(
-    "/{child_id}",
+    CHILD,
     response_model=ChildOut,
     responses={201: {"model": ChildOut, "description": "Created"}},
     summary="Create or update a child by the council's id: 201 when created, 200 when updated",
@@ -78,7 +89,7 @@ async def put_children(
     return await idempotency.once(db, caller, key, request_hash, run)
 
 
-@router.get("/{child_id}", response_model=ChildOut, summary="Read a child")
+@router.get(CHILD, response_model=ChildOut, summary="Read a child")
 async def get_child(
     child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)]
 ) -> ChildOut:
@@ -87,7 +98,7 @@ async def get_child(
 
 
 @router.get(
-    "/{child_id}/needs-trends",
+    f"{CHILD}/needs-trends",
     response_model=ChildTrendsOut,
     summary="A child's needs trends: every domain and the summary, with the assessments they reflect",
 )
@@ -98,7 +109,7 @@ async def get_needs_trends(
 
 
 @router.get(
-    "/{child_id}/series",
+    f"{CHILD}/series",
     response_model=ChildSeriesOut,
     summary="A child's journey: every final assessment's levels in date order, for charting",
 )
