@@ -142,7 +142,10 @@ async def write_batch(
             f"{len({e['index'] for e in errors})} of {len(raw)} items are invalid; nothing was written.",
             errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
         )
-    written: dict[int, tuple[R, WriteResult]] = {index: await apply(ready) for index, ready in checked.items()}
+    # Applied in the children's lock order (each child's items in the batch's order): a child the batch creates
+    # is locked by its insert, so two batches creating the same children cannot deadlock either.
+    in_lock_order = sorted(checked.items(), key=lambda pair: getattr(items[pair[0]], "child_id"))  # noqa: B009
+    written: dict[int, tuple[R, WriteResult]] = {index: await apply(ready) for index, ready in in_lock_order}
     # One flush for the whole batch: the unit of work then inserts each table's rows together.
     await db.flush()
     written |= {index: (written[first][0], "existing") for index, first in same.items()}

@@ -1,5 +1,6 @@
 """POST /v1/children/batch: many children in one request, all or none, by the PUT's rules."""
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -144,3 +145,19 @@ async def test_batch_is_the_batch_route_not_a_child_named_batch(api: httpx.Async
     assert read.status_code == 405 and read.headers["Allow"] == "POST"
     # Only the whole segment is the route's: a child id that begins with it is a child's.
     assert (await api.put(f"{BATCH}-7", json=body, headers=council.headers)).status_code == 201
+
+
+async def test_concurrent_batches_creating_the_same_children_both_land(
+    api: httpx.AsyncClient, council: Council
+) -> None:
+    """Each new child is locked by its insert: taken in one order by both batches, neither waits on the other
+    for one child while holding another it waits for."""
+    ids = [f"RACE{n:02d}" for n in range(30)]
+    forward = [child(c) for c in ids]
+    backward = [child(c, sex="M") for c in reversed(ids)]
+    responses = await asyncio.gather(
+        *(api.post(BATCH, json={"items": items}, headers=council.headers) for items in (forward, backward))
+    )
+    assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
+    outcomes = sorted(r.json()["created"] for r in responses)
+    assert outcomes == [0, 30]
