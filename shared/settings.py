@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         # The defaults point at this machine: right for development, a silent misconfiguration in production.
         missing = {"database_url", "redis_url"} - self.model_fields_set
         if self.environment == "production" and missing:
-            names = ", ".join(sorted(name.upper() for name in missing))
+            names = ", ".join(sorted(env_name(name) for name in missing))
             raise ValueError(f"ENVIRONMENT=production needs {names} set explicitly")
         return self
 
@@ -102,6 +102,15 @@ class Settings(BaseSettings):
     @property
     def pseudonym_key_bytes(self) -> bytes:
         return self.pseudonym_key.get_secret_value().encode()
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a field, for messages that tell an operator what to change: the
+    field's name in capitals, as pydantic-settings reads it with no prefix. An unknown field is a KeyError,
+    so a message cannot name a variable nothing reads."""
+    if field not in Settings.model_fields:
+        raise KeyError(field)
+    return field.upper()
 
 
 @lru_cache

@@ -20,7 +20,10 @@ from services.api.observability import log_client
 from services.api.state import AppState
 from shared.access import Scope
 from shared.errors import Forbidden, NotAuthenticated, TooManyRequests
+from shared.settings import Settings, env_name
 
+# Named in the burst limit's 429: a feed that sends one request per record can send a thousand in one.
+BATCH_ROUTES = ("/v1/children/batch", "/v1/assessments/batch", "/v1/placements/batch")
 BEARER = HTTPBearer(auto_error=False, description="An API key, or an OAuth2 access token from the configured issuer")
 
 
@@ -47,10 +50,25 @@ async def failures_counted(request: Request, state: AppState) -> AsyncIterator[N
         address = throttled_address(request.client.host if request.client else "unknown")
         verdict = await state.auth_failures.hit(address)
         if not verdict.allowed:
-            raise TooManyRequests(
-                "Too many failed authentications from here.", retry_after=verdict.retry_after
-            ) from None
+            raise TooManyRequests(failures_detail(state.settings), retry_after=verdict.retry_after) from None
         raise
+
+
+def failures_detail(settings: Settings) -> str:
+    limit, window = settings.auth_failure_limit, settings.auth_failure_window_seconds
+    return (
+        f"More than {limit} failed authentications in {window} s from this address (the service's setting "
+        f"{env_name('auth_failure_limit')}); a valid credential is still served."
+    )
+
+
+def burst_detail(settings: Settings) -> str:
+    limit, window = settings.client_request_limit, settings.client_request_window_seconds
+    batches = ", ".join(f"POST {route}" for route in BATCH_ROUTES)
+    return (
+        f"More than {limit} requests in {window} s from this client; the service's setting "
+        f"{env_name('client_request_limit')} raises the limit. {batches} each write up to 1,000 records a request."
+    )
 
 
 class RequireScope:
@@ -70,7 +88,7 @@ class RequireScope:
         log_client(request, caller.client_id)
         burst = await state.bursts.hit(str(caller.client_id))
         if not burst.allowed:
-            raise TooManyRequests("Too many requests from this client.", retry_after=burst.retry_after)
+            raise TooManyRequests(burst_detail(state.settings), retry_after=burst.retry_after)
         route = request.scope["route"]
         # The documented template: "/v1/assessments/{assessment_id}", not its routing form "{assessment_id:uuid}".
         # Begun before the scope check, so a client refused the route is audited too.

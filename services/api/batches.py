@@ -3,16 +3,16 @@ Batches are all or nothing: every item is checked before any is written."""
 
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.children.service import lock_children
 from services.api.problems import validation_errors
-from services.api.schemas import BatchItemResult, BatchResult
 from shared.errors import Conflict, InvalidInput, ProblemError, field_error
+from shared.models import Child
 
 Errors = list[dict[str, Any]]
 WriteResult = Literal["created", "updated", "existing"]
@@ -26,6 +26,7 @@ class Written(Protocol):
 M = TypeVar("M", bound=BaseModel)
 C = TypeVar("C")
 W = TypeVar("W")
+R = TypeVar("R", bound=Written)
 
 
 async def write_one(
@@ -63,22 +64,50 @@ def validate_items(model: type[M], raw: list[dict[str, Any]]) -> tuple[dict[int,
     return items, errors
 
 
+def earlier_items(items: dict[int, M], field: str) -> Iterator[tuple[int, int]]:
+    """(index, index of the first item with the same value of field) for each item repeating one."""
+    first: dict[Any, int] = {}
+    for index, item in items.items():
+        earlier = first.setdefault(getattr(item, field), index)
+        if earlier != index:
+            yield index, earlier
+
+
 def repeats(items: dict[int, M]) -> tuple[dict[int, int], Errors]:
     """Items sent twice in one batch: an identical repeat stands for its first (index -> first index);
     the same external_id with anything else different, another child included, is an error."""
-    first: dict[str, tuple[int, M]] = {}
     same: dict[int, int] = {}
     errors: Errors = []
-    for index, item in items.items():
-        external_id = getattr(item, "external_id")  # noqa: B009 - every batch item model has one
-        earlier = first.setdefault(external_id, (index, item))
-        if earlier[0] == index:
-            continue
-        if earlier[1] == item:
-            same[index] = earlier[0]
+    for index, earlier in earlier_items(items, "external_id"):
+        if items[earlier] == items[index]:
+            same[index] = earlier
         else:
-            errors.append(field_error("external_id", f"repeats item {earlier[0]} with other content", index=index))
+            errors.append(field_error("external_id", f"repeats item {earlier} with other content", index=index))
     return same, errors
+
+
+def distinct_children(items: dict[int, M]) -> tuple[dict[int, int], Errors]:
+    """A child named twice in one batch is refused at both items, each naming the other: which of the
+    two the council meant is theirs to say."""
+    errors: Errors = []
+    for index, earlier in earlier_items(items, "child_id"):
+        errors.append(field_error("child_id", f"is also item {index}'s", index=earlier))
+        errors.append(field_error("child_id", f"repeats item {earlier}", index=index))
+    return {}, errors
+
+
+async def lock_children(db: AsyncSession, la_id: uuid.UUID, child_ids: set[str]) -> None:
+    """Lock a batch's children in one order, so two batches naming the same children cannot deadlock."""
+    await db.execute(
+        select(Child.id)
+        .where(Child.la_id == la_id, Child.child_id.in_(sorted(child_ids)))
+        .order_by(Child.child_id)
+        .with_for_update()
+    )
+
+
+def by_id(row: Written) -> dict[str, Any]:
+    return {"id": str(row.id)}
 
 
 async def write_batch(
@@ -87,12 +116,16 @@ async def write_batch(
     model: type[M],
     raw: list[dict[str, Any]],
     check: Callable[[M], Awaitable[C | Errors]],
-    apply: Callable[[C], Awaitable[tuple[Written, WriteResult]]],
+    apply: Callable[[C], Awaitable[tuple[R, WriteResult]]],
+    *,
+    repeated: Callable[[dict[int, M]], tuple[dict[int, int], Errors]] = repeats,
+    named: Callable[[R], dict[str, Any]] = by_id,
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """`repeated` finds the items sent twice (and which stand for their first); `named` is how a result names
+    what it wrote."""
     items, errors = validate_items(model, raw)
-    same, repeat_errors = repeats(items)
+    same, repeat_errors = repeated(items)
     errors += repeat_errors
-    # The batch's children are locked in one order up front, so two batches naming them cannot deadlock.
     await lock_children(db, la_id, {getattr(item, "child_id") for item in items.values()})  # noqa: B009
     refused = {error["index"] for error in repeat_errors}
     checked: dict[int, C] = {}
@@ -109,16 +142,14 @@ async def write_batch(
             f"{len({e['index'] for e in errors})} of {len(raw)} items are invalid; nothing was written.",
             errors=sorted(errors, key=lambda e: (e["index"], e["field"])),
         )
-    written: dict[int, tuple[uuid.UUID, WriteResult]] = {}
-    for index, ready in checked.items():
-        row, outcome = await apply(ready)
-        written[index] = (row.id, outcome)
+    # Applied in the children's lock order (each child's items in the batch's order): a child the batch creates
+    # is locked by its insert, so two batches creating the same children cannot deadlock either.
+    in_lock_order = sorted(checked.items(), key=lambda pair: getattr(items[pair[0]], "child_id"))  # noqa: B009
+    written: dict[int, tuple[R, WriteResult]] = {index: await apply(ready) for index, ready in in_lock_order}
     # One flush for the whole batch: the unit of work then inserts each table's rows together.
     await db.flush()
     written |= {index: (written[first][0], "existing") for index, first in same.items()}
-    results = [BatchItemResult(index=i, id=row_id, outcome=outcome) for i, (row_id, outcome) in sorted(written.items())]
     counts = Counter(outcome for _, outcome in written.values())
-    summary = BatchResult(
-        created=counts["created"], updated=counts["updated"], existing=counts["existing"], items=results
-    )
-    return 200, summary.model_dump(mode="json"), {}
+    items_written = [{"index": i, **named(row), "outcome": outcome} for i, (row, outcome) in sorted(written.items())]
+    summary = {outcome: counts[outcome] for outcome in ("created", "updated", "existing")}
+    return 200, summary | {"items": items_written}, {}

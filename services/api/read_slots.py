@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from services.api.throttle import REDIS_FAILURES, subject_digest
 from shared.errors import TooManyRequests
+from shared.settings import env_name
 
 log = structlog.get_logger(__name__)
 
@@ -65,7 +66,8 @@ class ReadSlots:
         if int(in_flight) > self.per_client:
             await self._give_back(key, member)
             raise TooManyRequests(
-                f"This client already has {self.per_client} expensive reads in flight; send this one when one ends.",
+                f"This client already has {self.per_client} expensive reads in flight, the most "
+                f"{env_name('expensive_reads_per_client')} allows; send this one when one ends.",
                 retry_after=RETRY_AFTER_SECONDS,
             )
         return True

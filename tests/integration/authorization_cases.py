@@ -287,6 +287,7 @@ STATEMENT = f"/v1/contracts/{CONTRACT}/statements/{CONTRACT_START.isoformat()}"
 
 CASES: dict[str, Case] = {
     "put_child": Case(fixed("PUT", "/v1/children/C-put", child_body()), "own"),
+    "put_children": Case(fixed("POST", "/v1/children/batch", {"items": [child_body() | {"child_id": "C-put"}]}), "own"),
     "get_child": Case(fixed("GET", "/v1/children/C1"), "not_found"),
     "get_needs_trends": Case(fixed("GET", "/v1/children/C1/needs-trends"), "not_found"),
     "get_series": Case(fixed("GET", "/v1/children/C1/series"), "not_found"),

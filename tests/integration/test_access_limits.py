@@ -7,9 +7,10 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from services.api.access import BATCH_ROUTES
 from shared.access import Kind
 from shared.settings import Settings
-from tests.conftest import METRICS_TOKEN, Council, headers_for
+from tests.conftest import METRICS_TOKEN, Council, headers_for, state_of
 from tests.integration.access_helpers import (
     CLIENTS,
     PORTAL,
@@ -39,6 +40,10 @@ async def test_failed_authentications_past_the_limit_are_refused_but_a_valid_key
 
         blocked = await client.get(SUMMARY, headers=bearer("nlc_guess4_wrong"))
         assert blocked.status_code == 429
+        limits = state_of(application).settings
+        assert f"More than {limits.auth_failure_limit} failed authentications" in blocked.json()["detail"]
+        assert f"in {limits.auth_failure_window_seconds} s" in blocked.json()["detail"]
+        assert "AUTH_FAILURE_LIMIT" in blocked.json()["detail"]
         retry_after(blocked, most=window)
         assert_secured(blocked)
         # The council's own system behind the same proxy or NAT is served all the while, and serving it
@@ -86,6 +91,13 @@ async def test_a_burst_over_the_client_limit_is_refused_while_another_client_car
         assert statuses == [200] * 5
         refused = await client.get(SUMMARY, headers=council.bi)
         assert refused.status_code == 429
+        limits = state_of(application).settings
+        detail = refused.json()["detail"]
+        assert f"More than {limits.client_request_limit} requests in {limits.client_request_window_seconds} s" in detail
+        assert "CLIENT_REQUEST_LIMIT" in detail
+        # Every batch route it names is one the API serves.
+        served = {path for path, operations in application.openapi()["paths"].items() if "post" in operations}
+        assert all(f"POST {route}" in detail for route in BATCH_ROUTES) and set(BATCH_ROUTES) <= served
         retry_after(refused, most=window)
         assert_secured(refused)
 

@@ -16,7 +16,7 @@ from structlog.testing import capture_logs
 
 from shared.access import Kind
 from shared.settings import Settings, libpq_url
-from tests.conftest import Council, headers_for
+from tests.conftest import Council, headers_for, state_of
 from tests.integration.access_helpers import assert_problem, client_of, dedicated_app, retry_after
 from tests.integration.helpers import assessment, placement, ratings, run_worker, years_ago
 
@@ -218,6 +218,9 @@ async def test_a_client_past_its_concurrent_expensive_reads_is_refused_and_anoth
             await until(waiting(holder, FIGURES, 3), "the other client's read")
         assert refused.status_code == 429
         assert_problem(refused)
+        per_client = state_of(application).settings.expensive_reads_per_client
+        assert f"already has {per_client} expensive reads" in refused.json()["detail"]
+        assert "EXPENSIVE_READS_PER_CLIENT" in refused.json()["detail"]
         retry_after(refused, most=5)
         assert [(await task).status_code for task in (*in_flight, elsewhere)] == [200, 200, 200]
         # Slots are given back as reads end.

@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from shared.settings import Settings
+from shared.settings import Settings, env_name
 
 
 def test_production_refuses_to_start_on_the_development_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,3 +45,10 @@ def test_oauth_needs_an_audience_and_one_source_of_keys() -> None:
         Settings(oauth_issuer="https://login.example/tenant/v2.0", oauth_jwks='{"keys": []}')
     with pytest.raises(ValidationError, match="exactly one"):
         Settings(oauth_issuer="https://login.example/tenant/v2.0", oauth_audience="api://needs")
+
+
+def test_a_message_names_a_setting_by_the_variable_that_sets_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(env_name("client_request_limit"), "7")
+    assert Settings().client_request_limit == 7
+    with pytest.raises(KeyError):
+        env_name("client_request_limt")

@@ -1,25 +1,47 @@
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
+from fastapi.responses import JSONResponse
+from starlette.convertors import StringConvertor, register_url_convertor
 
+from services.api import idempotency
 from services.api.access import requires
 from services.api.auth import Caller
+from services.api.batches import Errors, WriteResult, distinct_children, write_batch
 from services.api.children import service
-from services.api.children.schemas import ChildIn, ChildOut
+from services.api.children.schemas import ChildBatchIn, ChildBatchItem, ChildIn, ChildOut
 from services.api.children.series import ChildSeriesOut, read_series
 from services.api.children.trends import ChildTrendsOut, read_child_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
-from services.api.types import Id
+from services.api.schemas import ChildBatchResult
+from services.api.types import Id, IdempotencyKey
 from shared.access import Scope
+from shared.models import Child
 
+
+class ChildIdConvertor(StringConvertor):
+    """Any one path segment but "batch", which is POST /v1/children/batch's: without it, GET or PUT there would
+    be a child named "batch", and an OPTIONS there would advertise methods the document does not give it."""
+
+    regex = "(?!batch(?:/|$))[^/]+"
+
+
+register_url_convertor("child_id", ChildIdConvertor())
+CHILD = "/{child_id:child_id}"
 router = APIRouter(prefix="/v1/children", tags=["children"], responses=V1_PROBLEMS)
+
+
+def by_child_id(child: Child) -> dict[str, Any]:
+    return {"child_id": child.child_id}
+
+
 ChildIdPath = Annotated[Id, Path(min_length=1, max_length=64, description="The council's own child id")]
 
 
 @router.put(
-    "/{child_id}",
+    CHILD,
     response_model=ChildOut,
     responses={201: {"model": ChildOut, "description": "Created"}},
     summary="Create or update a child by the council's id: 201 when created, 200 when updated",
@@ -39,7 +61,35 @@ async def put_child(
     return ChildOut.model_validate(child, from_attributes=True)
 
 
-@router.get("/{child_id}", response_model=ChildOut, summary="Read a child")
+@router.post(
+    "/batch",
+    response_model=ChildBatchResult,
+    summary="Create or update up to 1,000 children by the council's ids, all or none",
+)
+async def put_children(
+    body: ChildBatchIn,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.CHILDREN_WRITE)],
+    state: StateDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def run() -> idempotency.Reply:
+        async def check(item: ChildBatchItem) -> service.Checked | Errors:
+            body = ChildIn.model_validate(item.model_dump(exclude={"child_id"}))
+            return await service.check(db, caller.la_id, item.child_id, body, date.today())
+
+        async def apply(ready: service.Checked) -> tuple[Child, WriteResult]:
+            return await service.apply(db, caller.la_id, ready, state.settings.pseudonym_key_bytes)
+
+        return await write_batch(
+            db, caller.la_id, ChildBatchItem, body.items, check, apply, repeated=distinct_children, named=by_child_id
+        )
+
+    request_hash = idempotency.fingerprint("POST /v1/children/batch", body.model_dump(mode="json"))
+    return await idempotency.once(db, caller, key, request_hash, run)
+
+
+@router.get(CHILD, response_model=ChildOut, summary="Read a child")
 async def get_child(
     child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)]
 ) -> ChildOut:
@@ -48,7 +98,7 @@ async def get_child(
 
 
 @router.get(
-    "/{child_id}/needs-trends",
+    f"{CHILD}/needs-trends",
     response_model=ChildTrendsOut,
     summary="A child's needs trends: every domain and the summary, with the assessments they reflect",
 )
@@ -59,7 +109,7 @@ async def get_needs_trends(
 
 
 @router.get(
-    "/{child_id}/series",
+    f"{CHILD}/series",
     response_model=ChildSeriesOut,
     summary="A child's journey: every final assessment's levels in date order, for charting",
 )

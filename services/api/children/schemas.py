@@ -1,9 +1,9 @@
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema, field_validator
 
-from services.api.types import IsoDate, Text
+from services.api.types import Id, IsoDate, Text
 from shared.ssda903 import stored_sex
 
 
@@ -19,6 +19,23 @@ class ChildIn(BaseModel):
     @classmethod
     def _current_sex_code(cls, value: str) -> str:
         return stored_sex(value)
+
+
+class ChildBatchItem(ChildIn):
+    child_id: Id = Field(description="The council's own id for the child", min_length=1, max_length=64)
+
+
+# Read as plain objects and validated one by one, so each fault names its item; documented as the item's schema,
+# inline: no other route takes a ChildBatchItem, so the document has no component of it to refer to.
+BatchItem = Annotated[dict[str, Any], WithJsonSchema(ChildBatchItem.model_json_schema())]
+
+
+class ChildBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[BatchItem] = Field(
+        min_length=1, max_length=1000, description="Each item is a ChildBatchItem; all are applied or none"
+    )
 
 
 class ChildOut(BaseModel):

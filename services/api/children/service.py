@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -6,9 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
+from services.api.batches import Errors, WriteResult, refusal, write_one
 from services.api.children.schemas import ChildIn
 from services.api.upserts import insert_if_absent
-from shared.errors import InvalidInput, NotFound, field_error
+from shared.errors import NotFound, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Placement, is_current_version
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import collection_year_of, invalid_codes
@@ -23,16 +25,6 @@ async def get_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: 
     if child is not None:
         audit.saw_child(db, child.id)
     return child
-
-
-async def lock_children(db: AsyncSession, la_id: uuid.UUID, child_ids: set[str]) -> None:
-    """Lock a batch's children in one order, so two batches naming the same children cannot deadlock."""
-    await db.execute(
-        select(Child.id)
-        .where(Child.la_id == la_id, Child.child_id.in_(sorted(child_ids)))
-        .order_by(Child.child_id)
-        .with_for_update()
-    )
 
 
 async def require_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child:
@@ -65,23 +57,58 @@ def birth_errors(body: ChildIn, today: date) -> list[dict[str, Any]]:
     return errors
 
 
+async def record_errors(db: AsyncSession, child: Child, body: ChildIn) -> list[dict[str, Any]]:
+    first = await earliest_record(db, child.id)
+    if first is not None and first < body.date_of_birth:
+        return [field_error("date_of_birth", f"is after a record of this child dated {first.isoformat()}")]
+    return []
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    child_id: str
+    body: ChildIn
+    # None: no such child when checked (locked, when there was one).
+    stored: Child | None
+    outcome: WriteResult
+
+
+async def check(db: AsyncSession, la_id: uuid.UUID, child_id: str, body: ChildIn, today: date) -> Checked | Errors:
+    errors = birth_errors(body, today)
+    stored = await get_child(db, la_id, child_id, lock=True)
+    if stored is None:
+        return errors or Checked(child_id, body, None, "created")
+    errors += await record_errors(db, stored, body)
+    unchanged = all(getattr(stored, name) == value for name, value in body.model_dump().items())
+    return errors or Checked(child_id, body, stored, "existing" if unchanged else "updated")
+
+
+async def apply(db: AsyncSession, la_id: uuid.UUID, ready: Checked, pseudonym_key: bytes) -> tuple[Child, WriteResult]:
+    child, outcome = ready.stored, ready.outcome
+    if child is None:
+        values = {
+            "la_id": la_id,
+            "child_id": ready.child_id,
+            "pseudonym": pseudonym(pseudonym_key, la_id, ready.child_id),
+        }
+        # Two requests creating one child both succeed: the one that loses the race updates it instead.
+        if await insert_if_absent(db, Child, values | ready.body.model_dump(), CHILD_KEY):
+            return await require_child(db, la_id, ready.child_id), "created"
+        child = await require_child(db, la_id, ready.child_id, lock=True)
+        errors = await record_errors(db, child, ready.body)
+        if errors:
+            raise refusal(errors, "child")
+        outcome = "updated"
+    for name, value in ready.body.model_dump().items():
+        setattr(child, name, value)
+    return child, outcome
+
+
 async def upsert_child(
     db: AsyncSession, la_id: uuid.UUID, child_id: str, body: ChildIn, today: date, pseudonym_key: bytes
 ) -> tuple[Child, bool]:
-    errors = birth_errors(body, today)
-    if errors:
-        raise InvalidInput("The child is invalid; nothing was written.", errors=errors)
-    values = {"la_id": la_id, "child_id": child_id, "pseudonym": pseudonym(pseudonym_key, la_id, child_id)}
-    created = await insert_if_absent(db, Child, values | body.model_dump(), CHILD_KEY)
-    child = await require_child(db, la_id, child_id, lock=True)
-    if created:
-        return child, True
-    first = await earliest_record(db, child.id)
-    if first is not None and first < body.date_of_birth:
-        message = f"is after a record of this child dated {first.isoformat()}"
-        raise InvalidInput("The child is invalid; nothing was written.", errors=[field_error("date_of_birth", message)])
-    for name, value in body.model_dump().items():
-        setattr(child, name, value)
-    await db.flush()
+    child, outcome = await write_one(
+        db, "child", check(db, la_id, child_id, body, today), lambda ready: apply(db, la_id, ready, pseudonym_key)
+    )
     await db.refresh(child)
-    return child, False
+    return child, outcome == "created"
