@@ -30,6 +30,7 @@ from services.api.scores.cohort_cache import CohortCache
 from services.api.scores.cohort_endpoints import router as scores_cohort
 from services.api.scores.endpoints import router as scores
 from services.api.scores.labels_endpoints import router as scores_labels
+from services.api.scores.placement_endpoints import router as scores_placements
 from services.api.state import AppState
 from services.api.statements.endpoints import router as statements
 from services.api.throttle import REQUEST_COUNT_BATCH_SECONDS, Throttle
@@ -49,6 +50,7 @@ ROUTERS = (
     scores_cohort,
     scores_children,
     scores_labels,
+    scores_placements,
     provider_portal,
     clients,
     audit_log,

@@ -1,8 +1,9 @@
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from services.api import idempotency
@@ -16,7 +17,8 @@ from services.api.children.trends import ChildTrendsOut, read_child_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
 from services.api.schemas import ChildBatchResult
-from services.api.types import Id, IdempotencyKey
+from services.api.scores.placement_figures import PlacementChildRow, day_asked, read_child_figures
+from services.api.types import Id, IdempotencyKey, IsoDate
 from shared.access import Scope
 from shared.models import Child
 
@@ -118,3 +120,28 @@ async def get_series(
 ) -> ChildSeriesOut:
     child = await service.require_child(db, caller.la_id, child_id)
     return ChildSeriesOut(child_id=child.child_id, child_pseudonym=child.pseudonym, points=await read_series(db, child))
+
+
+class ChildPlacementFiguresOut(BaseModel):
+    child_id: str = Field(description="The council's own id for the child")
+    as_at: date = Field(description="The day the figures are as at")
+    figures: PlacementChildRow | None = Field(description="The child's placement figures; null before any episode")
+
+
+@router.get(
+    f"{CHILD}/placement-figures",
+    response_model=ChildPlacementFiguresOut,
+    summary="A child's placement figures as at a day: current placement, stability, placements ended, cost",
+)
+async def get_placement_figures(
+    child_id: ChildIdPath,
+    db: SessionDep,
+    caller: Annotated[Caller, requires(Scope.CHILDREN_READ)],
+    as_at: Annotated[IsoDate | None, Query(description="YYYY-MM-DD, not after today; default today")] = None,
+) -> ChildPlacementFiguresOut:
+    child = await service.require_child(db, caller.la_id, child_id)
+    day = day_asked(as_at)
+    figures = await read_child_figures(db, caller.la_id, child.id, day)
+    return ChildPlacementFiguresOut(
+        child_id=child.child_id, as_at=day, figures=None if figures is None else PlacementChildRow(**figures)
+    )

@@ -1,0 +1,67 @@
+"""A council's children and their stored episodes, as the placements engine (engines/placements) takes them:
+what the placement figures are computed from, for one child or a whole council, as at any day."""
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.domain.engines.placements.child import Child
+from shared.domain.engines.placements.episodes import Episode, Funding
+from shared.models import Child as StoredChild
+from shared.models import Placement
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedChild:
+    child_pk: uuid.UUID
+    pseudonym: str
+    child: Child
+
+
+async def placed_children(db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.UUID | None = None) -> list[PlacedChild]:
+    """Every child of the council with an episode (or the one child), its episodes in order of start."""
+    query = (
+        select(
+            StoredChild.id,
+            StoredChild.pseudonym,
+            StoredChild.date_of_birth,
+            Placement.start_date,
+            Placement.end_date,
+            Placement.rne,
+            Placement.legal_status,
+            Placement.place,
+            Placement.reason_ended,
+            Placement.reason_place_change,
+            Placement.weekly_cost,
+            Placement.funding_social_care,
+            Placement.funding_health,
+            Placement.funding_education,
+        )
+        .join(Placement, Placement.child_pk == StoredChild.id)
+        .where(StoredChild.la_id == la_id, Placement.la_id == la_id)
+        .order_by(StoredChild.seq, Placement.start_date, Placement.id)
+    )
+    if child_pk is not None:
+        query = query.where(StoredChild.id == child_pk)
+    episodes: defaultdict[uuid.UUID, list[Episode]] = defaultdict(list)
+    about: dict[uuid.UUID, tuple[str, date]] = {}
+    for row in await db.execute(query):
+        about[row[0]] = (row[1], row[2])
+        episodes[row[0]].append(
+            Episode(
+                start=row.start_date,
+                end=row.end_date,
+                rne=row.rne,
+                legal_status=row.legal_status,
+                place=row.place,
+                reason_ended=row.reason_ended,
+                reason_place_change=row.reason_place_change,
+                weekly_cost=row.weekly_cost,
+                funding=Funding(row.funding_social_care, row.funding_health, row.funding_education),
+            )
+        )
+    return [PlacedChild(pk, pseudonym, Child(born, tuple(episodes[pk]))) for pk, (pseudonym, born) in about.items()]
