@@ -1,10 +1,11 @@
 """Engine and session factory; one session per request or job, committed once at the edge."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, exc, func, select
+from sqlalchemy import any_, bindparam, event, exc, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.faults import name_a_missing_database
@@ -84,3 +85,8 @@ async def driver(db: AsyncSession) -> Any:
         await adapted._start_transaction()
     db.info[DRIVER] = (db.sync_session.get_transaction(), connection.driver_connection)
     return connection.driver_connection
+
+
+def among(column: Any, values: Iterable[Any], item_type: Any) -> Any:
+    """column = ANY(:values), one array parameter however many values (IN would bind one each)."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(item_type)))

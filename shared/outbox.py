@@ -17,11 +17,11 @@ from typing import Any
 import structlog
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
-from sqlalchemy import func, insert, update
+from sqlalchemy import BigInteger, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import wakes
-from shared.db import transaction
+from shared.db import among, transaction
 from shared.models import RecomputeRequest
 from shared.queue import enqueue_council_recompute, enqueue_refresh, enqueue_return_import
 
@@ -112,7 +112,8 @@ async def send(redis: ArqRedis, sessions: async_sessionmaker[AsyncSession], pend
     async with transaction(sessions) as db:
         await db.execute(
             update(RecomputeRequest)
-            .where(RecomputeRequest.id.in_([item.request_id for item in pending]), RecomputeRequest.done_at.is_(None))
+            .where(among(RecomputeRequest.id, [item.request_id for item in pending], BigInteger))
+            .where(RecomputeRequest.done_at.is_(None))
             .values(dispatched_at=func.now(), dispatch_count=RecomputeRequest.dispatch_count + 1)
         )
     return len(pending)

@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import BigInteger, Uuid, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import transaction
+from shared.db import among, transaction
 from shared.domain import statements
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
@@ -34,7 +34,7 @@ from shared.domain.figures_copy import (
     insert_domains,
 )
 from shared.domain.locks import child_locks, figures_lock
-from shared.domain.snapshot import RecomputeTarget, Snapshot, among, raw_connection, read, read_outbox
+from shared.domain.snapshot import RecomputeTarget, Snapshot, raw_connection, read, read_outbox
 from shared.instruments import InstrumentScale
 from shared.models import (
     Child,

@@ -4,7 +4,6 @@ nationally) joined to their versions in memory."""
 
 import asyncio
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy import BigInteger, Date, Select, SmallInteger, Uuid, any_, bindp
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import among
 from shared.domain.bulk_read import copy_columns, positional
 from shared.domain.engines.needs_trends import NOT_RATED
 from shared.models import (
@@ -237,8 +237,3 @@ async def read_outbox(db: AsyncSession, target: RecomputeTarget) -> dict[int, tu
         )
     )
     return {row[0]: (row[1], bool(row[2])) for row in rows}
-
-
-def among(column: Any, values: Iterable[Any], item_type: Any) -> Any:
-    """column = ANY(:values), one array parameter however many values (IN would bind one each)."""
-    return column == any_(bindparam(None, list(values), type_=ARRAY(item_type)))

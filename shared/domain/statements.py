@@ -24,12 +24,11 @@ from sqlalchemy import Uuid, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import outbox
-from shared.db import one_snapshot, transaction
+from shared.db import among, one_snapshot, transaction
 from shared.domain.engines.pbnr.closing import Adjustment
 from shared.domain.engines.pbnr.money import CAPS, Arithmetic, Priced
 from shared.domain.engines.pbnr.statement import Statement, due, statement
 from shared.domain.locks import figures_lock
-from shared.domain.snapshot import among
 from shared.domain.statement_inputs import read_inputs
 from shared.models import (
     Contract,

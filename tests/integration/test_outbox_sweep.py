@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select, update
 
 from shared import outbox, wakes
 from shared.db import transaction
-from shared.models import LocalAuthority, RecomputeRequest
+from shared.models import Child, LocalAuthority, RecomputeRequest
 from shared.settings import Settings
 from tests.conftest import Council, state_of
 from tests.integration.figures_check import assert_full_recompute_agrees
@@ -130,3 +130,20 @@ async def test_each_request_counts_its_own_sends_and_a_burst_for_one_child_is_ne
     await run_worker(settings, app)
     assert (await api.get("/v1/children/C1/needs-trends", headers=council.headers)).json()["status"] == "fresh"
     await assert_full_recompute_agrees(app, council.la_id)
+
+
+async def test_a_send_of_more_requests_than_a_statement_has_parameters_counts_each(
+    api: httpx.AsyncClient, app: FastAPI, council: Council
+) -> None:
+    """A return's import asks for a recompute of every child it changed, 150,000 of them nationally: sent
+    after its commit in one statement, where one parameter per request would pass PostgreSQL's 32,767."""
+    state = state_of(app)
+    await add_child(api, council.headers, "C1")
+    async with transaction(state.sessions) as db:
+        child_pk = await db.scalar(select(Child.id).where(Child.la_id == council.la_id))
+        assert child_pk is not None
+        await outbox.request_recomputes(db, council.la_id, [child_pk])
+        pending = outbox.queued_in(db).pending
+    many = pending * 40_000
+    assert await outbox.send(state.redis, state.sessions, many) == len(many)
+    assert await sends_of(app, council) == [1]
