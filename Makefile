@@ -27,6 +27,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.national_recompute
 	$(PY) -m bench.load
 	$(PY) -m bench.read_floor
+	$(PY) -m bench.ssda903_import
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -47,7 +47,7 @@ def generate(folder: Path, children: int, seed: int = 903) -> list[Path]:
                 place = draw.choice(("U4", "U6", "K2", "U1", "P1"))
                 rne = "S" if number == 0 else "P"
                 if last:
-                    rows.writerow([child, start.strftime("%d/%m/%Y"), rne, "C2", "N1", place, "PR1", "", "", ""])
+                    rows.writerow([child, start.strftime("%d/%m/%Y"), rne, "C2", "N1", place, "PR1", *[""] * 6])
                     break
                 ended = [end.strftime("%d/%m/%Y"), "X1", "CARPL"]
                 rows.writerow([child, start.strftime("%d/%m/%Y"), rne, "C2", "N1", place, "PR1", *ended, "", "", ""])

@@ -8,6 +8,7 @@ liia-tools holds. A code with no first year is accepted in earlier years too (ol
 with no last year in later years, until the next DfE change is added here.
 """
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -267,20 +268,24 @@ def invalid_codes(fields: Mapping[str, str | None], year: int) -> list[tuple[str
     """
     problems = []
     for field, value in fields.items():
-        if field not in CODE_LISTS or not value:
-            continue
-        code = CODE_LISTS[field].get(value)
-        if code is not None and _accepts(code, year):
-            continue
-        name = CODE_LIST_NAMES[field]
-        article = "an" if name[0] in "aeiou" else "a"
-        message = f"'{value}' is not {article} {name} code (SSDA903 {field} list) in collection year {year_label(year)}"
-        if code is not None:
-            message += f" (accepted {_accepted_years(code)})"
-        else:
-            message += f"; it accepts {', '.join(sorted(codes_for(field, year)))}"
-        problems.append((field, message))
+        if field in CODE_LISTS and value and (message := code_problem(field, value, year)) is not None:
+            problems.append((field, message))
     return problems
+
+
+# A return checks a few codes hundreds of thousands of times: each code and year is judged once.
+@functools.cache
+def code_problem(field: str, value: str, year: int) -> str | None:
+    """Why the collection year does not accept the code in the column; None when it does."""
+    code = CODE_LISTS[field].get(value)
+    if code is not None and _accepts(code, year):
+        return None
+    name = CODE_LIST_NAMES[field]
+    article = "an" if name[0] in "aeiou" else "a"
+    message = f"'{value}' is not {article} {name} code (SSDA903 {field} list) in collection year {year_label(year)}"
+    if code is not None:
+        return message + f" (accepted {_accepted_years(code)})"
+    return message + f"; it accepts {', '.join(sorted(codes_for(field, year)))}"
 
 
 def invalid_episode_codes(
