@@ -300,6 +300,15 @@ def invalid_episode_codes(
     return problems
 
 
+def date_problem(day: date, today: date | None, born: date | None = None) -> str | None:
+    """Why a dated record cannot stand, whoever sends it: dated after today, or before the child was born."""
+    if today is not None and day > today:
+        return f"{day.isoformat()} is in the future"
+    if born is not None and day < born:
+        return "is before the child's date of birth"
+    return None
+
+
 def stored_sex(code: str) -> str:
     """A SEX code in the form the service stores: the pre-2024-25 1/2 become M/F."""
     return LEGACY_SEX.get(code, code)

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
+from datetime import date
 from io import BytesIO
 from typing import Any, BinaryIO
 
@@ -172,7 +173,7 @@ async def read_and_merge(
     try:
         await mark(sessions, import_id, stage, "reading", state="running", started_at=func.now())
         try:
-            parsed = await asyncio.to_thread(read_return, files, year)
+            parsed = await asyncio.to_thread(read_return, files, year, date.today())
         except FileRejected as refused:
             ended = await finish(sessions, import_id, "refused", reason=f"{refused.file}: {refused.reason}")
             return Ended(ended, outbox.Queued([], [], [], []))

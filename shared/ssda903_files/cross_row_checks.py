@@ -1,12 +1,13 @@
-"""Checks that weigh a row against the others: repeats, episodes of children not in the header, and episodes of
-one child that overlap."""
+"""Checks that weigh a row against the others: repeats, episodes of children not in the header, episodes dated
+before their child's birth (or after today), and episodes of one child that overlap."""
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import replace
+from datetime import date
 from typing import TypeVar
 
-from shared.ssda903 import overlaps
+from shared.ssda903 import date_problem, overlaps
 from shared.ssda903_files.records import ChildRecord, EpisodeRecord, Finding, RowRef
 
 Record = TypeVar("Record", ChildRecord, EpisodeRecord)
@@ -72,4 +73,27 @@ def without_overlaps(episodes: Iterable[EpisodeRecord]) -> tuple[list[EpisodeRec
             )
             findings.append(Finding(episode.ref, "rejected", "DECOM", None, "overlap", reason, (other.ref,)))
         kept += accepted
+    return kept, findings
+
+
+def dated_possibly(
+    episodes: Iterable[EpisodeRecord], born: Mapping[str, date], today: date | None
+) -> tuple[list[EpisodeRecord], list[Finding]]:
+    """Episodes whose dates could be: begun on or after the child's birth, neither date after today (when given),
+    as the API refuses them (shared.ssda903.date_problem)."""
+    kept, findings = [], []
+    for episode in episodes:
+        problems = [
+            (column, day, problem)
+            for column, day, birth in (
+                ("DECOM", episode.start_date, born.get(episode.child_id)),
+                ("DEC", episode.end_date, None),
+            )
+            if day is not None and (problem := date_problem(day, today, birth)) is not None
+        ]
+        for column, day, problem in problems:
+            reason = f"{column} {problem}; the episode is not stored"
+            findings.append(Finding(episode.ref, "rejected", column, day.strftime("%d/%m/%Y"), "date", reason))
+        if not problems:
+            kept.append(episode)
     return kept, findings

@@ -3,10 +3,11 @@ finding for every row not accepted as written."""
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from typing import BinaryIO
 
-from shared.ssda903 import collection_year_of
-from shared.ssda903_files.cross_row_checks import of_known_children, without_overlaps, without_repeats
+from shared.ssda903 import collection_year_of, date_problem
+from shared.ssda903_files.cross_row_checks import dated_possibly, of_known_children, without_overlaps, without_repeats
 from shared.ssda903_files.csv_form import read_csv
 from shared.ssda903_files.records import (
     ChildRecord,
@@ -57,12 +58,18 @@ def infer_year(files: Sequence[tuple[str, BinaryIO]], episodes: list[RawRow]) ->
     return collection_year_of(max(days))
 
 
-def _children(raw: RawReturn, year: int, findings: list[Finding]) -> tuple[list[ChildRecord], dict[str, list[RowRef]]]:
+def _children(
+    raw: RawReturn, year: int, today: date | None, findings: list[Finding]
+) -> tuple[list[ChildRecord], dict[str, list[RowRef]]]:
     """The children stored, and the header rows refused, by the child they name."""
     uasc = {row.get("CHILD") for row in raw.uasc}
     accepted, refused = [], defaultdict(list)
     for row in raw.headers:
         child, found = check_header(row, year, row.get("CHILD") in uasc)
+        if child is not None and (problem := date_problem(child.date_of_birth, today)) is not None:
+            reason = f"DOB {problem}; the child is not stored"
+            found.append(Finding(row.ref, "rejected", "DOB", row.get("DOB"), "date", reason))
+            child = None
         findings += found
         if child is not None:
             accepted.append(child)
@@ -74,7 +81,7 @@ def _children(raw: RawReturn, year: int, findings: list[Finding]) -> tuple[list[
 
 
 def _episodes(
-    raw: RawReturn, known: set[str], refused: dict[str, list[RowRef]], findings: list[Finding]
+    raw: RawReturn, born: dict[str, date], refused: dict[str, list[RowRef]], today: date | None, findings: list[Finding]
 ) -> list[EpisodeRecord]:
     accepted = []
     for row in raw.episodes:
@@ -84,25 +91,30 @@ def _episodes(
             accepted.append(episode)
     unique, repeats = without_repeats(accepted, lambda each: (each.child_id, each.start_date), "the child's episode")
     findings += repeats
-    orphans = of_known_children(((each.child_id, each.ref) for each in unique), known, refused, "the episode")
+    orphans = of_known_children(((each.child_id, each.ref) for each in unique), set(born), refused, "the episode")
     findings += orphans
     orphaned = {finding.ref for finding in orphans}
-    episodes, overlapping = without_overlaps(each for each in unique if each.ref not in orphaned)
+    possible, misdated = dated_possibly((each for each in unique if each.ref not in orphaned), born, today)
+    findings += misdated
+    episodes, overlapping = without_overlaps(possible)
     findings += overlapping
     return episodes
 
 
-def read_return(files: Sequence[tuple[str, BinaryIO]], year: int | None = None) -> ParsedReturn:
+def read_return(
+    files: Sequence[tuple[str, BinaryIO]], year: int | None = None, today: date | None = None
+) -> ParsedReturn:
     """Read one council's return for one collection year: CSV tables recognised by their header rows (header,
     episodes and uasc stored; the others' rows only counted), or the XML form. `year` (2023 for 2023-24) is
-    inferred from the episodes when not given. FileRejected refuses a whole file; everything else is a finding."""
+    inferred from the episodes when not given; with `today`, a date after it is refused, as the API refuses it.
+    FileRejected refuses a whole file; everything else is a finding."""
     raw = read_files(files)
     year = year if year is not None else infer_year(files, raw.episodes)
     findings = list(raw.findings)
-    children, refused = _children(raw, year, findings)
-    known = {child.child_id for child in children}
-    findings += of_known_children(((row.get("CHILD"), row.ref) for row in raw.uasc), known, refused, "the UASC row")
-    episodes = _episodes(raw, known, refused, findings)
+    children, refused = _children(raw, year, today, findings)
+    born = {child.child_id: child.date_of_birth for child in children}
+    findings += of_known_children(((row.get("CHILD"), row.ref) for row in raw.uasc), set(born), refused, "the UASC row")
+    episodes = _episodes(raw, born, refused, today, findings)
     order = {file: index for index, (file, _stream) in enumerate(files)}
     findings.sort(key=lambda finding: (order[finding.ref.file], finding.ref.row))
     rank = {ref: index for index, ref in enumerate(row.ref for row in raw.episodes)}

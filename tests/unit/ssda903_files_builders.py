@@ -1,6 +1,7 @@
 """Small returns for the SSDA903 reader's tests, written as CSV text."""
 
 import io
+from datetime import date
 
 from shared.ssda903_files import ParsedReturn, read_return
 
@@ -12,7 +13,7 @@ def file(name: str, text: str, encoding: str = "utf-8") -> tuple[str, io.BytesIO
     return name, io.BytesIO(text.encode(encoding))
 
 
-def read(headers: list[str], episodes: list[str], year: int | None = None) -> ParsedReturn:
+def read(headers: list[str], episodes: list[str], year: int | None = None, today: date | None = None) -> ParsedReturn:
     """The return of these header and episode rows (CSV lines without the column names)."""
     return read_return(
         [
@@ -20,6 +21,7 @@ def read(headers: list[str], episodes: list[str], year: int | None = None) -> Pa
             file("episodes.csv", "\n".join([EPISODE_COLUMNS, *episodes]) + "\n"),
         ],
         year,
+        today,
     )
 
 

@@ -30,6 +30,24 @@ def test_dec_not_after_decom_rejects_the_episode() -> None:
     assert rules(parsed) == [("episodes.csv", 2, "rejected", "DEC", "dates")]
 
 
+def test_an_episode_before_its_childs_birth_or_dated_after_today_is_rejected_as_the_api_refuses_it() -> None:
+    before_birth = "A1,01/06/2009,S,C2,N1,U4,PR1,01/07/2009,E8,,,,"
+    parsed = read([A1], [before_birth, OPEN], today=date(2024, 1, 1))
+    assert rules(parsed) == [("episodes.csv", 2, "rejected", "DECOM", "date")]
+    assert "before the child's date of birth" in parsed.findings[0].reason
+    assert [episode.start_date for episode in parsed.episodes] == [date(2023, 6, 1)]
+
+    ended_tomorrow = "A1,01/06/2023,S,C2,N1,U4,PR1,02/01/2024,E8,,,,"
+    future = read([A1, "B2,2,02/01/2024,WBRI,,,"], [ended_tomorrow], today=date(2024, 1, 1))
+    assert rules(future) == [
+        ("header.csv", 3, "rejected", "DOB", "date"),
+        ("episodes.csv", 2, "rejected", "DEC", "date"),
+    ]
+    assert "2024-01-02 is in the future" in future.findings[1].reason
+    # Read without a day to judge by (a test of the file alone), the future is not refused.
+    assert read([A1], [ended_tomorrow]).findings == []
+
+
 def test_an_episode_of_a_child_not_in_the_header_is_rejected() -> None:
     parsed = read([A1], [OPEN, "Z9,01/06/2023,S,C2,N1,U4,PR1,,,,,,"])
     assert rules(parsed) == [("episodes.csv", 3, "rejected", "CHILD", "missing-child")]

@@ -6,6 +6,7 @@ from typing import Any
 from services.api.assessments.schemas import AssessmentContent
 from shared.errors import field_error
 from shared.instruments import InstrumentScale
+from shared.ssda903 import date_problem
 
 
 def rating_errors(body: AssessmentContent, scale: InstrumentScale) -> list[dict[str, Any]]:
@@ -36,8 +37,5 @@ def rating_errors(body: AssessmentContent, scale: InstrumentScale) -> list[dict[
 
 
 def date_errors(assessed_on: date, date_of_birth: date, today: date) -> list[dict[str, Any]]:
-    if assessed_on > today:
-        return [field_error("assessed_on", f"{assessed_on.isoformat()} is in the future")]
-    if assessed_on < date_of_birth:
-        return [field_error("assessed_on", "is before the child's date of birth")]
-    return []
+    problem = date_problem(assessed_on, today, date_of_birth)
+    return [] if problem is None else [field_error("assessed_on", problem)]

@@ -13,7 +13,7 @@ from services.api.upserts import insert_if_absent
 from shared.errors import NotFound, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Placement, is_current_version
 from shared.pseudonyms import pseudonym
-from shared.ssda903 import collection_year_of, invalid_codes
+from shared.ssda903 import collection_year_of, date_problem, invalid_codes
 
 CHILD_KEY = ("la_id", "child_id")
 NO_SUCH_CHILD = "No such child."
@@ -48,8 +48,8 @@ async def earliest_record(db: AsyncSession, child_pk: uuid.UUID) -> date | None:
 
 def birth_errors(body: ChildIn, today: date) -> list[dict[str, Any]]:
     errors = []
-    if body.date_of_birth > today:
-        errors.append(field_error("date_of_birth", f"{body.date_of_birth.isoformat()} is in the future"))
+    if (problem := date_problem(body.date_of_birth, today)) is not None:
+        errors.append(field_error("date_of_birth", problem))
     errors += [
         field_error("ethnicity", message)
         for _, message in invalid_codes({"ETHNIC": body.ethnicity}, collection_year_of(today))

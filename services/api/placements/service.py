@@ -15,7 +15,7 @@ from shared import outbox
 from shared.domain.refusals import PlacementAlreadyEnded
 from shared.errors import InvalidInput, field_error
 from shared.models import Child, Placement, Provider
-from shared.ssda903 import Interval, invalid_episode_codes, overlaps, postcode_sector
+from shared.ssda903 import Interval, date_problem, invalid_episode_codes, overlaps, postcode_sector
 
 # Request fields by their SSDA903 column, so a code error names the field the caller sent.
 STARTING_FIELDS = {
@@ -98,8 +98,8 @@ def ending_errors(ending: PlacementEnding | PlacementIn, today: date) -> list[di
     if ending.end_date is None:
         return []
     errors = code_errors(ending.model_dump(include=set(ENDING_FIELDS.values())), None, ending.end_date)
-    if ending.end_date > today:
-        errors.append(field_error("end_date", f"{ending.end_date.isoformat()} is in the future"))
+    if (problem := date_problem(ending.end_date, today)) is not None:
+        errors.append(field_error("end_date", problem))
     return errors
 
 
@@ -141,10 +141,8 @@ async def check_new(
         return [field_error("child_id", "no child with this id in your council: PUT /v1/children/{child_id} first")]
     errors = code_errors(body.model_dump(include=set(STARTING_FIELDS.values())), body.start_date, None)
     errors += ending_errors(body, today)
-    if body.start_date < child.date_of_birth:
-        errors.append(field_error("start_date", "is before the child's date of birth"))
-    if body.start_date > today:
-        errors.append(field_error("start_date", f"{body.start_date.isoformat()} is in the future"))
+    if (problem := date_problem(body.start_date, today, child.date_of_birth)) is not None:
+        errors.append(field_error("start_date", problem))
     if body.postcode is not None and postcode_sector(body.postcode) is None:
         errors.append(field_error("postcode", "is not a UK postcode or postcode sector"))
     provider = None
