@@ -10,7 +10,6 @@ it was ever placed under are marked stale."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +19,7 @@ from shared.domain import statements
 from shared.domain.locks import figures_lock
 from shared.domain.snapshot import raw_connection
 from shared.pseudonyms import pseudonym
+from shared.ssda903 import episode_id
 from shared.ssda903_files import EpisodeRecord, Finding, ParsedReturn, RowRef
 
 STAGING = """
@@ -101,11 +101,6 @@ class Applied:
     episodes_updated: int
     children_recomputed: int
     findings: list[Finding]  # rejections only the stored data could show
-
-
-def episode_id(child_id: str, start: date) -> str:
-    """An episode's identity across returns: its child and its DECOM (the return gives episodes no id)."""
-    return f"903:{child_id}:{start.isoformat()}"
 
 
 def episode_row(episode: EpisodeRecord) -> tuple[Any, ...]:
