@@ -9,18 +9,20 @@ again writes nothing. Every child whose data changed is recomputed through the o
 it was ever placed under are marked stale."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import outbox
 from shared.domain import statements
+from shared.domain.import_steps import Files, Merged, Read
 from shared.domain.locks import figures_lock
 from shared.domain.snapshot import raw_connection
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import episode_id
-from shared.ssda903_files import EpisodeRecord, Finding, ParsedReturn, RowRef
+from shared.ssda903_files import EpisodeRecord, Finding, ParsedReturn, RowRef, read_return
 
 STAGING = """
 CREATE TEMPORARY TABLE stage_return_children (
@@ -151,6 +153,34 @@ async def apply_return(db: AsyncSession, la_id: uuid.UUID, parsed: ParsedReturn,
         episodes_updated=sum(not row["created"] for row in episodes),
         children_recomputed=len(changed),
         findings=findings,
+    )
+
+
+def read(files: Files, year: int | None) -> Read:
+    """The return read, for the import job (return_import.py)."""
+    parsed = read_return(files, year)
+    counts = {
+        "rows_read": parsed.rows_read,
+        "children_accepted": len(parsed.children),
+        "episodes_accepted": len(parsed.episodes),
+    }
+    return Read(parsed.year, parsed.findings, counts, partial(merged, parsed))
+
+
+async def merged(parsed: ParsedReturn, db: AsyncSession, la_id: uuid.UUID, pseudonym_key: bytes) -> Merged:
+    applied = await apply_return(db, la_id, parsed, pseudonym_key)
+    counts = asdict(applied)
+    del counts["findings"]
+    episodes_accepted = len(parsed.episodes) - len(applied.findings)
+    unchanged_children = len(parsed.children) - applied.children_created - applied.children_updated
+    return Merged(
+        applied.findings,
+        {
+            **counts,
+            "episodes_accepted": episodes_accepted,
+            "children_unchanged": unchanged_children,
+            "episodes_unchanged": episodes_accepted - applied.episodes_created - applied.episodes_updated,
+        },
     )
 
 
