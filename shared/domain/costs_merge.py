@@ -92,11 +92,16 @@ def staged(cost: CostRecord) -> tuple[Any, ...]:
     )
 
 
-async def merged(parsed: ParsedCosts, db: AsyncSession, la_id: uuid.UUID, _pseudonym_key: bytes) -> Merged:
+async def merged(
+    parsed: ParsedCosts, db: AsyncSession, la_id: uuid.UUID, _pseudonym_key: bytes, strict: bool
+) -> Merged:
     apg = await raw_connection(db)
     await apg.execute(STAGING)
     await apg.copy_records_to_table("stage_costs", records=[staged(cost) for cost in parsed.costs])
     refused = await apg.fetch(REJECT_UNMATCHED, la_id)
+    rejections = [finding for row in refused for finding in unmatched(row)]
+    if strict and rejections:
+        return Merged(rejections, {})
     written = await apg.fetch(WRITE_COSTS, la_id)
     if written:
         # Lock 2 of shared/domain/locks.py, under which every change marks its contracts stale: those of the
@@ -108,10 +113,7 @@ async def merged(parsed: ParsedCosts, db: AsyncSession, la_id: uuid.UUID, _pseud
         await statements.mark_stale(db, sorted({*await statements.contracts_of_children(db, children), *left}))
     accepted = len(parsed.costs) - len(refused)
     counts = {"rows_accepted": accepted, "placements_changed": len(written)}
-    return Merged(
-        [finding for row in refused for finding in unmatched(row)],
-        {**counts, "placements_unchanged": accepted - len(written)},
-    )
+    return Merged(rejections, {**counts, "placements_unchanged": accepted - len(written)})
 
 
 def unmatched(row: Any) -> list[Finding]:

@@ -24,8 +24,9 @@ class Read:
     year: int | None  # the collection year the files are of, where the kind has one
     findings: list[Finding]  # every warning and rejection the files alone show
     counts: dict[str, Any]  # what the reading alone tells: rows read per file, rows accepted
-    # The accepted rows merged in the caller's transaction: (db, la_id, pseudonym_key).
-    merge: Callable[[AsyncSession, uuid.UUID, bytes], Awaitable[Merged]]
+    # The accepted rows merged in the caller's transaction: (db, la_id, pseudonym_key, strict). Strict, a row
+    # the stored data rejects leaves everything unwritten.
+    merge: Callable[[AsyncSession, uuid.UUID, bytes, bool], Awaitable[Merged]]
 
 
 Reader = Callable[[Files, int | None], Read]

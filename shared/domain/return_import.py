@@ -202,30 +202,35 @@ async def read_and_merge(
 async def merge(
     db: AsyncSession, import_id: uuid.UUID, read: Read, la_id: uuid.UUID, strict: bool, pseudonym_key: bytes
 ) -> ReturnImport:
-    rejected = sum(f.severity == "rejected" for f in read.findings)
     row = await db.get_one(ReturnImport, import_id, with_for_update=True)
+    findings, counts = read.findings, read.counts
+    if not (strict and rejected_in(findings)):
+        merged = await read.merge(db, la_id, pseudonym_key, strict)
+        findings = sorted([*findings, *merged.findings], key=lambda f: (f.ref.file, f.ref.row))
+        counts = {**counts, **merged.counts}
+    await keep_findings(db, import_id, findings)
+    rejected = rejected_in(findings)
     if strict and rejected:
-        await keep_findings(db, import_id, read.findings)
         row.state, row.finished_at = "refused", func.now()
         rows = "row" if rejected == 1 else "rows"
         row.reason = f"strict import: {rejected:,} {rows} rejected, so nothing was loaded (see the report)"
-        row.counts = counts_of(read.counts, read.findings)
-        await db.flush()
-        return row
-    merged = await read.merge(db, la_id, pseudonym_key)
-    findings = sorted([*read.findings, *merged.findings], key=lambda f: (f.ref.file, f.ref.row))
-    await keep_findings(db, import_id, findings)
-    row.state, row.finished_at, row.stage = "done", func.now(), None
-    row.counts = counts_of({**read.counts, **merged.counts}, findings)
+        row.counts = counts_of(read.counts, findings)
+    else:
+        row.state, row.finished_at, row.stage = "done", func.now(), None
+        row.counts = counts_of(counts, findings)
     await db.flush()
     return row
+
+
+def rejected_in(findings: list[Finding]) -> int:
+    return sum(f.severity == "rejected" for f in findings)
 
 
 def counts_of(counts: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
     return {
         **counts,
         "warnings": sum(f.severity == "warning" for f in findings),
-        "rejected": sum(f.severity == "rejected" for f in findings),
+        "rejected": rejected_in(findings),
     }
 
 

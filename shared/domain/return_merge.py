@@ -125,8 +125,11 @@ def episode_row(episode: EpisodeRecord) -> tuple[Any, ...]:
     )
 
 
-async def apply_return(db: AsyncSession, la_id: uuid.UUID, parsed: ParsedReturn, pseudonym_key: bytes) -> Applied:
-    """The return's accepted rows merged into the council's children and episodes, in the caller's transaction."""
+async def apply_return(
+    db: AsyncSession, la_id: uuid.UUID, parsed: ParsedReturn, pseudonym_key: bytes, strict: bool = False
+) -> Applied:
+    """The return's accepted rows merged into the council's children and episodes, in the caller's transaction;
+    strict, nothing when the stored episodes reject one."""
     apg = await raw_connection(db)
     await apg.execute(STAGING)
     await apg.copy_records_to_table(
@@ -138,6 +141,8 @@ async def apply_return(db: AsyncSession, la_id: uuid.UUID, parsed: ParsedReturn,
     )
     await apg.copy_records_to_table("stage_return_episodes", records=[episode_row(e) for e in parsed.episodes])
     findings = await reject_overlapping_stored(apg, la_id)
+    if strict and findings:
+        return Applied(0, 0, 0, 0, 0, findings)
     children = await apg.fetch(MERGE_CHILDREN, la_id)
     episodes = await apg.fetch(MERGE_EPISODES, la_id, parsed.year)
     changed = {row["id"] for row in children} | {row["child_pk"] for row in episodes}
@@ -167,8 +172,10 @@ def read(files: Files, year: int | None) -> Read:
     return Read(parsed.year, parsed.findings, counts, partial(merged, parsed))
 
 
-async def merged(parsed: ParsedReturn, db: AsyncSession, la_id: uuid.UUID, pseudonym_key: bytes) -> Merged:
-    applied = await apply_return(db, la_id, parsed, pseudonym_key)
+async def merged(
+    parsed: ParsedReturn, db: AsyncSession, la_id: uuid.UUID, pseudonym_key: bytes, strict: bool
+) -> Merged:
+    applied = await apply_return(db, la_id, parsed, pseudonym_key, strict)
     counts = asdict(applied)
     del counts["findings"]
     episodes_accepted = len(parsed.episodes) - len(applied.findings)
