@@ -16,6 +16,7 @@ from shared.ssda903 import episode_id
 from shared.ssda903_files.cross_row_checks import without_repeats
 from shared.ssda903_files.csv_form import read_csv
 from shared.ssda903_files.records import CostRecord, FileRejected, Finding, ParsedCosts, RawRow
+from shared.ssda903_files.tables import refuse_repeated_columns
 from shared.ssda903_files.values import parse_date
 
 COSTS = "costs"
@@ -33,9 +34,7 @@ _ALL_SOCIAL_CARE = (Decimal(1), Decimal(0), Decimal(0))
 
 
 def recognise(file: str, columns: Sequence[str]) -> str:
-    repeated = sorted({column for column in columns if columns.count(column) > 1})
-    if repeated:
-        raise FileRejected(file, f"the header row names {', '.join(repeated)} more than once")
+    refuse_repeated_columns(file, columns)
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if "DECOM" not in columns and "PLACEMENT_ID" not in columns:
         missing.append("DECOM or PLACEMENT_ID")
