@@ -96,11 +96,15 @@ class _CostRow:
         if not any(written):
             return _ALL_SOCIAL_CARE
         matched = [_SHARE.fullmatch(text) if text else None for text in written]
-        for column, text, match in zip(FUNDING_COLUMNS, written, matched, strict=True):
-            if text and match is None:
-                reason = f"{column} '{text}' is not a share such as 0.25 or a percentage such as 25%"
-                self.reject(column, "share", reason)
-        if self.rejections:
+        unread = [
+            (column, text)
+            for column, text, match in zip(FUNDING_COLUMNS, written, matched, strict=True)
+            if text and match is None
+        ]
+        for column, text in unread:
+            reason = f"{column} '{text}' is not a share such as 0.25 or a percentage such as 25%"
+            self.reject(column, "share", reason)
+        if unread:
             return None
         figures = [Decimal(match[1]) if match else Decimal(0) for match in matched]
         as_percentages = any(match and match[3] for match in matched) or sum(figures) == 100
