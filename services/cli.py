@@ -254,17 +254,18 @@ async def recompute(args: argparse.Namespace) -> None:
     )
 
 
-async def import_return(args: argparse.Namespace) -> None:
-    """A council's SSDA903 return loaded from its files, as the worker loads an uploaded one."""
+async def import_files(args: argparse.Namespace) -> None:
+    """A council's SSDA903 return or placement costs file loaded, as the worker loads an uploaded one."""
     settings = get_settings()
     engine = make_engine(settings)
     try:
         sessions = make_sessionmaker(engine)
         async with transaction(sessions) as db:
             la_id = await require_council(db, args.council)
-            audit.begin_operator(db, la_id, "import_return")
+            audit.begin_operator(db, la_id, args.action)
             names = [path.name for path in args.files]
-            began = await return_import.begin(db, ImportAsked(la_id, names, "cli", args.year, args.strict))
+            asked = ImportAsked(la_id, names, "cli", args.year, args.strict, args.kind)
+            began = await return_import.begin(db, asked)
             audit.note(db, target=f"import:{began.id}")
             await audit.flush(db)
         with ExitStack() as opened:
@@ -286,7 +287,9 @@ async def import_return(args: argparse.Namespace) -> None:
 
 def import_summary(row: ReturnImport) -> str:
     counts = row.counts or {}
-    lines = [f"import {row.id}: {row.state}" + (f", collection year {year_label(row.year)}" if row.year else "")]
+    lines = [
+        f"import {row.id} ({row.kind}): {row.state}" + (f", collection year {year_label(row.year)}" if row.year else "")
+    ]
     if row.reason:
         lines.append(row.reason)
     for name, read in counts.get("rows_read", {}).items():
@@ -302,6 +305,12 @@ def import_summary(row: ReturnImport) -> str:
         )
         if not counts["children_recomputed"]:
             lines.append("nothing changed: the return was loaded already")
+    if "placements_changed" in counts:
+        lines.append(
+            f"placements: {counts['placements_changed']:,} changed, {counts['placements_unchanged']:,} unchanged"
+        )
+        if not counts["placements_changed"]:
+            lines.append("nothing changed: the file was loaded already")
     if counts:
         lines.append(f"{counts['warnings']:,} rows accepted with warnings, {counts['rejected']:,} rejected")
     return "\n".join(lines)
@@ -438,7 +447,16 @@ def parser() -> argparse.ArgumentParser:
         "--year", type=collection_year, help="collection year, e.g. 2023 or 2023-24 (default: inferred)"
     )
     imported.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
-    imported.set_defaults(run=import_return)
+    imported.set_defaults(run=import_files, kind="ssda903", action="import_return")
+
+    costs = commands.add_parser(
+        "import-costs",
+        help="load a council's placement costs file (weekly cost, funding, provider), row by row reported",
+    )
+    costs.add_argument("council", help="the council's code")
+    costs.add_argument("files", nargs=1, type=Path, metavar="FILE")
+    costs.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
+    costs.set_defaults(run=import_files, kind="costs", action="import_costs", year=None)
 
     whole = commands.add_parser("recompute", help="recompute every figure of councils at once, with a progress bar")
     chosen = whole.add_mutually_exclusive_group(required=True)

@@ -242,6 +242,11 @@ def parse_collection_year(text: str) -> int:
     return int(start)
 
 
+def episode_id(child_id: str, start: date) -> str:
+    """An episode's identity across returns, as stored: its child and its DECOM (the return gives episodes no id)."""
+    return f"903:{child_id}:{start.isoformat()}"
+
+
 def year_label(year: int) -> str:
     return f"{year}-{(year + 1) % 100:02d}"
 

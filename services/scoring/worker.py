@@ -75,7 +75,7 @@ async def return_import_job(ctx: dict[str, Any], import_id: str) -> str | None:
         return None
     for sending in outbox.sending(worker.redis, worker.sessions, ended.queued):
         await sending
-    log.info("return_import.ended", state=ended.row.state)
+    log.info("return_import.ended", kind=ended.row.kind, state=ended.row.state)
     return ended.row.state
 
 

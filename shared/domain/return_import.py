@@ -1,30 +1,36 @@
-"""An import of a council's SSDA903 return from start to end, wherever it was asked for: the import row
-written first (one running at a time per council), the files read off the event loop, the rows merged
-(return_merge.py) with the row-level report in one transaction, or nothing merged when the files are
-refused, when a strict import finds a rejected row, or when it fails."""
+"""An import of a council's files from start to end, wherever it was asked for, whatever its kind (an SSDA903
+return, return_merge.py; a placement costs file, costs_merge.py): the import row written first (one running at
+a time per council), the files read off the event loop, the rows merged with the row-level report in one
+transaction, or nothing merged when the files are refused, when a strict import finds a rejected row, or when
+it fails."""
 
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import outbox
 from shared.db import transaction
-from shared.domain.return_merge import Applied, apply_return
+from shared.domain import costs_merge, return_merge
+from shared.domain.import_steps import Files, Read, Reader
 from shared.models import ImportFinding, ImportUpload, ReturnImport
-from shared.ssda903_files import FileRejected, Finding, ParsedReturn, read_return
+from shared.ssda903_files import FileRejected, Finding
 from shared.transient import is_transient
 
-Files = Sequence[tuple[str, BinaryIO]]
 UNFINISHED = ("queued", "running")
 Stage = Callable[[str], None]
+# Each kind's reader, by the kind the import row names; a costs file has no collection year.
+READERS: dict[str, Reader] = {
+    "ssda903": return_merge.read,
+    "costs": lambda files, _year, _today: costs_merge.read(files),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +48,7 @@ class ImportAsked:
     source: str  # "cli" or "api"
     year: int | None = None
     strict: bool = False
+    kind: str = "ssda903"
 
 
 async def ask(db: AsyncSession, asked: ImportAsked, uploads: Sequence[tuple[str, bytes]]) -> ReturnImport:
@@ -99,7 +106,12 @@ async def waiting_or_lost(sessions: async_sessionmaker[AsyncSession]) -> list[uu
 
 async def begin(db: AsyncSession, asked: ImportAsked) -> ReturnImport:
     row = ReturnImport(
-        la_id=asked.la_id, source=asked.source, files=asked.file_names, year=asked.year, strict=asked.strict
+        la_id=asked.la_id,
+        kind=asked.kind,
+        source=asked.source,
+        files=asked.file_names,
+        year=asked.year,
+        strict=asked.strict,
     )
     db.add(row)
     await db.flush()
@@ -140,10 +152,10 @@ async def run(
     """The import read and merged. A failure is recorded on the row, then raised."""
     async with transaction(sessions) as db:
         asked = await db.get_one(ReturnImport, import_id)
-        la_id, year, strict = asked.la_id, asked.year, asked.strict
+        la_id, year, strict, kind = asked.la_id, asked.year, asked.strict, asked.kind
     async with one_at_a_time(sessions, la_id):
         await abandon_unfinished(sessions, la_id, import_id)
-        return await read_and_merge(sessions, import_id, files, pseudonym_key, stage, (la_id, year, strict))
+        return await read_and_merge(sessions, import_id, files, pseudonym_key, stage, (la_id, year, strict, kind))
 
 
 async def abandon_unfinished(
@@ -167,19 +179,19 @@ async def read_and_merge(
     files: Files,
     pseudonym_key: bytes,
     stage: Stage,
-    asked: tuple[uuid.UUID, int | None, bool],
+    asked: tuple[uuid.UUID, int | None, bool, str],
 ) -> Ended:
-    la_id, year, strict = asked
+    la_id, year, strict, kind = asked
     try:
         await mark(sessions, import_id, stage, "reading", state="running", started_at=func.now())
         try:
-            parsed = await asyncio.to_thread(read_return, files, year, date.today())
+            read = await asyncio.to_thread(READERS[kind], files, year, date.today())
         except FileRejected as refused:
             ended = await finish(sessions, import_id, "refused", reason=f"{refused.file}: {refused.reason}")
             return Ended(ended, outbox.Queued([], [], [], []))
-        await mark(sessions, import_id, stage, "merging", year=parsed.year)
+        await mark(sessions, import_id, stage, "merging", year=read.year)
         async with transaction(sessions) as db:
-            row = await merge(db, import_id, parsed, la_id, strict, pseudonym_key)
+            row = await merge(db, import_id, read, la_id, strict, pseudonym_key)
         return Ended(row, outbox.queued_in(db))
     except Exception as error:
         # A transient one (the database restarting) is tried again by the worker's retries, the files kept.
@@ -189,50 +201,37 @@ async def read_and_merge(
 
 
 async def merge(
-    db: AsyncSession, import_id: uuid.UUID, parsed: ParsedReturn, la_id: uuid.UUID, strict: bool, pseudonym_key: bytes
+    db: AsyncSession, import_id: uuid.UUID, read: Read, la_id: uuid.UUID, strict: bool, pseudonym_key: bytes
 ) -> ReturnImport:
-    rejected = sum(f.severity == "rejected" for f in parsed.findings)
     row = await db.get_one(ReturnImport, import_id, with_for_update=True)
+    findings, counts = read.findings, read.counts
+    if not (strict and rejected_in(findings)):
+        merged = await read.merge(db, la_id, pseudonym_key, strict)
+        findings = sorted([*findings, *merged.findings], key=lambda f: (f.ref.file, f.ref.row))
+        counts = {**counts, **merged.counts}
+    await keep_findings(db, import_id, findings)
+    rejected = rejected_in(findings)
     if strict and rejected:
-        await keep_findings(db, import_id, parsed.findings)
         row.state, row.finished_at = "refused", func.now()
         rows = "row" if rejected == 1 else "rows"
         row.reason = f"strict import: {rejected:,} {rows} rejected, so nothing was loaded (see the report)"
-        row.counts = counts_of(parsed, None, parsed.findings)
-        await db.flush()
-        return row
-    applied = await apply_return(db, la_id, parsed, pseudonym_key)
-    findings = sorted([*parsed.findings, *applied.findings], key=lambda f: (f.ref.file, f.ref.row))
-    await keep_findings(db, import_id, findings)
-    row.state, row.finished_at, row.stage = "done", func.now(), None
-    row.counts = counts_of(parsed, applied, findings)
+        row.counts = counts_of(read.counts, findings)
+    else:
+        row.state, row.finished_at, row.stage = "done", func.now(), None
+        row.counts = counts_of(counts, findings)
     await db.flush()
     return row
 
 
-def counts_of(parsed: ParsedReturn, applied: Applied | None, findings: list[Finding]) -> dict[str, Any]:
-    rejected_episodes = len(applied.findings) if applied else 0
-    merged = asdict(applied) if applied else {}
-    merged.pop("findings", None)
-    written = (
-        {
-            **merged,
-            "children_unchanged": len(parsed.children) - merged["children_created"] - merged["children_updated"],
-            "episodes_unchanged": len(parsed.episodes)
-            - rejected_episodes
-            - merged["episodes_created"]
-            - merged["episodes_updated"],
-        }
-        if applied
-        else {}
-    )
+def rejected_in(findings: list[Finding]) -> int:
+    return sum(f.severity == "rejected" for f in findings)
+
+
+def counts_of(counts: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
     return {
-        "rows_read": parsed.rows_read,
-        "children_accepted": len(parsed.children),
-        "episodes_accepted": len(parsed.episodes) - rejected_episodes,
+        **counts,
         "warnings": sum(f.severity == "warning" for f in findings),
-        "rejected": sum(f.severity == "rejected" for f in findings),
-        **written,
+        "rejected": rejected_in(findings),
     }
 
 

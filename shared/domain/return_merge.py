@@ -9,18 +9,21 @@ again writes nothing. Every child whose data changed is recomputed through the o
 it was ever placed under are marked stale."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import outbox
 from shared.domain import statements
+from shared.domain.import_steps import Files, Merged, Read
 from shared.domain.locks import figures_lock
 from shared.domain.snapshot import raw_connection
 from shared.pseudonyms import pseudonym
-from shared.ssda903_files import EpisodeRecord, Finding, ParsedReturn, RowRef
+from shared.ssda903 import episode_id
+from shared.ssda903_files import EpisodeRecord, Finding, ParsedReturn, RowRef, read_return
 
 STAGING = """
 CREATE TEMPORARY TABLE stage_return_children (
@@ -103,11 +106,6 @@ class Applied:
     findings: list[Finding]  # rejections only the stored data could show
 
 
-def episode_id(child_id: str, start: date) -> str:
-    """An episode's identity across returns: its child and its DECOM (the return gives episodes no id)."""
-    return f"903:{child_id}:{start.isoformat()}"
-
-
 def episode_row(episode: EpisodeRecord) -> tuple[Any, ...]:
     return (
         episode.child_id,
@@ -128,8 +126,11 @@ def episode_row(episode: EpisodeRecord) -> tuple[Any, ...]:
     )
 
 
-async def apply_return(db: AsyncSession, la_id: uuid.UUID, parsed: ParsedReturn, pseudonym_key: bytes) -> Applied:
-    """The return's accepted rows merged into the council's children and episodes, in the caller's transaction."""
+async def apply_return(
+    db: AsyncSession, la_id: uuid.UUID, parsed: ParsedReturn, pseudonym_key: bytes, strict: bool = False
+) -> Applied:
+    """The return's accepted rows merged into the council's children and episodes, in the caller's transaction;
+    strict, nothing when the stored episodes reject one."""
     apg = await raw_connection(db)
     await apg.execute(STAGING)
     await apg.copy_records_to_table(
@@ -141,6 +142,8 @@ async def apply_return(db: AsyncSession, la_id: uuid.UUID, parsed: ParsedReturn,
     )
     await apg.copy_records_to_table("stage_return_episodes", records=[episode_row(e) for e in parsed.episodes])
     findings = await reject_overlapping_stored(apg, la_id)
+    if strict and findings:
+        return Applied(0, 0, 0, 0, 0, findings)
     children = await apg.fetch(MERGE_CHILDREN, la_id)
     episodes = await apg.fetch(MERGE_EPISODES, la_id, parsed.year)
     changed = {row["id"] for row in children} | {row["child_pk"] for row in episodes}
@@ -156,6 +159,36 @@ async def apply_return(db: AsyncSession, la_id: uuid.UUID, parsed: ParsedReturn,
         episodes_updated=sum(not row["created"] for row in episodes),
         children_recomputed=len(changed),
         findings=findings,
+    )
+
+
+def read(files: Files, year: int | None, today: date) -> Read:
+    """The return read, for the import job (return_import.py)."""
+    parsed = read_return(files, year, today)
+    counts = {
+        "rows_read": parsed.rows_read,
+        "children_accepted": len(parsed.children),
+        "episodes_accepted": len(parsed.episodes),
+    }
+    return Read(parsed.year, parsed.findings, counts, partial(merged, parsed))
+
+
+async def merged(
+    parsed: ParsedReturn, db: AsyncSession, la_id: uuid.UUID, pseudonym_key: bytes, strict: bool
+) -> Merged:
+    applied = await apply_return(db, la_id, parsed, pseudonym_key, strict)
+    counts = asdict(applied)
+    del counts["findings"]
+    episodes_accepted = len(parsed.episodes) - len(applied.findings)
+    unchanged_children = len(parsed.children) - applied.children_created - applied.children_updated
+    return Merged(
+        applied.findings,
+        {
+            **counts,
+            "episodes_accepted": episodes_accepted,
+            "children_unchanged": unchanged_children,
+            "episodes_unchanged": episodes_accepted - applied.episodes_created - applied.episodes_updated,
+        },
     )
 
 

@@ -20,21 +20,25 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.models.base import Base, created_at, uuid_pk
 
 IMPORT_STATES = ("queued", "running", "done", "refused", "failed")
+IMPORT_KINDS = ("ssda903", "costs")  # an SSDA903 return, or a placement costs file
 
 
 class ReturnImport(Base):
-    """One load of a council's SSDA903 return: the job, its progress, its counts, and (in ImportFinding) the
-    row-level report kept with it. One runs at a time per council (shared/domain/return_import.py)."""
+    """One load of a council's SSDA903 return or placement costs file: the job, its progress, its counts, and
+    (in ImportFinding) the row-level report kept with it. One runs at a time per council
+    (shared/domain/return_import.py)."""
 
     __tablename__ = "return_imports"
     __table_args__ = (
         CheckConstraint(f"state IN {IMPORT_STATES}", name="state"),
+        CheckConstraint(f"kind IN {IMPORT_KINDS}", name="kind"),
         Index("ix_return_imports_la_id_requested_at", "la_id", "requested_at"),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     la_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("local_authorities.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
+    kind: Mapped[str] = mapped_column(String(8), default="ssda903", server_default="ssda903")
     source: Mapped[str] = mapped_column(String(8))  # "cli" or "api"
     files: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
     year: Mapped[int | None] = mapped_column(SmallInteger)  # the collection year, given or inferred
@@ -43,7 +47,8 @@ class ReturnImport(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stage: Mapped[str | None] = mapped_column(String(32))
-    # rows read per file, children and episodes created / updated / unchanged, warnings, rejections
+    # rows read per file, warnings, rejections; a return's children and episodes created / updated / unchanged,
+    # a costs file's rows accepted and placements changed / unchanged
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     reason: Mapped[str | None] = mapped_column(String(500))  # why it was refused or failed, in plain English
 

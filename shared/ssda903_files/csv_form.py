@@ -1,16 +1,21 @@
-"""The CSV form of the return: one file per table, recognised by its header row."""
+"""The CSV form of the return: one file per table, recognised by its header row (and of the files loaded beside
+it, such as a council's placement costs, by a recogniser of their own)."""
 
 import csv
 import io
+from collections.abc import Callable, Sequence
 
 from shared.ssda903_files.decoding import decode
 from shared.ssda903_files.records import Finding, RawRow, RowRef
-from shared.ssda903_files.tables import recognise
+from shared.ssda903_files.tables import recognise as recognise_table
 
 
-def read_csv(file: str, data: bytes) -> tuple[str, list[RawRow], list[Finding]]:
-    """(table, rows, findings): rows keep the table's known columns, extra ones ignored; a row with fewer or more
-    fields than the header is refused here, since its values cannot be told apart. Blank rows (a spreadsheet's
+def read_csv(
+    file: str, data: bytes, recognise: Callable[[str, Sequence[str]], str] = recognise_table
+) -> tuple[str, list[RawRow], list[Finding]]:
+    """(table, rows, findings): the table `recognise` names by the header row (or FileRejected); rows keep the
+    table's known columns, extra ones ignored; a row with fewer or more fields than the header is refused here,
+    since its values cannot be told apart. Blank rows (a spreadsheet's
     trailing empty lines) are no data and are skipped."""
     reader = csv.reader(io.StringIO(decode(file, data), newline=""))
     columns = [name.strip() for name in next(reader, [])]

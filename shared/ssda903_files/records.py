@@ -3,6 +3,7 @@ refused, each pointing at the row a council can open in its own file."""
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 
@@ -55,6 +56,28 @@ class ParsedReturn:
     year: int  # collection year (2023 = 2023-24), given or inferred
     children: list[ChildRecord]
     episodes: list[EpisodeRecord]
+    findings: list[Finding]  # every warning and rejection, in file then row order
+    rows_read: dict[str, int]  # data rows read per file
+
+
+@dataclass(frozen=True, slots=True)
+class CostRecord:
+    """A row of a council's placement costs file: what one stored placement costs and who pays for it."""
+
+    child_id: str
+    placement_id: str  # the stored placement's external id: as given, or the episode's 903:CHILD:DECOM
+    start_date: date | None  # DECOM, when given: the placement must start that day
+    weekly_cost: Decimal  # GBP
+    social_care: Decimal  # shares of 1 (percentages read as such), summing to 1
+    health: Decimal
+    education: Decimal
+    provider_id: str  # the provider's external id in the council
+    ref: RowRef
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedCosts:
+    costs: list[CostRecord]
     findings: list[Finding]  # every warning and rejection, in file then row order
     rows_read: dict[str, int]  # data rows read per file
 

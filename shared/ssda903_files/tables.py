@@ -61,12 +61,17 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = {
 _SHARED = frozenset({"CHILD", "DOB"})
 
 
-def recognise(file: str, columns: Sequence[str]) -> str:
-    """The table whose columns the header row holds most of; FileRejected if none or two fit, or if the table
-    the reader stores lacks a column it needs. Unknown extra columns are left for the caller to ignore."""
+def refuse_repeated_columns(file: str, columns: Sequence[str]) -> None:
+    """FileRejected for a header row naming a column twice: which of the two a value belongs to is unknown."""
     repeated = sorted({column for column in columns if columns.count(column) > 1})
     if repeated:
         raise FileRejected(file, f"the header row names {', '.join(repeated)} more than once")
+
+
+def recognise(file: str, columns: Sequence[str]) -> str:
+    """The table whose columns the header row holds most of; FileRejected if none or two fit, or if the table
+    the reader stores lacks a column it needs. Unknown extra columns are left for the caller to ignore."""
+    refuse_repeated_columns(file, columns)
     present = set(columns)
     fits = {table: len(present & (set(names) - _SHARED)) for table, names in COLUMNS.items()}
     best = max(fits.values())

@@ -185,3 +185,14 @@ async def test_an_import_ends_holding_no_lock_so_the_councils_next_import_never_
         assert (await load(app, settings, council.la_id, [HEADER], [], year=2022)).state == "done"
         async with state_of(app).sessions() as db:
             assert await db.scalar(HELD_LOCKS, {"key": f"return-import:{council.la_id}"}) == 0
+
+
+async def test_a_strict_import_loads_nothing_when_only_the_stored_episodes_reject_a_row(
+    app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await load(app, settings, council.la_id, [HEADER], ["A1,01/05/2022,S,C2,N1,U4,PR1,01/09/2022,X1,CARPL,,,"])
+    # Each row valid on its own; the second overlaps the stored episode under another DECOM.
+    episodes = ["A1,01/09/2022,P,C2,N1,U6,PR1,,,,,,", "A1,02/05/2022,S,C2,N1,U4,PR1,,,,,,"]
+    refused = await load(app, settings, council.la_id, [HEADER], episodes, strict=True)
+    assert refused.state == "refused" and refused.reason and "1 row rejected" in refused.reason
+    assert list(await episodes_of(app, council.la_id)) == [date(2022, 5, 1)]

@@ -1,5 +1,5 @@
-"""Admin: a council's SSDA903 return uploaded whole, imported by the worker as a job the admin follows, and
-each import's row-level report, as JSON or CSV."""
+"""Admin: a council's SSDA903 return, or its placement costs file, uploaded whole, imported by the worker as a
+job the admin follows, and each import's row-level report, as JSON or CSV."""
 
 import uuid
 from datetime import datetime
@@ -28,12 +28,15 @@ IMPORTS_PATH = "/v1/admin/imports"  # its own upload limit (MAX_UPLOAD_BYTES), n
 Importer = Annotated[Caller, requires(Scope.RETURNS_IMPORT)]
 ImportIdPath = Annotated[uuid.UUID, Path(description="The import's id, as POST /v1/admin/imports gave it")]
 LISTED = 50
+ImportKind = Literal["ssda903", "costs"]
+KIND = "ssda903 (an SSDA903 return) or costs (a placement costs file)"
 
 
 class ImportCounts(BaseModel):
     rows_read: dict[str, int] = Field(description="Data rows read, per file")
-    children_accepted: int = Field(description="Children (header rows) accepted")
-    episodes_accepted: int = Field(description="Episodes accepted")
+    children_accepted: int | None = Field(default=None, description="A return: children (header rows) accepted")
+    episodes_accepted: int | None = Field(default=None, description="A return: episodes accepted")
+    rows_accepted: int | None = Field(default=None, description="A costs file: rows accepted")
     warnings: int = Field(description="Rows accepted with a value normalised or dropped (see the report)")
     rejected: int = Field(description="Rows rejected (see the report)")
     children_created: int | None = Field(default=None, description="Merged: children new to the service")
@@ -45,17 +48,28 @@ class ImportCounts(BaseModel):
         default=None, description="Merged: episodes as stored already, or stored by a later year's return"
     )
     children_recomputed: int | None = Field(default=None, description="Merged: children whose figures follow")
+    placements_changed: int | None = Field(
+        default=None, description="Merged, a costs file: placements whose cost, funding or provider changed"
+    )
+    placements_unchanged: int | None = Field(
+        default=None, description="Merged, a costs file: placements as stored already"
+    )
 
 
 class ImportOut(BaseModel):
     id: uuid.UUID = Field(description="The import's id: GET /v1/admin/imports/{id} follows it")
+    kind: ImportKind = Field(description=f"What it loads: {KIND}")
     state: Literal["queued", "running", "done", "refused", "failed"] = Field(
         description="queued (waiting for the worker), running (see stage), done (see counts), refused (the files, "
         "or a strict import's rejected rows: see reason; nothing was loaded), or failed (see reason)"
     )
-    source: Literal["api", "cli"] = Field(description="Uploaded here, or loaded by an operator's import-903")
+    source: Literal["api", "cli"] = Field(
+        description="Uploaded here, or loaded by an operator's import-903 or import-costs"
+    )
     files: list[str] = Field(description="The files' names, as uploaded")
-    year: int | None = Field(description="The collection year (2023 is 2023-24), as given or inferred")
+    year: int | None = Field(
+        description="A return's collection year (2023 is 2023-24), as given or inferred; null for a costs file"
+    )
     strict: bool = Field(description="Whether a single rejected row refuses the whole import")
     requested_at: datetime = Field(description="When it was asked for")
     started_at: datetime | None = Field(description="When it began; null while queued")
@@ -69,7 +83,7 @@ class FindingOut(BaseModel):
     file: str = Field(description="The file the row is in")
     row: int = Field(description="CSV: the row as a spreadsheet numbers it (the header is row 1); XML: its line")
     severity: Literal["warning", "rejected"] = Field(description="warning: accepted as the reason says; rejected")
-    column: str | None = Field(description="The SSDA903 column at fault")
+    column: str | None = Field(description="The column at fault (FUNDING_* for a costs file's three shares)")
     value: str | None = Field(description="Its value as written")
     rule: str = Field(description="A stable name of the rule, e.g. dfe-148, code-list, overlap")
     reason: str = Field(description="What is wrong and what was done, in plain English")
@@ -80,6 +94,7 @@ FINDING_COLUMNS = tuple(FindingOut.model_fields)
 
 
 class ReportOut(BaseModel):
+    kind: ImportKind = Field(description=f"What the import loads: {KIND}")
     columns: list[str] = Field(description="The findings' fields in order: the CSV header")
     items: list[FindingOut] = Field(description="Every finding, in file then row order")
 
@@ -88,20 +103,30 @@ class ReportOut(BaseModel):
     "/imports",
     status_code=202,
     response_model=ImportOut,
-    summary="Upload the council's SSDA903 return (its CSV tables or its XML file) to import, as a job",
-    description="Multipart: one or more `files`, and optionally `year` (e.g. 2023 or 2023-24) and `strict`. "
-    "Answers at once with the queued import and its Location; the worker imports one return of a council at a "
-    "time. Uploads have their own size limit (MAX_UPLOAD_BYTES); the files are kept only until the import ends.",
+    summary="Upload the council's SSDA903 return, or its placement costs file, to import, as a job",
+    description="Multipart: one or more `files`, and optionally `kind`, `year` and `strict`. `kind` ssda903 (the "
+    "default) loads the return's CSV tables or its XML file, for the collection `year` (e.g. 2023 or 2023-24, "
+    "inferred when absent); `kind` costs loads a placement costs file (CSV: CHILD, DECOM or PLACEMENT_ID, "
+    "WEEKLY_COST, FUNDING_SOCIAL_CARE, FUNDING_HEALTH, FUNDING_EDUCATION, PROVIDER), which has no year. Answers "
+    "at once with the queued import and its Location; the worker runs one import of a council at a time. Uploads "
+    "have their own size limit (MAX_UPLOAD_BYTES); the files are kept only until the import ends.",
 )
 async def upload_return(
     db: SessionDep,
     caller: Importer,
     response: Response,
-    files: Annotated[list[UploadFile], File(description="The return's CSV tables, or its XML file")],
-    year: Annotated[str | None, Form(description="Collection year, e.g. 2023 or 2023-24 (default: inferred)")] = None,
+    files: Annotated[
+        list[UploadFile], File(description="The return's CSV tables or its XML file; or the placement costs file")
+    ],
+    year: Annotated[
+        str | None, Form(description="A return's collection year, e.g. 2023 or 2023-24 (default: inferred)")
+    ] = None,
     strict: Annotated[bool, Form(description="Load nothing if any row is rejected")] = False,
+    kind: Annotated[ImportKind, Form(description=f"What the files are: {KIND}")] = "ssda903",
 ) -> ImportOut:
     try:
+        if year is not None and kind == "costs":
+            raise ValueError("a placement costs file has no collection year: leave year out")
         collection_year = None if year is None else parse_collection_year(year)
     except ValueError as error:
         raise InvalidInput(
@@ -109,7 +134,7 @@ async def upload_return(
         ) from None
     uploads = [(upload.filename or f"file-{n + 1}", await upload.read()) for n, upload in enumerate(files)]
     names = [name for name, _ in uploads]
-    asked = await return_import.ask(db, ImportAsked(caller.la_id, names, "api", collection_year, strict), uploads)
+    asked = await return_import.ask(db, ImportAsked(caller.la_id, names, "api", collection_year, strict, kind), uploads)
     audit.note(db, target=f"import:{asked.id}")
     response.headers["Location"] = f"{IMPORTS_PATH}/{asked.id}"
     await db.refresh(asked)
@@ -148,12 +173,12 @@ async def get_import(import_id: ImportIdPath, db: SessionDep, caller: Importer) 
 async def get_import_report(
     import_id: ImportIdPath, db: SessionDep, caller: Importer, table_format: TableFormatAsked
 ) -> Response:
-    await council_import(db, caller.la_id, import_id)
+    kind = (await council_import(db, caller.la_id, import_id)).kind
     found = await db.scalars(
         select(ImportFinding).where(ImportFinding.import_id == import_id).order_by(ImportFinding.id)
     )
     rows = [{name: getattr(finding, name) for name in FINDING_COLUMNS} for finding in found]
     audit.note(db, target=f"import:{import_id}", rows=len(rows))
     if table_format.csv:
-        return table_format.csv_response(FINDING_COLUMNS, rows, f"import-{import_id}-report")
-    return json_of({"columns": list(FINDING_COLUMNS), "items": rows})
+        return table_format.csv_response(FINDING_COLUMNS, rows, f"import-{import_id}-{kind}-report")
+    return json_of({"kind": kind, "columns": list(FINDING_COLUMNS), "items": rows})

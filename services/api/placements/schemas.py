@@ -6,8 +6,9 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, WithJsonSchema, field_validator, model_validator
 
 from services.api.types import Id, IsoDate, Text
+from shared.funding import SHARE_PLACES, sum_fault
 
-Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=4, decimal_places=3)]
+Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=SHARE_PLACES + 1, decimal_places=SHARE_PLACES)]
 Code = Annotated[Text, Field(min_length=1, max_length=6)]
 
 
@@ -22,8 +23,9 @@ class Funding(BaseModel):
 
     @model_validator(mode="after")
     def _sums_to_one(self) -> Self:
-        if self.social_care + self.health + self.education != 1:
-            raise ValueError("social_care + health + education must be exactly 1")
+        fault = sum_fault(self.social_care, self.health, self.education)
+        if fault:
+            raise ValueError(fault)
         return self
 
 
