@@ -27,7 +27,7 @@ from shared.ssda903_files import EpisodeRecord, Finding, ParsedReturn, RowRef, r
 
 STAGING = """
 CREATE TEMPORARY TABLE stage_return_children (
-    child_id text, pseudonym text, date_of_birth date, sex text, ethnicity text, uasc bool
+    child_id text, pseudonym text, date_of_birth date, sex text, ethnicity text, uasc bool, file text, row int
 ) ON COMMIT DROP;
 CREATE TEMPORARY TABLE stage_return_episodes (
     child_id text, external_id text, start_date date, end_date date, rne text, legal_status text, cin text,
@@ -46,15 +46,45 @@ WHERE c.la_id = $1 AND c.child_id = s.child_id AND p.child_pk = c.id AND p.exter
 RETURNING s.file, s.row, s.start_date, p.external_id, p.start_date AS stored_start, p.end_date AS stored_end
 """
 
+# A stored child whose new DOB would come after a record of it the return does not replace (an assessment, or
+# an episode under another identity) keeps its details, as the API refuses such a DOB (children/service.py
+# earliest_record), and the return's episodes of it go with its header row.
+REJECT_BORN_AFTER_RECORDS = """
+WITH earliest AS (
+    SELECT s.child_id, s.file, s.row, s.date_of_birth, least(
+        (SELECT min(v.assessed_on) FROM assessments a
+         JOIN assessment_versions v ON v.assessment_id = a.id AND v.version = a.current_version
+         WHERE a.child_pk = c.id),
+        (SELECT min(p.start_date) FROM placements p
+         WHERE p.child_pk = c.id
+           AND p.external_id NOT IN (SELECT e.external_id FROM stage_return_episodes e WHERE e.child_id = s.child_id))
+    ) AS recorded
+    FROM stage_return_children s JOIN children c ON c.la_id = $1 AND c.child_id = s.child_id
+),
+refused AS (
+    DELETE FROM stage_return_children s USING earliest e
+    WHERE s.child_id = e.child_id AND s.date_of_birth > e.recorded
+    RETURNING s.child_id, s.file, s.row, s.date_of_birth, e.recorded
+),
+orphaned AS (
+    DELETE FROM stage_return_episodes p USING refused r WHERE p.child_id = r.child_id
+    RETURNING p.child_id, p.file, p.row
+)
+SELECT 'child' AS kind, child_id, file, row, date_of_birth, recorded FROM refused
+UNION ALL
+SELECT 'episode', child_id, file, row, NULL, NULL FROM orphaned
+"""
+
 MERGE_CHILDREN = """
-INSERT INTO children (id, la_id, child_id, pseudonym, date_of_birth, sex, ethnicity, uasc, synthetic)
-SELECT gen_random_uuid(), $1, s.child_id, s.pseudonym, s.date_of_birth, s.sex, s.ethnicity, s.uasc, false
+INSERT INTO children (id, la_id, child_id, pseudonym, date_of_birth, sex, ethnicity, uasc, synthetic, return_year)
+SELECT gen_random_uuid(), $1, s.child_id, s.pseudonym, s.date_of_birth, s.sex, s.ethnicity, s.uasc, false, $2
 FROM stage_return_children s
 ORDER BY s.child_id
 ON CONFLICT (la_id, child_id) DO UPDATE
 SET date_of_birth = EXCLUDED.date_of_birth, sex = EXCLUDED.sex, ethnicity = EXCLUDED.ethnicity,
-    uasc = EXCLUDED.uasc, updated_at = now()
-WHERE (children.date_of_birth, children.sex, children.ethnicity, children.uasc)
+    uasc = EXCLUDED.uasc, return_year = EXCLUDED.return_year, updated_at = now()
+WHERE coalesce(children.return_year, -1) <= EXCLUDED.return_year
+  AND (children.date_of_birth, children.sex, children.ethnicity, children.uasc)
     IS DISTINCT FROM (EXCLUDED.date_of_birth, EXCLUDED.sex, EXCLUDED.ethnicity, EXCLUDED.uasc)
 RETURNING id, xmax = 0 AS created
 """
@@ -136,15 +166,24 @@ async def apply_return(
     await apg.copy_records_to_table(
         "stage_return_children",
         records=[
-            (c.child_id, pseudonym(pseudonym_key, la_id, c.child_id), c.date_of_birth, c.sex, c.ethnicity, c.uasc)
+            (
+                c.child_id,
+                pseudonym(pseudonym_key, la_id, c.child_id),
+                c.date_of_birth,
+                c.sex,
+                c.ethnicity,
+                c.uasc,
+                c.ref.file,
+                c.ref.row,
+            )
             for c in parsed.children
         ],
     )
     await apg.copy_records_to_table("stage_return_episodes", records=[episode_row(e) for e in parsed.episodes])
-    findings = await reject_overlapping_stored(apg, la_id)
+    findings = await reject_born_after_records(apg, la_id) + await reject_overlapping_stored(apg, la_id)
     if strict and findings:
         return Applied(0, 0, 0, 0, 0, findings)
-    children = await apg.fetch(MERGE_CHILDREN, la_id)
+    children = await apg.fetch(MERGE_CHILDREN, la_id, parsed.year)
     episodes = await apg.fetch(MERGE_EPISODES, la_id, parsed.year)
     changed = {row["id"] for row in children} | {row["child_pk"] for row in episodes}
     if changed:
@@ -179,17 +218,40 @@ async def merged(
     applied = await apply_return(db, la_id, parsed, pseudonym_key, strict)
     counts = asdict(applied)
     del counts["findings"]
-    episodes_accepted = len(parsed.episodes) - len(applied.findings)
-    unchanged_children = len(parsed.children) - applied.children_created - applied.children_updated
+    # A rejected header row is the one finding about a child; the rest are about episodes.
+    children_rejected = sum(finding.column == "DOB" for finding in applied.findings)
+    children_accepted = len(parsed.children) - children_rejected
+    episodes_accepted = len(parsed.episodes) - (len(applied.findings) - children_rejected)
     return Merged(
         applied.findings,
         {
             **counts,
+            "children_accepted": children_accepted,
             "episodes_accepted": episodes_accepted,
-            "children_unchanged": unchanged_children,
+            "children_unchanged": children_accepted - applied.children_created - applied.children_updated,
             "episodes_unchanged": episodes_accepted - applied.episodes_created - applied.episodes_updated,
         },
     )
+
+
+async def reject_born_after_records(apg: Any, la_id: uuid.UUID) -> list[Finding]:
+    rows = await apg.fetch(REJECT_BORN_AFTER_RECORDS, la_id)
+    headers = {row["child_id"]: RowRef(row["file"], row["row"]) for row in rows if row["kind"] == "child"}
+    findings = []
+    for row in rows:
+        ref = RowRef(row["file"], row["row"])
+        if row["kind"] == "child":
+            born, recorded = row["date_of_birth"], row["recorded"]
+            reason = (
+                f"DOB {born.isoformat()} is after a stored record of this child dated {recorded.isoformat()}; the "
+                "child keeps the details stored, and its episodes in this return are not stored"
+            )
+            findings.append(Finding(ref, "rejected", "DOB", born.strftime("%d/%m/%Y"), "date", reason))
+        else:
+            reason = "the episode's child (CHILD) had its header row rejected; it is not stored"
+            conflict = (headers[row["child_id"]],)
+            findings.append(Finding(ref, "rejected", "CHILD", row["child_id"], "missing-child", reason, conflict))
+    return sorted(findings, key=lambda finding: (finding.ref.file, finding.ref.row))
 
 
 async def reject_overlapping_stored(apg: Any, la_id: uuid.UUID) -> list[Finding]:

@@ -41,6 +41,9 @@ class Child(Base):
     ethnicity: Mapped[str] = mapped_column(String(4))
     uasc: Mapped[bool] = mapped_column(default=False)
     synthetic: Mapped[bool] = mapped_column(default=False)
+    # The collection year of the SSDA903 return that last wrote these details (null: written through the API):
+    # a later year's return corrects an earlier one's, never the reverse.
+    return_year: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

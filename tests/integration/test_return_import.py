@@ -196,3 +196,47 @@ async def test_a_strict_import_loads_nothing_when_only_the_stored_episodes_rejec
     refused = await load(app, settings, council.la_id, [HEADER], episodes, strict=True)
     assert refused.state == "refused" and refused.reason and "1 row rejected" in refused.reason
     assert list(await episodes_of(app, council.la_id)) == [date(2022, 5, 1)]
+
+
+async def test_an_earlier_years_header_loaded_after_a_later_one_leaves_the_childs_details_as_the_later_said(
+    app: FastAPI, settings: Settings, council: Council
+) -> None:
+    episode = "A1,01/05/2022,S,C2,N1,U4,PR1,,,,,,"
+    await load(app, settings, council.la_id, ["A1,1,01/02/2010,WIRI,,,"], [episode], year=2023)
+    older = await load(app, settings, council.la_id, [HEADER], [episode], year=2022)
+    assert older.counts and (older.counts["children_updated"], older.counts["children_unchanged"]) == (0, 1)
+    async with state_of(app).sessions() as db:
+        assert await db.scalar(select(Child.ethnicity).where(Child.la_id == council.la_id)) == "WIRI"
+
+
+async def test_a_date_of_birth_after_a_stored_record_of_the_child_is_rejected_with_its_episodes(
+    app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await load(app, settings, council.la_id, [HEADER], ["A1,01/05/2022,S,C2,N1,U4,PR1,01/06/2022,E8,,,,"])
+    # Born after the stored episode of 2022, by this header; its own episode of 2023 goes with it.
+    later = await load(
+        app, settings, council.la_id, ["A1,1,01/01/2023,WBRI,,,"], ["A1,01/05/2023,S,C2,N1,U4,PR1,,,,,,"]
+    )
+    assert later.state == "done" and later.counts
+    assert (later.counts["children_accepted"], later.counts["episodes_accepted"], later.counts["rejected"]) == (0, 0, 2)
+    async with state_of(app).sessions() as db:
+        findings = (
+            await db.execute(
+                select(
+                    ImportFinding.file,
+                    ImportFinding.row,
+                    ImportFinding.column,
+                    ImportFinding.rule,
+                    ImportFinding.conflicts_with,
+                )
+                .where(ImportFinding.import_id == later.id)
+                .order_by(ImportFinding.file, ImportFinding.row)
+            )
+        ).all()
+        born = await db.scalar(select(Child.date_of_birth).where(Child.la_id == council.la_id))
+    assert [tuple(row) for row in findings] == [
+        ("episodes.csv", 2, "CHILD", "missing-child", "header.csv row 2"),
+        ("header.csv", 2, "DOB", "date", None),
+    ]
+    assert born == date(2010, 2, 1)
+    assert list(await episodes_of(app, council.la_id)) == [date(2022, 5, 1)]
