@@ -3,9 +3,9 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.assessments.schemas import (
@@ -24,7 +24,7 @@ from services.api.owned import find_by_external_ids, require_owned
 from shared import outbox
 from shared.db import driver
 from shared.errors import InvalidInput, PreconditionFailed, field_error
-from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating
+from shared.models import Assessment, AssessmentVersion, Base, Child, Instrument, Rating
 
 
 def content_hash(body: AssessmentContent) -> str:
@@ -96,6 +96,17 @@ async def contents_held(db: AsyncSession, assessment_ids: list[uuid.UUID]) -> se
     return {(row.assessment_id, row.body_hash) for row in rows}
 
 
+class Recorded(NamedTuple):
+    """An assessment a write recorded or found: its id is all a batch's reply names."""
+
+    id: uuid.UUID
+
+
+def table_of(model: type[Base]) -> Table:
+    # Rows written as rows, not as mapped objects: the ORM's bookkeeping per row cost more than the database's work.
+    return cast(Table, model.__table__)
+
+
 @dataclass(frozen=True, slots=True)
 class NewVersion:
     assessment_id: uuid.UUID
@@ -123,7 +134,7 @@ async def write_versions(db: AsyncSession, new: list[NewVersion]) -> None:
     ]
     if not rows:
         return
-    await db.execute(insert(AssessmentVersion), rows)
+    await db.execute(insert(table_of(AssessmentVersion)), rows)
     # The domains' places by instrument, not by version: a batch names one instrument a thousand times.
     positions = {i.id: positions_of(i) for i in {v.instrument.id: v.instrument for v in new}.values()}
     ratings = [
@@ -143,10 +154,12 @@ def positions_of(instrument: Instrument) -> dict[str, int]:
 
 async def apply_new(
     db: AsyncSession, la_id: uuid.UUID, checked: dict[int, Checked]
-) -> dict[int, tuple[Assessment, WriteResult]]:
+) -> dict[int, tuple[Recorded, WriteResult]]:
     """The new assessments written in the order given, their recorded order: each table in one statement."""
-    written: dict[int, tuple[Assessment, WriteResult]] = {
-        index: (ready.existing, "existing") for index, ready in checked.items() if ready.existing is not None
+    written: dict[int, tuple[Recorded, WriteResult]] = {
+        index: (Recorded(ready.existing.id), "existing")
+        for index, ready in checked.items()
+        if ready.existing is not None
     }
     new = {index: ready for index, ready in checked.items() if ready.existing is None}
     if not new:
@@ -163,9 +176,8 @@ async def apply_new(
         }
         for index, ready in new.items()
     ]
-    # Matched by the ids given rather than read back in order: insisting on the order costs a statement a row.
-    created = {row.id: row for row in await db.scalars(insert(Assessment).returning(Assessment), rows)}
-    written |= {index: (created[ids[index]], "created") for index in new}
+    await db.execute(insert(table_of(Assessment)), rows)
+    written |= {index: (Recorded(ids[index]), "created") for index in new}
     versions = [NewVersion(ids[index], 1, ready.body, ready.digest, ready.instrument) for index, ready in new.items()]
     await write_versions(db, versions)
     final = [ready.child.id for ready in new.values() if ready.body.status == "final"]
@@ -178,7 +190,8 @@ async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: 
         return (await check_new(db, la_id, {0: body}, today))[0]
 
     async def applying(ready: Checked) -> tuple[Assessment, WriteResult]:
-        return (await apply_new(db, la_id, {0: ready}))[0]
+        recorded, outcome = (await apply_new(db, la_id, {0: ready}))[0]
+        return await db.get_one(Assessment, recorded.id), outcome
 
     return await write_one(db, "assessment", checking(), applying)
 
