@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.assessments.schemas import (
@@ -22,7 +22,6 @@ from services.api.children.service import get_children
 from services.api.instruments import find_instrument, scale_of
 from services.api.owned import find_by_external_ids, require_owned
 from shared import outbox
-from shared.db import driver
 from shared.errors import InvalidInput, PreconditionFailed, field_error
 from shared.models import Assessment, AssessmentVersion, Base, Child, Instrument, Rating
 
@@ -117,7 +116,8 @@ class NewVersion:
 
 
 async def write_versions(db: AsyncSession, new: list[NewVersion]) -> None:
-    """The versions and their ratings, each table in one statement however many versions."""
+    """The versions and their ratings, each table in one call however many versions: the versions' rows sent
+    together (executemany), the ratings as one statement."""
     rows = [
         {
             "id": uuid.uuid4(),
@@ -142,10 +142,19 @@ async def write_versions(db: AsyncSession, new: list[NewVersion]) -> None:
         for row, v in zip(rows, new, strict=True)
         for domain, rating in v.body.ratings.items()
     ]
-    await (await driver(db)).copy_records_to_table("ratings", records=ratings, columns=RATING_COLUMNS)
+    await db.execute(INSERT_RATINGS, dict(zip(RATING_COLUMNS, map(list, zip(*ratings, strict=True)), strict=True)))
 
 
-RATING_COLUMNS = ("assessment_version_id", "domain", "position", "need", "strength", "not_assessed_reason")
+# A column an array: one statement and a few parameters however many ratings, and the database's errors reach
+# the API as SQLAlchemy's (problems.py), as a COPY's would not.
+INSERT_RATINGS = text("""
+INSERT INTO ratings (assessment_version_id, domain, position, need, strength, not_assessed_reason)
+SELECT * FROM unnest(
+    CAST(:versions AS uuid[]), CAST(:domains AS text[]), CAST(:positions AS smallint[]),
+    CAST(:needs AS smallint[]), CAST(:strengths AS smallint[]), CAST(:reasons AS text[])
+)
+""")
+RATING_COLUMNS = ("versions", "domains", "positions", "needs", "strengths", "reasons")
 
 
 def positions_of(instrument: Instrument) -> dict[str, int]:
@@ -155,7 +164,8 @@ def positions_of(instrument: Instrument) -> dict[str, int]:
 async def apply_new(
     db: AsyncSession, la_id: uuid.UUID, checked: dict[int, Checked]
 ) -> dict[int, tuple[Recorded, WriteResult]]:
-    """The new assessments written in the order given, their recorded order: each table in one statement."""
+    """The new assessments written in the order given, which is their recorded order (rows sent together, one
+    after another); each table in one call."""
     written: dict[int, tuple[Recorded, WriteResult]] = {
         index: (Recorded(ready.existing.id), "existing")
         for index, ready in checked.items()
