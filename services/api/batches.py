@@ -27,6 +27,8 @@ M = TypeVar("M", bound=BaseModel)
 C = TypeVar("C")
 W = TypeVar("W")
 R = TypeVar("R", bound=Written)
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 async def write_one(
@@ -106,6 +108,15 @@ async def lock_children(db: AsyncSession, la_id: uuid.UUID, child_ids: set[str])
     )
 
 
+def one_by_one(each: Callable[[A], Awaitable[B]]) -> Callable[[dict[int, A]], Awaitable[dict[int, B]]]:
+    """A check or write of one item as one of many, made item after item in the order given."""
+
+    async def every(items: dict[int, A]) -> dict[int, B]:
+        return {index: await each(item) for index, item in items.items()}
+
+    return every
+
+
 def by_id(row: Written) -> dict[str, Any]:
     return {"id": str(row.id)}
 
@@ -115,24 +126,24 @@ async def write_batch(
     la_id: uuid.UUID,
     model: type[M],
     raw: list[dict[str, Any]],
-    check: Callable[[M], Awaitable[C | Errors]],
-    apply: Callable[[C], Awaitable[tuple[R, WriteResult]]],
+    check: Callable[[dict[int, M]], Awaitable[dict[int, C | Errors]]],
+    apply: Callable[[dict[int, C]], Awaitable[dict[int, tuple[R, WriteResult]]]],
     *,
     repeated: Callable[[dict[int, M]], tuple[dict[int, int], Errors]] = repeats,
     named: Callable[[R], dict[str, Any]] = by_id,
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """`repeated` finds the items sent twice (and which stand for their first); `named` is how a result names
-    what it wrote."""
+    """`check` takes every item to check at once (by index) and `apply` every checked one, so that each may read
+    and write for the whole batch in a few statements (`one_by_one` makes them of a check or write of one item);
+    `repeated` finds the items sent twice (and which stand for their first); `named` is how a result names what
+    it wrote."""
     items, errors = validate_items(model, raw)
     same, repeat_errors = repeated(items)
     errors += repeat_errors
     await lock_children(db, la_id, {getattr(item, "child_id") for item in items.values()})  # noqa: B009
     refused = {error["index"] for error in repeat_errors}
     checked: dict[int, C] = {}
-    for index, item in items.items():
-        if index in same or index in refused:
-            continue
-        result = await check(item)
+    results = await check({index: item for index, item in items.items() if index not in same and index not in refused})
+    for index, result in results.items():
         if isinstance(result, list):
             errors.extend(indexed(index, result))
         else:
@@ -145,7 +156,7 @@ async def write_batch(
     # Applied in the children's lock order (each child's items in the batch's order): a child the batch creates
     # is locked by its insert, so two batches creating the same children cannot deadlock either.
     in_lock_order = sorted(checked.items(), key=lambda pair: getattr(items[pair[0]], "child_id"))  # noqa: B009
-    written: dict[int, tuple[R, WriteResult]] = {index: await apply(ready) for index, ready in in_lock_order}
+    written = await apply(dict(in_lock_order))
     # One flush for the whole batch: the unit of work then inserts each table's rows together.
     await db.flush()
     written |= {index: (written[first][0], "existing") for index, first in same.items()}

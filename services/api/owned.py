@@ -2,6 +2,7 @@
 found, so its id is a 404, never told apart from none."""
 
 import uuid
+from collections.abc import Iterable
 from typing import TypeVar
 
 from sqlalchemy import select
@@ -28,5 +29,12 @@ async def require_owned(
     return row
 
 
+async def find_by_external_ids(
+    db: AsyncSession, model: type[Owned], la_id: uuid.UUID, external_ids: Iterable[str]
+) -> dict[str, Owned]:
+    rows = await db.scalars(select(model).where(model.la_id == la_id, model.external_id.in_(set(external_ids))))
+    return {row.external_id: row for row in rows}
+
+
 async def find_by_external_id(db: AsyncSession, model: type[Owned], la_id: uuid.UUID, external_id: str) -> Owned | None:
-    return await db.scalar(select(model).where(model.la_id == la_id, model.external_id == external_id))
+    return (await find_by_external_ids(db, model, la_id, [external_id])).get(external_id)

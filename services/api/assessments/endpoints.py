@@ -66,10 +66,10 @@ async def create_assessments(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     async def run() -> idempotency.Reply:
-        async def check(item: AssessmentIn) -> service.Checked | list[dict[str, Any]]:
-            return await service.check_new(db, caller.la_id, item, date.today())
+        async def check(items: dict[int, AssessmentIn]) -> dict[int, service.Checked | list[dict[str, Any]]]:
+            return await service.check_new(db, caller.la_id, items, date.today())
 
-        async def apply(ready: service.Checked) -> tuple[Assessment, WriteResult]:
+        async def apply(ready: dict[int, service.Checked]) -> dict[int, tuple[service.Recorded, WriteResult]]:
             return await service.apply_new(db, caller.la_id, ready)
 
         return await write_batch(db, caller.la_id, AssessmentIn, body.items, check, apply)

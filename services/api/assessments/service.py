@@ -3,11 +3,12 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.assessments.rows import NewVersion, table_of, write_versions
 from services.api.assessments.schemas import (
     AssessmentAmendment,
     AssessmentContent,
@@ -18,9 +19,9 @@ from services.api.assessments.schemas import (
 )
 from services.api.assessments.validation import date_errors, rating_errors
 from services.api.batches import WriteResult, write_one
-from services.api.children.service import get_child
+from services.api.children.service import get_children
 from services.api.instruments import find_instrument, scale_of
-from services.api.owned import find_by_external_id, require_owned
+from services.api.owned import find_by_external_ids, require_owned
 from shared import outbox
 from shared.errors import InvalidInput, PreconditionFailed, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating
@@ -35,6 +36,7 @@ def content_hash(body: AssessmentContent) -> str:
 @dataclass(frozen=True, slots=True)
 class Checked:
     body: AssessmentIn
+    digest: str  # content_hash(body)
     child: Child
     instrument: Instrument
     existing: Assessment | None
@@ -51,88 +53,98 @@ async def content_errors(
 
 
 async def check_new(
-    db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date
-) -> Checked | list[dict[str, Any]]:
-    """Everything wrong with a new assessment, or what is needed to write it."""
-    child = await get_child(db, la_id, body.child_id, lock=True)
-    if child is None:
-        return [field_error("child_id", "no child with this id in your council: PUT /v1/children/{child_id} first")]
-    existing = await find_by_external_id(db, Assessment, la_id, body.external_id)
-    if existing is not None and (
-        existing.child_pk != child.id or not await has_content(db, existing, content_hash(body))
-    ):
-        return [
-            field_error(
-                "external_id", "already used for an assessment with other content: amend it with PUT and If-Match"
-            )
-        ]
-    instrument, errors = await content_errors(db, body, child, today)
-    if errors or instrument is None:
-        return errors
-    return Checked(body, child, instrument, existing)
+    db: AsyncSession, la_id: uuid.UUID, bodies: dict[int, AssessmentIn], today: date
+) -> dict[int, Checked | list[dict[str, Any]]]:
+    """Everything wrong with each new assessment, or what is needed to write it. What they name is read once
+    for them all (children, stored assessments, their contents; an instrument once a session), so a batch
+    costs a few statements, not a few per item."""
+    children = await get_children(db, la_id, (body.child_id for body in bodies.values()), lock=True)
+    stored = await find_by_external_ids(db, Assessment, la_id, (body.external_id for body in bodies.values()))
+    held = await contents_held(db, [row.id for row in stored.values()])
+    checked: dict[int, Checked | list[dict[str, Any]]] = {}
+    for index, body in bodies.items():
+        child = children.get(body.child_id)
+        if child is None:
+            checked[index] = [
+                field_error("child_id", "no child with this id in your council: PUT /v1/children/{child_id} first")
+            ]
+            continue
+        digest = content_hash(body)
+        existing = stored.get(body.external_id)
+        if existing is not None and (existing.child_pk != child.id or (existing.id, digest) not in held):
+            checked[index] = [
+                field_error(
+                    "external_id", "already used for an assessment with other content: amend it with PUT and If-Match"
+                )
+            ]
+            continue
+        instrument, errors = await content_errors(db, body, child, today)
+        checked[index] = errors if errors or instrument is None else Checked(body, digest, child, instrument, existing)
+    return checked
 
 
-async def has_content(db: AsyncSession, assessment: Assessment, digest: str) -> bool:
-    found = await db.scalar(
-        select(AssessmentVersion.id).where(
-            AssessmentVersion.assessment_id == assessment.id, AssessmentVersion.body_hash == digest
+async def contents_held(db: AsyncSession, assessment_ids: list[uuid.UUID]) -> set[tuple[uuid.UUID, str]]:
+    """(assessment, content hash) of every version of those assessments: sent again, any version's content
+    is the assessment's, not a conflict."""
+    if not assessment_ids:
+        return set()
+    rows = await db.execute(
+        select(AssessmentVersion.assessment_id, AssessmentVersion.body_hash).where(
+            AssessmentVersion.assessment_id.in_(assessment_ids)
         )
     )
-    return found is not None
+    return {(row.assessment_id, row.body_hash) for row in rows}
 
 
-async def write_version(
-    db: AsyncSession, assessment: Assessment, version: int, body: AssessmentContent, instrument: Instrument
-) -> AssessmentVersion:
-    row = AssessmentVersion(
-        id=uuid.uuid4(),
-        assessment_id=assessment.id,
-        version=version,
-        assessed_on=body.assessed_on,
-        context=body.context,
-        assessor_role=body.assessor_role,
-        status=body.status,
-        narrative=body.narrative.model_dump() if body.narrative else None,
-        body_hash=content_hash(body),
-    )
-    db.add(row)
-    domains = scale_of(instrument).domains
-    db.add_all(
-        Rating(
-            assessment_version_id=row.id,
-            domain=domain,
-            position=domains.index(domain),
-            need=rating.need,
-            strength=rating.strength,
-            not_assessed_reason=rating.not_assessed,
-        )
-        for domain, rating in body.ratings.items()
-    )
-    return row
+class Recorded(NamedTuple):
+    """An assessment a write recorded or found: its id is all a batch's reply names."""
+
+    id: uuid.UUID
 
 
-async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[Assessment, WriteResult]:
-    if checked.existing is not None:
-        return checked.existing, "existing"
-    assessment = Assessment(
-        id=uuid.uuid4(),
-        la_id=la_id,
-        child_pk=checked.child.id,
-        external_id=checked.body.external_id,
-        instrument_id=checked.instrument.id,
-        current_version=1,
-    )
-    db.add(assessment)
-    await write_version(db, assessment, 1, checked.body, checked.instrument)
-    if checked.body.status == "final":
-        await outbox.request_recompute(db, la_id, checked.child.id)
-    return assessment, "created"
+async def apply_new(
+    db: AsyncSession, la_id: uuid.UUID, checked: dict[int, Checked]
+) -> dict[int, tuple[Recorded, WriteResult]]:
+    """The new assessments written in the order given, which is their recorded order (rows sent together, one
+    after another); each table in one call."""
+    written: dict[int, tuple[Recorded, WriteResult]] = {
+        index: (Recorded(ready.existing.id), "existing")
+        for index, ready in checked.items()
+        if ready.existing is not None
+    }
+    new = {index: ready for index, ready in checked.items() if ready.existing is None}
+    if not new:
+        return written
+    ids = {index: uuid.uuid4() for index in new}
+    rows = [
+        {
+            "id": ids[index],
+            "la_id": la_id,
+            "child_pk": ready.child.id,
+            "external_id": ready.body.external_id,
+            "instrument_id": ready.instrument.id,
+            "current_version": 1,
+        }
+        for index, ready in new.items()
+    ]
+    await db.execute(insert(table_of(Assessment)), rows)
+    written |= {index: (Recorded(ids[index]), "created") for index in new}
+    versions = [NewVersion(ids[index], 1, ready.body, ready.digest, ready.instrument) for index, ready in new.items()]
+    await write_versions(db, versions)
+    final = [ready.child.id for ready in new.values() if ready.body.status == "final"]
+    await outbox.request_recomputes(db, la_id, final)
+    return written
 
 
 async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date) -> tuple[Assessment, WriteResult]:
-    return await write_one(
-        db, "assessment", check_new(db, la_id, body, today), lambda ready: apply_new(db, la_id, ready)
-    )
+    async def checking() -> Checked | list[dict[str, Any]]:
+        return (await check_new(db, la_id, {0: body}, today))[0]
+
+    async def applying(ready: Checked) -> tuple[Assessment, WriteResult]:
+        recorded, outcome = (await apply_new(db, la_id, {0: ready}))[0]
+        return await db.get_one(Assessment, recorded.id), outcome
+
+    return await write_one(db, "assessment", checking(), applying)
 
 
 async def current_version(db: AsyncSession, assessment: Assessment) -> AssessmentVersion:
@@ -182,7 +194,8 @@ async def amend(
         raise InvalidInput("The amendment is invalid; nothing was written.", errors=errors)
     assessment.current_version += 1
     assessment.instrument_id = instrument.id
-    await write_version(db, assessment, assessment.current_version, body, instrument)
+    amended = NewVersion(assessment.id, assessment.current_version, body, content_hash(body), instrument)
+    await write_versions(db, [amended])
     if "final" in (previous.status, body.status):
         await outbox.request_recompute(db, la_id, child.id)
     await db.flush()

@@ -9,7 +9,7 @@ from starlette.convertors import StringConvertor, register_url_convertor
 from services.api import idempotency
 from services.api.access import requires
 from services.api.auth import Caller
-from services.api.batches import Errors, WriteResult, distinct_children, write_batch
+from services.api.batches import Errors, WriteResult, distinct_children, one_by_one, write_batch
 from services.api.children import service
 from services.api.children.schemas import ChildBatchIn, ChildBatchItem, ChildIn, ChildOut
 from services.api.children.series import ChildSeriesOut, read_series
@@ -84,7 +84,14 @@ async def put_children(
             return await service.apply(db, caller.la_id, ready, state.settings.pseudonym_key_bytes)
 
         return await write_batch(
-            db, caller.la_id, ChildBatchItem, body.items, check, apply, repeated=distinct_children, named=by_child_id
+            db,
+            caller.la_id,
+            ChildBatchItem,
+            body.items,
+            one_by_one(check),
+            one_by_one(apply),
+            repeated=distinct_children,
+            named=by_child_id,
         )
 
     request_hash = idempotency.fingerprint("POST /v1/children/batch", body.model_dump(mode="json"))

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,12 +20,21 @@ CHILD_KEY = ("la_id", "child_id")
 NO_SUCH_CHILD = "No such child."
 
 
-async def get_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child | None:
-    query = select(Child).where(Child.la_id == la_id, Child.child_id == child_id)
-    child = await db.scalar(query.with_for_update() if lock else query)
-    if child is not None:
+async def get_children(
+    db: AsyncSession, la_id: uuid.UUID, child_ids: Iterable[str], *, lock: bool = False
+) -> dict[str, Child]:
+    """The council's children of those ids, by id; locked in the batches' lock order (services/api/batches.py)."""
+    query = (
+        select(Child).where(Child.la_id == la_id, Child.child_id.in_(sorted(set(child_ids)))).order_by(Child.child_id)
+    )
+    children = (await db.scalars(query.with_for_update() if lock else query)).all()
+    for child in children:
         audit.saw_child(db, child.id)
-    return child
+    return {child.child_id: child for child in children}
+
+
+async def get_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child | None:
+    return (await get_children(db, la_id, [child_id], lock=lock)).get(child_id)
 
 
 async def require_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from services.api import idempotency
 from services.api.access import requires
 from services.api.auth import Caller
-from services.api.batches import WriteResult, write_batch
+from services.api.batches import WriteResult, one_by_one, write_batch
 from services.api.children.service import require_child
 from services.api.deps import SessionDep
 from services.api.owned import require_owned
@@ -77,7 +77,7 @@ async def create_placements(
         async def apply(ready: service.Checked) -> tuple[Placement, WriteResult]:
             return await service.apply_new(db, caller.la_id, ready)
 
-        return await write_batch(db, caller.la_id, PlacementIn, body.items, check, apply)
+        return await write_batch(db, caller.la_id, PlacementIn, body.items, one_by_one(check), one_by_one(apply))
 
     request_hash = idempotency.fingerprint("POST /v1/placements/batch", body.model_dump(mode="json"))
     return await idempotency.once(db, caller, key, request_hash, run)
