@@ -42,8 +42,9 @@ class Child(Base):
     uasc: Mapped[bool] = mapped_column(default=False)
     synthetic: Mapped[bool] = mapped_column(default=False)
     # The collection year of the SSDA903 return that last wrote these details (null: written through the API):
-    # a later year's return corrects an earlier one's, never the reverse.
-    return_year: Mapped[int | None] = mapped_column(SmallInteger)
+    # a later year's return corrects an earlier one's, never the reverse. Deferred: only the return's merge (in
+    # SQL) reads it, so the ORM's reads of children keep working while a release's migration is still to run.
+    return_year: Mapped[int | None] = mapped_column(SmallInteger, deferred=True)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

@@ -52,7 +52,7 @@ class Placement(Base):
     funding_health: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal(0))
     funding_education: Mapped[Decimal] = mapped_column(Numeric(4, 3), default=Decimal(0))
     # The collection year of the SSDA903 return that last wrote the episode (null: written through the API):
-    # a later year's return corrects an earlier one's, never the reverse.
-    return_year: Mapped[int | None] = mapped_column(SmallInteger)
+    # a later year's return corrects an earlier one's, never the reverse. Deferred, as Child.return_year is.
+    return_year: Mapped[int | None] = mapped_column(SmallInteger, deferred=True)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
