@@ -57,7 +57,7 @@ WITH earliest AS (
          WHERE a.child_pk = c.id),
         (SELECT min(p.start_date) FROM placements p
          WHERE p.child_pk = c.id
-           AND p.external_id NOT IN (SELECT e.external_id FROM stage_return_episodes e WHERE e.child_id = s.child_id))
+           AND NOT EXISTS (SELECT FROM stage_return_episodes e WHERE e.external_id = p.external_id))
     ) AS recorded
     FROM stage_return_children s JOIN children c ON c.la_id = $1 AND c.child_id = s.child_id
 ),
@@ -180,6 +180,11 @@ async def apply_return(
         ],
     )
     await apg.copy_records_to_table("stage_return_episodes", records=[episode_row(e) for e in parsed.episodes])
+    # Temporary tables are never analysed by autovacuum: without statistics the checks against the stored data
+    # were planned as if the staging were empty, and a national return's took minutes.
+    await apg.execute(
+        "CREATE INDEX ON stage_return_episodes (external_id); ANALYZE stage_return_children, stage_return_episodes"
+    )
     findings = await reject_born_after_records(apg, la_id) + await reject_overlapping_stored(apg, la_id)
     if strict and findings:
         return Applied(0, 0, 0, 0, 0, findings)
