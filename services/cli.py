@@ -23,7 +23,6 @@ from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.contracts import service as contracts
 from services.api.contracts.schemas import ContractIn, VersionIn
 from services.api.erasures.service import erase_child
-from services.api.instruments import find_instrument
 from services.api.instruments.service import load_instrument as load_council_instrument
 from services.api.types import plain_id
 from shared import outbox, queue
@@ -34,6 +33,7 @@ from shared.domain import return_import
 from shared.domain.calibration import calibrate
 from shared.domain.full_recompute import recompute_councils
 from shared.domain.locks import figures_lock
+from shared.domain.lookups import find_instrument
 from shared.domain.return_import import ImportAsked
 from shared.errors import NotFound, ProblemError
 from shared.faults import ends_in_one_line
