@@ -255,7 +255,8 @@ async def recompute(args: argparse.Namespace) -> None:
 
 
 async def import_files(args: argparse.Namespace) -> None:
-    """A council's SSDA903 return or placement costs file loaded, as the worker loads an uploaded one."""
+    """A council's SSDA903 return, placement costs file or assessments file loaded, as the worker loads an
+    uploaded one."""
     settings = get_settings()
     engine = make_engine(settings)
     try:
@@ -310,6 +311,10 @@ def import_summary(row: ReturnImport) -> str:
             f"placements: {counts['placements_changed']:,} changed, {counts['placements_unchanged']:,} unchanged"
         )
         if not counts["placements_changed"]:
+            lines.append("nothing changed: the file was loaded already")
+    if "assessments_created" in counts:
+        lines.append(f"assessments: {counts['assessments_created']:,} new, {counts['assessments_existing']:,} existing")
+        if not counts["assessments_created"]:
             lines.append("nothing changed: the file was loaded already")
     if counts:
         lines.append(f"{counts['warnings']:,} rows accepted with warnings, {counts['rejected']:,} rejected")
@@ -457,6 +462,14 @@ def parser() -> argparse.ArgumentParser:
     costs.add_argument("files", nargs=1, type=Path, metavar="FILE")
     costs.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
     costs.set_defaults(run=import_files, kind="costs", action="import_costs", year=None)
+    assessments = commands.add_parser(
+        "import-assessments",
+        help="load a council's needs assessments file (a first load of its history), row by row reported",
+    )
+    assessments.add_argument("council", help="the council's code")
+    assessments.add_argument("files", nargs=1, type=Path, metavar="FILE")
+    assessments.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
+    assessments.set_defaults(run=import_files, kind="assessments", action="import_assessments", year=None)
 
     whole = commands.add_parser("recompute", help="recompute every figure of councils at once, with a progress bar")
     chosen = whole.add_mutually_exclusive_group(required=True)
