@@ -454,22 +454,16 @@ def parser() -> argparse.ArgumentParser:
     imported.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
     imported.set_defaults(run=import_files, kind="ssda903", action="import_return")
 
-    costs = commands.add_parser(
-        "import-costs",
-        help="load a council's placement costs file (weekly cost, funding, provider), row by row reported",
-    )
-    costs.add_argument("council", help="the council's code")
-    costs.add_argument("files", nargs=1, type=Path, metavar="FILE")
-    costs.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
-    costs.set_defaults(run=import_files, kind="costs", action="import_costs", year=None)
-    assessments = commands.add_parser(
-        "import-assessments",
-        help="load a council's needs assessments file (a first load of its history), row by row reported",
-    )
-    assessments.add_argument("council", help="the council's code")
-    assessments.add_argument("files", nargs=1, type=Path, metavar="FILE")
-    assessments.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
-    assessments.set_defaults(run=import_files, kind="assessments", action="import_assessments", year=None)
+    # Files of their own, one file an import, with no collection year.
+    for kind, what in (
+        ("costs", "placement costs file (weekly cost, funding, provider)"),
+        ("assessments", "needs assessments file (a first load of its history)"),
+    ):
+        single = commands.add_parser(f"import-{kind}", help=f"load a council's {what}, row by row reported")
+        single.add_argument("council", help="the council's code")
+        single.add_argument("files", nargs=1, type=Path, metavar="FILE")
+        single.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
+        single.set_defaults(run=import_files, kind=kind, action=f"import_{kind}", year=None)
 
     whole = commands.add_parser("recompute", help="recompute every figure of councils at once, with a progress bar")
     chosen = whole.add_mutually_exclusive_group(required=True)

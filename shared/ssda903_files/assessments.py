@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import BinaryIO
 
-from shared.ssda903_files.cross_row_checks import without_repeats
-from shared.ssda903_files.csv_form import read_csv
 from shared.ssda903_files.records import AssessmentRecord, FileRejected, Finding, ParsedAssessments, RawRow
+from shared.ssda903_files.row_files import read_rows
 from shared.ssda903_files.tables import refuse_repeated_columns
 from shared.ssda903_files.values import parse_date, whole_number
 
@@ -127,20 +126,7 @@ def check_assessment(row: RawRow) -> tuple[AssessmentRecord | None, list[Finding
 def read_assessments(files: Sequence[tuple[str, BinaryIO]]) -> ParsedAssessments:
     """Read a council's assessments files (CSV, UTF-8 or Windows-1252). FileRejected refuses a whole file;
     everything else is a finding. An ASSESSMENT_ID given twice keeps its first row."""
-    findings: list[Finding] = []
-    accepted: list[AssessmentRecord] = []
-    rows_read: dict[str, int] = {}
-    for file, stream in files:
-        _table, rows, refused = read_csv(file, stream.read(), recognise)
-        findings += refused
-        rows_read[file] = len(rows) + len(refused)
-        for row in rows:
-            assessment, found = check_assessment(row)
-            findings += found
-            if assessment is not None:
-                accepted.append(assessment)
-    assessments, repeats = without_repeats(accepted, lambda each: each.external_id, "the assessment (ASSESSMENT_ID)")
-    findings += repeats
-    order = {file: index for index, (file, _stream) in enumerate(files)}
-    findings.sort(key=lambda finding: (order[finding.ref.file], finding.ref.row))
-    return ParsedAssessments(assessments, findings, rows_read)
+    records, findings, rows_read = read_rows(
+        files, recognise, check_assessment, lambda each: each.external_id, "the assessment (ASSESSMENT_ID)"
+    )
+    return ParsedAssessments(records, findings, rows_read)
