@@ -23,7 +23,6 @@ from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.contracts import service as contracts
 from services.api.contracts.schemas import ContractIn, VersionIn
 from services.api.erasures.service import erase_child
-from services.api.instruments import find_instrument
 from services.api.instruments.service import load_instrument as load_council_instrument
 from services.api.types import plain_id
 from shared import outbox, queue
@@ -34,6 +33,7 @@ from shared.domain import return_import
 from shared.domain.calibration import calibrate
 from shared.domain.full_recompute import recompute_councils
 from shared.domain.locks import figures_lock
+from shared.domain.lookups import find_instrument
 from shared.domain.return_import import ImportAsked
 from shared.errors import NotFound, ProblemError
 from shared.faults import ends_in_one_line
@@ -255,7 +255,8 @@ async def recompute(args: argparse.Namespace) -> None:
 
 
 async def import_files(args: argparse.Namespace) -> None:
-    """A council's SSDA903 return or placement costs file loaded, as the worker loads an uploaded one."""
+    """A council's SSDA903 return, placement costs file or assessments file loaded, as the worker loads an
+    uploaded one."""
     settings = get_settings()
     engine = make_engine(settings)
     try:
@@ -310,6 +311,10 @@ def import_summary(row: ReturnImport) -> str:
             f"placements: {counts['placements_changed']:,} changed, {counts['placements_unchanged']:,} unchanged"
         )
         if not counts["placements_changed"]:
+            lines.append("nothing changed: the file was loaded already")
+    if "assessments_created" in counts:
+        lines.append(f"assessments: {counts['assessments_created']:,} new, {counts['assessments_existing']:,} existing")
+        if not counts["assessments_created"]:
             lines.append("nothing changed: the file was loaded already")
     if counts:
         lines.append(f"{counts['warnings']:,} rows accepted with warnings, {counts['rejected']:,} rejected")
@@ -449,14 +454,16 @@ def parser() -> argparse.ArgumentParser:
     imported.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
     imported.set_defaults(run=import_files, kind="ssda903", action="import_return")
 
-    costs = commands.add_parser(
-        "import-costs",
-        help="load a council's placement costs file (weekly cost, funding, provider), row by row reported",
-    )
-    costs.add_argument("council", help="the council's code")
-    costs.add_argument("files", nargs=1, type=Path, metavar="FILE")
-    costs.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
-    costs.set_defaults(run=import_files, kind="costs", action="import_costs", year=None)
+    # Files of their own, one file an import, with no collection year.
+    for kind, what in (
+        ("costs", "placement costs file (weekly cost, funding, provider)"),
+        ("assessments", "needs assessments file (a first load of its history)"),
+    ):
+        single = commands.add_parser(f"import-{kind}", help=f"load a council's {what}, row by row reported")
+        single.add_argument("council", help="the council's code")
+        single.add_argument("files", nargs=1, type=Path, metavar="FILE")
+        single.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
+        single.set_defaults(run=import_files, kind=kind, action=f"import_{kind}", year=None)
 
     whole = commands.add_parser("recompute", help="recompute every figure of councils at once, with a progress bar")
     chosen = whole.add_mutually_exclusive_group(required=True)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import councils
 from services.api.assessments import service as assessments
-from services.api.assessments.schemas import AssessmentAmendment, AssessmentIn
+from services.api.assessments.schemas import AssessmentAmendment
 from services.api.children import service as children
 from services.api.children.schemas import ChildIn
 from services.api.contracts import service as contracts
@@ -18,6 +18,7 @@ from services.api.contracts.schemas import ContractIn, VersionIn
 from services.api.placements import service as placements
 from services.api.placements.schemas import PlacementIn
 from shared.demo_data import DemoAssessment, DemoCouncil, DemoPlacement
+from shared.domain.assessments.content import AssessmentIn
 from shared.domain.engines.pbnr.contract import calendar
 from shared.models import Assessment, LocalAuthority, PaymentStatement, Provider, StatementLine
 

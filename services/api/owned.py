@@ -2,13 +2,13 @@
 found, so its id is a 404, never told apart from none."""
 
 import uuid
-from collections.abc import Iterable
 from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
+from shared.domain.lookups import find_by_external_ids
 from shared.errors import NotFound
 from shared.models import Assessment, Placement
 
@@ -27,13 +27,6 @@ async def require_owned(
         raise NotFound(f"No such {model.__tablename__.removesuffix('s')}.")
     audit.saw_child(db, row.child_pk)
     return row
-
-
-async def find_by_external_ids(
-    db: AsyncSession, model: type[Owned], la_id: uuid.UUID, external_ids: Iterable[str]
-) -> dict[str, Owned]:
-    rows = await db.scalars(select(model).where(model.la_id == la_id, model.external_id.in_(set(external_ids))))
-    return {row.external_id: row for row in rows}
 
 
 async def find_by_external_id(db: AsyncSession, model: type[Owned], la_id: uuid.UUID, external_id: str) -> Owned | None:

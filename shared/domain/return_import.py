@@ -1,8 +1,8 @@
 """An import of a council's files from start to end, wherever it was asked for, whatever its kind (an SSDA903
-return, return_merge.py; a placement costs file, costs_merge.py): the import row written first (one running at
-a time per council), the files read off the event loop, the rows merged with the row-level report in one
-transaction, or nothing merged when the files are refused, when a strict import finds a rejected row, or when
-it fails."""
+return, return_merge.py; a placement costs file, costs_merge.py; an assessments file, assessments_merge.py):
+the import row written first (one running at a time per council), the files read off the event loop, the rows
+merged with the row-level report in one transaction, or nothing merged when the files are refused, when a
+strict import finds a rejected row, or when it fails."""
 
 import asyncio
 import uuid
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import outbox
 from shared.db import transaction
-from shared.domain import costs_merge, return_merge
+from shared.domain import assessments_merge, costs_merge, return_merge
 from shared.domain.import_steps import Files, Read, Reader
 from shared.models import ImportFinding, ImportUpload, ReturnImport
 from shared.ssda903_files import FileRejected, Finding
@@ -26,10 +26,11 @@ from shared.transient import is_transient
 
 UNFINISHED = ("queued", "running")
 Stage = Callable[[str], None]
-# Each kind's reader, by the kind the import row names; a costs file has no collection year.
+# Each kind's reader, by the kind the import row names; a costs or assessments file has no collection year.
 READERS: dict[str, Reader] = {
     "ssda903": return_merge.read,
     "costs": lambda files, _year, _today: costs_merge.read(files),
+    "assessments": lambda files, _year, today: assessments_merge.read(files, today),
 }
 
 

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.models.base import Base, created_at, uuid_pk
 
 IMPORT_STATES = ("queued", "running", "done", "refused", "failed")
-IMPORT_KINDS = ("ssda903", "costs")  # an SSDA903 return, or a placement costs file
+IMPORT_KINDS = ("ssda903", "costs", "assessments")  # an SSDA903 return, a placement costs file, or assessments
 
 
 class ReturnImport(Base):
-    """One load of a council's SSDA903 return or placement costs file: the job, its progress, its counts, and
-    (in ImportFinding) the row-level report kept with it. One runs at a time per council
+    """One load of a council's SSDA903 return, placement costs file or assessments file: the job, its progress,
+    its counts, and (in ImportFinding) the row-level report kept with it. One runs at a time per council
     (shared/domain/return_import.py)."""
 
     __tablename__ = "return_imports"
@@ -38,7 +38,7 @@ class ReturnImport(Base):
     id: Mapped[uuid.UUID] = uuid_pk()
     la_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("local_authorities.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(16), default="queued", server_default="queued")
-    kind: Mapped[str] = mapped_column(String(8), default="ssda903", server_default="ssda903")
+    kind: Mapped[str] = mapped_column(String(16), default="ssda903", server_default="ssda903")
     source: Mapped[str] = mapped_column(String(8))  # "cli" or "api"
     files: Mapped[list[str]] = mapped_column(ARRAY(String(200)))
     year: Mapped[int | None] = mapped_column(SmallInteger)  # the collection year, given or inferred

@@ -13,9 +13,8 @@ from typing import BinaryIO
 
 from shared.funding import SHARE_PLACES, sum_fault
 from shared.ssda903 import episode_id
-from shared.ssda903_files.cross_row_checks import without_repeats
-from shared.ssda903_files.csv_form import read_csv
 from shared.ssda903_files.records import CostRecord, FileRejected, Finding, ParsedCosts, RawRow
+from shared.ssda903_files.row_files import read_rows
 from shared.ssda903_files.tables import refuse_repeated_columns
 from shared.ssda903_files.values import parse_date
 
@@ -151,20 +150,7 @@ def check_cost(row: RawRow) -> tuple[CostRecord | None, list[Finding]]:
 def read_costs(files: Sequence[tuple[str, BinaryIO]]) -> ParsedCosts:
     """Read a council's placement costs files (CSV, UTF-8 or Windows-1252). FileRejected refuses a whole file;
     everything else is a finding. A placement named twice keeps its first row."""
-    findings: list[Finding] = []
-    accepted: list[CostRecord] = []
-    rows_read: dict[str, int] = {}
-    for file, stream in files:
-        _table, rows, refused = read_csv(file, stream.read(), recognise)
-        findings += refused
-        rows_read[file] = len(rows) + len(refused)
-        for row in rows:
-            cost, found = check_cost(row)
-            findings += found
-            if cost is not None:
-                accepted.append(cost)
-    costs, repeats = without_repeats(accepted, lambda each: (each.child_id, each.placement_id), "the placement")
-    findings += repeats
-    order = {file: index for index, (file, _stream) in enumerate(files)}
-    findings.sort(key=lambda finding: (order[finding.ref.file], finding.ref.row))
-    return ParsedCosts(costs, findings, rows_read)
+    records, findings, rows_read = read_rows(
+        files, recognise, check_cost, lambda each: (each.child_id, each.placement_id), "the placement"
+    )
+    return ParsedCosts(records, findings, rows_read)

@@ -8,9 +8,9 @@ from datetime import date
 from typing import TypeVar
 
 from shared.ssda903 import date_problem, overlaps
-from shared.ssda903_files.records import ChildRecord, CostRecord, EpisodeRecord, Finding, RowRef
+from shared.ssda903_files.records import AssessmentRecord, ChildRecord, CostRecord, EpisodeRecord, Finding, RowRef
 
-Record = TypeVar("Record", ChildRecord, EpisodeRecord, CostRecord)
+Record = TypeVar("Record", ChildRecord, EpisodeRecord, CostRecord, AssessmentRecord)
 
 
 def without_repeats(

@@ -1,7 +1,7 @@
 """What the reader of an SSDA903 return hands back: the rows to store, and a finding for each row it changed or
 refused, each pointing at the row a council can open in its own file."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -78,6 +78,32 @@ class CostRecord:
 @dataclass(frozen=True, slots=True)
 class ParsedCosts:
     costs: list[CostRecord]
+    findings: list[Finding]  # every warning and rejection, in file then row order
+    rows_read: dict[str, int]  # data rows read per file
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentRecord:
+    """A row of a council's assessments file: one assessment as the API would take it, its levels by domain."""
+
+    child_id: str
+    external_id: str  # ASSESSMENT_ID: the source system's id
+    assessed_on: date
+    instrument_code: str
+    instrument_version: int | None  # None: the latest the council may use
+    status: str
+    context: str | None  # checked against the API's codes where the instrument is known (the merge)
+    assessor_role: str | None
+    needs: dict[str, int]  # by domain code; a domain left blank is absent
+    strengths: dict[str, int]
+    ref: RowRef
+    # The values as written, by column, for the merge's findings: how a value was written is not the record's.
+    written: dict[str, str | None] = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedAssessments:
+    assessments: list[AssessmentRecord]
     findings: list[Finding]  # every warning and rejection, in file then row order
     rows_read: dict[str, int]  # data rows read per file
 

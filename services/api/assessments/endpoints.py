@@ -9,12 +9,7 @@ from sqlalchemy import select
 from services.api import idempotency
 from services.api.access import requires
 from services.api.assessments import service
-from services.api.assessments.schemas import (
-    AssessmentAmendment,
-    AssessmentBatchIn,
-    AssessmentIn,
-    AssessmentOut,
-)
+from services.api.assessments.schemas import AssessmentAmendment, AssessmentBatchIn, AssessmentOut
 from services.api.auth import Caller
 from services.api.batches import WriteResult, write_batch
 from services.api.children.service import require_child
@@ -25,6 +20,7 @@ from services.api.problems import V1_PROBLEMS, documented
 from services.api.schemas import BatchResult
 from services.api.types import ChildIdQuery, IdempotencyKey
 from shared.access import Scope
+from shared.domain.assessments.content import AssessmentIn
 from shared.models import Assessment
 
 AssessmentIdPath = Annotated[uuid.UUID, Path(description="The API's id for the assessment")]

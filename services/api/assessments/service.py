@@ -1,139 +1,31 @@
-import hashlib
-import json
 import uuid
-from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.assessments.rows import NewVersion, table_of, write_versions
-from services.api.assessments.schemas import (
-    AssessmentAmendment,
-    AssessmentContent,
-    AssessmentIn,
-    AssessmentOut,
-    Narrative,
-    RatingOut,
-)
-from services.api.assessments.validation import date_errors, rating_errors
+from services.api.assessments.schemas import AssessmentAmendment, AssessmentOut, RatingOut
 from services.api.batches import WriteResult, write_one
 from services.api.children.service import get_children
-from services.api.instruments import find_instrument, scale_of
-from services.api.owned import find_by_external_ids, require_owned
+from services.api.owned import require_owned
 from shared import outbox
+from shared.domain.assessments import writes
+from shared.domain.assessments.content import AssessmentIn, Narrative, content_hash
+from shared.domain.assessments.rows import NewVersion, write_versions
+from shared.domain.assessments.writes import Checked, Recorded, apply_new, content_errors
 from shared.errors import InvalidInput, PreconditionFailed, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating
 
-
-def content_hash(body: AssessmentContent) -> str:
-    # The content alone: the ids a new assessment or an amendment also carries are not part of it.
-    content = body.model_dump(mode="json", include=set(AssessmentContent.model_fields))
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Checked:
-    body: AssessmentIn
-    digest: str  # content_hash(body)
-    child: Child
-    instrument: Instrument
-    existing: Assessment | None
-
-
-async def content_errors(
-    db: AsyncSession, body: AssessmentContent, child: Child, today: date
-) -> tuple[Instrument | None, list[dict[str, Any]]]:
-    instrument = await find_instrument(db, child.la_id, body.instrument_code, body.instrument_version)
-    if instrument is None:
-        return None, [field_error("instrument_code", f"no instrument '{body.instrument_code}' at that version")]
-    errors = rating_errors(body, scale_of(instrument)) + date_errors(body.assessed_on, child.date_of_birth, today)
-    return instrument, errors
+__all__ = ["Checked", "Recorded", "apply_new", "check_new"]
 
 
 async def check_new(
     db: AsyncSession, la_id: uuid.UUID, bodies: dict[int, AssessmentIn], today: date
 ) -> dict[int, Checked | list[dict[str, Any]]]:
-    """Everything wrong with each new assessment, or what is needed to write it. What they name is read once
-    for them all (children, stored assessments, their contents; an instrument once a session), so a batch
-    costs a few statements, not a few per item."""
+    """The domain's check (shared/domain/assessments), of the children the caller sees (audit.py)."""
     children = await get_children(db, la_id, (body.child_id for body in bodies.values()), lock=True)
-    stored = await find_by_external_ids(db, Assessment, la_id, (body.external_id for body in bodies.values()))
-    held = await contents_held(db, [row.id for row in stored.values()])
-    checked: dict[int, Checked | list[dict[str, Any]]] = {}
-    for index, body in bodies.items():
-        child = children.get(body.child_id)
-        if child is None:
-            checked[index] = [
-                field_error("child_id", "no child with this id in your council: PUT /v1/children/{child_id} first")
-            ]
-            continue
-        digest = content_hash(body)
-        existing = stored.get(body.external_id)
-        if existing is not None and (existing.child_pk != child.id or (existing.id, digest) not in held):
-            checked[index] = [
-                field_error(
-                    "external_id", "already used for an assessment with other content: amend it with PUT and If-Match"
-                )
-            ]
-            continue
-        instrument, errors = await content_errors(db, body, child, today)
-        checked[index] = errors if errors or instrument is None else Checked(body, digest, child, instrument, existing)
-    return checked
-
-
-async def contents_held(db: AsyncSession, assessment_ids: list[uuid.UUID]) -> set[tuple[uuid.UUID, str]]:
-    """(assessment, content hash) of every version of those assessments: sent again, any version's content
-    is the assessment's, not a conflict."""
-    if not assessment_ids:
-        return set()
-    rows = await db.execute(
-        select(AssessmentVersion.assessment_id, AssessmentVersion.body_hash).where(
-            AssessmentVersion.assessment_id.in_(assessment_ids)
-        )
-    )
-    return {(row.assessment_id, row.body_hash) for row in rows}
-
-
-class Recorded(NamedTuple):
-    """An assessment a write recorded or found: its id is all a batch's reply names."""
-
-    id: uuid.UUID
-
-
-async def apply_new(
-    db: AsyncSession, la_id: uuid.UUID, checked: dict[int, Checked]
-) -> dict[int, tuple[Recorded, WriteResult]]:
-    """The new assessments written in the order given, which is their recorded order (rows sent together, one
-    after another); each table in one call."""
-    written: dict[int, tuple[Recorded, WriteResult]] = {
-        index: (Recorded(ready.existing.id), "existing")
-        for index, ready in checked.items()
-        if ready.existing is not None
-    }
-    new = {index: ready for index, ready in checked.items() if ready.existing is None}
-    if not new:
-        return written
-    ids = {index: uuid.uuid4() for index in new}
-    rows = [
-        {
-            "id": ids[index],
-            "la_id": la_id,
-            "child_pk": ready.child.id,
-            "external_id": ready.body.external_id,
-            "instrument_id": ready.instrument.id,
-            "current_version": 1,
-        }
-        for index, ready in new.items()
-    ]
-    await db.execute(insert(table_of(Assessment)), rows)
-    written |= {index: (Recorded(ids[index]), "created") for index in new}
-    versions = [NewVersion(ids[index], 1, ready.body, ready.digest, ready.instrument) for index, ready in new.items()]
-    await write_versions(db, versions)
-    final = [ready.child.id for ready in new.values() if ready.body.status == "final"]
-    await outbox.request_recomputes(db, la_id, final)
-    return written
+    return await writes.check_new(db, la_id, bodies, children, today)
 
 
 async def create(db: AsyncSession, la_id: uuid.UUID, body: AssessmentIn, today: date) -> tuple[Assessment, WriteResult]:

@@ -11,6 +11,7 @@ from services.api import audit
 from services.api.batches import Errors, WriteResult, refusal, write_one
 from services.api.children.schemas import ChildIn
 from services.api.upserts import insert_if_absent
+from shared.domain.lookups import children_by_id
 from shared.errors import NotFound, field_error
 from shared.models import Assessment, AssessmentVersion, Child, Placement, is_current_version
 from shared.pseudonyms import pseudonym
@@ -23,14 +24,11 @@ NO_SUCH_CHILD = "No such child."
 async def get_children(
     db: AsyncSession, la_id: uuid.UUID, child_ids: Iterable[str], *, lock: bool = False
 ) -> dict[str, Child]:
-    """The council's children of those ids, by id; locked in the batches' lock order (services/api/batches.py)."""
-    query = (
-        select(Child).where(Child.la_id == la_id, Child.child_id.in_(sorted(set(child_ids)))).order_by(Child.child_id)
-    )
-    children = (await db.scalars(query.with_for_update() if lock else query)).all()
-    for child in children:
+    """The council's children of those ids, by id, each seen by the caller (audit.py)."""
+    children = await children_by_id(db, la_id, child_ids, lock=lock)
+    for child in children.values():
         audit.saw_child(db, child.id)
-    return {child.child_id: child for child in children}
+    return children
 
 
 async def get_child(db: AsyncSession, la_id: uuid.UUID, child_id: str, *, lock: bool = False) -> Child | None:

@@ -11,13 +11,13 @@ from services.api import audit
 from services.api.access import requires
 from services.api.auth import Caller
 from services.api.deps import SessionDep
-from services.api.instruments.service import find_instrument
 from services.api.problems import V1_PROBLEMS, documented
 from services.api.types import Id
 from shared.access import Scope
 from shared.domain import council_recompute
 from shared.domain.calibration import calibrate, calibrations_of
 from shared.domain.locks import figures_lock
+from shared.domain.lookups import find_instrument
 from shared.errors import InvalidInput, NotFound, field_error
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses=V1_PROBLEMS)

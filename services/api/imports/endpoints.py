@@ -28,15 +28,15 @@ IMPORTS_PATH = "/v1/admin/imports"  # its own upload limit (MAX_UPLOAD_BYTES), n
 Importer = Annotated[Caller, requires(Scope.RETURNS_IMPORT)]
 ImportIdPath = Annotated[uuid.UUID, Path(description="The import's id, as POST /v1/admin/imports gave it")]
 LISTED = 50
-ImportKind = Literal["ssda903", "costs"]
-KIND = "ssda903 (an SSDA903 return) or costs (a placement costs file)"
+ImportKind = Literal["ssda903", "costs", "assessments"]
+KIND = "ssda903 (an SSDA903 return), costs (a placement costs file) or assessments (a needs assessments file)"
 
 
 class ImportCounts(BaseModel):
     rows_read: dict[str, int] = Field(description="Data rows read, per file")
     children_accepted: int | None = Field(default=None, description="A return: children (header rows) accepted")
     episodes_accepted: int | None = Field(default=None, description="A return: episodes accepted")
-    rows_accepted: int | None = Field(default=None, description="A costs file: rows accepted")
+    rows_accepted: int | None = Field(default=None, description="A costs or assessments file: rows accepted")
     warnings: int = Field(description="Rows accepted with a value normalised or dropped (see the report)")
     rejected: int = Field(description="Rows rejected (see the report)")
     children_created: int | None = Field(default=None, description="Merged: children new to the service")
@@ -53,6 +53,12 @@ class ImportCounts(BaseModel):
     )
     placements_unchanged: int | None = Field(
         default=None, description="Merged, a costs file: placements as stored already"
+    )
+    assessments_created: int | None = Field(
+        default=None, description="Merged, an assessments file: assessments new to the service"
+    )
+    assessments_existing: int | None = Field(
+        default=None, description="Merged, an assessments file: assessments stored already with the same content"
     )
 
 
@@ -103,20 +109,25 @@ class ReportOut(BaseModel):
     "/imports",
     status_code=202,
     response_model=ImportOut,
-    summary="Upload the council's SSDA903 return, or its placement costs file, to import, as a job",
+    summary="Upload the council's SSDA903 return, placement costs file or assessments file to import, as a job",
     description="Multipart: one or more `files`, and optionally `kind`, `year` and `strict`. `kind` ssda903 (the "
     "default) loads the return's CSV tables or its XML file, for the collection `year` (e.g. 2023 or 2023-24, "
     "inferred when absent); `kind` costs loads a placement costs file (CSV: CHILD, DECOM or PLACEMENT_ID, "
-    "WEEKLY_COST, FUNDING_SOCIAL_CARE, FUNDING_HEALTH, FUNDING_EDUCATION, PROVIDER), which has no year. Answers "
-    "at once with the queued import and its Location; the worker runs one import of a council at a time. Uploads "
-    "have their own size limit (MAX_UPLOAD_BYTES); the files are kept only until the import ends.",
+    "WEEKLY_COST, FUNDING_SOCIAL_CARE, FUNDING_HEALTH, FUNDING_EDUCATION, PROVIDER); `kind` assessments loads a "
+    "needs assessments file (CSV: CHILD, ASSESSMENT_ID, ASSESSED_ON, INSTRUMENT, CONTEXT, ASSESSOR_ROLE, optional "
+    "INSTRUMENT_VERSION and STATUS, then a column per domain of the instrument with its need level, blank when not "
+    "rated, and optional <domain>_strength columns), each row checked as POST /v1/assessments/batch checks an "
+    "item. Neither of those has a year. Answers at once with the queued import and its Location; the worker runs "
+    "one import of a council at a time. Uploads have their own size limit (MAX_UPLOAD_BYTES); the files are kept "
+    "only until the import ends.",
 )
 async def upload_return(
     db: SessionDep,
     caller: Importer,
     response: Response,
     files: Annotated[
-        list[UploadFile], File(description="The return's CSV tables or its XML file; or the placement costs file")
+        list[UploadFile],
+        File(description="The return's CSV tables or its XML file; or the placement costs or assessments file"),
     ],
     year: Annotated[
         str | None, Form(description="A return's collection year, e.g. 2023 or 2023-24 (default: inferred)")
@@ -125,8 +136,8 @@ async def upload_return(
     kind: Annotated[ImportKind, Form(description=f"What the files are: {KIND}")] = "ssda903",
 ) -> ImportOut:
     try:
-        if year is not None and kind == "costs":
-            raise ValueError("a placement costs file has no collection year: leave year out")
+        if year is not None and kind != "ssda903":
+            raise ValueError(f"{kind} files have no collection year: leave year out")
         collection_year = None if year is None else parse_collection_year(year)
     except ValueError as error:
         raise InvalidInput(

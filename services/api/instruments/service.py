@@ -5,45 +5,17 @@ council's: every look-up here is filtered so, and another council's code is as u
 
 import uuid
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from shared.db import named_lock
+from shared.domain.lookups import FOUND_KEY, find_instrument, visible_to
 from shared.errors import Conflict, NotFound, field_error
-from shared.instruments import InstrumentScale
 from shared.instruments.document import InstrumentInvalid, compatibility_errors, parse_instrument
 from shared.models import Instrument
 
-FOUND_KEY = "instruments.found"
 MAX_VERSION = 2**31 - 1  # the column's range
-
-
-def visible_to(la_id: uuid.UUID | None) -> ColumnElement[bool]:
-    """The instruments a council may use; with no council, the shipped ones only."""
-    shipped = Instrument.la_id.is_(None)
-    return shipped if la_id is None else or_(shipped, Instrument.la_id == la_id)
-
-
-async def find_instrument(
-    db: AsyncSession, la_id: uuid.UUID | None, code: str, version: int | None
-) -> Instrument | None:
-    """The instrument at that version (None: the latest) among those the council may use. Remembered for the
-    session: a batch names the same instrument a thousand times, and a stored instrument version never changes."""
-    found: dict[tuple[uuid.UUID | None, str, int | None], Instrument | None] = db.info.setdefault(FOUND_KEY, {})
-    key = (la_id, code, version)
-    if key not in found:
-        query = select(Instrument).where(Instrument.code == code, visible_to(la_id))
-        if version is None:
-            query = query.order_by(Instrument.version.desc()).limit(1)
-        else:
-            query = query.where(Instrument.version == version)
-        found[key] = await db.scalar(query)
-    return found[key]
-
-
-def scale_of(instrument: Instrument) -> InstrumentScale:
-    return InstrumentScale.from_definition(instrument.definition)
 
 
 async def list_instruments(db: AsyncSession, la_id: uuid.UUID) -> list[Instrument]:

@@ -8,8 +8,8 @@ from typing import cast
 from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.assessments.schemas import AssessmentContent
-from services.api.instruments import scale_of
+from shared.domain.assessments.content import AssessmentContent
+from shared.domain.lookups import scale_of
 from shared.models import AssessmentVersion, Base, Instrument
 
 

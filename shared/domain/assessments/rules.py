@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from services.api.assessments.schemas import AssessmentContent
+from shared.domain.assessments.content import AssessmentContent
 from shared.errors import field_error
 from shared.instruments import InstrumentScale
 from shared.ssda903 import date_problem
