@@ -3,7 +3,6 @@ all new, then the last one sent again (every item found stored). Prints assessme
 
 The first batch is timed apart: it also pays the process's first statements of their kinds."""
 
-import asyncio
 import statistics
 import time
 from datetime import date, timedelta
@@ -11,7 +10,7 @@ from datetime import date, timedelta
 import httpx
 
 from bench.ingest import assessment, council_with_children
-from bench.scratch import scratch_servers
+from bench.scratch import run_on_scratch
 from shared.access import Kind
 from shared.settings import Settings
 
@@ -53,9 +52,7 @@ async def measure(settings: Settings) -> None:
 
 
 def main() -> None:
-    with scratch_servers() as (database_url, redis_url):
-        settings = Settings(database_url=database_url, redis_url=redis_url, queue_name="bench", log_level="WARNING")
-        asyncio.run(measure(settings))
+    run_on_scratch(measure)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 Real PostgreSQL and Redis (embedded, or DATABASE_URL / REDIS_URL), a fresh database built by the
 migrations, the API in process, a real burst worker. Prints one line per figure."""
 
-import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -16,7 +15,7 @@ import httpx
 from arq.worker import Worker
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bench.scratch import scratch_servers
+from bench.scratch import run_on_scratch
 from services.api import councils
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
@@ -102,9 +101,7 @@ async def burst(settings: Settings) -> None:
 
 
 def main() -> None:
-    with scratch_servers() as (database_url, redis_url):
-        settings = Settings(database_url=database_url, redis_url=redis_url, queue_name="bench", log_level="WARNING")
-        asyncio.run(measure(settings))
+    run_on_scratch(measure)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from bench.national import ROOT, SEED, National, generate
 from bench.national_assessments import NOT_ASSESSED
 from bench.national_draws import Days, Ids, Ints, Strings
 from bench.scratch import admin, with_database
+from shared.models.placements import RETURN_EPISODE_COLUMNS
 from shared.settings import libpq_url
 
 # Loading.
@@ -89,16 +90,7 @@ PLACEMENT_COLUMNS = (
     "external_id",
     "provider_id",
     "start_date",
-    "end_date",
-    "rne",
-    "legal_status",
-    "cin",
-    "place",
-    "place_provider",
-    "reason_ended",
-    "reason_place_change",
-    "postcode_sector",
-    "urn",
+    *RETURN_EPISODE_COLUMNS,
     "weekly_cost",
     "funding_social_care",
     "funding_health",

@@ -6,15 +6,16 @@ import contextlib
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from alembic import command
 from alembic.config import Config
 
 from services.stack.embedded import start_postgres, start_redis
-from shared.settings import asyncpg_url, libpq_url
+from shared.settings import Settings, asyncpg_url, libpq_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,3 +55,10 @@ def scratch_servers() -> Iterator[tuple[str, str]]:
         config.attributes["configure_logger"] = False
         command.upgrade(config, "head")
         yield database_url, redis_url
+
+
+def run_on_scratch(measure: Callable[[Settings], Coroutine[Any, Any, None]]) -> None:
+    """A benchmark's measure run against a scratch database and Redis, with settings naming them."""
+    with scratch_servers() as (database_url, redis_url):
+        settings = Settings(database_url=database_url, redis_url=redis_url, queue_name="bench", log_level="WARNING")
+        asyncio.run(measure(settings))

@@ -61,3 +61,11 @@ def page_headers(request: Request, cursor: str | None, more: bool) -> dict[str, 
         url = request.url.include_query_params(cursor=cursor)
         headers["Link"] = f'<{url.path}?{url.query}>; rel="next"'
     return headers
+
+
+def offset_page(rows: Sequence[Row], offset: int, limit: int) -> tuple[list[Row], int | None, bool]:
+    """A page of rows read whole: the page, the next row's offset as the cursor (None on the last page), and
+    whether more rows wait."""
+    page = list(rows[offset : offset + limit])
+    more = offset + limit < len(rows)
+    return page, offset + len(page) if more else None, more

@@ -21,6 +21,7 @@ from shared.domain import statements
 from shared.domain.import_steps import Files, Merged, Read
 from shared.domain.locks import figures_lock
 from shared.domain.snapshot import raw_connection
+from shared.models.placements import RETURN_EPISODE_COLUMNS
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import episode_id
 from shared.ssda903_files import EpisodeRecord, Finding, ParsedReturn, RowRef, read_return
@@ -89,23 +90,9 @@ WHERE coalesce(children.return_year, -1) <= EXCLUDED.return_year
 RETURNING id, xmax = 0 AS created
 """
 
-# What a return says of an episode besides its identity (child, DECOM).
-EPISODE_COLUMNS = (
-    "end_date",
-    "rne",
-    "legal_status",
-    "cin",
-    "place",
-    "place_provider",
-    "reason_ended",
-    "reason_place_change",
-    "postcode_sector",
-    "urn",
-)
-
 
 def listed(prefix: str) -> str:
-    return ", ".join(f"{prefix}{column}" for column in EPISODE_COLUMNS)
+    return ", ".join(f"{prefix}{column}" for column in RETURN_EPISODE_COLUMNS)
 
 
 MERGE_EPISODES = f"""
@@ -118,7 +105,7 @@ FROM stage_return_episodes s
 JOIN children c ON c.la_id = $1 AND c.child_id = s.child_id
 ORDER BY s.external_id
 ON CONFLICT (la_id, external_id) DO UPDATE
-SET {", ".join(f"{column} = EXCLUDED.{column}" for column in EPISODE_COLUMNS)},
+SET {", ".join(f"{column} = EXCLUDED.{column}" for column in RETURN_EPISODE_COLUMNS)},
     return_year = EXCLUDED.return_year, updated_at = now()
 WHERE coalesce(placements.return_year, -1) <= EXCLUDED.return_year
   AND ({listed("placements.")}) IS DISTINCT FROM ({listed("EXCLUDED.")})

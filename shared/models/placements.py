@@ -21,6 +21,21 @@ class Provider(Base):
     updated_at: Mapped[datetime] = updated_at()
 
 
+# What an SSDA903 return says of an episode besides its child and start (DECOM), as stored here.
+RETURN_EPISODE_COLUMNS = (
+    "end_date",
+    "rne",
+    "legal_status",
+    "cin",
+    "place",
+    "place_provider",
+    "reason_ended",
+    "reason_place_change",
+    "postcode_sector",
+    "urn",
+)
+
+
 class Placement(Base):
     """An SSDA903 episode plus what the return lacks: provider, weekly cost and its funding split."""
 

@@ -15,6 +15,7 @@ from shared import outbox
 from shared.domain.refusals import PlacementAlreadyEnded
 from shared.errors import InvalidInput, field_error
 from shared.models import Child, Placement, Provider
+from shared.models.placements import RETURN_EPISODE_COLUMNS
 from shared.ssda903 import Interval, date_problem, invalid_episode_codes, overlaps, postcode_sector
 
 # Request fields by their SSDA903 column, so a code error names the field the caller sent.
@@ -33,16 +34,7 @@ RENDERED_APART = {"child_id", "provider_id", "funding"}
 # An episode as stored, so a re-sent one compares equal however its postcode or money was written.
 EPISODE_FIELDS = (
     "start_date",
-    "end_date",
-    "rne",
-    "legal_status",
-    "cin",
-    "place",
-    "place_provider",
-    "reason_ended",
-    "reason_place_change",
-    "postcode_sector",
-    "urn",
+    *RETURN_EPISODE_COLUMNS,
     "provider_id",
     "weekly_cost",
     "funding_social_care",

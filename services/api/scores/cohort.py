@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, SQLCoreOperations
 
+from services.api.paging import offset_page
 from services.api.scores.as_at import STORED, FigureTables
 from shared.models import Child, Instrument, Placement, Provider
 from shared.ssda903 import PLACEMENT_GROUPS
@@ -107,9 +108,7 @@ class Cohort:
     computed_at: datetime
 
     def page(self, offset: int, limit: int) -> CohortPage:
-        rows = self.rows[offset : offset + limit]
-        more = offset + limit < len(self.rows)
-        return CohortPage(self.columns, rows, offset + len(rows) if more else None, more)
+        return CohortPage(self.columns, *offset_page(self.rows, offset, limit))
 
 
 def years_before(today: date, years: int) -> date:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.api import audit
 from services.api.deps import SessionDep, StateDep
-from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit
+from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, offset_page
 from services.api.scores.cohort import SLICE_DEFINITIONS, slices_asked
 from services.api.scores.cohort_endpoints import ByQuery, CohortSlices
 from services.api.scores.placement_figures import (
@@ -101,11 +101,10 @@ async def read_placement_children(
     day, limit, offset = day_asked(query.as_at), check_limit(query.limit, state.settings), query.cursor or 0
     async with state.expensive_reads.slot(caller.client_id):
         rows = await read_child_rows(db, caller.la_id, day)
-    page = rows[offset : offset + limit]
+    page, next_offset, more = offset_page(rows, offset, limit)
     audit.saw_pseudonyms(db, {row["child_pseudonym"] for row in page})
     audit.note(db, rows=len(page), as_at=day.isoformat())
-    more = offset + limit < len(rows)
-    cursor = str(offset + len(page)) if more else None
+    cursor = None if next_offset is None else str(next_offset)
     name = f"placement-children-as-at-{day.isoformat()}"
     return page_response(request, table_format, name, CHILD_COLUMNS, page, cursor, more, {"as_at": day.isoformat()})
 
@@ -130,10 +129,9 @@ async def read_placement_figures(
     slices = slices_asked(query.by)
     async with state.expensive_reads.slot(caller.client_id):
         rows = await read_council_rows(db, caller.la_id, day, slices)
-    page = rows[offset : offset + limit]
+    page, next_offset, more = offset_page(rows, offset, limit)
     audit.note(db, rows=len(page), by=list(slices), as_at=day.isoformat())
-    more = offset + limit < len(rows)
-    cursor = str(offset + len(page)) if more else None
+    cursor = None if next_offset is None else str(next_offset)
     described = {
         "as_at": day.isoformat(),
         "slices": {"by": list(slices), "definitions": {name: SLICE_DEFINITIONS[name] for name in slices}},
