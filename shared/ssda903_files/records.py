@@ -10,7 +10,9 @@ from typing import Literal
 @dataclass(frozen=True, slots=True)
 class RowRef:
     file: str  # the file's name as given
-    row: int  # CSV: the row a spreadsheet shows (the header is row 1); XML: the line of the element
+    # CSV: the row a spreadsheet shows (the header is row 1); XML: the line of the element, or its place among the
+    # records where two share a line (xml_form.py)
+    row: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,12 +1,15 @@
 """The XML form of the return (EXPSSDA903), read as a stream with the standard library's expat parser.
 
 Each CHILD element holds a HEADER (with CHILDID, SEX, DOB, ETHNIC, UASC ...) and its EPISODEs (with PL where the
-CSV says PLACE). A row's reference is the line of its HEADER or EPISODE element, as the parser reports it: a file
-written on one line (as csc-validator-be-903's sample is) gives every row the same line. Only the current CHILD's
-values are held, so a large file never sits whole in memory. A DTD is refused outright: the return needs none, and
+CSV says PLACE). A row's reference is the line of its HEADER or EPISODE element, as the parser reports it; in a
+file where two of them share a line (written on one line, as csc-validator-be-903's sample is), it is instead the
+record's place in the file: the nth HEADER or EPISODE element, counted from 1 in document order, so that every
+row of the report is one record. Only the current CHILD's values are held, so a large file never sits whole in
+memory. A DTD is refused outright: the return needs none, and
 one is how entity expansion attacks (billion laughs, external entities) get in.
 """
 
+from dataclasses import replace
 from typing import BinaryIO
 from xml.parsers import expat
 
@@ -33,6 +36,7 @@ class _ChildReader:
         self.episodes: list[RawRow] = []
         self.headers: list[RawRow] = []
         self.all_episodes: list[RawRow] = []
+        self.in_order: list[RawRow] = []  # every HEADER and EPISODE, in document order
 
     def start(self, tag: str, _attributes: dict[str, str]) -> None:
         if not self.path and tag != ROOT:
@@ -42,8 +46,10 @@ class _ChildReader:
         ref = RowRef(self.file, self.parser.CurrentLineNumber)
         if self.path[1:] == ["CHILD", "HEADER"]:
             self.header = RawRow(ref, {})
+            self.in_order.append(self.header)
         elif self.path[1:] == ["CHILD", "EPISODE"]:
             self.episodes.append(RawRow(ref, {}))
+            self.in_order.append(self.episodes[-1])
 
     def characters(self, data: str) -> None:
         self.text.append(data)
@@ -100,4 +106,18 @@ def read_xml(file: str, stream: BinaryIO) -> tuple[list[RawRow], list[RawRow]]:
     except expat.ExpatError as error:
         reason = f"it is not well-formed XML: {expat.ErrorString(error.code)} at line {error.lineno}"
         raise FileRejected(file, reason) from None
-    return reader.headers, reader.all_episodes
+    return numbered_by_place(reader.in_order, reader.headers, reader.all_episodes)
+
+
+def numbered_by_place(
+    in_order: list[RawRow], headers: list[RawRow], episodes: list[RawRow]
+) -> tuple[list[RawRow], list[RawRow]]:
+    """The rows as read, or, where two share a line, each referred to by its place among the records instead."""
+    if len({row.ref.row for row in in_order}) == len(in_order):
+        return headers, episodes
+    place = {id(row): n for n, row in enumerate(in_order, start=1)}
+
+    def renumbered(rows: list[RawRow]) -> list[RawRow]:
+        return [replace(row, ref=replace(row.ref, row=place[id(row)])) for row in rows]
+
+    return renumbered(headers), renumbered(episodes)

@@ -87,7 +87,10 @@ class ImportOut(BaseModel):
 
 class FindingOut(BaseModel):
     file: str = Field(description="The file the row is in")
-    row: int = Field(description="CSV: the row as a spreadsheet numbers it (the header is row 1); XML: its line")
+    row: int = Field(
+        description="CSV: the row as a spreadsheet numbers it (the header is row 1); XML: its element's line, or, "
+        "in a file written on one line, its place among the HEADER and EPISODE elements (from 1)"
+    )
     severity: Literal["warning", "rejected"] = Field(description="warning: accepted as the reason says; rejected")
     column: str | None = Field(description="The column at fault (FUNDING_* for a costs file's three shares)")
     value: str | None = Field(description="Its value as written")
