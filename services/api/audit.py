@@ -9,15 +9,17 @@ import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
-from services.api.auth import Caller
-from services.api.types import normal_form
 from shared.db import driver
+from shared.input_types import normal_form
 from shared.pseudonyms import is_pseudonym, pseudonym
+
+if TYPE_CHECKING:  # only named: the operator's CLI audits through this module without the API's auth
+    from services.api.auth import Caller
 
 TRAIL = "audit.trail"
 RESULT_BY_METHOD = {"GET": "read", "HEAD": "read"}
@@ -38,7 +40,7 @@ class Trail:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-def begin(db: AsyncSession, caller: Caller, action: str, method: str, path: str) -> None:
+def begin(db: AsyncSession, caller: "Caller", action: str, method: str, path: str) -> None:
     result = RESULT_BY_METHOD.get(method, "written")
     route = f"{method} {path}"
     db.info[TRAIL] = Trail(caller.la_id, caller.client_id, caller.kind.value, caller.actor, action, route, result)
