@@ -2,6 +2,7 @@
 Windows-1252 (what Excel writes for "CSV" rather than "CSV UTF-8")."""
 
 import codecs
+import contextlib
 
 from shared.ssda903_files.records import FileRejected
 
@@ -25,10 +26,8 @@ def decode(file: str, data: bytes) -> str:
         except UnicodeDecodeError as error:
             offset = error.start + len(codecs.BOM_UTF8)
             raise FileRejected(file, f"it starts as UTF-8 but {_where(data, offset)} is not UTF-8") from None
-    try:
+    with contextlib.suppress(UnicodeDecodeError):  # not UTF-8: read as the Windows export it then is
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:

@@ -161,12 +161,12 @@ def readme_command(program: str) -> list[str]:
 
 def assert_creates_the_first_council_and_admin_key(command: list[str], target: str) -> None:
     """`python -m services.cli create-council … --admin-client …`, which the target's image can run."""
-    from services.cli import create_council, parser
+    from services.cli.commands import create_council, parser
 
     assert command[:3] == ["python", "-m", "services.cli"], command
     stages = dockerfile_stages()
     assert effective(stages, target, "WORKDIR") == "/app" and "services ./services" in all_of(stages, target, "COPY")
     assert any("PYTHONPATH=/app" in env.split() for env in all_of(stages, target, "ENV")), target
-    assert (ROOT / "services" / "cli.py").is_file()
+    assert (ROOT / "services" / "cli" / "__main__.py").is_file()
     args = parser().parse_args(command[3:])
     assert args.run is create_council and args.admin_client, command

@@ -1,6 +1,4 @@
-"""Operator commands: python -m services.cli --help
-
-Client, key and erasure commands are audited like the admin endpoints, with "cli" as the actor."""
+"""The operator's commands and their parser (see services/cli/__init__.py); the loading commands are in loading.py."""
 
 import argparse
 import asyncio
@@ -8,14 +6,12 @@ import json
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
 
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit, councils, demo
 from services.api.clients import service as clients
@@ -25,59 +21,21 @@ from services.api.contracts.schemas import ContractIn, VersionIn
 from services.api.erasures.service import erase_child
 from services.api.instruments.service import load_instrument as load_council_instrument
 from services.api.types import plain_id
-from shared import outbox, queue
+from services.cli.loading import add_import_commands
+from services.cli.sessions import in_transaction, require_council
 from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import DEMO_PROVIDER_ID, generate_demo_council
-from shared.domain import return_import
 from shared.domain.calibration import calibrate
 from shared.domain.full_recompute import recompute_councils
 from shared.domain.locks import figures_lock
 from shared.domain.lookups import find_instrument
-from shared.domain.return_import import ImportAsked
 from shared.errors import NotFound, ProblemError
 from shared.faults import ends_in_one_line
 from shared.instruments import InstrumentScale
-from shared.models import Client, LocalAuthority, ReturnImport
+from shared.models import Client, LocalAuthority
 from shared.schema import require_head
-from shared.settings import Settings, get_settings
-from shared.ssda903 import parse_collection_year, year_label
-
-T = TypeVar("T")
-
-
-async def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    settings = get_settings()
-    engine = make_engine(settings)
-    sessions = make_sessionmaker(engine)
-    try:
-        async with transaction(sessions) as db:
-            result = await work(db)
-            await audit.flush(db)
-        await dispatch(settings, sessions, outbox.queued_in(db))
-        return result
-    finally:
-        await engine.dispose()
-
-
-async def dispatch(settings: Settings, sessions: async_sessionmaker[AsyncSession], queued: outbox.Queued) -> None:
-    """What the change queued, sent once it committed as the API sends it, rather than left for the worker's
-    sweep: a contract's statements, a child's figures. Redis down leaves them to the sweep."""
-    if queued.empty:
-        return
-    redis = queue.connect(settings)
-    try:
-        for each in outbox.sending(redis, sessions, queued):
-            await each
-    finally:
-        await redis.aclose()
-
-
-async def require_council(db: AsyncSession, code: str) -> uuid.UUID:
-    council = await councils.find_council(db, code)
-    if council is None:
-        raise SystemExit(f"No council with code '{code}'.")
-    return council.id
+from shared.settings import get_settings
 
 
 async def require_client(db: AsyncSession, client_id: uuid.UUID, action: str) -> Client:
@@ -254,73 +212,6 @@ async def recompute(args: argparse.Namespace) -> None:
     )
 
 
-async def import_files(args: argparse.Namespace) -> None:
-    """A council's SSDA903 return, placement costs file or assessments file loaded, as the worker loads an
-    uploaded one."""
-    settings = get_settings()
-    engine = make_engine(settings)
-    try:
-        sessions = make_sessionmaker(engine)
-        async with transaction(sessions) as db:
-            la_id = await require_council(db, args.council)
-            audit.begin_operator(db, la_id, args.action)
-            names = [path.name for path in args.files]
-            asked = ImportAsked(la_id, names, "cli", args.year, args.strict, args.kind)
-            began = await return_import.begin(db, asked)
-            audit.note(db, target=f"import:{began.id}")
-            await audit.flush(db)
-        with ExitStack() as opened:
-            files = [(path.name, opened.enter_context(path.open("rb"))) for path in args.files]
-            ended = await return_import.run(
-                sessions,
-                began.id,
-                files,
-                settings.pseudonym_key_bytes,
-                lambda stage: print(f"{stage}…", file=sys.stderr),
-            )
-        await dispatch(settings, sessions, ended.queued)
-    finally:
-        await engine.dispose()
-    print(import_summary(ended.row))
-    if ended.row.state != "done":
-        raise SystemExit(1)
-
-
-def import_summary(row: ReturnImport) -> str:
-    counts = row.counts or {}
-    lines = [
-        f"import {row.id} ({row.kind}): {row.state}" + (f", collection year {year_label(row.year)}" if row.year else "")
-    ]
-    if row.reason:
-        lines.append(row.reason)
-    for name, read in counts.get("rows_read", {}).items():
-        lines.append(f"  {name}: {read:,} rows read")
-    if "children_created" in counts:
-        lines.append(
-            f"children: {counts['children_created']:,} new, {counts['children_updated']:,} changed, "
-            f"{counts['children_unchanged']:,} unchanged"
-        )
-        lines.append(
-            f"episodes: {counts['episodes_created']:,} new, {counts['episodes_updated']:,} changed, "
-            f"{counts['episodes_unchanged']:,} unchanged"
-        )
-        if not counts["children_recomputed"]:
-            lines.append("nothing changed: the return was loaded already")
-    if "placements_changed" in counts:
-        lines.append(
-            f"placements: {counts['placements_changed']:,} changed, {counts['placements_unchanged']:,} unchanged"
-        )
-        if not counts["placements_changed"]:
-            lines.append("nothing changed: the file was loaded already")
-    if "assessments_created" in counts:
-        lines.append(f"assessments: {counts['assessments_created']:,} new, {counts['assessments_existing']:,} existing")
-        if not counts["assessments_created"]:
-            lines.append("nothing changed: the file was loaded already")
-    if counts:
-        lines.append(f"{counts['warnings']:,} rows accepted with warnings, {counts['rejected']:,} rejected")
-    return "\n".join(lines)
-
-
 async def calibrate_council(args: argparse.Namespace) -> None:
     async def work(db: AsyncSession) -> str:
         la_id = await require_council(db, args.council)
@@ -389,13 +280,6 @@ def an_id(value: str) -> str:
 KEY_DAYS = KeyIn.model_fields["expires_in_days"].default
 
 
-def collection_year(value: str) -> int:
-    try:
-        return parse_collection_year(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m services.cli")
     commands = root.add_subparsers(required=True)
@@ -443,27 +327,7 @@ def parser() -> argparse.ArgumentParser:
     instrument.add_argument("file", type=Path, help="the instrument document: .json, .yaml or .yml")
     instrument.set_defaults(run=load_instrument)
 
-    imported = commands.add_parser(
-        "import-903", help="load a council's SSDA903 return: its CSV tables or its XML file, row by row reported"
-    )
-    imported.add_argument("council", help="the council's code")
-    imported.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    imported.add_argument(
-        "--year", type=collection_year, help="collection year, e.g. 2023 or 2023-24 (default: inferred)"
-    )
-    imported.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
-    imported.set_defaults(run=import_files, kind="ssda903", action="import_return")
-
-    # Files of their own, one file an import, with no collection year.
-    for kind, what in (
-        ("costs", "placement costs file (weekly cost, funding, provider)"),
-        ("assessments", "needs assessments file (a first load of its history)"),
-    ):
-        single = commands.add_parser(f"import-{kind}", help=f"load a council's {what}, row by row reported")
-        single.add_argument("council", help="the council's code")
-        single.add_argument("files", nargs=1, type=Path, metavar="FILE")
-        single.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
-        single.set_defaults(run=import_files, kind=kind, action=f"import_{kind}", year=None)
+    add_import_commands(commands)
 
     whole = commands.add_parser("recompute", help="recompute every figure of councils at once, with a progress bar")
     chosen = whole.add_mutually_exclusive_group(required=True)
@@ -524,7 +388,3 @@ def main() -> None:
         raise SystemExit(f"{error.detail} {details}".strip()) from None
     except ValidationError as error:
         raise SystemExit(str(error)) from None
-
-
-if __name__ == "__main__":
-    main()
