@@ -129,37 +129,22 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         await worker_of(ctx).engine.dispose()
 
     return {
+        # Each kept for no time: a drain's id is its own and nothing reads its result; a contract marked stale
+        # again as soon as it is done, or an import or recompute sent again, gets a job again.
         "functions": [
-            # Kept for no time: each drain's id is its own, and nothing reads its result.
             func(
-                leased(recompute_pending_job),
-                name=queue.RECOMPUTE_PENDING,
+                leased(job),
+                name=name,
                 max_tries=settings.worker_max_tries,
                 timeout=settings.worker_job_timeout_seconds,
                 keep_result=0,
-            ),
-            # Kept for no time, so a contract marked stale again as soon as it is done gets a job again.
-            func(
-                leased(refresh_statements_job),
-                name=queue.REFRESH_STATEMENTS,
-                max_tries=settings.worker_max_tries,
-                timeout=settings.worker_job_timeout_seconds,
-                keep_result=0,
-            ),
-            func(
-                leased(return_import_job),
-                name=queue.RETURN_IMPORT,
-                max_tries=settings.worker_max_tries,
-                timeout=settings.worker_job_timeout_seconds,
-                keep_result=0,
-            ),
-            func(
-                leased(council_recompute_job),
-                name=queue.COUNCIL_RECOMPUTE,
-                max_tries=settings.worker_max_tries,
-                timeout=settings.worker_job_timeout_seconds,
-                keep_result=0,
-            ),
+            )
+            for job, name in (
+                (recompute_pending_job, queue.RECOMPUTE_PENDING),
+                (refresh_statements_job, queue.REFRESH_STATEMENTS),
+                (return_import_job, queue.RETURN_IMPORT),
+                (council_recompute_job, queue.COUNCIL_RECOMPUTE),
+            )
         ],
         "cron_jobs": [
             # The longest timeout sets how long a killed worker's job waits before another worker

@@ -23,7 +23,7 @@ router = scores_router()
 SLICE_FIELD = Field(default=None, description="Present only when sliced by it (see slices.definitions)")
 
 
-class SliceColumns(BaseModel):
+class Slices(BaseModel):
     """The slice columns come first, only those asked for."""
 
     age_band: Literal["under_1", "1_4", "5_9", "10_15", "16_plus"] | None = SLICE_FIELD
@@ -33,6 +33,11 @@ class SliceColumns(BaseModel):
     legal_status: str | None = SLICE_FIELD
     placement_group: str | None = SLICE_FIELD
     provider: str | None = SLICE_FIELD
+
+
+class SliceColumns(Slices):
+    """The slices, then the instrument the figures are of."""
+
     instrument_code: str = Field(description="The instrument the figures are of")
     instrument_version: int = Field(description="Its version")
 

@@ -13,7 +13,7 @@ from services.api import audit
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, offset_page
 from services.api.scores.cohort import SLICE_DEFINITIONS, slices_asked
-from services.api.scores.cohort_endpoints import ByQuery, CohortSlices
+from services.api.scores.cohort_endpoints import ByQuery, CohortSlices, Slices
 from services.api.scores.placement_figures import (
     CHILD_COLUMNS,
     FIGURE_COLUMNS,
@@ -35,17 +35,7 @@ AS_AT = (
 AsAtQuery = Annotated[IsoDate | None, Query(description=AS_AT)]
 
 
-SLICE = Field(default=None, description="Present only when sliced by it (see slices.definitions)")
-
-
-class PlacementFigureRow(BaseModel):
-    age_band: str | None = SLICE
-    sex: str | None = SLICE
-    ethnicity: str | None = SLICE
-    uasc: bool | None = SLICE
-    legal_status: str | None = SLICE
-    placement_group: str | None = SLICE
-    provider: str | None = SLICE
+class PlacementFigureRow(Slices):
     measure: str = Field(
         description="looked_after (by group), unstable, long_term_stable, placements_ended_in_year (by reason), "
         "average_weekly_cost (by group), weekly_spend (by funder)"
