@@ -23,7 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared import wakes
 from shared.db import among, transaction
 from shared.models import RecomputeRequest
-from shared.queue import enqueue_council_recompute, enqueue_refresh, enqueue_return_import
+from shared.queue import (
+    enqueue_council_recompute,
+    enqueue_placement_figures,
+    enqueue_refresh,
+    enqueue_return_import,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -140,6 +145,10 @@ async def send_refreshes(redis: ArqRedis, contract_ids: list[uuid.UUID]) -> int:
 
 async def send_council_recomputes(redis: ArqRedis, recompute_ids: list[uuid.UUID]) -> int:
     return await send_each(redis, enqueue_council_recompute, recompute_ids)
+
+
+async def send_placement_figures(redis: ArqRedis, la_ids: list[uuid.UUID]) -> int:
+    return await send_each(redis, enqueue_placement_figures, la_ids)
 
 
 async def send_return_imports(redis: ArqRedis, import_ids: list[uuid.UUID]) -> int:

@@ -16,6 +16,7 @@ REFRESH_STATEMENTS = "refresh_statements"  # one contract's, debounced: its job 
 STATEMENTS_DEBOUNCE = timedelta(seconds=1)  # a burst of changes to one contract's children, refreshed once
 RETURN_IMPORT = "return_import"  # a council's SSDA903 return uploaded: its job id is the import row's
 COUNCIL_RECOMPUTE = "council_recompute"  # an admin's recompute of a whole council: its job id is the row's
+PLACEMENT_FIGURES = "placement_figures"  # a council's kept placement figures brought to today: its id the council's
 
 
 def serialize(value: dict[str, Any]) -> bytes:
@@ -54,6 +55,11 @@ async def enqueue_refresh(redis: ArqRedis, contract_id: uuid.UUID) -> None:
 async def enqueue_return_import(redis: ArqRedis, import_id: uuid.UUID) -> None:
     """The job of a return's import; arq keeps one job per id, so one sent again is not queued twice."""
     await redis.enqueue_job(RETURN_IMPORT, str(import_id), _job_id=f"return-import-{import_id}")
+
+
+async def enqueue_placement_figures(redis: ArqRedis, la_id: uuid.UUID) -> None:
+    """The refresh of a council's kept placement figures; arq keeps one job per id, so it is not queued twice."""
+    await redis.enqueue_job(PLACEMENT_FIGURES, str(la_id), _job_id=f"placement-figures-{la_id}")
 
 
 async def enqueue_council_recompute(redis: ArqRedis, recompute_id: uuid.UUID) -> None:

@@ -3,7 +3,6 @@
 import argparse
 import asyncio
 import json
-import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -22,6 +21,7 @@ from services.api.erasures.service import erase_child
 from services.api.instruments.service import load_instrument as load_council_instrument
 from services.api.types import plain_id
 from services.cli.loading import add_import_commands
+from services.cli.progress import RECOMPUTE_UNITS, ProgressBar
 from services.cli.sessions import in_transaction, require_council
 from shared.access import Kind, Scope
 from shared.db import make_engine, make_sessionmaker, transaction
@@ -164,27 +164,6 @@ async def load_demo(args: argparse.Namespace) -> None:
     print("\n".join(f"{kind} {key}" for kind, key in keys.items()) or "demo council already loaded")
 
 
-class ProgressBar:
-    """A progress bar on standard error, one line per stage."""
-
-    WIDTH = 40
-
-    def __init__(self) -> None:
-        self.stage = ""
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != self.stage and self.stage:
-            print(file=sys.stderr)
-        self.stage = stage
-        filled = self.WIDTH * done // total if total else self.WIDTH
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        print(f"\r{stage:<9} [{bar}] {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.stage:
-            print(file=sys.stderr)
-
-
 async def recompute(args: argparse.Namespace) -> None:
     """Every figure of the councils named (or of all), the same figures the worker's drain gives."""
     engine = make_engine(get_settings())
@@ -201,9 +180,11 @@ async def recompute(args: argparse.Namespace) -> None:
             for la_id, _ in councils:
                 audit.begin_operator(db, la_id, "recompute_council")
                 await audit.flush(db)
-        bar = ProgressBar()
-        outcome = await recompute_councils(sessions, [la_id for la_id, _ in councils], bar)
-        bar.close()
+        shown = ProgressBar(RECOMPUTE_UNITS)
+        try:
+            outcome = await recompute_councils(sessions, [la_id for la_id, _ in councils], shown)
+        finally:
+            shown.close()
     finally:
         await engine.dispose()
     print(

@@ -2,11 +2,11 @@
 and merged by the same import the worker runs for an upload, with a summary of what it did."""
 
 import argparse
-import sys
 from contextlib import ExitStack
 from pathlib import Path
 
 from services.api import audit
+from services.cli.progress import IMPORT_UNITS, ProgressBar
 from services.cli.sessions import dispatch, require_council
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.domain import return_import
@@ -33,13 +33,9 @@ async def import_files(args: argparse.Namespace) -> None:
             await audit.flush(db)
         with ExitStack() as opened:
             files = [(path.name, opened.enter_context(path.open("rb"))) for path in args.files]
-            ended = await return_import.run(
-                sessions,
-                began.id,
-                files,
-                settings.pseudonym_key_bytes,
-                lambda stage: print(f"{stage}…", file=sys.stderr),
-            )
+            shown = ProgressBar(IMPORT_UNITS)
+            opened.callback(shown.close)
+            ended = await return_import.run(sessions, began.id, files, settings.pseudonym_key_bytes, shown)
         await dispatch(settings, sessions, ended.queued)
     finally:
         await engine.dispose()

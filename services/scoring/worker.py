@@ -4,7 +4,7 @@ Jobs are thin I/O around the engines; transient failures are retried with backof
 idempotent because arq delivers at least once."""
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import structlog
@@ -20,7 +20,7 @@ from services.scoring.retries import retried_when_transient
 from services.scoring.waiting import until_database_ready
 from shared import logging, outbox, queue, wakes
 from shared.db import make_engine, make_sessionmaker
-from shared.domain import council_recompute, return_import, statements
+from shared.domain import council_recompute, kept_placement_figures, return_import, statements
 from shared.settings import Settings, get_settings
 
 log = structlog.get_logger("worker")
@@ -62,6 +62,18 @@ async def council_recompute_job(ctx: dict[str, Any], recompute_id: str) -> str |
     return ended
 
 
+async def send_placement_figures(worker: WorkerServices) -> None:
+    """A job for each council whose kept placement figures are not of today: the day turned, or a child placed
+    has none (the worker was away, or the figures were new)."""
+    stale = await kept_placement_figures.stale_councils(worker.sessions, date.today())
+    await outbox.send_placement_figures(worker.redis, stale)
+
+
+@retried_when_transient
+async def placement_figures_job(ctx: dict[str, Any], la_id: str) -> int:
+    return await kept_placement_figures.refresh_council(worker_of(ctx).sessions, uuid.UUID(la_id), date.today())
+
+
 async def send_return_imports(worker: WorkerServices) -> None:
     """A job for each uploaded return waiting, or lost with its worker."""
     await outbox.send_return_imports(worker.redis, await return_import.waiting_or_lost(worker.sessions))
@@ -90,6 +102,7 @@ async def sweep_outbox(ctx: dict[str, Any]) -> int:
     await send_stale_statements(worker)  # a job lost, or a contract changed with no child recomputed
     await send_council_recomputes(worker)
     await send_return_imports(worker)
+    await send_placement_figures(worker)
     return await outbox.sweep(
         worker.redis, worker.sessions, outbox.SweepPolicy(stall, worker.settings.outbox_max_sends)
     )
@@ -123,6 +136,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         await send_stale_statements(worker)
         await send_council_recomputes(worker)
         await send_return_imports(worker)
+        await send_placement_figures(worker)
         log.info("worker.started", resent=resent)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
@@ -144,6 +158,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                 (refresh_statements_job, queue.REFRESH_STATEMENTS),
                 (return_import_job, queue.RETURN_IMPORT),
                 (council_recompute_job, queue.COUNCIL_RECOMPUTE),
+                (placement_figures_job, queue.PLACEMENT_FIGURES),
             )
         ],
         "cron_jobs": [

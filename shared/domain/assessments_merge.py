@@ -24,6 +24,7 @@ from shared.domain.lookups import children_by_id, find_instrument, scale_of
 from shared.messages import plain_message
 from shared.ssda903_files import Finding
 from shared.ssda903_files.assessments import STRENGTH, read_assessments
+from shared.ssda903_files.progress import Tick
 from shared.ssda903_files.records import AssessmentRecord, ParsedAssessments
 
 CHUNK = 1000  # a batch's most items
@@ -50,9 +51,9 @@ RULE_OF = {
 }
 
 
-def read(files: Files, today: date) -> Read:
+def read(files: Files, today: date, tick: Tick) -> Read:
     """The assessments file read, for the import job (return_import.py)."""
-    parsed = read_assessments(files)
+    parsed = read_assessments(files, tick)
     counts = {"rows_read": parsed.rows_read, "rows_accepted": len(parsed.assessments)}
     return Read(None, parsed.findings, counts, partial(merged, parsed, today))
 

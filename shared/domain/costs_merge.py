@@ -22,6 +22,7 @@ from shared.models import Contract
 from shared.ssda903 import episode_id
 from shared.ssda903_files import Finding, RowRef
 from shared.ssda903_files.costs import read_costs
+from shared.ssda903_files.progress import Tick
 from shared.ssda903_files.records import CostRecord, ParsedCosts
 
 STAGING = """
@@ -70,9 +71,9 @@ RETURNING p.child_pk, before.provider_id AS provider_before
 """
 
 
-def read(files: Files) -> Read:
+def read(files: Files, tick: Tick) -> Read:
     """The costs file read, for the import job (return_import.py)."""
-    parsed = read_costs(files)
+    parsed = read_costs(files, tick)
     counts = {"rows_read": parsed.rows_read, "rows_accepted": len(parsed.costs)}
     return Read(None, parsed.findings, counts, partial(merged, parsed))
 

@@ -10,7 +10,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Uuid, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import among, transaction
-from shared.domain import statements
+from shared.domain import kept_placement_figures, statements
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from shared.domain.figures_copy import (
@@ -34,7 +34,7 @@ from shared.domain.figures_copy import (
     insert_domains,
 )
 from shared.domain.locks import child_locks, figures_lock
-from shared.domain.snapshot import RecomputeTarget, Snapshot, raw_connection, read, read_outbox
+from shared.domain.snapshot import RecomputeTarget, Snapshot, changed_since, raw_connection, read, read_outbox
 from shared.instruments import InstrumentScale
 from shared.models import (
     Child,
@@ -148,16 +148,6 @@ def in_scale(
     return need, strength
 
 
-def changed_since(snapshot: Snapshot, outbox: dict[int, tuple[uuid.UUID, bool]]) -> set[uuid.UUID]:
-    """Children written to, or recomputed, since the snapshot: theirs is newer than what was read."""
-    changed = set()
-    for request, (child, pending) in outbox.items():
-        before = snapshot.outbox.get(request)
-        if before is None or before[1] != pending:
-            changed.add(child)
-    return changed
-
-
 async def council_sds(
     db: AsyncSession, snapshot: Snapshot, computed: list[Computed], *, calibrate: bool
 ) -> dict[tuple[int, str], float]:
@@ -199,7 +189,7 @@ def rci_of(done: Computed, councils: np.ndarray[Any, Any], sds: dict[tuple[int, 
 
 async def write(
     db: AsyncSession, snapshot: Snapshot, target: RecomputeTarget, progress: Progress
-) -> tuple[int, int, int]:
+) -> tuple[int, int, set[uuid.UUID]]:
     """The recompute's one transaction: (written, cleared, left out)."""
     now = await take_locks(db, target)
     excluded = await changed_or_gone(db, snapshot, target)
@@ -212,7 +202,7 @@ async def write(
     cleared = (snapshot.had_figures - written) - excluded
     await clear_figures(db, cleared, now)
     await settle(db, snapshot, excluded, written | cleared)
-    return len(written), len(cleared), len(excluded)
+    return len(written), len(cleared), excluded
 
 
 async def take_locks(db: AsyncSession, target: RecomputeTarget) -> datetime:
@@ -227,7 +217,7 @@ async def changed_or_gone(db: AsyncSession, snapshot: Snapshot, target: Recomput
     (an erasure takes the figures lock before it deletes, so a child seen here stays until this commits)."""
     read_children = pks(snapshot)
     existing = set(await db.scalars(select(Child.id).where(among(Child.id, read_children, Uuid))))
-    return changed_since(snapshot, await read_outbox(db, target)) | (read_children - existing)
+    return changed_since(snapshot.outbox, await read_outbox(db, target)) | (read_children - existing)
 
 
 async def replace_figures(
@@ -370,9 +360,11 @@ async def recompute(
         exported = await db.scalar(select(func.pg_export_snapshot()))
         await other.execute(text(f"SET TRANSACTION SNAPSHOT '{exported}'"))
         snapshot = await read(db, other, target)
+        placements = await kept_placement_figures.compute(db, target, date.today())
         await db.rollback()
         await other.rollback()
     report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
     async with transaction(sessions) as db:
         written, cleared, excluded = await write(db, snapshot, target, report)
-    return RecomputeCounts(len(snapshot.child_seq), written, cleared, excluded)
+        await kept_placement_figures.write(db, placements, excluded)
+    return RecomputeCounts(len(snapshot.child_seq), written, cleared, len(excluded))

@@ -10,6 +10,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.ssda903_files import Finding
+from shared.ssda903_files.progress import Tick
 
 Files = Sequence[tuple[str, BinaryIO]]
 
@@ -30,5 +31,5 @@ class Read:
     merge: Callable[[AsyncSession, uuid.UUID, bytes, bool], Awaitable[Merged]]
 
 
-# The files, the collection year if given, and today (a date after it is refused).
-Reader = Callable[[Files, int | None, date], Read]
+# The files, the collection year if given, today (a date after it is refused), and who is told how far it got.
+Reader = Callable[[Files, int | None, date, Tick], Read]

@@ -3,12 +3,14 @@ what the placement figures are computed from, for one child or a whole council, 
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import among
 from shared.domain.engines.placements.child import Child
 from shared.domain.engines.placements.episodes import Episode, Funding
 from shared.models import Child as StoredChild
@@ -18,15 +20,20 @@ from shared.models import Placement
 @dataclass(frozen=True, slots=True)
 class PlacedChild:
     child_pk: uuid.UUID
+    la_id: uuid.UUID
     pseudonym: str
     child: Child
 
 
-async def placed_children(db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.UUID | None = None) -> list[PlacedChild]:
-    """Every child of the council with an episode (or the one child), its episodes in order of start."""
+async def placed_children(
+    db: AsyncSession, la_ids: Sequence[uuid.UUID], children: Sequence[uuid.UUID] | None = None
+) -> list[PlacedChild]:
+    """Every child of the councils with an episode (or those of the children given), its episodes in order of
+    start."""
     query = (
         select(
             StoredChild.id,
+            StoredChild.la_id,
             StoredChild.pseudonym,
             StoredChild.date_of_birth,
             Placement.start_date,
@@ -42,15 +49,15 @@ async def placed_children(db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.UUI
             Placement.funding_education,
         )
         .join(Placement, Placement.child_pk == StoredChild.id)
-        .where(StoredChild.la_id == la_id, Placement.la_id == la_id)
+        .where(among(StoredChild.la_id, la_ids, Uuid), among(Placement.la_id, la_ids, Uuid))
         .order_by(StoredChild.seq, Placement.start_date, Placement.id)
     )
-    if child_pk is not None:
-        query = query.where(StoredChild.id == child_pk)
+    if children is not None:
+        query = query.where(among(StoredChild.id, children, Uuid))
     episodes: defaultdict[uuid.UUID, list[Episode]] = defaultdict(list)
-    about: dict[uuid.UUID, tuple[str, date]] = {}
+    about: dict[uuid.UUID, tuple[uuid.UUID, str, date]] = {}
     for row in await db.execute(query):
-        about[row[0]] = (row[1], row[2])
+        about[row[0]] = (row[1], row[2], row[3])
         episodes[row[0]].append(
             Episode(
                 start=row.start_date,
@@ -64,4 +71,7 @@ async def placed_children(db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.UUI
                 funding=Funding(row.funding_social_care, row.funding_health, row.funding_education),
             )
         )
-    return [PlacedChild(pk, pseudonym, Child(born, tuple(episodes[pk]))) for pk, (pseudonym, born) in about.items()]
+    return [
+        PlacedChild(pk, la_id, pseudonym, Child(born, tuple(episodes[pk])))
+        for pk, (la_id, pseudonym, born) in about.items()
+    ]

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from io import BytesIO
 from typing import Any
 
@@ -22,15 +23,16 @@ from shared.domain import assessments_merge, costs_merge, return_merge
 from shared.domain.import_steps import Files, Read, Reader
 from shared.models import ImportFinding, ImportUpload, ReturnImport
 from shared.ssda903_files import FileRejected, Finding
+from shared.ssda903_files.progress import Tick, no_tick
 from shared.transient import is_transient
 
 UNFINISHED = ("queued", "running")
-Stage = Callable[[str], None]
+SHOWN_EVERY = 0.5  # seconds between the reading's progress written to the row (and shown to an operator)
 # Each kind's reader, by the kind the import row names; a costs or assessments file has no collection year.
 READERS: dict[str, Reader] = {
     "ssda903": return_merge.read,
-    "costs": lambda files, _year, _today: costs_merge.read(files),
-    "assessments": lambda files, _year, today: assessments_merge.read(files, today),
+    "costs": lambda files, _year, _today, tick: costs_merge.read(files, tick),
+    "assessments": lambda files, _year, today, tick: assessments_merge.read(files, today, tick),
 }
 
 
@@ -148,7 +150,7 @@ async def run(
     import_id: uuid.UUID,
     files: Files,
     pseudonym_key: bytes,
-    stage: Stage = lambda name: None,
+    report: Tick = no_tick,
 ) -> Ended:
     """The import read and merged. A failure is recorded on the row, then raised."""
     async with transaction(sessions) as db:
@@ -156,7 +158,7 @@ async def run(
         la_id, year, strict, kind = asked.la_id, asked.year, asked.strict, asked.kind
     async with one_at_a_time(sessions, la_id):
         await abandon_unfinished(sessions, la_id, import_id)
-        return await read_and_merge(sessions, import_id, files, pseudonym_key, stage, (la_id, year, strict, kind))
+        return await read_and_merge(sessions, import_id, files, pseudonym_key, report, (la_id, year, strict, kind))
 
 
 async def abandon_unfinished(
@@ -179,18 +181,20 @@ async def read_and_merge(
     import_id: uuid.UUID,
     files: Files,
     pseudonym_key: bytes,
-    stage: Stage,
+    report: Tick,
     asked: tuple[uuid.UUID, int | None, bool, str],
 ) -> Ended:
     la_id, year, strict, kind = asked
     try:
-        await mark(sessions, import_id, stage, "reading", state="running", started_at=func.now())
+        progress = Progress(report, len(files))
+        await mark(sessions, import_id, progress.now, state="running", started_at=func.now())
         try:
-            read = await asyncio.to_thread(READERS[kind], files, year, date.today())
+            read = await read_watched(sessions, import_id, progress, partial(READERS[kind], files, year, date.today()))
         except FileRejected as refused:
             ended = await finish(sessions, import_id, "refused", reason=f"{refused.file}: {refused.reason}")
             return Ended(ended, outbox.Queued([], [], [], []))
-        await mark(sessions, import_id, stage, "merging", year=read.year)
+        report("merging", 0, 0)
+        await mark(sessions, import_id, ("merging", 0, 0), year=read.year)
         async with transaction(sessions) as db:
             row = await merge(db, import_id, read, la_id, strict, pseudonym_key)
         return Ended(row, outbox.queued_in(db))
@@ -258,12 +262,45 @@ async def keep_findings(db: AsyncSession, import_id: uuid.UUID, findings: list[F
     )
 
 
+class Progress:
+    """How far the reading has got: told by the reading thread, which tells the operator's bar at once; read by
+    the job's loop, which writes it to the row now and then."""
+
+    def __init__(self, report: Tick, files: int) -> None:
+        self.report = report
+        self.now = ("reading", 0, files)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.now = (stage, done, total)  # one assignment: the loop never sees half of it
+        self.report(stage, done, total)
+
+
+async def read_watched(
+    sessions: async_sessionmaker[AsyncSession],
+    import_id: uuid.UUID,
+    progress: Progress,
+    reader: Callable[[Tick], Read],
+) -> Read:
+    """The files read off the event loop, how far it has got written to the row as it goes."""
+    reading = asyncio.ensure_future(asyncio.to_thread(reader, progress))
+    written = None
+    while not (await asyncio.wait({reading}, timeout=SHOWN_EVERY))[0]:
+        if progress.now != written:
+            written = progress.now
+            await mark(sessions, import_id, written)
+    return reading.result()
+
+
 async def mark(
-    sessions: async_sessionmaker[AsyncSession], import_id: uuid.UUID, stage: Stage, name: str, **values: Any
+    sessions: async_sessionmaker[AsyncSession], import_id: uuid.UUID, progress: tuple[str, int, int], **values: Any
 ) -> None:
-    stage(name)
+    stage, done, total = progress
     async with transaction(sessions) as db:
-        await db.execute(update(ReturnImport).where(ReturnImport.id == import_id).values(stage=name, **values))
+        await db.execute(
+            update(ReturnImport)
+            .where(ReturnImport.id == import_id)
+            .values(stage=stage, progress_done=done, progress_total=total, **values)
+        )
 
 
 async def finish(

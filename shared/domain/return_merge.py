@@ -25,6 +25,7 @@ from shared.models.placements import RETURN_EPISODE_COLUMNS
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import episode_id
 from shared.ssda903_files import EpisodeRecord, Finding, ParsedReturn, RowRef, read_return
+from shared.ssda903_files.progress import Tick
 
 STAGING = """
 CREATE TEMPORARY TABLE stage_return_children (
@@ -193,9 +194,9 @@ async def apply_return(
     )
 
 
-def read(files: Files, year: int | None, today: date) -> Read:
+def read(files: Files, year: int | None, today: date, tick: Tick) -> Read:
     """The return read, for the import job (return_import.py)."""
-    parsed = read_return(files, year, today)
+    parsed = read_return(files, year, today, tick)
     counts = {
         "rows_read": parsed.rows_read,
         "children_accepted": len(parsed.children),

@@ -108,6 +108,19 @@ class RecomputeTarget:
         return column if self.children is None else column & among(ChildNeedsTrend.child_pk, self.children, Uuid)
 
 
+Outbox = dict[int, tuple[uuid.UUID, bool]]  # request id -> (child, pending)
+
+
+def changed_since(read: Outbox, now: Outbox) -> set[uuid.UUID]:
+    """Children written to, or recomputed, since the outbox was read: theirs is newer than what was read."""
+    changed = set()
+    for request, (child, pending) in now.items():
+        before = read.get(request)
+        if before is None or before[1] != pending:
+            changed.add(child)
+    return changed
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything read, in one transaction's snapshot."""
@@ -121,7 +134,7 @@ class Snapshot:
     child_council: np.ndarray[Any, Any]  # index into councils, in child_seq's order
     councils: list[uuid.UUID]
     instruments: list[Any]  # rows of instruments: id, la_id, code, version, compatible_with, definition
-    outbox: dict[int, tuple[uuid.UUID, bool]]  # request id -> (child, pending)
+    outbox: Outbox
     had_figures: set[uuid.UUID]
 
 
@@ -230,7 +243,7 @@ def locate(keys: np.ndarray[Any, Any], table: np.ndarray[Any, Any]) -> np.ndarra
     return np.repeat(row, np.diff(np.r_[starts, len(keys)]))
 
 
-async def read_outbox(db: AsyncSession, target: RecomputeTarget) -> dict[int, tuple[uuid.UUID, bool]]:
+async def read_outbox(db: AsyncSession, target: RecomputeTarget) -> Outbox:
     rows = await db.execute(
         select(RecomputeRequest.id, RecomputeRequest.child_pk, RecomputeRequest.done_at.is_(None)).where(
             target.outbox()

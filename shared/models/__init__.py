@@ -11,7 +11,7 @@ from shared.models.children import (
     is_current_version,
     is_standing_final,
 )
-from shared.models.figures import ChildNeedsTrend, DomainNeedsTrend, RciCalibration
+from shared.models.figures import ChildNeedsTrend, ChildPlacementFigures, DomainNeedsTrend, RciCalibration
 from shared.models.imports import ImportFinding, ImportUpload, ReturnImport
 from shared.models.instruments import Instrument
 from shared.models.outbox import CouncilRecompute, RecomputeRequest
@@ -27,6 +27,7 @@ __all__ = [
     "Base",
     "Child",
     "ChildNeedsTrend",
+    "ChildPlacementFigures",
     "Client",
     "Contract",
     "ContractVersion",

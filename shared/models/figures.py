@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     ARRAY,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     Sequence,
     SmallInteger,
     String,
@@ -126,3 +128,34 @@ class RciCalibration(Base):
     n: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(12))  # automatic (30 baselines) or admin
     calibrated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ChildPlacementFigures(Base):
+    """A child's placement figures of domain.md §6 as at `as_at` (today when the worker wrote them), one row
+    per child with an episode begun by then (shared/domain/kept_placement_figures.py). Deleted with its child
+    by the trigger child_figures_follow_child (migration 0024)."""
+
+    __tablename__ = "child_placement_figures"
+    __table_args__ = (Index("ix_child_placement_figures_council_as_at", "la_id", "as_at"),)
+
+    child_pk: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    la_id: Mapped[uuid.UUID] = council_column()
+    as_at: Mapped[date] = mapped_column(Date)
+    looked_after: Mapped[bool]
+    current_place: Mapped[str | None] = mapped_column(String(8))
+    current_group: Mapped[str | None] = mapped_column(String(32))  # null: not looked after, or ungrouped PLACE
+    current_placement_start: Mapped[date | None] = mapped_column(Date)
+    placements_in_year: Mapped[int | None] = mapped_column(Integer)
+    unstable: Mapped[bool | None]
+    long_term_stable: Mapped[bool | None]
+    placements_ended: Mapped[int] = mapped_column(Integer)
+    placements_ended_in_year: Mapped[int] = mapped_column(Integer)
+    ended_for_behaviour: Mapped[int] = mapped_column(Integer)
+    reasons_ended: Mapped[list[str | None]] = mapped_column(ARRAY(String(8)))  # null element: no reason
+    reasons_ended_in_year: Mapped[list[str | None]] = mapped_column(ARRAY(String(8)))
+    weeks_in_care: Mapped[float] = mapped_column(Double)
+    weekly_cost: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    funding_social_care: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))  # null with no weekly cost
+    funding_health: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
+    funding_education: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

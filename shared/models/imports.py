@@ -47,6 +47,9 @@ class ReturnImport(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stage: Mapped[str | None] = mapped_column(String(32))
+    # How far the stage has got (files read, rows checked) of how many; 0 of 0 while not counted.
+    progress_done: Mapped[int | None] = mapped_column(Integer, deferred=True)
+    progress_total: Mapped[int | None] = mapped_column(Integer, deferred=True)
     # rows read per file, warnings, rejections; a return's children and episodes created / updated / unchanged,
     # a costs file's rows accepted and placements changed / unchanged
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import BinaryIO
 
+from shared.ssda903_files.progress import Tick, no_tick
 from shared.ssda903_files.records import AssessmentRecord, FileRejected, Finding, ParsedAssessments, RawRow
 from shared.ssda903_files.row_files import read_rows
 from shared.ssda903_files.tables import refuse_repeated_columns
@@ -123,10 +124,10 @@ def check_assessment(row: RawRow) -> tuple[AssessmentRecord | None, list[Finding
     return record, check.findings()
 
 
-def read_assessments(files: Sequence[tuple[str, BinaryIO]]) -> ParsedAssessments:
+def read_assessments(files: Sequence[tuple[str, BinaryIO]], tick: Tick = no_tick) -> ParsedAssessments:
     """Read a council's assessments files (CSV, UTF-8 or Windows-1252). FileRejected refuses a whole file;
     everything else is a finding. An ASSESSMENT_ID given twice keeps its first row."""
     records, findings, rows_read = read_rows(
-        files, recognise, check_assessment, lambda each: each.external_id, "the assessment (ASSESSMENT_ID)"
+        files, recognise, check_assessment, lambda each: each.external_id, "the assessment (ASSESSMENT_ID)", tick
     )
     return ParsedAssessments(records, findings, rows_read)

@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from shared.funding import SHARE_PLACES, sum_fault
 from shared.ssda903 import episode_id
+from shared.ssda903_files.progress import Tick, no_tick
 from shared.ssda903_files.records import CostRecord, FileRejected, Finding, ParsedCosts, RawRow
 from shared.ssda903_files.row_files import read_rows
 from shared.ssda903_files.tables import refuse_repeated_columns
@@ -147,10 +148,10 @@ def check_cost(row: RawRow) -> tuple[CostRecord | None, list[Finding]]:
     return CostRecord(child, named, start, cost, *funding, provider, row.ref), check.findings()
 
 
-def read_costs(files: Sequence[tuple[str, BinaryIO]]) -> ParsedCosts:
+def read_costs(files: Sequence[tuple[str, BinaryIO]], tick: Tick = no_tick) -> ParsedCosts:
     """Read a council's placement costs files (CSV, UTF-8 or Windows-1252). FileRejected refuses a whole file;
     everything else is a finding. A placement named twice keeps its first row."""
     records, findings, rows_read = read_rows(
-        files, recognise, check_cost, lambda each: (each.child_id, each.placement_id), "the placement"
+        files, recognise, check_cost, lambda each: (each.child_id, each.placement_id), "the placement", tick
     )
     return ParsedCosts(records, findings, rows_read)

@@ -9,6 +9,7 @@ from typing import BinaryIO
 from shared.ssda903 import collection_year_of, date_problem
 from shared.ssda903_files.cross_row_checks import dated_possibly, of_known_children, without_overlaps, without_repeats
 from shared.ssda903_files.csv_form import read_csv
+from shared.ssda903_files.progress import Tick, no_tick, ticking
 from shared.ssda903_files.records import (
     ChildRecord,
     EpisodeRecord,
@@ -31,9 +32,10 @@ def _looks_like_xml(stream: BinaryIO) -> bool:
     return start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-def read_files(files: Sequence[tuple[str, BinaryIO]]) -> RawReturn:
+def read_files(files: Sequence[tuple[str, BinaryIO]], tick: Tick = no_tick) -> RawReturn:
     raw = RawReturn([], [], [], [], {})
-    for file, stream in files:
+    for done, (file, stream) in enumerate(files):
+        tick("reading", done, len(files))
         if _looks_like_xml(stream):
             headers, episodes = read_xml(file, stream)
             raw.headers += headers
@@ -46,6 +48,7 @@ def read_files(files: Sequence[tuple[str, BinaryIO]]) -> RawReturn:
         {HEADER: raw.headers, EPISODES: raw.episodes, UASC: raw.uasc}.get(table, []).extend(rows)
         raw.findings += refused
         raw.rows_read[file] = len(rows) + len(refused)
+    tick("reading", len(files), len(files))
     return raw
 
 
@@ -59,12 +62,12 @@ def infer_year(files: Sequence[tuple[str, BinaryIO]], episodes: list[RawRow]) ->
 
 
 def _children(
-    raw: RawReturn, year: int, today: date | None, findings: list[Finding]
+    raw: RawReturn, year: int, today: date | None, findings: list[Finding], tick: Tick
 ) -> tuple[list[ChildRecord], dict[str, list[RowRef]]]:
     """The children stored, and the header rows refused, by the child they name."""
     uasc = {row.get("CHILD") for row in raw.uasc}
     accepted, refused = [], defaultdict(list)
-    for row in raw.headers:
+    for row in ticking(raw.headers, tick, 0, len(raw.headers) + len(raw.episodes)):
         child, found = check_header(row, year, row.get("CHILD") in uasc)
         if child is not None and (problem := date_problem(child.date_of_birth, today)) is not None:
             reason = f"DOB {problem}; the child is not stored"
@@ -81,10 +84,15 @@ def _children(
 
 
 def _episodes(
-    raw: RawReturn, born: dict[str, date], refused: dict[str, list[RowRef]], today: date | None, findings: list[Finding]
+    raw: RawReturn,
+    born: dict[str, date],
+    refused: dict[str, list[RowRef]],
+    today: date | None,
+    findings: list[Finding],
+    tick: Tick,
 ) -> list[EpisodeRecord]:
     accepted = []
-    for row in raw.episodes:
+    for row in ticking(raw.episodes, tick, len(raw.headers), len(raw.headers) + len(raw.episodes)):
         episode, found = check_episode(row)
         findings += found
         if episode is not None:
@@ -102,19 +110,19 @@ def _episodes(
 
 
 def read_return(
-    files: Sequence[tuple[str, BinaryIO]], year: int | None = None, today: date | None = None
+    files: Sequence[tuple[str, BinaryIO]], year: int | None = None, today: date | None = None, tick: Tick = no_tick
 ) -> ParsedReturn:
     """Read one council's return for one collection year: CSV tables recognised by their header rows (header,
     episodes and uasc stored; the others' rows only counted), or the XML form. `year` (2023 for 2023-24) is
     inferred from the episodes when not given; with `today`, a date after it is refused, as the API refuses it.
-    FileRejected refuses a whole file; everything else is a finding."""
-    raw = read_files(files)
+    FileRejected refuses a whole file; everything else is a finding. `tick` is told how far it has got."""
+    raw = read_files(files, tick)
     year = year if year is not None else infer_year(files, raw.episodes)
     findings = list(raw.findings)
-    children, refused = _children(raw, year, today, findings)
+    children, refused = _children(raw, year, today, findings, tick)
     born = {child.child_id: child.date_of_birth for child in children}
     findings += of_known_children(((row.get("CHILD"), row.ref) for row in raw.uasc), set(born), refused, "the UASC row")
-    episodes = _episodes(raw, born, refused, today, findings)
+    episodes = _episodes(raw, born, refused, today, findings, tick)
     order = {file: index for index, (file, _stream) in enumerate(files)}
     findings.sort(key=lambda finding: (order[finding.ref.file], finding.ref.row))
     rank = {ref: index for index, ref in enumerate(row.ref for row in raw.episodes)}

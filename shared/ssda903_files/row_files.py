@@ -6,6 +6,7 @@ from typing import BinaryIO
 
 from shared.ssda903_files.cross_row_checks import Record, without_repeats
 from shared.ssda903_files.csv_form import read_csv
+from shared.ssda903_files.progress import Tick, no_tick, ticking
 from shared.ssda903_files.records import Finding, RawRow
 
 
@@ -15,21 +16,26 @@ def read_rows(
     check: Callable[[RawRow], tuple[Record | None, list[Finding]]],
     key: Callable[[Record], Hashable],
     what: str,
+    tick: Tick = no_tick,
 ) -> tuple[list[Record], list[Finding], dict[str, int]]:
     """(records, findings in file then row order, data rows read per file). FileRejected refuses a whole file;
-    a record whose key repeats keeps its first row."""
+    a record whose key repeats keeps its first row. `tick` is told how far it has got."""
     findings: list[Finding] = []
-    accepted: list[Record] = []
+    read: list[RawRow] = []
     rows_read: dict[str, int] = {}
-    for file, stream in files:
+    for done, (file, stream) in enumerate(files):
+        tick("reading", done, len(files))
         _table, rows, refused = read_csv(file, stream.read(), recognise)
         findings += refused
         rows_read[file] = len(rows) + len(refused)
-        for row in rows:
-            record, found = check(row)
-            findings += found
-            if record is not None:
-                accepted.append(record)
+        read += rows
+    tick("reading", len(files), len(files))
+    accepted: list[Record] = []
+    for row in ticking(read, tick, 0, len(read)):
+        record, found = check(row)
+        findings += found
+        if record is not None:
+            accepted.append(record)
     records, repeats = without_repeats(accepted, key, what)
     findings += repeats
     order = {file: index for index, (file, _stream) in enumerate(files)}

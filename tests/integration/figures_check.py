@@ -1,6 +1,9 @@
 """Whether every way figures are made gives every child of a council the same figures: the worker's bursts
 (as a test has just run them), each child recomputed alone, a full recompute, and the figures as at today
-computed into temporary tables (the cohort's `?as_at=` path). Fault and worker tests end with it."""
+computed into temporary tables (the cohort's `?as_at=` path). Fault and worker tests end with it.
+
+The placement figures the worker keeps (shared/domain/kept_placement_figures.py) are among them: as at today
+they are computed on reading, by the engine, from the episodes stored."""
 
 from datetime import date
 from typing import Any
@@ -12,33 +15,44 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.scores.as_at import STORED, FigureTables, figures_as_at
 from shared.db import transaction
 from shared.domain.full_recompute import recompute_children, recompute_councils
-from shared.models import Child, RecomputeRequest
+from shared.domain.kept_placement_figures import values_as_at
+from shared.domain.placement_inputs import placed_children
+from shared.models import Child, ChildPlacementFigures, RecomputeRequest
 from tests.conftest import state_of
 
 VOLATILE = {"computed_at", "row_version"}
 
 
-async def figures(app: FastAPI, la_id: Any) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
+Rows = dict[Any, dict[str, Any]]
+Figures = tuple[Rows, Rows, Rows]  # children's trends, domains' trends, children's placement figures
+
+
+def plain(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs if c.key not in VOLATILE}
+
+
+async def figures(app: FastAPI, la_id: Any) -> Figures:
     async with transaction(state_of(app).sessions) as db:
-        return await figures_in(db, la_id, STORED)
+        kept = await db.scalars(select(ChildPlacementFigures).where(ChildPlacementFigures.la_id == la_id))
+        return (*await figures_in(db, la_id, STORED), {row.child_pk: plain(row) for row in kept})
 
 
-async def figures_in(
-    db: AsyncSession, la_id: Any, tables: FigureTables
-) -> tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]:
+async def figures_in(db: AsyncSession, la_id: Any, tables: FigureTables) -> tuple[Rows, Rows]:
     children = (await db.scalars(select(tables.child).where(tables.child.la_id == la_id))).all()
     domains = (await db.scalars(select(tables.domain).where(tables.domain.la_id == la_id))).all()
-
-    def plain(row: Any) -> dict[str, Any]:
-        return {c.key: getattr(row, c.key) for c in row.__mapper__.column_attrs if c.key not in VOLATILE}
-
     return (
         {row.child_pk: plain(row) for row in children},
         {(row.child_pk, row.domain): plain(row) for row in domains},
     )
 
 
-Figures = tuple[dict[Any, dict[str, Any]], dict[Any, dict[str, Any]]]
+async def placements_as_at_today(db: AsyncSession, la_id: Any) -> Rows:
+    today = date.today()
+    placed = await placed_children(db, [la_id])
+    return {
+        each.child_pk: {"child_pk": each.child_pk, "la_id": la_id, "as_at": today, **values}
+        for each, values in values_as_at(placed, today)
+    }
 
 
 async def child_by_child(app: FastAPI, la_id: Any) -> Figures:
@@ -58,7 +72,7 @@ async def as_at_today(app: FastAPI, la_id: Any) -> Figures:
     """Each child's figures as at today, computed into temporary tables, not stored."""
     async with transaction(state_of(app).sessions) as db:
         tables = await figures_as_at(db, la_id, date.today())
-        return await figures_in(db, la_id, tables)
+        return (*await figures_in(db, la_id, tables), await placements_as_at_today(db, la_id))
 
 
 def assert_same(these: Figures, those: Figures) -> None:

@@ -9,12 +9,13 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from services.api.children.trends import TrendsOut
 from shared.access import Kind
 from shared.db import transaction
 from shared.domain.locks import figures_lock
+from shared.models import ChildPlacementFigures
 from shared.settings import Settings
 from tests.conftest import Council, headers_for, state_of
 from tests.integration.helpers import DOMAINS, add_child, assessment, placement, ratings, run_worker, years_ago
@@ -43,6 +44,14 @@ async def tables_mentioning(app: FastAPI, needle: str) -> dict[str, int]:
     return found
 
 
+async def kept_placement_rows(app: FastAPI, council: Council) -> int:
+    async with transaction(state_of(app).sessions) as db:
+        count = await db.scalar(
+            select(func.count()).select_from(ChildPlacementFigures).where(ChildPlacementFigures.la_id == council.la_id)
+        )
+        return int(count or 0)
+
+
 async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
 ) -> None:
@@ -66,6 +75,9 @@ async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
     ]
     await run_worker(settings, app)
     pseudonym = council.pseudonym(ERASED)
+    kept = (await api.get("/v1/scores/placement-children", headers=council.bi)).json()["items"]
+    assert {row["child_pseudonym"] for row in kept} == {pseudonym, council.pseudonym(KEPT)}
+    assert await kept_placement_rows(app, council) == 2
     before = await cohort(api, council)
     assert all(row["children_counted"] == 2 for row in before.values())
     assert pseudonym in (await api.get("/v1/provider/children", headers=provider)).text
@@ -99,10 +111,11 @@ async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
     again = await api.post("/v1/assessments", json=later, headers=council.headers | replayed)
     assert again.status_code == 422 and "ratings" not in again.text
     # BI: no row in any table or export, JSON or CSV; the erasures feed names the pseudonym to drop.
-    for table in ("needs-trends", "needs-summary"):
+    for table in ("needs-trends", "needs-summary", "placement-children"):
         for fmt in ("json", "csv"):
             page = await api.get(f"/v1/scores/{table}", params={"format": fmt}, headers=council.bi)
             assert pseudonym not in page.text and council.pseudonym(KEPT) in page.text, (table, fmt)
+    assert await kept_placement_rows(app, council) == 1
     feed = (await api.get("/v1/scores/erasures", headers=council.bi)).json()["items"]
     assert [row["child_pseudonym"] for row in feed] == [pseudonym]
     # The provider: gone from its list, and its figures a 404.

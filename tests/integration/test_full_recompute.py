@@ -114,7 +114,10 @@ async def test_an_admin_recalibrates_and_recomputes_through_the_api_and_the_cli(
     assert await rci() == expected
     done = await run_cli(settings, "recompute", "--council", council.code)
     assert done.returncode == 0, done.stderr
-    assert "3 children: 3 recomputed" in done.stdout and "[########################################] 3/3" in done.stderr
+    assert (
+        "3 children: 3 recomputed" in done.stdout
+        and "[########################################] 100%  3/3 children" in done.stderr
+    )
     again = await run_cli(settings, "calibrate", council.code)
     assert again.returncode == 0 and "SD 12.0000 from 3 baselines" in again.stdout, again.stderr
     unknown = await run_cli(settings, "recompute", "--council", "NOPE")

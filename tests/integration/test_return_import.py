@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
+from services.cli.progress import bar
 from shared.db import transaction
 from shared.domain import return_import
 from shared.domain.return_import import ImportAsked
@@ -49,6 +50,13 @@ async def test_the_synthetic_return_loads_through_the_cli_and_a_second_load_chan
 
     first = await cli(settings, "import-903", council.code, *map(str, SAMPLE_FILES))
     assert first.code == 0, first.err
+    # Not a terminal: the progress bar is each stage's last state, a line each.
+    checked = parsed.rows_read[SAMPLE_FILES[0].name] + parsed.rows_read[SAMPLE_FILES[1].name]
+    assert first.err.splitlines()[:3] == [
+        bar("reading", len(SAMPLE_FILES), len(SAMPLE_FILES), "files"),
+        bar("checking", checked, checked, "rows"),
+        "merging…",
+    ]
     children, episodes, requests = await stored(app, council.la_id)
     assert children == len(children_in_file) == len(parsed.children)
     assert episodes == len(parsed.episodes)

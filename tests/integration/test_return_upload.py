@@ -2,16 +2,26 @@
 admin follows, the row-level report downloads as JSON or CSV, the files go once the import ends, and uploads
 have a size limit of their own."""
 
+import asyncio
 import csv
 import io
+import threading
+from datetime import date
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from shared.db import transaction
+from shared.domain import return_import
+from shared.domain.import_steps import Files, Read
+from shared.domain.return_import import ImportAsked
 from shared.models import ImportUpload
 from shared.settings import Settings
+from shared.ssda903_files.progress import Tick
 from tests.conftest import Council, state_of
+from tests.integration.faults import true_within
 from tests.integration.helpers import run_worker
 from tests.unit.ssda903_files_builders import EPISODE_COLUMNS, HEADER_COLUMNS
 
@@ -89,3 +99,42 @@ async def test_a_year_that_is_not_a_collection_year_is_refused_naming_the_field(
     assert refused.status_code == 422
     assert [error["field"] for error in refused.json()["errors"]] == ["year"]
     assert (await api.get("/v1/admin/imports", headers=council.admin)).json() == []
+
+
+async def test_a_running_import_shows_on_its_resource_how_far_its_reading_has_got(
+    app: FastAPI, api: httpx.AsyncClient, settings: Settings, council: Council, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reading held half way (a reader that tells how far it got, then waits), the admin polls the import."""
+    release = threading.Event()
+    reader = return_import.READERS["ssda903"]
+
+    def held(files: Files, year: int | None, today: date, tick: Tick) -> Read:
+        tick("reading", 1, 1)
+        tick("checking", 2_000, 5_050)
+        release.wait(timeout=60)
+        return reader(files, year, today, tick)
+
+    monkeypatch.setitem(return_import.READERS, "ssda903", held)
+    sessions = state_of(app).sessions
+    async with transaction(sessions) as db:
+        began = await return_import.begin(db, ImportAsked(council.la_id, ["header.csv"], "cli", 2022, False, "ssda903"))
+    files = [("header.csv", io.BytesIO(HEADER.encode())), ("episodes.csv", io.BytesIO(EPISODES.encode()))]
+    running = asyncio.ensure_future(return_import.run(sessions, began.id, files, settings.pseudonym_key_bytes))
+    location = f"/v1/admin/imports/{began.id}"
+    try:
+
+        async def half_way() -> bool:
+            shown = (await api.get(location, headers=council.admin)).json()
+            return (shown["state"], shown["stage"], shown["progress"]) == (
+                "running",
+                "checking",
+                {"done": 2_000, "total": 5_050},
+            )
+
+        await true_within(half_way, 10.0, "the import's progress")
+    finally:
+        release.set()
+        ended = await running
+    assert ended.row.state == "done"
+    done = (await api.get(location, headers=council.admin)).json()
+    assert (done["state"], done["stage"], done["progress"]) == ("done", None, None)

@@ -5,15 +5,14 @@ snapshot. A mistake here gives a child the wrong figures without any engine test
 
 import uuid
 from collections import namedtuple
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from shared.domain import full_recompute
 from shared.domain.engines.needs_trends import NOT_RATED
-from shared.domain.full_recompute import changed_since, families, in_scale, latest_instruments, pieces
-from shared.domain.snapshot import Snapshot
+from shared.domain.full_recompute import families, in_scale, latest_instruments, pieces
+from shared.domain.snapshot import Snapshot, changed_since
 from shared.instruments import InstrumentScale
 
 InstrumentRow = namedtuple("InstrumentRow", "id la_id code version compatible_with definition")
@@ -119,7 +118,6 @@ def test_ratings_of_a_compatible_version_are_laid_out_in_the_order_of_the_scale_
 
 def test_a_child_is_changed_since_the_snapshot_when_a_request_is_new_or_was_done_meanwhile() -> None:
     quiet, written, recomputed = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    plan = snapshot([instrument("needs", 1, ["a"])], [(0, 1, 1, 1, 1)])
-    plan = replace(plan, outbox={1: (quiet, False), 2: (recomputed, True)})
+    read = {1: (quiet, False), 2: (recomputed, True)}
     now = {1: (quiet, False), 2: (recomputed, False), 3: (written, True)}
-    assert changed_since(plan, now) == {written, recomputed}
+    assert changed_since(read, now) == {written, recomputed}

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import undefer
 
 from services.api import audit
 from services.api.access import requires
@@ -62,6 +63,11 @@ class ImportCounts(BaseModel):
     )
 
 
+class ImportProgress(BaseModel):
+    done: int = Field(description="Reading: the files read; checking: the rows checked; merging: 0")
+    total: int = Field(description="Of how many: the files, then the rows they hold; merging: 0 (not counted)")
+
+
 class ImportOut(BaseModel):
     id: uuid.UUID = Field(description="The import's id: GET /v1/admin/imports/{id} follows it")
     kind: ImportKind = Field(description=f"What it loads: {KIND}")
@@ -80,7 +86,10 @@ class ImportOut(BaseModel):
     requested_at: datetime = Field(description="When it was asked for")
     started_at: datetime | None = Field(description="When it began; null while queued")
     finished_at: datetime | None = Field(description="When it ended")
-    stage: str | None = Field(description="While running: reading, then merging")
+    stage: str | None = Field(description="While running: reading (the files), checking (their rows), then merging")
+    progress: ImportProgress | None = Field(
+        default=None, description="While running: how far the stage has got (the import's progress bar)"
+    )
     counts: ImportCounts | None = Field(description="Once read: what was read and what it changed")
     reason: str | None = Field(description="Refused or failed: why, in plain English")
 
@@ -152,22 +161,33 @@ async def upload_return(
     audit.note(db, target=f"import:{asked.id}")
     response.headers["Location"] = f"{IMPORTS_PATH}/{asked.id}"
     await db.refresh(asked)
-    return ImportOut.model_validate(asked, from_attributes=True)
+    return import_out(asked)
 
 
 @router.get("/imports", response_model=list[ImportOut], summary=f"The council's imports, newest first ({LISTED})")
 async def list_imports(db: SessionDep, caller: Importer) -> list[ImportOut]:
     rows = await db.scalars(
-        select(ReturnImport)
+        with_progress()
         .where(ReturnImport.la_id == caller.la_id)
         .order_by(ReturnImport.requested_at.desc())
         .limit(LISTED)
     )
-    return [ImportOut.model_validate(row, from_attributes=True) for row in rows]
+    return [import_out(row) for row in rows]
+
+
+def with_progress() -> Select[ReturnImport]:
+    return select(ReturnImport).options(undefer(ReturnImport.progress_done), undefer(ReturnImport.progress_total))
+
+
+def import_out(row: ReturnImport) -> ImportOut:
+    out = ImportOut.model_validate(row, from_attributes=True)
+    if row.state == "running" and row.progress_total is not None:
+        out.progress = ImportProgress(done=row.progress_done or 0, total=row.progress_total)
+    return out
 
 
 async def council_import(db: SessionDep, la_id: uuid.UUID, import_id: uuid.UUID) -> ReturnImport:
-    found = await db.scalar(select(ReturnImport).where(ReturnImport.id == import_id, ReturnImport.la_id == la_id))
+    found = await db.scalar(with_progress().where(ReturnImport.id == import_id, ReturnImport.la_id == la_id))
     if found is None:
         raise NotFound("No such import.")
     return found
@@ -175,7 +195,7 @@ async def council_import(db: SessionDep, la_id: uuid.UUID, import_id: uuid.UUID)
 
 @router.get("/imports/{import_id}", response_model=ImportOut, summary="An import: its state, progress and counts")
 async def get_import(import_id: ImportIdPath, db: SessionDep, caller: Importer) -> ImportOut:
-    return ImportOut.model_validate(await council_import(db, caller.la_id, import_id), from_attributes=True)
+    return import_out(await council_import(db, caller.la_id, import_id))
 
 
 @router.get(

@@ -1,5 +1,6 @@
 """The placement figures of domain.md §6 for BI tools: one row per child placed by the day, and the council's
-figures per slice, measure and category; as at any day (default today), computed on reading from the episodes."""
+figures per slice, measure and category; as at any day (default today): the worker's figures as at today,
+computed on reading from the episodes as at another day (scores/placement_figures.py)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -90,8 +91,7 @@ async def read_placement_children(
 ) -> Response:
     day, limit, offset = day_asked(query.as_at), check_limit(query.limit, state.settings), query.cursor or 0
     async with state.expensive_reads.slot(caller.client_id):
-        rows = await read_child_rows(db, caller.la_id, day)
-    page, next_offset, more = offset_page(rows, offset, limit)
+        page, next_offset, more = await read_child_rows(db, caller.la_id, day, offset, limit)
     audit.saw_pseudonyms(db, {row["child_pseudonym"] for row in page})
     audit.note(db, rows=len(page), as_at=day.isoformat())
     cursor = None if next_offset is None else str(next_offset)

@@ -1,24 +1,27 @@
-"""The placement figures of domain.md §6 as at a day, computed on reading from the stored episodes by the
-placements engine: one row per child placed by then, and the council's figures, sliced like the cohort
-figures, one row per slice, measure and category (a long table, which BI tools pivot)."""
+"""The placement figures of domain.md §6 as at a day: one row per child placed by then, and the council's
+figures, sliced like the cohort figures, one row per slice, measure and category (a long table, which BI tools
+pivot). As at today they are the rows the worker keeps (shared/domain/kept_placement_figures.py) while those
+stand for the day; as at another day, computed on reading from the stored episodes by the same engine."""
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.paging import offset_page
 from services.api.scores.cohort import sliced_children, slices_asked
 from services.api.scores.rows import PSEUDONYM, columns_of
-from shared.domain.engines.placements.child import PlacementFigures, placement_figures
 from shared.domain.engines.placements.council import CouncilFigures, Share, council_figures
-from shared.domain.placement_inputs import PlacedChild, placed_children
+from shared.domain.kept_placement_figures import VALUE_COLUMNS, Counted, Values, as_counted, kept_for, values_as_at
+from shared.domain.placement_inputs import placed_children
 from shared.errors import InvalidInput, field_error
+from shared.models import Child, ChildPlacementFigures
 
 FIGURE_COLUMNS = ("measure", "category", "count", "population", "share", "amount")
 
@@ -47,6 +50,10 @@ class PlacementChildRow(BaseModel):
         description="REASON_PLACE_CHANGE of each ended placement, oldest first (none: no reason, e.g. care ended; "
         "CSV: ;-separated)"
     )
+    reasons_ended_in_year: list[str] = Field(
+        description="The same for the placements ended in the 12 months ending the day (what the council's "
+        "placements_ended_in_year counts)"
+    )
     weeks_in_care: float = Field(description="Days looked after up to the day, over every period of care, / 7")
     weekly_cost: Decimal | None = Field(description="The open episode's weekly cost, GBP")
     funding_social_care: Decimal | None = Field(description="Share of it social care pays")
@@ -57,27 +64,15 @@ class PlacementChildRow(BaseModel):
 CHILD_COLUMNS = columns_of(PlacementChildRow)
 
 
-def child_row(pseudonym: str, figures: PlacementFigures) -> dict[str, Any]:
-    current = figures.current
-    reasons = [placement.reason_changed for placement in figures.ended]
+def child_row(pseudonym: str, values: Values) -> dict[str, Any]:
+    """A child's values (kept or computed) as published: groups and reasons named where the code has none."""
     return {
         "child_pseudonym": pseudonym,
-        "looked_after": figures.looked_after,
-        "current_place": current.place if current else None,
-        "current_group": (current.group or "ungrouped") if current else None,
-        "current_placement_start": current.start if current else None,
-        "placements_in_year": figures.placements_in_year,
-        "unstable": figures.unstable,
-        "long_term_stable": figures.long_term_stable,
-        "placements_ended": len(figures.ended),
-        "placements_ended_in_year": len(figures.ended_in_year()),
-        "ended_for_behaviour": sum(placement.ended_for_behaviour for placement in figures.ended),
-        "reasons_ended": [reason or "none" for reason in reasons],
-        "weeks_in_care": round(figures.weeks_in_care, 2),
-        "weekly_cost": current.weekly_cost if current else None,
-        "funding_social_care": current.funding.social_care if current and current.weekly_cost is not None else None,
-        "funding_health": current.funding.health if current and current.weekly_cost is not None else None,
-        "funding_education": current.funding.education if current and current.weekly_cost is not None else None,
+        **{name: values[name] for name in VALUE_COLUMNS},
+        "current_group": (values["current_group"] or "ungrouped") if values["looked_after"] else None,
+        "reasons_ended": [reason or "none" for reason in values["reasons_ended"]],
+        "reasons_ended_in_year": [reason or "none" for reason in values["reasons_ended_in_year"]],
+        "weeks_in_care": round(values["weeks_in_care"], 2),
     }
 
 
@@ -90,20 +85,56 @@ def day_asked(as_at: date | None) -> date:
     return as_at or date.today()
 
 
-def figures_of(placed: Sequence[PlacedChild], day: date) -> list[tuple[PlacedChild, PlacementFigures]]:
-    """The children placed by the day (an episode begun by then), with their figures as at it."""
-    return [(each, placement_figures(each.child, day)) for each in placed if each.child.episodes[0].start <= day]
+ValuesOf = tuple[uuid.UUID, str, Values]  # child, pseudonym, its values
 
 
-async def read_child_rows(db: AsyncSession, la_id: uuid.UUID, day: date) -> list[dict[str, Any]]:
-    return [child_row(each.pseudonym, figures) for each, figures in figures_of(await placed_children(db, la_id), day)]
+def kept_rows(la_id: uuid.UUID, day: date) -> Select[Any]:
+    kept = ChildPlacementFigures
+    return (
+        select(kept.child_pk, Child.pseudonym, *(kept.__table__.c[name] for name in VALUE_COLUMNS))
+        .join(Child, Child.id == kept.child_pk)
+        .where(kept.la_id == la_id, kept.as_at == day)
+        .order_by(Child.seq)
+    )
+
+
+def values_of(rows: Iterable[Sequence[Any]]) -> list[ValuesOf]:
+    return [(row[0], row[1], dict(zip(VALUE_COLUMNS, row[2:], strict=True))) for row in rows]
+
+
+async def computed(db: AsyncSession, la_id: uuid.UUID, day: date, child_pk: uuid.UUID | None = None) -> list[ValuesOf]:
+    placed = await placed_children(db, [la_id], None if child_pk is None else [child_pk])
+    return [(each.child_pk, each.pseudonym, values) for each, values in values_as_at(placed, day)]
+
+
+async def children_values(db: AsyncSession, la_id: uuid.UUID, day: date) -> list[ValuesOf]:
+    """Every child placed by the day: the worker's rows while they stand for it (today), else computed now."""
+    if day == date.today() and await kept_for(db, la_id, day):
+        return values_of(await db.execute(kept_rows(la_id, day)))
+    return await computed(db, la_id, day)
+
+
+async def read_child_rows(
+    db: AsyncSession, la_id: uuid.UUID, day: date, offset: int, limit: int
+) -> tuple[list[dict[str, Any]], int | None, bool]:
+    """A page of the children's rows (paging.offset_page's), the worker's read a page at a time."""
+    if day == date.today() and await kept_for(db, la_id, day):
+        fetched = values_of(await db.execute(kept_rows(la_id, day).offset(offset).limit(limit + 1)))
+        page, more = fetched[:limit], len(fetched) > limit
+        return [child_row(pseudonym, values) for _, pseudonym, values in page], offset + limit if more else None, more
+    rows = [child_row(pseudonym, values) for _, pseudonym, values in await computed(db, la_id, day)]
+    return offset_page(rows, offset, limit)
 
 
 async def read_child_figures(
     db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.UUID, day: date
 ) -> dict[str, Any] | None:
-    found = figures_of(await placed_children(db, la_id, child_pk), day)
-    return child_row(found[0][0].pseudonym, found[0][1]) if found else None
+    """One child's row: the worker's for today, else computed now (a child newly placed, or another day)."""
+    found: list[ValuesOf] = []
+    if day == date.today():
+        found = values_of(await db.execute(kept_rows(la_id, day).where(ChildPlacementFigures.child_pk == child_pk)))
+    found = found or await computed(db, la_id, day, child_pk)
+    return child_row(found[0][1], found[0][2]) if found else None
 
 
 def share_row(measure: str, share: Share) -> dict[str, Any]:
@@ -159,9 +190,9 @@ async def read_council_rows(db: AsyncSession, la_id: uuid.UUID, day: date, by: S
         row[0]: tuple(row[1:])
         for row in await db.execute(select(sliced.c.child_pk, *(sliced.c[name] for name in by), sliced.c.age_band_rank))
     }
-    groups: defaultdict[tuple[Any, ...], list[PlacementFigures]] = defaultdict(list)
-    for each, figures in figures_of(await placed_children(db, la_id), day):
-        groups[keys[each.child_pk]].append(figures)
+    groups: defaultdict[tuple[Any, ...], list[Counted]] = defaultdict(list)
+    for child_pk, _, values in await children_values(db, la_id, day):
+        groups[keys[child_pk]].append(as_counted(values))
     rows = []
     for key in sorted(groups, key=slice_order(by)):
         values = dict(zip(by, key[: len(by)], strict=True))

@@ -84,6 +84,14 @@ class PlacementFigures:
         """The placements that ended in the 12 months ending as_at."""
         return tuple(p for p in self.ended if p.open_after(year_before(self.as_at)))
 
+    @property
+    def reasons_ended_in_year(self) -> tuple[str | None, ...]:
+        return tuple(p.reason_changed for p in self.ended_in_year())
+
+    @property
+    def ended_for_behaviour(self) -> int:
+        return sum(p.ended_for_behaviour for p in self.ended)
+
 
 def placement_figures(child: Child, as_at: date) -> PlacementFigures:
     known = known_at(child.episodes, as_at)

@@ -4,8 +4,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
-from shared.domain.engines.placements.child import CurrentPlacement, PlacementFigures
+from shared.domain.engines.placements.child import CurrentPlacement
 from shared.domain.engines.placements.episodes import Funding
 
 PENNY = Decimal("0.01")
@@ -31,14 +32,31 @@ class CouncilFigures:
     weekly_spend_by_funder: Mapping[str, Decimal]
 
 
-def council_figures(children: Iterable[PlacementFigures]) -> CouncilFigures:
+class Counted(Protocol):
+    """What the council's figures count of a child: its figures as computed (child.PlacementFigures), or as the
+    worker kept them (shared/domain/kept_placement_figures.py)."""
+
+    @property
+    def current(self) -> CurrentPlacement | None: ...
+
+    @property
+    def unstable(self) -> bool | None: ...
+
+    @property
+    def long_term_stable(self) -> bool | None: ...
+
+    @property
+    def reasons_ended_in_year(self) -> tuple[str | None, ...]: ...
+
+
+def council_figures(children: Iterable[Counted]) -> CouncilFigures:
     children = list(children)
     current = [c.current for c in children if c.current is not None]
     return CouncilFigures(
         looked_after_by_group=Counter(c.group for c in current),
         instability=_share([c.unstable for c in children]),
         long_term_stability=_share([c.long_term_stable for c in children]),
-        placements_ended_by_reason=Counter(p.reason_changed for c in children for p in c.ended_in_year()),
+        placements_ended_by_reason=Counter(reason for c in children for reason in c.reasons_ended_in_year),
         average_weekly_cost_by_group=_average_weekly_cost_by_group(current),
         weekly_spend_by_funder=_weekly_spend_by_funder(current),
     )

@@ -1,0 +1,191 @@
+"""The placement figures of domain.md §6 as at today, one row per child placed by then, kept by the worker like
+every figure (table child_placement_figures).
+
+A child's row is rewritten by every recompute that takes the child (its episodes or costs changed through the
+API or an import, a council recompute): read in the recompute's own snapshot and written in its transaction,
+under the figures lock, leaving out the children written to since the read, whose own recompute follows. Once
+the day turns every council's rows are of an earlier day (weeks in care and the 12 months' window move with
+it), and `refresh_stale` rewrites them, a council at a time, the same way. Readers take the rows only while
+they are all of today; otherwise, and as at any other day, the figures are computed on reading (`values_as_at`),
+by the same engine and into the same values."""
+
+import asyncio
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Uuid, delete, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+
+from shared.db import among, transaction
+from shared.domain.engines.placements.child import CurrentPlacement, PlacementFigures, placement_figures
+from shared.domain.engines.placements.episodes import Funding
+from shared.domain.locks import figures_lock
+from shared.domain.placement_inputs import PlacedChild, placed_children
+from shared.domain.snapshot import RecomputeTarget, changed_since, raw_connection, read_outbox
+from shared.models import Child, ChildPlacementFigures, Placement
+
+VALUE_COLUMNS = (
+    "looked_after",
+    "current_place",
+    "current_group",
+    "current_placement_start",
+    "placements_in_year",
+    "unstable",
+    "long_term_stable",
+    "placements_ended",
+    "placements_ended_in_year",
+    "ended_for_behaviour",
+    "reasons_ended",
+    "reasons_ended_in_year",
+    "weeks_in_care",
+    "weekly_cost",
+    "funding_social_care",
+    "funding_health",
+    "funding_education",
+)
+Values = Mapping[str, Any]  # VALUE_COLUMNS: a child's figures as stored
+
+
+def child_values(figures: PlacementFigures) -> dict[str, Any]:
+    current = figures.current
+    costed = current is not None and current.weekly_cost is not None
+    return {
+        "looked_after": figures.looked_after,
+        "current_place": current.place if current else None,
+        "current_group": current.group if current else None,
+        "current_placement_start": current.start if current else None,
+        "placements_in_year": figures.placements_in_year,
+        "unstable": figures.unstable,
+        "long_term_stable": figures.long_term_stable,
+        "placements_ended": len(figures.ended),
+        "placements_ended_in_year": len(figures.ended_in_year()),
+        "ended_for_behaviour": figures.ended_for_behaviour,
+        "reasons_ended": [placement.reason_changed for placement in figures.ended],
+        "reasons_ended_in_year": list(figures.reasons_ended_in_year),
+        "weeks_in_care": figures.weeks_in_care,
+        "weekly_cost": current.weekly_cost if current and costed else None,
+        "funding_social_care": current.funding.social_care if current and costed else None,
+        "funding_health": current.funding.health if current and costed else None,
+        "funding_education": current.funding.education if current and costed else None,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What the council's figures count of a child (engines.placements.council.Counted), from its values."""
+
+    current: CurrentPlacement | None
+    unstable: bool | None
+    long_term_stable: bool | None
+    reasons_ended_in_year: tuple[str | None, ...]
+
+
+def as_counted(values: Values) -> Counted:
+    current = None
+    if values["looked_after"]:
+        costed = values["weekly_cost"] is not None
+        funding = (
+            Funding(values["funding_social_care"], values["funding_health"], values["funding_education"])
+            if costed
+            else Funding()
+        )
+        current = CurrentPlacement(
+            values["current_place"],
+            values["current_group"],
+            values["current_placement_start"],
+            values["weekly_cost"],
+            funding,
+        )
+    return Counted(current, values["unstable"], values["long_term_stable"], tuple(values["reasons_ended_in_year"]))
+
+
+def values_as_at(placed: Iterable[PlacedChild], day: date) -> list[tuple[PlacedChild, dict[str, Any]]]:
+    """The children placed by the day (an episode begun by then), with their figures as at it."""
+    return [
+        (each, child_values(placement_figures(each.child, day)))
+        for each in placed
+        if each.child.episodes[0].start <= day
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Computed:
+    target: RecomputeTarget
+    day: date
+    children: list[tuple[PlacedChild, dict[str, Any]]]
+
+
+async def compute(db: AsyncSession, target: RecomputeTarget, day: date) -> Computed:
+    """The target's children's figures as at the day, read in the caller's transaction (its snapshot)."""
+    placed = await placed_children(db, target.la_ids, target.children)
+    return Computed(target, day, await asyncio.to_thread(values_as_at, placed, day))
+
+
+async def write(db: AsyncSession, computed: Computed, excluded: set[uuid.UUID]) -> int:
+    """The target's rows replaced, under the figures lock the caller holds, but for the children left out; the
+    rows written."""
+    target = computed.target
+    if target.children is None:
+        scope = among(ChildPlacementFigures.la_id, target.la_ids, Uuid)
+    else:
+        scope = among(ChildPlacementFigures.child_pk, target.children, Uuid)
+    await db.execute(delete(ChildPlacementFigures).where(scope, ~among(ChildPlacementFigures.child_pk, excluded, Uuid)))
+    wanted = [(each, values) for each, values in computed.children if each.child_pk not in excluded]
+    # An erasure deletes under the figures lock: a child still here stays until this commits.
+    existing = set(
+        await db.scalars(select(Child.id).where(among(Child.id, [each.child_pk for each, _ in wanted], Uuid)))
+    )
+    now = await db.scalar(select(func.now()))
+    records = [
+        (each.child_pk, each.la_id, computed.day, *(values[name] for name in VALUE_COLUMNS), now)
+        for each, values in wanted
+        if each.child_pk in existing
+    ]
+    if records:
+        columns = ("child_pk", "la_id", "as_at", *VALUE_COLUMNS, "computed_at")
+        apg = await raw_connection(db)
+        await apg.copy_records_to_table(ChildPlacementFigures.__tablename__, records=records, columns=columns)
+    return len(records)
+
+
+def out_of_date(day: date) -> ColumnElement[bool]:
+    """An episode begun by the day whose child has no row of that day: the rows kept do not stand for the day."""
+    return ~exists().where(ChildPlacementFigures.child_pk == Placement.child_pk, ChildPlacementFigures.as_at == day) & (
+        Placement.start_date <= day
+    )
+
+
+async def kept_for(db: AsyncSession, la_id: uuid.UUID, day: date) -> bool:
+    """Whether the council's rows stand for the day: every child placed by then has one of that day."""
+    stale = await db.scalar(select(exists().where(Placement.la_id == la_id, out_of_date(day))))
+    return not stale
+
+
+async def stale_councils(sessions: async_sessionmaker[AsyncSession], day: date) -> list[uuid.UUID]:
+    async with sessions() as db:
+        return list(await db.scalars(select(Placement.la_id).where(out_of_date(day)).distinct()))
+
+
+async def refresh_council(sessions: async_sessionmaker[AsyncSession], la_id: uuid.UUID, day: date) -> int:
+    """A council's rows rewritten as at the day, as a recompute writes them; the rows written."""
+    target = RecomputeTarget([la_id])
+    async with sessions() as db:
+        await db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        read = await read_outbox(db, target)
+        computed = await compute(db, target, day)
+        await db.rollback()
+    async with transaction(sessions) as db:
+        await figures_lock(db)
+        return await write(db, computed, changed_since(read, await read_outbox(db, target)))
+
+
+async def refresh_stale(sessions: async_sessionmaker[AsyncSession], day: date) -> Sequence[uuid.UUID]:
+    """Every council whose rows do not stand for the day (it turned, or the worker was away) refreshed."""
+    councils = await stale_councils(sessions, day)
+    for la_id in councils:
+        await refresh_council(sessions, la_id, day)
+    return councils
