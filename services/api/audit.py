@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.requests import Request
 
 from shared.db import driver
 from shared.input_types import normal_form
 from shared.pseudonyms import is_pseudonym, pseudonym
 
-if TYPE_CHECKING:  # only named: the operator's CLI audits through this module without the API's auth
+if TYPE_CHECKING:  # only named: the operator's CLI audits through this module without the API's web framework
+    from starlette.requests import Request
+
     from services.api.auth import Caller
 
 TRAIL = "audit.trail"
@@ -78,7 +79,7 @@ def note(db: AsyncSession, *, target: str | None = None, result: str | None = No
     trail.detail.update(detail)
 
 
-def ids_asked(request: Request) -> dict[str, str]:
+def ids_asked(request: "Request") -> dict[str, str]:
     """The ids a request names: its path's, and the child whose records a list asks for by query."""
     asked = {name: normal_form(str(value)) for name, value in request.path_params.items()}
     if "child_id" in request.query_params:

@@ -3,7 +3,6 @@ and merged by the same import the worker runs for an upload, with a summary of w
 
 import argparse
 from contextlib import ExitStack
-from pathlib import Path
 
 from services.api import audit
 from services.cli.progress import IMPORT_UNITS, ProgressBar
@@ -13,7 +12,7 @@ from shared.domain import return_import
 from shared.domain.return_import import ImportAsked
 from shared.models import ReturnImport
 from shared.settings import get_settings
-from shared.ssda903 import parse_collection_year, year_label
+from shared.ssda903 import year_label
 
 
 async def import_files(args: argparse.Namespace) -> None:
@@ -77,34 +76,3 @@ def import_summary(row: ReturnImport) -> str:
     if counts:
         lines.append(f"{counts['warnings']:,} rows accepted with warnings, {counts['rejected']:,} rejected")
     return "\n".join(lines)
-
-
-def collection_year(value: str) -> int:
-    try:
-        return parse_collection_year(value)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def add_import_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    imported = commands.add_parser(
-        "import-903", help="load a council's SSDA903 return: its CSV tables or its XML file, row by row reported"
-    )
-    imported.add_argument("council", help="the council's code")
-    imported.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    imported.add_argument(
-        "--year", type=collection_year, help="collection year, e.g. 2023 or 2023-24 (default: inferred)"
-    )
-    imported.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
-    imported.set_defaults(run=import_files, kind="ssda903", action="import_return")
-
-    # Files of their own, one file an import, with no collection year.
-    for kind, what in (
-        ("costs", "placement costs file (weekly cost, funding, provider)"),
-        ("assessments", "needs assessments file (a first load of its history)"),
-    ):
-        single = commands.add_parser(f"import-{kind}", help=f"load a council's {what}, row by row reported")
-        single.add_argument("council", help="the council's code")
-        single.add_argument("files", nargs=1, type=Path, metavar="FILE")
-        single.add_argument("--strict", action="store_true", help="load nothing if any row is rejected")
-        single.set_defaults(run=import_files, kind=kind, action=f"import_{kind}", year=None)

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import driver
 from shared.domain import statements
 from shared.domain.import_steps import Files, Merged, Read
 from shared.domain.locks import figures_lock
-from shared.domain.snapshot import raw_connection
 from shared.models import Contract
 from shared.ssda903 import episode_id
 from shared.ssda903_files import Finding, RowRef
@@ -96,7 +96,7 @@ def staged(cost: CostRecord) -> tuple[Any, ...]:
 async def merged(
     parsed: ParsedCosts, db: AsyncSession, la_id: uuid.UUID, _pseudonym_key: bytes, strict: bool
 ) -> Merged:
-    apg = await raw_connection(db)
+    apg = await driver(db)
     await apg.execute(STAGING)
     await apg.copy_records_to_table("stage_costs", records=[staged(cost) for cost in parsed.costs])
     refused = await apg.fetch(REJECT_UNMATCHED, la_id)

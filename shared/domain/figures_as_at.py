@@ -10,9 +10,10 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import driver
 from shared.domain.figures_copy import Sink, create_as_at_tables, create_staging
 from shared.domain.full_recompute import compute_into, latest_instruments
-from shared.domain.snapshot import RecomputeTarget, raw_connection, read
+from shared.domain.snapshot import RecomputeTarget, read
 
 
 async def figures_as_at(db: AsyncSession, la_id: uuid.UUID, day: date) -> Sink:
@@ -20,7 +21,7 @@ async def figures_as_at(db: AsyncSession, la_id: uuid.UUID, day: date) -> Sink:
     transaction's first work: every read of it, the cohort's after these, then sees one snapshot."""
     await db.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
     snapshot = await read(db, None, RecomputeTarget([la_id], on_or_before=day))
-    apg = await raw_connection(db)
+    apg = await driver(db)
     await create_staging(apg)
     sink = await create_as_at_tables(apg)
     every_child = np.ones(len(snapshot.child_seq), dtype=bool)

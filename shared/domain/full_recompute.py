@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import BigInteger, Uuid, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import among, transaction
+from shared.db import among, driver, transaction
 from shared.domain import kept_placement_figures, statements
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
@@ -34,7 +34,7 @@ from shared.domain.figures_copy import (
     insert_domains,
 )
 from shared.domain.locks import child_locks, figures_lock
-from shared.domain.snapshot import RecomputeTarget, Snapshot, changed_since, raw_connection, read, read_outbox
+from shared.domain.snapshot import RecomputeTarget, Snapshot, changed_since, read, read_outbox
 from shared.instruments import InstrumentScale
 from shared.models import (
     Child,
@@ -233,7 +233,7 @@ async def replace_figures(
     """The written children's rows replaced, and a burst's councils calibrated once they have enough baselines."""
     # Their domain rows go with them (the trigger domain_figures_follow_child).
     await db.execute(delete(ChildNeedsTrend).where(among(ChildNeedsTrend.child_pk, written, Uuid)))
-    apg = await raw_connection(db)
+    apg = await driver(db)
     await create_staging(apg)
     computed = await compute_into(
         db, apg, snapshot, latest, keep_child, now, progress, STORED, calibrate=target.children is None

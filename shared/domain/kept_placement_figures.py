@@ -20,12 +20,12 @@ from sqlalchemy import Uuid, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from shared.db import among, transaction
+from shared.db import among, driver, transaction
 from shared.domain.engines.placements.child import CurrentPlacement, PlacementFigures, placement_figures
 from shared.domain.engines.placements.episodes import Funding
 from shared.domain.locks import figures_lock
 from shared.domain.placement_inputs import PlacedChild, placed_children
-from shared.domain.snapshot import RecomputeTarget, changed_since, raw_connection, read_outbox
+from shared.domain.snapshot import RecomputeTarget, changed_since, read_outbox
 from shared.models import Child, ChildPlacementFigures, Placement
 
 VALUE_COLUMNS = (
@@ -147,7 +147,7 @@ async def write(db: AsyncSession, computed: Computed, excluded: set[uuid.UUID]) 
     ]
     if records:
         columns = ("child_pk", "la_id", "as_at", *VALUE_COLUMNS, "computed_at")
-        apg = await raw_connection(db)
+        apg = await driver(db)
         await apg.copy_records_to_table(ChildPlacementFigures.__tablename__, records=records, columns=columns)
     return len(records)
 

@@ -14,11 +14,11 @@ from functools import partial
 from io import BytesIO
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import outbox
-from shared.db import transaction
+from shared.db import driver, transaction
 from shared.domain import assessments_merge, costs_merge, return_merge
 from shared.domain.import_steps import Files, Read, Reader
 from shared.models import ImportFinding, ImportUpload, ReturnImport
@@ -240,26 +240,29 @@ def counts_of(counts: dict[str, Any], findings: list[Finding]) -> dict[str, Any]
     }
 
 
+FINDING_COLUMNS = ("import_id", "file", "row", "severity", "column", "value", "rule", "reason", "conflicts_with")
+
+
 async def keep_findings(db: AsyncSession, import_id: uuid.UUID, findings: list[Finding]) -> None:
-    if not findings:
-        return
-    await db.execute(
-        insert(ImportFinding),
-        [
-            {
-                "import_id": import_id,
-                "file": f.ref.file,
-                "row": f.ref.row,
-                "severity": f.severity,
-                "column": f.column,
-                "value": None if f.value is None else f.value[:200],
-                "rule": f.rule,
-                "reason": f.reason[:500],
-                "conflicts_with": "; ".join(f"{ref.file} row {ref.row}" for ref in f.conflicts_with)[:500] or None,
-            }
-            for f in findings
-        ],
-    )
+    """The report, by COPY in the findings' order (a national return's report runs to tens of thousands)."""
+    records = [
+        (
+            import_id,
+            f.ref.file,
+            f.ref.row,
+            f.severity,
+            f.column,
+            None if f.value is None else f.value[:200],
+            f.rule,
+            f.reason[:500],
+            "; ".join(f"{ref.file} row {ref.row}" for ref in f.conflicts_with)[:500] or None,
+        )
+        for f in findings
+    ]
+    if records:
+        await (await driver(db)).copy_records_to_table(
+            ImportFinding.__tablename__, records=records, columns=FINDING_COLUMNS
+        )
 
 
 class Progress:

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import outbox
+from shared.db import driver
 from shared.domain import statements
 from shared.domain.import_steps import Files, Merged, Read
 from shared.domain.locks import figures_lock
-from shared.domain.snapshot import raw_connection
 from shared.models.placements import RETURN_EPISODE_COLUMNS
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import episode_id
@@ -149,7 +149,7 @@ async def apply_return(
 ) -> Applied:
     """The return's accepted rows merged into the council's children and episodes, in the caller's transaction;
     strict, nothing when the stored episodes reject one."""
-    apg = await raw_connection(db)
+    apg = await driver(db)
     await apg.execute(STAGING)
     await apg.copy_records_to_table(
         "stage_return_children",

@@ -13,7 +13,7 @@ from sqlalchemy import BigInteger, Date, Select, SmallInteger, Uuid, any_, bindp
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import among
+from shared.db import among, driver
 from shared.domain.bulk_read import copy_columns, positional
 from shared.domain.engines.needs_trends import NOT_RATED
 from shared.models import (
@@ -138,12 +138,6 @@ class Snapshot:
     had_figures: set[uuid.UUID]
 
 
-async def raw_connection(db: AsyncSession) -> Any:
-    connection = await db.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
-
-
 async def read(db: AsyncSession, other: AsyncSession | None, target: RecomputeTarget) -> Snapshot:
     """Two sessions in one snapshot: the ratings stream through one while the other reads the rest,
     so two server processes work at once; with no other session, one after the other."""
@@ -168,7 +162,7 @@ async def read(db: AsyncSession, other: AsyncSession | None, target: RecomputeTa
         ratings_query, ratings_args = RATINGS, []
     else:
         ratings_query, ratings_args = RATINGS + OF_COUNCILS, [target.la_ids]
-    reading_ratings = copy_columns(await raw_connection(db), ratings_query, ratings_args, RATING_COLUMNS)
+    reading_ratings = copy_columns(await driver(db), ratings_query, ratings_args, RATING_COLUMNS)
     if other is None:
         ratings = await reading_ratings
         versions, children, outbox, had = await read_the_rest(db, target, instruments)
@@ -190,7 +184,7 @@ async def read(db: AsyncSession, other: AsyncSession | None, target: RecomputeTa
 
 
 async def read_the_rest(db: AsyncSession, target: RecomputeTarget, instruments: list[Any]) -> tuple[Any, ...]:
-    apg = await raw_connection(db)
+    apg = await driver(db)
     ids = [i.id for i in instruments]
     versions_query = positional(
         standing_versions(),

@@ -161,7 +161,7 @@ def readme_command(program: str) -> list[str]:
 
 def assert_creates_the_first_council_and_admin_key(command: list[str], target: str) -> None:
     """`python -m services.cli create-council … --admin-client …`, which the target's image can run."""
-    from services.cli.commands import create_council, parser
+    from services.cli.commands import ACCESS, parser
 
     assert command[:3] == ["python", "-m", "services.cli"], command
     stages = dockerfile_stages()
@@ -169,4 +169,4 @@ def assert_creates_the_first_council_and_admin_key(command: list[str], target: s
     assert any("PYTHONPATH=/app" in env.split() for env in all_of(stages, target, "ENV")), target
     assert (ROOT / "services" / "cli" / "__main__.py").is_file()
     args = parser().parse_args(command[3:])
-    assert args.run is create_council and args.admin_client, command
+    assert args.run == ACCESS.create_council and args.admin_client, command
