@@ -2,11 +2,15 @@
 
 - the synthetic csc-validator-be-903 return (2,675 children, 5,050 episodes; header, episodes, UASC, OC2);
 - a generated return of national size (about 150,000 children and 300,000 episodes), written to a scratch
-  folder first (never committed), with the CLI process's wall time and peak memory.
+  folder first (never committed), with the CLI process's wall time and peak memory;
+- then the placement figures of that council (domain.md §6): the worker's refresh of its kept rows, the check
+  the sweep makes for councils whose rows are not of today, and a BI page of the children's rows and the
+  council's figures, from the kept rows and computed on reading.
 
 python -m bench.ssda903_import [--children N]"""
 
 import argparse
+import asyncio
 import csv
 import os
 import random
@@ -14,11 +18,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from bench.scratch import ROOT, scratch_servers
-from shared.settings import DEVELOPMENT_PSEUDONYM_KEY
+from services.api import councils
+from services.api.scores.placement_figures import read_child_rows, read_council_rows
+from shared.db import make_engine, make_sessionmaker
+from shared.domain.kept_placement_figures import refresh_council, stale_councils
+from shared.settings import DEVELOPMENT_PSEUDONYM_KEY, Settings
 
 SAMPLE = ROOT.parent / "shared" / "data" / "ssda903"
 SAMPLE_FILES = [SAMPLE / f"csc-validator-be-903__{table}.csv" for table in ("header", "episodes", "uasc", "oc2")]
@@ -104,6 +114,40 @@ def main() -> None:
         print("  " + out.strip().replace("\n", "\n  "), flush=True)
         seconds, peak, _ = cli(env, "import-903", "NATIONAL", *map(str, files))
         print(f"the same return again (nothing to write): {seconds:.1f} s, peak memory {peak:,.0f} MB", flush=True)
+        asyncio.run(placement_figures(Settings(database_url=database_url, redis_url=redis_url)))
+
+
+async def timed(what: str, work: Awaitable[Any]) -> Any:
+    began = time.perf_counter()
+    result = await work
+    print(f"  {what}: {time.perf_counter() - began:.2f} s", flush=True)
+    return result
+
+
+async def placement_figures(settings: Settings) -> None:
+    """The national council's kept placement figures written, checked and read, as the worker and BI do."""
+    engine = make_engine(settings)
+    sessions = make_sessionmaker(engine)
+    today = date.today()
+    try:
+        async with sessions() as db:
+            la_id = (await councils.find_council(db, "NATIONAL")).id  # type: ignore[union-attr]
+        print("placement figures of the generated council:")
+        written = await timed("worker's refresh of its kept rows", refresh_council(sessions, la_id, today))
+        print(f"  rows kept: {written:,}")
+        await timed("sweep's check for councils not of today", stale_councils(sessions, today))
+        async with sessions() as db:
+            await timed("a page of 500 children's rows, kept", read_child_rows(db, la_id, today, 0, 500))
+            before = today - timedelta(days=1)
+            await timed(
+                "a page of 500 children's rows as at yesterday, computed", read_child_rows(db, la_id, before, 0, 500)
+            )
+            await timed(
+                "the council's figures by age band, from the kept rows",
+                read_council_rows(db, la_id, today, ["age_band"]),
+            )
+    finally:
+        await engine.dispose()
 
 
 if __name__ == "__main__":

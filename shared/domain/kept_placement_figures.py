@@ -53,6 +53,7 @@ Values = Mapping[str, Any]  # VALUE_COLUMNS: a child's figures as stored
 def child_values(figures: PlacementFigures) -> dict[str, Any]:
     current = figures.current
     costed = current is not None and current.weekly_cost is not None
+    reasons_in_year = figures.reasons_ended_in_year
     return {
         "looked_after": figures.looked_after,
         "current_place": current.place if current else None,
@@ -62,10 +63,10 @@ def child_values(figures: PlacementFigures) -> dict[str, Any]:
         "unstable": figures.unstable,
         "long_term_stable": figures.long_term_stable,
         "placements_ended": len(figures.ended),
-        "placements_ended_in_year": len(figures.ended_in_year()),
+        "placements_ended_in_year": len(reasons_in_year),
         "ended_for_behaviour": figures.ended_for_behaviour,
         "reasons_ended": [placement.reason_changed for placement in figures.ended],
-        "reasons_ended_in_year": list(figures.reasons_ended_in_year),
+        "reasons_ended_in_year": list(reasons_in_year),
         "weeks_in_care": figures.weeks_in_care,
         "weekly_cost": current.weekly_cost if current and costed else None,
         "funding_social_care": current.funding.social_care if current and costed else None,

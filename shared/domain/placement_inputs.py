@@ -11,6 +11,7 @@ from sqlalchemy import Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import among
+from shared.domain.bulk_read import fetch_rows
 from shared.domain.engines.placements.child import Child
 from shared.domain.engines.placements.episodes import Episode, Funding
 from shared.models import Child as StoredChild
@@ -56,19 +57,19 @@ async def placed_children(
         query = query.where(among(StoredChild.id, children, Uuid))
     episodes: defaultdict[uuid.UUID, list[Episode]] = defaultdict(list)
     about: dict[uuid.UUID, tuple[uuid.UUID, str, date]] = {}
-    for row in await db.execute(query):
+    for row in await fetch_rows(db, query):
         about[row[0]] = (row[1], row[2], row[3])
         episodes[row[0]].append(
             Episode(
-                start=row.start_date,
-                end=row.end_date,
-                rne=row.rne,
-                legal_status=row.legal_status,
-                place=row.place,
-                reason_ended=row.reason_ended,
-                reason_place_change=row.reason_place_change,
-                weekly_cost=row.weekly_cost,
-                funding=Funding(row.funding_social_care, row.funding_health, row.funding_education),
+                start=row["start_date"],
+                end=row["end_date"],
+                rne=row["rne"],
+                legal_status=row["legal_status"],
+                place=row["place"],
+                reason_ended=row["reason_ended"],
+                reason_place_change=row["reason_place_change"],
+                weekly_cost=row["weekly_cost"],
+                funding=Funding(row["funding_social_care"], row["funding_health"], row["funding_education"]),
             )
         )
     return [

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import among, driver
-from shared.domain.bulk_read import copy_columns, positional
+from shared.domain.bulk_read import copy_columns, fetch_rows, positional
 from shared.domain.engines.needs_trends import NOT_RATED
 from shared.models import (
     Assessment,
@@ -100,11 +100,11 @@ class RecomputeTarget:
     on_or_before: date | None = None
 
     def outbox(self) -> Any:
-        column = RecomputeRequest.la_id.in_(self.la_ids)
+        column = among(RecomputeRequest.la_id, self.la_ids, Uuid)
         return column if self.children is None else column & among(RecomputeRequest.child_pk, self.children, Uuid)
 
     def figures(self) -> Any:
-        column = ChildNeedsTrend.la_id.in_(self.la_ids)
+        column = among(ChildNeedsTrend.la_id, self.la_ids, Uuid)
         return column if self.children is None else column & among(ChildNeedsTrend.child_pk, self.children, Uuid)
 
 
@@ -238,9 +238,11 @@ def locate(keys: np.ndarray[Any, Any], table: np.ndarray[Any, Any]) -> np.ndarra
 
 
 async def read_outbox(db: AsyncSession, target: RecomputeTarget) -> Outbox:
-    rows = await db.execute(
+    # Fetched as they come: after a national return's import a council has a request for each of its children.
+    rows = await fetch_rows(
+        db,
         select(RecomputeRequest.id, RecomputeRequest.child_pk, RecomputeRequest.done_at.is_(None)).where(
             target.outbox()
-        )
+        ),
     )
     return {row[0]: (row[1], bool(row[2])) for row in rows}

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.paging import offset_page
 from services.api.scores.cohort import sliced_children, slices_asked
 from services.api.scores.rows import PSEUDONYM, columns_of
+from shared.domain.bulk_read import fetch_rows
 from shared.domain.engines.placements.council import CouncilFigures, Share, council_figures
 from shared.domain.kept_placement_figures import VALUE_COLUMNS, Counted, Values, as_counted, kept_for, values_as_at
 from shared.domain.placement_inputs import placed_children
@@ -110,7 +111,7 @@ async def computed(db: AsyncSession, la_id: uuid.UUID, day: date, child_pk: uuid
 async def children_values(db: AsyncSession, la_id: uuid.UUID, day: date) -> list[ValuesOf]:
     """Every child placed by the day: the worker's rows while they stand for it (today), else computed now."""
     if day == date.today() and await kept_for(db, la_id, day):
-        return values_of(await db.execute(kept_rows(la_id, day)))
+        return values_of(await fetch_rows(db, kept_rows(la_id, day)))
     return await computed(db, la_id, day)
 
 
@@ -119,7 +120,7 @@ async def read_child_rows(
 ) -> tuple[list[dict[str, Any]], int | None, bool]:
     """A page of the children's rows (paging.offset_page's), the worker's read a page at a time."""
     if day == date.today() and await kept_for(db, la_id, day):
-        fetched = values_of(await db.execute(kept_rows(la_id, day).offset(offset).limit(limit + 1)))
+        fetched = values_of(await fetch_rows(db, kept_rows(la_id, day).offset(offset).limit(limit + 1)))
         page, more = fetched[:limit], len(fetched) > limit
         return [child_row(pseudonym, values) for _, pseudonym, values in page], offset + limit if more else None, more
     rows = [child_row(pseudonym, values) for _, pseudonym, values in await computed(db, la_id, day)]
@@ -132,7 +133,7 @@ async def read_child_figures(
     """One child's row: the worker's for today, else computed now (a child newly placed, or another day)."""
     found: list[ValuesOf] = []
     if day == date.today():
-        found = values_of(await db.execute(kept_rows(la_id, day).where(ChildPlacementFigures.child_pk == child_pk)))
+        found = values_of(await fetch_rows(db, kept_rows(la_id, day).where(ChildPlacementFigures.child_pk == child_pk)))
     found = found or await computed(db, la_id, day, child_pk)
     return child_row(found[0][1], found[0][2]) if found else None
 
@@ -188,7 +189,9 @@ async def read_council_rows(db: AsyncSession, la_id: uuid.UUID, day: date, by: S
     sliced = sliced_children(la_id, day)
     keys = {
         row[0]: tuple(row[1:])
-        for row in await db.execute(select(sliced.c.child_pk, *(sliced.c[name] for name in by), sliced.c.age_band_rank))
+        for row in await fetch_rows(
+            db, select(sliced.c.child_pk, *(sliced.c[name] for name in by), sliced.c.age_band_rank)
+        )
     }
     groups: defaultdict[tuple[Any, ...], list[Counted]] = defaultdict(list)
     for child_pk, _, values in await children_values(db, la_id, day):

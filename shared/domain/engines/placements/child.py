@@ -82,7 +82,8 @@ class PlacementFigures:
 
     def ended_in_year(self) -> tuple[Placement, ...]:
         """The placements that ended in the 12 months ending as_at."""
-        return tuple(p for p in self.ended if p.open_after(year_before(self.as_at)))
+        window_opens = year_before(self.as_at)
+        return tuple(p for p in self.ended if p.open_after(window_opens))
 
     @property
     def reasons_ended_in_year(self) -> tuple[str | None, ...]:
