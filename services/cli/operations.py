@@ -22,7 +22,7 @@ from shared.access import Kind
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import DEMO_PROVIDER_ID, generate_demo_council
 from shared.domain.calibration import calibrate
-from shared.domain.full_recompute import recompute_councils
+from shared.domain.full_recompute import recompute_every_figure
 from shared.domain.locks import figures_lock
 from shared.domain.lookups import find_instrument
 from shared.instruments import InstrumentScale
@@ -93,7 +93,7 @@ async def recompute(args: argparse.Namespace) -> None:
                 await audit.flush(db)
         shown = ProgressBar(RECOMPUTE_UNITS)
         try:
-            outcome = await recompute_councils(sessions, [la_id for la_id, _ in councils], shown)
+            outcome = await recompute_every_figure(sessions, [la_id for la_id, _ in councils], shown)
         finally:
             shown.close()
     finally:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import outbox
 from shared.db import transaction
-from shared.domain.full_recompute import recompute_councils
+from shared.domain.full_recompute import recompute_every_figure
 from shared.domain.refusals import RecomputeUnderWay
 from shared.models import CouncilRecompute
 from shared.transient import is_transient
@@ -75,7 +75,7 @@ async def run(sessions: async_sessionmaker[AsyncSession], recompute_id: uuid.UUI
     progress: dict[str, object] = {}
     beating = asyncio.create_task(heartbeat(sessions, recompute_id, progress))
     try:
-        counts = await recompute_councils(
+        counts = await recompute_every_figure(
             sessions, [claimed], lambda stage, done, total: progress.update(stage=stage, done=done, total=total)
         )
     except Exception as error:

@@ -342,6 +342,23 @@ async def recompute_councils(
     return await recompute(sessions, RecomputeTarget(la_ids), progress)
 
 
+async def recompute_every_figure(
+    sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID], progress: Progress | None = None
+) -> RecomputeCounts:
+    """The councils' needs figures recomputed whole and, alongside, their placement figures brought to today:
+    two reads and writes of their own, which share nothing but the figures lock, so one waits on the database
+    while the other computes."""
+    counts, _ = await asyncio.gather(
+        recompute_councils(sessions, la_ids, progress), refresh_placement_figures(sessions, la_ids)
+    )
+    return counts
+
+
+async def refresh_placement_figures(sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID]) -> None:
+    for la_id in la_ids:
+        await kept_placement_figures.refresh_council(sessions, la_id, date.today())
+
+
 async def recompute_children(sessions: async_sessionmaker[AsyncSession], children: list[uuid.UUID]) -> RecomputeCounts:
     """A burst of children at once, as each alone would be recomputed (the worker's path under load)."""
     async with sessions() as db:
@@ -360,11 +377,14 @@ async def recompute(
         exported = await db.scalar(select(func.pg_export_snapshot()))
         await other.execute(text(f"SET TRANSACTION SNAPSHOT '{exported}'"))
         snapshot = await read(db, other, target)
-        placements = await kept_placement_figures.compute(db, target, date.today())
+        # A burst's children may have new episodes; a whole council's placement figures are their own job's
+        # (kept_placement_figures.refresh_council), as nothing a council recompute is for moves them.
+        placements = None if target.children is None else await kept_placement_figures.compute(db, target, date.today())
         await db.rollback()
         await other.rollback()
     report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
     async with transaction(sessions) as db:
         written, cleared, excluded = await write(db, snapshot, target, report)
-        await kept_placement_figures.write(db, placements, excluded)
+        if placements is not None:
+            await kept_placement_figures.write(db, placements, excluded)
     return RecomputeCounts(len(snapshot.child_seq), written, cleared, len(excluded))

@@ -17,6 +17,7 @@ from shared.domain.kept_placement_figures import VALUE_COLUMNS
 from shared.models import Child, ChildPlacementFigures
 from shared.settings import Settings
 from tests.conftest import Council, state_of
+from tests.integration.cli_runner import cli
 from tests.integration.faults import true_within
 from tests.integration.helpers import add_child, placement, run_worker, years_ago
 from tests.integration.shipped import shipped_worker, stop, worker_environment
@@ -145,4 +146,23 @@ async def test_figures_of_an_earlier_day_are_not_served_and_the_shipped_worker_b
         await true_within(brought_to_today, BROUGHT_TO_TODAY_WITHIN, "the council's placement figures")
         assert await stop(worker) == 0
     rows = await kept(app, council)
+    assert {pseudonym: published(row, pseudonym) for pseudonym, row in rows.items()} == right
+
+
+async def test_a_councils_recompute_by_the_operator_brings_its_placement_figures_to_today(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await placed(api, council)
+    await run_worker(settings, app)
+    right = await feed(api, council)
+    async with transaction(state_of(app).sessions) as db:
+        await db.execute(
+            update(ChildPlacementFigures)
+            .where(ChildPlacementFigures.la_id == council.la_id)
+            .values(as_at=ChildPlacementFigures.as_at - 1)
+        )
+    done = await cli(settings, "recompute", "--council", council.code)
+    assert done.code == 0, done.err
+    rows = await kept(app, council)
+    assert {row.as_at for row in rows.values()} == {TODAY}
     assert {pseudonym: published(row, pseudonym) for pseudonym, row in rows.items()} == right

@@ -75,7 +75,10 @@ class RecomputeOut(BaseModel):
     requested_at: datetime = Field(description="When it was asked for")
     started_at: datetime | None = Field(description="When the worker began it; null while queued")
     finished_at: datetime | None = Field(description="When it was done or failed")
-    stage: str | None = Field(description="While running: the stage reached (read, then each piece computed)")
+    stage: str | None = Field(
+        description="While running: the stage reached (read, then each piece computed, then written), the placement "
+        "figures brought to today alongside"
+    )
     stage_done: int | None = Field(description="While running: how much of the stage is done")
     stage_total: int | None = Field(description="While running: how much the stage has to do")
     children: int | None = Field(description="Done: children of the council considered")
