@@ -6,6 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import pairwise
 
 from shared.domain.engines.placements.episodes import (
@@ -27,6 +28,7 @@ ADOPTION = PLACEMENT_GROUPS["adoption"]
 SAME_CARERS = frozenset({"B", "U"})  # RNE: a new placement, the carers staying the same
 
 
+@lru_cache(maxsize=256)  # a council's children are all figured as at one day: the same few days, asked again
 def months_before(day: date, months: int) -> date:
     """The same day `months` earlier, or the last day of that month if it is shorter (29 February 2024 gives
     28 February 2023, 31 March gives 30 September 30 months before)."""
