@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Uuid, delete, exists, func, select
+from sqlalchemy import Uuid, delete, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -48,6 +48,7 @@ VALUE_COLUMNS = (
     "funding_education",
 )
 Values = Mapping[str, Any]  # VALUE_COLUMNS: a child's figures as stored
+ANALYZED_FROM = 10_000  # rows a council's refresh writes, from which the table's statistics are taken anew
 
 
 def child_values(figures: PlacementFigures) -> dict[str, Any]:
@@ -181,7 +182,13 @@ async def refresh_council(sessions: async_sessionmaker[AsyncSession], la_id: uui
         await db.rollback()
     async with transaction(sessions) as db:
         await figures_lock(db)
-        return await write(db, computed, changed_since(read, await read_outbox(db, target)))
+        written = await write(db, computed, changed_since(read, await read_outbox(db, target)))
+    if written >= ANALYZED_FROM:
+        # A council's rows replaced wholesale: until autovacuum's next look, the feeds' reads were planned on the
+        # old statistics (a page of a national council's rows took a second instead of milliseconds).
+        async with transaction(sessions) as db:
+            await db.execute(text(f"ANALYZE {ChildPlacementFigures.__tablename__}"))
+    return written
 
 
 async def refresh_stale(sessions: async_sessionmaker[AsyncSession], day: date) -> Sequence[uuid.UUID]:
