@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from services.api.scores.placement_figures import PlacementChildRow, child_row
 from shared.db import transaction
@@ -165,4 +165,21 @@ async def test_a_councils_recompute_by_the_operator_brings_its_placement_figures
     assert done.code == 0, done.err
     rows = await kept(app, council)
     assert {row.as_at for row in rows.values()} == {TODAY}
+    assert {pseudonym: published(row, pseudonym) for pseudonym, row in rows.items()} == right
+
+
+async def test_a_council_whose_children_have_no_rows_yet_gets_them_from_the_worker_by_itself(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    """As on the first deployment of the kept figures: episodes stored, no row kept. The worker's sweep at its
+    start finds the council and its job writes every child's row."""
+    await placed(api, council)
+    await run_worker(settings, app)
+    right = await feed(api, council)
+    async with transaction(state_of(app).sessions) as db:
+        await db.execute(delete(ChildPlacementFigures).where(ChildPlacementFigures.la_id == council.la_id))
+    assert await kept(app, council) == {}
+    assert await feed(api, council) == right  # computed on reading meanwhile
+    await run_worker(settings, app)
+    rows = await kept(app, council)
     assert {pseudonym: published(row, pseudonym) for pseudonym, row in rows.items()} == right
