@@ -1,17 +1,18 @@
 """The placement figures of domain.md §6 as at today, one row per child placed by then, kept by the worker like
 every figure (table child_placement_figures).
 
-A child's row is rewritten by every recompute that takes the child (its episodes or costs changed through the
-API or an import, a council recompute): read in the recompute's own snapshot and written in its transaction,
-under the figures lock, leaving out the children written to since the read, whose own recompute follows. Once
-the day turns every council's rows are of an earlier day (weeks in care and the 12 months' window move with
-it), and `refresh_stale` rewrites them, a council at a time, the same way. Readers take the rows only while
-they are all of today; otherwise, and as at any other day, the figures are computed on reading (`values_as_at`),
-by the same engine and into the same values."""
+A burst's recompute (the children's episodes or costs changed, through the API or an import) rewrites its
+children's rows: read in the recompute's own snapshot and written in its transaction, under the figures lock,
+leaving out the children written to since the read, whose own recompute follows. `refresh_council` rewrites a
+council's the same way: alongside a council recompute, and once the day turns (weeks in care and the 12 months'
+window move with it), when the sweep finds councils whose rows are not of today (`stale_councils`) and sends
+each a job. Readers take the rows only while every child placed has one of today (`kept_for`); otherwise, and as
+at any other day, the figures are computed on reading (`values_as_at`), by the same engine into the same values.
+"""
 
 import asyncio
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -77,7 +78,7 @@ def child_values(figures: PlacementFigures) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class Counted:
+class CountedValues:
     """What the council's figures count of a child (engines.placements.council.Counted), from its values."""
 
     current: CurrentPlacement | None
@@ -86,7 +87,7 @@ class Counted:
     reasons_ended_in_year: tuple[str | None, ...]
 
 
-def as_counted(values: Values) -> Counted:
+def as_counted(values: Values) -> CountedValues:
     current = None
     if values["looked_after"]:
         costed = values["weekly_cost"] is not None
@@ -102,7 +103,9 @@ def as_counted(values: Values) -> Counted:
             values["weekly_cost"],
             funding,
         )
-    return Counted(current, values["unstable"], values["long_term_stable"], tuple(values["reasons_ended_in_year"]))
+    return CountedValues(
+        current, values["unstable"], values["long_term_stable"], tuple(values["reasons_ended_in_year"])
+    )
 
 
 def values_as_at(placed: Iterable[PlacedChild], day: date) -> list[tuple[PlacedChild, dict[str, Any]]]:
@@ -189,11 +192,3 @@ async def refresh_council(sessions: async_sessionmaker[AsyncSession], la_id: uui
         async with transaction(sessions) as db:
             await db.execute(text(f"ANALYZE {ChildPlacementFigures.__tablename__}"))
     return written
-
-
-async def refresh_stale(sessions: async_sessionmaker[AsyncSession], day: date) -> Sequence[uuid.UUID]:
-    """Every council whose rows do not stand for the day (it turned, or the worker was away) refreshed."""
-    councils = await stale_councils(sessions, day)
-    for la_id in councils:
-        await refresh_council(sessions, la_id, day)
-    return councils

@@ -19,7 +19,14 @@ from services.api.scores.cohort import sliced_children, slices_asked
 from services.api.scores.rows import PSEUDONYM, columns_of
 from shared.domain.bulk_read import fetch_rows
 from shared.domain.engines.placements.council import CouncilFigures, Share, council_figures
-from shared.domain.kept_placement_figures import VALUE_COLUMNS, Counted, Values, as_counted, kept_for, values_as_at
+from shared.domain.kept_placement_figures import (
+    VALUE_COLUMNS,
+    CountedValues,
+    Values,
+    as_counted,
+    kept_for,
+    values_as_at,
+)
 from shared.domain.placement_inputs import placed_children
 from shared.errors import InvalidInput, field_error
 from shared.models import Child, ChildPlacementFigures
@@ -193,7 +200,7 @@ async def read_council_rows(db: AsyncSession, la_id: uuid.UUID, day: date, by: S
             db, select(sliced.c.child_pk, *(sliced.c[name] for name in by), sliced.c.age_band_rank)
         )
     }
-    groups: defaultdict[tuple[Any, ...], list[Counted]] = defaultdict(list)
+    groups: defaultdict[tuple[Any, ...], list[CountedValues]] = defaultdict(list)
     for child_pk, _, values in await children_values(db, la_id, day):
         groups[keys[child_pk]].append(as_counted(values))
     rows = []
