@@ -8,6 +8,7 @@ soon as Redis answers."""
 
 import asyncio
 import dataclasses
+import signal
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -69,6 +70,12 @@ class PatientWorker(Worker):
             await until_redis_answers(self.pool.ping)
 
     async def close(self) -> None:
+        # A job the stop cancelled as arq recorded its end ends cancelled, and arq's close re-raised that and the
+        # process ended in a traceback with status 1; the job itself is arq's to run again, as a killed one is.
+        if not self._handle_signals:
+            self.handle_sig(signal.SIGUSR1)
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        self.tasks.clear()
         try:
             await super().close()
         except REDIS_DOWN as error:
