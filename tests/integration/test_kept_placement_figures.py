@@ -70,6 +70,17 @@ async def feed(api: httpx.AsyncClient, council: Council, **params: str) -> dict[
     return {row["child_pseudonym"]: row for row in page.json()["items"]}
 
 
+async def set_kept(app: FastAPI, council: Council, **values: Any) -> None:
+    """The council's kept rows changed as a test needs them (aged a day, emptied of a value)."""
+    async with transaction(state_of(app).sessions) as db:
+        await db.execute(
+            update(ChildPlacementFigures).where(ChildPlacementFigures.la_id == council.la_id).values(**values)
+        )
+
+
+YESTERDAYS = {"as_at": ChildPlacementFigures.as_at - 1}  # the rows as they stand once the day has turned
+
+
 def published(row: ChildPlacementFigures, pseudonym: str) -> dict[str, Any]:
     """A kept row as the feed sends it."""
     values = child_row(pseudonym, {name: getattr(row, name) for name in VALUE_COLUMNS})
@@ -105,6 +116,12 @@ async def test_the_worker_keeps_each_childs_figures_as_at_today_and_the_feeds_se
     spend = {category: row["amount"] for (measure, category), row in figures.items() if measure == "weekly_spend"}
     assert spend == {"education": "200.00", "health": "0.00", "social_care": "600.00"}
 
+    # As at today the feeds serve the worker's rows, not figures computed anew: a value changed in them shows.
+    await set_kept(app, council, weekly_cost=1)
+    assert {row["weekly_cost"] for row in (await feed(api, council)).values()} == {"1.00"}
+    own = await api.get("/v1/children/K1/placement-figures", headers=council.headers)
+    assert own.json()["figures"]["weekly_cost"] == "1.00"
+
 
 async def test_an_episode_changed_through_the_api_rewrites_the_childs_row(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
@@ -128,12 +145,7 @@ async def test_figures_of_an_earlier_day_are_not_served_and_the_shipped_worker_b
     await run_worker(settings, app)
     right = await feed(api, council)
     # As the rows stand once the day has turned: yesterday's, one day fewer in care.
-    async with transaction(state_of(app).sessions) as db:
-        await db.execute(
-            update(ChildPlacementFigures)
-            .where(ChildPlacementFigures.la_id == council.la_id)
-            .values(as_at=ChildPlacementFigures.as_at - 1, weeks_in_care=ChildPlacementFigures.weeks_in_care - 1 / 7)
-        )
+    await set_kept(app, council, **YESTERDAYS, weeks_in_care=ChildPlacementFigures.weeks_in_care - 1 / 7)
     assert await feed(api, council) == right
     own = await api.get("/v1/children/K2/placement-figures", headers=council.headers)
     assert own.json()["figures"] == right[council.pseudonym("K2")]
@@ -155,12 +167,7 @@ async def test_a_councils_recompute_by_the_operator_brings_its_placement_figures
     await placed(api, council)
     await run_worker(settings, app)
     right = await feed(api, council)
-    async with transaction(state_of(app).sessions) as db:
-        await db.execute(
-            update(ChildPlacementFigures)
-            .where(ChildPlacementFigures.la_id == council.la_id)
-            .values(as_at=ChildPlacementFigures.as_at - 1)
-        )
+    await set_kept(app, council, **YESTERDAYS)
     done = await cli(settings, "recompute", "--council", council.code)
     assert done.code == 0, done.err
     rows = await kept(app, council)

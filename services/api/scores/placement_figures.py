@@ -115,9 +115,14 @@ async def computed(db: AsyncSession, la_id: uuid.UUID, day: date, child_pk: uuid
     return [(each.child_pk, each.pseudonym, values) for each, values in values_as_at(placed, day)]
 
 
+async def served_kept(db: AsyncSession, la_id: uuid.UUID, day: date) -> bool:
+    """Whether the worker's rows serve the day: it is today, and they stand for it."""
+    return day == date.today() and await kept_for(db, la_id, day)
+
+
 async def children_values(db: AsyncSession, la_id: uuid.UUID, day: date) -> list[ValuesOf]:
     """Every child placed by the day: the worker's rows while they stand for it (today), else computed now."""
-    if day == date.today() and await kept_for(db, la_id, day):
+    if await served_kept(db, la_id, day):
         return values_of(await fetch_rows(db, kept_rows(la_id, day)))
     return await computed(db, la_id, day)
 
@@ -126,7 +131,7 @@ async def read_child_rows(
     db: AsyncSession, la_id: uuid.UUID, day: date, offset: int, limit: int
 ) -> tuple[list[dict[str, Any]], int | None, bool]:
     """A page of the children's rows (paging.offset_page's), the worker's read a page at a time."""
-    if day == date.today() and await kept_for(db, la_id, day):
+    if await served_kept(db, la_id, day):
         fetched = values_of(await fetch_rows(db, kept_rows(la_id, day).offset(offset).limit(limit + 1)))
         page, more = fetched[:limit], len(fetched) > limit
         return [child_row(pseudonym, values) for _, pseudonym, values in page], offset + limit if more else None, more
