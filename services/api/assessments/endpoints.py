@@ -50,8 +50,7 @@ async def create_assessment(
         assessment, written = await service.create(db, caller.la_id, body, date.today())
         return outcome(await service.render(db, assessment), 201 if written == "created" else 200)
 
-    request_hash = idempotency.fingerprint("POST /v1/assessments", body.model_dump(mode="json"))
-    return await idempotency.once(db, caller, key, request_hash, run)
+    return await idempotency.once(db, caller, key, ("POST /v1/assessments", body), run)
 
 
 @router.post("/batch", response_model=BatchResult, summary="Record up to 1,000 assessments, all or none")
@@ -70,8 +69,7 @@ async def create_assessments(
 
         return await write_batch(db, caller.la_id, AssessmentIn, body.items, check, apply)
 
-    request_hash = idempotency.fingerprint("POST /v1/assessments/batch", body.model_dump(mode="json"))
-    return await idempotency.once(db, caller, key, request_hash, run)
+    return await idempotency.once(db, caller, key, ("POST /v1/assessments/batch", body), run)
 
 
 @router.get("", response_model=list[AssessmentOut], summary="A child's assessments, oldest first")

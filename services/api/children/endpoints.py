@@ -94,8 +94,7 @@ async def put_children(
             named=by_child_id,
         )
 
-    request_hash = idempotency.fingerprint("POST /v1/children/batch", body.model_dump(mode="json"))
-    return await idempotency.once(db, caller, key, request_hash, run)
+    return await idempotency.once(db, caller, key, ("POST /v1/children/batch", body), run)
 
 
 @router.get(CHILD, response_model=ChildOut, summary="Read a child")

@@ -53,8 +53,7 @@ async def create_placement(
             {"Location": f"/v1/placements/{out.id}"},
         )
 
-    request_hash = idempotency.fingerprint("POST /v1/placements", body.model_dump(mode="json"))
-    return await idempotency.once(db, caller, key, request_hash, run)
+    return await idempotency.once(db, caller, key, ("POST /v1/placements", body), run)
 
 
 @router.post("/batch", response_model=BatchResult, summary="Record up to 1,000 placement episodes, all or none")
@@ -79,8 +78,7 @@ async def create_placements(
 
         return await write_batch(db, caller.la_id, PlacementIn, body.items, one_by_one(check), one_by_one(apply))
 
-    request_hash = idempotency.fingerprint("POST /v1/placements/batch", body.model_dump(mode="json"))
-    return await idempotency.once(db, caller, key, request_hash, run)
+    return await idempotency.once(db, caller, key, ("POST /v1/placements/batch", body), run)
 
 
 @router.get("", response_model=list[PlacementOut], summary="A child's placement episodes in date order")
