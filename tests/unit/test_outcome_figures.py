@@ -1,0 +1,171 @@
+"""Outcome figures worked by hand (domain.md §5): the outcome index, a child's area needs and measures, the
+pairs the council's link counts, Spearman's coefficient with ties, its interval and the shares improved."""
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from shared.domain.engines.outcome_links import council_links, interval, ranks, spearman
+from shared.domain.engines.outcomes import (
+    Band,
+    DomainNeed,
+    Link,
+    Measure,
+    MeasureCode,
+    area_figures,
+    band_of,
+    links,
+    measure_figures,
+    outcome_index,
+)
+
+SDQ = MeasureCode(
+    "sdq_total",
+    "be_healthy",
+    "lower",
+    (Band("normal", Decimal(0)), Band("borderline", Decimal(14)), Band("concern", Decimal(17))),
+)
+ATTENDANCE = MeasureCode("school_attendance_pct", "be_ambitious", "higher")
+CODES = {code.code: code for code in (SDQ, ATTENDANCE)}
+
+
+@pytest.mark.parametrize(
+    ("area_need", "index"),
+    [(Fraction(0), 100), (Fraction(4), 0), (Fraction(3, 2), 63), (Fraction(1, 2), 88), (Fraction(5, 2), 38)],
+)
+def test_the_outcome_index_rounds_half_up(area_need: Fraction, index: int) -> None:
+    # 100 * (1 - 3/2 / 4) = 62.5 and 100 * (1 - 5/2 / 4) = 37.5: both halves go up.
+    assert outcome_index(area_need, 4) == index
+
+
+def domain(name: str, area: str, baseline: int, latest: int, count: int, first: date, last: date) -> DomainNeed:
+    return DomainNeed(name, area, baseline, latest, count, first, last)
+
+
+def test_an_areas_need_is_the_mean_of_its_rated_domains_at_baseline_and_now() -> None:
+    areas = area_figures(
+        [
+            domain("physical_health", "be_healthy", 3, 1, 3, date(2023, 1, 10), date(2024, 6, 1)),
+            domain("emotional_health", "be_healthy", 2, 2, 1, date(2023, 1, 10), date(2023, 1, 10)),
+            domain("safety", "be_safe", 3, 3, 1, date(2023, 1, 10), date(2023, 1, 10)),
+            domain("behaviour", "be_safe", 0, 0, 0, date(2023, 1, 10), date(2023, 1, 10)),  # never rated
+        ],
+        top_level=4,
+    )
+    healthy, safe = areas
+    # Be healthy: (3 + 2) / 2 = 5/2 then (1 + 2) / 2 = 3/2, down one; indexes 37.5 and 62.5, rounded up.
+    assert (healthy.baseline_area_need, healthy.latest_area_need, healthy.area_need_change) == (
+        Fraction(5, 2),
+        Fraction(3, 2),
+        Fraction(-1),
+    )
+    assert (healthy.baseline_outcome_index, healthy.latest_outcome_index) == (38, 63)
+    assert (healthy.period_start, healthy.period_end) == (date(2023, 1, 10), date(2024, 6, 1))
+    # Be safe: behaviour never rated is left out, not read as 0; one rating is no change.
+    assert (safe.domains_rated, safe.baseline_area_need, safe.area_need_change) == (1, Fraction(3), None)
+
+
+def test_a_measures_baseline_and_latest_are_its_first_and_last_periods_with_their_bands() -> None:
+    measures = [
+        Measure("sdq_total", Decimal(12), date(2024, 4, 1), date(2025, 3, 31), recorded=3),
+        Measure("sdq_total", Decimal(18), date(2022, 4, 1), date(2023, 3, 31), recorded=9),
+        Measure("sdq_total", Decimal(15), date(2023, 4, 1), date(2024, 3, 31), recorded=1),
+        Measure("school_attendance_pct", Decimal("92.5"), date(2024, 9, 1), date(2024, 12, 20), recorded=4),
+    ]
+    attendance, sdq = measure_figures(measures, CODES)
+    assert (sdq.baseline, sdq.latest, sdq.change, sdq.improved) == (Decimal(18), Decimal(12), Decimal(-6), True)
+    assert (sdq.baseline_band, sdq.latest_band, sdq.measures_count) == ("concern", "normal", 3)
+    assert (sdq.period_start, sdq.period_end) == (date(2022, 4, 1), date(2025, 3, 31))
+    # One measure: no change, and no band where the code has none.
+    assert (attendance.change, attendance.improved, attendance.latest_band) == (None, None, None)
+
+
+def test_higher_is_better_improves_as_it_rises_and_a_band_starts_at_its_lowest_value() -> None:
+    rising = [
+        Measure("school_attendance_pct", Decimal(80), date(2023, 9, 1), date(2023, 12, 20), 1),
+        Measure("school_attendance_pct", Decimal(79), date(2024, 9, 1), date(2024, 12, 20), 2),
+    ]
+    (attendance,) = measure_figures(rising, CODES)
+    assert (attendance.change, attendance.improved) == (Decimal(-1), False)
+    assert [band_of(Decimal(v), SDQ.bands) for v in (0, 13, 14, 16, 17, 40)] == [
+        "normal",
+        "normal",
+        "borderline",
+        "borderline",
+        "concern",
+        "concern",
+    ]
+
+
+def test_a_link_needs_both_changes_over_overlapping_periods() -> None:
+    (healthy,) = area_figures(
+        [domain("physical_health", "be_healthy", 3, 1, 2, date(2023, 1, 10), date(2024, 6, 1))], top_level=4
+    )
+    overlapping = measure_figures(
+        [
+            Measure("sdq_total", Decimal(18), date(2022, 4, 1), date(2023, 3, 31), 1),
+            Measure("sdq_total", Decimal(18), date(2023, 4, 1), date(2024, 3, 31), 2),
+        ],
+        CODES,
+    )
+    (link,) = links([healthy], overlapping)
+    # Need fell by 2 (an area of one rated domain); SDQ did not move, so it did not improve.
+    assert link == Link("be_healthy", "sdq_total", Fraction(-2), Decimal(0), need_fell=True, measure_improved=False)
+    later = measure_figures(
+        [
+            Measure("sdq_total", Decimal(18), date(2024, 6, 2), date(2024, 12, 31), 1),
+            Measure("sdq_total", Decimal(12), date(2025, 1, 1), date(2025, 6, 30), 2),
+        ],
+        CODES,
+    )
+    assert links([healthy], later) == []  # the measures start the day after the needs' last assessment
+
+
+def test_tied_values_share_their_mean_rank() -> None:
+    assert ranks([Fraction(-2), Fraction(-1), Fraction(-1), Fraction(0), Fraction(1)]) == [1, 2.5, 2.5, 4, 5]
+    assert ranks([5.0, 5.0, 5.0]) == [2, 2, 2]
+
+
+def test_spearman_with_ties_and_its_interval() -> None:
+    needs = [Fraction(-2), Fraction(-1), Fraction(-1), Fraction(0), Fraction(1)]
+    measures = [-5.0, -3.0, 0.0, -3.0, 2.0]
+    # Ranks 1, 2.5, 2.5, 4, 5 and 1, 2.5, 4, 2.5, 5 about their mean 3: products sum to 7.25, squares to 9.5
+    # each, so rho = 7.25 / 9.5 = 29/38.
+    rho = spearman(needs, measures)
+    assert rho.value == pytest.approx(29 / 38, abs=1e-12)
+    # Fisher's z = atanh(29/38) = ln(67/9) / 2; standard error sqrt(1.06 / (5 - 3)); z -+ 1.96 of it, back by tanh.
+    low, high = interval(rho, 5)
+    assert low.value == pytest.approx(-0.3995735, abs=1e-6)
+    assert high.value == pytest.approx(0.9846368, abs=1e-6)
+
+
+def test_too_few_children_or_no_variation_give_no_figure_but_the_reason() -> None:
+    assert spearman([Fraction(-1), Fraction(0)], [1.0, 2.0]).reason == "fewer than 3 children"
+    flat = spearman([Fraction(-1)] * 4, [1.0, 2.0, 3.0, 4.0])
+    assert (flat.value, flat.reason) == (None, "every child's area need changed by the same amount")
+    low, high = interval(spearman([Fraction(-1), Fraction(0), Fraction(1)], [3.0, 2.0, 1.0]), 3)
+    assert (low.value, low.reason, high.reason) == (None, "fewer than 4 children", "fewer than 4 children")
+
+
+def link(change: int, measure: int, improved: bool) -> Link:
+    return Link("be_healthy", "sdq_total", Fraction(change), Decimal(measure), change < 0, improved)
+
+
+def test_the_share_improved_among_children_whose_need_fell_and_among_the_rest() -> None:
+    found = [
+        link(-2, -4, True),
+        link(-1, -1, True),
+        link(-1, 2, False),
+        link(0, -1, True),
+        link(1, 3, False),
+        link(2, 0, False),
+    ]
+    (figures,) = council_links(found)
+    assert (figures.children, figures.need_fell, figures.need_fell_improved) == (6, 3, 2)
+    assert figures.need_fell_share_improved.value == pytest.approx(2 / 3)
+    assert (figures.need_not_fell, figures.need_not_fell_improved) == (3, 1)
+    assert figures.need_not_fell_share_improved.value == pytest.approx(1 / 3)
+    only_fell = council_links(found[:2])[0]
+    assert only_fell.need_not_fell_share_improved.reason == "no children whose area need did not fall"
