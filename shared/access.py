@@ -30,6 +30,8 @@ class Scope(StrEnum):
     CONTRACTS_MANAGE = "contracts:manage"  # payment by needs reduction: create, version and end contracts
     STATEMENTS_READ = "statements:read"  # a provider its own contracts' statements; BI and admin the council's
     RETURNS_IMPORT = "returns:import"  # load the council's SSDA903 return and read the imports' reports
+    OUTCOMES_READ = "outcomes:read"  # a child's outcome measures (SDQ, attendance, ...) as recorded
+    OUTCOMES_WRITE = "outcomes:write"
 
 
 # The most a client of each kind may hold; an admin may grant fewer when creating the client.
@@ -44,6 +46,8 @@ KIND_SCOPES: dict[Kind, frozenset[Scope]] = {
             Scope.PLACEMENTS_WRITE,
             Scope.PROVIDERS_READ,
             Scope.INSTRUMENTS_READ,
+            Scope.OUTCOMES_READ,
+            Scope.OUTCOMES_WRITE,
         }
     ),
     Kind.PROVIDER: frozenset({Scope.FIGURES_READ, Scope.STATEMENTS_READ}),

@@ -22,6 +22,8 @@ from services.api.imports.endpoints import router as imports
 from services.api.instruments.endpoints import router as instruments
 from services.api.observability import Metrics, RequestTelemetry
 from services.api.ops.endpoints import router as ops
+from services.api.outcomes.codes_endpoints import router as measure_codes
+from services.api.outcomes.endpoints import router as outcome_measures
 from services.api.placements.endpoints import router as placements
 from services.api.provider_portal.endpoints import router as provider_portal
 from services.api.providers.endpoints import router as providers
@@ -46,6 +48,8 @@ ROUTERS = (
     children,
     assessments,
     placements,
+    outcome_measures,
+    measure_codes,
     providers,
     scores,
     scores_cohort,

@@ -2,17 +2,13 @@
 found, so its id is a 404, never told apart from none."""
 
 import uuid
-from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
-from shared.domain.lookups import find_by_external_ids
+from shared.domain.lookups import Owned, find_by_external_ids
 from shared.errors import NotFound
-from shared.models import Assessment, Placement
-
-Owned = TypeVar("Owned", Assessment, Placement)
 
 
 async def require_owned(

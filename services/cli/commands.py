@@ -114,6 +114,17 @@ def parser() -> argparse.ArgumentParser:
     instrument.add_argument("file", type=Path, help="the instrument document: .json, .yaml or .yml")
     instrument.set_defaults(run=OPERATIONS.load_instrument)
 
+    measure_code = commands.add_parser(
+        "define-measure-code",
+        help="define a council's own outcome measure code, or replace a shipped one for it, from a JSON file",
+    )
+    measure_code.add_argument("council", help="the council's code")
+    measure_code.add_argument("code", help="the measure code, e.g. sdq_total")
+    measure_code.add_argument(
+        "file", type=Path, help="the definition as PUT /v1/admin/measure-codes/{code} takes it (JSON)"
+    )
+    measure_code.set_defaults(run=OPERATIONS.define_measure_code)
+
     add_import_commands(commands)
 
     whole = commands.add_parser("recompute", help="recompute every figure of councils at once, with a progress bar")

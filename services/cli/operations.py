@@ -16,6 +16,8 @@ from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.contracts import service as contracts
 from services.api.contracts.schemas import ContractIn, VersionIn
 from services.api.instruments.service import load_instrument as load_council_instrument
+from services.api.outcomes.codes_service import define
+from services.api.outcomes.schemas import MeasureCodeIn
 from services.cli.progress import RECOMPUTE_UNITS, ProgressBar
 from services.cli.sessions import in_transaction, require_council
 from shared.access import Kind
@@ -26,7 +28,7 @@ from shared.domain.full_recompute import recompute_every_figure
 from shared.domain.locks import figures_lock
 from shared.domain.lookups import find_instrument
 from shared.instruments import InstrumentScale
-from shared.models import LocalAuthority
+from shared.models import LocalAuthority, MeasureCode
 from shared.settings import get_settings
 
 INSTRUMENT_MEDIA_TYPES = {".json": "application/json", ".yaml": "application/yaml", ".yml": "application/yaml"}
@@ -50,6 +52,22 @@ async def load_instrument(args: argparse.Namespace) -> None:
 
     code, version = await in_transaction(work)
     print(f"instrument {code} version {version} loaded for {args.council}")
+
+
+async def define_measure_code(args: argparse.Namespace) -> None:
+    try:
+        body = MeasureCodeIn.model_validate_json(await asyncio.to_thread(args.file.read_bytes))
+    except OSError as error:
+        raise SystemExit(f"{args.file}: cannot be read ({error})") from None
+
+    async def work(db: AsyncSession) -> MeasureCode:
+        la_id = await require_council(db, args.council)
+        audit.begin_operator(db, la_id, "put_measure_code")
+        return await define(db, la_id, args.code, body)
+
+    code = await in_transaction(work)
+    bands = ", ".join(f"{band['label']} from {band['from']:g}" for band in code.bands) or "no bands"
+    print(f"measure code {code.code} defined for {args.council}: {code.outcome_area}, {code.better} is better, {bands}")
 
 
 async def load_demo(args: argparse.Namespace) -> None:

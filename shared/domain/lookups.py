@@ -10,10 +10,10 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.instruments import InstrumentScale
-from shared.models import Assessment, Child, Instrument, Placement
+from shared.models import Assessment, Child, Instrument, OutcomeMeasure, Placement
 
 FOUND_KEY = "instruments.found"
-Owned = TypeVar("Owned", Assessment, Placement)
+Owned = TypeVar("Owned", Assessment, Placement, OutcomeMeasure)
 
 
 async def children_by_id(

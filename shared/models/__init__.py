@@ -15,6 +15,7 @@ from shared.models.figures import ChildNeedsTrend, ChildPlacementFigures, Domain
 from shared.models.imports import ImportFinding, ImportUpload, ReturnImport
 from shared.models.instruments import Instrument
 from shared.models.outbox import CouncilRecompute, RecomputeRequest
+from shared.models.outcomes import MeasureCode, OutcomeMeasure, OutcomeMeasureVersion
 from shared.models.payments import Contract, ContractVersion, ErasedCostDays, PaymentStatement, StatementLine
 from shared.models.placements import Placement, Provider
 from shared.models.tenancy import ApiKey, Client, IdempotencyRecord, LocalAuthority
@@ -40,6 +41,9 @@ __all__ = [
     "ImportUpload",
     "Instrument",
     "LocalAuthority",
+    "MeasureCode",
+    "OutcomeMeasure",
+    "OutcomeMeasureVersion",
     "PaymentStatement",
     "Placement",
     "Provider",

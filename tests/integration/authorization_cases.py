@@ -1,11 +1,12 @@
 """The authorisation matrix's cases: the world it runs in (council A holds the data, council B and provider P2
 must not reach it), and for every operation how to build its request and what a foreign caller gets."""
 
+import itertools
 import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -47,6 +48,7 @@ class World:
     callers: list[Caller]
     assessment_id: str = ""
     placement_id: str = ""
+    measure_id: str = ""
     spare_client_id: str = ""
     c1_pseudonym: str = ""
     markers: dict[str, list[str]] = field(default_factory=dict)
@@ -64,6 +66,12 @@ class World:
         child_id = await self.fresh_child()
         body = placement(child_id, f"PL-{uuid.uuid4().hex[:8]}", years_ago(1), provider_id="P1")
         response = await self.api.post("/v1/placements", json=body, headers=self.a.headers)
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def fresh_measure(self) -> str:
+        body = outcome_measure("C1", f"OM-{uuid.uuid4().hex[:8]}", unique_day())
+        response = await self.api.post("/v1/outcome-measures", json=body, headers=self.a.headers)
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
 
@@ -126,6 +134,58 @@ async def new_placements(world: World) -> Request:
     child_id = await world.fresh_child()
     item = placement(child_id, f"N-{uuid.uuid4().hex[:8]}", years_ago(0.5))
     return Request("POST", "/v1/placements/batch", {"items": [item]})
+
+
+def outcome_measure(child_id: str, external_id: str, day: date) -> dict[str, Any]:
+    return {
+        "external_id": external_id,
+        "child_id": child_id,
+        "code": "sdq_total",
+        "value": 15,
+        "period_start": str(day),
+    }
+
+
+async def new_measure(world: World) -> Request:
+    return Request("POST", "/v1/outcome-measures", outcome_measure("C1", f"N-{uuid.uuid4().hex[:8]}", unique_day()))
+
+
+async def new_measures(world: World) -> Request:
+    item = outcome_measure("C1", f"N-{uuid.uuid4().hex[:8]}", unique_day())
+    return Request("POST", "/v1/outcome-measures/batch", {"items": [item]})
+
+
+DAYS = itertools.count(1)
+
+
+def unique_day() -> date:
+    """A day of its own for each new measure of C1: a child holds one value of a code per period."""
+    return years_ago(1) - timedelta(days=next(DAYS))
+
+
+async def amend_measure(world: World) -> Request:
+    return Request("PUT", f"/v1/outcome-measures/{await world.fresh_measure()}", {"value": 16}, {"If-Match": '"1"'})
+
+
+MEASURE_CODE = {
+    "label": "Contacts kept",
+    "outcome_area": "be_happy",
+    "unit": "percent",
+    "min_value": 0,
+    "max_value": 100,
+    "better": "higher",
+}
+
+
+async def council_measure_code(world: World) -> Request:
+    """Council A's own measure code, defined once: its clients see it, no other council's may."""
+    if "measure-codes" not in world.markers:
+        response = await world.api.put(
+            "/v1/admin/measure-codes/matrix_a_contacts", json=MEASURE_CODE, headers=world.a.admin
+        )
+        assert response.status_code == 200, response.text
+        world.markers["measure-codes"] = ["matrix_a_contacts"]
+    return Request("GET", "/v1/measure-codes")
 
 
 async def end_placement(world: World) -> Request:
@@ -299,6 +359,14 @@ CASES: dict[str, Case] = {
     "amend_assessment": Case(amend, "not_found"),
     "get_versions": Case(fixed("GET", "/v1/assessments/{w.assessment_id}/versions"), "not_found"),
     "create_placement": Case(new_placement, "invalid"),
+    "create_outcome_measure": Case(new_measure, "invalid"),
+    "create_outcome_measures": Case(new_measures, "invalid"),
+    "list_outcome_measures": Case(fixed("GET", "/v1/outcome-measures", child_id="C1"), "not_found"),
+    "get_outcome_measure": Case(fixed("GET", "/v1/outcome-measures/{w.measure_id}"), "not_found"),
+    "get_outcome_measure_versions": Case(fixed("GET", "/v1/outcome-measures/{w.measure_id}/versions"), "not_found"),
+    "amend_outcome_measure": Case(amend_measure, "not_found"),
+    "list_measure_codes": Case(council_measure_code, "list", "measure-codes"),
+    "put_measure_code": Case(fixed("PUT", "/v1/admin/measure-codes/matrix_own", MEASURE_CODE), "own"),
     "list_placements": Case(fixed("GET", "/v1/placements", child_id="C1"), "not_found"),
     "create_placements": Case(new_placements, "invalid"),
     "get_placement": Case(fixed("GET", "/v1/placements/{w.placement_id}"), "not_found"),

@@ -105,6 +105,7 @@ async def world(matrix_app: tuple[FastAPI, SigningKey], settings: Settings) -> A
         assert placed.status_code == 201, placed.text
         world.placement_id = placed.json()["id"]
         world.assessment_id = await world.fresh_assessment()
+        world.measure_id = await world.fresh_measure()
         # A second child with a baseline, so the council has a reliable-change SD to calibrate.
         second = assessment("C-put", "AS-second", years_ago(0.5))
         assert (await api.post("/v1/assessments", json=second, headers=a.headers)).status_code == 201

@@ -65,6 +65,11 @@ async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
             headers=council.headers,
         )
         await api.post("/v1/assessments", json=assessment(child, f"A1-{child}", years_ago(1)), headers=council.headers)
+    sdq = {"external_id": f"OM-{ERASED}", "child_id": ERASED, "code": "sdq_total", "value": 17}
+    measured = await api.post(
+        "/v1/outcome-measures", json=sdq | {"period_start": str(years_ago(1))}, headers=council.headers
+    )
+    assert measured.status_code == 201, measured.text
     later = assessment(ERASED, f"A2-{ERASED}", years_ago(0.2), ratings=ratings(4))
     replayed = {"Idempotency-Key": "erasure-replay-key"}
     created = await api.post("/v1/assessments", json=later, headers=council.headers | replayed)
@@ -105,6 +110,8 @@ async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
         f"/v1/assessments/{assessment_id}/versions",
         f"/v1/placements?child_id={ERASED}",
         f"/v1/placements/{placement_id}",
+        f"/v1/outcome-measures?child_id={ERASED}",
+        f"/v1/outcome-measures/{measured.json()['id']}",
     ):
         assert (await api.get(path, headers=council.headers)).status_code == 404, path
     # The replayed Idempotency-Key no longer hands back the erased record.

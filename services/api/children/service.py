@@ -13,7 +13,7 @@ from services.api.children.schemas import ChildIn
 from services.api.upserts import insert_if_absent
 from shared.domain.lookups import children_by_id
 from shared.errors import NotFound, field_error
-from shared.models import Assessment, AssessmentVersion, Child, Placement, is_current_version
+from shared.models import Assessment, AssessmentVersion, Child, OutcomeMeasure, Placement, is_current_version
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import collection_year_of, date_problem, invalid_codes
 
@@ -50,7 +50,9 @@ async def earliest_record(db: AsyncSession, child_pk: uuid.UUID) -> date | None:
         .where(Assessment.child_pk == child_pk)
     )
     placed = select(func.min(Placement.start_date)).where(Placement.child_pk == child_pk)
-    dates = [day for day in (await db.scalar(assessed), await db.scalar(placed)) if day is not None]
+    measured = select(func.min(OutcomeMeasure.period_start)).where(OutcomeMeasure.child_pk == child_pk)
+    found = [await db.scalar(query) for query in (assessed, placed, measured)]
+    dates = [day for day in found if day is not None]
     return min(dates, default=None)
 
 
