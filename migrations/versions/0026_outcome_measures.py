@@ -1,5 +1,6 @@
 """Outcome measures (domain.md §5, issue 16): the measure codes, shipped ones and a council's own, and each
-child's measures with their versions. The six codes domain.md names ship here.
+child's measures with their versions. The six codes domain.md names ship here. Each council's small-number
+suppression threshold, 5 unless its admin sets another.
 
 Revision ID: 0026
 Revises: 0025
@@ -57,6 +58,9 @@ SHIPPED = (
 
 
 def upgrade() -> None:
+    op.add_column(
+        "local_authorities", sa.Column("suppression_threshold", sa.Integer(), server_default="5", nullable=False)
+    )
     codes = op.create_table(
         "measure_codes",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -162,3 +166,4 @@ def downgrade() -> None:
     op.drop_table("outcome_measures")
     op.drop_index("uq_measure_codes_shipped_code", table_name="measure_codes", postgresql_where=sa.text("la_id IS NULL"))
     op.drop_table("measure_codes")
+    op.drop_column("local_authorities", "suppression_threshold")

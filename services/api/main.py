@@ -22,6 +22,7 @@ from services.api.imports.endpoints import router as imports
 from services.api.instruments.endpoints import router as instruments
 from services.api.observability import Metrics, RequestTelemetry
 from services.api.ops.endpoints import router as ops
+from services.api.outcomes.child_endpoint import router as child_outcomes
 from services.api.outcomes.codes_endpoints import router as measure_codes
 from services.api.outcomes.endpoints import router as outcome_measures
 from services.api.placements.endpoints import router as placements
@@ -33,6 +34,8 @@ from services.api.scores.cohort_cache import CohortCache
 from services.api.scores.cohort_endpoints import router as scores_cohort
 from services.api.scores.endpoints import router as scores
 from services.api.scores.labels_endpoints import router as scores_labels
+from services.api.scores.outcome_endpoints import admin_router as outcome_links_admin
+from services.api.scores.outcome_endpoints import router as scores_outcome_links
 from services.api.scores.placement_endpoints import router as scores_placements
 from services.api.state import AppState
 from services.api.statements.endpoints import router as statements
@@ -50,12 +53,15 @@ ROUTERS = (
     placements,
     outcome_measures,
     measure_codes,
+    child_outcomes,
     providers,
     scores,
     scores_cohort,
     scores_children,
     scores_labels,
     scores_placements,
+    scores_outcome_links,
+    outcome_links_admin,
     provider_portal,
     clients,
     audit_log,

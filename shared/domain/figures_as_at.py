@@ -16,11 +16,12 @@ from shared.domain.full_recompute import compute_into, latest_instruments
 from shared.domain.snapshot import RecomputeTarget, read
 
 
-async def figures_as_at(db: AsyncSession, la_id: uuid.UUID, day: date) -> Sink:
-    """The council's figures as at `day`, in tables dropped when the transaction ends. It must be the
-    transaction's first work: every read of it, the cohort's after these, then sees one snapshot."""
+async def figures_as_at(db: AsyncSession, la_id: uuid.UUID, day: date, since: date | None = None) -> Sink:
+    """The council's figures as at `day` (of the assessments dated from `since` only, where given), in tables
+    dropped when the transaction ends. It must be the transaction's first work: every read of it, the cohort's
+    after these, then sees one snapshot."""
     await db.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-    snapshot = await read(db, None, RecomputeTarget([la_id], on_or_before=day))
+    snapshot = await read(db, None, RecomputeTarget([la_id], on_or_before=day, on_or_after=since))
     apg = await driver(db)
     await create_staging(apg)
     sink = await create_as_at_tables(apg)

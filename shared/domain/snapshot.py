@@ -38,6 +38,7 @@ def standing_versions() -> Select[uuid.UUID, uuid.UUID, int, int, date, datetime
         return bindparam(name, type_=ARRAY(Uuid))
 
     on_or_before = bindparam("on_or_before", type_=Date)
+    on_or_after = bindparam("on_or_after", type_=Date)
     return (
         select(
             AssessmentVersion.id.label("version"),
@@ -54,6 +55,7 @@ def standing_versions() -> Select[uuid.UUID, uuid.UUID, int, int, date, datetime
             Assessment.la_id == any_(array("la_ids")),
             array("children").is_(None) | (Assessment.child_pk == any_(array("children"))),
             on_or_before.is_(None) | (AssessmentVersion.assessed_on <= on_or_before),
+            on_or_after.is_(None) | (AssessmentVersion.assessed_on >= on_or_after),
         )
     )
 
@@ -93,11 +95,13 @@ WHERE la_id = ANY($1::uuid[]) AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
 @dataclass(frozen=True, slots=True)
 class RecomputeTarget:
     """Councils to recompute whole, or some of their children; with `on_or_before`, from the final assessments
-    dated on or before that day only (the figures as at it, which are not stored)."""
+    dated on or before that day only (the figures as at it, which are not stored), and with `on_or_after` too,
+    from those dated within the window (the figures of a window, not stored either)."""
 
     la_ids: list[uuid.UUID]
     children: list[uuid.UUID] | None = None
     on_or_before: date | None = None
+    on_or_after: date | None = None
 
     def outbox(self) -> Any:
         column = among(RecomputeRequest.la_id, self.la_ids, Uuid)
@@ -188,13 +192,19 @@ async def read_the_rest(db: AsyncSession, target: RecomputeTarget, instruments: 
     ids = [i.id for i in instruments]
     versions_query = positional(
         standing_versions(),
-        {"la_ids": target.la_ids, "instruments": ids, "children": target.children, "on_or_before": target.on_or_before},
+        {
+            "la_ids": target.la_ids,
+            "instruments": ids,
+            "children": target.children,
+            "on_or_before": target.on_or_before,
+            "on_or_after": target.on_or_after,
+        },
     )
     versions = await copy_columns(apg, *versions_query, VERSION_COLUMNS)
     children = await copy_columns(
         apg, CHILDREN, [target.la_ids, target.children], [("seq", "int8"), ("id", "uuid"), ("la_id", "uuid")]
     )
-    if target.on_or_before is not None:
+    if target.on_or_before is not None or target.on_or_after is not None:
         return versions, children, {}, set()  # figures not stored: no outbox to settle, no rows to clear
     outbox = await read_outbox(db, target)
     had = set(await db.scalars(select(ChildNeedsTrend.child_pk).where(target.figures())))

@@ -17,6 +17,8 @@ class LocalAuthority(Base):
     name: Mapped[str] = mapped_column(String(200))
     synthetic: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = created_at()
+    # Published counts from 1 to this are withheld (small-number suppression); read only where figures publish.
+    suppression_threshold: Mapped[int] = mapped_column(Integer, server_default="5", deferred=True)
 
 
 class Client(Base):

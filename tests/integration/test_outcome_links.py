@@ -1,0 +1,143 @@
+"""Outcome figures end to end (domain.md §5, issue 16), worked by hand: six children whose physical health need
+and SDQ moved, assessed and measured through the API, their needs figures kept by a real worker; a child's
+outcome figures, the council's link with Spearman's coefficient and the shares improved, small numbers withheld
+for BI and given whole to the admin, and the link over a window."""
+
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from shared.settings import Settings
+from tests.conftest import Council
+from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
+
+BASELINE_DAY = years_ago(2)
+LATEST_DAY = years_ago(0.5)
+# child: physical health need at baseline and now (emotional health stays 2), SDQ then and now.
+CHILDREN = {
+    "K1": ((4, 0), (20, 10)),
+    "K2": ((3, 1), (18, 15)),
+    "K3": ((3, 2), (15, 16)),
+    "K4": ((2, 2), (14, 12)),
+    "K5": ((1, 3), (10, 14)),
+    "K6": ((0, 4), (8, 8)),
+}
+
+
+def sdq(child: str, n: int, value: int, end: date) -> dict[str, Any]:
+    start = end - timedelta(days=90)
+    return {
+        "external_id": f"SDQ-{child}-{n}",
+        "child_id": child,
+        "code": "sdq_total",
+        "value": value,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+    }
+
+
+async def load(api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council) -> None:
+    for child, ((before, after), (sdq_before, sdq_after)) in CHILDREN.items():
+        await add_child(api, council.headers, child, born=years_ago(12))
+        for n, (day, level) in enumerate(((BASELINE_DAY, before), (LATEST_DAY, after))):
+            body = assessment(
+                child, f"A-{child}-{n}", day, ratings=ratings(1, physical_health=level, emotional_health=2)
+            )
+            assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
+        items = [sdq(child, 0, sdq_before, BASELINE_DAY), sdq(child, 1, sdq_after, LATEST_DAY)]
+        response = await api.post("/v1/outcome-measures/batch", json={"items": items}, headers=council.headers)
+        assert response.status_code == 200, response.text
+    await run_worker(settings, app)
+
+
+def healthy_sdq(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    (row,) = [r for r in rows if (r["outcome_area"], r["measure_code"]) == ("be_healthy", "sdq_total")]
+    return row
+
+
+async def test_a_childs_outcome_figures(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await load(api, app, settings, council)
+    response = await api.get("/v1/children/K2/outcomes", headers=council.headers)
+    assert response.status_code == 200, response.text
+    figures = response.json()
+    healthy = next(a for a in figures["areas"] if a["outcome_area"] == "be_healthy")
+    # Physical health 3 then 1, emotional health 2 both times: (3 + 2) / 2 = 2.5, then 1.5; indexes 100 * (1 -
+    # 2.5/4) = 37.5 and 62.5, both rounded up.
+    assert (healthy["baseline_area_need"], healthy["latest_area_need"], healthy["area_need_change"]) == (2.5, 1.5, -1)
+    assert (healthy["baseline_outcome_index"], healthy["latest_outcome_index"]) == (38, 63)
+    (measure,) = figures["measures"]
+    assert (measure["baseline"], measure["latest"], measure["change"], measure["improved"]) == ("18", "15", "-3", True)
+    assert (measure["baseline_band"], measure["latest_band"]) == ("concern", "borderline")
+    assert figures["links"] == [
+        {
+            "outcome_area": "be_healthy",
+            "code": "sdq_total",
+            "area_need_change": -1.0,
+            "measure_change": "-3",
+            "need_fell": True,
+            "measure_improved": True,
+        }
+    ]
+    assert (await api.get("/v1/children/NOBODY/outcomes", headers=council.headers)).status_code == 404
+
+
+async def test_the_councils_link_whole_for_the_admin_and_withheld_for_bi(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await load(api, app, settings, council)
+    whole = await api.get("/v1/admin/outcome-links", headers=council.admin)
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["suppression_threshold"] is None
+    row = healthy_sdq(whole.json()["items"])
+    # Area changes -2, -1, -0.5, 0, 1, 2 rank 1-6; SDQ changes -10, -3, 1, -2, 4, 0 rank 1, 2, 5, 3, 6, 4: the
+    # squared rank differences sum to 10, so rho = 1 - 6 * 10 / (6 * 35) = 5/7.
+    assert row["children"] == 6 and row["spearman"] == pytest.approx(5 / 7, abs=1e-4)
+    # Fisher's z = atanh(5/7) = ln(6) / 2, standard error sqrt(1.06 / 3).
+    assert (row["interval_low"], row["interval_high"]) == (
+        pytest.approx(-0.2628, abs=1e-4),
+        pytest.approx(0.9681, abs=1e-4),
+    )
+    # Needs fell for K1-K3, of whom K1 and K2 improved; K4-K6 not, of whom K4 improved.
+    assert (row["need_fell"], row["need_fell_improved"], row["need_fell_share_improved"]) == (3, 2, 0.6667)
+    assert (row["need_not_fell"], row["need_not_fell_improved"], row["need_not_fell_share_improved"]) == (3, 1, 0.3333)
+    assert row["suppressed"] is False
+
+    published = healthy_sdq((await api.get("/v1/scores/outcome-links", headers=council.bi)).json()["items"])
+    # Threshold 5: every count from 1 to 5 is withheld, and the shares built on them.
+    assert published["children"] == 6 and published["spearman"] == row["spearman"]
+    withheld = ("need_fell", "need_fell_improved", "need_not_fell", "need_not_fell_improved")
+    assert all(published[name] is None for name in withheld)
+    assert published["suppressed"] is True and published["suppressed_columns"] == " ".join(withheld)
+    assert published["need_fell_share_improved"] is None
+    assert published["need_fell_share_note"] == "suppressed: built on a small number"
+
+    response = await api.put("/v1/admin/suppression-threshold", json={"threshold": 2}, headers=council.admin)
+    assert response.status_code == 200
+    published = healthy_sdq((await api.get("/v1/scores/outcome-links", headers=council.bi)).json()["items"])
+    # Threshold 2: the 2 and the 1 go; the 3s stay, and nothing gives the 2 or the 1 back.
+    assert (published["need_fell"], published["need_not_fell"]) == (3, 3)
+    assert (published["need_fell_improved"], published["need_not_fell_improved"]) == (None, None)
+    csv = await api.get("/v1/scores/outcome-links", params={"format": "csv"}, headers=council.bi)
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.splitlines()[0].startswith("outcome_area,measure_code,children,spearman,")
+
+
+async def test_a_window_counts_only_what_is_dated_in_it(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await load(api, app, settings, council)
+    # A window that ends before the latest assessments: one assessment each, so no area-need change, no link.
+    early = {"window_end": (LATEST_DAY - timedelta(days=1)).isoformat()}
+    rows = (await api.get("/v1/admin/outcome-links", params=early, headers=council.admin)).json()["items"]
+    assert rows == []
+    whole = {"window_start": (BASELINE_DAY - timedelta(days=200)).isoformat(), "window_end": date.today().isoformat()}
+    rows = (await api.get("/v1/admin/outcome-links", params=whole, headers=council.admin)).json()["items"]
+    assert healthy_sdq(rows)["children"] == 6
+    backwards = {"window_start": "2025-01-02", "window_end": "2025-01-01"}
+    refused = await api.get("/v1/admin/outcome-links", params=backwards, headers=council.admin)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "window_start"
