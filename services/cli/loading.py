@@ -61,7 +61,12 @@ def import_summary(row: ReturnImport) -> str:
             f"episodes: {counts['episodes_created']:,} new, {counts['episodes_updated']:,} changed, "
             f"{counts['episodes_unchanged']:,} unchanged"
         )
-        if not counts["children_recomputed"]:
+        if "measures_created" in counts:
+            lines.append(
+                f"outcome measures: {counts['measures_created']:,} new, {counts['measures_updated']:,} changed, "
+                f"{counts['measures_unchanged']:,} unchanged"
+            )
+        if not (counts["children_recomputed"] or counts.get("measures_created") or counts.get("measures_updated")):
             lines.append("nothing changed: the return was loaded already")
     if "placements_changed" in counts:
         lines.append(

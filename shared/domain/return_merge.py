@@ -21,6 +21,7 @@ from shared.db import driver
 from shared.domain import statements
 from shared.domain.import_steps import Files, Merged, Read
 from shared.domain.locks import figures_lock
+from shared.domain.return_measures_merge import merge_measures
 from shared.models.placements import RETURN_EPISODE_COLUMNS
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import episode_id
@@ -121,7 +122,9 @@ class Applied:
     episodes_created: int
     episodes_updated: int
     children_recomputed: int
-    findings: list[Finding]  # rejections only the stored data could show
+    measures_created: int
+    measures_updated: int
+    findings: list[Finding]  # rejections only the stored data could show, and measures held already
 
 
 def episode_row(episode: EpisodeRecord) -> tuple[Any, ...]:
@@ -175,9 +178,10 @@ async def apply_return(
     )
     findings = await reject_born_after_records(apg, la_id) + await reject_overlapping_stored(apg, la_id)
     if strict and findings:
-        return Applied(0, 0, 0, 0, 0, findings)
+        return Applied(0, 0, 0, 0, 0, 0, 0, findings)
     children = await apg.fetch(MERGE_CHILDREN, la_id, parsed.year)
     episodes = await apg.fetch(MERGE_EPISODES, la_id, parsed.year)
+    measures = await merge_measures(apg, la_id, parsed)
     changed = {row["id"] for row in children} | {row["child_pk"] for row in episodes}
     if changed:
         await outbox.request_recomputes(db, la_id, sorted(changed))
@@ -190,7 +194,9 @@ async def apply_return(
         episodes_created=sum(row["created"] for row in episodes),
         episodes_updated=sum(not row["created"] for row in episodes),
         children_recomputed=len(changed),
-        findings=findings,
+        measures_created=measures.created,
+        measures_updated=measures.updated,
+        findings=findings + measures.findings,
     )
 
 
@@ -201,6 +207,7 @@ def read(files: Files, year: int | None, today: date, tick: Tick) -> Read:
         "rows_read": parsed.rows_read,
         "children_accepted": len(parsed.children),
         "episodes_accepted": len(parsed.episodes),
+        "measures_accepted": len(parsed.measures),
     }
     return Read(parsed.year, parsed.findings, counts, partial(merged, parsed))
 
@@ -211,10 +218,13 @@ async def merged(
     applied = await apply_return(db, la_id, parsed, pseudonym_key, strict)
     counts = asdict(applied)
     del counts["findings"]
-    # A rejected header row is the one finding about a child; the rest are about episodes.
+    # A rejected header row is the one finding about a child, a measure held already one about a measure; the rest
+    # are about episodes.
     children_rejected = sum(finding.column == "DOB" for finding in applied.findings)
+    measures_held = sum(finding.rule == "measure-held" for finding in applied.findings)
     children_accepted = len(parsed.children) - children_rejected
-    episodes_accepted = len(parsed.episodes) - (len(applied.findings) - children_rejected)
+    episodes_accepted = len(parsed.episodes) - (len(applied.findings) - children_rejected - measures_held)
+    measures_accepted = len(parsed.measures) - measures_held
     return Merged(
         applied.findings,
         {
@@ -223,6 +233,8 @@ async def merged(
             "episodes_accepted": episodes_accepted,
             "children_unchanged": children_accepted - applied.children_created - applied.children_updated,
             "episodes_unchanged": episodes_accepted - applied.episodes_created - applied.episodes_updated,
+            "measures_accepted": measures_accepted,
+            "measures_unchanged": measures_accepted - applied.measures_created - applied.measures_updated,
         },
     )
 

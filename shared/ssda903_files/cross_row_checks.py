@@ -8,9 +8,17 @@ from datetime import date
 from typing import TypeVar
 
 from shared.ssda903 import date_problem, overlaps
-from shared.ssda903_files.records import AssessmentRecord, ChildRecord, CostRecord, EpisodeRecord, Finding, RowRef
+from shared.ssda903_files.records import (
+    AssessmentRecord,
+    ChildRecord,
+    CostRecord,
+    EpisodeRecord,
+    Finding,
+    MeasureRecord,
+    RowRef,
+)
 
-Record = TypeVar("Record", ChildRecord, EpisodeRecord, CostRecord, AssessmentRecord)
+Record = TypeVar("Record", ChildRecord, EpisodeRecord, CostRecord, AssessmentRecord, MeasureRecord)
 
 
 def without_repeats(

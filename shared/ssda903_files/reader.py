@@ -9,6 +9,7 @@ from typing import BinaryIO
 from shared.ssda903 import collection_year_of, date_problem
 from shared.ssda903_files.cross_row_checks import dated_possibly, of_known_children, without_overlaps, without_repeats
 from shared.ssda903_files.csv_form import read_csv
+from shared.ssda903_files.outcome_rows import return_measures
 from shared.ssda903_files.progress import Tick, no_tick, ticking
 from shared.ssda903_files.records import (
     ChildRecord,
@@ -21,7 +22,7 @@ from shared.ssda903_files.records import (
     RowRef,
 )
 from shared.ssda903_files.row_checks import check_episode, check_header
-from shared.ssda903_files.tables import EPISODES, HEADER, UASC
+from shared.ssda903_files.tables import EPISODES, HEADER, OUTCOME_TABLES, UASC
 from shared.ssda903_files.values import parse_date
 from shared.ssda903_files.xml_form import read_xml
 
@@ -37,14 +38,20 @@ def read_files(files: Sequence[tuple[str, BinaryIO]], tick: Tick = no_tick) -> R
     for done, (file, stream) in enumerate(files):
         tick("reading", done, len(files))
         if _looks_like_xml(stream):
-            headers, episodes = read_xml(file, stream)
+            headers, episodes, outcomes = read_xml(file, stream)
             raw.headers += headers
             raw.episodes += episodes
+            # A table the file holds no row of is not given: no AMISSING is not a return saying no one went missing.
+            for table, rows in outcomes.items():
+                if rows:
+                    raw.outcomes.setdefault(table, []).extend(rows)
             # XML marks a UASC child in its header, where the CSV form has a table of its own.
             raw.uasc += [header for header in headers if header.get("UASC") not in (None, "0")]
             raw.rows_read[file] = len(headers) + len(episodes)
             continue
         table, rows, refused = read_csv(file, stream.read())
+        if table in OUTCOME_TABLES:
+            raw.outcomes.setdefault(table, []).extend(rows)
         {HEADER: raw.headers, EPISODES: raw.episodes, UASC: raw.uasc}.get(table, []).extend(rows)
         raw.findings += refused
         raw.rows_read[file] = len(rows) + len(refused)
@@ -113,8 +120,9 @@ def read_return(
     files: Sequence[tuple[str, BinaryIO]], year: int | None = None, today: date | None = None, tick: Tick = no_tick
 ) -> ParsedReturn:
     """Read one council's return for one collection year: CSV tables recognised by their header rows (header,
-    episodes and uasc stored; the others' rows only counted), or the XML form. `year` (2023 for 2023-24) is
-    inferred from the episodes when not given; with `today`, a date after it is refused, as the API refuses it.
+    episodes and uasc stored, and the measures of the outcome tables, outcome_rows.py; the others' rows only
+    counted), or the XML form. `year` (2023 for 2023-24) is inferred from the episodes when not given; with
+    `today`, a date after it is refused, as the API refuses it.
     FileRejected refuses a whole file; everything else is a finding. `tick` is told how far it has got."""
     raw = read_files(files, tick)
     year = year if year is not None else infer_year(files, raw.episodes)
@@ -123,8 +131,13 @@ def read_return(
     born = {child.child_id: child.date_of_birth for child in children}
     findings += of_known_children(((row.get("CHILD"), row.ref) for row in raw.uasc), set(born), refused, "the UASC row")
     episodes = _episodes(raw, born, refused, today, findings, tick)
+    findings += of_known_children(
+        ((row.get("CHILD"), row.ref) for rows in raw.outcomes.values() for row in rows), set(born), refused, "the row"
+    )
+    measures, found = return_measures(raw.outcomes, children, set(born))
+    findings += found
     order = {file: index for index, (file, _stream) in enumerate(files)}
     findings.sort(key=lambda finding: (order[finding.ref.file], finding.ref.row))
     rank = {ref: index for index, ref in enumerate(row.ref for row in raw.episodes)}
     episodes.sort(key=lambda episode: rank[episode.ref])
-    return ParsedReturn(year, children, episodes, findings, raw.rows_read)
+    return ParsedReturn(year, children, episodes, findings, raw.rows_read, measures)

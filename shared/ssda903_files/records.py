@@ -54,12 +54,23 @@ class EpisodeRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class MeasureRecord:
+    """One outcome measure the return holds for a child, of its collection year (outcome_rows.py)."""
+
+    child_id: str
+    code: str  # a shipped measure code: sdq_total, offences, missing_episodes, neet
+    value: Decimal
+    ref: RowRef
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedReturn:
     year: int  # collection year (2023 = 2023-24), given or inferred
     children: list[ChildRecord]
     episodes: list[EpisodeRecord]
     findings: list[Finding]  # every warning and rejection, in file then row order
     rows_read: dict[str, int]  # data rows read per file
+    measures: list[MeasureRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +150,4 @@ class RawReturn:
     uasc: list[RawRow]
     findings: list[Finding]  # rows refused before their values could be read (a truncated CSV row)
     rows_read: dict[str, int]
+    outcomes: dict[str, list[RawRow]] = field(default_factory=dict)  # the outcome tables' rows, by table

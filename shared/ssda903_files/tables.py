@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from shared.ssda903_files.records import FileRejected
 
 HEADER, EPISODES, UASC = "header", "episodes", "uasc"
+OC2, OC3, MISSING = "oc2", "oc3", "missing"  # the outcome tables: their measures are stored (outcome_rows.py)
+OUTCOME_TABLES = frozenset({OC2, OC3, MISSING})
 
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     HEADER: ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"),
@@ -26,7 +28,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     ),
     UASC: ("CHILD", "SEX", "DOB", "DUC"),
     "reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
-    "oc2": (
+    OC2: (
         "CHILD",
         "DOB",
         "SDQ_SCORE",
@@ -40,11 +42,11 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
         "INTERVENTION_RECEIVED",
         "INTERVENTION_OFFERED",
     ),
-    "oc3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
+    OC3: ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
     "ad1": ("CHILD", "DOB", "DATE_INT", "DATE_MATCH", "FOSTER_CARE", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR"),
     "placed_for_adoption": ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
     "prev_perm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
-    "missing": ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
+    MISSING: ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
     "sw_episodes": ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
     "dolo": ("CHILD", "DOB", "DOLO_START", "DOLO_END"),
 }
@@ -55,6 +57,9 @@ REQUIRED_COLUMNS: Mapping[str, tuple[str, ...]] = {
     HEADER: ("CHILD", "SEX", "DOB", "ETHNIC"),
     EPISODES: tuple(column for column in COLUMNS[EPISODES] if column != "HOME_POST"),
     UASC: ("CHILD",),
+    OC2: ("CHILD",),
+    OC3: ("CHILD", "ACTIV"),
+    MISSING: ("CHILD", "MISSING"),
 }
 
 # Every table has these, so they say nothing about which table a file holds.

@@ -14,6 +14,7 @@ from typing import BinaryIO
 from xml.parsers import expat
 
 from shared.ssda903_files.records import FileRejected, RawRow, RowRef
+from shared.ssda903_files.tables import MISSING, OC2, OC3
 
 ROOT = "EXPSSDA903"
 # XML tag to the CSV column it stands for, where they differ.
@@ -37,6 +38,10 @@ class _ChildReader:
         self.headers: list[RawRow] = []
         self.all_episodes: list[RawRow] = []
         self.in_order: list[RawRow] = []  # every HEADER and EPISODE, in document order
+        # The outcome tables a CHILD's HEADER nests (OC2 and each AMISSING), and OC3's values its HEADER holds:
+        # (the HEADER, the table, the values), each referred to by its HEADER once the HEADERs are numbered.
+        self.outcomes: list[RawRow] = []
+        self.all_outcomes: list[tuple[RawRow, str, dict[str, str | None]]] = []
 
     def start(self, tag: str, _attributes: dict[str, str]) -> None:
         if not self.path and tag != ROOT:
@@ -50,6 +55,8 @@ class _ChildReader:
         elif self.path[1:] == ["CHILD", "EPISODE"]:
             self.episodes.append(RawRow(ref, {}))
             self.in_order.append(self.episodes[-1])
+        elif self.path[1:] in (["CHILD", "HEADER", "OC2"], ["CHILD", "HEADER", "AMISSING"]):
+            self.outcomes.append(RawRow(ref, {"table": OC2 if tag == "OC2" else MISSING}))
 
     def characters(self, data: str) -> None:
         self.text.append(data)
@@ -64,6 +71,8 @@ class _ChildReader:
             self.header.values[column] = value
         elif where == ["CHILD", "EPISODE"]:
             self.episodes[-1].values[column] = value
+        elif where in (["CHILD", "HEADER", "OC2"], ["CHILD", "HEADER", "AMISSING"]):
+            self.outcomes[-1].values[column] = value
         elif self.path[1:] == ["CHILD"]:
             self._end_child()
         self.path.pop()
@@ -75,16 +84,22 @@ class _ChildReader:
             episode.values["CHILD"] = child
         if self.header is not None:
             self.headers.append(self.header)
+            if self.header.get("ACTIV") is not None:
+                self.all_outcomes.append((self.header, OC3, {"CHILD": child, "ACTIV": self.header.get("ACTIV")}))
+            for row in self.outcomes:
+                table = row.values.pop("table") or ""
+                self.all_outcomes.append((self.header, table, {"CHILD": child, **row.values}))
         self.all_episodes += self.episodes
-        self.header, self.episodes = None, []
+        self.header, self.episodes, self.outcomes = None, [], []
 
 
 def _refuse_dtd(*_arguments: object) -> None:
     raise _Refused("the file declares a DTD or entities, which the service never reads")
 
 
-def read_xml(file: str, stream: BinaryIO) -> tuple[list[RawRow], list[RawRow]]:
-    """(header rows, episode rows); an episode row's CHILD is its CHILD element's CHILDID."""
+def read_xml(file: str, stream: BinaryIO) -> tuple[list[RawRow], list[RawRow], dict[str, list[RawRow]]]:
+    """(header rows, episode rows, the outcome tables' rows by table); an episode's or outcome row's CHILD is its
+    CHILD element's CHILDID. An outcome row is referred to by its CHILD's HEADER, which holds or nests it."""
     parser = expat.ParserCreate()
     reader = _ChildReader(file, parser)
     parser.StartElementHandler = reader.start
@@ -106,7 +121,12 @@ def read_xml(file: str, stream: BinaryIO) -> tuple[list[RawRow], list[RawRow]]:
     except expat.ExpatError as error:
         reason = f"it is not well-formed XML: {expat.ErrorString(error.code)} at line {error.lineno}"
         raise FileRejected(file, reason) from None
-    return numbered_by_place(reader.in_order, reader.headers, reader.all_episodes)
+    headers, episodes = numbered_by_place(reader.in_order, reader.headers, reader.all_episodes)
+    ref_of = {id(read): numbered.ref for read, numbered in zip(reader.headers, headers, strict=True)}
+    outcomes: dict[str, list[RawRow]] = {OC2: [], MISSING: [], OC3: []}
+    for header, table, values in reader.all_outcomes:
+        outcomes[table].append(RawRow(ref_of[id(header)], values))
+    return headers, episodes, outcomes
 
 
 def numbered_by_place(

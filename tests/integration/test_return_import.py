@@ -9,6 +9,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
@@ -63,6 +64,9 @@ async def test_the_synthetic_return_loads_through_the_cli_and_a_second_load_chan
     assert requests == children  # every child new, each recomputed once
     assert f"children: {children:,} new, 0 changed, 0 unchanged" in first.out
     assert f"episodes: {episodes:,} new, 0 changed, 0 unchanged" in first.out
+    # OC2: an SDQ score for each child with one, and every child's CONVICTED (outcome_rows.py).
+    assert len(parsed.measures) == 1321 + 2675
+    assert f"outcome measures: {len(parsed.measures):,} new, 0 changed, 0 unchanged" in first.out
     async with state_of(app).sessions() as db:
         kept = await db.scalar(select(ReturnImport).where(ReturnImport.la_id == council.la_id))
         assert kept is not None and kept.state == "done" and kept.source == "cli" and kept.year == 2018
@@ -75,6 +79,7 @@ async def test_the_synthetic_return_loads_through_the_cli_and_a_second_load_chan
     assert again.code == 0, again.err
     assert "nothing changed: the return was loaded already" in again.out
     assert f"children: 0 new, 0 changed, {children:,} unchanged" in again.out
+    assert f"outcome measures: 0 new, 0 changed, {len(parsed.measures):,} unchanged" in again.out
     assert await stored(app, council.la_id) == (children, episodes, requests)
 
 
@@ -248,3 +253,50 @@ async def test_a_date_of_birth_after_a_stored_record_of_the_child_is_rejected_wi
     ]
     assert born == date(2010, 2, 1)
     assert list(await episodes_of(app, council.la_id)) == [date(2022, 5, 1)]
+
+
+async def test_the_returns_measures_are_the_years_and_one_held_through_the_api_stands(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    header = csv_file("header.csv", HEADER_COLUMNS, ["M1,1,01/01/2010,WBRI,,,", "M2,2,01/06/2023,WBRI,,,"])
+    episodes = csv_file(
+        "episodes.csv", EPISODE_COLUMNS, ["M1,01/05/2022,S,C2,N1,U4,PR1,,,,,,", "M2,01/07/2023,S,C2,N1,U4,PR1,,,,,,"]
+    )
+    oc2 = ("oc2.csv", "CHILD,DOB,SDQ_SCORE,SDQ_REASON,CONVICTED", ["M1,01/01/2010,19.0,,0", "M2,01/06/2023,41,,"])
+    missing = ("missing.csv", "CHILD,DOB,MISSING,MIS_START,MIS_END", ["M1,01/01/2010,M,01/05/2023,02/05/2023"])
+    files = [header, episodes, csv_file(*oc2), csv_file(*missing)]
+    sessions = state_of(app).sessions
+    async with transaction(sessions) as db:
+        began = await return_import.begin(db, ImportAsked(council.la_id, [n for n, _ in files], "cli", 2023, False))
+    done = (await return_import.run(sessions, began.id, files, settings.pseudonym_key_bytes)).row
+    assert done.state == "done" and done.counts is not None
+    # M1: SDQ 19 (written 19.0), not convicted, one episode missing; M2: 41 is no SDQ score, no episode missing.
+    assert (done.counts["measures_created"], done.counts["rejected"]) == (4, 1)
+    measures = {
+        (m["child_id"], m["code"]): (m["value"], m["period_start"], m["period_end"], m["source"])
+        for child in ("M1", "M2")
+        for m in (await api.get("/v1/outcome-measures", params={"child_id": child}, headers=council.headers)).json()
+    }
+    assert measures == {
+        ("M1", "sdq_total"): ("19", "2023-04-01", "2024-03-31", "ssda903"),
+        ("M1", "offences"): ("0", "2023-04-01", "2024-03-31", "ssda903"),
+        ("M1", "missing_episodes"): ("1", "2023-04-01", "2024-03-31", "ssda903"),
+        # Born in the year: its measures run from its birth.
+        ("M2", "missing_episodes"): ("0", "2023-06-01", "2024-03-31", "ssda903"),
+    }
+    # The case-management system records M2's SDQ for the year; the return's next load does not overwrite it.
+    held = {"external_id": "cms-sdq", "child_id": "M2", "code": "sdq_total", "value": 12}
+    held |= {"period_start": "2023-06-01", "period_end": "2024-03-31"}
+    assert (await api.post("/v1/outcome-measures", json=held, headers=council.headers)).status_code == 201
+    files = [header, episodes, csv_file(*oc2[:2], ["M2,01/06/2023,15,,"])]
+    for _, stream in files:
+        stream.seek(0)
+    async with transaction(sessions) as db:
+        began = await return_import.begin(db, ImportAsked(council.la_id, [n for n, _ in files], "cli", 2023, False))
+    again = (await return_import.run(sessions, began.id, files, settings.pseudonym_key_bytes)).row
+    assert again.counts is not None and (again.counts["measures_created"], again.counts["warnings"]) == (0, 1)
+    async with sessions() as db:
+        finding = await db.scalar(select(ImportFinding).where(ImportFinding.import_id == again.id))
+    assert finding is not None and finding.rule == "measure-held" and "'cms-sdq', which stands" in finding.reason
+    sdq = (await api.get("/v1/outcome-measures", params={"child_id": "M2"}, headers=council.headers)).json()
+    assert [(m["code"], m["value"]) for m in sdq if m["code"] == "sdq_total"] == [("sdq_total", "12")]

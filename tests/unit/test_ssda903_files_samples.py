@@ -6,6 +6,7 @@ import io
 import re
 from dataclasses import fields
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from shared.ssda903 import collection_year_of
@@ -118,7 +119,9 @@ def test_csc_validator_xml() -> None:
         counted(parsed, "rejected", "code-list", "REASON_PLACE_CHANGE"),
     ) == (13, 12)
     assert counted(parsed, "rejected", "overlap", "DECOM") == 6
-    assert len(parsed.findings) == 133 + 79 + 13 + 12 + 6
+    # One care leaver's OC3 ACTIV is P3, not a code of the list (F1, P1, F2, P2, F4, P4, F5, P5, G4, G5, G6, 0).
+    assert counted(parsed, "rejected", "outcome-measure", "ACTIV") == text.count("<ACTIV>P3</ACTIV>") == 1
+    assert len(parsed.findings) == 133 + 79 + 13 + 12 + 6 + 1
     # The file is written on one line after its declaration: each row is its record's place among the HEADER and
     # EPISODE elements instead of its line, so no two records share a row.
     places = [match.group() for match in re.finditer(r"<HEADER>|<EPISODE>", text)]
@@ -126,3 +129,33 @@ def test_csc_validator_xml() -> None:
     assert len(set(rows)) == len(rows) and max(rows) <= len(places)
     assert all(places[child.ref.row - 1] == "<HEADER>" for child in parsed.children)
     assert all(places[episode.ref.row - 1] == "<EPISODE>" for episode in parsed.episodes)
+
+
+def values_of(parsed: ParsedReturn, code: str) -> dict[str, Decimal]:
+    return {m.child_id: m.value for m in parsed.measures if m.code == code}
+
+
+def test_the_oc2_table_gives_sdq_scores_and_convictions() -> None:
+    parsed = read(*VALIDATOR)
+    assert VALIDATOR[3] == "csc-validator-be-903__oc2.csv"
+    oc2 = rows(VALIDATOR[3])
+    scored = {row["CHILD"]: Decimal(row["SDQ_SCORE"]) for row in oc2 if row["SDQ_SCORE"].strip()}
+    assert values_of(parsed, "sdq_total") == scored and len(scored) == 1321
+    assert values_of(parsed, "offences") == {row["CHILD"]: Decimal(row["CONVICTED"]) for row in oc2}
+    assert sum(values_of(parsed, "offences").values()) == 1306
+    assert not any(f.rule == "outcome-measure" for f in parsed.findings)
+    # Without the OC2 table, no measure of it.
+    assert not read(*VALIDATOR[:3]).measures
+
+
+def test_the_xml_gives_sdq_convictions_missing_episodes_and_neet() -> None:
+    parsed = read("csc-validator-be-903__fake_903.xml")
+    text = (REFERENCE / "csc-validator-be-903__fake_903.xml").read_text()
+    assert len(values_of(parsed, "sdq_total")) == text.count("<SDQ_SCORE>") == 122
+    assert sum(values_of(parsed, "offences").values()) == text.count("<CONVICTED>1</CONVICTED>")
+    missing = values_of(parsed, "missing_episodes")
+    # Four MISSING M and two A (away without authorisation, not counted); every other child had none.
+    assert len(missing) == 253 and sum(missing.values()) == text.count("<MISSING>M</MISSING>") == 4
+    neet = values_of(parsed, "neet")
+    # ACTIV F1, F2, F2 and P2 are in education, employment or training; G6 is not; P3 is no code.
+    assert sorted(neet.values()) == [0, 0, 0, 0, 1]

@@ -49,6 +49,14 @@ class ImportCounts(BaseModel):
         default=None, description="Merged: episodes as stored already, or stored by a later year's return"
     )
     children_recomputed: int | None = Field(default=None, description="Merged: children whose figures follow")
+    measures_accepted: int | None = Field(
+        default=None,
+        description="A return: outcome measures read from its OC2, missing and OC3 tables (sdq_total, offences, "
+        "missing_episodes, neet), each of the collection year; merged, those not held already through the API",
+    )
+    measures_created: int | None = Field(default=None, description="Merged: outcome measures new to the service")
+    measures_updated: int | None = Field(default=None, description="Merged: outcome measures this return amended")
+    measures_unchanged: int | None = Field(default=None, description="Merged: outcome measures as stored already")
     placements_changed: int | None = Field(
         default=None, description="Merged, a costs file: placements whose cost, funding or provider changed"
     )
