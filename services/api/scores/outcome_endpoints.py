@@ -17,8 +17,9 @@ from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, offset_pa
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.cohort import SLICE_DEFINITIONS
 from services.api.scores.cohort_endpoints import ByQuery, Slices
-from services.api.scores.outcome_links import council_threshold, read_links
+from services.api.scores.outcome_links import read_links
 from services.api.scores.serving import BiClient, page_response, scores_router
+from services.api.scores.withheld_rows import council_threshold
 from services.api.tabular import CSV_RESPONSE, TableFormat, TableFormatAsked
 from services.api.types import IsoDate, built_in_loop
 from shared.access import Scope

@@ -13,21 +13,25 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.scores.cohort import AGE_BANDS, sliced_children, slices_asked
+from services.api.scores.withheld_rows import Layout, council_threshold, withhold
 from shared.domain import figures_as_at
 from shared.domain.engines.outcome_links import Figure, LinkFigures, council_links
 from shared.domain.engines.outcomes import Link, Window
-from shared.domain.engines.suppression import Sum, small, withheld
+from shared.domain.engines.suppression import small
 from shared.domain.figures_copy import STORED
 from shared.domain.outcome_inputs import council_outcomes
-from shared.models import LocalAuthority
 
-COUNTS = ("children", "need_fell", "need_fell_improved", "need_not_fell", "need_not_fell_improved")
-# Worked out by a reader, never published: a total less its published part.
-UNPUBLISHED = ("need_fell_not_improved", "need_not_fell_not_improved")
-ROW_SUMS = (
-    ("children", ("need_fell", "need_not_fell")),
-    ("need_fell", ("need_fell_improved", "need_fell_not_improved")),
-    ("need_not_fell", ("need_not_fell_improved", "need_not_fell_not_improved")),
+LAYOUT = Layout(
+    counts=("children", "need_fell", "need_fell_improved", "need_not_fell", "need_not_fell_improved"),
+    derived={
+        "need_fell_not_improved": ("need_fell", "need_fell_improved"),
+        "need_not_fell_not_improved": ("need_not_fell", "need_not_fell_improved"),
+    },
+    sums=(
+        ("children", ("need_fell", "need_not_fell")),
+        ("need_fell", ("need_fell_improved", "need_fell_not_improved")),
+        ("need_not_fell", ("need_not_fell_improved", "need_not_fell_not_improved")),
+    ),
 )
 SHARES = {
     "need_fell_share_improved": ("need_fell_improved", "need_fell"),
@@ -90,44 +94,19 @@ def row_of(slices: dict[str, Any], figures: LinkFigures) -> dict[str, Any]:
     }
 
 
-def cells_of(row: dict[str, Any]) -> dict[str, int]:
-    counts = {name: int(row[name]) for name in COUNTS}
-    counts["need_fell_not_improved"] = counts["need_fell"] - counts["need_fell_improved"]
-    counts["need_not_fell_not_improved"] = counts["need_not_fell"] - counts["need_not_fell_improved"]
-    return counts
-
-
 def suppress(rows: list[dict[str, Any]], threshold: int) -> None:
-    """Withholds, in place, the small counts of the rows of one area and measure, and whatever would give them
-    back: each row's own sums, and the sum of the rows (the council's figure, published unsliced)."""
-    counts: dict[str, int] = {}
-    sums: list[Sum] = []
-    for n, row in enumerate(rows):
-        counts |= {f"{n}:{name}": value for name, value in cells_of(row).items()}
-        sums += [Sum(f"{n}:{total}", tuple(f"{n}:{part}" for part in parts)) for total, parts in ROW_SUMS]
-    if len(rows) > 1:
-        for name in (*COUNTS, *UNPUBLISHED):
-            counts[f"all:{name}"] = sum(counts[f"{n}:{name}"] for n in range(len(rows)))
-            sums.append(Sum(f"all:{name}", tuple(f"{n}:{name}" for n in range(len(rows)))))
-    unpublished = frozenset(cell for cell in counts if cell.split(":")[1] in UNPUBLISHED)
-    hidden = withheld(counts, sums, threshold, unpublished)
-    for n, row in enumerate(rows):
-        gone = [name for name in COUNTS if f"{n}:{name}" in hidden]
-        for name in gone:
-            row[name] = None
+    """Withholds, in place, the small counts of the rows of one area and measure (withheld_rows.py), the shares
+    built on them, and the coefficients of a row of few children."""
+    sizes = [row["children"] for row in rows]
+    for row, size, gone in zip(rows, sizes, withhold(rows, LAYOUT, threshold), strict=True):
         for share, parts in SHARES.items():
             if any(part in gone for part in parts):
                 row[share], row[share.replace("_improved", "_note")] = None, "suppressed: built on a small number"
-        if small(counts[f"{n}:children"], threshold):
+        if small(size, threshold):
             for figure in ("spearman", "interval_low", "interval_high"):
                 row[figure] = None
             row["spearman_note"] = row["interval_note"] = f"suppressed: {threshold} or fewer children"
         row["suppressed"], row["suppressed_columns"] = bool(gone), " ".join(gone)
-
-
-async def council_threshold(db: AsyncSession, la_id: uuid.UUID) -> int:
-    threshold = await db.scalar(select(LocalAuthority.suppression_threshold).where(LocalAuthority.id == la_id))
-    return int(threshold or 0)
 
 
 async def read_links(
