@@ -32,6 +32,8 @@ from services.api.read_slots import ReadSlots
 from services.api.scores.children_endpoint import router as scores_children
 from services.api.scores.cohort_cache import CohortCache
 from services.api.scores.cohort_endpoints import router as scores_cohort
+from services.api.scores.edge_of_care_endpoints import admin_router as edge_of_care_admin
+from services.api.scores.edge_of_care_endpoints import router as scores_edge_of_care
 from services.api.scores.endpoints import router as scores
 from services.api.scores.labels_endpoints import router as scores_labels
 from services.api.scores.outcome_endpoints import admin_router as outcome_links_admin
@@ -61,6 +63,8 @@ ROUTERS = (
     scores_labels,
     scores_placements,
     scores_outcome_links,
+    scores_edge_of_care,
+    edge_of_care_admin,
     outcome_links_admin,
     provider_portal,
     clients,

@@ -369,6 +369,8 @@ CASES: dict[str, Case] = {
     "get_child_outcomes": Case(fixed("GET", "/v1/children/C1/outcomes"), "not_found"),
     "read_outcome_links": Case(fixed("GET", "/v1/scores/outcome-links"), "list"),
     "read_unsuppressed_outcome_links": Case(fixed("GET", "/v1/admin/outcome-links"), "list"),
+    "read_edge_of_care_figures": Case(fixed("GET", "/v1/scores/edge-of-care"), "list"),
+    "read_unsuppressed_edge_of_care": Case(fixed("GET", "/v1/admin/edge-of-care"), "list"),
     "get_suppression_threshold": Case(fixed("GET", "/v1/admin/suppression-threshold"), "own"),
     "put_suppression_threshold": Case(fixed("PUT", "/v1/admin/suppression-threshold", {"threshold": 5}), "own"),
     "put_measure_code": Case(fixed("PUT", "/v1/admin/measure-codes/matrix_own", MEASURE_CODE), "own"),

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from services.api import idempotency
@@ -11,7 +12,7 @@ from services.api.access import requires
 from services.api.auth import Caller
 from services.api.batches import Errors, WriteResult, distinct_children, one_by_one, write_batch
 from services.api.children import service
-from services.api.children.schemas import ChildBatchIn, ChildBatchItem, ChildIn, ChildOut
+from services.api.children.schemas import ChildBatchIn, ChildBatchItem, ChildDetailOut, ChildIn, ChildOut
 from services.api.children.series import ChildSeriesOut, read_series
 from services.api.children.trends import ChildTrendsOut, read_child_trends
 from services.api.deps import SessionDep, StateDep
@@ -20,6 +21,7 @@ from services.api.schemas import ChildBatchResult
 from services.api.scores.placement_figures import PlacementChildRow, day_asked, read_child_figures
 from services.api.types import Id, IdempotencyKey, IsoDate
 from shared.access import Scope
+from shared.domain.care_status import care_status
 from shared.models import Child
 
 
@@ -97,12 +99,13 @@ async def put_children(
     return await idempotency.once(db, caller, key, ("POST /v1/children/batch", body), run)
 
 
-@router.get(CHILD, response_model=ChildOut, summary="Read a child")
+@router.get(CHILD, response_model=ChildDetailOut, summary="Read a child, with where it stands with care today")
 async def get_child(
     child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)]
-) -> ChildOut:
+) -> ChildDetailOut:
     child = await service.require_child(db, caller.la_id, child_id)
-    return ChildOut.model_validate(child, from_attributes=True)
+    status = await db.scalar(select(care_status(child.id, date.today())))
+    return ChildDetailOut(**ChildOut.model_validate(child, from_attributes=True).model_dump(), care_status=status)
 
 
 @router.get(

@@ -47,3 +47,10 @@ class ChildOut(BaseModel):
     uasc: bool = Field(description="Unaccompanied asylum-seeking child")
     created_at: datetime = Field(description="When first recorded")
     updated_at: datetime = Field(description="When last changed")
+
+
+class ChildDetailOut(ChildOut):
+    care_status: Literal["edge_of_care", "looked_after", "left_care"] | None = Field(
+        description="Today: looked_after (a placement episode open), left_care (episodes, none open), edge_of_care "
+        "(a final assessment and no episode yet); null with neither"
+    )

@@ -5,24 +5,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import update
 
 from services.api import audit
-from services.api.access import requires
 from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, offset_page
-from services.api.problems import V1_PROBLEMS
 from services.api.scores.cohort import SLICE_DEFINITIONS
 from services.api.scores.cohort_endpoints import ByQuery, Slices
 from services.api.scores.outcome_links import read_links
-from services.api.scores.serving import BiClient, page_response, scores_router
+from services.api.scores.serving import AdminClient, BiClient, page_response, scores_router, whole_scores_router
 from services.api.scores.withheld_rows import council_threshold
 from services.api.tabular import CSV_RESPONSE, TableFormat, TableFormatAsked
 from services.api.types import IsoDate, built_in_loop
-from shared.access import Scope
 from shared.db import transaction
 from shared.domain.engines.outcome_links import MIN_FOR_CORRELATION, MIN_FOR_INTERVAL
 from shared.domain.engines.outcomes import Window
@@ -30,8 +27,8 @@ from shared.errors import InvalidInput, field_error
 from shared.models import LocalAuthority
 
 router = scores_router()
-admin_router = APIRouter(prefix="/v1/admin", tags=["figures admin"], responses=V1_PROBLEMS)
-Admin = Annotated[Caller, requires(Scope.FIGURES_MANAGE)]
+admin_router = whole_scores_router()
+
 
 NOTE = "Why the figure is null (too few children, no variation, or suppressed); null when it is given"
 
@@ -175,7 +172,7 @@ async def read_outcome_links(
 async def read_unsuppressed_outcome_links(
     request: Request,
     db: SessionDep,
-    caller: Admin,
+    caller: AdminClient,
     state: StateDep,
     table_format: TableFormatAsked,
     query: Annotated[LinksQuery, Depends(built_in_loop(LinksQuery))],
@@ -194,7 +191,7 @@ class ThresholdOut(BaseModel):
 
 
 @admin_router.get("/suppression-threshold", response_model=ThresholdOut, summary="The council's threshold")
-async def get_suppression_threshold(db: SessionDep, caller: Admin) -> ThresholdOut:
+async def get_suppression_threshold(db: SessionDep, caller: AdminClient) -> ThresholdOut:
     return ThresholdOut(threshold=await council_threshold(db, caller.la_id))
 
 
@@ -203,7 +200,7 @@ async def get_suppression_threshold(db: SessionDep, caller: Admin) -> ThresholdO
     response_model=ThresholdOut,
     summary="Set the council's small-number threshold (5 unless set)",
 )
-async def put_suppression_threshold(body: ThresholdIn, db: SessionDep, caller: Admin) -> ThresholdOut:
+async def put_suppression_threshold(body: ThresholdIn, db: SessionDep, caller: AdminClient) -> ThresholdOut:
     await db.execute(
         update(LocalAuthority).where(LocalAuthority.id == caller.la_id).values(suppression_threshold=body.threshold)
     )

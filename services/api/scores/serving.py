@@ -14,11 +14,18 @@ from services.api.tabular import TableFormat
 from shared.access import Scope
 
 BiClient = Annotated[Caller, requires(Scope.SCORES_READ)]
+# A council's admin reads a feed whole, small numbers not withheld.
+AdminClient = Annotated[Caller, requires(Scope.FIGURES_MANAGE)]
 
 
 def scores_router() -> APIRouter:
     """Each module of score feeds has its own, all under one prefix and tag."""
     return APIRouter(prefix="/v1/scores", tags=["scores"], responses=V1_PROBLEMS)
+
+
+def whole_scores_router() -> APIRouter:
+    """The admin's copies of the feeds that withhold small numbers."""
+    return APIRouter(prefix="/v1/admin", tags=["figures admin"], responses=V1_PROBLEMS)
 
 
 def page_response(
