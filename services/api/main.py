@@ -31,6 +31,7 @@ from services.api.providers.endpoints import router as providers
 from services.api.read_slots import ReadSlots
 from services.api.scores.children_endpoint import router as scores_children
 from services.api.scores.cohort_cache import CohortCache
+from services.api.scores.cohort_endpoints import admin_router as cohort_admin
 from services.api.scores.cohort_endpoints import router as scores_cohort
 from services.api.scores.edge_of_care_endpoints import admin_router as edge_of_care_admin
 from services.api.scores.edge_of_care_endpoints import router as scores_edge_of_care
@@ -59,6 +60,7 @@ ROUTERS = (
     providers,
     scores,
     scores_cohort,
+    cohort_admin,
     scores_children,
     scores_labels,
     scores_placements,

@@ -385,6 +385,8 @@ CASES: dict[str, Case] = {
     "read_erasures": Case(fixed("GET", "/v1/scores/erasures"), "list", "erased"),
     "read_cohort_figures": Case(fixed("GET", "/v1/scores/cohort"), "list", "cohort"),
     "read_cohort_children": Case(fixed("GET", "/v1/scores/cohort-children"), "list", "cohort-children"),
+    "read_cohort_figures_whole": Case(fixed("GET", "/v1/admin/cohort"), "list", "cohort"),
+    "read_cohort_children_whole": Case(fixed("GET", "/v1/admin/cohort-children"), "list", "cohort-children"),
     "read_children_dimensions": Case(fixed("GET", "/v1/scores/children"), "list", "figures"),
     "read_placement_children": Case(fixed("GET", "/v1/scores/placement-children"), "list", "figures"),
     "read_placement_figures": Case(fixed("GET", "/v1/scores/placement-figures"), "list"),

@@ -14,7 +14,7 @@ from services.api.scores.cohort import years_before
 from shared.settings import Settings
 from shared.ssda903 import CODE_LISTS
 from tests.conftest import Council
-from tests.integration.helpers import DOMAINS, assessment, placement, ratings, run_worker
+from tests.integration.helpers import DOMAINS, assessment, placement, publish_every_count, ratings, run_worker
 
 TODAY = date.today()
 BEHAVIOUR = "behaviour"
@@ -68,6 +68,7 @@ def behaviour(body: dict[str, Any]) -> list[tuple[Any, ...]]:
 async def test_cohort_figures_as_at_a_day_use_that_days_assessments_ages_and_placements(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
 ) -> None:
+    await publish_every_count(api, council)
     await build(api, settings, app, council)
     by = {"by": ["age_band", "provider"]}
     now = (await get(api, council, "cohort", **by)).json()

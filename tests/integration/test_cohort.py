@@ -15,7 +15,15 @@ from fastapi import FastAPI
 
 from shared.settings import Settings
 from tests.conftest import Council, new_council
-from tests.integration.helpers import DOMAINS, assessment, placement, ratings, run_worker, years_ago
+from tests.integration.helpers import (
+    DOMAINS,
+    assessment,
+    placement,
+    publish_every_count,
+    ratings,
+    run_worker,
+    years_ago,
+)
 
 BASELINE_ON = date.today() - timedelta(days=120)
 LATEST_ON = date.today() - timedelta(days=20)  # 100 days on: a change of 1 is a slope of 3.65 a year
@@ -103,6 +111,7 @@ async def bi_council(app: FastAPI, settings: Settings) -> AsyncIterator[tuple[ht
     """The council of PLAN, read-only for the tests that take it."""
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as api:
         council = await new_council(app)
+        await publish_every_count(api, council)
         await build(api, settings, app, council)
         yield api, council
 
@@ -163,6 +172,8 @@ async def test_the_whole_council_per_domain(bi_council: tuple[httpx.AsyncClient,
         "reliably_worse_count",
         "reliably_improved_share",
         "reliably_worse_share",
+        "suppressed",
+        "suppressed_columns",
     ]
     assert children["items"] == [
         {
@@ -174,6 +185,8 @@ async def test_the_whole_council_per_domain(bi_council: tuple[httpx.AsyncClient,
             "reliably_worse_count": 0,
             "reliably_improved_share": None,
             "reliably_worse_share": None,
+            "suppressed": False,
+            "suppressed_columns": "",
         }
     ]
 
@@ -329,6 +342,7 @@ async def test_another_council_sees_nothing_of_it(
 async def test_reliable_change_shares_after_calibration(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
 ) -> None:
+    await publish_every_count(api, council)
     await build(api, settings, app, council)
     made = await api.post("/v1/admin/calibrations", json={"instrument_code": "needs-v1"}, headers=council.admin)
     assert made.status_code == 201, made.text
@@ -346,3 +360,36 @@ async def test_reliable_change_shares_after_calibration(
     }
     # A: C1 improved, C2 not, C5 no verdict; B: C3 worse of four; C7 alone, no reliable change.
     assert shares == {"PROV-A": (2, 0.5, 0.0), "PROV-B": (4, 0.0, 0.25), None: (1, 0.0, 0.0)}
+
+
+async def test_published_small_numbers_are_withheld_and_the_admin_reads_them_whole(
+    bi_council: tuple[httpx.AsyncClient, Council],
+) -> None:
+    api, council = bi_council
+    await api.put("/v1/admin/suppression-threshold", json={"threshold": 2}, headers=council.admin)
+    try:
+        body = await cohort(api, council, "provider", "uasc")
+        whole = await api.get("/v1/admin/cohort", params={"by": ["provider", "uasc"]}, headers=council.admin)
+    finally:
+        await publish_every_count(api, council)
+    assert whole.status_code == 200, whole.text
+    # Behaviour's slices count 3 (A), 2 (B), 1 (no provider) and 2 (B, UASC) children: the 2s and the 1 are small;
+    # with three of the four withheld, the 3 stays, as the council's 8 less the 3 gives back only their sum.
+    published = {(r["provider"], r["uasc"]): r for r in body["items"] if r["domain"] == BEHAVIOUR}
+    assert {key: r["children_counted"] for key, r in published.items()} == {
+        ("PROV-A", False): 3,
+        ("PROV-B", False): None,
+        (None, False): None,
+        ("PROV-B", True): None,
+    }
+    small = published[("PROV-B", False)]
+    assert small["suppressed"] is True and "children_counted" in small["suppressed_columns"].split()
+    assert small["actionable_prevalence"] is None and small["mean_change_since_baseline"] is None
+    admin = {(r["provider"], r["uasc"]): r for r in whole.json()["items"] if r["domain"] == BEHAVIOUR}
+    assert {key: r["children_counted"] for key, r in admin.items()} == {
+        ("PROV-A", False): 3,
+        ("PROV-B", False): 2,
+        (None, False): 1,
+        ("PROV-B", True): 2,
+    }
+    assert not any(r["suppressed"] for r in whole.json()["items"])

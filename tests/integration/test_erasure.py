@@ -18,7 +18,16 @@ from shared.domain.locks import figures_lock
 from shared.models import ChildPlacementFigures
 from shared.settings import Settings
 from tests.conftest import Council, headers_for, state_of
-from tests.integration.helpers import DOMAINS, add_child, assessment, placement, ratings, run_worker, years_ago
+from tests.integration.helpers import (
+    DOMAINS,
+    add_child,
+    assessment,
+    placement,
+    publish_every_count,
+    ratings,
+    run_worker,
+    years_ago,
+)
 
 ERASED = "ERASE-ME-7734"
 KEPT = "KEEP-ME-1180"
@@ -55,6 +64,7 @@ async def kept_placement_rows(app: FastAPI, council: Council) -> int:
 async def test_an_erased_child_is_gone_from_every_endpoint_export_and_table(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
 ) -> None:
+    await publish_every_count(api, council)
     await api.put("/v1/providers/P1", json={"name": "Agency"}, headers=council.admin)
     provider = await headers_for(app, council, Kind.PROVIDER, "P1")
     for child in (ERASED, KEPT):
@@ -153,6 +163,7 @@ async def test_an_erasure_waits_for_a_figures_write_in_flight_and_takes_its_rows
 ) -> None:
     """A full recompute checks each child exists under the figures lock, then writes; an erasure
     committing between the two would leave figures of an erased child behind, with no key to stop it."""
+    await publish_every_count(api, council)
     await add_child(api, council.headers, ERASED)
     await api.post("/v1/assessments", json=assessment(ERASED, "A1", years_ago(1)), headers=council.headers)
     await run_worker(settings, app)

@@ -9,17 +9,33 @@ from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.api import audit
+from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit
 from services.api.scores.cohort import SLICE_DEFINITIONS, CohortTable, SliceName, slices_asked
+from services.api.scores.cohort_withheld import as_published
 from services.api.scores.rows import INSTANT, Instant
-from services.api.scores.serving import BiClient, page_response, scores_router
+from services.api.scores.serving import AdminClient, BiClient, page_response, scores_router, whole_scores_router
+from services.api.scores.withheld_rows import council_threshold
 from services.api.tabular import CSV_RESPONSE, TableFormat, TableFormatAsked, instant
 from services.api.types import IsoDate, built_in_loop
 from shared.errors import InvalidInput, field_error
 
 router = scores_router()
+admin_router = whole_scores_router()
+WITHHOLDING = (
+    "Every count from 1 to the council's threshold (GET /v1/admin/suppression-threshold, 5 unless set) is withheld, "
+    "with whatever would give one back through the row's totals or the other slices of the same instrument (and "
+    "domain), and every share or mean built on one; the council's admin reads them whole at /v1/admin/cohort..."
+)
 
+WITHHELD = "; null when withheld (see suppressed)"
+SUPPRESSED = Field(
+    description="True when a count of this row is withheld: it was from 1 to the council's threshold, or would give "
+    "one back through the row's totals or the other slices of the same instrument (and domain); the shares and means "
+    "built on a withheld count are null too. Always false in the admin's copy (/v1/admin/cohort...)"
+)
+SUPPRESSED_COLUMNS = Field(description="The withheld columns, separated by spaces")
 SLICE_FIELD = Field(default=None, description="Present only when sliced by it (see slices.definitions)")
 
 
@@ -46,29 +62,41 @@ class CohortRow(SliceColumns):
     """One slice combination, instrument and domain."""
 
     domain: str = Field(description="The instrument's domain code (see /v1/scores/domains)")
-    children_counted: int = Field(description="Children of the slice with a rated latest level in the domain")
-    actionable_count: int = Field(description="Of those, children whose latest level is actionable")
+    children_counted: int | None = Field(
+        description="Children of the slice with a rated latest level in the domain" + WITHHELD
+    )
+    actionable_count: int | None = Field(description="Of those, children whose latest level is actionable" + WITHHELD)
     actionable_prevalence: float | None = Field(description="actionable_count / children_counted, 4 places")
     mean_change_since_baseline: float | None = Field(description="Over children_counted, 4 places")
-    improving_count: int = Field(description="Children whose direction in the domain is improving")
-    worsening_count: int = Field(description="Children whose direction in the domain is worsening")
-    resolved_count: int = Field(description="Children with the domain among their resolved needs")
-    new_need_count: int = Field(description="Children with the domain among their new needs")
+    improving_count: int | None = Field(description="Children whose direction in the domain is improving" + WITHHELD)
+    worsening_count: int | None = Field(description="Children whose direction in the domain is worsening" + WITHHELD)
+    resolved_count: int | None = Field(description="Children with the domain among their resolved needs" + WITHHELD)
+    new_need_count: int | None = Field(description="Children with the domain among their new needs" + WITHHELD)
+    suppressed: bool = SUPPRESSED
+    suppressed_columns: str = SUPPRESSED_COLUMNS
 
 
 class CohortChildrenRow(SliceColumns):
     """One slice combination and instrument: counts of children, each counted once."""
 
-    children_in_slice: int = Field(description="Children of the slice with figures of the instrument")
-    children_with_verdict: int = Field(description="Of those, children with a reliable-change verdict")
-    reliably_improved_count: int = Field(description="Of those, children whose verdict is reliable_improvement")
-    reliably_worse_count: int = Field(description="Of those, children whose verdict is reliable_deterioration")
+    children_in_slice: int | None = Field(description="Children of the slice with figures of the instrument" + WITHHELD)
+    children_with_verdict: int | None = Field(
+        description="Of those, children with a reliable-change verdict" + WITHHELD
+    )
+    reliably_improved_count: int | None = Field(
+        description="Of those, children whose verdict is reliable_improvement" + WITHHELD
+    )
+    reliably_worse_count: int | None = Field(
+        description="Of those, children whose verdict is reliable_deterioration" + WITHHELD
+    )
     reliably_improved_share: float | None = Field(
         description="reliably_improved_count / children_with_verdict, 4 places; null with no verdict"
     )
     reliably_worse_share: float | None = Field(
         description="reliably_worse_count / children_with_verdict, 4 places; null with no verdict"
     )
+    suppressed: bool = SUPPRESSED
+    suppressed_columns: str = SUPPRESSED_COLUMNS
 
 
 class CohortSlices(BaseModel):
@@ -119,11 +147,13 @@ class CohortQuery:
 async def serve_cohort(
     request: Request,
     db: SessionDep,
-    caller: BiClient,
+    caller: Caller,
     state: StateDep,
     table_format: TableFormat,
     table: CohortTable,
     query: CohortQuery,
+    *,
+    whole: bool,
 ) -> Response:
     slices, as_at = slices_asked(query.by), query.as_at
     limit = check_limit(query.limit, state.settings)
@@ -133,7 +163,8 @@ async def serve_cohort(
         )
     # Each aggregates the whole council: a client gets a few at once, and a repeat is served as kept.
     async with state.expensive_reads.slot(caller.client_id):
-        cohort = await state.cohort_cache.read(db, caller.la_id, slices, table, date.today(), as_at)
+        kept = await state.cohort_cache.read(db, caller.la_id, slices, table, date.today(), as_at)
+    cohort = as_published(kept, table, None if whole else await council_threshold(db, caller.la_id))
     page = cohort.page(query.cursor or 0, limit)
     audit.note(db, rows=len(page.rows), by=list(slices), as_at=None if as_at is None else as_at.isoformat())
     next_cursor = None if page.next_offset is None else str(page.next_offset)
@@ -147,6 +178,8 @@ async def serve_cohort(
 
 
 def cohort_route(table: CohortTable, model: type[CohortOut], name: str, summary: str, description: str) -> None:
+    """The published table for BI, and the admin's whole copy (named `name` with _whole)."""
+
     async def read_cohort_table(
         request: Request,
         db: SessionDep,
@@ -155,19 +188,33 @@ def cohort_route(table: CohortTable, model: type[CohortOut], name: str, summary:
         table_format: TableFormatAsked,
         query: Annotated[CohortQuery, Depends(built_in_loop(CohortQuery))],
     ) -> Response:
-        return await serve_cohort(request, db, caller, state, table_format, table, query)
+        return await serve_cohort(request, db, caller, state, table_format, table, query, whole=False)
+
+    async def read_whole_cohort_table(
+        request: Request,
+        db: SessionDep,
+        caller: AdminClient,
+        state: StateDep,
+        table_format: TableFormatAsked,
+        query: Annotated[CohortQuery, Depends(built_in_loop(CohortQuery))],
+    ) -> Response:
+        return await serve_cohort(request, db, caller, state, table_format, table, query, whole=True)
 
     path = "/cohort" if table == "domains" else "/cohort-children"
-    router.add_api_route(
-        path,
-        read_cohort_table,
-        methods=["GET"],
-        response_model=model,
-        responses=CSV_RESPONSE,
-        summary=summary,
-        description=description + " " + PAGING,
-        name=name,
-    )
+    for routes, read, route_name, described in (
+        (router, read_cohort_table, name, description + " " + WITHHOLDING),
+        (admin_router, read_whole_cohort_table, f"{name}_whole", description + " Nothing is withheld."),
+    ):
+        routes.add_api_route(
+            path,
+            read,
+            methods=["GET"],
+            response_model=model,
+            responses=CSV_RESPONSE,
+            summary=summary,
+            description=described + " " + PAGING,
+            name=route_name,
+        )
 
 
 cohort_route(

@@ -50,9 +50,9 @@ LAYOUT = Layout(
         "came_into_care_within_12_months",
     ),
     derived={
-        "in_care_since": ("first_assessed_on_edge", "on_edge_now"),
-        "not_in_care_6_months": ("followed_6_months", "came_into_care_within_6_months"),
-        "not_in_care_12_months": ("followed_12_months", "came_into_care_within_12_months"),
+        "in_care_since": ("first_assessed_on_edge", ("on_edge_now",)),
+        "not_in_care_6_months": ("followed_6_months", ("came_into_care_within_6_months",)),
+        "not_in_care_12_months": ("followed_12_months", ("came_into_care_within_12_months",)),
     },
     sums=(
         ("first_assessed_on_edge", ("on_edge_now", "in_care_since")),
@@ -60,7 +60,7 @@ LAYOUT = Layout(
         ("followed_12_months", ("came_into_care_within_12_months", "not_in_care_12_months")),
     ),
 )
-SHARES = {
+SHARES: dict[str, tuple[str, str]] = {
     "share_into_care_within_6_months": ("came_into_care_within_6_months", "followed_6_months"),
     "share_into_care_within_12_months": ("came_into_care_within_12_months", "followed_12_months"),
 }

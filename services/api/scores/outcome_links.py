@@ -24,8 +24,8 @@ from shared.domain.outcome_inputs import council_outcomes
 LAYOUT = Layout(
     counts=("children", "need_fell", "need_fell_improved", "need_not_fell", "need_not_fell_improved"),
     derived={
-        "need_fell_not_improved": ("need_fell", "need_fell_improved"),
-        "need_not_fell_not_improved": ("need_not_fell", "need_not_fell_improved"),
+        "need_fell_not_improved": ("need_fell", ("need_fell_improved",)),
+        "need_not_fell_not_improved": ("need_not_fell", ("need_not_fell_improved",)),
     },
     sums=(
         ("children", ("need_fell", "need_not_fell")),
@@ -33,7 +33,7 @@ LAYOUT = Layout(
         ("need_not_fell", ("need_not_fell_improved", "need_not_fell_not_improved")),
     ),
 )
-SHARES = {
+SHARES: dict[str, tuple[str, str]] = {
     "need_fell_share_improved": ("need_fell_improved", "need_fell"),
     "need_not_fell_share_improved": ("need_not_fell_improved", "need_not_fell"),
 }

@@ -16,13 +16,15 @@ from shared.models import LocalAuthority
 @dataclass(frozen=True, slots=True)
 class Layout:
     counts: tuple[str, ...]  # the published count columns
-    derived: dict[str, tuple[str, str]]  # an unpublished count: the first count less the second
+    derived: dict[str, tuple[str, tuple[str, ...]]]  # an unpublished count: a count less its other parts
     sums: tuple[tuple[str, tuple[str, ...]], ...]  # a total and its parts, within a row
 
 
 def cells(row: dict[str, Any], layout: Layout) -> dict[str, int]:
     counts = {name: int(row[name]) for name in layout.counts}
-    return counts | {name: counts[whole] - counts[part] for name, (whole, part) in layout.derived.items()}
+    return counts | {
+        name: counts[whole] - sum(counts[part] for part in parts) for name, (whole, parts) in layout.derived.items()
+    }
 
 
 def withhold(rows: list[dict[str, Any]], layout: Layout, threshold: int) -> list[list[str]]:
