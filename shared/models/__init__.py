@@ -8,6 +8,7 @@ from shared.models.children import (
     Child,
     Rating,
     first_recorded,
+    is_childs_own_final,
     is_current_version,
     is_standing_final,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "ReturnImport",
     "StatementLine",
     "first_recorded",
+    "is_childs_own_final",
     "is_current_version",
     "is_standing_final",
 ]

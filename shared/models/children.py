@@ -110,9 +110,23 @@ def is_current_version() -> ColumnElement[bool]:
     )
 
 
+CHILDS_OWN_ROLE = "child"
+
+
 def is_standing_final() -> ColumnElement[bool]:
-    """Joins an assessment to its current version where that version is final: the assessments every figure
-    is made of (a draft, or an assessment whose current version is a draft, counts for none)."""
+    """Joins an assessment to its current version where that version is final and a professional's: the
+    assessments every figure is made of (a draft, or an assessment whose current version is a draft, counts for
+    none). A child's own ratings (assessor_role child) are the child's view, not a professional judgement: they
+    form a series of their own (is_childs_own_final), which no figure reads."""
+    return is_final_version() & (AssessmentVersion.assessor_role != CHILDS_OWN_ROLE)
+
+
+def is_childs_own_final() -> ColumnElement[bool]:
+    """The child's own final ratings: its view, beside the professionals' series."""
+    return is_final_version() & (AssessmentVersion.assessor_role == CHILDS_OWN_ROLE)
+
+
+def is_final_version() -> ColumnElement[bool]:
     return is_current_version() & (AssessmentVersion.status == "final")
 
 

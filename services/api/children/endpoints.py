@@ -13,7 +13,7 @@ from services.api.auth import Caller
 from services.api.batches import Errors, WriteResult, distinct_children, one_by_one, write_batch
 from services.api.children import service
 from services.api.children.schemas import ChildBatchIn, ChildBatchItem, ChildDetailOut, ChildIn, ChildOut
-from services.api.children.series import ChildSeriesOut, read_series
+from services.api.children.series import ChildSeriesOut, disagreements, read_series
 from services.api.children.trends import ChildTrendsOut, read_child_trends
 from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
@@ -112,6 +112,8 @@ async def get_child(
     f"{CHILD}/needs-trends",
     response_model=ChildTrendsOut,
     summary="A child's needs trends: every domain and the summary, with the assessments they reflect",
+    description="From the professionals' final assessments: the child's own ratings (assessor_role child) are its "
+    "view, not a professional judgement, and are shown beside them in the child's series, never counted here.",
 )
 async def get_needs_trends(
     child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)], state: StateDep
@@ -122,13 +124,21 @@ async def get_needs_trends(
 @router.get(
     f"{CHILD}/series",
     response_model=ChildSeriesOut,
-    summary="A child's journey: every final assessment's levels in date order, for charting",
+    summary="A child's journey: every final assessment's levels in date order, for charting, and the child's own "
+    "view beside the professionals'",
 )
 async def get_series(
     child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.CHILDREN_READ)]
 ) -> ChildSeriesOut:
     child = await service.require_child(db, caller.la_id, child_id)
-    return ChildSeriesOut(child_id=child.child_id, child_pseudonym=child.pseudonym, points=await read_series(db, child))
+    points, own = await read_series(db, child), await read_series(db, child, own=True)
+    return ChildSeriesOut(
+        child_id=child.child_id,
+        child_pseudonym=child.pseudonym,
+        points=points,
+        childs_own=own,
+        disagreements=disagreements(points, own),
+    )
 
 
 class ChildPlacementFiguresOut(BaseModel):

@@ -8,7 +8,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.models import Assessment, AssessmentVersion, Child, Instrument, Rating, first_recorded, is_standing_final
+from shared.models import (
+    Assessment,
+    AssessmentVersion,
+    Child,
+    Instrument,
+    Rating,
+    first_recorded,
+    is_childs_own_final,
+    is_standing_final,
+)
 
 
 class SeriesPoint(BaseModel):
@@ -32,13 +41,57 @@ class SeriesOut(BaseModel):
     points: list[SeriesPoint] = Field(description="Every final assessment, in date order")
 
 
+DISAGREEMENT = 2  # levels apart: where the child and the professionals see a need differently
+
+
+class Disagreement(BaseModel):
+    domain: str = Field(description="The domain")
+    childs_level: int = Field(description="The child's own latest rating of its need in the domain")
+    childs_assessed_on: date = Field(description="When the child rated it")
+    professional_level: int = Field(description="The professionals' latest rating of the need")
+    professional_assessed_on: date = Field(description="When they rated it")
+
+
 class ChildSeriesOut(SeriesOut):
-    """What the council's case-management system reads: its own child id as well."""
+    """What the council's case-management system reads: its own child id as well, and the child's own view."""
 
     child_id: str = Field(description="The council's own id for the child")
+    childs_own: list[SeriesPoint] = Field(
+        description="The child's own ratings (assessor_role child), in date order: the child's view, not a "
+        "professional judgement, so no figure counts them (points holds the professionals')"
+    )
+    disagreements: list[Disagreement] = Field(
+        description=f"The domains where the child's latest own need level and the professionals' latest differ by "
+        f"{DISAGREEMENT} levels or more"
+    )
 
 
-async def read_series(db: AsyncSession, child: Child) -> list[SeriesPoint]:
+def latest_needs(points: list[SeriesPoint]) -> dict[str, tuple[int, date]]:
+    """Each domain's latest level in a series, from its standing points."""
+    latest: dict[str, tuple[int, date]] = {}
+    for point in points:
+        if point.stands:
+            latest |= {domain: (level, point.assessed_on) for domain, level in point.needs.items() if level is not None}
+    return latest
+
+
+def disagreements(professional: list[SeriesPoint], own: list[SeriesPoint]) -> list[Disagreement]:
+    theirs, childs = latest_needs(professional), latest_needs(own)
+    return [
+        Disagreement(
+            domain=domain,
+            childs_level=childs[domain][0],
+            childs_assessed_on=childs[domain][1],
+            professional_level=theirs[domain][0],
+            professional_assessed_on=theirs[domain][1],
+        )
+        for domain in childs
+        if domain in theirs and abs(childs[domain][0] - theirs[domain][0]) >= DISAGREEMENT
+    ]
+
+
+async def read_series(db: AsyncSession, child: Child, *, own: bool = False) -> list[SeriesPoint]:
+    """The professionals' series, or (own) the child's own ratings, each standing by the same rule."""
     recorded = func.row_number().over(
         partition_by=AssessmentVersion.assessed_on, order_by=[column.desc() for column in first_recorded()]
     )
@@ -56,7 +109,7 @@ async def read_series(db: AsyncSession, child: Child) -> list[SeriesPoint]:
                 func.array_agg(Rating.need),
                 func.array_agg(Rating.strength),
             )
-            .join(AssessmentVersion, is_standing_final())
+            .join(AssessmentVersion, is_childs_own_final() if own else is_standing_final())
             .join(Instrument, Instrument.id == Assessment.instrument_id)
             .join(Rating, Rating.assessment_version_id == AssessmentVersion.id)
             .where(Assessment.child_pk == child.id)

@@ -18,7 +18,10 @@ def need(what: str) -> str:
 class NeedsTrendRow(BaseModel):
     child_pseudonym: str = PSEUDONYM
     domain: str = Field(description="The instrument's domain code (see /v1/scores/domains)")
-    ratings_count: int = Field(description="Final assessments rating the child's need in the domain")
+    ratings_count: int = Field(
+        description="Professionals' final assessments rating the child's need in the domain (the child's own "
+        "ratings are its view, not counted: see /v1/children/{child_id}/series)"
+    )
     baseline: int | None = Field(description=need("The first rating"))
     previous: int | None = Field(description=need("The rating before the latest"))
     latest: int | None = Field(description=need("The latest rating"))
