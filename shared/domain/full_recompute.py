@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Uuid, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import among, driver, transaction
-from shared.domain import kept_placement_figures, statements
+from shared.domain import kept_outcome_figures, kept_placement_figures, statements
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from shared.domain.figures_copy import (
@@ -201,6 +201,8 @@ async def write(
     progress("written", len(written), len(written))
     cleared = (snapshot.had_figures - written) - excluded
     await clear_figures(db, cleared, now)
+    for la_id in target.la_ids:
+        await kept_outcome_figures.write(db, la_id, target.children, excluded, now)
     await settle(db, snapshot, excluded, written | cleared)
     return len(written), len(cleared), excluded
 

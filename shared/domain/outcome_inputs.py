@@ -5,12 +5,12 @@ its outcome measures. One reader for a child's endpoint and the council's link f
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select, text
+from sqlalchemy import ARRAY, Uuid, bindparam, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import among
 from shared.domain.engines.outcomes import (
     AreaFigures,
     DomainNeed,
@@ -55,22 +55,25 @@ async def instrument_areas(db: AsyncSession, la_id: uuid.UUID) -> dict[tuple[str
     return found
 
 
-def domains_query(sink: Sink, one_child: bool) -> str:
+def domains_query(sink: Sink, some: bool) -> str:
     return f"""
 SELECT d.child_pk, c.instrument_code, c.instrument_version, d.domain, d.baseline, d.latest, d.ratings_count,
        d.first_assessed_on, d.latest_assessed_on
 FROM {sink.domains} d JOIN {sink.children} c ON c.child_pk = d.child_pk
-WHERE d.la_id = :la_id AND d.ratings_count > 0 {"AND d.child_pk = :child_pk" if one_child else ""}
+WHERE d.la_id = :la_id AND d.ratings_count > 0 {"AND d.child_pk = ANY(:children)" if some else ""}
 """
 
 
 async def domain_needs(
-    db: AsyncSession, la_id: uuid.UUID, sink: Sink, child_pk: uuid.UUID | None = None
+    db: AsyncSession, la_id: uuid.UUID, sink: Sink, children: list[uuid.UUID] | None = None
 ) -> tuple[dict[uuid.UUID, list[DomainNeed]], dict[uuid.UUID, int]]:
-    """The children's rated domains with their outcome areas, and each child's instrument's top level."""
+    """The children's (or the whole council's) rated domains with their outcome areas, and each child's
+    instrument's top level."""
     instruments = await instrument_areas(db, la_id)
-    parameters = {"la_id": la_id} | ({} if child_pk is None else {"child_pk": child_pk})
-    rows = await db.execute(text(domains_query(sink, child_pk is not None)), parameters)
+    query = text(domains_query(sink, children is not None))
+    if children is not None:
+        query = query.bindparams(bindparam("children", children, type_=ARRAY(Uuid)))
+    rows = await db.execute(query, {"la_id": la_id})
     needs: dict[uuid.UUID, list[DomainNeed]] = {}
     tops: dict[uuid.UUID, int] = {}
     for row in rows:
@@ -93,7 +96,7 @@ async def domain_needs(
 
 
 async def measures_of(
-    db: AsyncSession, la_id: uuid.UUID, window: Window, child_pk: uuid.UUID | None = None
+    db: AsyncSession, la_id: uuid.UUID, window: Window, children: list[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, list[Measure]]:
     query = select(
         OutcomeMeasure.child_pk,
@@ -103,8 +106,8 @@ async def measures_of(
         OutcomeMeasure.period_end,
         OutcomeMeasure.recorded_seq,
     ).where(OutcomeMeasure.la_id == la_id)
-    if child_pk is not None:
-        query = query.where(OutcomeMeasure.child_pk == child_pk)
+    if children is not None:
+        query = query.where(among(OutcomeMeasure.child_pk, children, Uuid))
     if window.start is not None:
         query = query.where(OutcomeMeasure.period_end >= window.start)
     if window.end is not None:
@@ -126,21 +129,17 @@ def outcomes(
 
 
 async def council_outcomes(
-    db: AsyncSession, la_id: uuid.UUID, sink: Sink = STORED, window: Window = EVER
+    db: AsyncSession,
+    la_id: uuid.UUID,
+    sink: Sink = STORED,
+    window: Window = EVER,
+    children: list[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, ChildOutcomes]:
-    """Every child of the council with needs figures or a measure."""
+    """Every child of the council (or those given) with needs figures or a measure."""
     codes = {code: for_engine(row) for code, row in (await codes_of(db, la_id)).items()}
-    needs, tops = await domain_needs(db, la_id, sink)
-    measures = await measures_of(db, la_id, window)
+    needs, tops = await domain_needs(db, la_id, sink, children)
+    measures = await measures_of(db, la_id, window, children)
     return {
         child: outcomes(needs.get(child, []), tops.get(child), measures.get(child, []), codes)
         for child in needs.keys() | measures.keys()
     }
-
-
-async def child_outcomes(db: AsyncSession, la_id: uuid.UUID, child_pk: uuid.UUID, today: date) -> ChildOutcomes:
-    """One child's figures now: from its stored needs figures and every measure up to today."""
-    codes = {code: for_engine(row) for code, row in (await codes_of(db, la_id)).items()}
-    needs, tops = await domain_needs(db, la_id, STORED, child_pk)
-    measures = await measures_of(db, la_id, Window(end=today), child_pk)
-    return outcomes(needs.get(child_pk, []), tops.get(child_pk), measures.get(child_pk, []), codes)

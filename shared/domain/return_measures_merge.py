@@ -36,7 +36,7 @@ ORDER BY s.external_id
 ON CONFLICT (la_id, external_id) DO UPDATE
 SET value = EXCLUDED.value, version = outcome_measures.version + 1, updated_at = now()
 WHERE outcome_measures.value IS DISTINCT FROM EXCLUDED.value
-RETURNING id, version, value, xmax = 0 AS created
+RETURNING id, child_pk, version, value, xmax = 0 AS created
 """
 
 SOURCE = "ssda903"
@@ -47,6 +47,7 @@ class MergedMeasures:
     created: int
     updated: int
     findings: list[Finding]  # measures not stored, as another is held for the child, code and year
+    children: set[uuid.UUID]  # whose measures changed: their outcome figures follow
 
 
 def year_of(year: int) -> tuple[date, date]:
@@ -55,7 +56,7 @@ def year_of(year: int) -> tuple[date, date]:
 
 async def merge_measures(apg: Any, la_id: uuid.UUID, parsed: ParsedReturn) -> MergedMeasures:
     if not parsed.measures:
-        return MergedMeasures(0, 0, [])
+        return MergedMeasures(0, 0, [], set())
     start, end = year_of(parsed.year)
     born = {child.child_id: child.date_of_birth for child in parsed.children}
     await apg.execute(STAGING)
@@ -95,4 +96,4 @@ async def merge_measures(apg: Any, la_id: uuid.UUID, parsed: ParsedReturn) -> Me
         columns=["measure_id", "version", "value", "source"],
     )
     created = sum(row["created"] for row in written)
-    return MergedMeasures(created, len(written) - created, findings)
+    return MergedMeasures(created, len(written) - created, findings, {row["child_pk"] for row in written})

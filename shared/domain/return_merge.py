@@ -183,8 +183,8 @@ async def apply_return(
     episodes = await apg.fetch(MERGE_EPISODES, la_id, parsed.year)
     measures = await merge_measures(apg, la_id, parsed)
     changed = {row["id"] for row in children} | {row["child_pk"] for row in episodes}
-    if changed:
-        await outbox.request_recomputes(db, la_id, sorted(changed))
+    if changed | measures.children:
+        await outbox.request_recomputes(db, la_id, sorted(changed | measures.children))
         # Lock 2 of shared/domain/locks.py, under which every change marks its contracts stale.
         await figures_lock(db)
         await statements.mark_stale(db, await statements.contracts_of_children(db, changed))
@@ -193,7 +193,7 @@ async def apply_return(
         children_updated=sum(not row["created"] for row in children),
         episodes_created=sum(row["created"] for row in episodes),
         episodes_updated=sum(not row["created"] for row in episodes),
-        children_recomputed=len(changed),
+        children_recomputed=len(changed | measures.children),
         measures_created=measures.created,
         measures_updated=measures.updated,
         findings=findings + measures.findings,

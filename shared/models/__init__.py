@@ -12,7 +12,14 @@ from shared.models.children import (
     is_current_version,
     is_standing_final,
 )
-from shared.models.figures import ChildNeedsTrend, ChildPlacementFigures, DomainNeedsTrend, RciCalibration
+from shared.models.figures import (
+    ChildNeedsTrend,
+    ChildOutcomeArea,
+    ChildOutcomeMeasure,
+    ChildPlacementFigures,
+    DomainNeedsTrend,
+    RciCalibration,
+)
 from shared.models.imports import ImportFinding, ImportUpload, ReturnImport
 from shared.models.instruments import Instrument
 from shared.models.outbox import CouncilRecompute, RecomputeRequest
@@ -29,6 +36,8 @@ __all__ = [
     "Base",
     "Child",
     "ChildNeedsTrend",
+    "ChildOutcomeArea",
+    "ChildOutcomeMeasure",
     "ChildPlacementFigures",
     "Client",
     "Contract",

@@ -159,3 +159,48 @@ class ChildPlacementFigures(Base):
     funding_health: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
     funding_education: Mapped[Decimal | None] = mapped_column(Numeric(4, 3))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChildOutcomeArea(Base):
+    """A child's figures of one outcome area (domain.md §5), from its kept needs figures; kept by the worker
+    with them (shared/domain/kept_outcome_figures.py), deleted with the child (migration 0027)."""
+
+    __tablename__ = "child_outcome_areas"
+    __table_args__ = (Index("ix_child_outcome_areas_la_id", "la_id"),)
+
+    child_pk: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    outcome_area: Mapped[str] = mapped_column(String(64), primary_key=True)
+    la_id: Mapped[uuid.UUID] = council_column()
+    domains_rated: Mapped[int] = mapped_column(SmallInteger)
+    # Exact: a mean of levels is a fraction, kept as numerator over the count of domains rated.
+    baseline_need_sum: Mapped[int] = mapped_column(Integer)
+    latest_need_sum: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[bool]  # a domain of the area rated twice
+    top_level: Mapped[int] = mapped_column(SmallInteger)
+    baseline_outcome_index: Mapped[int] = mapped_column(SmallInteger)
+    latest_outcome_index: Mapped[int] = mapped_column(SmallInteger)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ChildOutcomeMeasure(Base):
+    """A child's figures of one measure code (domain.md §5), from its outcome measures; kept by the worker."""
+
+    __tablename__ = "child_outcome_measures"
+    __table_args__ = (Index("ix_child_outcome_measures_la_id", "la_id"),)
+
+    child_pk: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    la_id: Mapped[uuid.UUID] = council_column()
+    outcome_area: Mapped[str] = mapped_column(String(64))
+    measures_count: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    latest: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    change: Mapped[Decimal | None] = mapped_column(Numeric(13, 4))
+    improved: Mapped[bool | None]
+    baseline_band: Mapped[str | None] = mapped_column(String(64))
+    latest_band: Mapped[str | None] = mapped_column(String(64))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -3,7 +3,8 @@
 computed into temporary tables (the cohort's `?as_at=` path). Fault and worker tests end with it.
 
 The placement figures the worker keeps (shared/domain/kept_placement_figures.py) are among them: as at today
-they are computed on reading, by the engine, from the episodes stored."""
+they are computed on reading, by the engine, from the episodes stored. So are the outcome figures it keeps
+(shared/domain/kept_outcome_figures.py), computed anew from the stored needs figures and outcome measures."""
 
 from datetime import date
 from typing import Any
@@ -15,16 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.scores.as_at import STORED, FigureTables, figures_as_at
 from shared.db import transaction
 from shared.domain.full_recompute import recompute_children, recompute_councils
+from shared.domain.kept_outcome_figures import AREA_COLUMNS, MEASURE_COLUMNS, area_row, measure_row
 from shared.domain.kept_placement_figures import values_as_at
+from shared.domain.outcome_inputs import council_outcomes
 from shared.domain.placement_inputs import placed_children
-from shared.models import Child, ChildPlacementFigures, RecomputeRequest
+from shared.models import Child, ChildOutcomeArea, ChildOutcomeMeasure, ChildPlacementFigures, RecomputeRequest
 from tests.conftest import state_of
 
 VOLATILE = {"computed_at", "row_version"}
 
 
 Rows = dict[Any, dict[str, Any]]
-Figures = tuple[Rows, Rows, Rows]  # children's trends, domains' trends, children's placement figures
+# Children's trends, domains' trends, children's placement figures, outcome areas and outcome measures.
+Figures = tuple[Rows, Rows, Rows, Rows, Rows]
 
 
 def plain(row: Any) -> dict[str, Any]:
@@ -34,7 +38,29 @@ def plain(row: Any) -> dict[str, Any]:
 async def figures(app: FastAPI, la_id: Any) -> Figures:
     async with transaction(state_of(app).sessions) as db:
         kept = await db.scalars(select(ChildPlacementFigures).where(ChildPlacementFigures.la_id == la_id))
-        return (*await figures_in(db, la_id, STORED), {row.child_pk: plain(row) for row in kept})
+        placements = {row.child_pk: plain(row) for row in kept}
+        areas = await db.scalars(select(ChildOutcomeArea).where(ChildOutcomeArea.la_id == la_id))
+        measures = await db.scalars(select(ChildOutcomeMeasure).where(ChildOutcomeMeasure.la_id == la_id))
+        return (
+            *await figures_in(db, la_id, STORED),
+            placements,
+            {(row.child_pk, row.outcome_area): plain(row) for row in areas},
+            {(row.child_pk, row.code): plain(row) for row in measures},
+        )
+
+
+async def outcomes_now(db: AsyncSession, la_id: Any) -> tuple[Rows, Rows]:
+    """The council's outcome figures computed now from its stored needs figures and measures."""
+    found = await council_outcomes(db, la_id)
+    areas, measures = {}, {}
+    for child, each in found.items():
+        for area in each.areas:
+            values = dict(zip(AREA_COLUMNS, area_row(child, la_id, area, None), strict=True))  # type: ignore[arg-type]
+            areas[(child, area.outcome_area)] = {k: v for k, v in values.items() if k not in VOLATILE}
+        for measure in each.measures:
+            values = dict(zip(MEASURE_COLUMNS, measure_row(child, la_id, measure, None), strict=True))  # type: ignore[arg-type]
+            measures[(child, measure.code)] = {k: v for k, v in values.items() if k not in VOLATILE}
+    return areas, measures
 
 
 async def figures_in(db: AsyncSession, la_id: Any, tables: FigureTables) -> tuple[Rows, Rows]:
@@ -72,7 +98,11 @@ async def as_at_today(app: FastAPI, la_id: Any) -> Figures:
     """Each child's figures as at today, computed into temporary tables, not stored."""
     async with transaction(state_of(app).sessions) as db:
         tables = await figures_as_at(db, la_id, date.today())
-        return (*await figures_in(db, la_id, tables), await placements_as_at_today(db, la_id))
+        return (
+            *await figures_in(db, la_id, tables),
+            await placements_as_at_today(db, la_id),
+            *await outcomes_now(db, la_id),
+        )
 
 
 def assert_same(these: Figures, those: Figures) -> None:

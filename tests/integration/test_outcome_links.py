@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from shared.settings import Settings
 from tests.conftest import Council
+from tests.integration.figures_check import assert_full_recompute_agrees
 from tests.integration.helpers import add_child, assessment, ratings, run_worker, years_ago
 
 BASELINE_DAY = years_ago(2)
@@ -141,3 +142,20 @@ async def test_a_window_counts_only_what_is_dated_in_it(
     backwards = {"window_start": "2025-01-02", "window_end": "2025-01-01"}
     refused = await api.get("/v1/admin/outcome-links", params=backwards, headers=council.admin)
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "window_start"
+
+
+async def test_one_child_a_burst_and_a_full_recompute_give_the_same_outcome_figures(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await load(api, app, settings, council)
+    # A measure amended: the worker's next burst brings the child's kept figures along.
+    sdq_now = (await api.get("/v1/outcome-measures", params={"child_id": "K4"}, headers=council.headers)).json()[-1]
+    amended = await api.put(
+        f"/v1/outcome-measures/{sdq_now['id']}", json={"value": 16}, headers=council.headers | {"If-Match": '"1"'}
+    )
+    assert amended.status_code == 200, amended.text
+    await run_worker(settings, app)
+    (measure,) = (await api.get("/v1/children/K4/outcomes", headers=council.headers)).json()["measures"]
+    assert (measure["latest"], measure["change"], measure["improved"]) == ("16", "2", False)
+    # Kept by bursts, by each child alone and by a full recompute, and computed anew: the same, field for field.
+    await assert_full_recompute_agrees(app, council.la_id)

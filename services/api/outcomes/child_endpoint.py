@@ -18,11 +18,13 @@ from services.api.outcomes.schemas import Stored
 from services.api.problems import V1_PROBLEMS
 from services.api.types import Id
 from shared.access import Scope
-from shared.domain.outcome_inputs import child_outcomes
+from shared.domain import kept_outcome_figures
+from shared.domain.outcome_inputs import ChildOutcomes
 
 router = APIRouter(prefix="/v1/children", tags=["outcome measures"], responses=V1_PROBLEMS)
 ChildIdPath = Annotated[Id, Path(min_length=1, max_length=64, description="The council's own child id")]
 PLACES = 4
+NONE = ChildOutcomes([], [], [])
 
 
 def fraction(value: Fraction | None) -> float | None:
@@ -71,7 +73,10 @@ class LinkOut(BaseModel):
 
 class ChildOutcomesOut(BaseModel):
     child_id: str = Field(description="The council's own child id")
-    areas: list[AreaOut] = Field(description="Per outcome area with a rated domain, from the needs figures kept now")
+    areas: list[AreaOut] = Field(
+        description="Per outcome area with a rated domain, from the needs figures kept now (the worker keeps these "
+        "with them: recorded a moment ago, a change shows once the child's recompute has run)"
+    )
     measures: list[MeasureOut] = Field(description="Per measure code with a value, by code")
     links: list[LinkOut] = Field(
         description="Each measure with a change beside its area's need change, where their periods overlap"
@@ -87,7 +92,7 @@ async def get_child_outcomes(
     child_id: ChildIdPath, db: SessionDep, caller: Annotated[Caller, requires(Scope.OUTCOMES_READ)]
 ) -> ChildOutcomesOut:
     child = await require_child(db, caller.la_id, child_id)
-    found = await child_outcomes(db, caller.la_id, child.id, date.today())
+    found = (await kept_outcome_figures.read(db, caller.la_id, [child.id])).get(child.id, NONE)
     return ChildOutcomesOut(
         child_id=child_id,
         areas=[

@@ -18,6 +18,7 @@ from services.api.outcomes.schemas import (
     OutcomeMeasureVersionOut,
 )
 from services.api.owned import find_by_external_id, require_owned
+from shared import outbox
 from shared.domain.measure_codes import value_problem
 from shared.errors import InvalidInput, PreconditionFailed, field_error
 from shared.models import Child, MeasureCode, OutcomeMeasure, OutcomeMeasureVersion
@@ -112,6 +113,7 @@ async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tup
     )
     db.add(measure)
     db.add(OutcomeMeasureVersion(measure_id=measure.id, version=1, value=body.value, source=body.source))
+    await outbox.request_recompute(db, la_id, checked.child.id)
     return measure, "created"
 
 
@@ -144,6 +146,7 @@ async def amend(
     measure.version += 1
     measure.value, measure.source = body.value, body.source
     db.add(OutcomeMeasureVersion(measure_id=measure.id, version=measure.version, value=body.value, source=body.source))
+    await outbox.request_recompute(db, la_id, measure.child_pk)
     await db.flush()
     await db.refresh(measure)
     return measure

@@ -14,11 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.scores.cohort import AGE_BANDS, sliced_children, slices_asked
 from services.api.scores.withheld_rows import Layout, council_threshold, withhold
-from shared.domain import figures_as_at
+from shared.domain import figures_as_at, kept_outcome_figures
 from shared.domain.engines.outcome_links import Figure, LinkFigures, council_links
 from shared.domain.engines.outcomes import Link, Window
 from shared.domain.engines.suppression import small
-from shared.domain.figures_copy import STORED
 from shared.domain.outcome_inputs import council_outcomes
 
 LAYOUT = Layout(
@@ -121,13 +120,14 @@ async def read_links(
     """The figures of children's changes within the window (assessments dated in it, measures whose periods end
     in it) or, without one, of every figure kept; in a fixed order: slice values, outcome area, measure code."""
     slices = slices_asked(by)
-    sink = STORED
-    # One snapshot for every read: it must be the transaction's first work.
+    # One snapshot for every read: it must be the transaction's first work. Without a window, the figures the
+    # worker keeps; with one, each child's computed anew from what is dated in it.
     if window.start is not None or window.end is not None:
         sink = await figures_as_at.figures_as_at(db, la_id, window.end or today, window.start)
+        outcomes = await council_outcomes(db, la_id, sink, window)
     else:
         await db.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-    outcomes = await council_outcomes(db, la_id, sink, window)
+        outcomes = await kept_outcome_figures.read(db, la_id)
     values = await slice_values(db, la_id, slices, window.end or today)
     grouped: dict[tuple[Any, ...], list[Link]] = {}
     for child, figures in outcomes.items():

@@ -62,6 +62,7 @@ class AreaFigures:
     latest_outcome_index: int
     period_start: date
     period_end: date
+    top_level: int  # the scale's highest level, which the index is of
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,14 +110,14 @@ def outcome_index(area_need: Fraction, top_level: int) -> int:
 
 
 def area_figures(domains: Iterable[DomainNeed], top_level: int) -> list[AreaFigures]:
-    """Per outcome area with a rated domain, in the order the areas first appear: a domain not rated is left
-    out of its area's mean, never read as 0."""
+    """Per outcome area with a rated domain, by area: a domain not rated is left out of its area's mean, never
+    read as 0."""
     by_area: dict[str, list[DomainNeed]] = {}
     for domain in domains:
         if domain.ratings_count > 0:
             by_area.setdefault(domain.outcome_area, []).append(domain)
     figures = []
-    for area, rated in by_area.items():
+    for area, rated in sorted(by_area.items()):
         baseline = Fraction(sum(d.baseline for d in rated), len(rated))
         latest = Fraction(sum(d.latest for d in rated), len(rated))
         changed = any(d.ratings_count > 1 for d in rated)
@@ -131,6 +132,7 @@ def area_figures(domains: Iterable[DomainNeed], top_level: int) -> list[AreaFigu
                 latest_outcome_index=outcome_index(latest, top_level),
                 period_start=min(d.first_assessed_on for d in rated),
                 period_end=max(d.latest_assessed_on for d in rated),
+                top_level=top_level,
             )
         )
     return figures

@@ -1,0 +1,127 @@
+"""Each child's outcome figures (domain.md §5) kept by the worker, in the transaction that writes its needs
+figures: a drain's burst rewrites its children's, a council's recompute the council's, from the needs figures as
+just written and the child's outcome measures (a measure recorded or amended asks for the child's recompute, as
+an assessment does). What the child's endpoint and the council's link figures read, as outcome_inputs.py would
+compute them."""
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Uuid, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import among, driver
+from shared.domain.engines.outcomes import AreaFigures, MeasureFigures, links
+from shared.domain.outcome_inputs import ChildOutcomes, council_outcomes
+from shared.models import ChildOutcomeArea, ChildOutcomeMeasure
+
+AREA_COLUMNS = tuple(ChildOutcomeArea.__table__.columns.keys())
+MEASURE_COLUMNS = tuple(ChildOutcomeMeasure.__table__.columns.keys())
+
+
+def area_row(child: uuid.UUID, la_id: uuid.UUID, area: AreaFigures, now: datetime) -> tuple[Any, ...]:
+    values = {
+        "child_pk": child,
+        "outcome_area": area.outcome_area,
+        "la_id": la_id,
+        "domains_rated": area.domains_rated,
+        "baseline_need_sum": int(area.baseline_area_need * area.domains_rated),
+        "latest_need_sum": int(area.latest_area_need * area.domains_rated),
+        "changed": area.area_need_change is not None,
+        "top_level": area.top_level,
+        "baseline_outcome_index": area.baseline_outcome_index,
+        "latest_outcome_index": area.latest_outcome_index,
+        "period_start": area.period_start,
+        "period_end": area.period_end,
+        "computed_at": now,
+    }
+    return tuple(values[column] for column in AREA_COLUMNS)
+
+
+def measure_row(child: uuid.UUID, la_id: uuid.UUID, measure: MeasureFigures, now: datetime) -> tuple[Any, ...]:
+    values = {"child_pk": child, "la_id": la_id, "computed_at": now} | {
+        name: getattr(measure, name) for name in MEASURE_COLUMNS if name not in ("child_pk", "la_id", "computed_at")
+    }
+    return tuple(values[column] for column in MEASURE_COLUMNS)
+
+
+async def write(
+    db: AsyncSession, la_id: uuid.UUID, children: list[uuid.UUID] | None, excluded: set[uuid.UUID], now: datetime
+) -> None:
+    """Rewrites the kept outcome figures of the children given (None: the whole council), leaving out those
+    written to since the recompute's read: their own recompute follows."""
+    found = await council_outcomes(db, la_id, children=children)
+    for model in (ChildOutcomeArea, ChildOutcomeMeasure):
+        gone = delete(model).where(model.la_id == la_id)
+        if children is not None:
+            gone = gone.where(among(model.child_pk, children, Uuid))
+        if excluded:
+            gone = gone.where(~among(model.child_pk, sorted(excluded), Uuid))
+        await db.execute(gone)
+    kept = {child: figures for child, figures in found.items() if child not in excluded}
+    apg = await driver(db)
+    await apg.copy_records_to_table(
+        "child_outcome_areas",
+        records=[area_row(c, la_id, a, now) for c, f in kept.items() for a in f.areas],
+        columns=list(AREA_COLUMNS),
+    )
+    await apg.copy_records_to_table(
+        "child_outcome_measures",
+        records=[measure_row(c, la_id, m, now) for c, f in kept.items() for m in f.measures],
+        columns=list(MEASURE_COLUMNS),
+    )
+
+
+def area_of(row: Any) -> AreaFigures:
+    baseline = Fraction(row.baseline_need_sum, row.domains_rated)
+    latest = Fraction(row.latest_need_sum, row.domains_rated)
+    return AreaFigures(
+        outcome_area=row.outcome_area,
+        domains_rated=row.domains_rated,
+        baseline_area_need=baseline,
+        latest_area_need=latest,
+        area_need_change=latest - baseline if row.changed else None,
+        baseline_outcome_index=row.baseline_outcome_index,
+        latest_outcome_index=row.latest_outcome_index,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        top_level=row.top_level,
+    )
+
+
+def measure_of(row: Any) -> MeasureFigures:
+    return MeasureFigures(
+        code=row.code,
+        outcome_area=row.outcome_area,
+        measures_count=row.measures_count,
+        baseline=Decimal(row.baseline),
+        latest=Decimal(row.latest),
+        change=None if row.change is None else Decimal(row.change),
+        improved=row.improved,
+        baseline_band=row.baseline_band,
+        latest_band=row.latest_band,
+        period_start=row.period_start,
+        period_end=row.period_end,
+    )
+
+
+async def read(
+    db: AsyncSession, la_id: uuid.UUID, children: list[uuid.UUID] | None = None
+) -> dict[uuid.UUID, ChildOutcomes]:
+    """The kept figures of the children given (None: the whole council), with their links."""
+    areas, measures = (
+        select(ChildOutcomeArea).where(ChildOutcomeArea.la_id == la_id),
+        select(ChildOutcomeMeasure).where(ChildOutcomeMeasure.la_id == la_id),
+    )
+    if children is not None:
+        areas = areas.where(among(ChildOutcomeArea.child_pk, children, Uuid))
+        measures = measures.where(among(ChildOutcomeMeasure.child_pk, children, Uuid))
+    by_child: dict[uuid.UUID, tuple[list[AreaFigures], list[MeasureFigures]]] = {}
+    for area in await db.scalars(areas.order_by(ChildOutcomeArea.child_pk, ChildOutcomeArea.outcome_area)):
+        by_child.setdefault(area.child_pk, ([], []))[0].append(area_of(area))
+    for measure in await db.scalars(measures.order_by(ChildOutcomeMeasure.child_pk, ChildOutcomeMeasure.code)):
+        by_child.setdefault(measure.child_pk, ([], []))[1].append(measure_of(measure))
+    return {child: ChildOutcomes(a, m, links(a, m)) for child, (a, m) in by_child.items()}
