@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -217,6 +218,64 @@ def _tables(data: National, instrument_id: uuid.UUID) -> Iterator[tuple[str, lis
         ["assessment_version_id", "domain", "position", "need", "strength", "not_assessed_reason"],
         data.ratings,
         _ratings(data, version_ids),
+    )
+    measures = _measures(data)
+    yield (
+        "outcome_measures",
+        ["id", "la_id", "child_pk", "external_id", "code", "value", "period_start", "period_end", "source", "version"],
+        len(measures.child),
+        zip(
+            _fast_uuids(measures.id).tolist(),
+            la_ids[kids.council[measures.child]].tolist(),
+            child_ids[measures.child].tolist(),
+            external_id("NAT-M", len(measures.child)),
+            measures.code.tolist(),
+            [Decimal(int(value)) for value in measures.value],
+            measures.start,
+            measures.end,
+            ["bench"] * len(measures.child),
+            [1] * len(measures.child),
+            strict=True,
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Measures:
+    id: Ids
+    child: Ints
+    code: Strings
+    value: Ints
+    start: list[date]
+    end: list[date]
+
+
+MEASURE_YEARS = 3  # the collection years up to today's
+
+
+def _measures(data: National) -> Measures:
+    """Two outcome measures a year per child (issue 16): its SDQ total and school attendance, for each of the
+    last MEASURE_YEARS collection years, each drifting from the year before."""
+    rng = np.random.default_rng(SEED + 16)
+    children = len(data.children.id)
+    last = data.today.year if data.today.month >= 4 else data.today.year - 1
+    years = [last - back for back in range(MEASURE_YEARS - 1, -1, -1)]
+    sdq = np.clip(rng.integers(4, 30, children)[:, None] + rng.integers(-4, 5, (children, len(years))).cumsum(1), 0, 40)
+    attendance = np.clip(
+        rng.integers(60, 100, children)[:, None] + rng.integers(-8, 9, (children, len(years))).cumsum(1), 0, 100
+    )
+    per_child = 2 * len(years)
+    child = np.repeat(np.arange(children), per_child)
+    code = np.tile(np.repeat(np.array(["sdq_total", "school_attendance_pct"]), len(years)), children)
+    value = np.concatenate([sdq, attendance], axis=1).ravel()
+    spans = [(date(year, 4, 1), min(date(year + 1, 3, 31), data.today)) for year in years] * 2
+    return Measures(
+        id=rng.integers(0, 256, (len(child), 16), dtype=np.uint8),
+        child=child,
+        code=code,
+        value=value,
+        start=[start for start, _ in spans] * children,
+        end=[end for _, end in spans] * children,
     )
 
 

@@ -18,6 +18,13 @@ depends_on: str | Sequence[str] | None = None
 FOLLOWING = ("child_needs_trends", "child_placement_figures")
 
 
+def row_version_column() -> sa.Column[int]:
+    """Bumped on every write, so a BI tool paging by it never misses a row rewritten mid-read."""
+    return sa.Column(
+        "row_version", sa.BigInteger(), server_default=sa.text("nextval('figures_row_version_seq')"), nullable=False
+    )
+
+
 def follow(*tables: str) -> str:
     deletes = "\n".join(f"    DELETE FROM {table} c USING gone WHERE c.child_pk = gone.id;" for table in tables)
     return f"""
@@ -39,15 +46,19 @@ def upgrade() -> None:
         sa.Column("baseline_need_sum", sa.Integer(), nullable=False),
         sa.Column("latest_need_sum", sa.Integer(), nullable=False),
         sa.Column("changed", sa.Boolean(), nullable=False),
+        sa.Column("baseline_area_need", sa.Numeric(7, 4), nullable=False),
+        sa.Column("latest_area_need", sa.Numeric(7, 4), nullable=False),
+        sa.Column("area_need_change", sa.Numeric(7, 4), nullable=True),
         sa.Column("top_level", sa.SmallInteger(), nullable=False),
         sa.Column("baseline_outcome_index", sa.SmallInteger(), nullable=False),
         sa.Column("latest_outcome_index", sa.SmallInteger(), nullable=False),
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        row_version_column(),
         sa.PrimaryKeyConstraint("child_pk", "outcome_area", name=op.f("pk_child_outcome_areas")),
     )
-    op.create_index("ix_child_outcome_areas_la_id", "child_outcome_areas", ["la_id"])
+    op.create_index("ix_child_outcome_areas_council_row_version", "child_outcome_areas", ["la_id", "row_version"])
     op.create_table(
         "child_outcome_measures",
         sa.Column("child_pk", sa.Uuid(), nullable=False),
@@ -64,15 +75,18 @@ def upgrade() -> None:
         sa.Column("period_start", sa.Date(), nullable=False),
         sa.Column("period_end", sa.Date(), nullable=False),
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
+        row_version_column(),
         sa.PrimaryKeyConstraint("child_pk", "code", name=op.f("pk_child_outcome_measures")),
     )
-    op.create_index("ix_child_outcome_measures_la_id", "child_outcome_measures", ["la_id"])
+    op.create_index(
+        "ix_child_outcome_measures_council_row_version", "child_outcome_measures", ["la_id", "row_version"]
+    )
     op.execute(follow(*FOLLOWING, "child_outcome_areas", "child_outcome_measures"))
 
 
 def downgrade() -> None:
     op.execute(follow(*FOLLOWING))
-    op.drop_index("ix_child_outcome_measures_la_id", "child_outcome_measures")
+    op.drop_index("ix_child_outcome_measures_council_row_version", "child_outcome_measures")
     op.drop_table("child_outcome_measures")
-    op.drop_index("ix_child_outcome_areas_la_id", "child_outcome_areas")
+    op.drop_index("ix_child_outcome_areas_council_row_version", "child_outcome_areas")
     op.drop_table("child_outcome_areas")

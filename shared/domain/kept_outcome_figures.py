@@ -6,7 +6,7 @@ compute them."""
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -18,8 +18,17 @@ from shared.domain.engines.outcomes import AreaFigures, MeasureFigures, links
 from shared.domain.outcome_inputs import ChildOutcomes, council_outcomes
 from shared.models import ChildOutcomeArea, ChildOutcomeMeasure
 
-AREA_COLUMNS = tuple(ChildOutcomeArea.__table__.columns.keys())
-MEASURE_COLUMNS = tuple(ChildOutcomeMeasure.__table__.columns.keys())
+# Every column but the row version, which the database sets on each write.
+AREA_COLUMNS = tuple(c.name for c in ChildOutcomeArea.__table__.columns if c.name != "row_version")
+MEASURE_COLUMNS = tuple(c.name for c in ChildOutcomeMeasure.__table__.columns if c.name != "row_version")
+
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+def places(value: Fraction) -> Decimal:
+    """To 4 places, half up, as BI reads it (the exact fraction stays in the sums)."""
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(FOUR_PLACES, ROUND_HALF_UP)
 
 
 def area_row(child: uuid.UUID, la_id: uuid.UUID, area: AreaFigures, now: datetime) -> tuple[Any, ...]:
@@ -31,6 +40,9 @@ def area_row(child: uuid.UUID, la_id: uuid.UUID, area: AreaFigures, now: datetim
         "baseline_need_sum": int(area.baseline_area_need * area.domains_rated),
         "latest_need_sum": int(area.latest_area_need * area.domains_rated),
         "changed": area.area_need_change is not None,
+        "baseline_area_need": places(area.baseline_area_need),
+        "latest_area_need": places(area.latest_area_need),
+        "area_need_change": None if area.area_need_change is None else places(area.area_need_change),
         "top_level": area.top_level,
         "baseline_outcome_index": area.baseline_outcome_index,
         "latest_outcome_index": area.latest_outcome_index,

@@ -166,7 +166,7 @@ class ChildOutcomeArea(Base):
     with them (shared/domain/kept_outcome_figures.py), deleted with the child (migration 0027)."""
 
     __tablename__ = "child_outcome_areas"
-    __table_args__ = (Index("ix_child_outcome_areas_la_id", "la_id"),)
+    __table_args__ = (council_pages(__tablename__),)
 
     child_pk: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     outcome_area: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -176,19 +176,24 @@ class ChildOutcomeArea(Base):
     baseline_need_sum: Mapped[int] = mapped_column(Integer)
     latest_need_sum: Mapped[int] = mapped_column(Integer)
     changed: Mapped[bool]  # a domain of the area rated twice
+    # The same, as BI reads them: the means to 4 places, and their difference (null without a change).
+    baseline_area_need: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    latest_area_need: Mapped[Decimal] = mapped_column(Numeric(7, 4))
+    area_need_change: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
     top_level: Mapped[int] = mapped_column(SmallInteger)
     baseline_outcome_index: Mapped[int] = mapped_column(SmallInteger)
     latest_outcome_index: Mapped[int] = mapped_column(SmallInteger)
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = row_version()
 
 
 class ChildOutcomeMeasure(Base):
     """A child's figures of one measure code (domain.md §5), from its outcome measures; kept by the worker."""
 
     __tablename__ = "child_outcome_measures"
-    __table_args__ = (Index("ix_child_outcome_measures_la_id", "la_id"),)
+    __table_args__ = (council_pages(__tablename__),)
 
     child_pk: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -204,3 +209,4 @@ class ChildOutcomeMeasure(Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = row_version()

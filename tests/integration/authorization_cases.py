@@ -368,6 +368,8 @@ CASES: dict[str, Case] = {
     "list_measure_codes": Case(council_measure_code, "list", "measure-codes"),
     "get_child_outcomes": Case(fixed("GET", "/v1/children/C1/outcomes"), "not_found"),
     "read_outcome_links": Case(fixed("GET", "/v1/scores/outcome-links"), "list"),
+    "read_outcome_areas": Case(fixed("GET", "/v1/scores/outcome-areas"), "list", "figures"),
+    "read_outcome_measures": Case(fixed("GET", "/v1/scores/outcome-measures"), "list", "figures"),
     "read_unsuppressed_outcome_links": Case(fixed("GET", "/v1/admin/outcome-links"), "list"),
     "read_edge_of_care_figures": Case(fixed("GET", "/v1/scores/edge-of-care"), "list"),
     "read_unsuppressed_edge_of_care": Case(fixed("GET", "/v1/admin/edge-of-care"), "list"),

@@ -18,7 +18,7 @@ from shared.access import Kind
 from shared.settings import Settings, libpq_url
 from tests.conftest import Council, headers_for, state_of
 from tests.integration.access_helpers import assert_problem, client_of, dedicated_app, retry_after
-from tests.integration.helpers import assessment, placement, ratings, run_worker, years_ago
+from tests.integration.helpers import assessment, placement, publish_every_count, ratings, run_worker, years_ago
 
 COHORT = "/v1/scores/cohort"
 FIGURES = "child_needs_trends"  # locked, it holds every cohort read at its first statement
@@ -107,6 +107,7 @@ async def record(
 async def test_a_cohort_is_served_again_as_kept_until_the_councils_figures_change(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
 ) -> None:
+    await publish_every_count(api, council)
     for provider in ("PROV-A", "PROV-B"):
         assert (await api.put(f"/v1/providers/{provider}", json={"name": provider}, headers=council.admin)).is_success
     # C1 (F) and C2 (M) with PROV-A, C3 (F) never placed. Every domain: C1 3 -> 1, C2 2 -> 2, C3 1 -> 1.
@@ -166,6 +167,8 @@ async def test_a_cohort_is_served_again_as_kept_until_the_councils_figures_chang
 async def test_each_slicing_and_each_council_is_kept_apart(
     api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council, other_council: Council
 ) -> None:
+    await publish_every_count(api, council)
+    await publish_every_count(api, other_council)
     for child_id, sex in (("K1", "F"), ("K2", "M")):
         body = {"date_of_birth": years_ago(8).isoformat(), "sex": sex, "ethnicity": "WBRI", "uasc": False}
         assert (await api.put(f"/v1/children/{child_id}", json=body, headers=council.headers)).status_code == 201

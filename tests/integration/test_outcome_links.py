@@ -85,6 +85,33 @@ async def test_a_childs_outcome_figures(
         }
     ]
     assert (await api.get("/v1/children/NOBODY/outcomes", headers=council.headers)).status_code == 404
+    # BI reads the same kept figures by pseudonym, in JSON and CSV.
+    pseudonym = {"child_pseudonym": council.pseudonym("K2")}
+    areas = (await api.get("/v1/scores/outcome-areas", params=pseudonym, headers=council.bi)).json()["items"]
+    row = next(r for r in areas if r["outcome_area"] == "be_healthy")
+    assert (row["baseline_area_need"], row["latest_area_need"], row["area_need_change"]) == (
+        "2.5000",
+        "1.5000",
+        "-1.0000",
+    )
+    assert (row["baseline_outcome_index"], row["latest_outcome_index"]) == (38, 63)
+    measures = await api.get("/v1/scores/outcome-measures", params=pseudonym | {"format": "csv"}, headers=council.bi)
+    header, line = measures.text.splitlines()
+    assert dict(zip(header.split(","), line.split(","), strict=True)) | {"computed_at": ""} == {
+        "child_pseudonym": council.pseudonym("K2"),
+        "code": "sdq_total",
+        "outcome_area": "be_healthy",
+        "measures_count": "2",
+        "baseline": "18.0000",
+        "latest": "15.0000",
+        "change": "-3.0000",
+        "improved": "True",
+        "baseline_band": "concern",
+        "latest_band": "borderline",
+        "period_start": (BASELINE_DAY - timedelta(days=90)).isoformat(),
+        "period_end": LATEST_DAY.isoformat(),
+        "computed_at": "",
+    }
 
 
 async def test_the_councils_link_whole_for_the_admin_and_withheld_for_bi(

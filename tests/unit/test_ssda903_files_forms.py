@@ -83,11 +83,23 @@ def test_extra_columns_are_ignored_and_other_tables_only_counted() -> None:
         [
             file("h.csv", f"{HEADER_COLUMNS},FORENAME\nA1,1,01/01/2010,WBRI,,,,Sam\n"),
             file("e.csv", f"{EPISODE_COLUMNS}\n{EPISODE}\n"),
-            file("o.csv", "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\nA1,01/01/2010,YES,F1,S\nB2,01/01/2009,NO,F2,T\n"),
+            file("r.csv", "CHILD,DOB,REVIEW,REVIEW_CODE\nA1,01/01/2010,01/05/2022,PN1\nB2,01/01/2009,01/06/2022,PN0\n"),
         ]
     )
-    assert parsed.findings == []
-    assert parsed.rows_read == {"h.csv": 1, "e.csv": 1, "o.csv": 2}
+    assert parsed.findings == [] and parsed.measures == []
+    assert parsed.rows_read == {"h.csv": 1, "e.csv": 1, "r.csv": 2}
+
+
+def test_an_outcome_tables_row_of_a_child_not_in_the_header_is_rejected() -> None:
+    parsed = read_return(
+        [
+            file("h.csv", f"{HEADER_COLUMNS}\nA1,1,01/01/2010,WBRI,,,\n"),
+            file("e.csv", f"{EPISODE_COLUMNS}\n{EPISODE}\n"),
+            file("o.csv", "CHILD,DOB,IN_TOUCH,ACTIV,ACCOM\nA1,01/01/2010,YES,F1,S\nB2,01/01/2009,NO,G5,T\n"),
+        ]
+    )
+    assert [(f.ref.file, f.ref.row, f.rule) for f in parsed.findings] == [("o.csv", 3, "missing-child")]
+    assert [(m.child_id, m.code, m.value) for m in parsed.measures] == [("A1", "neet", 0)]
 
 
 def test_a_truncated_row_is_rejected_alone() -> None:

@@ -13,7 +13,14 @@ from services.api.deps import SessionDep, StateDep
 from services.api.paging import PageAsked, PageQuery, check_limit, keyset_page
 from services.api.scores.rows import ErasureRow, Page, columns_of
 from services.api.scores.serving import BiClient, page_response, scores_router
-from services.api.scores.tables import NEEDS_SUMMARY, NEEDS_TRENDS, ScoreTable, read_page
+from services.api.scores.tables import (
+    NEEDS_SUMMARY,
+    NEEDS_TRENDS,
+    OUTCOME_AREAS,
+    OUTCOME_MEASURES,
+    ScoreTable,
+    read_page,
+)
 from services.api.tabular import CSV_RESPONSE, TableFormatAsked, plain
 from services.api.types import Id, UtcDateTime, built_in_loop
 from shared.models import Erasure
@@ -69,6 +76,8 @@ def score_route(table: ScoreTable, summary: str) -> None:
 
 score_route(NEEDS_TRENDS, "Needs trends per child and domain")
 score_route(NEEDS_SUMMARY, "Needs summary per child")
+score_route(OUTCOME_AREAS, "Outcome figures per child and outcome area: area need and outcome index (domain.md §5)")
+score_route(OUTCOME_MEASURES, "Outcome figures per child and measure code: baseline, latest, change and bands")
 
 
 @router.get(

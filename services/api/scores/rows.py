@@ -2,6 +2,7 @@
 (the JSON items and the CSV header alike), so a BI model binds to what the OpenAPI document says."""
 
 from datetime import date
+from decimal import Decimal
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -64,6 +65,41 @@ class NeedsSummaryRow(BaseModel):
     baseline_total_strength: int | None = Field(description="Sum of the baseline strength levels")
     rci: float | None = Field(description="Reliable change index of the total need; null without an SD or a change")
     rci_verdict: str | None = Field(description="reliable_improvement, reliable_deterioration or no_reliable_change")
+    computed_at: Instant = Field(description=f"When the row was computed, {INSTANT}")
+
+
+class OutcomeAreaRow(BaseModel):
+    child_pseudonym: str = PSEUDONYM
+    outcome_area: str = Field(description="The instrument's outcome area (domain.md §5)")
+    domains_rated: int = Field(description="Its domains rated at least once by the professionals")
+    baseline_area_need: Decimal = Field(description="Mean of those domains' baseline need levels, 4 places")
+    latest_area_need: Decimal = Field(description="Mean of their latest need levels, 4 places")
+    area_need_change: Decimal | None = Field(
+        description="latest_area_need - baseline_area_need (negative: needs fell); null until a domain of the area "
+        "is rated twice"
+    )
+    baseline_outcome_index: int = Field(
+        description="round(100 * (1 - baseline_area_need / top level)), half up: 100 is no need"
+    )
+    latest_outcome_index: int = Field(description="The same of latest_area_need")
+    period_start: date = Field(description="The area's first rating")
+    period_end: date = Field(description="Its latest rating")
+    computed_at: Instant = Field(description=f"When the row was computed, {INSTANT}")
+
+
+class OutcomeMeasureRow(BaseModel):
+    child_pseudonym: str = PSEUDONYM
+    code: str = Field(description="The measure code (see /v1/measure-codes)")
+    outcome_area: str = Field(description="The outcome area it evidences")
+    measures_count: int = Field(description="The child's values of it")
+    baseline: Decimal = Field(description="The value of the earliest period")
+    latest: Decimal = Field(description="The value of the latest period")
+    change: Decimal | None = Field(description="latest - baseline; null with a single value")
+    improved: bool | None = Field(description="Whether the change went the way the code calls better")
+    baseline_band: str | None = Field(description="The code's band of the baseline value")
+    latest_band: str | None = Field(description="The code's band of the latest value")
+    period_start: date = Field(description="The earliest period's first day")
+    period_end: date = Field(description="The latest period's last day")
     computed_at: Instant = Field(description=f"When the row was computed, {INSTANT}")
 
 

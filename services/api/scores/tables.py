@@ -12,16 +12,16 @@ from sqlalchemy import DateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.paging import Keyset, keyset_page
-from services.api.scores.rows import NeedsSummaryRow, NeedsTrendRow, columns_of
+from services.api.scores.rows import NeedsSummaryRow, NeedsTrendRow, OutcomeAreaRow, OutcomeMeasureRow, columns_of
 from services.api.tabular import plain
 from shared.db import driver
-from shared.models import ChildNeedsTrend, DomainNeedsTrend
+from shared.models import ChildNeedsTrend, ChildOutcomeArea, ChildOutcomeMeasure, DomainNeedsTrend
 
 
 @dataclass(frozen=True, slots=True)
 class ScoreTable:
     name: str
-    model: type[ChildNeedsTrend] | type[DomainNeedsTrend]
+    model: type[ChildNeedsTrend] | type[DomainNeedsTrend] | type[ChildOutcomeArea] | type[ChildOutcomeMeasure]
     row: type[BaseModel]  # its fields are the public columns, in order; changing them breaks BI bindings
 
     @property
@@ -38,6 +38,8 @@ def instants_of(table: ScoreTable) -> tuple[str, ...]:
 
 NEEDS_TRENDS = ScoreTable("needs-trends", DomainNeedsTrend, NeedsTrendRow)
 NEEDS_SUMMARY = ScoreTable("needs-summary", ChildNeedsTrend, NeedsSummaryRow)
+OUTCOME_AREAS = ScoreTable("outcome-areas", ChildOutcomeArea, OutcomeAreaRow)
+OUTCOME_MEASURES = ScoreTable("outcome-measures", ChildOutcomeMeasure, OutcomeMeasureRow)
 
 
 def page_statement(table: ScoreTable, filters: list[str]) -> str:
