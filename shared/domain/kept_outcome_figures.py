@@ -14,8 +14,8 @@ from sqlalchemy import Uuid, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import among, driver
-from shared.domain.engines.outcomes import AreaFigures, MeasureFigures, links
-from shared.domain.outcome_inputs import ChildOutcomes, council_outcomes
+from shared.domain.engines.outcomes import AreaFigures, AreaSums, MeasureFigures, index_of_sum, links, measure_figures
+from shared.domain.outcome_inputs import ChildOutcomes, Inputs, council_inputs
 from shared.models import ChildOutcomeArea, ChildOutcomeMeasure
 
 # Every column but the row version, which the database sets on each write.
@@ -26,34 +26,54 @@ MEASURE_COLUMNS = tuple(c.name for c in ChildOutcomeMeasure.__table__.columns if
 FOUR_PLACES = Decimal("0.0001")
 
 
-def places(value: Fraction) -> Decimal:
-    """To 4 places, half up, as BI reads it (the exact fraction stays in the sums)."""
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(FOUR_PLACES, ROUND_HALF_UP)
+def places(total: int, count: int) -> Decimal:
+    """A mean to 4 places, half up, as BI reads it (the exact fraction stays in the sums)."""
+    return (Decimal(total) / Decimal(count)).quantize(FOUR_PLACES, ROUND_HALF_UP)
 
 
-def area_row(child: uuid.UUID, la_id: uuid.UUID, area: AreaFigures, now: datetime) -> tuple[Any, ...]:
+def area_row(child: uuid.UUID, la_id: uuid.UUID, sums: AreaSums, top: int, now: datetime | None) -> tuple[Any, ...]:
+    """The kept row of an area, from its sums as the engine reads them (engines/outcomes.py area_of)."""
+    rated = sums.domains_rated
     values = {
         "child_pk": child,
-        "outcome_area": area.outcome_area,
+        "outcome_area": sums.outcome_area,
         "la_id": la_id,
-        "domains_rated": area.domains_rated,
-        "baseline_need_sum": int(area.baseline_area_need * area.domains_rated),
-        "latest_need_sum": int(area.latest_area_need * area.domains_rated),
-        "changed": area.area_need_change is not None,
-        "baseline_area_need": places(area.baseline_area_need),
-        "latest_area_need": places(area.latest_area_need),
-        "area_need_change": None if area.area_need_change is None else places(area.area_need_change),
-        "top_level": area.top_level,
-        "baseline_outcome_index": area.baseline_outcome_index,
-        "latest_outcome_index": area.latest_outcome_index,
-        "period_start": area.period_start,
-        "period_end": area.period_end,
+        "domains_rated": rated,
+        "baseline_need_sum": sums.baseline_sum,
+        "latest_need_sum": sums.latest_sum,
+        "changed": sums.changed,
+        "baseline_area_need": places(sums.baseline_sum, rated),
+        "latest_area_need": places(sums.latest_sum, rated),
+        "area_need_change": places(sums.latest_sum - sums.baseline_sum, rated) if sums.changed else None,
+        "top_level": top,
+        "baseline_outcome_index": index_of_sum(sums.baseline_sum, rated, top),
+        "latest_outcome_index": index_of_sum(sums.latest_sum, rated, top),
+        "period_start": sums.period_start,
+        "period_end": sums.period_end,
         "computed_at": now,
     }
     return tuple(values[column] for column in AREA_COLUMNS)
 
 
-def measure_row(child: uuid.UUID, la_id: uuid.UUID, measure: MeasureFigures, now: datetime) -> tuple[Any, ...]:
+def rows(
+    la_id: uuid.UUID, inputs: Inputs, now: datetime | None, left_out: set[uuid.UUID]
+) -> tuple[list[Any], list[Any]]:
+    """The kept rows of the children's areas and measures."""
+    children = inputs.children - left_out
+    areas = [
+        area_row(child, la_id, each, inputs.tops[child], now)
+        for child in children
+        for each in inputs.sums.get(child, [])
+    ]
+    measures = [
+        measure_row(child, la_id, figures, now)
+        for child in children
+        for figures in measure_figures(inputs.measures_of(child), inputs.codes)
+    ]
+    return areas, measures
+
+
+def measure_row(child: uuid.UUID, la_id: uuid.UUID, measure: MeasureFigures, now: datetime | None) -> tuple[Any, ...]:
     values = {"child_pk": child, "la_id": la_id, "computed_at": now} | {
         name: getattr(measure, name) for name in MEASURE_COLUMNS if name not in ("child_pk", "la_id", "computed_at")
     }
@@ -65,7 +85,7 @@ async def write(
 ) -> None:
     """Rewrites the kept outcome figures of the children given (None: the whole council), leaving out those
     written to since the recompute's read: their own recompute follows."""
-    found = await council_outcomes(db, la_id, children=children)
+    inputs = await council_inputs(db, la_id, children=children)
     for model in (ChildOutcomeArea, ChildOutcomeMeasure):
         gone = delete(model).where(model.la_id == la_id)
         if children is not None:
@@ -73,18 +93,10 @@ async def write(
         if excluded:
             gone = gone.where(~among(model.child_pk, sorted(excluded), Uuid))
         await db.execute(gone)
-    kept = {child: figures for child, figures in found.items() if child not in excluded}
+    areas, measures = rows(la_id, inputs, now, excluded)
     apg = await driver(db)
-    await apg.copy_records_to_table(
-        "child_outcome_areas",
-        records=[area_row(c, la_id, a, now) for c, f in kept.items() for a in f.areas],
-        columns=list(AREA_COLUMNS),
-    )
-    await apg.copy_records_to_table(
-        "child_outcome_measures",
-        records=[measure_row(c, la_id, m, now) for c, f in kept.items() for m in f.measures],
-        columns=list(MEASURE_COLUMNS),
-    )
+    await apg.copy_records_to_table("child_outcome_areas", records=areas, columns=list(AREA_COLUMNS))
+    await apg.copy_records_to_table("child_outcome_measures", records=measures, columns=list(MEASURE_COLUMNS))
 
 
 def area_of(row: Any) -> AreaFigures:

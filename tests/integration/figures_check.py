@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.scores.as_at import STORED, FigureTables, figures_as_at
 from shared.db import transaction
 from shared.domain.full_recompute import recompute_children, recompute_councils
-from shared.domain.kept_outcome_figures import AREA_COLUMNS, MEASURE_COLUMNS, area_row, measure_row
+from shared.domain.kept_outcome_figures import AREA_COLUMNS, MEASURE_COLUMNS, rows
 from shared.domain.kept_placement_figures import values_as_at
-from shared.domain.outcome_inputs import council_outcomes
+from shared.domain.outcome_inputs import council_inputs
 from shared.domain.placement_inputs import placed_children
 from shared.models import Child, ChildOutcomeArea, ChildOutcomeMeasure, ChildPlacementFigures, RecomputeRequest
 from tests.conftest import state_of
@@ -51,16 +51,15 @@ async def figures(app: FastAPI, la_id: Any) -> Figures:
 
 async def outcomes_now(db: AsyncSession, la_id: Any) -> tuple[Rows, Rows]:
     """The council's outcome figures computed now from its stored needs figures and measures."""
-    found = await council_outcomes(db, la_id)
-    areas, measures = {}, {}
-    for child, each in found.items():
-        for area in each.areas:
-            values = dict(zip(AREA_COLUMNS, area_row(child, la_id, area, None), strict=True))  # type: ignore[arg-type]
-            areas[(child, area.outcome_area)] = {k: v for k, v in values.items() if k not in VOLATILE}
-        for measure in each.measures:
-            values = dict(zip(MEASURE_COLUMNS, measure_row(child, la_id, measure, None), strict=True))  # type: ignore[arg-type]
-            measures[(child, measure.code)] = {k: v for k, v in values.items() if k not in VOLATILE}
-    return areas, measures
+    areas, measures = rows(la_id, await council_inputs(db, la_id), None, set())
+    return (
+        {(row[0], row[1]): row_of(AREA_COLUMNS, row) for row in areas},
+        {(row[0], row[1]): row_of(MEASURE_COLUMNS, row) for row in measures},
+    )
+
+
+def row_of(columns: tuple[str, ...], row: tuple[Any, ...]) -> dict[str, Any]:
+    return {name: value for name, value in zip(columns, row, strict=True) if name not in VOLATILE}
 
 
 async def figures_in(db: AsyncSession, la_id: Any, tables: FigureTables) -> tuple[Rows, Rows]:

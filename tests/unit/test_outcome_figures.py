@@ -169,3 +169,11 @@ def test_the_share_improved_among_children_whose_need_fell_and_among_the_rest() 
     assert figures.need_not_fell_share_improved.value == pytest.approx(1 / 3)
     only_fell = council_links(found[:2])[0]
     assert only_fell.need_not_fell_share_improved.reason == "no children whose area need did not fall"
+
+
+def test_the_index_in_integers_is_the_exact_rounding_of_the_mean() -> None:
+    for top in (3, 4, 5):
+        for domains in (1, 2, 3):
+            for need_sum in range(domains * top + 1):
+                exact = 100 * (1 - Fraction(need_sum, domains) / top) + Fraction(1, 2)
+                assert outcome_index(Fraction(need_sum, domains), top) == exact.__floor__(), (need_sum, domains, top)

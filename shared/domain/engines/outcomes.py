@@ -105,8 +105,45 @@ class Window:
 
 def outcome_index(area_need: Fraction, top_level: int) -> int:
     """round(100 * (1 - area_need / top_level)), half up, exactly: 100 is no need, 0 the highest."""
-    exact = 100 * (1 - area_need / top_level)
-    return int((exact + Fraction(1, 2)).__floor__())
+    return index_of_sum(area_need.numerator, area_need.denominator, top_level)
+
+
+def index_of_sum(need_sum: int, domains: int, top_level: int) -> int:
+    """The outcome index of a mean of `domains` levels summing to `need_sum`, in integers: floor((200 * (domains
+    * top - need_sum) + domains * top) / (2 * domains * top)) is round(100 * (1 - mean / top)) half up."""
+    scale = domains * top_level
+    return (200 * (scale - need_sum) + scale) // (2 * scale)
+
+
+@dataclass(frozen=True, slots=True)
+class AreaSums:
+    """An outcome area's rated domains taken together: what its figures are made of (the database sums them
+    for a whole council, area_figures for a list of domains)."""
+
+    outcome_area: str
+    domains_rated: int
+    baseline_sum: int
+    latest_sum: int
+    changed: bool  # a domain of the area rated twice
+    period_start: date
+    period_end: date
+
+
+def area_of(sums: AreaSums, top_level: int) -> AreaFigures:
+    baseline = Fraction(sums.baseline_sum, sums.domains_rated)
+    latest = Fraction(sums.latest_sum, sums.domains_rated)
+    return AreaFigures(
+        outcome_area=sums.outcome_area,
+        domains_rated=sums.domains_rated,
+        baseline_area_need=baseline,
+        latest_area_need=latest,
+        area_need_change=latest - baseline if sums.changed else None,
+        baseline_outcome_index=index_of_sum(sums.baseline_sum, sums.domains_rated, top_level),
+        latest_outcome_index=index_of_sum(sums.latest_sum, sums.domains_rated, top_level),
+        period_start=sums.period_start,
+        period_end=sums.period_end,
+        top_level=top_level,
+    )
 
 
 def area_figures(domains: Iterable[DomainNeed], top_level: int) -> list[AreaFigures]:
@@ -116,26 +153,21 @@ def area_figures(domains: Iterable[DomainNeed], top_level: int) -> list[AreaFigu
     for domain in domains:
         if domain.ratings_count > 0:
             by_area.setdefault(domain.outcome_area, []).append(domain)
-    figures = []
-    for area, rated in sorted(by_area.items()):
-        baseline = Fraction(sum(d.baseline for d in rated), len(rated))
-        latest = Fraction(sum(d.latest for d in rated), len(rated))
-        changed = any(d.ratings_count > 1 for d in rated)
-        figures.append(
-            AreaFigures(
+    return [
+        area_of(
+            AreaSums(
                 outcome_area=area,
                 domains_rated=len(rated),
-                baseline_area_need=baseline,
-                latest_area_need=latest,
-                area_need_change=latest - baseline if changed else None,
-                baseline_outcome_index=outcome_index(baseline, top_level),
-                latest_outcome_index=outcome_index(latest, top_level),
+                baseline_sum=sum(d.baseline for d in rated),
+                latest_sum=sum(d.latest for d in rated),
+                changed=any(d.ratings_count > 1 for d in rated),
                 period_start=min(d.first_assessed_on for d in rated),
                 period_end=max(d.latest_assessed_on for d in rated),
-                top_level=top_level,
-            )
+            ),
+            top_level,
         )
-    return figures
+        for area, rated in sorted(by_area.items())
+    ]
 
 
 def band_of(value: Decimal, bands: Sequence[Band]) -> str | None:
