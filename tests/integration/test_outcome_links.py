@@ -186,3 +186,19 @@ async def test_one_child_a_burst_and_a_full_recompute_give_the_same_outcome_figu
     assert (measure["latest"], measure["change"], measure["improved"]) == ("16", "2", False)
     # Kept by bursts, by each child alone and by a full recompute, and computed anew: the same, field for field.
     await assert_full_recompute_agrees(app, council.la_id)
+
+
+async def test_a_domain_never_rated_is_left_out_of_its_areas_mean(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await add_child(api, council.headers, "N1", born=years_ago(12))
+    for n, (day, safety) in enumerate(((BASELINE_DAY, 3), (LATEST_DAY, 2))):
+        # behaviour is marked not assessed both times: be_safe is safety alone, never behaviour read as 0.
+        body = assessment("N1", f"N-{n}", day, ratings=ratings(1, safety=safety, behaviour=None))
+        assert (await api.post("/v1/assessments", json=body, headers=council.headers)).status_code == 201
+    await run_worker(settings, app)
+    areas = (await api.get("/v1/children/N1/outcomes", headers=council.headers)).json()["areas"]
+    safe = next(a for a in areas if a["outcome_area"] == "be_safe")
+    assert (safe["domains_rated"], safe["baseline_area_need"], safe["latest_area_need"]) == (1, 3.0, 2.0)
+    # 100 * (1 - 3/4) = 25 and 100 * (1 - 2/4) = 50.
+    assert (safe["baseline_outcome_index"], safe["latest_outcome_index"], safe["area_need_change"]) == (25, 50, -1.0)

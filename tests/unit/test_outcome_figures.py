@@ -9,12 +9,12 @@ import pytest
 
 from shared.domain.engines.outcome_links import council_links, interval, ranks, spearman
 from shared.domain.engines.outcomes import (
+    AreaSums,
     Band,
-    DomainNeed,
     Link,
     Measure,
     MeasureCode,
-    area_figures,
+    area_of,
     band_of,
     links,
     measure_figures,
@@ -40,31 +40,20 @@ def test_the_outcome_index_rounds_half_up(area_need: Fraction, index: int) -> No
     assert outcome_index(area_need, 4) == index
 
 
-def domain(name: str, area: str, baseline: int, latest: int, count: int, first: date, last: date) -> DomainNeed:
-    return DomainNeed(name, area, baseline, latest, count, first, last)
-
-
 def test_an_areas_need_is_the_mean_of_its_rated_domains_at_baseline_and_now() -> None:
-    areas = area_figures(
-        [
-            domain("physical_health", "be_healthy", 3, 1, 3, date(2023, 1, 10), date(2024, 6, 1)),
-            domain("emotional_health", "be_healthy", 2, 2, 1, date(2023, 1, 10), date(2023, 1, 10)),
-            domain("safety", "be_safe", 3, 3, 1, date(2023, 1, 10), date(2023, 1, 10)),
-            domain("behaviour", "be_safe", 0, 0, 0, date(2023, 1, 10), date(2023, 1, 10)),  # never rated
-        ],
-        top_level=4,
-    )
-    healthy, safe = areas
-    # Be healthy: (3 + 2) / 2 = 5/2 then (1 + 2) / 2 = 3/2, down one; indexes 37.5 and 62.5, rounded up.
+    # Be healthy: physical health 3 then 1, emotional health 2 (rated once): sums 5 then 3 over two domains.
+    healthy = area_of(AreaSums("be_healthy", 2, 5, 3, True, date(2023, 1, 10), date(2024, 6, 1)), top_level=4)
+    # 5/2 then 3/2, down one; indexes 100 * (1 - 5/8) = 37.5 and 62.5, rounded up.
     assert (healthy.baseline_area_need, healthy.latest_area_need, healthy.area_need_change) == (
         Fraction(5, 2),
         Fraction(3, 2),
         Fraction(-1),
     )
     assert (healthy.baseline_outcome_index, healthy.latest_outcome_index) == (38, 63)
-    assert (healthy.period_start, healthy.period_end) == (date(2023, 1, 10), date(2024, 6, 1))
-    # Be safe: behaviour never rated is left out, not read as 0; one rating is no change.
-    assert (safe.domains_rated, safe.baseline_area_need, safe.area_need_change) == (1, Fraction(3), None)
+    assert (healthy.period_start, healthy.period_end, healthy.top_level) == (date(2023, 1, 10), date(2024, 6, 1), 4)
+    # No domain of the area rated twice: no change.
+    safe = area_of(AreaSums("be_safe", 1, 3, 3, False, date(2023, 1, 10), date(2023, 1, 10)), top_level=4)
+    assert (safe.baseline_area_need, safe.area_need_change) == (Fraction(3), None)
 
 
 def test_a_measures_baseline_and_latest_are_its_first_and_last_periods_with_their_bands() -> None:
@@ -100,9 +89,7 @@ def test_higher_is_better_improves_as_it_rises_and_a_band_starts_at_its_lowest_v
 
 
 def test_a_link_needs_both_changes_over_overlapping_periods() -> None:
-    (healthy,) = area_figures(
-        [domain("physical_health", "be_healthy", 3, 1, 2, date(2023, 1, 10), date(2024, 6, 1))], top_level=4
-    )
+    healthy = area_of(AreaSums("be_healthy", 1, 3, 1, True, date(2023, 1, 10), date(2024, 6, 1)), top_level=4)
     overlapping = measure_figures(
         [
             Measure("sdq_total", Decimal(18), date(2022, 4, 1), date(2023, 3, 31), 1),

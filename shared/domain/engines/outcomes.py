@@ -2,8 +2,9 @@
 `outcome_index`; per outcome measure, its baseline, latest, change and band; and the pairs of the two whose
 periods overlap, which the council's link figures count (outcome_links.py).
 
-Pure engine: the caller passes the child's per-domain needs figures (needs_trends.py, so that which
-assessment stands is decided in one place) and the child's outcome measures; no I/O."""
+Pure engine: the caller passes the sums of the child's rated domains per area (its kept per-domain needs
+figures, needs_trends.py, added up by the database: outcome_inputs.py) and the child's outcome measures; no
+I/O."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,19 +28,6 @@ class MeasureCode:
     outcome_area: str
     better: Better
     bands: tuple[Band, ...] = ()  # ascending by lowest
-
-
-@dataclass(frozen=True, slots=True)
-class DomainNeed:
-    """A domain's needs figures as the trends engine gives them: from the domain's own series."""
-
-    domain: str
-    outcome_area: str
-    baseline: int
-    latest: int
-    ratings_count: int
-    first_assessed_on: date
-    latest_assessed_on: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,30 +132,6 @@ def area_of(sums: AreaSums, top_level: int) -> AreaFigures:
         period_end=sums.period_end,
         top_level=top_level,
     )
-
-
-def area_figures(domains: Iterable[DomainNeed], top_level: int) -> list[AreaFigures]:
-    """Per outcome area with a rated domain, by area: a domain not rated is left out of its area's mean, never
-    read as 0."""
-    by_area: dict[str, list[DomainNeed]] = {}
-    for domain in domains:
-        if domain.ratings_count > 0:
-            by_area.setdefault(domain.outcome_area, []).append(domain)
-    return [
-        area_of(
-            AreaSums(
-                outcome_area=area,
-                domains_rated=len(rated),
-                baseline_sum=sum(d.baseline for d in rated),
-                latest_sum=sum(d.latest for d in rated),
-                changed=any(d.ratings_count > 1 for d in rated),
-                period_start=min(d.first_assessed_on for d in rated),
-                period_end=max(d.latest_assessed_on for d in rated),
-            ),
-            top_level,
-        )
-        for area, rated in sorted(by_area.items())
-    ]
 
 
 def band_of(value: Decimal, bands: Sequence[Band]) -> str | None:
