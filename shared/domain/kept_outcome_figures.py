@@ -7,14 +7,21 @@ compute them."""
 import uuid
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Uuid, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import among, driver
-from shared.domain.engines.outcomes import AreaFigures, AreaSums, MeasureFigures, index_of_sum, links, measure_figures
+from shared.domain.engines.outcomes import (
+    AreaFigures,
+    AreaSums,
+    MeasureFigures,
+    area_of,
+    index_of_sum,
+    links,
+    measure_figures,
+)
 from shared.domain.outcome_inputs import ChildOutcomes, Inputs, council_inputs
 from shared.models import ChildOutcomeArea, ChildOutcomeMeasure
 
@@ -99,21 +106,17 @@ async def write(
     await apg.copy_records_to_table("child_outcome_measures", records=measures, columns=list(MEASURE_COLUMNS))
 
 
-def area_of(row: Any) -> AreaFigures:
-    baseline = Fraction(row.baseline_need_sum, row.domains_rated)
-    latest = Fraction(row.latest_need_sum, row.domains_rated)
-    return AreaFigures(
-        outcome_area=row.outcome_area,
-        domains_rated=row.domains_rated,
-        baseline_area_need=baseline,
-        latest_area_need=latest,
-        area_need_change=latest - baseline if row.changed else None,
-        baseline_outcome_index=row.baseline_outcome_index,
-        latest_outcome_index=row.latest_outcome_index,
-        period_start=row.period_start,
-        period_end=row.period_end,
-        top_level=row.top_level,
+def area_of_row(row: Any) -> AreaFigures:
+    sums = AreaSums(
+        row.outcome_area,
+        row.domains_rated,
+        row.baseline_need_sum,
+        row.latest_need_sum,
+        row.changed,
+        row.period_start,
+        row.period_end,
     )
+    return area_of(sums, row.top_level)
 
 
 def measure_of(row: Any) -> MeasureFigures:
@@ -145,7 +148,7 @@ async def read(
         measures = measures.where(among(ChildOutcomeMeasure.child_pk, children, Uuid))
     by_child: dict[uuid.UUID, tuple[list[AreaFigures], list[MeasureFigures]]] = {}
     for area in await db.scalars(areas.order_by(ChildOutcomeArea.child_pk, ChildOutcomeArea.outcome_area)):
-        by_child.setdefault(area.child_pk, ([], []))[0].append(area_of(area))
+        by_child.setdefault(area.child_pk, ([], []))[0].append(area_of_row(area))
     for measure in await db.scalars(measures.order_by(ChildOutcomeMeasure.child_pk, ChildOutcomeMeasure.code)):
         by_child.setdefault(measure.child_pk, ([], []))[1].append(measure_of(measure))
     return {child: ChildOutcomes(a, m, links(a, m)) for child, (a, m) in by_child.items()}
