@@ -135,20 +135,32 @@ def measure_of(row: Any) -> MeasureFigures:
     )
 
 
+async def kept_rows(
+    db: AsyncSession, la_id: uuid.UUID, children: list[uuid.UUID] | None = None
+) -> tuple[list[ChildOutcomeArea], list[ChildOutcomeMeasure]]:
+    """The kept rows of the children given (None: the whole council), by child then area or code."""
+    areas = select(ChildOutcomeArea).where(ChildOutcomeArea.la_id == la_id)
+    measures = select(ChildOutcomeMeasure).where(ChildOutcomeMeasure.la_id == la_id)
+    if children is not None:
+        areas = areas.where(among(ChildOutcomeArea.child_pk, children, Uuid))
+        measures = measures.where(among(ChildOutcomeMeasure.child_pk, children, Uuid))
+    return (
+        list(await db.scalars(areas.order_by(ChildOutcomeArea.child_pk, ChildOutcomeArea.outcome_area))),
+        list(await db.scalars(measures.order_by(ChildOutcomeMeasure.child_pk, ChildOutcomeMeasure.code))),
+    )
+
+
+def with_links(areas: list[ChildOutcomeArea], measures: list[ChildOutcomeMeasure]) -> dict[uuid.UUID, ChildOutcomes]:
+    by_child: dict[uuid.UUID, tuple[list[AreaFigures], list[MeasureFigures]]] = {}
+    for area in areas:
+        by_child.setdefault(area.child_pk, ([], []))[0].append(area_of_row(area))
+    for measure in measures:
+        by_child.setdefault(measure.child_pk, ([], []))[1].append(measure_of(measure))
+    return {child: ChildOutcomes(a, m, links(a, m)) for child, (a, m) in by_child.items()}
+
+
 async def read(
     db: AsyncSession, la_id: uuid.UUID, children: list[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, ChildOutcomes]:
     """The kept figures of the children given (None: the whole council), with their links."""
-    areas, measures = (
-        select(ChildOutcomeArea).where(ChildOutcomeArea.la_id == la_id),
-        select(ChildOutcomeMeasure).where(ChildOutcomeMeasure.la_id == la_id),
-    )
-    if children is not None:
-        areas = areas.where(among(ChildOutcomeArea.child_pk, children, Uuid))
-        measures = measures.where(among(ChildOutcomeMeasure.child_pk, children, Uuid))
-    by_child: dict[uuid.UUID, tuple[list[AreaFigures], list[MeasureFigures]]] = {}
-    for area in await db.scalars(areas.order_by(ChildOutcomeArea.child_pk, ChildOutcomeArea.outcome_area)):
-        by_child.setdefault(area.child_pk, ([], []))[0].append(area_of_row(area))
-    for measure in await db.scalars(measures.order_by(ChildOutcomeMeasure.child_pk, ChildOutcomeMeasure.code)):
-        by_child.setdefault(measure.child_pk, ([], []))[1].append(measure_of(measure))
-    return {child: ChildOutcomes(a, m, links(a, m)) for child, (a, m) in by_child.items()}
+    return with_links(*await kept_rows(db, la_id, children))

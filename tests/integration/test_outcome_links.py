@@ -69,17 +69,26 @@ async def test_a_childs_outcome_figures(
     healthy = next(a for a in figures["areas"] if a["outcome_area"] == "be_healthy")
     # Physical health 3 then 1, emotional health 2 both times: (3 + 2) / 2 = 2.5, then 1.5; indexes 100 * (1 -
     # 2.5/4) = 37.5 and 62.5, both rounded up.
-    assert (healthy["baseline_area_need"], healthy["latest_area_need"], healthy["area_need_change"]) == (2.5, 1.5, -1)
+    assert (healthy["baseline_area_need"], healthy["latest_area_need"], healthy["area_need_change"]) == (
+        "2.5000",
+        "1.5000",
+        "-1.0000",
+    )
     assert (healthy["baseline_outcome_index"], healthy["latest_outcome_index"]) == (38, 63)
     (measure,) = figures["measures"]
-    assert (measure["baseline"], measure["latest"], measure["change"], measure["improved"]) == ("18", "15", "-3", True)
+    assert (measure["baseline"], measure["latest"], measure["change"], measure["improved"]) == (
+        "18.0000",
+        "15.0000",
+        "-3.0000",
+        True,
+    )
     assert (measure["baseline_band"], measure["latest_band"]) == ("concern", "borderline")
     assert figures["links"] == [
         {
             "outcome_area": "be_healthy",
             "code": "sdq_total",
-            "area_need_change": -1.0,
-            "measure_change": "-3",
+            "area_need_change": "-1.0000",
+            "measure_change": "-3.0000",
             "need_fell": True,
             "measure_improved": True,
         }
@@ -183,7 +192,7 @@ async def test_one_child_a_burst_and_a_full_recompute_give_the_same_outcome_figu
     assert amended.status_code == 200, amended.text
     await run_worker(settings, app)
     (measure,) = (await api.get("/v1/children/K4/outcomes", headers=council.headers)).json()["measures"]
-    assert (measure["latest"], measure["change"], measure["improved"]) == ("16", "2", False)
+    assert (measure["latest"], measure["change"], measure["improved"]) == ("16.0000", "2.0000", False)
     # Kept by bursts, by each child alone and by a full recompute, and computed anew: the same, field for field.
     await assert_full_recompute_agrees(app, council.la_id)
 
@@ -199,6 +208,10 @@ async def test_a_domain_never_rated_is_left_out_of_its_areas_mean(
     await run_worker(settings, app)
     areas = (await api.get("/v1/children/N1/outcomes", headers=council.headers)).json()["areas"]
     safe = next(a for a in areas if a["outcome_area"] == "be_safe")
-    assert (safe["domains_rated"], safe["baseline_area_need"], safe["latest_area_need"]) == (1, 3.0, 2.0)
+    assert (safe["domains_rated"], safe["baseline_area_need"], safe["latest_area_need"]) == (1, "3.0000", "2.0000")
     # 100 * (1 - 3/4) = 25 and 100 * (1 - 2/4) = 50.
-    assert (safe["baseline_outcome_index"], safe["latest_outcome_index"], safe["area_need_change"]) == (25, 50, -1.0)
+    assert (safe["baseline_outcome_index"], safe["latest_outcome_index"], safe["area_need_change"]) == (
+        25,
+        50,
+        "-1.0000",
+    )

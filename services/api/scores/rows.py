@@ -68,8 +68,13 @@ class NeedsSummaryRow(BaseModel):
     computed_at: Instant = Field(description=f"When the row was computed, {INSTANT}")
 
 
-class OutcomeAreaRow(BaseModel):
+class Pseudonymous(BaseModel):
     child_pseudonym: str = PSEUDONYM
+
+
+class OutcomeAreaFields(BaseModel):
+    """A child's figures of one outcome area, as the worker keeps them."""
+
     outcome_area: str = Field(description="The instrument's outcome area (domain.md §5)")
     domains_rated: int = Field(description="Its domains rated at least once by the professionals")
     baseline_area_need: Decimal = Field(description="Mean of those domains' baseline need levels, 4 places")
@@ -84,11 +89,15 @@ class OutcomeAreaRow(BaseModel):
     latest_outcome_index: int = Field(description="The same of latest_area_need")
     period_start: date = Field(description="The area's first rating")
     period_end: date = Field(description="Its latest rating")
+
+
+class OutcomeAreaRow(OutcomeAreaFields, Pseudonymous):
     computed_at: Instant = Field(description=f"When the row was computed, {INSTANT}")
 
 
-class OutcomeMeasureRow(BaseModel):
-    child_pseudonym: str = PSEUDONYM
+class OutcomeMeasureFields(BaseModel):
+    """A child's figures of one measure code, as the worker keeps them."""
+
     code: str = Field(description="The measure code (see /v1/measure-codes)")
     outcome_area: str = Field(description="The outcome area it evidences")
     measures_count: int = Field(description="The child's values of it")
@@ -100,6 +109,9 @@ class OutcomeMeasureRow(BaseModel):
     latest_band: str | None = Field(description="The code's band of the latest value")
     period_start: date = Field(description="The earliest period's first day")
     period_end: date = Field(description="The latest period's last day")
+
+
+class OutcomeMeasureRow(OutcomeMeasureFields, Pseudonymous):
     computed_at: Instant = Field(description=f"When the row was computed, {INSTANT}")
 
 
