@@ -3,7 +3,8 @@ so the demo proves the write path, and its recompute requests go through the out
 
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +16,14 @@ from services.api.children import service as children
 from services.api.children.schemas import ChildIn
 from services.api.contracts import service as contracts
 from services.api.contracts.schemas import ContractIn, VersionIn
+from services.api.outcomes import service as outcome_measures
+from services.api.outcomes.schemas import OutcomeMeasureIn
 from services.api.placements import service as placements
 from services.api.placements.schemas import PlacementIn
 from shared.demo_data import DemoAssessment, DemoCouncil, DemoPlacement
 from shared.domain.assessments.content import AssessmentIn
 from shared.domain.engines.pbnr.contract import calendar
+from shared.domain.measure_codes import codes_of
 from shared.models import Assessment, LocalAuthority, PaymentStatement, Provider, StatementLine
 
 DEMO_CODE = "DEMO"
@@ -85,8 +89,41 @@ async def load(
         await placements.create(db, council.id, placement_body(placement), today)
     for assessment in demo.assessments:
         await assessments.create(db, council.id, assessment_body(assessment), today)
+    await load_measures(db, council, demo, today)
     await load_contract(db, council, demo, today)
     return council
+
+
+SDQ_DAYS = 90  # each SDQ describes the quarter up to the assessment it was taken for
+
+
+def sdq_of(item: DemoAssessment, number: int) -> int:
+    """An SDQ that follows the child's emotional health need, as a questionnaire would, give or take a point."""
+    level = item.needs.get("emotional_health") or 0
+    return min(40, 5 + 6 * level + number % 3)
+
+
+async def load_measures(db: AsyncSession, council: LocalAuthority, demo: DemoCouncil, today: date) -> None:
+    """An SDQ beside each child's first and latest assessments, so the demo's outcome links have content."""
+    codes = await codes_of(db, council.id)
+    by_child: dict[str, list[DemoAssessment]] = {}
+    for item in demo.assessments:
+        by_child.setdefault(item.child_id, []).append(item)
+    born = {child.child_id: child.date_of_birth for child in demo.children}
+    for number, (child_id, items) in enumerate(sorted(by_child.items())):
+        items.sort(key=lambda item: item.assessed_on)
+        for which, item in (("first", items[0]), ("latest", items[-1])) if len(items) > 1 else ():
+            start = max(item.assessed_on - timedelta(days=SDQ_DAYS), born[child_id])
+            body = OutcomeMeasureIn(
+                external_id=f"SDQ-{child_id}-{which}",
+                child_id=child_id,
+                code="sdq_total",
+                value=Decimal(sdq_of(item, number)),
+                period_start=start,
+                period_end=item.assessed_on,
+                source="carer",
+            )
+            await outcome_measures.create(db, council.id, body, codes, today)
 
 
 async def load_contract(db: AsyncSession, council: LocalAuthority, demo: DemoCouncil, today: date) -> None:

@@ -60,6 +60,12 @@ async def test_demo_council_produces_figures_and_statements_that_show_every_paym
     rows = page.json()["items"]
     assert len(rows) == 200
     assert any(row["mixed_progress"] for row in rows) and any(row["resolved_needs"] for row in rows)
+    # An SDQ beside each child's first and latest assessments: the link of emotional health (be_healthy) has
+    # content, its coefficient positive as the SDQs follow the need.
+    admin = await new_client(app, council.id, ClientIn(name="admin", kind=Kind.ADMIN))
+    links = (await api.get("/v1/admin/outcome-links", headers=admin)).json()["items"]
+    sdq = next(row for row in links if (row["outcome_area"], row["measure_code"]) == ("be_healthy", "sdq_total"))
+    assert sdq["children"] > 50 and sdq["spearman"] > 0
 
     # The demo's provider signs in to statements that show every payment rule, each line checkable by hand.
     provider = await new_client(
