@@ -215,3 +215,25 @@ async def test_a_domain_never_rated_is_left_out_of_its_areas_mean(
         50,
         "-1.0000",
     )
+
+
+async def test_a_codes_new_meaning_reaches_its_measures_kept_figures(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    await load(api, app, settings, council)
+    # The council reads SDQ with its own bands: 0-9 low, 10+ high.
+    own = {
+        "label": "SDQ, the council's bands",
+        "outcome_area": "be_healthy",
+        "unit": "score",
+        "min_value": 0,
+        "max_value": 40,
+        "better": "lower",
+        "bands": [{"label": "low", "from": 0}, {"label": "high", "from": 10}],
+    }
+    assert (await api.put("/v1/admin/measure-codes/sdq_total", json=own, headers=council.admin)).status_code == 200
+    await run_worker(settings, app)
+    (measure,) = (await api.get("/v1/children/K6/outcomes", headers=council.headers)).json()["measures"]
+    # K6: 8 then 8, both low now (normal under the shipped bands).
+    assert (measure["baseline_band"], measure["latest_band"]) == ("low", "low")
+    await assert_full_recompute_agrees(app, council.la_id)

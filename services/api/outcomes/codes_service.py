@@ -2,12 +2,14 @@
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.outcomes.schemas import MeasureCodeIn
+from shared import outbox
 from shared.domain.measure_codes import codes_of, outcome_areas_of
 from shared.errors import InvalidInput, field_error
-from shared.models import MeasureCode
+from shared.models import MeasureCode, OutcomeMeasure
 
 
 async def define(db: AsyncSession, la_id: uuid.UUID, code: str, body: MeasureCodeIn) -> MeasureCode:
@@ -29,4 +31,9 @@ async def define(db: AsyncSession, la_id: uuid.UUID, code: str, body: MeasureCod
     row.bands = [{"label": band.label, "from": float(band.from_)} for band in body.bands]
     await db.flush()
     await db.refresh(row)
+    # What the code means changed (its area, direction or bands): its measures' figures follow, child by child.
+    measured = await db.scalars(
+        select(OutcomeMeasure.child_pk).where(OutcomeMeasure.la_id == la_id, OutcomeMeasure.code == code).distinct()
+    )
+    await outbox.request_recomputes(db, la_id, sorted(measured))
     return row
