@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.domain.engines.outcomes import Band
 from shared.domain.engines.outcomes import MeasureCode as EngineCode
+from shared.domain.lookups import visible_to
 from shared.models import Instrument, MeasureCode
 
 
@@ -26,9 +27,7 @@ async def codes_of(db: AsyncSession, la_id: uuid.UUID) -> dict[str, MeasureCode]
 
 async def outcome_areas_of(db: AsyncSession, la_id: uuid.UUID) -> set[str]:
     """The outcome areas of every instrument the council can rate with."""
-    definitions = await db.scalars(
-        select(Instrument.definition).where(or_(Instrument.la_id.is_(None), Instrument.la_id == la_id))
-    )
+    definitions = await db.scalars(select(Instrument.definition).where(visible_to(la_id)))
     return {area["code"] for definition in definitions for area in definition.get("outcome_areas", [])}
 
 

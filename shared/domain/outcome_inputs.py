@@ -5,7 +5,7 @@ its outcome measures. One reader for a child's endpoint and the council's link f
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import driver
@@ -22,6 +22,7 @@ from shared.domain.engines.outcomes import (
     measure_figures,
 )
 from shared.domain.figures_copy import STORED, Sink
+from shared.domain.lookups import visible_to
 from shared.domain.measure_codes import codes_of, for_engine
 from shared.instruments import InstrumentScale
 from shared.models import Instrument
@@ -44,7 +45,7 @@ class InstrumentAreas:
 
 async def instrument_areas(db: AsyncSession, la_id: uuid.UUID) -> dict[tuple[str, int], InstrumentAreas]:
     """Every instrument the council may rate with, by (code, version): its domains' outcome areas and top level."""
-    rows = await db.scalars(select(Instrument).where(or_(Instrument.la_id.is_(None), Instrument.la_id == la_id)))
+    rows = await db.scalars(select(Instrument).where(visible_to(la_id)))
     found = {}
     for row in rows:
         scale = InstrumentScale.from_definition(row.definition)

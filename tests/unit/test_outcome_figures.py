@@ -16,9 +16,9 @@ from shared.domain.engines.outcomes import (
     MeasureCode,
     area_of,
     band_of,
+    index_of_sum,
     links,
     measure_figures,
-    outcome_index,
 )
 
 SDQ = MeasureCode(
@@ -37,7 +37,7 @@ CODES = {code.code: code for code in (SDQ, ATTENDANCE)}
 )
 def test_the_outcome_index_rounds_half_up(area_need: Fraction, index: int) -> None:
     # 100 * (1 - 3/2 / 4) = 62.5 and 100 * (1 - 5/2 / 4) = 37.5: both halves go up.
-    assert outcome_index(area_need, 4) == index
+    assert index_of_sum(area_need.numerator, area_need.denominator, 4) == index
 
 
 def test_an_areas_need_is_the_mean_of_its_rated_domains_at_baseline_and_now() -> None:
@@ -163,4 +163,4 @@ def test_the_index_in_integers_is_the_exact_rounding_of_the_mean() -> None:
         for domains in (1, 2, 3):
             for need_sum in range(domains * top + 1):
                 exact = 100 * (1 - Fraction(need_sum, domains) / top) + Fraction(1, 2)
-                assert outcome_index(Fraction(need_sum, domains), top) == exact.__floor__(), (need_sum, domains, top)
+                assert index_of_sum(need_sum, domains, top) == exact.__floor__(), (need_sum, domains, top)

@@ -103,7 +103,7 @@ async def list_outcome_measures(
         .where(OutcomeMeasure.child_pk == child.id)
         .order_by(OutcomeMeasure.code, OutcomeMeasure.period_end, OutcomeMeasure.period_start)
     )
-    return [await service.render(db, row) for row in rows]
+    return [await service.render(db, row, child.child_id) for row in rows]
 
 
 @router.get(MEASURE, response_model=OutcomeMeasureOut, summary="Read an outcome measure's current version")

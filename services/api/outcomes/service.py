@@ -152,8 +152,10 @@ async def amend(
     return measure
 
 
-async def render(db: AsyncSession, measure: OutcomeMeasure) -> OutcomeMeasureOut:
-    child_id = await db.scalar(select(Child.child_id).where(Child.id == measure.child_pk))
+async def render(db: AsyncSession, measure: OutcomeMeasure, child_id: str | None = None) -> OutcomeMeasureOut:
+    """The measure as the API shows it; the child's id read unless the caller has it (a list of one child's)."""
+    if child_id is None:
+        child_id = await db.scalar(select(Child.child_id).where(Child.id == measure.child_pk))
     fields = OutcomeMeasureOut.model_fields.keys() - {"child_id"}
     return OutcomeMeasureOut(**{name: getattr(measure, name) for name in fields}, child_id=child_id)
 

@@ -87,14 +87,6 @@ class Window:
     start: date | None = None
     end: date | None = None
 
-    def holds(self, day: date) -> bool:
-        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
-
-
-def outcome_index(area_need: Fraction, top_level: int) -> int:
-    """round(100 * (1 - area_need / top_level)), half up, exactly: 100 is no need, 0 the highest."""
-    return index_of_sum(area_need.numerator, area_need.denominator, top_level)
-
 
 def index_of_sum(need_sum: int, domains: int, top_level: int) -> int:
     """The outcome index of a mean of `domains` levels summing to `need_sum`, in integers: floor((200 * (domains
