@@ -12,6 +12,7 @@ import numpy as np
 
 from shared.domain.bulk_read import binary_copy
 from shared.domain.engines.needs_trends import DomainTrends, Trends
+from shared.domain.engines.outcomes import area_columns, index_of_sum, ten_thousandths
 
 DIRECTIONS = ["insufficient_data", "stable", "improving", "worsening"]
 VERDICTS = ["", "no_reliable_change", "reliable_improvement", "reliable_deterioration"]
@@ -30,6 +31,15 @@ STAGING = (
         b_total_strength int4, mixed int2, resolved int8, new int8, rci float8, verdict int2
     ) ON COMMIT DROP""",
     "CREATE TEMP TABLE stage_series (child int8, ordinal int4, assessment uuid) ON COMMIT DROP",
+    """CREATE TEMP TABLE stage_areas (
+        child_pk uuid, la_id uuid, area int2, rated int2, baseline_sum int4, latest_sum int4, changed int2,
+        baseline_mean int4, latest_mean int4, change_mean int4, top int2, baseline_index int2, latest_index int2,
+        period_start date, period_end date
+    ) ON COMMIT DROP""",
+    """CREATE TEMP TABLE stage_measures (
+        child_pk uuid, la_id uuid, code int4, count int4, baseline int8, latest int8, change int8, changed int2,
+        improved int2, baseline_band int4, latest_band int4, period_start date, period_end date
+    ) ON COMMIT DROP""",
 )
 
 POSITIONS = """positions AS (
@@ -87,16 +97,31 @@ JOIN series ON series.child = s.child
 """
 
 
+# The means in ten-thousandths (engines/outcomes.py ten_thousandths) times 0.0001: numerics of scale 4, exact.
+INSERT_AREAS = """
+INSERT INTO {table} (
+    child_pk, outcome_area, la_id, domains_rated, baseline_need_sum, latest_need_sum, changed, baseline_area_need,
+    latest_area_need, area_need_change, top_level, baseline_outcome_index, latest_outcome_index, period_start,
+    period_end, computed_at
+)
+SELECT child_pk, ($1::text[])[area + 1], la_id, rated, baseline_sum, latest_sum, changed = 1, baseline_mean * 0.0001,
+    latest_mean * 0.0001, CASE WHEN changed = 1 THEN change_mean * 0.0001 END, top, baseline_index, latest_index,
+    period_start, period_end, $2
+FROM stage_areas
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Sink:
     """The tables figure rows go to: the stored figures, or a day's figures in temporary tables."""
 
     children: str = "child_needs_trends"
     domains: str = "domain_needs_trends"
+    areas: str = "child_outcome_areas"
 
 
 STORED = Sink()
-AS_AT = Sink("as_at_child_needs_trends", "as_at_domain_needs_trends")
+AS_AT = Sink("as_at_child_needs_trends", "as_at_domain_needs_trends", "as_at_child_outcome_areas")
 
 
 async def create_as_at_tables(apg: Any) -> Sink:
@@ -105,7 +130,11 @@ async def create_as_at_tables(apg: Any) -> Sink:
     statements = [
         f"CREATE TEMPORARY TABLE {scratch} (LIKE {stored}) ON COMMIT DROP;"
         f"ALTER TABLE {scratch} ALTER COLUMN row_version SET DEFAULT 0"
-        for scratch, stored in ((AS_AT.children, STORED.children), (AS_AT.domains, STORED.domains))
+        for scratch, stored in (
+            (AS_AT.children, STORED.children),
+            (AS_AT.domains, STORED.domains),
+            (AS_AT.areas, STORED.areas),
+        )
     ]
     await apg.execute(";".join(statements))
     return AS_AT
@@ -211,6 +240,48 @@ def domain_rows(trends: Trends, children: Children, kept: np.ndarray[Any, Any], 
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AreaLayout:
+    """How an engine run's domains (its scale's columns) fall into outcome areas, and the scale's top level."""
+
+    domain_areas: tuple[str, ...]
+    top_level: int
+
+
+def area_rows(
+    trends: Trends, children: Children, kept: np.ndarray[Any, Any], layout: AreaLayout
+) -> tuple[list[str], bytes]:
+    """stage_areas rows of the kept children, and the area names their `area` numbers index."""
+    shape = (len(trends.children.assessments_count), len(layout.domain_areas))
+    d = trends.domains
+    names, a = area_columns(
+        layout.domain_areas,
+        *(values.reshape(shape)[kept] for values in (d.ratings_count, d.baseline, d.latest)),
+        *(days.reshape(shape)[kept] for days in (d.first_assessed_on, d.latest_assessed_on)),
+    )
+    top = np.full(len(a.child), layout.top_level)
+    rows = binary_copy(
+        [
+            ("child_pk", "uuid", children.pk[kept][a.child]),
+            ("la_id", "uuid", children.la_id[kept][a.child]),
+            ("area", "int2", a.area),
+            ("rated", "int2", a.domains_rated),
+            ("baseline_sum", "int4", a.baseline_sum),
+            ("latest_sum", "int4", a.latest_sum),
+            ("changed", "int2", a.changed),
+            ("baseline_mean", "int4", ten_thousandths(a.baseline_sum, a.domains_rated)),
+            ("latest_mean", "int4", ten_thousandths(a.latest_sum, a.domains_rated)),
+            ("change_mean", "int4", ten_thousandths(a.latest_sum - a.baseline_sum, a.domains_rated)),
+            ("top", "int2", top),
+            ("baseline_index", "int2", index_of_sum(a.baseline_sum, a.domains_rated, top)),
+            ("latest_index", "int2", index_of_sum(a.latest_sum, a.domains_rated, top)),
+            ("period_start", "date", a.period_start),
+            ("period_end", "date", a.period_end),
+        ]
+    )
+    return names, rows
+
+
 def child_rows(
     trends: Trends,
     children: Children,
@@ -268,12 +339,17 @@ async def create_staging(apg: Any) -> None:
     await apg.execute(";".join(["SET LOCAL work_mem = '256MB'", *STAGING]))
 
 
-async def insert_domains(apg: Any, rows: bytes, instruments: list[Any], now: datetime, sink: Sink) -> None:
-    """One batch of domain rows: staged, then inserted."""
-    await apg.execute("TRUNCATE stage_domains")
+async def insert_domains(
+    apg: Any, rows: bytes, areas: tuple[list[str], bytes], instruments: list[Any], now: datetime, sink: Sink
+) -> None:
+    """One batch of domain rows and of their outcome areas' rows: staged, then inserted."""
+    await apg.execute("TRUNCATE stage_domains, stage_areas")
     # Not analysed: the one join is to an instrument's dozen domains, which no plan gets wrong.
     await apg.copy_to_table("stage_domains", source=BytesIO(rows), format="binary")
     await apg.execute(INSERT_DOMAINS.format(table=sink.domains), [i.id for i in instruments], now, DIRECTIONS)
+    names, staged = areas
+    await apg.copy_to_table("stage_areas", source=BytesIO(staged), format="binary")
+    await apg.execute(INSERT_AREAS.format(table=sink.areas), names, now)
 
 
 async def insert_children(

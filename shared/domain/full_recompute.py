@@ -8,7 +8,7 @@ read is left pending, for the next drain."""
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import BigInteger, Uuid, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.db import among, driver, transaction
+from shared.db import among, driver, transaction, unsynced
 from shared.domain import kept_outcome_figures, kept_placement_figures, statements
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
@@ -25,8 +25,10 @@ from shared.domain.figures_copy import (
     CLEARED_CHILD,
     CLEARED_DOMAIN,
     STORED,
+    AreaLayout,
     Children,
     Sink,
+    area_rows,
     child_rows,
     create_staging,
     domain_rows,
@@ -197,12 +199,13 @@ async def write(
     keep_child = np.array([pk.tobytes() not in excluded_bytes for pk in snapshot.child_pk], dtype=bool)
     latest = latest_instruments(snapshot)
     written = {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk[(latest > 0) & keep_child]}
+    # The outcome figures go first: the needs figures' pieces write the areas' rows beside their own.
+    await kept_outcome_figures.clear(db, target, excluded)
     await replace_figures(db, snapshot, target, latest, keep_child, written, now, progress)
     progress("written", len(written), len(written))
     cleared = (snapshot.had_figures - written) - excluded
     await clear_figures(db, cleared, now)
-    for la_id in target.la_ids:
-        await kept_outcome_figures.write(db, la_id, target.children, excluded, now)
+    await kept_outcome_figures.write_measures(db, target, excluded, now)
     await settle(db, snapshot, excluded, written | cleared)
     return len(written), len(cleared), excluded
 
@@ -234,7 +237,7 @@ async def replace_figures(
 ) -> None:
     """The written children's rows replaced, and a burst's councils calibrated once they have enough baselines."""
     # Their domain rows go with them (the trigger domain_figures_follow_child).
-    await db.execute(delete(ChildNeedsTrend).where(among(ChildNeedsTrend.child_pk, written, Uuid)))
+    await db.execute(unsynced(delete(ChildNeedsTrend).where(among(ChildNeedsTrend.child_pk, written, Uuid))))
     apg = await driver(db)
     await create_staging(apg)
     computed = await compute_into(
@@ -266,11 +269,13 @@ async def compute_into(
     for piece in pieces(latest):
         done = await asyncio.to_thread(run, snapshot, latest, piece)
         computed.append(done)
-        rows = domain_rows(done.trends, children_of(snapshot, piece), kept(done, keep_child), piece.instrument)
+        children, chosen = children_of(snapshot, piece), kept(done, keep_child)
+        rows = domain_rows(done.trends, children, chosen, piece.instrument)
+        areas = area_rows(done.trends, children, chosen, area_layout(done.definition))
         if inserting is not None:
             await inserting
         # Row versions from the sequence, as every figures write takes them: a BI cursor sees every row again.
-        inserting = asyncio.ensure_future(insert_domains(apg, rows, snapshot.instruments, now, sink))
+        inserting = asyncio.ensure_future(insert_domains(apg, rows, areas, snapshot.instruments, now, sink))
         progress("computed", sum(len(c.piece.children) for c in computed), len(snapshot.child_seq))
     if inserting is not None:
         await inserting
@@ -287,6 +292,13 @@ async def compute_into(
     return computed
 
 
+def area_layout(definition: dict[str, Any]) -> AreaLayout:
+    """The outcome area of each of the scale's domains, in the order of the engine's columns."""
+    scale = InstrumentScale.from_definition(definition)
+    area = {domain["code"]: domain["outcome_area"] for domain in definition["domains"]}
+    return AreaLayout(tuple(area[code] for code in scale.domains), max(scale.levels))
+
+
 async def clear_figures(db: AsyncSession, cleared: set[uuid.UUID], now: datetime) -> None:
     """No final assessment left: the rows stay, emptied with a new version, so a BI tool syncing by cursor
     learns the figures went. A child that never had figures gets no rows."""
@@ -294,9 +306,11 @@ async def clear_figures(db: AsyncSession, cleared: set[uuid.UUID], now: datetime
         return
     for model, values in ((ChildNeedsTrend, CLEARED_CHILD), (DomainNeedsTrend, CLEARED_DOMAIN)):
         await db.execute(
-            update(model)
-            .where(among(model.child_pk, cleared, Uuid))
-            .values(**values, computed_at=now, row_version=FIGURES_ROW_VERSION.next_value())
+            unsynced(
+                update(model)
+                .where(among(model.child_pk, cleared, Uuid))
+                .values(**values, computed_at=now, row_version=FIGURES_ROW_VERSION.next_value())
+            )
         )
 
 
@@ -307,9 +321,11 @@ async def settle(db: AsyncSession, snapshot: Snapshot, excluded: set[uuid.UUID],
     pending = [r for r, (child, waiting) in snapshot.outbox.items() if waiting and child not in excluded]
     if pending:
         await db.execute(
-            update(RecomputeRequest)
-            .where(among(RecomputeRequest.id, pending, BigInteger), RecomputeRequest.done_at.is_(None))
-            .values(done_at=func.now())
+            unsynced(
+                update(RecomputeRequest)
+                .where(among(RecomputeRequest.id, pending, BigInteger), RecomputeRequest.done_at.is_(None))
+                .values(done_at=func.now())
+            )
         )
 
 
@@ -339,26 +355,24 @@ def kept(done: Computed, keep_child: np.ndarray[Any, Any]) -> np.ndarray[Any, An
 
 
 async def recompute_councils(
-    sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID], progress: Progress | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    la_ids: list[uuid.UUID],
+    progress: Progress | None = None,
+    alongside_write: Callable[[], Awaitable[Any]] | None = None,
 ) -> RecomputeCounts:
-    return await recompute(sessions, RecomputeTarget(la_ids), progress)
+    return await recompute(sessions, RecomputeTarget(la_ids), progress, alongside_write)
 
 
 async def recompute_every_figure(
     sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID], progress: Progress | None = None
 ) -> RecomputeCounts:
-    """The councils' needs figures recomputed whole and, alongside, their placement figures brought to today:
-    two reads and writes of their own, which share nothing but the figures lock, so one waits on the database
-    while the other computes."""
-    counts, _ = await asyncio.gather(
-        recompute_councils(sessions, la_ids, progress), refresh_placement_figures(sessions, la_ids)
+    """The councils' needs figures recomputed whole and their placement figures brought to today: two reads and
+    writes of their own, which share nothing but the figures lock. The placements' read and compute run while the
+    needs figures are written, mostly a wait on the database, not beside the needs' read, which shares both the
+    database and the process with it."""
+    return await recompute_councils(
+        sessions, la_ids, progress, lambda: kept_placement_figures.refresh_councils(sessions, la_ids, date.today())
     )
-    return counts
-
-
-async def refresh_placement_figures(sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID]) -> None:
-    for la_id in la_ids:
-        await kept_placement_figures.refresh_council(sessions, la_id, date.today())
 
 
 async def recompute_children(sessions: async_sessionmaker[AsyncSession], children: list[uuid.UUID]) -> RecomputeCounts:
@@ -369,7 +383,10 @@ async def recompute_children(sessions: async_sessionmaker[AsyncSession], childre
 
 
 async def recompute(
-    sessions: async_sessionmaker[AsyncSession], target: RecomputeTarget, progress: Progress | None
+    sessions: async_sessionmaker[AsyncSession],
+    target: RecomputeTarget,
+    progress: Progress | None,
+    alongside_write: Callable[[], Awaitable[Any]] | None = None,
 ) -> RecomputeCounts:
     report = progress or (lambda stage, done, total: None)
     async with sessions() as db, sessions() as other:
@@ -385,8 +402,14 @@ async def recompute(
         await db.rollback()
         await other.rollback()
     report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
-    async with transaction(sessions) as db:
-        written, cleared, excluded = await write(db, snapshot, target, report)
-        if placements is not None:
-            await kept_placement_figures.write(db, placements, excluded)
+    # Started outside the write's transaction: work that takes the figures lock waits for it to commit.
+    alongside = asyncio.ensure_future(alongside_write()) if alongside_write is not None else None
+    try:
+        async with transaction(sessions) as db:
+            written, cleared, excluded = await write(db, snapshot, target, report)
+            if placements is not None:
+                await kept_placement_figures.write(db, placements, excluded)
+    finally:
+        if alongside is not None:
+            await alongside
     return RecomputeCounts(len(snapshot.child_seq), written, cleared, len(excluded))

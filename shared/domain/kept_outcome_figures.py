@@ -1,122 +1,90 @@
 """Each child's outcome figures (domain.md §5) kept by the worker, in the transaction that writes its needs
-figures: a drain's burst rewrites its children's, a council's recompute the council's, from the needs figures as
-just written and the child's outcome measures (a measure recorded or amended asks for the child's recompute, as
-an assessment does). What the child's endpoint and the council's link figures read, as outcome_inputs.py would
+figures: a drain's burst rewrites its children's, a council's recompute the council's. The areas' rows are
+written by the needs figures' own pieces (figures_copy.py area_rows), beside their domains' rows; the measures'
+rows here, from the child's outcome measures (a measure recorded or amended asks for the child's recompute, as an
+assessment does). What the child's endpoint and the council's link figures read, as outcome_inputs.py would
 compute them."""
 
 import uuid
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from io import BytesIO
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Uuid, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import among, driver
-from shared.domain.engines.outcomes import (
-    AreaFigures,
-    AreaSums,
-    MeasureFigures,
-    area_of,
-    index_of_sum,
-    links,
-    measure_figures,
-)
-from shared.domain.outcome_inputs import ChildOutcomes, Inputs, council_inputs
+from shared.db import among, driver, unsynced
+from shared.domain.bulk_read import binary_copy
+from shared.domain.engines.outcomes import AreaFigures, MeasureFigures, links, ten_thousandths
+from shared.domain.outcome_inputs import EVER, ChildOutcomes, area_of_row, measured
+from shared.domain.snapshot import RecomputeTarget
 from shared.models import ChildOutcomeArea, ChildOutcomeMeasure
-
-# Every column but the row version, which the database sets on each write.
-AREA_COLUMNS = tuple(c.name for c in ChildOutcomeArea.__table__.columns if c.name != "row_version")
-MEASURE_COLUMNS = tuple(c.name for c in ChildOutcomeMeasure.__table__.columns if c.name != "row_version")
-
-
-FOUR_PLACES = Decimal("0.0001")
 
 
 def places(total: int, count: int) -> Decimal:
     """A mean to 4 places, half up, as BI reads it (the exact fraction stays in the sums)."""
-    return (Decimal(total) / Decimal(count)).quantize(FOUR_PLACES, ROUND_HALF_UP)
+    return Decimal(ten_thousandths(total, count)).scaleb(-4)
 
 
-def area_row(child: uuid.UUID, la_id: uuid.UUID, sums: AreaSums, top: int, now: datetime | None) -> tuple[Any, ...]:
-    """The kept row of an area, from its sums as the engine reads them (engines/outcomes.py area_of)."""
-    rated = sums.domains_rated
-    values = {
-        "child_pk": child,
-        "outcome_area": sums.outcome_area,
-        "la_id": la_id,
-        "domains_rated": rated,
-        "baseline_need_sum": sums.baseline_sum,
-        "latest_need_sum": sums.latest_sum,
-        "changed": sums.changed,
-        "baseline_area_need": places(sums.baseline_sum, rated),
-        "latest_area_need": places(sums.latest_sum, rated),
-        "area_need_change": places(sums.latest_sum - sums.baseline_sum, rated) if sums.changed else None,
-        "top_level": top,
-        "baseline_outcome_index": index_of_sum(sums.baseline_sum, rated, top),
-        "latest_outcome_index": index_of_sum(sums.latest_sum, rated, top),
-        "period_start": sums.period_start,
-        "period_end": sums.period_end,
-        "computed_at": now,
-    }
-    return tuple(values[column] for column in AREA_COLUMNS)
+# Values in ten-thousandths times 0.0001: numerics of scale 4, exact. A band numbered -1 (none) indexes the
+# labels at 0, which PostgreSQL's arrays (numbered from 1) answer with NULL.
+INSERT_MEASURES = """
+INSERT INTO child_outcome_measures (
+    child_pk, code, la_id, outcome_area, measures_count, baseline, latest, change, improved, baseline_band,
+    latest_band, period_start, period_end, computed_at
+)
+SELECT child_pk, ($1::text[])[code + 1], la_id, ($2::text[])[code + 1], count, baseline * 0.0001, latest * 0.0001,
+    CASE WHEN changed = 1 THEN change * 0.0001 END, CASE WHEN changed = 1 THEN improved = 1 END,
+    ($3::text[])[baseline_band + 1], ($3::text[])[latest_band + 1], period_start, period_end, $4
+FROM stage_measures
+"""
 
 
-def rows(
-    la_id: uuid.UUID, inputs: Inputs, now: datetime | None, left_out: set[uuid.UUID]
-) -> tuple[list[Any], list[Any]]:
-    """The kept rows of the children's areas and measures."""
-    children = inputs.children - left_out
-    areas = [
-        area_row(child, la_id, each, inputs.tops[child], now)
-        for child in children
-        for each in inputs.sums.get(child, [])
-    ]
-    measures = [
-        measure_row(child, la_id, figures, now)
-        for child in children
-        for figures in measure_figures(inputs.measures_of(child), inputs.codes)
-    ]
-    return areas, measures
-
-
-def measure_row(child: uuid.UUID, la_id: uuid.UUID, measure: MeasureFigures, now: datetime | None) -> tuple[Any, ...]:
-    values = {"child_pk": child, "la_id": la_id, "computed_at": now} | {
-        name: getattr(measure, name) for name in MEASURE_COLUMNS if name not in ("child_pk", "la_id", "computed_at")
-    }
-    return tuple(values[column] for column in MEASURE_COLUMNS)
-
-
-async def write(
-    db: AsyncSession, la_id: uuid.UUID, children: list[uuid.UUID] | None, excluded: set[uuid.UUID], now: datetime
-) -> None:
-    """Rewrites the kept outcome figures of the children given (None: the whole council), leaving out those
-    written to since the recompute's read: their own recompute follows."""
-    inputs = await council_inputs(db, la_id, children=children)
+async def clear(db: AsyncSession, target: RecomputeTarget, excluded: set[uuid.UUID]) -> None:
+    """The target's kept outcome rows deleted, but for the children written to since the recompute's read:
+    their own recompute follows."""
     for model in (ChildOutcomeArea, ChildOutcomeMeasure):
-        gone = delete(model).where(model.la_id == la_id)
-        if children is not None:
-            gone = gone.where(among(model.child_pk, children, Uuid))
+        gone = delete(model).where(among(model.la_id, target.la_ids, Uuid))
+        if target.children is not None:
+            gone = gone.where(among(model.child_pk, target.children, Uuid))
         if excluded:
             gone = gone.where(~among(model.child_pk, sorted(excluded), Uuid))
-        await db.execute(gone)
-    areas, measures = rows(la_id, inputs, now, excluded)
-    apg = await driver(db)
-    await apg.copy_records_to_table("child_outcome_areas", records=areas, columns=list(AREA_COLUMNS))
-    await apg.copy_records_to_table("child_outcome_measures", records=measures, columns=list(MEASURE_COLUMNS))
+        await db.execute(unsynced(gone))
 
 
-def area_of_row(row: Any) -> AreaFigures:
-    sums = AreaSums(
-        row.outcome_area,
-        row.domains_rated,
-        row.baseline_need_sum,
-        row.latest_need_sum,
-        row.changed,
-        row.period_start,
-        row.period_end,
+async def write_measures(db: AsyncSession, target: RecomputeTarget, excluded: set[uuid.UUID], now: datetime) -> None:
+    """The target's measures' rows, once `clear` has taken the old ones, staged (figures_copy.py) and inserted."""
+    read = await measured(db, target.la_ids, EVER, target.children, excluded)
+    c, codes = read.columns, read.codes
+    first_band = np.cumsum([0] + [len(code.bands) for code in codes])[:-1]
+
+    def numbered(band: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return np.where(band >= 0, first_band[c.code] + band, -1)
+
+    rows = binary_copy(
+        [
+            ("child_pk", "uuid", read.child_pk),
+            ("la_id", "uuid", read.la_id),
+            ("code", "int4", c.code),
+            ("count", "int4", c.measures_count),
+            ("baseline", "int8", c.baseline),
+            ("latest", "int8", c.latest),
+            ("change", "int8", c.change),
+            ("changed", "int2", c.changed),
+            ("improved", "int2", c.improved),
+            ("baseline_band", "int4", numbered(c.baseline_band)),
+            ("latest_band", "int4", numbered(c.latest_band)),
+            ("period_start", "date", c.period_start),
+            ("period_end", "date", c.period_end),
+        ]
     )
-    return area_of(sums, row.top_level)
+    apg = await driver(db)
+    await apg.copy_to_table("stage_measures", source=BytesIO(rows), format="binary")
+    labels = [band.label for code in codes for band in code.bands]
+    names, areas = [code.code for code in codes], [code.outcome_area for code in codes]
+    await apg.execute(INSERT_MEASURES, names, areas, labels, now)
 
 
 def measure_of(row: Any) -> MeasureFigures:

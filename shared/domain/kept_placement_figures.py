@@ -21,7 +21,7 @@ from sqlalchemy import Uuid, delete, exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from shared.db import among, driver, transaction
+from shared.db import among, driver, transaction, unsynced
 from shared.domain.engines.placements.child import CurrentPlacement, PlacementFigures, placement_figures
 from shared.domain.engines.placements.episodes import Funding
 from shared.domain.locks import figures_lock
@@ -138,7 +138,9 @@ async def write(db: AsyncSession, computed: Computed, excluded: set[uuid.UUID]) 
         scope = among(ChildPlacementFigures.la_id, target.la_ids, Uuid)
     else:
         scope = among(ChildPlacementFigures.child_pk, target.children, Uuid)
-    await db.execute(delete(ChildPlacementFigures).where(scope, ~among(ChildPlacementFigures.child_pk, excluded, Uuid)))
+    await db.execute(
+        unsynced(delete(ChildPlacementFigures).where(scope, ~among(ChildPlacementFigures.child_pk, excluded, Uuid)))
+    )
     wanted = [(each, values) for each, values in computed.children if each.child_pk not in excluded]
     # An erasure deletes under the figures lock: a child still here stays until this commits.
     existing = set(
@@ -177,7 +179,13 @@ async def stale_councils(sessions: async_sessionmaker[AsyncSession], day: date) 
 
 async def refresh_council(sessions: async_sessionmaker[AsyncSession], la_id: uuid.UUID, day: date) -> int:
     """A council's rows rewritten as at the day, as a recompute writes them; the rows written."""
-    target = RecomputeTarget([la_id])
+    return await refresh_councils(sessions, [la_id], day)
+
+
+async def refresh_councils(sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID], day: date) -> int:
+    """Councils' rows rewritten as at the day, read in one snapshot and written in one transaction: the figures
+    lock is waited for once, not once a council behind a recompute that holds it."""
+    target = RecomputeTarget(la_ids)
     async with sessions() as db:
         await db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         read = await read_outbox(db, target)

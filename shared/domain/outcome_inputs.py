@@ -1,31 +1,35 @@
-"""Each child's outcome figures (engines/outcomes.py) from what is kept: its per-domain needs figures (the stored
-ones, or a window's computed into temporary tables by figures_as_at.py), the outcome areas of its instrument, and
-its outcome measures. One reader for a child's endpoint and the council's link figures, so the two never differ."""
+"""Each child's outcome figures (engines/outcomes.py) from what is kept or computed for a window: its outcome
+areas' rows (written beside its per-domain needs figures: the stored ones, or a window's computed into temporary
+tables by figures_as_at.py) and its outcome measures. One reader for the kept rows and a window's, so the child's
+endpoint and the council's link figures never differ."""
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import driver
+from shared.domain.bulk_read import copy_columns
 from shared.domain.engines.outcomes import (
     AreaFigures,
     AreaSums,
     Link,
-    Measure,
     MeasureCode,
+    MeasureColumns,
     MeasureFigures,
+    MeasureInputs,
     Window,
     area_of,
     links,
+    measure_columns,
     measure_figures,
 )
-from shared.domain.figures_copy import STORED, Sink
-from shared.domain.lookups import visible_to
+from shared.domain.figures_copy import Sink
 from shared.domain.measure_codes import codes_of, for_engine
-from shared.instruments import InstrumentScale
-from shared.models import Instrument
 
 EVER = Window()
 
@@ -37,130 +41,114 @@ class ChildOutcomes:
     links: list[Link]
 
 
-@dataclass(frozen=True, slots=True)
-class InstrumentAreas:
-    areas: dict[str, str]  # domain -> outcome area
-    top_level: int
-
-
-async def instrument_areas(db: AsyncSession, la_id: uuid.UUID) -> dict[tuple[str, int], InstrumentAreas]:
-    """Every instrument the council may rate with, by (code, version): its domains' outcome areas and top level."""
-    rows = await db.scalars(select(Instrument).where(visible_to(la_id)))
-    found = {}
-    for row in rows:
-        scale = InstrumentScale.from_definition(row.definition)
-        areas = {domain["code"]: domain["outcome_area"] for domain in row.definition["domains"]}
-        found[(row.code, row.version)] = InstrumentAreas(areas, max(scale.levels))
-    return found
-
-
-def sums_query(sink: Sink, some: bool) -> str:
-    """Each child's rated domains summed per outcome area of its instrument ($2: code, version, domain, area)."""
-    return f"""
-SELECT d.child_pk, c.instrument_code, c.instrument_version, a.area, count(*)::int AS rated,
-       sum(d.baseline)::int AS baseline_sum, sum(d.latest)::int AS latest_sum, bool_or(d.ratings_count > 1) AS changed,
-       min(d.first_assessed_on) AS period_start, max(d.latest_assessed_on) AS period_end
-FROM {sink.domains} d
-JOIN {sink.children} c ON c.child_pk = d.child_pk AND c.la_id = d.la_id
-JOIN unnest($2::text[], $3::int[], $4::text[], $5::text[]) AS a(code, version, domain, area)
-  ON a.code = c.instrument_code AND a.version = c.instrument_version AND a.domain = d.domain
-WHERE d.la_id = $1 AND d.ratings_count > 0 {"AND d.child_pk = ANY($6::uuid[])" if some else ""}
-GROUP BY d.child_pk, c.instrument_code, c.instrument_version, a.area
+AREA_SUMS = """
+SELECT child_pk, outcome_area, domains_rated, baseline_need_sum, latest_need_sum, changed, period_start, period_end,
+       top_level
+FROM {table} WHERE la_id = :la_id
 """
 
 
-async def area_sums(
-    db: AsyncSession, la_id: uuid.UUID, sink: Sink, children: list[uuid.UUID] | None = None
-) -> tuple[dict[uuid.UUID, list[AreaSums]], dict[uuid.UUID, int]]:
-    """The children's (or the whole council's) outcome areas as sums of their rated domains, and each child's
-    instrument's top level. Summed by the database: a council's domains are a dozen rows a child."""
-    instruments = await instrument_areas(db, la_id)
-    mapping = [(code, version, d, area) for (code, version), i in instruments.items() for d, area in i.areas.items()]
-    columns = [list(column) for column in zip(*mapping, strict=True)] if mapping else [[], [], [], []]
-    parameters = [la_id, *columns] + ([children] if children is not None else [])
-    rows = await (await driver(db)).fetch(sums_query(sink, children is not None), *parameters)
-    sums: dict[uuid.UUID, list[AreaSums]] = {}
-    tops: dict[uuid.UUID, int] = {}
+def area_of_row(row: Any) -> AreaFigures:
+    """An area's figures from its row, kept or computed for a window (figures_copy.py area_rows): from the exact
+    sums, never from the means rounded for BI."""
+    sums = AreaSums(
+        row.outcome_area,
+        row.domains_rated,
+        row.baseline_need_sum,
+        row.latest_need_sum,
+        row.changed,
+        row.period_start,
+        row.period_end,
+    )
+    return area_of(sums, row.top_level)
+
+
+async def areas_in(db: AsyncSession, la_id: uuid.UUID, sink: Sink) -> dict[uuid.UUID, list[AreaFigures]]:
+    """The council's children's outcome areas as the sink's pieces wrote them, by child then area."""
+    query = text(AREA_SUMS.format(table=sink.areas) + " ORDER BY child_pk, outcome_area")
+    rows = await db.execute(query, {"la_id": la_id})
+    found: dict[uuid.UUID, list[AreaFigures]] = {}
     for row in rows:
-        tops[row["child_pk"]] = instruments[(row["instrument_code"], row["instrument_version"])].top_level
-        sums.setdefault(row["child_pk"], []).append(
-            AreaSums(
-                row["area"],
-                row["rated"],
-                row["baseline_sum"],
-                row["latest_sum"],
-                row["changed"],
-                row["period_start"],
-                row["period_end"],
-            )
-        )
-    return sums, tops
+        found.setdefault(row.child_pk, []).append(area_of_row(row))
+    return found
 
 
+# The council's codes ($1, $2: council, code, in the order of the engine's code numbers) name which of its
+# measures count: a measure of a code the council no longer has is left out, as nothing says which way it improves.
 MEASURES = """
-SELECT child_pk, code, value, period_start, period_end, recorded_seq FROM outcome_measures
-WHERE la_id = $1 AND ($2::date IS NULL OR period_end >= $2) AND ($3::date IS NULL OR period_end <= $3)
-  AND ($4::uuid[] IS NULL OR child_pk = ANY($4))
+SELECT m.child_pk, m.la_id, c.seq AS child, (k.number - 1)::int8 AS code, (m.value * 10000)::int8 AS value,
+       m.period_start, m.period_end, m.recorded_seq AS recorded
+FROM outcome_measures m
+JOIN children c ON c.id = m.child_pk
+JOIN unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS k(la_id, code, number) ON k.la_id = m.la_id AND k.code = m.code
+WHERE m.la_id = ANY($3) AND ($4::date IS NULL OR m.period_end >= $4) AND ($5::date IS NULL OR m.period_end <= $5)
+  AND ($6::uuid[] IS NULL OR m.child_pk = ANY($6)) AND NOT m.child_pk = ANY($7)
 """
-
-
-async def measures_of(
-    db: AsyncSession, la_id: uuid.UUID, window: Window, children: list[uuid.UUID] | None = None
-) -> dict[uuid.UUID, list[Measure]]:
-    rows = await (await driver(db)).fetch(MEASURES, la_id, window.start, window.end, children)
-    found: dict[uuid.UUID, list[Measure]] = {}
-    for row in rows:
-        measure = Measure(row["code"], row["value"], row["period_start"], row["period_end"], row["recorded_seq"])
-        found.setdefault(row["child_pk"], []).append(measure)
-    return found
-
-
-def outcomes(inputs: "Inputs", child: uuid.UUID) -> ChildOutcomes:
-    top = inputs.tops.get(child)
-    sums = inputs.sums.get(child, [])
-    areas = sorted((area_of(each, top) for each in sums), key=lambda a: a.outcome_area) if top else []
-    figures = measure_figures(inputs.measures_of(child), inputs.codes)
-    return ChildOutcomes(areas, figures, links(areas, figures))
+MEASURE_READ = [
+    ("child_pk", "uuid"),
+    ("la_id", "uuid"),
+    ("child", "int8"),
+    ("code", "int8"),
+    ("value", "int8"),
+    ("period_start", "date"),
+    ("period_end", "date"),
+    ("recorded", "int8"),
+]
 
 
 @dataclass(frozen=True, slots=True)
-class Inputs:
-    """What the children's outcome figures are made of."""
+class Measured:
+    """Councils' children's measures' figures (engines/outcomes.py measure_columns), with each entry's child and
+    council as 16-byte ids, and the codes the entries' code numbers index."""
 
-    sums: dict[uuid.UUID, list[AreaSums]]
-    tops: dict[uuid.UUID, int]  # each child's instrument's top level
-    measures: dict[uuid.UUID, list[Measure]]
-    codes: dict[str, MeasureCode]
-
-    @property
-    def children(self) -> set[uuid.UUID]:
-        return self.sums.keys() | self.measures.keys()
-
-    def measures_of(self, child: uuid.UUID) -> list[Measure]:
-        """A measure of a code the council no longer has is left out: nothing says which way it improves."""
-        return [m for m in self.measures.get(child, []) if m.code in self.codes]
+    columns: MeasureColumns
+    child_pk: np.ndarray[Any, Any]
+    la_id: np.ndarray[Any, Any]
+    codes: list[MeasureCode]
 
 
-async def council_inputs(
+async def measured(
     db: AsyncSession,
-    la_id: uuid.UUID,
-    sink: Sink = STORED,
-    window: Window = EVER,
+    la_ids: list[uuid.UUID],
+    window: Window,
     children: list[uuid.UUID] | None = None,
-) -> Inputs:
-    """The council's (or the children given's) area sums, measures and measure codes."""
-    codes = {code: for_engine(row) for code, row in (await codes_of(db, la_id)).items()}
-    sums, tops = await area_sums(db, la_id, sink, children)
-    return Inputs(sums, tops, await measures_of(db, la_id, window, children), codes)
+    left_out: Collection[uuid.UUID] = (),
+) -> Measured:
+    """The councils' (or the children given's, but for those left out) measures within the window, as figures."""
+    codes: list[MeasureCode] = []
+    owners: list[uuid.UUID] = []
+    for la_id in la_ids:
+        theirs = list((await council_codes(db, la_id)).values())
+        codes += theirs
+        owners += [la_id] * len(theirs)
+    arguments = [owners, [code.code for code in codes], la_ids, window.start, window.end, children, list(left_out)]
+    read = await copy_columns(await driver(db), MEASURES, arguments, MEASURE_READ)
+    inputs = MeasureInputs(*(read[name].astype(np.int64) for name in MEASURE_INPUTS))
+    columns = measure_columns(inputs, codes)
+    # Each entry's ids from any measure of its child: the engine's entries name children by number.
+    by_number = np.argsort(read["child"], kind="stable")
+    first = by_number[np.searchsorted(read["child"][by_number], columns.child)]
+    return Measured(columns, read["child_pk"][first], read["la_id"][first], codes)
+
+
+MEASURE_INPUTS = ("child", "code", "value", "period_start", "period_end", "recorded")
+
+
+async def council_codes(db: AsyncSession, la_id: uuid.UUID) -> dict[str, MeasureCode]:
+    return {code: for_engine(row) for code, row in (await codes_of(db, la_id)).items()}
 
 
 async def council_outcomes(
-    db: AsyncSession,
-    la_id: uuid.UUID,
-    sink: Sink = STORED,
-    window: Window = EVER,
-    children: list[uuid.UUID] | None = None,
+    db: AsyncSession, la_id: uuid.UUID, sink: Sink, window: Window
 ) -> dict[uuid.UUID, ChildOutcomes]:
-    """Every child of the council (or those given) with needs figures or a measure."""
-    inputs = await council_inputs(db, la_id, sink, window, children)
-    return {child: outcomes(inputs, child) for child in inputs.children}
+    """Every child of the council with figures in the sink (computed for the window) or a measure in the window."""
+    areas = await areas_in(db, la_id, sink)
+    read = await measured(db, [la_id], window)
+    measures: dict[uuid.UUID, list[MeasureFigures]] = {}
+    for child_pk, each in zip(read.child_pk, measure_figures(read.columns, read.codes), strict=True):
+        measures.setdefault(uuid.UUID(bytes=child_pk.tobytes()), []).append(each)
+    found = {}
+    for child in areas.keys() | measures.keys():
+        theirs, figures = areas.get(child, []), measures.get(child, [])
+        found[child] = ChildOutcomes(theirs, figures, links(theirs, figures))
+    return found

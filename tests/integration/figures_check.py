@@ -4,8 +4,11 @@ computed into temporary tables (the cohort's `?as_at=` path). Fault and worker t
 
 The placement figures the worker keeps (shared/domain/kept_placement_figures.py) are among them: as at today
 they are computed on reading, by the engine, from the episodes stored. So are the outcome figures it keeps
-(shared/domain/kept_outcome_figures.py), computed anew from the stored needs figures and outcome measures."""
+(shared/domain/kept_outcome_figures.py): the areas' as at today, beside the needs figures, and the measures' anew
+from the outcome measures."""
 
+import uuid
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -13,12 +16,13 @@ from fastapi import FastAPI
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.scores.as_at import STORED, FigureTables, figures_as_at
+from services.api.scores.as_at import STORED, FigureTables, named, tables_of
 from shared.db import transaction
+from shared.domain.engines.outcomes import measure_figures
+from shared.domain.figures_as_at import figures_as_at
 from shared.domain.full_recompute import recompute_children, recompute_councils
-from shared.domain.kept_outcome_figures import AREA_COLUMNS, MEASURE_COLUMNS, rows
 from shared.domain.kept_placement_figures import values_as_at
-from shared.domain.outcome_inputs import council_inputs
+from shared.domain.outcome_inputs import EVER, measured
 from shared.domain.placement_inputs import placed_children
 from shared.models import Child, ChildOutcomeArea, ChildOutcomeMeasure, ChildPlacementFigures, RecomputeRequest
 from tests.conftest import state_of
@@ -49,17 +53,15 @@ async def figures(app: FastAPI, la_id: Any) -> Figures:
         )
 
 
-async def outcomes_now(db: AsyncSession, la_id: Any) -> tuple[Rows, Rows]:
-    """The council's outcome figures computed now from its stored needs figures and measures."""
-    areas, measures = rows(la_id, await council_inputs(db, la_id), None, set())
-    return (
-        {(row[0], row[1]): row_of(AREA_COLUMNS, row) for row in areas},
-        {(row[0], row[1]): row_of(MEASURE_COLUMNS, row) for row in measures},
-    )
-
-
-def row_of(columns: tuple[str, ...], row: tuple[Any, ...]) -> dict[str, Any]:
-    return {name: value for name, value in zip(columns, row, strict=True) if name not in VOLATILE}
+async def measures_now(db: AsyncSession, la_id: Any) -> Rows:
+    """The council's measures' figures computed now from its outcome measures."""
+    read = await measured(db, [la_id], EVER)
+    found = zip(read.child_pk, measure_figures(read.columns, read.codes), strict=True)
+    return {
+        (child, each.code): {"child_pk": child, "la_id": la_id} | asdict(each)
+        for pk, each in found
+        for child in [uuid.UUID(bytes=pk.tobytes())]
+    }
 
 
 async def figures_in(db: AsyncSession, la_id: Any, tables: FigureTables) -> tuple[Rows, Rows]:
@@ -96,11 +98,13 @@ async def child_by_child(app: FastAPI, la_id: Any) -> Figures:
 async def as_at_today(app: FastAPI, la_id: Any) -> Figures:
     """Each child's figures as at today, computed into temporary tables, not stored."""
     async with transaction(state_of(app).sessions) as db:
-        tables = await figures_as_at(db, la_id, date.today())
+        sink = await figures_as_at(db, la_id, date.today())
+        areas = await db.scalars(select(area := named(ChildOutcomeArea, sink.areas)).where(area.la_id == la_id))
         return (
-            *await figures_in(db, la_id, tables),
+            *await figures_in(db, la_id, tables_of(sink)),
             await placements_as_at_today(db, la_id),
-            *await outcomes_now(db, la_id),
+            {(row.child_pk, row.outcome_area): plain(row) for row in areas},
+            await measures_now(db, la_id),
         )
 
 

@@ -2,23 +2,29 @@
 pairs the council's link counts, Spearman's coefficient with ties, its interval and the shares improved."""
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from shared.domain.engines.outcome_links import council_links, interval, ranks, spearman
 from shared.domain.engines.outcomes import (
+    EPOCH,
     AreaSums,
     Band,
     Link,
-    Measure,
     MeasureCode,
+    MeasureFigures,
+    MeasureInputs,
+    area_columns,
     area_of,
-    band_of,
+    bands_of,
     index_of_sum,
     links,
+    measure_columns,
     measure_figures,
+    ten_thousandths,
 )
 
 SDQ = MeasureCode(
@@ -28,7 +34,32 @@ SDQ = MeasureCode(
     (Band("normal", Decimal(0)), Band("borderline", Decimal(14)), Band("concern", Decimal(17))),
 )
 ATTENDANCE = MeasureCode("school_attendance_pct", "be_ambitious", "higher")
-CODES = {code.code: code for code in (SDQ, ATTENDANCE)}
+CODES = [SDQ, ATTENDANCE]
+NUMBER = {code.code: n for n, code in enumerate(CODES)}
+
+# A measure as a child's record holds it: code, value, the period it describes, the order it was recorded in.
+Measure = tuple[str, Decimal, date, date, int]
+
+
+def days(day: date) -> int:
+    return (day - EPOCH).days
+
+
+def inputs(children: list[list[Measure]]) -> MeasureInputs:
+    rows = [(child, *measure) for child, theirs in enumerate(children) for measure in theirs]
+    return MeasureInputs(
+        np.array([r[0] for r in rows], dtype=np.int64),
+        np.array([NUMBER[r[1]] for r in rows], dtype=np.int64),
+        np.array([int(r[2] * 10_000) for r in rows], dtype=np.int64),
+        np.array([days(r[3]) for r in rows], dtype=np.int64),
+        np.array([days(r[4]) for r in rows], dtype=np.int64),
+        np.array([r[5] for r in rows], dtype=np.int64),
+    )
+
+
+def figures_of(measures: list[Measure]) -> list[MeasureFigures]:
+    """One child's measures' figures, by code."""
+    return measure_figures(measure_columns(inputs([measures]), CODES), CODES)
 
 
 @pytest.mark.parametrize(
@@ -56,14 +87,46 @@ def test_an_areas_need_is_the_mean_of_its_rated_domains_at_baseline_and_now() ->
     assert (safe.baseline_area_need, safe.area_need_change) == (Fraction(3), None)
 
 
+def test_areas_add_up_each_childs_rated_domains_with_their_own_baselines_and_periods() -> None:
+    # Domains in the engine's column order: physical and emotional health (be_healthy), learning (be_ambitious).
+    layout = ("be_healthy", "be_healthy", "be_ambitious")
+    # Child 0: physical 3 then 1 (rated twice, days 10 and 500), emotional 2 (once, day 200), learning never.
+    # Child 1: nothing rated in be_healthy; learning 4 (once, day 30).
+    counts = np.array([[2, 1, 0], [0, 0, 1]])
+    baseline = np.array([[3, 2, -1], [-1, -1, 4]])
+    latest = np.array([[1, 2, -1], [-1, -1, 4]])
+    first = np.array([[10, 200, -1], [-1, -1, 30]])
+    last = np.array([[500, 200, -1], [-1, -1, 30]])
+    names, areas = area_columns(layout, counts, baseline, latest, first, last)
+    assert names == ["be_ambitious", "be_healthy"]
+    # By child then area: a never-rated domain (child 0's learning, child 1's health) makes no area.
+    assert [(int(c), names[a]) for c, a in zip(areas.child, areas.area, strict=True)] == [
+        (0, "be_healthy"),
+        (1, "be_ambitious"),
+    ]
+    assert areas.domains_rated.tolist() == [2, 1]
+    assert (areas.baseline_sum.tolist(), areas.latest_sum.tolist()) == ([5, 4], [3, 4])
+    assert areas.changed.tolist() == [True, False]
+    assert (areas.period_start.tolist(), areas.period_end.tolist()) == ([10, 30], [500, 30])
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 7, 8, 16])
+def test_a_mean_to_four_places_rounds_half_away_from_zero_as_decimal_does(count: int) -> None:
+    totals = np.arange(-3 * count, 3 * count + 1)
+    exact = [(Decimal(t) / Decimal(count)).quantize(Decimal("0.0001"), ROUND_HALF_UP) for t in totals.tolist()]
+    assert [Decimal(int(n)).scaleb(-4) for n in ten_thousandths(totals, count)] == exact
+    # 1/20000 = 0.00005, a tie at the fourth place: away from zero, up and down.
+    assert (ten_thousandths(1, 20_000), ten_thousandths(-1, 20_000)) == (1, -1)
+
+
 def test_a_measures_baseline_and_latest_are_its_first_and_last_periods_with_their_bands() -> None:
     measures = [
-        Measure("sdq_total", Decimal(12), date(2024, 4, 1), date(2025, 3, 31), recorded=3),
-        Measure("sdq_total", Decimal(18), date(2022, 4, 1), date(2023, 3, 31), recorded=9),
-        Measure("sdq_total", Decimal(15), date(2023, 4, 1), date(2024, 3, 31), recorded=1),
-        Measure("school_attendance_pct", Decimal("92.5"), date(2024, 9, 1), date(2024, 12, 20), recorded=4),
+        ("sdq_total", Decimal(12), date(2024, 4, 1), date(2025, 3, 31), 3),
+        ("sdq_total", Decimal(18), date(2022, 4, 1), date(2023, 3, 31), 9),
+        ("sdq_total", Decimal(15), date(2023, 4, 1), date(2024, 3, 31), 1),
+        ("school_attendance_pct", Decimal("92.5"), date(2024, 9, 1), date(2024, 12, 20), 4),
     ]
-    attendance, sdq = measure_figures(measures, CODES)
+    sdq, attendance = figures_of(measures)
     assert (sdq.baseline, sdq.latest, sdq.change, sdq.improved) == (Decimal(18), Decimal(12), Decimal(-6), True)
     assert (sdq.baseline_band, sdq.latest_band, sdq.measures_count) == ("concern", "normal", 3)
     assert (sdq.period_start, sdq.period_end) == (date(2022, 4, 1), date(2025, 3, 31))
@@ -73,39 +136,52 @@ def test_a_measures_baseline_and_latest_are_its_first_and_last_periods_with_thei
 
 def test_higher_is_better_improves_as_it_rises_and_a_band_starts_at_its_lowest_value() -> None:
     rising = [
-        Measure("school_attendance_pct", Decimal(80), date(2023, 9, 1), date(2023, 12, 20), 1),
-        Measure("school_attendance_pct", Decimal(79), date(2024, 9, 1), date(2024, 12, 20), 2),
+        ("school_attendance_pct", Decimal(80), date(2023, 9, 1), date(2023, 12, 20), 1),
+        ("school_attendance_pct", Decimal(79), date(2024, 9, 1), date(2024, 12, 20), 2),
     ]
-    (attendance,) = measure_figures(rising, CODES)
+    (attendance,) = figures_of(rising)
     assert (attendance.change, attendance.improved) == (Decimal(-1), False)
-    assert [band_of(Decimal(v), SDQ.bands) for v in (0, 13, 14, 16, 17, 40)] == [
-        "normal",
-        "normal",
-        "borderline",
-        "borderline",
-        "concern",
-        "concern",
+    values = np.array([0, 130_000, 139_999, 140_000, 160_000, 170_000, 400_000])  # ten-thousandths
+    assert bands_of(values, np.zeros(len(values), dtype=np.int64), CODES).tolist() == [0, 0, 0, 1, 1, 2, 2]
+
+
+def test_a_band_whose_lowest_value_has_more_places_than_a_value_is_reached_only_above_it() -> None:
+    finer = MeasureCode("score", "be_healthy", "lower", (Band("low", Decimal(0)), Band("high", Decimal("13.99995"))))
+    values = np.array([139_999, 140_000])  # 13.9999 stays below 13.99995; 14.0000 reaches it
+    assert bands_of(values, np.zeros(2, dtype=np.int64), [finer]).tolist() == [0, 1]
+
+
+def test_many_childrens_measures_are_grouped_by_child_and_code_whatever_their_order() -> None:
+    first = [("sdq_total", Decimal(20), date(2022, 4, 1), date(2023, 3, 31), 1)]
+    second = [
+        ("sdq_total", Decimal(10), date(2023, 4, 1), date(2024, 3, 31), 2),
+        ("sdq_total", Decimal(16), date(2022, 4, 1), date(2023, 3, 31), 3),
     ]
+    columns = measure_columns(inputs([first, second]), CODES)
+    assert columns.child.tolist() == [0, 1]
+    assert (columns.measures_count.tolist(), columns.changed.tolist()) == ([1, 2], [False, True])
+    # The second child's baseline is its earlier period, though recorded later: 16 to 10 is an improvement.
+    assert (columns.baseline.tolist(), columns.latest.tolist()) == ([200_000, 160_000], [200_000, 100_000])
+    assert columns.improved.tolist()[1] is True
+    assert measure_columns(inputs([]), CODES).child.tolist() == []
 
 
 def test_a_link_needs_both_changes_over_overlapping_periods() -> None:
     healthy = area_of(AreaSums("be_healthy", 1, 3, 1, True, date(2023, 1, 10), date(2024, 6, 1)), top_level=4)
-    overlapping = measure_figures(
+    overlapping = figures_of(
         [
-            Measure("sdq_total", Decimal(18), date(2022, 4, 1), date(2023, 3, 31), 1),
-            Measure("sdq_total", Decimal(18), date(2023, 4, 1), date(2024, 3, 31), 2),
-        ],
-        CODES,
+            ("sdq_total", Decimal(18), date(2022, 4, 1), date(2023, 3, 31), 1),
+            ("sdq_total", Decimal(18), date(2023, 4, 1), date(2024, 3, 31), 2),
+        ]
     )
     (link,) = links([healthy], overlapping)
     # Need fell by 2 (an area of one rated domain); SDQ did not move, so it did not improve.
     assert link == Link("be_healthy", "sdq_total", Fraction(-2), Decimal(0), need_fell=True, measure_improved=False)
-    later = measure_figures(
+    later = figures_of(
         [
-            Measure("sdq_total", Decimal(18), date(2024, 6, 2), date(2024, 12, 31), 1),
-            Measure("sdq_total", Decimal(12), date(2025, 1, 1), date(2025, 6, 30), 2),
-        ],
-        CODES,
+            ("sdq_total", Decimal(18), date(2024, 6, 2), date(2024, 12, 31), 1),
+            ("sdq_total", Decimal(12), date(2025, 1, 1), date(2025, 6, 30), 2),
+        ]
     )
     assert links([healthy], later) == []  # the measures start the day after the needs' last assessment
 

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from shared.domain import figures_as_at as computed_as_at
-from shared.models import ChildNeedsTrend, DomainNeedsTrend
+from shared.domain.figures_copy import Sink
+from shared.models import Base, ChildNeedsTrend, DomainNeedsTrend
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class FigureTables:
 STORED = FigureTables()
 
 
-def named(model: type[ChildNeedsTrend] | type[DomainNeedsTrend], name: str) -> Any:
+def named(model: type[Base], name: str) -> Any:
     """The model's columns over another table of its shape."""
     source: Table = model.__table__  # type: ignore[assignment]
     return aliased(model, source.to_metadata(MetaData(), name=name), adapt_on_names=True)
@@ -33,5 +34,8 @@ def named(model: type[ChildNeedsTrend] | type[DomainNeedsTrend], name: str) -> A
 
 async def figures_as_at(db: AsyncSession, la_id: uuid.UUID, day: date) -> FigureTables:
     """The council's per-child figures as at `day`: the transaction's first work (figures_as_at.py)."""
-    sink = await computed_as_at.figures_as_at(db, la_id, day)
+    return tables_of(await computed_as_at.figures_as_at(db, la_id, day))
+
+
+def tables_of(sink: Sink) -> FigureTables:
     return FigureTables(named(ChildNeedsTrend, sink.children), named(DomainNeedsTrend, sink.domains))
