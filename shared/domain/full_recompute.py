@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import among, driver, transaction, unsynced
 from shared.domain import kept_outcome_figures, kept_placement_figures, statements
+from shared.domain.bulk_read import copy_columns, positional
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from shared.domain.figures_copy import (
@@ -36,6 +37,7 @@ from shared.domain.figures_copy import (
     insert_domains,
 )
 from shared.domain.locks import child_locks, figures_lock
+from shared.domain.outcome_inputs import EVER, Measured, measured
 from shared.domain.snapshot import RecomputeTarget, Snapshot, changed_since, read, read_outbox
 from shared.instruments import InstrumentScale
 from shared.models import (
@@ -190,13 +192,12 @@ def rci_of(done: Computed, councils: np.ndarray[Any, Any], sds: dict[tuple[int, 
 
 
 async def write(
-    db: AsyncSession, snapshot: Snapshot, target: RecomputeTarget, progress: Progress
+    db: AsyncSession, snapshot: Snapshot, measures: Measured, target: RecomputeTarget, progress: Progress
 ) -> tuple[int, int, set[uuid.UUID]]:
     """The recompute's one transaction: (written, cleared, left out)."""
     now = await take_locks(db, target)
     excluded = await changed_or_gone(db, snapshot, target)
-    excluded_bytes = {pk.bytes for pk in excluded}
-    keep_child = np.array([pk.tobytes() not in excluded_bytes for pk in snapshot.child_pk], dtype=bool)
+    keep_child = ~np.isin(snapshot.child_pk, np.array([pk.bytes for pk in excluded], dtype="V16"))
     latest = latest_instruments(snapshot)
     written = {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk[(latest > 0) & keep_child]}
     # The outcome figures go first: the needs figures' pieces write the areas' rows beside their own.
@@ -205,7 +206,7 @@ async def write(
     progress("written", len(written), len(written))
     cleared = (snapshot.had_figures - written) - excluded
     await clear_figures(db, cleared, now)
-    await kept_outcome_figures.write_measures(db, target, excluded, now)
+    await kept_outcome_figures.write_measures(db, measures, excluded, now)
     await settle(db, snapshot, excluded, written | cleared)
     return len(written), len(cleared), excluded
 
@@ -220,9 +221,15 @@ async def take_locks(db: AsyncSession, target: RecomputeTarget) -> datetime:
 async def changed_or_gone(db: AsyncSession, snapshot: Snapshot, target: RecomputeTarget) -> set[uuid.UUID]:
     """The children read that are left out: written to since the read (their recompute follows), or erased
     (an erasure takes the figures lock before it deletes, so a child seen here stays until this commits)."""
-    read_children = pks(snapshot)
-    existing = set(await db.scalars(select(Child.id).where(among(Child.id, read_children, Uuid))))
-    return changed_since(snapshot.outbox, await read_outbox(db, target)) | (read_children - existing)
+    scope = among(Child.la_id, target.la_ids, Uuid)
+    if target.children is not None:
+        scope &= among(Child.id, target.children, Uuid)
+    # Their ids as bytes, compared in arrays: a nation's children as objects cost a second.
+    existing = await copy_columns(await driver(db), *positional(select(Child.id).where(scope), {}), [("id", "uuid")])
+    gone = snapshot.child_pk[~np.isin(snapshot.child_pk, existing["id"])]
+    return changed_since(snapshot.outbox, await read_outbox(db, target)) | {
+        uuid.UUID(bytes=pk.tobytes()) for pk in gone
+    }
 
 
 async def replace_figures(
@@ -329,10 +336,6 @@ async def settle(db: AsyncSession, snapshot: Snapshot, excluded: set[uuid.UUID],
         )
 
 
-def pks(snapshot: Snapshot) -> set[uuid.UUID]:
-    return {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk}
-
-
 def assessment_ids(snapshot: Snapshot) -> Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
     """Assessment numbers (recorded_seq, the engine's) to assessment ids."""
     order = np.argsort(snapshot.versions["assessment"])
@@ -389,24 +392,28 @@ async def recompute(
     alongside_write: Callable[[], Awaitable[Any]] | None = None,
 ) -> RecomputeCounts:
     report = progress or (lambda stage, done, total: None)
-    async with sessions() as db, sessions() as other:
+    async with sessions() as db, sessions() as other, sessions() as third:
         # One snapshot for every read, so the tables agree with each other and with the outbox.
-        await db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        await other.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        for session in (db, other, third):
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         exported = await db.scalar(select(func.pg_export_snapshot()))
-        await other.execute(text(f"SET TRANSACTION SNAPSHOT '{exported}'"))
-        snapshot = await read(db, other, target)
+        for session in (other, third):
+            await session.execute(text(f"SET TRANSACTION SNAPSHOT '{exported}'"))
+        # The measures on a connection of their own: a read the database does while the process parses ratings.
+        snapshot, measures = await asyncio.gather(
+            read(db, other, target), measured(third, target.la_ids, EVER, target.children)
+        )
         # A burst's children may have new episodes; a whole council's placement figures are their own job's
         # (kept_placement_figures.refresh_council), as nothing a council recompute is for moves them.
         placements = None if target.children is None else await kept_placement_figures.compute(db, target, date.today())
-        await db.rollback()
-        await other.rollback()
+        for session in (db, other, third):
+            await session.rollback()
     report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
     # Started outside the write's transaction: work that takes the figures lock waits for it to commit.
     alongside = asyncio.ensure_future(alongside_write()) if alongside_write is not None else None
     try:
         async with transaction(sessions) as db:
-            written, cleared, excluded = await write(db, snapshot, target, report)
+            written, cleared, excluded = await write(db, snapshot, measures, target, report)
             if placements is not None:
                 await kept_placement_figures.write(db, placements, excluded)
     finally:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.db import among, driver, unsynced
 from shared.domain.bulk_read import binary_copy
 from shared.domain.engines.outcomes import AreaFigures, MeasureFigures, links, ten_thousandths
-from shared.domain.outcome_inputs import EVER, ChildOutcomes, area_of_row, measured
+from shared.domain.outcome_inputs import ChildOutcomes, Measured, area_of_row
 from shared.domain.snapshot import RecomputeTarget
 from shared.models import ChildOutcomeArea, ChildOutcomeMeasure
 
@@ -54,9 +54,10 @@ async def clear(db: AsyncSession, target: RecomputeTarget, excluded: set[uuid.UU
         await db.execute(unsynced(gone))
 
 
-async def write_measures(db: AsyncSession, target: RecomputeTarget, excluded: set[uuid.UUID], now: datetime) -> None:
-    """The target's measures' rows, once `clear` has taken the old ones, staged (figures_copy.py) and inserted."""
-    read = await measured(db, target.la_ids, EVER, target.children, excluded)
+async def write_measures(db: AsyncSession, read: Measured, excluded: set[uuid.UUID], now: datetime) -> None:
+    """The measures' rows, once `clear` has taken the target's old ones, staged (figures_copy.py) and inserted; but
+    for the children written to since the read (their own recompute follows)."""
+    read = read.without(excluded)
     c, codes = read.columns, read.codes
     first_band = np.cumsum([0] + [len(code.bands) for code in codes])[:-1]
 

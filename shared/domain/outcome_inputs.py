@@ -4,8 +4,7 @@ tables by figures_as_at.py) and its outcome measures. One reader for the kept ro
 endpoint and the council's link figures never differ."""
 
 import uuid
-from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -82,7 +81,7 @@ FROM outcome_measures m
 JOIN children c ON c.id = m.child_pk
 JOIN unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS k(la_id, code, number) ON k.la_id = m.la_id AND k.code = m.code
 WHERE m.la_id = ANY($3) AND ($4::date IS NULL OR m.period_end >= $4) AND ($5::date IS NULL OR m.period_end <= $5)
-  AND ($6::uuid[] IS NULL OR m.child_pk = ANY($6)) AND NOT m.child_pk = ANY($7)
+  AND ($6::uuid[] IS NULL OR m.child_pk = ANY($6))
 """
 MEASURE_READ = [
     ("child_pk", "uuid"),
@@ -106,22 +105,28 @@ class Measured:
     la_id: np.ndarray[Any, Any]
     codes: list[MeasureCode]
 
+    def without(self, children: set[uuid.UUID]) -> "Measured":
+        kept = ~np.isin(self.child_pk, np.array([child.bytes for child in children], dtype="V16"))
+        c = self.columns
+        return Measured(
+            MeasureColumns(*(getattr(c, field.name)[kept] for field in fields(c))),
+            self.child_pk[kept],
+            self.la_id[kept],
+            self.codes,
+        )
+
 
 async def measured(
-    db: AsyncSession,
-    la_ids: list[uuid.UUID],
-    window: Window,
-    children: list[uuid.UUID] | None = None,
-    left_out: Collection[uuid.UUID] = (),
+    db: AsyncSession, la_ids: list[uuid.UUID], window: Window, children: list[uuid.UUID] | None = None
 ) -> Measured:
-    """The councils' (or the children given's, but for those left out) measures within the window, as figures."""
+    """The councils' (or the children given's) measures within the window, as figures."""
     codes: list[MeasureCode] = []
     owners: list[uuid.UUID] = []
     for la_id in la_ids:
         theirs = list((await council_codes(db, la_id)).values())
         codes += theirs
         owners += [la_id] * len(theirs)
-    arguments = [owners, [code.code for code in codes], la_ids, window.start, window.end, children, list(left_out)]
+    arguments = [owners, [code.code for code in codes], la_ids, window.start, window.end, children]
     read = await copy_columns(await driver(db), MEASURES, arguments, MEASURE_READ)
     inputs = MeasureInputs(*(read[name].astype(np.int64) for name in MEASURE_INPUTS))
     columns = measure_columns(inputs, codes)
