@@ -1,15 +1,20 @@
 """The outcome measures of an SSDA903 return (ssda903_files/outcome_rows.py) merged into the council's, in the
 caller's transaction after its children: each the value of a measure code for the child over the collection
 year (from the child's birth, for a child born in it), under the id 903:CODE:CHILD:YEAR, so that the same year
-loaded again changes nothing, or amends a value that changed."""
+loaded again changes nothing, or amends a value that changed. A value outside the council's own definition of
+its code (a council may narrow a shipped code's range) is rejected, as the API would refuse it."""
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from shared.domain.measure_codes import value_problem
+from shared.models import MeasureCode
 from shared.ssda903 import year_label
 from shared.ssda903_files import Finding, ParsedReturn, RowRef
+from shared.ssda903_files.outcome_rows import COLUMN_OF
 
 STAGING = """
 CREATE TEMPORARY TABLE stage_return_measures (
@@ -54,8 +59,24 @@ def year_of(year: int) -> tuple[date, date]:
     return date(year, 4, 1), date(year + 1, 3, 31)
 
 
-async def merge_measures(apg: Any, la_id: uuid.UUID, parsed: ParsedReturn) -> MergedMeasures:
-    if not parsed.measures:
+def outside_codes(parsed: ParsedReturn, codes: Mapping[str, MeasureCode]) -> list[Finding]:
+    """A rejection for each measure whose value the council's definition of its code does not allow."""
+    findings = []
+    for m in parsed.measures:
+        problem = value_problem(codes[m.code], m.value)
+        if problem is not None:
+            column = COLUMN_OF[m.code]
+            reason = f"{column} gives {m.code} {m.value.normalize():f}, which {problem} as the council defines it"
+            written = f"{m.value.normalize():f}"
+            findings.append(Finding(m.ref, "rejected", column, written, "measure-code", f"{reason}; not stored"))
+    return findings
+
+
+async def merge_measures(apg: Any, la_id: uuid.UUID, parsed: ParsedReturn, refused: list[Finding]) -> MergedMeasures:
+    """The return's measures but those `outside_codes` refused (reported by the caller)."""
+    rejected = {(f.ref.file, f.ref.row, f.column) for f in refused}
+    measures = [m for m in parsed.measures if (m.ref.file, m.ref.row, COLUMN_OF[m.code]) not in rejected]
+    if not measures:
         return MergedMeasures(0, 0, [], set())
     start, end = year_of(parsed.year)
     born = {child.child_id: child.date_of_birth for child in parsed.children}
@@ -72,7 +93,7 @@ async def merge_measures(apg: Any, la_id: uuid.UUID, parsed: ParsedReturn) -> Me
                 m.ref.file,
                 m.ref.row,
             )
-            for m in parsed.measures
+            for m in measures
         ],
     )
     await apg.execute("ANALYZE stage_return_measures")

@@ -21,7 +21,8 @@ from shared.db import driver
 from shared.domain import statements
 from shared.domain.import_steps import Files, Merged, Read
 from shared.domain.locks import figures_lock
-from shared.domain.return_measures_merge import merge_measures
+from shared.domain.measure_codes import codes_of
+from shared.domain.return_measures_merge import merge_measures, outside_codes
 from shared.models.placements import RETURN_EPISODE_COLUMNS
 from shared.pseudonyms import pseudonym
 from shared.ssda903 import episode_id
@@ -124,7 +125,7 @@ class Applied:
     children_recomputed: int
     measures_created: int
     measures_updated: int
-    findings: list[Finding]  # rejections only the stored data could show, and measures held already
+    findings: list[Finding]  # rejections only the stored data or the council's codes could show, measures held
 
 
 def episode_row(episode: EpisodeRecord) -> tuple[Any, ...]:
@@ -176,12 +177,13 @@ async def apply_return(
     await apg.execute(
         "CREATE INDEX ON stage_return_episodes (external_id); ANALYZE stage_return_children, stage_return_episodes"
     )
-    findings = await reject_born_after_records(apg, la_id) + await reject_overlapping_stored(apg, la_id)
+    refused = outside_codes(parsed, await codes_of(db, la_id))
+    findings = await reject_born_after_records(apg, la_id) + await reject_overlapping_stored(apg, la_id) + refused
     if strict and findings:
         return Applied(0, 0, 0, 0, 0, 0, 0, findings)
     children = await apg.fetch(MERGE_CHILDREN, la_id, parsed.year)
     episodes = await apg.fetch(MERGE_EPISODES, la_id, parsed.year)
-    measures = await merge_measures(apg, la_id, parsed)
+    measures = await merge_measures(apg, la_id, parsed, refused)
     changed = {row["id"] for row in children} | {row["child_pk"] for row in episodes}
     if changed | measures.children:
         await outbox.request_recomputes(db, la_id, sorted(changed | measures.children))

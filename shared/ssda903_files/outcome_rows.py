@@ -17,6 +17,8 @@ from shared.ssda903_files.tables import MISSING, OC2, OC3
 from shared.ssda903_files.values import whole_number
 
 SDQ_RANGE = range(0, 41)
+# The column each measure code is read from, which a finding about its value names.
+COLUMN_OF = {"sdq_total": "SDQ_SCORE", "offences": "CONVICTED", "missing_episodes": "MISSING", "neet": "ACTIV"}
 IN_EDUCATION_EMPLOYMENT_OR_TRAINING = frozenset({"F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5"})
 NOT_IN_EDUCATION_EMPLOYMENT_OR_TRAINING = frozenset({"G4", "G5", "G6"})
 NO_INFORMATION = "0"

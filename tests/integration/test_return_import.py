@@ -300,3 +300,45 @@ async def test_the_returns_measures_are_the_years_and_one_held_through_the_api_s
     assert finding is not None and finding.rule == "measure-held" and "'cms-sdq', which stands" in finding.reason
     sdq = (await api.get("/v1/outcome-measures", params={"child_id": "M2"}, headers=council.headers)).json()
     assert [(m["code"], m["value"]) for m in sdq if m["code"] == "sdq_total"] == [("sdq_total", "12")]
+
+
+async def test_a_value_outside_the_councils_own_definition_of_its_code_is_rejected_and_strict_loads_nothing(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    narrower = {"label": "SDQ (carer)", "outcome_area": "be_healthy", "unit": "score", "min_value": 0}
+    narrower |= {"max_value": 30, "better": "lower", "bands": []}
+    response = await api.put("/v1/admin/measure-codes/sdq_total", json=narrower, headers=council.admin)
+    assert response.status_code == 200, response.text
+    header = csv_file("header.csv", HEADER_COLUMNS, ["Q1,1,01/01/2010,WBRI,,,", "Q2,2,01/01/2011,WBRI,,,"])
+    episodes = csv_file(
+        "episodes.csv", EPISODE_COLUMNS, ["Q1,01/05/2022,S,C2,N1,U4,PR1,,,,,,", "Q2,01/05/2022,S,C2,N1,U4,PR1,,,,,,"]
+    )
+    # 35 is an SDQ score (0 to 40) but not one this council's sdq_total allows.
+    oc2 = csv_file("oc2.csv", "CHILD,DOB,SDQ_SCORE,SDQ_REASON,CONVICTED", ["Q1,01/01/2010,35,,1", "Q2,01/01/2011,20,,"])
+    files = [header, episodes, oc2]
+    sessions = state_of(app).sessions
+
+    async def load(strict: bool) -> ReturnImport:
+        for _, stream in files:
+            stream.seek(0)
+        async with transaction(sessions) as db:
+            asked = ImportAsked(council.la_id, [n for n, _ in files], "cli", 2023, strict)
+            began = await return_import.begin(db, asked)
+        return (await return_import.run(sessions, began.id, files, settings.pseudonym_key_bytes)).row
+
+    refused = await load(strict=True)
+    assert refused.counts is not None and refused.counts["rejected"] == 1
+    assert await stored(app, council.la_id) == (0, 0, 0)
+    done = await load(strict=False)
+    assert done.counts is not None and (done.counts["rejected"], done.counts["measures_created"]) == (1, 2)
+    async with sessions() as db:
+        finding = await db.scalar(select(ImportFinding).where(ImportFinding.import_id == done.id))
+    assert finding is not None and (finding.rule, finding.column, finding.value) == ("measure-code", "SDQ_SCORE", "35")
+    assert "between 0 and 30" in finding.reason and finding.severity == "rejected"
+    measures = {
+        (m["child_id"], m["code"]): m["value"]
+        for child in ("Q1", "Q2")
+        for m in (await api.get("/v1/outcome-measures", params={"child_id": child}, headers=council.headers)).json()
+    }
+    # Q1's conviction on the same row stands; only the value the council's code refuses is not stored.
+    assert measures == {("Q1", "offences"): "1", ("Q2", "sdq_total"): "20"}
