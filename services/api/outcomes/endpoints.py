@@ -3,7 +3,7 @@ missing episodes, offences, NEET) one at a time or in batches, idempotently, and
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Response
 from fastapi.responses import JSONResponse
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.api import idempotency
 from services.api.access import requires
 from services.api.auth import Caller
-from services.api.batches import WriteResult, one_by_one, write_batch
+from services.api.batches import Errors, WriteResult, write_batch
 from services.api.children.service import require_child
 from services.api.deps import SessionDep
 from services.api.etags import etag, parse_if_match
@@ -75,20 +75,14 @@ async def create_outcome_measures(
 ) -> JSONResponse:
     async def run() -> idempotency.Reply:
         codes = await codes_of(db, caller.la_id)
-        today = date.today()
-        # Earlier items of the batch hold their places, as if they were already written.
-        in_batch: dict[service.Place, str] = {}
 
-        async def check(item: OutcomeMeasureIn) -> service.Checked | list[dict[str, Any]]:
-            result = await service.check_new(db, caller.la_id, item, codes, today, in_batch)
-            if not isinstance(result, list) and result.existing is None:
-                in_batch[service.place_of(result.child, item)] = item.external_id
-            return result
+        async def check(items: dict[int, OutcomeMeasureIn]) -> dict[int, service.Checked | Errors]:
+            return await service.check_new(db, caller.la_id, items, codes, date.today())
 
-        async def apply(ready: service.Checked) -> tuple[OutcomeMeasure, WriteResult]:
+        async def apply(ready: dict[int, service.Checked]) -> dict[int, tuple[OutcomeMeasure, WriteResult]]:
             return await service.apply_new(db, caller.la_id, ready)
 
-        return await write_batch(db, caller.la_id, OutcomeMeasureIn, body.items, one_by_one(check), one_by_one(apply))
+        return await write_batch(db, caller.la_id, OutcomeMeasureIn, body.items, check, apply)
 
     return await idempotency.once(db, caller, key, ("POST /v1/outcome-measures/batch", body), run)
 

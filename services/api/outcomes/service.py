@@ -4,21 +4,22 @@ and period, re-sending the same is no change, and an amendment is a new version 
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.batches import WriteResult, write_one
-from services.api.children.service import get_child
+from services.api.batches import Errors, WriteResult, write_one
+from services.api.children.service import get_children
 from services.api.outcomes.schemas import (
     OutcomeMeasureAmendment,
     OutcomeMeasureIn,
     OutcomeMeasureOut,
     OutcomeMeasureVersionOut,
 )
-from services.api.owned import find_by_external_id, require_owned
+from services.api.owned import require_owned
 from shared import outbox
+from shared.db import among
+from shared.domain.lookups import find_by_external_ids
 from shared.domain.measure_codes import value_problem
 from shared.errors import InvalidInput, PreconditionFailed, field_error
 from shared.models import Child, MeasureCode, OutcomeMeasure, OutcomeMeasureVersion
@@ -26,6 +27,8 @@ from shared.ssda903 import date_problem
 
 # A measure's place: another value there is another version of the same measure, never a second one.
 Place = tuple[uuid.UUID, str, date, date]
+NO_SUCH_CHILD = "no child with this id in your council: PUT /v1/children/{child_id} first"
+OTHER_CONTENT = "already used for a measure with other content: amend it with PUT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,29 +50,27 @@ def same_content(stored: OutcomeMeasure, child: Child, body: OutcomeMeasureIn) -
     )
 
 
-async def measure_at(db: AsyncSession, place: Place) -> OutcomeMeasure | None:
-    child_pk, code, start, end = place
-    return await db.scalar(
-        select(OutcomeMeasure).where(
-            OutcomeMeasure.child_pk == child_pk,
-            OutcomeMeasure.code == code,
-            OutcomeMeasure.period_start == start,
-            OutcomeMeasure.period_end == end,
+async def held_places(db: AsyncSession, places: list[Place]) -> dict[Place, str]:
+    """The measures stored at any of the places, by place: their external ids. One read for a batch's places."""
+    if not places:
+        return {}
+    rows = await db.execute(
+        select(
+            OutcomeMeasure.child_pk,
+            OutcomeMeasure.code,
+            OutcomeMeasure.period_start,
+            OutcomeMeasure.period_end,
+            OutcomeMeasure.external_id,
+        ).where(
+            among(OutcomeMeasure.child_pk, {place[0] for place in places}, Uuid),
+            OutcomeMeasure.code.in_({place[1] for place in places}),
         )
     )
+    wanted = set(places)
+    return {place: row.external_id for row in rows if (place := (row[0], row[1], row[2], row[3])) in wanted}
 
 
-async def check_new(
-    db: AsyncSession,
-    la_id: uuid.UUID,
-    body: OutcomeMeasureIn,
-    codes: dict[str, MeasureCode],
-    today: date,
-    batch: dict[Place, str] | None = None,
-) -> Checked | list[dict[str, Any]]:
-    child = await get_child(db, la_id, body.child_id, lock=True)
-    if child is None:
-        return [field_error("child_id", "no child with this id in your council: PUT /v1/children/{child_id} first")]
+def field_errors(body: OutcomeMeasureIn, child: Child, codes: dict[str, MeasureCode], today: date) -> Errors:
     errors = []
     code = codes.get(body.code)
     if code is None:
@@ -80,49 +81,82 @@ async def check_new(
         errors.append(field_error("period_start", problem))
     if (problem := date_problem(body.last_day, today)) is not None:
         errors.append(field_error("period_end" if body.period_end else "period_start", problem))
-    existing = await find_by_external_id(db, OutcomeMeasure, la_id, body.external_id)
-    if existing is not None:
-        if not same_content(existing, child, body):
-            return [field_error("external_id", "already used for a measure with other content: amend it with PUT")]
-        return errors or Checked(body, child, existing)
-    place = place_of(child, body)
-    other = (batch or {}).get(place)
-    if other is None and (stored := await measure_at(db, place)) is not None:
-        other = stored.external_id
-    if other is not None:
-        message = f"the child already has {body.code} for this period, as measure '{other}': amend that one"
-        errors.append(field_error("period_start", message))
-    return errors or Checked(body, child, None)
+    return errors
 
 
-async def apply_new(db: AsyncSession, la_id: uuid.UUID, checked: Checked) -> tuple[OutcomeMeasure, WriteResult]:
-    if checked.existing is not None:
-        return checked.existing, "existing"
-    body = checked.body
-    measure = OutcomeMeasure(
-        id=uuid.uuid4(),
-        la_id=la_id,
-        child_pk=checked.child.id,
-        external_id=body.external_id,
-        code=body.code,
-        value=body.value,
-        period_start=body.period_start,
-        period_end=body.last_day,
-        source=body.source,
-        version=1,
-    )
-    db.add(measure)
-    db.add(OutcomeMeasureVersion(measure_id=measure.id, version=1, value=body.value, source=body.source))
-    await outbox.request_recompute(db, la_id, checked.child.id)
-    return measure, "created"
+async def check_new(
+    db: AsyncSession, la_id: uuid.UUID, bodies: dict[int, OutcomeMeasureIn], codes: dict[str, MeasureCode], today: date
+) -> dict[int, Checked | Errors]:
+    """Everything wrong with each new measure, or what is needed to write it; what the bodies name read once for
+    them all. An earlier item holds its place, as if already written."""
+    children = await get_children(db, la_id, (body.child_id for body in bodies.values()), lock=True)
+    stored = await find_by_external_ids(db, OutcomeMeasure, la_id, (body.external_id for body in bodies.values()))
+    named = {index: children[body.child_id] for index, body in bodies.items() if body.child_id in children}
+    held = await held_places(db, [place_of(child, bodies[index]) for index, child in named.items()])
+    checked: dict[int, Checked | Errors] = {}
+    for index, body in bodies.items():
+        child = named.get(index)
+        if child is None:
+            checked[index] = [field_error("child_id", NO_SUCH_CHILD)]
+            continue
+        errors = field_errors(body, child, codes, today)
+        existing = stored.get(body.external_id)
+        if existing is not None:
+            if not same_content(existing, child, body):
+                checked[index] = [field_error("external_id", OTHER_CONTENT)]
+            else:
+                checked[index] = errors or Checked(body, child, existing)
+            continue
+        place = place_of(child, body)
+        if (other := held.get(place)) is not None:
+            message = f"the child already has {body.code} for this period, as measure '{other}': amend that one"
+            errors.append(field_error("period_start", message))
+        if not errors:
+            held[place] = body.external_id
+        checked[index] = errors or Checked(body, child, None)
+    return checked
+
+
+async def apply_new(
+    db: AsyncSession, la_id: uuid.UUID, checked: dict[int, Checked]
+) -> dict[int, tuple[OutcomeMeasure, WriteResult]]:
+    """The new measures written in the order given; the children measured recomputed."""
+    written: dict[int, tuple[OutcomeMeasure, WriteResult]] = {}
+    for index, ready in checked.items():
+        if ready.existing is not None:
+            written[index] = (ready.existing, "existing")
+            continue
+        body = ready.body
+        measure = OutcomeMeasure(
+            id=uuid.uuid4(),
+            la_id=la_id,
+            child_pk=ready.child.id,
+            external_id=body.external_id,
+            code=body.code,
+            value=body.value,
+            period_start=body.period_start,
+            period_end=body.last_day,
+            source=body.source,
+            version=1,
+        )
+        db.add(measure)
+        db.add(OutcomeMeasureVersion(measure_id=measure.id, version=1, value=body.value, source=body.source))
+        written[index] = (measure, "created")
+    created = [measure.child_pk for measure, outcome in written.values() if outcome == "created"]
+    await outbox.request_recomputes(db, la_id, created)
+    return written
 
 
 async def create(
     db: AsyncSession, la_id: uuid.UUID, body: OutcomeMeasureIn, codes: dict[str, MeasureCode], today: date
 ) -> tuple[OutcomeMeasure, WriteResult]:
-    return await write_one(
-        db, "measure", check_new(db, la_id, body, codes, today), lambda ready: apply_new(db, la_id, ready)
-    )
+    async def checking() -> Checked | Errors:
+        return (await check_new(db, la_id, {0: body}, codes, today))[0]
+
+    async def applying(ready: Checked) -> tuple[OutcomeMeasure, WriteResult]:
+        return (await apply_new(db, la_id, {0: ready}))[0]
+
+    return await write_one(db, "measure", checking(), applying)
 
 
 async def amend(
