@@ -45,6 +45,17 @@ def assessment(child: int, number: int, day: date) -> dict[str, Any]:
     }
 
 
+async def post_batch(
+    api: httpx.AsyncClient, path: str, headers: dict[str, str], items: list[dict[str, Any]], outcome: str
+) -> float:
+    """Seconds for one batch through the API, checked to have been taken whole as `outcome` (created, existing)."""
+    began = time.perf_counter()
+    response = await api.post(path, json={"items": items}, headers=headers)
+    took = time.perf_counter() - began
+    assert response.status_code == 200 and response.json()[outcome] == len(items), response.text[:500]
+    return took
+
+
 async def client_key(db: AsyncSession, la_id: uuid.UUID, kind: Kind) -> str:
     """A new client of the council, of the kind, and its first API key."""
     client = await clients.create_client(db, la_id, ClientIn(name=kind.value, kind=kind))

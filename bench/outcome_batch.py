@@ -2,17 +2,15 @@
 100 children), all new, then the last one sent again (every item found stored). Prints measures a second."""
 
 import statistics
-import time
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
-
-from bench.ingest import council_with_children
+from bench.ingest import council_with_children, post_batch
 from bench.scratch import run_on_scratch
 from shared.access import Kind
 from shared.settings import Settings
 
+PATH = "/v1/outcome-measures/batch"
 CHILDREN = 100
 PER_CHILD = 10
 BATCHES = 5
@@ -34,20 +32,14 @@ def batch(number: int) -> list[dict[str, Any]]:
     ]
 
 
-async def post(api: httpx.AsyncClient, headers: dict[str, str], items: list[dict[str, Any]], outcome: str) -> float:
-    began = time.perf_counter()
-    response = await api.post("/v1/outcome-measures/batch", json={"items": items}, headers=headers)
-    took = time.perf_counter() - began
-    assert response.status_code == 200 and response.json()[outcome] == len(items), response.text[:500]
-    return took
-
-
 async def measure(settings: Settings) -> None:
     async with council_with_children(settings, "OUTCOMES", CHILDREN) as (_, api, keys):
         headers = {"Authorization": f"Bearer {keys[Kind.CASE_MANAGEMENT]}"}
-        times = [await post(api, headers, batch(n), "created") for n in range(BATCHES)]
+        times = [await post_batch(api, PATH, headers, batch(n), "created") for n in range(BATCHES)]
         print(f"outcome measure batch of 1,000, median of {BATCHES}: {1000 / statistics.median(times):,.0f} a second")
-        again = statistics.median([await post(api, headers, batch(BATCHES - 1), "existing") for _ in range(3)])
+        again = statistics.median(
+            [await post_batch(api, PATH, headers, batch(BATCHES - 1), "existing") for _ in range(3)]
+        )
         print(f"the same batch sent again, median of 3: {1000 / again:,.0f} a second")
 
 
