@@ -40,7 +40,7 @@ class _ChildReader:
         self.in_order: list[RawRow] = []  # every HEADER and EPISODE, in document order
         # The outcome tables a CHILD's HEADER nests (OC2 and each AMISSING), and OC3's values its HEADER holds:
         # (the HEADER, the table, the values), each referred to by its HEADER once the HEADERs are numbered.
-        self.outcomes: list[RawRow] = []
+        self.outcomes: list[tuple[str, dict[str, str | None]]] = []
         self.all_outcomes: list[tuple[RawRow, str, dict[str, str | None]]] = []
 
     def start(self, tag: str, _attributes: dict[str, str]) -> None:
@@ -56,7 +56,7 @@ class _ChildReader:
             self.episodes.append(RawRow(ref, {}))
             self.in_order.append(self.episodes[-1])
         elif self.path[1:] in (["CHILD", "HEADER", "OC2"], ["CHILD", "HEADER", "AMISSING"]):
-            self.outcomes.append(RawRow(ref, {"table": OC2 if tag == "OC2" else MISSING}))
+            self.outcomes.append((OC2 if tag == "OC2" else MISSING, {}))
 
     def characters(self, data: str) -> None:
         self.text.append(data)
@@ -72,7 +72,7 @@ class _ChildReader:
         elif where == ["CHILD", "EPISODE"]:
             self.episodes[-1].values[column] = value
         elif where in (["CHILD", "HEADER", "OC2"], ["CHILD", "HEADER", "AMISSING"]):
-            self.outcomes[-1].values[column] = value
+            self.outcomes[-1][1][column] = value
         elif self.path[1:] == ["CHILD"]:
             self._end_child()
         self.path.pop()
@@ -86,9 +86,8 @@ class _ChildReader:
             self.headers.append(self.header)
             if self.header.get("ACTIV") is not None:
                 self.all_outcomes.append((self.header, OC3, {"CHILD": child, "ACTIV": self.header.get("ACTIV")}))
-            for row in self.outcomes:
-                table = row.values.pop("table") or ""
-                self.all_outcomes.append((self.header, table, {"CHILD": child, **row.values}))
+            for table, values in self.outcomes:
+                self.all_outcomes.append((self.header, table, {"CHILD": child, **values}))
         self.all_episodes += self.episodes
         self.header, self.episodes, self.outcomes = None, [], []
 
