@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench migrate client council
+.PHONY: run test lint bench migrate client council browser
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ $(INSTALLED): pyproject.toml
 run: $(INSTALLED)
 	$(PY) -m services.stack.run
 
-test: $(INSTALLED)
+test: $(INSTALLED) browser
 	$(PY) -m pytest
+
+# The docs page's test drives a real browser (tests/integration/test_docs_offline.py): Debian's chromium, installed
+# where missing (apt-get needs root; without it, the test says what is missing).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium is missing and apt-get could not install it: the browser test will fail" >&2
 
 bench: $(INSTALLED)
 	$(PY) -m bench.ingest

@@ -44,7 +44,7 @@ async def rendered_operations(url: str) -> set[tuple[str, str]]:
     """The operations Swagger UI drew in headless Chromium, whose every request off this machine goes to a
     proxy on a closed local port and fails (loopback bypasses a proxy), so a CDN cannot be reached."""
     browser = shutil.which("chromium")
-    assert browser is not None, "Debian's chromium is needed (.ci/run installs it)"
+    assert browser is not None, "Debian's chromium is needed (make test installs it, as root)"
     process = await asyncio.create_subprocess_exec(
         browser,
         "--headless",
