@@ -23,7 +23,7 @@ from shared.errors import Forbidden, NotAuthenticated, TooManyRequests
 from shared.settings import Settings, env_name
 
 # Named in the burst limit's 429: a feed that sends one request per record can send a thousand in one.
-BATCH_ROUTES = ("/v1/children/batch", "/v1/assessments/batch", "/v1/placements/batch")
+BATCH_ROUTES = ("/v1/children/batch", "/v1/assessments/batch", "/v1/placements/batch", "/v1/outcome-measures/batch")
 BEARER = HTTPBearer(auto_error=False, description="An API key, or an OAuth2 access token from the configured issuer")
 
 
