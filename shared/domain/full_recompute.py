@@ -207,6 +207,7 @@ async def write(
     cleared = (snapshot.had_figures - written) - excluded
     await clear_figures(db, cleared, now)
     await kept_outcome_figures.write_measures(db, measures, excluded, now)
+    await kept_outcome_figures.record_removals(db)
     await settle(db, snapshot, excluded, written | cleared)
     return len(written), len(cleared), excluded
 

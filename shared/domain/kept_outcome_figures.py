@@ -12,7 +12,7 @@ from io import BytesIO
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Uuid, delete, select
+from sqlalchemy import Uuid, column, delete, insert, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import among, driver, unsynced
@@ -42,16 +42,39 @@ FROM stage_measures
 """
 
 
+# The area rows `clear` took away, kept for `record_removals` until the transaction ends.
+GONE = "CREATE TEMP TABLE IF NOT EXISTS gone_areas (la_id uuid, child_pk uuid, outcome_area text) ON COMMIT DROP"
+GONE_AREAS = table("gone_areas", column("la_id"), column("child_pk"), column("outcome_area"))
+
+# An area taken away and not written again is a removal; one written again is a newer row, which a cursor sees.
+RECORD_REMOVALS = """
+INSERT INTO outcome_area_removals (la_id, child_pk, outcome_area)
+SELECT g.la_id, g.child_pk, g.outcome_area FROM gone_areas g
+WHERE NOT EXISTS (SELECT FROM child_outcome_areas a WHERE a.child_pk = g.child_pk AND a.outcome_area = g.outcome_area)
+"""
+
+
 async def clear(db: AsyncSession, target: RecomputeTarget, excluded: set[uuid.UUID]) -> None:
-    """The target's kept outcome rows deleted, but for the children written to since the recompute's read:
-    their own recompute follows."""
+    """The target's kept outcome rows deleted, but for the children written to since the recompute's read (their
+    own recompute follows); the areas that went kept for `record_removals`."""
+    await db.execute(text(GONE))
     for model in (ChildOutcomeArea, ChildOutcomeMeasure):
         gone = delete(model).where(among(model.la_id, target.la_ids, Uuid))
         if target.children is not None:
             gone = gone.where(among(model.child_pk, target.children, Uuid))
         if excluded:
             gone = gone.where(~among(model.child_pk, sorted(excluded), Uuid))
-        await db.execute(unsynced(gone))
+        if model is ChildOutcomeMeasure:  # a measure's row is always written again: its measures stay
+            await db.execute(unsynced(gone))
+            continue
+        taken = gone.returning(ChildOutcomeArea.la_id, ChildOutcomeArea.child_pk, ChildOutcomeArea.outcome_area)
+        columns = ["la_id", "child_pk", "outcome_area"]
+        await db.execute(unsynced(insert(GONE_AREAS).from_select(columns, select(taken.cte("taken")))))
+
+
+async def record_removals(db: AsyncSession) -> None:
+    """Once the target's areas are written again: those `clear` took away for good, as removals."""
+    await db.execute(text(RECORD_REMOVALS))
 
 
 async def write_measures(db: AsyncSession, read: Measured, excluded: set[uuid.UUID], now: datetime) -> None:

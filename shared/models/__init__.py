@@ -18,6 +18,7 @@ from shared.models.figures import (
     ChildOutcomeMeasure,
     ChildPlacementFigures,
     DomainNeedsTrend,
+    OutcomeAreaRemoval,
     RciCalibration,
 )
 from shared.models.imports import ImportFinding, ImportUpload, ReturnImport
@@ -52,6 +53,7 @@ __all__ = [
     "Instrument",
     "LocalAuthority",
     "MeasureCode",
+    "OutcomeAreaRemoval",
     "OutcomeMeasure",
     "OutcomeMeasureVersion",
     "PaymentStatement",

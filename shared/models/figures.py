@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     Numeric,
@@ -209,4 +210,22 @@ class ChildOutcomeMeasure(Base):
     period_start: Mapped[date] = mapped_column(Date)
     period_end: Mapped[date] = mapped_column(Date)
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    row_version: Mapped[int] = row_version()
+
+
+class OutcomeAreaRemoval(Base):
+    """A child's outcome area row a recompute took away and did not write again (its figures cleared, or the area
+    no longer rated): a BI tool syncing outcome-areas by cursor learns from it that the row went. A measure's row
+    never goes but with its child (no measure is ever deleted), whose erasure the erasures feed announces. Its row
+    version is from the figures' sequence, so removals and rows merge in one order."""
+
+    __tablename__ = "outcome_area_removals"
+    __table_args__ = (council_pages(__tablename__),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    la_id: Mapped[uuid.UUID] = council_column()
+    # The erasure of the child takes its removals too: the erasures feed says to drop everything of it.
+    child_pk: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    outcome_area: Mapped[str] = mapped_column(String(64))
+    removed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     row_version: Mapped[int] = row_version()

@@ -370,6 +370,8 @@ CASES: dict[str, Case] = {
     "read_outcome_links": Case(fixed("GET", "/v1/scores/outcome-links"), "list"),
     "read_outcome_areas": Case(fixed("GET", "/v1/scores/outcome-areas"), "list", "figures"),
     "read_outcome_measures": Case(fixed("GET", "/v1/scores/outcome-measures"), "list", "figures"),
+    # The same pager as the figures' tables; the world's recompute takes no row away (test_outcome_removals does).
+    "read_outcome_area_removals": Case(fixed("GET", "/v1/scores/outcome-area-removals"), "list", "removals"),
     "read_unsuppressed_outcome_links": Case(fixed("GET", "/v1/admin/outcome-links"), "list"),
     "read_edge_of_care_figures": Case(fixed("GET", "/v1/scores/edge-of-care"), "list"),
     "read_unsuppressed_edge_of_care": Case(fixed("GET", "/v1/admin/edge-of-care"), "list"),

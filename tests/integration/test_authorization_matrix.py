@@ -123,6 +123,7 @@ async def world(matrix_app: tuple[FastAPI, SigningKey], settings: Settings) -> A
             "cohort-children": ["children_in_slice"],
             "clients": [world.spare_client_id],
             "calibrations": [],
+            "removals": [],
             "contracts": [CONTRACT],
         }
         yield world

@@ -16,6 +16,7 @@ from services.api.scores.serving import BiClient, page_response, scores_router
 from services.api.scores.tables import (
     NEEDS_SUMMARY,
     NEEDS_TRENDS,
+    OUTCOME_AREA_REMOVALS,
     OUTCOME_AREAS,
     OUTCOME_MEASURES,
     ScoreTable,
@@ -31,9 +32,9 @@ router = scores_router()
 @dataclass
 class ScoreQuery(PageQuery):
     child_pseudonym: Annotated[Id | None, Query(max_length=32, description="Only this child")] = None
-    updated_since: Annotated[UtcDateTime | None, Query(description="Only rows computed at or after this instant")] = (
-        None
-    )
+    updated_since: Annotated[
+        UtcDateTime | None, Query(description="Only rows computed (a removal: made) at or after this instant")
+    ] = None
 
 
 ScoreAsked = Annotated[ScoreQuery, Depends(built_in_loop(ScoreQuery))]
@@ -78,6 +79,11 @@ score_route(NEEDS_TRENDS, "Needs trends per child and domain")
 score_route(NEEDS_SUMMARY, "Needs summary per child")
 score_route(OUTCOME_AREAS, "Outcome figures per child and outcome area: area need and outcome index (domain.md §5)")
 score_route(OUTCOME_MEASURES, "Outcome figures per child and measure code: baseline, latest, change and bands")
+score_route(
+    OUTCOME_AREA_REMOVALS,
+    "Outcome area rows that went (a child's figures cleared, an area no longer rated): drop them from a synced "
+    "copy. Their row versions are of the figures' sequence: applied in that order with the rows, a copy stays true",
+)
 
 
 @router.get(

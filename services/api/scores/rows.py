@@ -115,6 +115,13 @@ class OutcomeMeasureRow(OutcomeMeasureFields, Pseudonymous):
     computed_at: Instant = Field(description=f"When the row was computed, {INSTANT}")
 
 
+class OutcomeAreaRemovalRow(Pseudonymous):
+    """A row of outcome-areas that went: drop it from any copy."""
+
+    outcome_area: str = Field(description="The row's outcome_area: with the pseudonym, which row went")
+    removed_at: Instant = Field(description=f"When the recompute took it away, {INSTANT}")
+
+
 class ErasureRow(BaseModel):
     child_pseudonym: str = Field(description="The erased child's pseudonym: drop its rows from any copy")
     erased_at: Instant = Field(description=f"When it was erased, {INSTANT}")

@@ -12,17 +12,37 @@ from sqlalchemy import DateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.paging import Keyset, keyset_page
-from services.api.scores.rows import NeedsSummaryRow, NeedsTrendRow, OutcomeAreaRow, OutcomeMeasureRow, columns_of
+from services.api.scores.rows import (
+    NeedsSummaryRow,
+    NeedsTrendRow,
+    OutcomeAreaRemovalRow,
+    OutcomeAreaRow,
+    OutcomeMeasureRow,
+    columns_of,
+)
 from services.api.tabular import plain
 from shared.db import driver
-from shared.models import ChildNeedsTrend, ChildOutcomeArea, ChildOutcomeMeasure, DomainNeedsTrend
+from shared.models import (
+    ChildNeedsTrend,
+    ChildOutcomeArea,
+    ChildOutcomeMeasure,
+    DomainNeedsTrend,
+    OutcomeAreaRemoval,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class ScoreTable:
     name: str
-    model: type[ChildNeedsTrend] | type[DomainNeedsTrend] | type[ChildOutcomeArea] | type[ChildOutcomeMeasure]
+    model: (
+        type[ChildNeedsTrend]
+        | type[DomainNeedsTrend]
+        | type[ChildOutcomeArea]
+        | type[ChildOutcomeMeasure]
+        | type[OutcomeAreaRemoval]
+    )
     row: type[BaseModel]  # its fields are the public columns, in order; changing them breaks BI bindings
+    stamp: str = "computed_at"  # the instant `updated_since` is of
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -40,6 +60,9 @@ NEEDS_TRENDS = ScoreTable("needs-trends", DomainNeedsTrend, NeedsTrendRow)
 NEEDS_SUMMARY = ScoreTable("needs-summary", ChildNeedsTrend, NeedsSummaryRow)
 OUTCOME_AREAS = ScoreTable("outcome-areas", ChildOutcomeArea, OutcomeAreaRow)
 OUTCOME_MEASURES = ScoreTable("outcome-measures", ChildOutcomeMeasure, OutcomeMeasureRow)
+OUTCOME_AREA_REMOVALS = ScoreTable(
+    "outcome-area-removals", OutcomeAreaRemoval, OutcomeAreaRemovalRow, stamp="removed_at"
+)
 
 
 def page_statement(table: ScoreTable, filters: list[str]) -> str:
@@ -74,7 +97,7 @@ async def read_page(
     for condition, value in (
         ("t.row_version > ", cursor),
         ("c.pseudonym = ", child_pseudonym),
-        ("t.computed_at >= ", updated_since),
+        (f"t.{table.stamp} >= ", updated_since),
     ):
         if value is not None:
             values.append(value)
