@@ -36,10 +36,6 @@ STAGING = (
         baseline_mean int4, latest_mean int4, change_mean int4, top int2, baseline_index int2, latest_index int2,
         period_start date, period_end date
     ) ON COMMIT DROP""",
-    """CREATE TEMP TABLE stage_measures (
-        child_pk uuid, la_id uuid, code int4, count int4, baseline int8, latest int8, change int8, changed int2,
-        improved int2, baseline_band int4, latest_band int4, period_start date, period_end date
-    ) ON COMMIT DROP""",
 )
 
 POSITIONS = """positions AS (

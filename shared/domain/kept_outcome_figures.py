@@ -28,6 +28,11 @@ def places(total: int, count: int) -> Decimal:
     return Decimal(ten_thousandths(total, count)).scaleb(-4)
 
 
+STAGE_MEASURES = """CREATE TEMP TABLE stage_measures (
+    child_pk uuid, la_id uuid, code int4, count int4, baseline int8, latest int8, change int8, changed int2,
+    improved int2, baseline_band int4, latest_band int4, period_start date, period_end date
+) ON COMMIT DROP"""
+
 # Values in ten-thousandths times 0.0001: numerics of scale 4, exact. A band numbered -1 (none) indexes the
 # labels at 0, which PostgreSQL's arrays (numbered from 1) answer with NULL.
 INSERT_MEASURES = """
@@ -78,7 +83,7 @@ async def record_removals(db: AsyncSession) -> None:
 
 
 async def write_measures(db: AsyncSession, read: Measured, excluded: set[uuid.UUID], now: datetime) -> None:
-    """The measures' rows, once `clear` has taken the target's old ones, staged (figures_copy.py) and inserted; but
+    """The measures' rows, once `clear` has taken the target's old ones, staged and inserted; but
     for the children written to since the read (their own recompute follows)."""
     read = read.without(excluded)
     c, codes = read.columns, read.codes
@@ -105,6 +110,7 @@ async def write_measures(db: AsyncSession, read: Measured, excluded: set[uuid.UU
         ]
     )
     apg = await driver(db)
+    await apg.execute(STAGE_MEASURES)
     await apg.copy_to_table("stage_measures", source=BytesIO(rows), format="binary")
     labels = [band.label for code in codes for band in code.bands]
     names, areas = [code.code for code in codes], [code.outcome_area for code in codes]

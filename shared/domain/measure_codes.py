@@ -4,9 +4,10 @@ one (one lookup for the API, the return's import and the figures)."""
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import Uuid, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import among
 from shared.domain.engines.outcomes import Band
 from shared.domain.engines.outcomes import MeasureCode as EngineCode
 from shared.domain.lookups import visible_to
@@ -14,15 +15,21 @@ from shared.models import Instrument, MeasureCode
 
 
 async def codes_of(db: AsyncSession, la_id: uuid.UUID) -> dict[str, MeasureCode]:
+    return (await codes_of_councils(db, [la_id]))[la_id]
+
+
+async def codes_of_councils(db: AsyncSession, la_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, MeasureCode]]:
+    """Each council's codes by code, read at once for them all."""
     rows = (
         await db.scalars(
-            select(MeasureCode)
-            .where(or_(MeasureCode.la_id.is_(None), MeasureCode.la_id == la_id))
-            .order_by(MeasureCode.la_id.nulls_first())
+            select(MeasureCode).where(or_(MeasureCode.la_id.is_(None), among(MeasureCode.la_id, la_ids, Uuid)))
         )
     ).all()
-    # Shipped first, so the council's own of a code is the one left.
-    return dict(sorted({row.code: row for row in rows}.items()))
+    shipped = {row.code: row for row in rows if row.la_id is None}
+    return {
+        la_id: dict(sorted((shipped | {row.code: row for row in rows if row.la_id == la_id}).items()))
+        for la_id in la_ids
+    }
 
 
 async def outcome_areas_of(db: AsyncSession, la_id: uuid.UUID) -> set[str]:

@@ -28,7 +28,7 @@ from shared.domain.engines.outcomes import (
     measure_figures,
 )
 from shared.domain.figures_copy import Sink
-from shared.domain.measure_codes import codes_of, for_engine
+from shared.domain.measure_codes import codes_of_councils, for_engine
 
 EVER = Window()
 
@@ -122,9 +122,8 @@ async def measured(
     """The councils' (or the children given's) measures within the window, as figures."""
     codes: list[MeasureCode] = []
     owners: list[uuid.UUID] = []
-    for la_id in la_ids:
-        theirs = list((await council_codes(db, la_id)).values())
-        codes += theirs
+    for la_id, theirs in (await codes_of_councils(db, la_ids)).items():
+        codes += [for_engine(row) for row in theirs.values()]
         owners += [la_id] * len(theirs)
     arguments = [owners, [code.code for code in codes], la_ids, window.start, window.end, children]
     read = await copy_columns(await driver(db), MEASURES, arguments, MEASURE_READ)
@@ -137,10 +136,6 @@ async def measured(
 
 
 MEASURE_INPUTS = ("child", "code", "value", "period_start", "period_end", "recorded")
-
-
-async def council_codes(db: AsyncSession, la_id: uuid.UUID) -> dict[str, MeasureCode]:
-    return {code: for_engine(row) for code, row in (await codes_of(db, la_id)).items()}
 
 
 async def council_outcomes(
