@@ -148,8 +148,10 @@ def test_a_process_that_keeps_exiting_waits_longer_each_time_and_one_that_ran_a_
     start(failing, dict(os.environ), ROOT)
     assert failing.process is not None
     failing.process.wait(timeout=WAIT)
-    tend(failing, {}, ROOT, now=failing.started_at + STEADY)
-    assert failing.restart_at == failing.started_at + STEADY + 1
+    # A little past STEADY: exactly STEADY after a large monotonic instant may come out a hair short in floats.
+    ran_a_while = failing.started_at + STEADY + 0.5
+    tend(failing, {}, ROOT, now=ran_a_while)
+    assert failing.restart_at == ran_a_while + 1
     said = capsys.readouterr().out.splitlines()
     assert "[make run] failing exited (exit status 3); starting it again in 8 s" in said
 
