@@ -30,6 +30,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.assessment_batch
 	$(PY) -m bench.outcome_batch
+	$(PY) -m bench.matching
 	$(PY) -m bench.push
 	$(PY) -m bench.statements
 	$(PY) -m bench.national_recompute

@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
+from shared.ssda903 import placement_group
+
 DEMO_SEED = 20261123
 DEMO_AS_OF = date(2026, 10, 31)
 
@@ -139,6 +141,7 @@ CATEGORIES = {"N1": 64, "N2": 3, "N3": 3, "N4": 8, "N5": 15, "N6": 2, "N8": 5}
 # (45:40:15); children who go on to a children's home need most.
 PROFILES = ((0.7, 0, 0), (1.4, 0, 1), (1.6, 2, 4))
 RESIDENTIAL_PROFILE = (2.1, 3, 5)
+STEPPING_DOWN = (-1.5, 0.8)  # levels a year, and the share of domains improving so, of an improving home's child
 ARCS = {"improving": 50, "steady": 17, "worsening": 13, "mixed": 20}
 MOVES = {"CARPL": 30, "CREQO": 12, "CHILD": 8, "LAREQ": 10, "CREQB": 5, "CLOSE": 4, "STAND": 3, "OTHER": 3, "PLACE": 15}
 ROLES = {"social_worker": 55, "iro": 35, "panel": 4, "carer": 3, "provider": 3}
@@ -282,6 +285,8 @@ def _assessments(
         base[d] = _clamp(rng.uniform(3.0, 4.4), 4)
     # Levels a year: most children improve slowly in most domains; mixed ones regress in one or two that started low.
     fastest, share = {"improving": (-0.9, 0.7), "mixed": (-0.9, 0.7), "worsening": (0.9, 0.5), "steady": (0, 0)}[s.arc]
+    if s.residential and s.arc == "improving":
+        fastest, share = STEPPING_DOWN  # a home's work shows: the children a council could bring back to a family
     rate = {d: rng.gauss(0, 0.05) + (fastest * rng.uniform(0.25, 1) if rng.random() < share else 0) for d in domains}
     if s.arc == "mixed":
         low = [d for d in domains if base[d] < 2.5] or list(domains)
@@ -307,7 +312,55 @@ def _assessments(
         role = "social_worker" if i == 0 else _pick(rng, ROLES)
         external_id = f"DEMO-A-{numbered + len(found) + 1:06d}"
         found.append(DemoAssessment(external_id, s.child.child_id, day, context, role, needs, strengths, not_assessed))
-    return found
+    return _with_crisis(found) if s.arc == "worsening" else found
+
+
+def _with_crisis(found: list[DemoAssessment]) -> list[DemoAssessment]:
+    """A worsening child's last review finds a crisis: the first domain rated at both of its last two reviews, at
+    most moderate at the one before and below actionable at baseline, jumps two levels (a stability risk the
+    council should see). No randomness, so the rest of the council is unchanged."""
+    if len(found) < 2:
+        return found
+    previous, last = found[-2].needs, found[-1].needs
+    # Only a domain never actionable at baseline: no reduction it earned a provider is reversed by it.
+    first = found[0].needs
+    rated = [
+        d for d, level in last.items() if level is not None and (baseline := first.get(d)) is not None and baseline < 2
+    ]
+    rises = {d: before + 2 for d in rated if (before := previous.get(d)) is not None and before <= 2}
+    if not rises:
+        return found
+    domain = next(iter(rises))
+    return [*found[:-1], replace(found[-1], needs=last | {domain: rises[domain]})]
+
+
+STEPPED_DOWN_EVERY = 2  # every second improving child in a home has stepped down to an agency's foster carers
+STEPPED_DOWN_AGO = timedelta(days=120)
+
+
+def _stepped_down(episodes: list[DemoPlacement], as_of: date) -> list[DemoPlacement]:
+    """The child's home placement, open and begun long enough ago, ended 120 days before as_of for a family: an
+    agency's foster carers (the contract's in-house service untouched), at a typical agency cost. No randomness,
+    so the rest of the council is unchanged."""
+    last, moved = episodes[-1], as_of - STEPPED_DOWN_AGO
+    if last.end_date is not None or placement_group(last.place) != "residential" or last.start_date >= moved:
+        return episodes
+    places, place_provider, _ = PLACES["DEMO-PROV-02"]
+    foster = replace(
+        last,
+        start_date=moved,
+        rne="P",
+        place=places[0],
+        place_provider=place_provider,
+        postcode_sector="ZZ3 1",
+        urn=None,
+        provider_external_id="DEMO-PROV-02",
+        weekly_cost=Decimal(COSTS["ifa"][1]).quantize(Decimal("0.01")),
+        funding_social_care=Decimal("1.00"),
+        funding_health=Decimal("0.00"),
+        funding_education=Decimal("0.00"),
+    )
+    return [*episodes[:-1], replace(last, end_date=moved, reason_ended="X1", reason_place_change="CARPL"), foster]
 
 
 RESPITE_EVERY = 4  # every fourth child fostered by the council's service has a fortnight's respite
@@ -363,9 +416,14 @@ def generate_demo_council(
     kids: list[DemoChild] = []
     assessments: list[DemoAssessment] = []
     placements: list[DemoPlacement] = []
+    improving_homes = 0
     for n in range(1, children + 1):
         story = _story(rng, n, as_of)
         episodes = _placements(rng, story, len(placements))
+        if story.residential and story.arc == "improving":
+            improving_homes += 1
+            if improving_homes % STEPPED_DOWN_EVERY == 0:
+                episodes = _stepped_down(episodes, as_of)
         kids.append(story.child)
         placements += episodes
         assessments += _assessments(rng, story, domains, [p.start_date for p in episodes[1:]], len(assessments))

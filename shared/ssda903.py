@@ -332,6 +332,24 @@ def placement_group(code: str) -> str | None:
     return next((group for group, codes in PLACEMENT_GROUPS.items() if code in codes), None)
 
 
+_DISTRICT = re.compile(_OUTWARD)
+
+
+def postcode_district(text: str) -> str | None:
+    """A postcode district (the outward code: 'ab12' gives 'AB12'); None if it is not one."""
+    district = text.strip().upper()
+    return district if _DISTRICT.fullmatch(district) else None
+
+
+def postcode_districts(texts: list[str]) -> list[str]:
+    """Postcode districts, sorted and each once; ValueError naming those that are not."""
+    found = [postcode_district(text) for text in texts]
+    wrong = [text for text, district in zip(texts, found, strict=True) if district is None]
+    if wrong:
+        raise ValueError(f"{', '.join(wrong)} is not a postcode district (the outward code, e.g. AB1)")
+    return sorted({district for district in found if district is not None})
+
+
 def postcode_sector(postcode: str) -> str | None:
     """The sector of a UK postcode or sector ('ab12cd' and 'AB1 2' give 'AB1 2'); None if it is neither.
 

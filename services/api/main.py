@@ -13,6 +13,7 @@ from services.api.audit_log.endpoints import router as audit_log
 from services.api.children.endpoints import router as children
 from services.api.clients.endpoints import router as clients
 from services.api.contracts.endpoints import router as contracts
+from services.api.decisions.endpoints import router as decision_support
 from services.api.docs import app_with_docs
 from services.api.erasures.endpoints import router as erasures
 from services.api.figures_admin.endpoints import router as figures_admin
@@ -20,6 +21,7 @@ from services.api.http_limits import BodyLimit, SecurityHeaders, install_cors
 from services.api.imports.endpoints import IMPORTS_PATH
 from services.api.imports.endpoints import router as imports
 from services.api.instruments.endpoints import router as instruments
+from services.api.matching.endpoints import router as matching
 from services.api.observability import Metrics, RequestTelemetry
 from services.api.ops.endpoints import router as ops
 from services.api.outcomes.child_endpoint import router as child_outcomes
@@ -40,6 +42,10 @@ from services.api.scores.labels_endpoints import router as scores_labels
 from services.api.scores.outcome_endpoints import admin_router as outcome_links_admin
 from services.api.scores.outcome_endpoints import router as scores_outcome_links
 from services.api.scores.placement_endpoints import router as scores_placements
+from services.api.scores.savings_endpoints import router as scores_savings
+from services.api.scores.sufficiency_endpoints import admin_router as sufficiency_admin
+from services.api.scores.sufficiency_endpoints import router as scores_sufficiency
+from services.api.scores.value_endpoints import router as scores_value
 from services.api.state import AppState
 from services.api.statements.endpoints import router as statements
 from services.api.throttle import REQUEST_COUNT_BATCH_SECONDS, Throttle
@@ -57,6 +63,8 @@ ROUTERS = (
     outcome_measures,
     measure_codes,
     child_outcomes,
+    decision_support,
+    matching,
     providers,
     scores,
     scores_cohort,
@@ -64,6 +72,10 @@ ROUTERS = (
     scores_children,
     scores_labels,
     scores_placements,
+    scores_value,
+    scores_savings,
+    scores_sufficiency,
+    sufficiency_admin,
     scores_outcome_links,
     scores_edge_of_care,
     edge_of_care_admin,

@@ -125,6 +125,13 @@ def parser() -> argparse.ArgumentParser:
     )
     measure_code.set_defaults(run=OPERATIONS.define_measure_code)
 
+    rules = commands.add_parser(
+        "define-decision-rules", help="set a council's decision rules (step-down, stability, ...) from a JSON file"
+    )
+    rules.add_argument("council", help="the council's code")
+    rules.add_argument("file", type=Path, help="the rules as PUT /v1/admin/decision-rules takes them (JSON)")
+    rules.set_defaults(run=OPERATIONS.define_decision_rules)
+
     add_import_commands(commands)
 
     whole = commands.add_parser("recompute", help="recompute every figure of councils at once, with a progress bar")

@@ -23,7 +23,9 @@ from services.cli.sessions import in_transaction, require_council
 from shared.access import Kind
 from shared.db import make_engine, make_sessionmaker, transaction
 from shared.demo_data import DEMO_PROVIDER_ID, generate_demo_council
+from shared.domain import decision_rules
 from shared.domain.calibration import calibrate
+from shared.domain.decision_rules import RulesDocument
 from shared.domain.full_recompute import recompute_every_figure
 from shared.domain.locks import figures_lock
 from shared.domain.lookups import find_instrument
@@ -68,6 +70,21 @@ async def define_measure_code(args: argparse.Namespace) -> None:
     code = await in_transaction(work)
     bands = ", ".join(f"{band['label']} from {band['from']:g}" for band in code.bands) or "no bands"
     print(f"measure code {code.code} defined for {args.council}: {code.outcome_area}, {code.better} is better, {bands}")
+
+
+async def define_decision_rules(args: argparse.Namespace) -> None:
+    try:
+        document = RulesDocument.model_validate_json(await asyncio.to_thread(args.file.read_bytes))
+    except OSError as error:
+        raise SystemExit(f"{args.file}: cannot be read ({error})") from None
+
+    async def work(db: AsyncSession) -> int:
+        la_id = await require_council(db, args.council)
+        audit.begin_operator(db, la_id, "put_decision_rules")
+        return await decision_rules.define(db, la_id, document)
+
+    version = await in_transaction(work)
+    print(f"decision rules version {version} set for {args.council}: the worker recomputes its decision figures")
 
 
 async def load_demo(args: argparse.Namespace) -> None:

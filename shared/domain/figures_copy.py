@@ -27,7 +27,7 @@ STAGING = (
         child int8, child_pk uuid, la_id uuid, instrument int2, assessments_count int4, baseline_id uuid,
         latest_id uuid,
         baseline_day int4, latest_day int4, total int4, max int2, actionable int2, intensive int2,
-        b_total int4, b_max int2, b_actionable int2, b_intensive int2, total_strength int4,
+        b_total int4, b_max int2, b_actionable int2, b_intensive int2, p_total int4, total_strength int4,
         b_total_strength int4, mixed int2, resolved int8, new int8, rci float8, verdict int2
     ) ON COMMIT DROP""",
     "CREATE TEMP TABLE stage_series (child int8, ordinal int4, assessment uuid) ON COMMIT DROP",
@@ -75,12 +75,12 @@ INSERT INTO {{table}} (
     child_pk, la_id, instrument_code, instrument_version, assessments_count, baseline_assessment_id,
     latest_assessment_id, assessment_ids, baseline_assessed_on, latest_assessed_on, total_need, max_need,
     actionable_count, intensive_count, baseline_total_need, baseline_max_need, baseline_actionable_count,
-    baseline_intensive_count, resolved_needs, new_needs, mixed_progress, total_strength,
+    baseline_intensive_count, previous_total_need, resolved_needs, new_needs, mixed_progress, total_strength,
     baseline_total_strength, rci, rci_verdict, computed_at
 )
 SELECT s.child_pk, s.la_id, i.code, i.version, s.assessments_count, s.baseline_id, s.latest_id, series.ids,
     date '2000-01-01' + s.baseline_day, date '2000-01-01' + s.latest_day, s.total, nullif(s.max, -1),
-    s.actionable, s.intensive, s.b_total, nullif(s.b_max, -1), s.b_actionable, s.b_intensive,
+    s.actionable, s.intensive, s.b_total, nullif(s.b_max, -1), s.b_actionable, s.b_intensive, nullif(s.p_total, -1),
     ARRAY(SELECT p.code FROM positions p WHERE p.id = i.id AND (s.resolved >> p.position) & 1 = 1
           ORDER BY p.position),
     ARRAY(SELECT p.code FROM positions p WHERE p.id = i.id AND (s.new >> p.position) & 1 = 1
@@ -156,6 +156,7 @@ CLEARED_CHILD: dict[str, Any] = {
     "baseline_max_need": None,
     "baseline_actionable_count": None,
     "baseline_intensive_count": None,
+    "previous_total_need": None,
     "mixed_progress": None,
     "total_strength": None,
     "baseline_total_strength": None,
@@ -309,6 +310,7 @@ def child_rows(
             ("b_max", "int2", c.baseline_max_need[kept]),
             ("b_actionable", "int2", c.baseline_actionable_count[kept]),
             ("b_intensive", "int2", c.baseline_intensive_count[kept]),
+            ("p_total", "int4", c.previous_total_need[kept]),
             ("total_strength", "int4", c.total_strength[kept]),
             ("b_total_strength", "int4", c.baseline_total_strength[kept]),
             ("mixed", "int2", c.mixed_progress[kept]),

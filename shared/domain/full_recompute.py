@@ -192,10 +192,14 @@ def rci_of(done: Computed, councils: np.ndarray[Any, Any], sds: dict[tuple[int, 
 
 
 async def write(
-    db: AsyncSession, snapshot: Snapshot, measures: Measured, target: RecomputeTarget, progress: Progress
+    db: AsyncSession,
+    snapshot: Snapshot,
+    measures: Measured,
+    target: RecomputeTarget,
+    progress: Progress,
+    now: datetime,
 ) -> tuple[int, int, set[uuid.UUID]]:
-    """The recompute's one transaction: (written, cleared, left out)."""
-    now = await take_locks(db, target)
+    """The recompute's one transaction, its locks taken at `now`: (written, cleared, left out)."""
     excluded = await changed_or_gone(db, snapshot, target)
     keep_child = ~np.isin(snapshot.child_pk, np.array([pk.bytes for pk in excluded], dtype="V16"))
     latest = latest_instruments(snapshot)
@@ -410,11 +414,14 @@ async def recompute(
         for session in (db, other, third):
             await session.rollback()
     report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
-    # Started outside the write's transaction: work that takes the figures lock waits for it to commit.
-    alongside = asyncio.ensure_future(alongside_write()) if alongside_write is not None else None
+    alongside: asyncio.Future[Any] | None = None
     try:
         async with transaction(sessions) as db:
-            written, cleared, excluded = await write(db, snapshot, measures, target, report)
+            now = await take_locks(db, target)
+            # Started once the locks are held, outside this transaction: its write waits for this one to commit,
+            # so what it derives from the needs figures (the decision figures) reads them written.
+            alongside = asyncio.ensure_future(alongside_write()) if alongside_write is not None else None
+            written, cleared, excluded = await write(db, snapshot, measures, target, report, now)
             if placements is not None:
                 await kept_placement_figures.write(db, placements, excluded)
     finally:

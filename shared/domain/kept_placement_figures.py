@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import among, driver, transaction, unsynced
+from shared.domain import kept_decision_figures
 from shared.domain.engines.placements.child import CurrentPlacement, PlacementFigures, placement_figures
 from shared.domain.engines.placements.episodes import Funding
 from shared.domain.locks import figures_lock
 from shared.domain.placement_inputs import PlacedChild, placed_children
-from shared.domain.snapshot import RecomputeTarget, changed_since, read_outbox
+from shared.domain.snapshot import RecomputeTarget, read_outbox, written_since
 from shared.models import Child, ChildPlacementFigures, Placement
 
 VALUE_COLUMNS = (
@@ -156,6 +157,7 @@ async def write(db: AsyncSession, computed: Computed, excluded: set[uuid.UUID]) 
         columns = ("child_pk", "la_id", "as_at", *VALUE_COLUMNS, "computed_at")
         apg = await driver(db)
         await apg.copy_records_to_table(ChildPlacementFigures.__tablename__, records=records, columns=columns)
+    await kept_decision_figures.write(db, target.la_ids, target.children, excluded)
     return len(records)
 
 
@@ -173,8 +175,11 @@ async def kept_for(db: AsyncSession, la_id: uuid.UUID, day: date) -> bool:
 
 
 async def stale_councils(sessions: async_sessionmaker[AsyncSession], day: date) -> list[uuid.UUID]:
+    """The councils whose rows do not stand for the day, or whose decision figures do not stand for their placement
+    figures (another day, or rules the council has since changed)."""
     async with sessions() as db:
-        return list(await db.scalars(select(Placement.la_id).where(out_of_date(day)).distinct()))
+        stale = set(await db.scalars(select(Placement.la_id).where(out_of_date(day)).distinct()))
+        return sorted(stale | set(await kept_decision_figures.stale_councils(db)))
 
 
 async def refresh_council(sessions: async_sessionmaker[AsyncSession], la_id: uuid.UUID, day: date) -> int:
@@ -193,7 +198,7 @@ async def refresh_councils(sessions: async_sessionmaker[AsyncSession], la_ids: l
         await db.rollback()
     async with transaction(sessions) as db:
         await figures_lock(db)
-        written = await write(db, computed, changed_since(read, await read_outbox(db, target)))
+        written = await write(db, computed, written_since(read, await read_outbox(db, target)))
     if written >= ANALYZED_FROM:
         # A council's rows replaced wholesale: until autovacuum's next look, the feeds' reads were planned on the
         # old statistics (a page of a national council's rows took a second instead of milliseconds).

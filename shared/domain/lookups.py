@@ -60,3 +60,13 @@ async def find_instrument(
 
 def scale_of(instrument: Instrument) -> InstrumentScale:
     return InstrumentScale.from_definition(instrument.definition)
+
+
+async def domain_levels_of(db: AsyncSession, la_id: uuid.UUID) -> dict[str, set[int]]:
+    """Every domain of the instruments the council can rate with, and the need levels its scales hold."""
+    found: dict[str, set[int]] = {}
+    for definition in await db.scalars(select(Instrument.definition).where(visible_to(la_id))):
+        levels = {level["level"] for level in definition["levels"]}
+        for domain in definition["domains"]:
+            found.setdefault(domain["code"], set()).update(levels)
+    return found

@@ -48,6 +48,7 @@ async def placed_children(
             Placement.funding_social_care,
             Placement.funding_health,
             Placement.funding_education,
+            Placement.place_provider,
         )
         .join(Placement, Placement.child_pk == StoredChild.id)
         .where(among(StoredChild.la_id, la_ids, Uuid), among(Placement.la_id, la_ids, Uuid))
@@ -70,6 +71,7 @@ async def placed_children(
                 reason_place_change=row["reason_place_change"],
                 weekly_cost=row["weekly_cost"],
                 funding=Funding(row["funding_social_care"], row["funding_health"], row["funding_education"]),
+                place_provider=row["place_provider"],
             )
         )
     return [

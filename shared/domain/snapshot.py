@@ -125,6 +125,12 @@ def changed_since(read: Outbox, now: Outbox) -> set[uuid.UUID]:
     return changed
 
 
+def written_since(read: Outbox, now: Outbox) -> set[uuid.UUID]:
+    """Children written to since the outbox was read (each write asks anew): a recompute of theirs since is not
+    counted, as a figure derived from records the read saw stands however the needs figures were recomputed."""
+    return {child for request, (child, _) in now.items() if request not in read}
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Everything read, in one transaction's snapshot."""

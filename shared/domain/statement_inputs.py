@@ -53,7 +53,20 @@ async def read_inputs(db: AsyncSession, contract: Contract, child: uuid.UUID | N
         select(ContractVersion).where(ContractVersion.contract_id == contract.id).order_by(ContractVersion.version)
     )
     terms = ContractTerms(str(contract.id), provider.external_id, contract.start_date, tuple(map(as_terms, versions)))
-    placed = select(Placement.child_pk).where(Placement.provider_id == contract.provider_id)
+    episodes, assessments = await placed_with(db, contract.provider_id, child)
+    closed, settled = await closed_and_settled(db, contract)
+    kept = await db.execute(
+        select(ErasedCostDays.period_start, ErasedCostDays.cost_days).where(ErasedCostDays.contract_id == contract.id)
+    )
+    return Inputs(terms, episodes, assessments, closed, settled, {start: cost for start, cost in kept})
+
+
+async def placed_with(
+    db: AsyncSession, provider_pk: uuid.UUID, child: uuid.UUID | None = None
+) -> tuple[tuple[Episode, ...], tuple[Rated, ...]]:
+    """Every episode and final assessment of every child ever placed with the provider (or of `child` only, if it
+    was), the children named by pseudonym: what a contract with it is computed from, signed or proposed."""
+    placed = select(Placement.child_pk).where(Placement.provider_id == provider_pk)
     if child is not None:
         placed = placed.where(Placement.child_pk == child)
     episodes = (
@@ -64,17 +77,9 @@ async def read_inputs(db: AsyncSession, contract: Contract, child: uuid.UUID | N
         )
     ).all()
     children = {pk: pseudonym for pk, pseudonym, *_ in episodes}
-    closed, settled = await closed_and_settled(db, contract)
-    kept = await db.execute(
-        select(ErasedCostDays.period_start, ErasedCostDays.cost_days).where(ErasedCostDays.contract_id == contract.id)
-    )
-    return Inputs(
-        terms,
+    return (
         tuple(episode_of(child, row) for _, child, *row in episodes),
         tuple(await final_assessments(db, placed, children)),
-        closed,
-        settled,
-        {start: cost for start, cost in kept},
     )
 
 

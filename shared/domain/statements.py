@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
-from sqlalchemy import Uuid, func, insert, select, update
+from sqlalchemy import Numeric, Uuid, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import outbox
@@ -198,6 +198,22 @@ def line_row(statement_id: uuid.UUID, number: int, priced: Priced) -> dict[str, 
         "adjusts_period": None,
         "cause": None,
         **arithmetic_columns(priced.arithmetic, priced.rooms),
+    }
+
+
+def as_stored(row: dict[str, Any]) -> dict[str, Any]:
+    """A line's row with each amount at its column's scale, as the stored line is read back: what a statement
+    computed and not stored (a contract's what-if) shows, to the same places."""
+    scales = {
+        c.name: c.type.scale
+        for c in StatementLine.__table__.c
+        if isinstance(c.type, Numeric) and c.type.scale is not None
+    }
+    return {
+        name: value.quantize(Decimal(1).scaleb(-scales[name]))
+        if isinstance(value, Decimal) and name in scales
+        else value
+        for name, value in row.items()
     }
 
 

@@ -12,6 +12,7 @@ from shared.models.children import (
     is_current_version,
     is_standing_final,
 )
+from shared.models.decisions import ChildDecisionFigures, DecisionRuleVersion
 from shared.models.figures import (
     ChildNeedsTrend,
     ChildOutcomeArea,
@@ -26,7 +27,7 @@ from shared.models.instruments import Instrument
 from shared.models.outbox import CouncilRecompute, RecomputeRequest
 from shared.models.outcomes import MeasureCode, OutcomeMeasure, OutcomeMeasureVersion
 from shared.models.payments import Contract, ContractVersion, ErasedCostDays, PaymentStatement, StatementLine
-from shared.models.placements import Placement, Provider
+from shared.models.placements import Placement, Provider, ProviderOffer
 from shared.models.tenancy import ApiKey, Client, IdempotencyRecord, LocalAuthority
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Child",
+    "ChildDecisionFigures",
     "ChildNeedsTrend",
     "ChildOutcomeArea",
     "ChildOutcomeMeasure",
@@ -44,6 +46,7 @@ __all__ = [
     "Contract",
     "ContractVersion",
     "CouncilRecompute",
+    "DecisionRuleVersion",
     "DomainNeedsTrend",
     "ErasedCostDays",
     "Erasure",
@@ -59,6 +62,7 @@ __all__ = [
     "PaymentStatement",
     "Placement",
     "Provider",
+    "ProviderOffer",
     "Rating",
     "RciCalibration",
     "RecomputeRequest",

@@ -69,6 +69,8 @@ class ChildNeedsTrend(Base):
     baseline_max_need: Mapped[int | None] = mapped_column(SmallInteger)
     baseline_actionable_count: Mapped[int | None] = mapped_column(SmallInteger)
     baseline_intensive_count: Mapped[int | None] = mapped_column(SmallInteger)
+    # Of the assessment before the latest (null with one): decision support's rise at the last review.
+    previous_total_need: Mapped[int | None] = mapped_column(Integer)
     resolved_needs: Mapped[list[str]] = mapped_column(ARRAY(String))
     new_needs: Mapped[list[str]] = mapped_column(ARRAY(String))
     mixed_progress: Mapped[bool | None]

@@ -2,7 +2,18 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Numeric, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    ARRAY,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.models.base import Base, created_at, tenant_fk, updated_at, uuid_pk
@@ -70,4 +81,21 @@ class Placement(Base):
     # a later year's return corrects an earlier one's, never the reverse. Deferred, as Child.return_year is.
     return_year: Mapped[int | None] = mapped_column(SmallInteger, deferred=True)
     created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class ProviderOffer(Base):
+    """What a provider declares it can offer the council (domain.md §8 matching): the placement group, where, at
+    what weekly cost, how many places, and per domain the need levels it can meet. One per provider, replaced
+    whole when declared anew."""
+
+    __tablename__ = "provider_offers"
+
+    provider_pk: Mapped[uuid.UUID] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
+    la_id: Mapped[uuid.UUID] = tenant_fk()
+    placement_group: Mapped[str] = mapped_column(String(32))
+    weekly_cost: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    places: Mapped[int] = mapped_column(Integer)
+    areas: Mapped[list[str]] = mapped_column(ARRAY(String(8)))  # postcode districts; empty: anywhere
+    meets: Mapped[dict[str, list[int]]] = mapped_column(JSONB)  # domain -> need levels, ascending
     updated_at: Mapped[datetime] = updated_at()

@@ -188,6 +188,38 @@ async def council_measure_code(world: World) -> Request:
     return Request("GET", "/v1/measure-codes")
 
 
+# A value no other council's rules hold: what shows whose rules a reply gives.
+DECISION_RULES = {"step_down": {"foster_weekly_cost": "987.65"}}
+
+
+async def council_decision_rules(world: World) -> Request:
+    """Council A's own decision rules, set once: its clients read them, another council's its own."""
+    if "decision-rules" not in world.markers:
+        response = await world.api.put("/v1/admin/decision-rules", json=DECISION_RULES, headers=world.a.admin)
+        assert response.status_code == 200, response.text
+        world.markers["decision-rules"] = ["987.65"]
+    return Request("GET", "/v1/decision-rules")
+
+
+WHAT_IF = {"provider_id": "P1", "start_date": "2024-01-01", "end_date": "2027-12-31", "period": "quarter"}
+OFFER = {"placement_group": "foster", "weekly_cost": "800.00", "places": 2, "meets": {"behaviour": [2, 3]}}
+
+
+async def declared_offer(world: World) -> Request:
+    """P1's offer, declared once by council A's admin: A's clients read it, P1 is no one else's."""
+    if "offer" not in world.markers:
+        response = await world.api.put("/v1/providers/P1/offer", json=OFFER, headers=world.a.admin)
+        assert response.status_code == 200, response.text
+        world.markers["offer"] = ["P1"]
+    return Request("GET", "/v1/providers/P1/offer")
+
+
+async def matched(world: World) -> Request:
+    """Needs P1's offer meets: council A's reply names it, another council's names none of A's providers."""
+    await declared_offer(world)
+    return Request("POST", "/v1/matches", {"needs": {"behaviour": 3}})
+
+
 async def end_placement(world: World) -> Request:
     placement_id = await world.fresh_placement()
     ending = {"end_date": date.today().isoformat(), "reason_ended": "E11"}
@@ -378,6 +410,21 @@ CASES: dict[str, Case] = {
     "get_suppression_threshold": Case(fixed("GET", "/v1/admin/suppression-threshold"), "own"),
     "put_suppression_threshold": Case(fixed("PUT", "/v1/admin/suppression-threshold", {"threshold": 5}), "own"),
     "put_measure_code": Case(fixed("PUT", "/v1/admin/measure-codes/matrix_own", MEASURE_CODE), "own"),
+    "get_decision_rules": Case(council_decision_rules, "list", "decision-rules"),
+    "put_decision_rules": Case(fixed("PUT", "/v1/admin/decision-rules", DECISION_RULES), "own"),
+    "read_decision_support": Case(fixed("GET", "/v1/scores/decision-support"), "list", "figures"),
+    "read_savings": Case(fixed("GET", "/v1/scores/savings"), "list"),
+    "read_savings_by_month": Case(fixed("GET", "/v1/scores/savings-by-month"), "list"),
+    "read_sufficiency": Case(fixed("GET", "/v1/scores/sufficiency"), "list"),
+    "read_unsuppressed_sufficiency": Case(fixed("GET", "/v1/admin/sufficiency"), "list"),
+    # Another council has no provider P1: its admin's proposal names none (422), as its contract would.
+    "contract_what_if": Case(fixed("POST", "/v1/admin/contract-what-if", WHAT_IF), "invalid"),
+    "read_value": Case(fixed("GET", "/v1/scores/value"), "list", "figures"),
+    "get_child_decisions": Case(fixed("GET", "/v1/children/C1/decision-support"), "not_found"),
+    "put_offer": Case(fixed("PUT", "/v1/providers/P1/offer", OFFER), "not_found"),
+    "get_offer": Case(declared_offer, "not_found"),
+    "get_child_matches": Case(fixed("GET", "/v1/children/C1/matches"), "not_found"),
+    "post_matches": Case(matched, "list", "offer"),
     "list_placements": Case(fixed("GET", "/v1/placements", child_id="C1"), "not_found"),
     "create_placements": Case(new_placements, "invalid"),
     "get_placement": Case(fixed("GET", "/v1/placements/{w.placement_id}"), "not_found"),

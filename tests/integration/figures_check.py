@@ -5,7 +5,8 @@ computed into temporary tables (the cohort's `?as_at=` path). Fault and worker t
 The placement figures the worker keeps (shared/domain/kept_placement_figures.py) are among them: as at today
 they are computed on reading, by the engine, from the episodes stored. So are the outcome figures it keeps
 (shared/domain/kept_outcome_figures.py): the areas' as at today, beside the needs figures, and the measures' anew
-from the outcome measures."""
+from the outcome measures. The decision support figures, derived from the kept figures, are compared across
+the bursts, each child alone and the full recompute."""
 
 import uuid
 from dataclasses import asdict
@@ -20,11 +21,18 @@ from services.api.scores.as_at import STORED, FigureTables, named, tables_of
 from shared.db import transaction
 from shared.domain.engines.outcomes import measure_figures
 from shared.domain.figures_as_at import figures_as_at
-from shared.domain.full_recompute import recompute_children, recompute_councils
+from shared.domain.full_recompute import recompute_children, recompute_every_figure
 from shared.domain.kept_placement_figures import values_as_at
 from shared.domain.outcome_inputs import EVER, measured
 from shared.domain.placement_inputs import placed_children
-from shared.models import Child, ChildOutcomeArea, ChildOutcomeMeasure, ChildPlacementFigures, RecomputeRequest
+from shared.models import (
+    Child,
+    ChildDecisionFigures,
+    ChildOutcomeArea,
+    ChildOutcomeMeasure,
+    ChildPlacementFigures,
+    RecomputeRequest,
+)
 from tests.conftest import state_of
 
 VOLATILE = {"computed_at", "row_version"}
@@ -115,12 +123,21 @@ def assert_same(these: Figures, those: Figures) -> None:
             assert {k: (v, row[k]) for k, v in ours[key].items() if v != row[k]} == {}, (key, row)
 
 
+async def decisions(app: FastAPI, la_id: Any) -> Rows:
+    """The decision support figures the worker keeps: derived from the kept figures, so never computed as at."""
+    async with transaction(state_of(app).sessions) as db:
+        rows = await db.scalars(select(ChildDecisionFigures).where(ChildDecisionFigures.la_id == la_id))
+        return {row.child_pk: plain(row) for row in rows}
+
+
 async def assert_full_recompute_agrees(app: FastAPI, la_id: Any) -> None:
     """The worker has just recomputed the council's children, pending together, in bursts."""
-    bursts = await figures(app, la_id)
+    bursts, decided = await figures(app, la_id), await decisions(app, la_id)
     assert_same(await as_at_today(app, la_id), bursts)
     incremental = await child_by_child(app, la_id)
     assert_same(bursts, incremental)
-    outcome = await recompute_councils(state_of(app).sessions, [la_id])
+    assert_same((decided,), (await decisions(app, la_id),))
+    outcome = await recompute_every_figure(state_of(app).sessions, [la_id])
     assert outcome.written == len(incremental[0]) and outcome.left_to_incremental == 0
     assert_same(await figures(app, la_id), incremental)
+    assert_same((decided,), (await decisions(app, la_id),))

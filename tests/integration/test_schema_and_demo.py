@@ -33,7 +33,7 @@ def test_models_and_migrations_agree(servers: Servers) -> None:
 
 
 @pytest.mark.usefixtures("servers")
-async def test_demo_council_produces_figures_and_statements_that_show_every_payment_rule(
+async def test_demo_council_produces_figures_statements_that_show_every_payment_rule_and_decision_lists(
     app: FastAPI, api: httpx.AsyncClient, settings: Settings
 ) -> None:
     generated = generate_demo_council(DOMAINS)
@@ -106,6 +106,22 @@ async def test_demo_council_produces_figures_and_statements_that_show_every_paym
             str(statement["contract_version"]),
             statement["inputs_hash"],
         )
+
+    # Every decision support list has children on it.
+    rows = (await api.get("/v1/scores/decision-support", params={"limit": 1000}, headers=bi)).json()["items"]
+    few = 3
+    assert sum(row["step_down"] == "candidate" for row in rows) >= few
+    ruled_out = [row for row in rows if row["step_down"] == "ruled_out"]
+    assert len(ruled_out) >= few and all(row["step_down_reasons"] for row in ruled_out)
+    for flag in ("total_need_rise", "domain_rise", "placements_in_year", "warning_ending"):
+        assert sum(flag in row["stability_flags"] for row in rows) >= few, flag
+    assert sum(bool(row["health_unshared"]) for row in rows) >= few
+    assert sum(bool(row["education_unshared"]) for row in rows) >= few
+    value = (await api.get("/v1/scores/value", params={"high_cost": "true"}, headers=bi)).json()["items"]
+    assert len(value) >= few
+    moves = (await api.get("/v1/scores/savings", params={"limit": 1000}, headers=bi)).json()["items"]
+    for kind in ("step_down", "agency_to_in_house"):
+        assert sum(move["kind"] == kind and move["status"] == "continuing" for move in moves) >= few, kind
 
 
 def paid_by_hand(line: dict[str, Any]) -> Decimal:

@@ -11,6 +11,7 @@ from services.api import audit
 from services.api.contracts import service
 from services.api.contracts.access import CodePath, Manager, Reader, own_provider
 from services.api.contracts.schemas import ContractIn, ContractOut, EndIn, VersionIn
+from services.api.contracts.what_if import WhatIfIn, WhatIfOut, what_if
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS, documented
 
@@ -28,6 +29,18 @@ async def create_contract(body: ContractIn, db: SessionDep, caller: Manager) -> 
     created = await service.create_contract(db, caller.la_id, body)
     audit.note(db, target=f"contract:{created.code}")
     return created
+
+
+@router.post(
+    "/v1/admin/contract-what-if",
+    response_model=WhatIfOut,
+    summary="Run proposed pbnr-v1 terms over the council's past placements and assessments with a provider: what "
+    "the contract would have paid, period by period, against the base fees; nothing is stored",
+)
+async def contract_what_if(body: WhatIfIn, db: SessionDep, caller: Manager) -> WhatIfOut:
+    found = await what_if(db, caller.la_id, body, date.today())
+    audit.note(db, target=f"provider:{body.provider_id}", periods=len(found.periods))
+    return found
 
 
 @router.post(

@@ -65,10 +65,17 @@ def terms_of(version: ContractVersion) -> TermsIn:
     return TermsIn.model_validate({name: getattr(version, name) for name in TERMS})
 
 
-async def add(db: AsyncSession, contract: Contract, version: int, effective_from: date, terms: TermsIn) -> None:
+def version_of(version: int, effective_from: date, terms: TermsIn) -> ContractVersion:
+    """The terms as a version's row holds them (a contract's own, or a proposed one's never stored)."""
     values = terms.model_dump(include=set(TERMS))
     values["tariff"] = {str(level): str(pounds) for level, pounds in terms.tariff.items()}
-    db.add(ContractVersion(contract_id=contract.id, version=version, effective_from=effective_from, **values))
+    return ContractVersion(version=version, effective_from=effective_from, **values)
+
+
+async def add(db: AsyncSession, contract: Contract, version: int, effective_from: date, terms: TermsIn) -> None:
+    row = version_of(version, effective_from, terms)
+    row.contract_id = contract.id
+    db.add(row)
     await db.flush()
     await statements.mark_stale(db, [contract.id])
 

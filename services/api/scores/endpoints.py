@@ -14,6 +14,7 @@ from services.api.paging import PageAsked, PageQuery, check_limit, keyset_page
 from services.api.scores.rows import ErasureRow, Page, columns_of
 from services.api.scores.serving import BiClient, page_response, scores_router
 from services.api.scores.tables import (
+    DECISION_SUPPORT,
     NEEDS_SUMMARY,
     NEEDS_TRENDS,
     OUTCOME_AREA_REMOVALS,
@@ -83,6 +84,12 @@ score_route(
     OUTCOME_AREA_REMOVALS,
     "Outcome area rows that went (a child's figures cleared, an area no longer rated): drop them from a synced "
     "copy. Their row versions are of the figures' sequence: applied in that order with the rows, a copy stays true",
+)
+score_route(
+    DECISION_SUPPORT,
+    "Decision support per child looked after (domain.md §8): step-down candidates and the reasons others are ruled "
+    "out, stability risks with their evidence, joint-funding flags and the cost per need point, under the council's "
+    "decision rules; kept current by the worker",
 )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import DateTime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.paging import Keyset, keyset_page
+from services.api.scores.decision_rows import DecisionRow
 from services.api.scores.rows import (
     NeedsSummaryRow,
     NeedsTrendRow,
@@ -23,6 +24,7 @@ from services.api.scores.rows import (
 from services.api.tabular import plain
 from shared.db import driver
 from shared.models import (
+    ChildDecisionFigures,
     ChildNeedsTrend,
     ChildOutcomeArea,
     ChildOutcomeMeasure,
@@ -40,6 +42,7 @@ class ScoreTable:
         | type[ChildOutcomeArea]
         | type[ChildOutcomeMeasure]
         | type[OutcomeAreaRemoval]
+        | type[ChildDecisionFigures]
     )
     row: type[BaseModel]  # its fields are the public columns, in order; changing them breaks BI bindings
     stamp: str = "computed_at"  # the instant `updated_since` is of
@@ -60,6 +63,7 @@ NEEDS_TRENDS = ScoreTable("needs-trends", DomainNeedsTrend, NeedsTrendRow)
 NEEDS_SUMMARY = ScoreTable("needs-summary", ChildNeedsTrend, NeedsSummaryRow)
 OUTCOME_AREAS = ScoreTable("outcome-areas", ChildOutcomeArea, OutcomeAreaRow)
 OUTCOME_MEASURES = ScoreTable("outcome-measures", ChildOutcomeMeasure, OutcomeMeasureRow)
+DECISION_SUPPORT = ScoreTable("decision-support", ChildDecisionFigures, DecisionRow)
 OUTCOME_AREA_REMOVALS = ScoreTable(
     "outcome-area-removals", OutcomeAreaRemoval, OutcomeAreaRemovalRow, stamp="removed_at"
 )

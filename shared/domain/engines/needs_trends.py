@@ -77,6 +77,7 @@ class ChildSummaries:
     baseline_max_need: Ints
     baseline_actionable_count: Ints
     baseline_intensive_count: Ints
+    previous_total_need: Ints  # of the assessment before the latest; -1 with a single assessment
     total_strength: Ints
     baseline_total_strength: Ints
     resolved: Bools  # children x domains
@@ -239,6 +240,7 @@ def child_summaries(stand: Standing, scale: Scale, trends: DomainTrends) -> Chil
         of(latest_row, a.assessed_on),
         *levels_at(a.need, latest_row, scale),
         *levels_at(a.need, baseline_row, scale),
+        np.where(counts >= 2, rated_total(a.need, latest_row - 1), -1),
         rated_total(a.strength, latest_row),
         rated_total(a.strength, baseline_row),
         rated & was & ~now,

@@ -39,6 +39,7 @@ class Episode:
     reason_place_change: str | None = None
     weekly_cost: Decimal | None = None
     funding: Funding = Funding()
+    place_provider: str | None = None  # PLACE_PROVIDER: PR1 the council's own, PR4 private, ...
 
     @property
     def counts_as_placement(self) -> bool:
