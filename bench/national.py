@@ -121,6 +121,23 @@ class Providers:
     place_provider: Strings
 
 
+# Per provider kind, what it offers (matching, issue 17): the placement group, the weekly cost's range in pounds,
+# the places it declares, and the highest need level it meets in a domain (one drawn per domain from these).
+OFFER_GROUPS = ("foster", "foster", "residential", "supported", "adoption")
+OFFER_COSTS = ((650, 800), (820, 1300), (2500, 4500), (900, 2000), (600, 900))
+OFFER_PLACES = ((2, 6), (20, 60), (2, 6), (4, 12), (5, 20))
+OFFER_TOPS = ((1, 2, 3), (2, 3, 3), (3, 4, 4), (1, 2, 3), (1, 2, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class Offers:
+    """One per provider: what it declares it can offer its council."""
+
+    weekly_cost: Ints  # pence
+    places: Ints
+    top: Ints  # providers x domains: the highest need level met in each domain
+
+
 @dataclass(frozen=True, slots=True)
 class Children:
     id: Ids
@@ -145,6 +162,7 @@ class National:
     placements: Placements
     assessments: Assessments
     versions: Versions
+    offers: Offers
 
     @property
     def ratings(self) -> int:
@@ -283,7 +301,20 @@ def generate(
         providers=(providers, provider_first, provider_count),
     )
     assessments, versions = assessments_of(rng, kids, span, moves, profile, arc, width)
-    return National(today, domains, council_rows, providers, kids, placements, assessments, versions)
+    offers = _offers(np.random.default_rng(seed + 1), providers.kind, width)  # its own draws: the rest stays as it was
+    return National(today, domains, council_rows, providers, kids, placements, assessments, versions, offers)
+
+
+def _offers(rng: np.random.Generator, kind: Ints, domains: int) -> Offers:
+    n = len(kind)
+    low, high = (np.asarray([bounds[i] for bounds in OFFER_COSTS])[kind] for i in (0, 1))
+    fewest, most = (np.asarray([bounds[i] for bounds in OFFER_PLACES])[kind] for i in (0, 1))
+    tops = np.asarray(OFFER_TOPS)[kind]
+    return Offers(
+        weekly_cost=rng.integers(low, high + 1) * 100,
+        places=rng.integers(fewest, most + 1),
+        top=np.take_along_axis(tops, rng.integers(0, tops.shape[1], (n, domains)), axis=1),
+    )
 
 
 def _pseudonyms(council_ids: Ids, council: Ints, child_ids: Strings) -> Strings:

@@ -17,7 +17,7 @@ import numpy as np
 from asyncpg.pgproto.pgproto import UUID as FastUUID  # a uuid.UUID, built from bytes ten times faster
 from numpy.typing import NDArray
 
-from bench.national import ROOT, SEED, National, generate
+from bench.national import OFFER_GROUPS, ROOT, SEED, National, generate
 from bench.national_assessments import NOT_ASSESSED
 from bench.national_draws import Days, Ids, Ints, Strings
 from bench.scratch import admin, with_database
@@ -128,6 +128,27 @@ def _tables(data: National, instrument_id: uuid.UUID) -> Iterator[tuple[str, lis
             prov.external_id.tolist(),
             prov.name.tolist(),
             _text(prov.urn),
+            strict=True,
+        ),
+    )
+    offer = data.offers
+    areas = [[sector.split()[0]] if sector else [] for sector in prov.postcode_sector.tolist()]
+    meets = [
+        json.dumps({d: list(range(top + 1)) for d, top in zip(data.domains, row, strict=True)})
+        for row in offer.top.tolist()
+    ]
+    yield (
+        "provider_offers",
+        ["provider_pk", "la_id", "placement_group", "weekly_cost", "places", "areas", "meets"],
+        len(provider_ids),
+        zip(
+            provider_ids.tolist(),
+            la_ids[prov.council].tolist(),
+            np.asarray(OFFER_GROUPS)[prov.kind].tolist(),
+            _pounds(offer.weekly_cost),
+            offer.places.tolist(),
+            areas,
+            meets,
             strict=True,
         ),
     )

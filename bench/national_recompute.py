@@ -65,13 +65,15 @@ FIGURE_TABLES = (
     "child_outcome_areas",
     "child_outcome_measures",
     "child_placement_figures",
+    "child_decision_figures",
 )
 
 
 async def copy_figures_in(url: str) -> dict[str, float]:
     """COPY the figure rows the recompute wrote into empty copies of their tables, logged and with the
     same indexes, as any writer of those tables pays for: the write floor. Every table of figures the recompute
-    writes: the needs trends, the outcome areas and measures (issue 16) and the placement figures (issue 15)."""
+    writes: the needs trends, the outcome areas and measures (issue 16), the placement figures (issue 15) and the
+    decision support figures (issue 17)."""
     connection = await asyncpg.connect(libpq_url(url))
     try:
         elapsed = {}
