@@ -1,21 +1,23 @@
 """Each child's decision support figures (engines/decisions.py) as at the day of its kept placement figures, under
 its council's rules in force, kept in child_decision_figures.
 
-They are derived from the kept figures, never from the raw records, so one rule holds for every path: written in
-the transaction that writes the placement figures (a burst's, after its needs figures; a council's refresh, which
-a full recompute starts once its needs write holds the figures lock, so it reads them committed), from the rows
-that transaction sees. A council whose rows are not of its placement figures' day or of its rules' version is
-found stale by the placement figures' sweep (kept_placement_figures.stale_councils) and refreshed.
+They are derived from the figures, never from the raw records, so one rule holds for every path: written in the
+transaction that writes the placement figures, from its placement figures as at the day and the needs figures kept
+(a burst's, written before them in the same transaction; a council's refresh reads them on a connection of its own
+once it holds the figures lock, which a full recompute's needs write held until it committed). A council whose rows
+are not of its placement figures' day or of its rules' version is found stale by the placement figures' sweep
+(kept_placement_figures.stale_councils) and refreshed.
 """
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Uuid, delete, func, select, text
+from sqlalchemy import Uuid, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import among, driver, unsynced
@@ -24,31 +26,43 @@ from shared.domain.decision_rules import SHIPPED_VERSION, current_rules
 from shared.domain.engines.decisions import (
     Costed,
     DecisionRules,
-    Decisions,
     PeerValue,
     Profile,
     decide,
     peer_values,
 )
+from shared.domain.placement_inputs import PlacedChild
 from shared.models import Child, ChildDecisionFigures, LocalAuthority
 
-# The child's profile (child_profile.py) and what the placement figures say of it.
-INPUTS = f"""
-SELECT p.child_pk, p.la_id, p.as_at, p.looked_after, p.current_group, p.weekly_cost, p.funding_health,
-    p.funding_education, p.placements_in_year, p.reasons_ended, t.latest_assessment_id,
+Values = Mapping[str, Any]  # a child's placement figures as kept_placement_figures.VALUE_COLUMNS names them
+
+# The children's profiles (child_profile.py). Of the domains a latest assessment rated, only those at a level ($2)
+# or with a rise ($3) some rule of the councils asks about are read: the rules compare levels and rises with their
+# thresholds only, and a nation's needs are a million domain rows.
+NEEDS = f"""
+WITH rated AS (
+    SELECT d.child_pk, array_agg(d.domain ORDER BY d.position) AS domains, array_agg(d.latest ORDER BY d.position)
+        AS levels, array_agg(d.change_since_previous ORDER BY d.position) AS rises
+    FROM domain_needs_trends d JOIN child_needs_trends t ON {RATED_AT_LATEST}
+    WHERE d.la_id = ANY($1::uuid[]) AND (d.latest >= $2 OR d.change_since_previous >= $3) {{domains}}
+    GROUP BY d.child_pk
+)
+SELECT t.child_pk, t.latest_assessment_id,
     t.assessment_ids[array_length(t.assessment_ids, 1) - 1] AS previous_assessment_id, t.latest_assessed_on,
     t.total_need, t.previous_total_need, t.max_need, r.domains, r.levels, r.rises
-FROM child_placement_figures p
-LEFT JOIN child_needs_trends t ON t.child_pk = p.child_pk AND t.assessments_count > 0
-LEFT JOIN LATERAL (
-    SELECT array_agg(d.domain ORDER BY d.position) AS domains, array_agg(d.latest ORDER BY d.position) AS levels,
-        array_agg(d.change_since_previous ORDER BY d.position) AS rises
-    FROM domain_needs_trends d
-    WHERE p.looked_after AND {RATED_AT_LATEST}
-) r ON true
-WHERE p.la_id = ANY($1::uuid[]) AND NOT p.child_pk = ANY($2::uuid[]) {{children}}
+FROM child_needs_trends t LEFT JOIN rated r ON r.child_pk = t.child_pk
+WHERE t.la_id = ANY($1::uuid[]) AND t.assessments_count > 0 {{children}}
 """
 
+# What the needs figures give a child's row, as NEEDS names them.
+NEED_COLUMNS = (
+    "latest_assessment_id",
+    "previous_assessment_id",
+    "latest_assessed_on",
+    "total_need",
+    "previous_total_need",
+    "max_need",
+)
 COLUMNS = (
     "child_pk",
     "la_id",
@@ -57,12 +71,7 @@ COLUMNS = (
     "looked_after",
     "current_group",
     "weekly_cost",
-    "latest_assessment_id",
-    "previous_assessment_id",
-    "latest_assessed_on",
-    "total_need",
-    "previous_total_need",
-    "max_need",
+    *NEED_COLUMNS,
     "step_down",
     "step_down_reasons",
     "weekly_saving",
@@ -80,56 +89,84 @@ COLUMNS = (
     "cost_per_need_point",
     "computed_at",
 )
+# A child no longer looked after: its row stays, emptied (the columns between looked_after and computed_at).
+EMPTY: tuple[Any, ...] = (*[None] * 9, [], None, [], None, [], None, None, [], [], *[None] * 5)
+NEEDS_OF = itemgetter(*NEED_COLUMNS)
+NOT_ASSESSED: dict[str, Any] = dict.fromkeys((*NEED_COLUMNS, "domains", "levels", "rises"))
 
 
-def profile_of(row: Any) -> Profile:
-    domains, levels, rises = row["domains"] or [], row["levels"] or [], row["rises"] or []
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """What the kept needs figures say of the children, and their councils' rules in force."""
+
+    children: dict[uuid.UUID, Mapping[str, Any]]  # NEEDS's rows by child
+    rules: dict[uuid.UUID, tuple[int, DecisionRules]]
+
+
+def thresholds(rules: list[DecisionRules]) -> tuple[int, int]:
+    """The lowest level and the lowest rise any of the rules asks about."""
+    level = min(min(r.step_down.high_from, r.step_down.intensive_from, r.joint_funding.from_level) for r in rules)
+    return level, min(r.stability.domain_rise for r in rules)
+
+
+async def read_needs(db: AsyncSession, la_ids: Sequence[uuid.UUID], children: Sequence[uuid.UUID] | None) -> Needs:
+    """The councils' (or the children's) needs as the session sees them written."""
+    rules = await current_rules(db, list(la_ids))
+    values: list[Any] = [list(la_ids), *thresholds([each for _, each in rules.values()])]
+    if children is None:
+        statement = NEEDS.format(domains="", children="")
+    else:
+        values.append(list(children))
+        statement = NEEDS.format(
+            domains="AND d.child_pk = ANY($4::uuid[])", children="AND t.child_pk = ANY($4::uuid[])"
+        )
+    rows = await (await driver(db)).fetch(statement, *values)
+    return Needs({row["child_pk"]: row for row in rows}, rules)
+
+
+def profile_of(values: Values, need: Mapping[str, Any]) -> Profile:
+    domains, levels, rises = need["domains"] or [], need["levels"] or [], need["rises"] or []
     return Profile(
-        current_group=row["current_group"],
-        weekly_cost=row["weekly_cost"],
-        funding_health=row["funding_health"],
-        funding_education=row["funding_education"],
-        placements_in_year=row["placements_in_year"],
-        reasons_ended=tuple(row["reasons_ended"]),
-        assessed=row["latest_assessment_id"] is not None,
+        current_group=values["current_group"],
+        weekly_cost=values["weekly_cost"],
+        funding_health=values["funding_health"],
+        funding_education=values["funding_education"],
+        placements_in_year=values["placements_in_year"],
+        reasons_ended=tuple(values["reasons_ended"]),
+        assessed=need["latest_assessment_id"] is not None,
         latest_levels=dict(zip(domains, levels, strict=True)),
         rises={domain: rise for domain, rise in zip(domains, rises, strict=True) if rise is not None},
-        total_need=row["total_need"],
-        previous_total_need=row["previous_total_need"],
+        total_need=need["total_need"],
+        previous_total_need=need["previous_total_need"],
     )
 
 
-# A child no longer looked after: its row stays, emptied (the columns between looked_after and computed_at).
-EMPTY: tuple[Any, ...] = (*[None] * 9, [], None, [], None, [], None, None, [], [], *[None] * 5)
-
-
-def record(row: Any, version: int, rules: DecisionRules, now: datetime) -> tuple[Any, ...]:
-    about = (row["child_pk"], row["la_id"], row["as_at"], version, row["looked_after"])
-    if not row["looked_after"]:
+def record(child: PlacedChild, values: Values, day: date, needs: Needs, now: datetime) -> tuple[Any, ...]:
+    """A child's row, from its placement figures as at the day (kept_placement_figures.VALUE_COLUMNS) and its
+    needs."""
+    version, rules = needs.rules[child.la_id]
+    about = (child.child_pk, child.la_id, day, version, values["looked_after"])
+    if not values["looked_after"]:
         return (*about, *EMPTY, now)
-    decided: Decisions = decide(profile_of(row), rules)
+    need = needs.children.get(child.child_pk, NOT_ASSESSED)
+    decided = decide(profile_of(values, need), rules)
     return (
         *about,
-        row["current_group"],
-        row["weekly_cost"],
-        row["latest_assessment_id"],
-        row["previous_assessment_id"],
-        row["latest_assessed_on"],
-        row["total_need"],
-        row["previous_total_need"],
-        row["max_need"],
+        values["current_group"],
+        values["weekly_cost"],
+        *NEEDS_OF(need),
         decided.step_down,
         list(decided.step_down_reasons),
         decided.weekly_saving,
         list(decided.stability_flags),
         decided.total_need_change,
         list(decided.rising_domains),
-        row["placements_in_year"],
+        values["placements_in_year"],
         decided.warning_endings,
         list(decided.health_needs),
         list(decided.education_needs),
-        row["funding_health"],
-        row["funding_education"],
+        values["funding_health"],
+        values["funding_education"],
         decided.health_unshared,
         decided.education_unshared,
         decided.cost_per_need_point,
@@ -137,11 +174,23 @@ def record(row: Any, version: int, rules: DecisionRules, now: datetime) -> tuple
     )
 
 
+async def decided(
+    placed: Sequence[tuple[PlacedChild, Values]], day: date, needs: Awaitable[Needs], now: datetime
+) -> list[tuple[Any, ...]]:
+    """The children's rows once their needs are read, made in a thread."""
+    known = await needs
+    return await asyncio.to_thread(lambda: [record(child, values, day, known, now) for child, values in placed])
+
+
 async def write(
-    db: AsyncSession, la_ids: Sequence[uuid.UUID], children: Sequence[uuid.UUID] | None, excluded: set[uuid.UUID]
-) -> int:
-    """The scope's rows replaced from the kept figures this transaction sees, under the figures lock the caller
-    holds, but for the children left out; the rows written."""
+    db: AsyncSession,
+    la_ids: Sequence[uuid.UUID],
+    children: Sequence[uuid.UUID] | None,
+    excluded: set[uuid.UUID],
+    records: list[tuple[Any, ...]],
+) -> None:
+    """The scope's rows replaced by these, under the figures lock the caller holds, but for the children left out
+    (whose own recompute follows)."""
     scope = (
         among(ChildDecisionFigures.la_id, la_ids, Uuid)
         if children is None
@@ -150,19 +199,9 @@ async def write(
     await db.execute(
         unsynced(delete(ChildDecisionFigures).where(scope, ~among(ChildDecisionFigures.child_pk, excluded, Uuid)))
     )
-    apg = await driver(db)
-    values: list[Any] = [list(la_ids), list(excluded)]
-    if children is not None:
-        values.append(list(children))
-    statement = INPUTS.format(children="" if children is None else "AND p.child_pk = ANY($3::uuid[])")
-    rows = await apg.fetch(statement, *values)
-    rules = await current_rules(db, list(la_ids))
-    now = await db.scalar(select(func.now()))
-    assert now is not None
-    records = await asyncio.to_thread(lambda: [record(row, *rules[row["la_id"]], now) for row in rows])
     if records:
+        apg = await driver(db)
         await apg.copy_records_to_table(ChildDecisionFigures.__tablename__, records=records, columns=COLUMNS)
-    return len(records)
 
 
 STALE = f"""

@@ -12,9 +12,10 @@ at any other day, the figures are computed on reading (`values_as_at`), by the s
 
 import asyncio
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Uuid, delete, exists, func, select, text
@@ -25,10 +26,11 @@ from shared.db import among, driver, transaction, unsynced
 from shared.domain import kept_decision_figures
 from shared.domain.engines.placements.child import CurrentPlacement, PlacementFigures, placement_figures
 from shared.domain.engines.placements.episodes import Funding
+from shared.domain.kept_decision_figures import Needs
 from shared.domain.locks import figures_lock
 from shared.domain.placement_inputs import PlacedChild, placed_children
 from shared.domain.snapshot import RecomputeTarget, read_outbox, written_since
-from shared.models import Child, ChildPlacementFigures, Placement
+from shared.models import Child, ChildDecisionFigures, ChildPlacementFigures, Placement
 
 VALUE_COLUMNS = (
     "looked_after",
@@ -50,6 +52,7 @@ VALUE_COLUMNS = (
     "funding_education",
 )
 Values = Mapping[str, Any]  # VALUE_COLUMNS: a child's figures as stored
+VALUES_OF = itemgetter(*VALUE_COLUMNS)
 ANALYZED_FROM = 10_000  # rows a council's refresh writes, from which the table's statistics are taken anew
 
 
@@ -131,10 +134,15 @@ async def compute(db: AsyncSession, target: RecomputeTarget, day: date) -> Compu
     return Computed(target, day, await asyncio.to_thread(values_as_at, placed, day))
 
 
-async def write(db: AsyncSession, computed: Computed, excluded: set[uuid.UUID]) -> int:
+async def write(
+    db: AsyncSession, computed: Computed, excluded: set[uuid.UUID], needs: Awaitable[Needs] | None = None
+) -> int:
     """The target's rows replaced, under the figures lock the caller holds, but for the children left out; the
-    rows written."""
+    rows written. Their decision figures with them (kept_decision_figures.py), from `needs` where the caller reads
+    them apart, or else on this session, first."""
     target = computed.target
+    if needs is None:
+        needs = completed(await kept_decision_figures.read_needs(db, target.la_ids, target.children))
     if target.children is None:
         scope = among(ChildPlacementFigures.la_id, target.la_ids, Uuid)
     else:
@@ -148,17 +156,26 @@ async def write(db: AsyncSession, computed: Computed, excluded: set[uuid.UUID]) 
         await db.scalars(select(Child.id).where(among(Child.id, [each.child_pk for each, _ in wanted], Uuid)))
     )
     now = await db.scalar(select(func.now()))
-    records = [
-        (each.child_pk, each.la_id, computed.day, *(values[name] for name in VALUE_COLUMNS), now)
-        for each, values in wanted
-        if each.child_pk in existing
-    ]
-    if records:
-        columns = ("child_pk", "la_id", "as_at", *VALUE_COLUMNS, "computed_at")
-        apg = await driver(db)
-        await apg.copy_records_to_table(ChildPlacementFigures.__tablename__, records=records, columns=columns)
-    await kept_decision_figures.write(db, target.la_ids, target.children, excluded)
+    assert now is not None
+    kept = [(each, values) for each, values in wanted if each.child_pk in existing]
+    # Made in a thread while the placement rows are copied in.
+    decided = asyncio.ensure_future(kept_decision_figures.decided(kept, computed.day, needs, now))
+    try:
+        records = [(each.child_pk, each.la_id, computed.day, *VALUES_OF(values), now) for each, values in kept]
+        if records:
+            columns = ("child_pk", "la_id", "as_at", *VALUE_COLUMNS, "computed_at")
+            apg = await driver(db)
+            await apg.copy_records_to_table(ChildPlacementFigures.__tablename__, records=records, columns=columns)
+    finally:
+        rows = await decided
+    await kept_decision_figures.write(db, target.la_ids, target.children, excluded, rows)
     return len(records)
+
+
+def completed(value: Needs) -> asyncio.Future[Needs]:
+    done: asyncio.Future[Needs] = asyncio.get_running_loop().create_future()
+    done.set_result(value)
+    return done
 
 
 def out_of_date(day: date) -> ColumnElement[bool]:
@@ -182,6 +199,11 @@ async def stale_councils(sessions: async_sessionmaker[AsyncSession], day: date) 
         return sorted(stale | set(await kept_decision_figures.stale_councils(db)))
 
 
+async def needs_apart(sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID]) -> Needs:
+    async with sessions() as db:
+        return await kept_decision_figures.read_needs(db, la_ids, None)
+
+
 async def refresh_council(sessions: async_sessionmaker[AsyncSession], la_id: uuid.UUID, day: date) -> int:
     """A council's rows rewritten as at the day, as a recompute writes them; the rows written."""
     return await refresh_councils(sessions, [la_id], day)
@@ -198,10 +220,18 @@ async def refresh_councils(sessions: async_sessionmaker[AsyncSession], la_ids: l
         await db.rollback()
     async with transaction(sessions) as db:
         await figures_lock(db)
-        written = await write(db, computed, written_since(read, await read_outbox(db, target)))
+        # Read apart while the placement rows are written: the needs figures are committed (their writer held the
+        # lock until then) and none is written while it is held here.
+        needs = asyncio.ensure_future(needs_apart(sessions, la_ids))
+        try:
+            written = await write(db, computed, written_since(read, await read_outbox(db, target)), needs)
+        finally:
+            await asyncio.gather(needs, return_exceptions=True)
     if written >= ANALYZED_FROM:
         # A council's rows replaced wholesale: until autovacuum's next look, the feeds' reads were planned on the
         # old statistics (a page of a national council's rows took a second instead of milliseconds).
         async with transaction(sessions) as db:
-            await db.execute(text(f"ANALYZE {ChildPlacementFigures.__tablename__}"))
+            await db.execute(
+                text(f"ANALYZE {ChildPlacementFigures.__tablename__}, {ChildDecisionFigures.__tablename__}")
+            )
     return written

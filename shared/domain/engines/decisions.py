@@ -82,7 +82,8 @@ class Profile:
     placements_in_year: int | None  # null outside the national instability measure's population
     reasons_ended: tuple[str | None, ...]  # every earlier placement's, oldest first
     assessed: bool  # a final assessment stands
-    latest_levels: Mapping[str, int] = field(default_factory=dict)  # the domains the latest assessment rated
+    # The domains the latest assessment rated: at the least those at a level, or with a rise, a rule asks about.
+    latest_levels: Mapping[str, int] = field(default_factory=dict)
     rises: Mapping[str, int] = field(default_factory=dict)  # of those, each one's change since its previous rating
     total_need: int | None = None
     previous_total_need: int | None = None  # null with a single assessment
@@ -157,19 +158,22 @@ def _stability(
     flags = []
     if total_change is not None and total_change >= rules.total_rise:
         flags.append(TOTAL_RISE)
-    rising = tuple(f"{domain} +{rise}" for domain, rise in child.rises.items() if rise >= rules.domain_rise)
+    # List comprehensions, not generators: the worker decides for every child looked after in the nation at once.
+    threshold, warning = rules.domain_rise, rules.warning_reasons
+    rising = tuple([f"{domain} +{rise}" for domain, rise in child.rises.items() if rise >= threshold])
     if rising:
         flags.append(DOMAIN_RISE)
     if child.placements_in_year is not None and child.placements_in_year >= rules.placements_in_year:
         flags.append(MANY_PLACEMENTS)
-    warnings = sum(reason in rules.warning_reasons for reason in child.reasons_ended)
+    warnings = len([reason for reason in child.reasons_ended if reason in warning])
     if warnings:
         flags.append(WARNING_ENDING)
     return tuple(flags), rising, warnings
 
 
 def _at_or_above(child: Profile, domains: tuple[str, ...], level: int) -> tuple[str, ...]:
-    return tuple(domain for domain in domains if child.latest_levels.get(domain, -1) >= level)
+    levels = child.latest_levels
+    return tuple([domain for domain in domains if levels.get(domain, -1) >= level])
 
 
 def _per_point(child: Profile) -> Decimal | None:
