@@ -92,6 +92,7 @@ class DemoCouncil:
     assessments: tuple[DemoAssessment, ...]
     placements: tuple[DemoPlacement, ...]
     contract: DemoContract
+    offers: dict[str, dict[str, object]]  # by provider: its offer, as PUT /v1/providers/{id}/offer takes it
 
 
 PROVIDERS = (
@@ -113,6 +114,30 @@ PLACES: dict[str, tuple[tuple[str, ...], str, str | None]] = {
     "DEMO-PROV-07": (("R1",), "PR5", "ZZ7 3"),
     "DEMO-PROV-08": (("K2",), "PR1", "ZZ2 6"),
 }
+# What each kind of provider offers the council (matching, issue 17): places, the highest need level it meets in
+# every domain and the domains where it meets one more, and where it takes children from (its home's district, or
+# the council's own districts). The council's area is ZZ1-ZZ6; the homes in ZZ7-ZZ9 are out of it.
+HOME_DISTRICTS = ("ZZ1", "ZZ2", "ZZ3", "ZZ4", "ZZ5", "ZZ6")
+OFFERS = {
+    "in_house_foster": (40, 2, ("behaviour", "emotional_health", "family")),
+    "ifa": (25, 3, ("emotional_health",)),
+    "childrens_home": (4, 4, ()),
+}
+
+
+def demo_offer(provider: DemoProvider, domains: Sequence[str]) -> dict[str, object]:
+    """The offer the provider declares, as PUT /v1/providers/{id}/offer takes it."""
+    places, top, more = OFFERS[provider.kind]
+    _, _, sector = PLACES[provider.external_id]
+    return {
+        "placement_group": "residential" if provider.kind == "childrens_home" else "foster",
+        "weekly_cost": f"{COSTS[provider.kind][1]}.00",
+        "places": places,
+        "areas": [sector.split()[0]] if sector else list(HOME_DISTRICTS),
+        "meets": {d: list(range(min(4, top + (d in more)) + 1)) for d in domains},
+    }
+
+
 # Weekly cost in pounds by provider kind: (lowest, typical, highest), from domain.md §6.
 COSTS = {"in_house_foster": (650, 720, 800), "ifa": (820, 1000, 1300), "childrens_home": (2500, 3800, 4500)}
 # Ages 2-17 at as_of (a child in care for two years is at least two), weighted towards teenagers as in England.
@@ -428,4 +453,5 @@ def generate_demo_council(
         placements += episodes
         assessments += _assessments(rng, story, domains, [p.start_date for p in episodes[1:]], len(assessments))
     respite = _with_respite(placements, PROVIDERS[0].external_id, as_of)
-    return DemoCouncil(PROVIDERS, tuple(kids), tuple(assessments), tuple(respite), demo_contract(as_of))
+    offers = {p.external_id: demo_offer(p, domains) for p in PROVIDERS}
+    return DemoCouncil(PROVIDERS, tuple(kids), tuple(assessments), tuple(respite), demo_contract(as_of), offers)

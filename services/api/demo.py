@@ -20,10 +20,14 @@ from services.api.outcomes import service as outcome_measures
 from services.api.outcomes.schemas import OutcomeMeasureIn
 from services.api.placements import service as placements
 from services.api.placements.schemas import PlacementIn
-from shared.demo_data import DemoAssessment, DemoCouncil, DemoPlacement
+from services.api.providers.queries import provider_named
+from shared.demo_data import HOME_DISTRICTS, DemoAssessment, DemoCouncil, DemoPlacement
+from shared.domain import decision_rules, provider_offers
 from shared.domain.assessments.content import AssessmentIn
+from shared.domain.decision_rules import RulesDocument, SufficiencyIn
 from shared.domain.engines.pbnr.contract import calendar
 from shared.domain.measure_codes import codes_of
+from shared.domain.provider_offers import OfferIn
 from shared.models import Assessment, LocalAuthority, PaymentStatement, Provider, StatementLine
 
 DEMO_CODE = "DEMO"
@@ -91,7 +95,19 @@ async def load(
         await assessments.create(db, council.id, assessment_body(assessment), today)
     await load_measures(db, council, demo, today)
     await load_contract(db, council, demo, today)
+    await load_offers(db, council, demo)
     return council
+
+
+async def load_offers(db: AsyncSession, council: LocalAuthority, demo: DemoCouncil) -> None:
+    """Every provider's offer, and the council's own districts in its decision rules (its homes in ZZ7-ZZ9 are
+    out of its area), so that matching and sufficiency have content."""
+    for provider_id, offer in demo.offers.items():
+        provider = await provider_named(db, council.id, provider_id)
+        assert provider is not None
+        await provider_offers.declare(db, provider, OfferIn.model_validate(offer))
+    rules = RulesDocument(sufficiency=SufficiencyIn(home_districts=list(HOME_DISTRICTS)))
+    await decision_rules.define(db, council.id, rules)
 
 
 SDQ_DAYS = 90  # each SDQ describes the quarter up to the assessment it was taken for

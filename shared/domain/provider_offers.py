@@ -48,6 +48,7 @@ class OfferIn(BaseModel):
     def districts(cls, areas: list[str]) -> list[str]:
         return postcode_districts(areas)
 
+
 async def declare(db: AsyncSession, provider: Provider, offer: OfferIn) -> ProviderOffer:
     """The provider's offer replaced by this one (the caller's transaction)."""
     domains = await domain_levels_of(db, provider.la_id)

@@ -122,6 +122,13 @@ async def test_demo_council_produces_figures_statements_that_show_every_payment_
     moves = (await api.get("/v1/scores/savings", params={"limit": 1000}, headers=bi)).json()["items"]
     for kind in ("step_down", "agency_to_in_house"):
         assert sum(move["kind"] == kind and move["status"] == "continuing" for move in moves) >= few, kind
+    # Its providers' offers give matching and sufficiency content: the council's own homes are out of its area.
+    profiles = (await api.get("/v1/admin/sufficiency", headers=admin)).json()["items"]
+    assert len(profiles) >= few and sum(row["out_of_area"] for row in profiles) >= few
+    assert any(row["residential_for_want"] for row in profiles) and any(row["providers"] for row in profiles)
+    cms = await new_client(app, council.id, ClientIn(name="cms", kind=Kind.CASE_MANAGEMENT))
+    matched = (await api.get("/v1/children/DEMO-000001/matches", headers=cms)).json()["providers"]
+    assert sum(provider["meets_every_need"] for provider in matched) >= 1 and len(matched) >= few
 
 
 def paid_by_hand(line: dict[str, Any]) -> Decimal:

@@ -93,7 +93,7 @@ async def get_child_decisions(
     child = await require_child(db, caller.la_id, child_id)
     row = await db.get(ChildDecisionFigures, child.id)
     if row is None:
-        raise NotFound("The child has no decision support figures: it has never been placed, or its are being made.")
+        raise NotFound("The child has no decision support figures: never placed, or they are still being made.")
     ids = {row.latest_assessment_id, row.previous_assessment_id} - {None}
     external: dict[uuid.UUID | None, str] = dict(
         (await db.execute(select(Assessment.id, Assessment.external_id).where(Assessment.id.in_(ids)))).all()
