@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from shared.db import transaction
 from shared.domain.full_recompute import recompute_every_figure
@@ -230,6 +230,8 @@ async def test_the_worker_s_bursts_and_a_full_recompute_give_the_same_figures(
 
     by_bursts = await kept()
     assert len(by_bursts) == 4
+    async with transaction(state_of(app).sessions) as db:  # so that a recompute writing none is seen
+        await db.execute(delete(ChildDecisionFigures).where(ChildDecisionFigures.la_id == council.la_id))
     await recompute_every_figure(state_of(app).sessions, [council.la_id])
     assert await kept() == by_bursts
 
