@@ -23,6 +23,7 @@ from bench.national_draws import Days, Ids, Ints, Strings
 from bench.scratch import admin, with_database
 from shared.models.placements import RETURN_EPISODE_COLUMNS
 from shared.settings import libpq_url
+from shared.ssda903 import sector_district
 
 # Loading.
 
@@ -132,7 +133,7 @@ def _tables(data: National, instrument_id: uuid.UUID) -> Iterator[tuple[str, lis
         ),
     )
     offer = data.offers
-    areas = [[sector.split()[0]] if sector else [] for sector in prov.postcode_sector.tolist()]
+    areas = [[sector_district(sector)] if sector else [] for sector in prov.postcode_sector.tolist()]
     meets = [
         json.dumps({d: list(range(top + 1)) for d, top in zip(data.domains, row, strict=True)})
         for row in offer.top.tolist()

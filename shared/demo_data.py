@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from shared.ssda903 import placement_group
+from shared.ssda903 import placement_group, sector_district
 
 DEMO_SEED = 20261123
 DEMO_AS_OF = date(2026, 10, 31)
@@ -133,7 +133,7 @@ def demo_offer(provider: DemoProvider, domains: Sequence[str]) -> dict[str, obje
         "placement_group": "residential" if provider.kind == "childrens_home" else "foster",
         "weekly_cost": f"{COSTS[provider.kind][1]}.00",
         "places": places,
-        "areas": [sector.split()[0]] if sector else list(HOME_DISTRICTS),
+        "areas": [sector_district(sector)] if sector else list(HOME_DISTRICTS),
         "meets": {d: list(range(min(4, top + (d in more)) + 1)) for d in domains},
     }
 

@@ -350,6 +350,11 @@ def postcode_districts(texts: list[str]) -> list[str]:
     return sorted({district for district in found if district is not None})
 
 
+def sector_district(sector: str) -> str:
+    """The district of a sector as postcode_sector gives it ('AB1 2' gives 'AB1')."""
+    return sector.split()[0]
+
+
 def postcode_sector(postcode: str) -> str | None:
     """The sector of a UK postcode or sector ('ab12cd' and 'AB1 2' give 'AB1 2'); None if it is neither.
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Header, Query
+from fastapi import Header, Path, Query
 from pydantic import AfterValidator, BeforeValidator
 
 from shared.input_types import Id as Id
@@ -48,6 +48,8 @@ IdempotencyKey = Annotated[
     ),
 ]
 ChildIdQuery = Annotated[Id, Query(min_length=1, max_length=64, description="The council's own child id")]
+ChildIdPath = Annotated[Id, Path(min_length=1, max_length=64, description="The council's own child id")]
+ProviderIdPath = Annotated[Id, Path(min_length=1, max_length=128, description="The council's id for the provider")]
 
 
 Built = TypeVar("Built")

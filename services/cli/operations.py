@@ -6,7 +6,9 @@ import asyncio
 import json
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,11 +58,19 @@ async def load_instrument(args: argparse.Namespace) -> None:
     print(f"instrument {code} version {version} loaded for {args.council}")
 
 
-async def define_measure_code(args: argparse.Namespace) -> None:
+Document = TypeVar("Document", bound=BaseModel)
+
+
+async def read_document(path: Path, model: type[Document]) -> Document:
+    """A JSON file as the API's body would be checked; one that cannot be read ends the command saying so."""
     try:
-        body = MeasureCodeIn.model_validate_json(await asyncio.to_thread(args.file.read_bytes))
+        return model.model_validate_json(await asyncio.to_thread(path.read_bytes))
     except OSError as error:
-        raise SystemExit(f"{args.file}: cannot be read ({error})") from None
+        raise SystemExit(f"{path}: cannot be read ({error})") from None
+
+
+async def define_measure_code(args: argparse.Namespace) -> None:
+    body = await read_document(args.file, MeasureCodeIn)
 
     async def work(db: AsyncSession) -> MeasureCode:
         la_id = await require_council(db, args.council)
@@ -73,10 +83,7 @@ async def define_measure_code(args: argparse.Namespace) -> None:
 
 
 async def define_decision_rules(args: argparse.Namespace) -> None:
-    try:
-        document = RulesDocument.model_validate_json(await asyncio.to_thread(args.file.read_bytes))
-    except OSError as error:
-        raise SystemExit(f"{args.file}: cannot be read ({error})") from None
+    document = await read_document(args.file, RulesDocument)
 
     async def work(db: AsyncSession) -> int:
         la_id = await require_council(db, args.council)

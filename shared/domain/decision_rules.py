@@ -3,6 +3,7 @@ each setting a new version that every figure computed under it names. Set throug
 (PUT /v1/admin/decision-rules) or the operator's CLI (define-decision-rules); read by the worker and by readers."""
 
 import uuid
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Annotated
 
@@ -34,6 +35,12 @@ DomainCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Count = Annotated[StrictInt, Field(ge=1, le=1000)]
 
 
+def refuse_unknown(name: str, given: list[str], known: Collection[str], what: str) -> None:
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ValueError(f"{name}: {', '.join(unknown)} is not {what}")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -60,9 +67,7 @@ class StepDownIn(Strict):
 
     @model_validator(mode="after")
     def high_below_intensive(self) -> "StepDownIn":
-        unknown = sorted(set(self.residential_groups) - set(PLACEMENT_GROUPS))
-        if unknown:
-            raise ValueError(f"residential_groups: {', '.join(unknown)} is not a placement group")
+        refuse_unknown("residential_groups", self.residential_groups, PLACEMENT_GROUPS, "a placement group")
         if self.high_from > self.intensive_from:
             raise ValueError("high_from must not be above intensive_from")
         return self
@@ -86,9 +91,7 @@ class StabilityIn(Strict):
 
     @model_validator(mode="after")
     def known_reasons(self) -> "StabilityIn":
-        unknown = sorted(set(self.warning_reasons) - set(REASON_PLACEMENT_CHANGE))
-        if unknown:
-            raise ValueError(f"warning_reasons: {', '.join(unknown)} is not a REASON_PLACE_CHANGE code")
+        refuse_unknown("warning_reasons", self.warning_reasons, REASON_PLACEMENT_CHANGE, "a REASON_PLACE_CHANGE code")
         return self
 
 
@@ -139,12 +142,9 @@ class SavingsIn(Strict):
 
     @model_validator(mode="after")
     def known_codes(self) -> "SavingsIn":
-        groups = sorted(set(self.family_groups) - set(PLACEMENT_GROUPS))
-        if groups:
-            raise ValueError(f"family_groups: {', '.join(groups)} is not a placement group")
-        codes = sorted(set(self.agency_providers + self.in_house_providers) - set(PLACEMENT_PROVIDER))
-        if codes:
-            raise ValueError(f"{', '.join(codes)} is not a PLACE_PROVIDER code")
+        refuse_unknown("family_groups", self.family_groups, PLACEMENT_GROUPS, "a placement group")
+        refuse_unknown("agency_providers", self.agency_providers, PLACEMENT_PROVIDER, "a PLACE_PROVIDER code")
+        refuse_unknown("in_house_providers", self.in_house_providers, PLACEMENT_PROVIDER, "a PLACE_PROVIDER code")
         return self
 
 

@@ -201,17 +201,18 @@ def line_row(statement_id: uuid.UUID, number: int, priced: Priced) -> dict[str, 
     }
 
 
+# Each amount column's places, as the stored line is read back.
+LINE_SCALES = {
+    c.name: c.type.scale for c in StatementLine.__table__.c if isinstance(c.type, Numeric) and c.type.scale is not None
+}
+
+
 def as_stored(row: dict[str, Any]) -> dict[str, Any]:
-    """A line's row with each amount at its column's scale, as the stored line is read back: what a statement
-    computed and not stored (a contract's what-if) shows, to the same places."""
-    scales = {
-        c.name: c.type.scale
-        for c in StatementLine.__table__.c
-        if isinstance(c.type, Numeric) and c.type.scale is not None
-    }
+    """A line's row with each amount at its column's scale: what a statement computed and not stored (a
+    contract's what-if) shows, to the same places."""
     return {
-        name: value.quantize(Decimal(1).scaleb(-scales[name]))
-        if isinstance(value, Decimal) and name in scales
+        name: value.quantize(Decimal(1).scaleb(-LINE_SCALES[name]))
+        if isinstance(value, Decimal) and name in LINE_SCALES
         else value
         for name, value in row.items()
     }

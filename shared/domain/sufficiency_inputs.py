@@ -14,6 +14,7 @@ from shared.domain.child_profile import RATED_AT_LATEST
 from shared.domain.decision_rules import current_rules
 from shared.domain.engines.sufficiency import PLACED, WAITING, ChildNeeds, ProfileRow, profiles
 from shared.domain.provider_offers import offers_of
+from shared.ssda903 import sector_district
 
 WAITS = "placement_request"  # the context of an assessment asking for a placement
 
@@ -50,7 +51,7 @@ def child_of(row: Mapping[str, Any]) -> ChildNeeds | None:
     else:
         return None
     sector = row["sector"]
-    district = sector.split()[0] if isinstance(sector, str) else None
+    district = sector_district(sector) if isinstance(sector, str) else None
     levels = dict(zip(row["domains"], row["levels"], strict=True))
     return ChildNeeds(status, levels, row["current_group"] if status == PLACED else None, district)
 

@@ -1,7 +1,7 @@
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from services.api.deps import SessionDep, StateDep
 from services.api.problems import V1_PROBLEMS
 from services.api.schemas import ChildBatchResult
 from services.api.scores.placement_figures import PlacementChildRow, day_asked, read_child_figures
-from services.api.types import Id, IdempotencyKey, IsoDate
+from services.api.types import ChildIdPath, IdempotencyKey, IsoDate
 from shared.access import Scope
 from shared.domain.care_status import care_status
 from shared.models import Child
@@ -41,7 +41,6 @@ def by_child_id(child: Child) -> dict[str, Any]:
     return {"child_id": child.child_id}
 
 
-ChildIdPath = Annotated[Id, Path(min_length=1, max_length=64, description="The council's own child id")]
 
 
 @router.put(

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.decision_rows import DecisionFields, PeerValueFields
 from services.api.scores.savings_rows import MoveFields, move_fields
-from services.api.types import Id
+from services.api.types import ChildIdPath
 from shared.access import Scope
 from shared.domain import decision_rules, kept_decision_figures
 from shared.domain.decision_rules import SHIPPED_VERSION, RulesDocument
@@ -86,7 +86,7 @@ class ChildDecisionsOut(DecisionFields):
     summary="A child's decision support figures: step-down, stability risk, joint funding and value",
 )
 async def get_child_decisions(
-    child_id: Annotated[Id, Path(min_length=1, max_length=64, description="The council's own child id")],
+    child_id: ChildIdPath,
     db: SessionDep,
     caller: Annotated[Caller, requires(Scope.CHILDREN_READ)],
 ) -> ChildDecisionsOut:

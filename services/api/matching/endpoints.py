@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from sqlalchemy import func, select
 
@@ -16,7 +16,7 @@ from services.api.children.service import require_child
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.providers.queries import provider_named
-from services.api.types import Id
+from services.api.types import ChildIdPath, ProviderIdPath
 from shared.access import Scope
 from shared.domain import decision_rules, provider_offers
 from shared.domain.child_profile import latest_levels
@@ -28,7 +28,6 @@ from shared.models import Placement, Provider, ProviderOffer
 from shared.ssda903 import PLACEMENT_GROUPS, postcode_district
 
 router = APIRouter(tags=["matching"], responses=V1_PROBLEMS)
-ProviderIdPath = Annotated[Id, Path(min_length=1, max_length=128, description="The council's id for the provider")]
 
 
 class OfferOut(OfferIn):
@@ -174,7 +173,7 @@ async def matches(db: SessionDep, caller: Caller, levels: dict[str, int], query:
     summary="The providers that can meet a child's needs (its latest assessment), ranked by fit then cost",
 )
 async def get_child_matches(
-    child_id: Annotated[Id, Path(min_length=1, max_length=64, description="The council's own child id")],
+    child_id: ChildIdPath,
     db: SessionDep,
     caller: Annotated[Caller, requires(Scope.CHILDREN_READ)],
     area: Annotated[str | None, Query(description="Only providers taking children from this postcode district")] = None,

@@ -5,7 +5,7 @@ periods overlap (what the council's link figures count)."""
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from services.api.access import requires
@@ -14,13 +14,12 @@ from services.api.children.service import require_child
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.scores.rows import OutcomeAreaFields, OutcomeMeasureFields
-from services.api.types import Id
+from services.api.types import ChildIdPath
 from shared.access import Scope
 from shared.domain import kept_outcome_figures
 from shared.domain.outcome_inputs import ChildOutcomes
 
 router = APIRouter(prefix="/v1/children", tags=["outcome measures"], responses=V1_PROBLEMS)
-ChildIdPath = Annotated[Id, Path(min_length=1, max_length=64, description="The council's own child id")]
 NONE = ChildOutcomes([], [], [])
 
 

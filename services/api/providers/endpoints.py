@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.access import requires
@@ -9,14 +9,13 @@ from services.api.auth import Caller
 from services.api.deps import SessionDep
 from services.api.problems import V1_PROBLEMS
 from services.api.providers.queries import provider_named
-from services.api.types import Id, Text
+from services.api.types import ProviderIdPath, Text
 from services.api.upserts import insert_if_absent
 from shared.access import Scope
 from shared.errors import NotFound
 from shared.models import Provider
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"], responses=V1_PROBLEMS)
-ProviderIdPath = Annotated[Id, Path(min_length=1, max_length=128, description="The council's id for the provider")]
 
 
 class ProviderIn(BaseModel):

@@ -2,13 +2,16 @@
 weekly saving and its saving to date while the child stays, and the totals by month, as at any day (default
 today), computed on reading from the episodes under the council's rules."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from services.api import audit
+from services.api.auth import Caller
 from services.api.deps import SessionDep, StateDep
 from services.api.paging import PAGE_LIMIT_QUERY, Cursor, check_limit, offset_page
 from services.api.scores.placement_endpoints import AsAtQuery
@@ -16,10 +19,10 @@ from services.api.scores.placement_figures import day_asked
 from services.api.scores.rows import columns_of
 from services.api.scores.savings_rows import MonthRow, MoveRow, month_fields, move_fields
 from services.api.scores.serving import BiClient, page_response, scores_router
-from services.api.tabular import CSV_RESPONSE, TableFormatAsked
+from services.api.tabular import CSV_RESPONSE, TableFormat, TableFormatAsked
 from services.api.types import built_in_loop
 from shared.domain.engines.placements.savings import months
-from shared.domain.savings_tracking import savings
+from shared.domain.savings_tracking import Savings, savings
 
 router = scores_router()
 
@@ -45,6 +48,40 @@ class SavingsQuery:
 SavingsAsked = Annotated[SavingsQuery, Depends(built_in_loop(SavingsQuery))]
 
 
+async def serve(
+    request: Request,
+    db: SessionDep,
+    caller: Caller,
+    state: StateDep,
+    table_format: TableFormat,
+    query: SavingsQuery,
+    feed: str,
+    row: type[BaseModel],
+    rows_of: Callable[[Savings, date], list[dict[str, Any]]],
+) -> Response:
+    """A feed's page of rows made from the council's savings as at the day asked."""
+    day, limit, offset = day_asked(query.as_at), check_limit(query.limit, state.settings), query.cursor or 0
+    async with state.expensive_reads.slot(caller.client_id):
+        found = await savings(db, caller.la_id, day)
+    page, next_offset, more = offset_page(rows_of(found, day), offset, limit)
+    audit.saw_pseudonyms(db, {row["child_pseudonym"] for row in page if "child_pseudonym" in row})
+    audit.note(db, rows=len(page), as_at=day.isoformat())
+    cursor = None if next_offset is None else str(next_offset)
+    name = f"{feed}-as-at-{day.isoformat()}"
+    return page_response(request, table_format, name, columns_of(row), page, cursor, more)
+
+
+def move_rows(found: Savings, day: date) -> list[dict[str, Any]]:
+    return [
+        {**move_fields(each.move, day), "child_pseudonym": each.child.pseudonym, "rules_version": found.rules_version}
+        for each in found.moves
+    ]
+
+
+def month_rows(found: Savings, day: date) -> list[dict[str, Any]]:
+    return [month_fields(month) for month in months([each.move for each in found.moves], day)]
+
+
 @router.get(
     "/savings",
     response_model=MovesOut,
@@ -61,19 +98,7 @@ async def read_savings(
     table_format: TableFormatAsked,
     query: SavingsAsked,
 ) -> Response:
-    day, limit, offset = day_asked(query.as_at), check_limit(query.limit, state.settings), query.cursor or 0
-    async with state.expensive_reads.slot(caller.client_id):
-        found = await savings(db, caller.la_id, day)
-    rows = [
-        {**move_fields(each.move, day), "child_pseudonym": each.child.pseudonym, "rules_version": found.rules_version}
-        for each in found.moves
-    ]
-    page, next_offset, more = offset_page(rows, offset, limit)
-    audit.saw_pseudonyms(db, {row["child_pseudonym"] for row in page})
-    audit.note(db, rows=len(page), as_at=day.isoformat())
-    cursor = None if next_offset is None else str(next_offset)
-    name = f"savings-as-at-{day.isoformat()}"
-    return page_response(request, table_format, name, columns_of(MoveRow), page, cursor, more)
+    return await serve(request, db, caller, state, table_format, query, "savings", MoveRow, move_rows)
 
 
 @router.get(
@@ -90,12 +115,4 @@ async def read_savings_by_month(
     table_format: TableFormatAsked,
     query: SavingsAsked,
 ) -> Response:
-    day, limit, offset = day_asked(query.as_at), check_limit(query.limit, state.settings), query.cursor or 0
-    async with state.expensive_reads.slot(caller.client_id):
-        found = await savings(db, caller.la_id, day)
-    rows = [month_fields(month) for month in months([each.move for each in found.moves], day)]
-    page, next_offset, more = offset_page(rows, offset, limit)
-    audit.note(db, rows=len(page), as_at=day.isoformat())
-    cursor = None if next_offset is None else str(next_offset)
-    name = f"savings-by-month-as-at-{day.isoformat()}"
-    return page_response(request, table_format, name, columns_of(MonthRow), page, cursor, more)
+    return await serve(request, db, caller, state, table_format, query, "savings-by-month", MonthRow, month_rows)
