@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Uuid, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import among, driver, unsynced
 from shared.domain.child_profile import RATED_AT_LATEST
@@ -28,6 +29,7 @@ from shared.domain.engines.decisions import (
     DecisionRules,
     PeerValue,
     Profile,
+    ValueRules,
     decide,
     peer_values,
 )
@@ -228,6 +230,26 @@ class Valued:
     value: PeerValue
 
 
+def costed(la_id: uuid.UUID) -> tuple[ColumnElement[bool], ...]:
+    """The council's children compared with their peers: looked after, with a weekly cost and a final assessment."""
+    return (
+        ChildDecisionFigures.la_id == la_id,
+        ChildDecisionFigures.looked_after.is_(True),
+        ChildDecisionFigures.weekly_cost.is_not(None),
+        ChildDecisionFigures.max_need.is_not(None),
+    )
+
+
+def costed_of(row: ChildDecisionFigures) -> Costed:
+    return Costed(row.max_need, row.total_need, row.weekly_cost)  # type: ignore[arg-type]
+
+
+async def value_rules(db: AsyncSession, la_id: uuid.UUID) -> tuple[ValueRules, int | None]:
+    """The council's value rules in force, and its suppression threshold (none when 0)."""
+    threshold = await db.scalar(select(LocalAuthority.suppression_threshold).where(LocalAuthority.id == la_id))
+    return (await current_rules(db, [la_id]))[la_id][1].value, threshold or None
+
+
 async def valued(db: AsyncSession, la_id: uuid.UUID) -> list[Valued]:
     """Each child looked after in the council with a weekly cost and a final assessment, by pseudonym, against
     its peers (engines/decisions.py peer_values): from the kept rows, under the council's rules in force and its
@@ -236,17 +258,31 @@ async def valued(db: AsyncSession, la_id: uuid.UUID) -> list[Valued]:
         await db.execute(
             select(Child.pseudonym, ChildDecisionFigures)
             .join(Child, Child.id == ChildDecisionFigures.child_pk)
-            .where(
-                ChildDecisionFigures.la_id == la_id,
-                ChildDecisionFigures.looked_after,
-                ChildDecisionFigures.weekly_cost.is_not(None),
-                ChildDecisionFigures.max_need.is_not(None),
-            )
+            .where(*costed(la_id))
             .order_by(Child.pseudonym)
         )
     ).all()
-    threshold = await db.scalar(select(LocalAuthority.suppression_threshold).where(LocalAuthority.id == la_id))
-    rules = (await current_rules(db, [la_id]))[la_id][1]
-    costed = [Costed(row.max_need, row.total_need, row.weekly_cost) for _, row in rows]  # type: ignore[arg-type]
-    values = peer_values(costed, rules.value, threshold or None)
+    values = peer_values([costed_of(row) for _, row in rows], *await value_rules(db, la_id))
     return [Valued(row.child_pk, pseudonym, row, value) for (pseudonym, row), value in zip(rows, values, strict=True)]
+
+
+async def value_of(db: AsyncSession, row: ChildDecisionFigures) -> PeerValue | None:
+    """One child's value against its peers, as `valued` gives it, reading only the children that can be its peers
+    (a case-management system asks child by child; a national council's rows took a tenth of a second); none when
+    it is not compared (not looked after, or without a cost or an assessment)."""
+    if not row.looked_after or row.weekly_cost is None or row.max_need is None or row.total_need is None:
+        return None
+    rules, threshold = await value_rules(db, row.la_id)
+    near = ChildDecisionFigures.total_need.between(
+        row.total_need - rules.total_within, row.total_need + rules.total_within
+    )
+    others = await db.scalars(
+        select(ChildDecisionFigures).where(
+            *costed(row.la_id),
+            ChildDecisionFigures.max_need == row.max_need,
+            near,
+            ChildDecisionFigures.child_pk != row.child_pk,
+        )
+    )
+    # Every one of its peers is among these, so its own value is exact.
+    return peer_values([costed_of(row), *map(costed_of, others)], rules, threshold)[0]

@@ -18,6 +18,7 @@ from services.api.clients.schemas import ClientIn
 from shared.access import Kind
 from shared.db import transaction
 from shared.demo_data import generate_demo_council
+from shared.domain import kept_decision_figures
 from shared.domain.engines.pbnr.money import CAPS
 from shared.models import ChildNeedsTrend, DomainNeedsTrend, LocalAuthority
 from shared.settings import Settings
@@ -119,6 +120,11 @@ async def test_demo_council_produces_figures_statements_that_show_every_payment_
     assert sum(bool(row["education_unshared"]) for row in rows) >= few
     value = (await api.get("/v1/scores/value", params={"high_cost": "true"}, headers=bi)).json()["items"]
     assert len(value) >= few
+    # A child's own endpoint, which reads only its possible peers, compares it as the council's list does.
+    async with transaction(state_of(app).sessions) as db:
+        listed = await kept_decision_figures.valued(db, council.id)
+        assert sum(each.value.peers is not None for each in listed) >= few
+        assert [await kept_decision_figures.value_of(db, each.row) for each in listed] == [e.value for e in listed]
     moves = (await api.get("/v1/scores/savings", params={"limit": 1000}, headers=bi)).json()["items"]
     for kind in ("step_down", "agency_to_in_house"):
         assert sum(move["kind"] == kind and move["status"] == "continuing" for move in moves) >= few, kind

@@ -41,8 +41,6 @@ def by_child_id(child: Child) -> dict[str, Any]:
     return {"child_id": child.child_id}
 
 
-
-
 @router.put(
     CHILD,
     response_model=ChildOut,

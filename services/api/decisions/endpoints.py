@@ -100,9 +100,7 @@ async def get_child_decisions(
     )
     today = date.today()
     moved = await savings(db, caller.la_id, today, [child.id])
-    value = next(
-        (each.value for each in await kept_decision_figures.valued(db, caller.la_id) if each.child_pk == child.id), None
-    )
+    value = await kept_decision_figures.value_of(db, row)
     return ChildDecisionsOut.model_validate(
         {
             **DecisionFields.model_validate(row, from_attributes=True).model_dump(),
