@@ -63,6 +63,11 @@ async def test_the_providers_that_meet_every_need_come_first_by_fit_then_cost(
         "/v1/children/M1/matches", params={"placement_group": "residential"}, headers=council.headers
     )
     assert [p["provider_id"] for p in foster.json()["providers"]] == ["M-EXACT"]
+    first = await api.get("/v1/children/M1/matches", params={"limit": "1"}, headers=council.headers)
+    assert [p["provider_id"] for p in first.json()["providers"]] == ["M-EXACT"]
+    for params, field in (({"limit": "0"}, "limit"), ({"limit": "many"}, "limit"), ({"area": "nowhere"}, "area")):
+        refused = await api.get("/v1/children/M1/matches", params=params, headers=council.headers)
+        assert refused.status_code == 422 and field in refused.text, refused.text
 
 
 async def test_needs_given_are_matched_without_a_child_and_checked(
