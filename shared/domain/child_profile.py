@@ -3,12 +3,22 @@ figures are. The domains that assessment rated are those whose latest rating in 
 date (a domain it left unrated keeps an older latest, which is not the child's profile now)."""
 
 import uuid
+from typing import Any
 
+import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # Of a domain row d and its child's row t: the domain was rated at the child's latest assessment.
 RATED_AT_LATEST = "d.child_pk = t.child_pk AND d.latest_assessed_on = t.latest_assessed_on"
+
+
+def rated_at_latest(domain_latest: np.ndarray[Any, Any], child_latest: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """RATED_AT_LATEST on the needs engine's arrays, before they are written (written_needs.py): [child, domain]
+    from each domain's latest rating day and each child's latest assessment day, as the rows will hold them."""
+    rated: np.ndarray[Any, Any] = domain_latest == child_latest[:, None]
+    return rated
+
 
 LATEST_LEVELS = f"""
 SELECT d.domain, d.latest

@@ -8,10 +8,10 @@ read is left pending, for the next drain."""
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy import BigInteger, Uuid, delete, func, select, text, update
@@ -21,6 +21,7 @@ from shared.db import among, driver, transaction, unsynced
 from shared.domain import kept_outcome_figures, kept_placement_figures, statements
 from shared.domain.bulk_read import copy_columns, positional
 from shared.domain.calibration import AUTOMATIC_AT, calibrate_when_due, reference_sd, reliability_of
+from shared.domain.child_profile import rated_at_latest
 from shared.domain.engines.needs_trends import NOT_RATED, Assessments, Scale, Trends, compute, reliable_change
 from shared.domain.figures_copy import (
     CLEARED_CHILD,
@@ -38,7 +39,9 @@ from shared.domain.figures_copy import (
 )
 from shared.domain.locks import child_locks, figures_lock
 from shared.domain.outcome_inputs import EVER, Measured, measured
+from shared.domain.refresh_process import RefreshProcess
 from shared.domain.snapshot import RecomputeTarget, Snapshot, changed_since, read, read_outbox
+from shared.domain.written_needs import NeedsPiece, NeedsSink
 from shared.instruments import InstrumentScale
 from shared.models import (
     Child,
@@ -50,6 +53,15 @@ from shared.models import (
 from shared.models.figures import FIGURES_ROW_VERSION
 
 Progress = Callable[[str, int, int], None]
+
+
+class Alongside(NeedsSink, Protocol):
+    """A write run alongside a recompute of whole councils (refresh_process.py), handed their needs figures as they
+    are computed, then told whether they were committed."""
+
+    async def committed(self) -> Any: ...
+
+    async def aborted(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,15 +210,17 @@ async def write(
     target: RecomputeTarget,
     progress: Progress,
     now: datetime,
+    hand_over: NeedsSink | None = None,
 ) -> tuple[int, int, set[uuid.UUID]]:
-    """The recompute's one transaction, its locks taken at `now`: (written, cleared, left out)."""
+    """The recompute's one transaction, its locks taken at `now`: (written, cleared, left out). `hand_over` is
+    given the needs figures once they are computed, before they are written."""
     excluded = await changed_or_gone(db, snapshot, target)
     keep_child = ~np.isin(snapshot.child_pk, np.array([pk.bytes for pk in excluded], dtype="V16"))
     latest = latest_instruments(snapshot)
     written = {uuid.UUID(bytes=pk.tobytes()) for pk in snapshot.child_pk[(latest > 0) & keep_child]}
     # The outcome figures go first: the needs figures' pieces write the areas' rows beside their own.
     await kept_outcome_figures.clear(db, target, excluded)
-    await replace_figures(db, snapshot, target, latest, keep_child, written, now, progress)
+    await replace_figures(db, snapshot, target, latest, keep_child, written, now, progress, hand_over)
     progress("written", len(written), len(written))
     cleared = (snapshot.had_figures - written) - excluded
     await clear_figures(db, cleared, now)
@@ -246,6 +260,7 @@ async def replace_figures(
     written: set[uuid.UUID],
     now: datetime,
     progress: Progress,
+    hand_over: NeedsSink | None,
 ) -> None:
     """The written children's rows replaced, and a burst's councils calibrated once they have enough baselines."""
     # Their domain rows go with them (the trigger domain_figures_follow_child).
@@ -253,7 +268,16 @@ async def replace_figures(
     apg = await driver(db)
     await create_staging(apg)
     computed = await compute_into(
-        db, apg, snapshot, latest, keep_child, now, progress, STORED, calibrate=target.children is None
+        db,
+        apg,
+        snapshot,
+        latest,
+        keep_child,
+        now,
+        progress,
+        STORED,
+        calibrate=target.children is None,
+        hand_over=hand_over,
     )
     if target.children is not None:
         for done in computed:
@@ -272,15 +296,19 @@ async def compute_into(
     sink: Sink,
     *,
     calibrate: bool,
+    hand_over: NeedsSink | None = None,
 ) -> list[Computed]:
     """Every piece computed in a thread while the previous piece's domain rows are inserted into the sink, then
     the kept children's rows with reliable change once every council's SD is known (council_sds: `calibrate`
-    when the snapshot holds whole councils)."""
+    when the snapshot holds whole councils). `hand_over` is given each piece's figures once computed."""
     computed: list[Computed] = []
     inserting: asyncio.Future[None] | None = None
+    ids = assessment_ids(snapshot)
     for piece in pieces(latest):
         done = await asyncio.to_thread(run, snapshot, latest, piece)
         computed.append(done)
+        if hand_over is not None:
+            hand_over.put(needs_piece(done, snapshot, keep_child, ids))
         children, chosen = children_of(snapshot, piece), kept(done, keep_child)
         rows = domain_rows(done.trends, children, chosen, piece.instrument)
         areas = area_rows(done.trends, children, chosen, area_layout(done.definition))
@@ -289,10 +317,11 @@ async def compute_into(
         # Row versions from the sequence, as every figures write takes them: a BI cursor sees every row again.
         inserting = asyncio.ensure_future(insert_domains(apg, rows, areas, snapshot.instruments, now, sink))
         progress("computed", sum(len(c.piece.children) for c in computed), len(snapshot.child_seq))
+    if hand_over is not None:
+        hand_over.close(snapshot.child_pk[keep_child])
     if inserting is not None:
         await inserting
     sds = await council_sds(db, snapshot, computed, calibrate=calibrate)
-    ids = assessment_ids(snapshot)
     staged = []
     for done in computed:
         rci, verdict = rci_of(done, snapshot.child_council[done.piece.children], sds)
@@ -302,6 +331,34 @@ async def compute_into(
         )
     await insert_children(apg, staged, snapshot.instruments, now, sink)
     return computed
+
+
+def needs_piece(
+    done: Computed,
+    snapshot: Snapshot,
+    keep_child: np.ndarray[Any, Any],
+    assessment_ids: Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]],
+) -> NeedsPiece:
+    """What the piece's kept children's rows will hold that the decision figures read (written_needs.py)."""
+    chosen = kept(done, keep_child)
+    c, d = done.trends.children, done.trends.domains
+    domains = InstrumentScale.from_definition(done.definition).domains
+    shape = (len(c.assessments_count), len(domains))
+    starts, lengths = c.series_starts[chosen], c.series_starts[chosen + 1] - c.series_starts[chosen]
+    return NeedsPiece(
+        domains=domains,
+        child_pk=children_of(snapshot, done.piece).pk[chosen],
+        latest_id=assessment_ids(c.latest_assessment[chosen]),
+        previous_id=assessment_ids(c.series[starts + np.maximum(lengths - 2, 0)]),
+        has_previous=lengths >= 2,
+        latest_day=c.latest_assessed_on[chosen],
+        total=c.total_need[chosen],
+        previous_total=c.previous_total_need[chosen],
+        max=c.max_need[chosen],
+        latest=d.latest.reshape(shape)[chosen],
+        previous=d.previous.reshape(shape)[chosen],
+        rated_at_latest=rated_at_latest(d.latest_assessed_on.reshape(shape)[chosen], c.latest_assessed_on[chosen]),
+    )
 
 
 def area_layout(definition: dict[str, Any]) -> AreaLayout:
@@ -366,9 +423,9 @@ async def recompute_councils(
     sessions: async_sessionmaker[AsyncSession],
     la_ids: list[uuid.UUID],
     progress: Progress | None = None,
-    alongside_write: Callable[[], Awaitable[Any]] | None = None,
+    alongside: Callable[[], Alongside] | None = None,
 ) -> RecomputeCounts:
-    return await recompute(sessions, RecomputeTarget(la_ids), progress, alongside_write)
+    return await recompute(sessions, RecomputeTarget(la_ids), progress, alongside)
 
 
 async def recompute_every_figure(
@@ -379,7 +436,10 @@ async def recompute_every_figure(
     needs figures are written, mostly a wait on the database, not beside the needs' read, which shares both the
     database and the process with it."""
     return await recompute_councils(
-        sessions, la_ids, progress, lambda: kept_placement_figures.refresh_councils(sessions, la_ids, date.today())
+        sessions,
+        la_ids,
+        progress,
+        lambda: RefreshProcess(sessions, la_ids, date.today()),
     )
 
 
@@ -394,7 +454,7 @@ async def recompute(
     sessions: async_sessionmaker[AsyncSession],
     target: RecomputeTarget,
     progress: Progress | None,
-    alongside_write: Callable[[], Awaitable[Any]] | None = None,
+    start_alongside: Callable[[], Alongside] | None = None,
 ) -> RecomputeCounts:
     report = progress or (lambda stage, done, total: None)
     async with sessions() as db, sessions() as other, sessions() as third:
@@ -414,17 +474,19 @@ async def recompute(
         for session in (db, other, third):
             await session.rollback()
     report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
-    alongside: asyncio.Future[Any] | None = None
+    alongside: Alongside | None = None
     try:
         async with transaction(sessions) as db:
             now = await take_locks(db, target)
-            # Started once the locks are held, outside this transaction: its write waits for this one to commit,
-            # so what it derives from the needs figures (the decision figures) reads them written.
-            alongside = asyncio.ensure_future(alongside_write()) if alongside_write is not None else None
-            written, cleared, excluded = await write(db, snapshot, measures, target, report, now)
+            # Started once the locks are held: its write waits for this one to commit.
+            alongside = start_alongside() if start_alongside is not None else None
+            written, cleared, excluded = await write(db, snapshot, measures, target, report, now, alongside)
             if placements is not None:
-                await kept_placement_figures.write(db, placements, excluded)
-    finally:
+                await kept_placement_figures.write(db, await kept_placement_figures.stage(db, placements), excluded)
+    except BaseException:
         if alongside is not None:
-            await alongside
+            await alongside.aborted()
+        raise
+    if alongside is not None:
+        await alongside.committed()
     return RecomputeCounts(len(snapshot.child_seq), written, cleared, len(excluded))

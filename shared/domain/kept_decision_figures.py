@@ -11,9 +11,9 @@ are not of its placement figures' day or of its rules' version is found stale by
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from shared.db import among, driver, unsynced
+from shared.domain import staged_rows
 from shared.domain.child_profile import RATED_AT_LATEST
 from shared.domain.decision_rules import SHIPPED_VERSION, current_rules
 from shared.domain.engines.decisions import (
@@ -34,6 +35,7 @@ from shared.domain.engines.decisions import (
     peer_values,
 )
 from shared.domain.placement_inputs import PlacedChild
+from shared.domain.written_needs import NeedsPiece, WrittenNeeds, piece_rows
 from shared.models import Child, ChildDecisionFigures, LocalAuthority
 
 Values = Mapping[str, Any]  # a child's placement figures as kept_placement_figures.VALUE_COLUMNS names them
@@ -89,9 +91,8 @@ COLUMNS = (
     "health_unshared",
     "education_unshared",
     "cost_per_need_point",
-    "computed_at",
 )
-# A child no longer looked after: its row stays, emptied (the columns between looked_after and computed_at).
+# A child no longer looked after: its row stays, emptied (the columns after looked_after).
 EMPTY: tuple[Any, ...] = (*[None] * 9, [], None, [], None, [], None, None, [], [], *[None] * 5)
 NEEDS_OF = itemgetter(*NEED_COLUMNS)
 NOT_ASSESSED: dict[str, Any] = dict.fromkeys((*NEED_COLUMNS, "domains", "levels", "rises"))
@@ -143,13 +144,13 @@ def profile_of(values: Values, need: Mapping[str, Any]) -> Profile:
     )
 
 
-def record(child: PlacedChild, values: Values, day: date, needs: Needs, now: datetime) -> tuple[Any, ...]:
-    """A child's row, from its placement figures as at the day (kept_placement_figures.VALUE_COLUMNS) and its
-    needs."""
+def record(child: PlacedChild, values: Values, day: date, needs: Needs) -> tuple[Any, ...]:
+    """A child's row but its computed_at, from its placement figures as at the day
+    (kept_placement_figures.VALUE_COLUMNS) and its needs."""
     version, rules = needs.rules[child.la_id]
     about = (child.child_pk, child.la_id, day, version, values["looked_after"])
     if not values["looked_after"]:
-        return (*about, *EMPTY, now)
+        return (*about, *EMPTY)
     need = needs.children.get(child.child_pk, NOT_ASSESSED)
     decided = decide(profile_of(values, need), rules)
     return (
@@ -172,27 +173,56 @@ def record(child: PlacedChild, values: Values, day: date, needs: Needs, now: dat
         decided.health_unshared,
         decided.education_unshared,
         decided.cost_per_need_point,
-        now,
     )
 
 
 async def decided(
-    placed: Sequence[tuple[PlacedChild, Values]], day: date, needs: Awaitable[Needs], now: datetime
-) -> list[tuple[Any, ...]]:
-    """The children's rows once their needs are read, made in a thread."""
+    placed: Sequence[tuple[PlacedChild, Values]], day: date, needs: Awaitable[Needs]
+) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """The children's rows by child, but their computed_at, once their needs are known; made in a thread."""
     known = await needs
-    return await asyncio.to_thread(lambda: [record(child, values, day, known, now) for child, values in placed])
+    return await asyncio.to_thread(
+        lambda: {child.child_pk: record(child, values, day, known) for child, values in placed}
+    )
 
 
-async def write(
-    db: AsyncSession,
-    la_ids: Sequence[uuid.UUID],
-    children: Sequence[uuid.UUID] | None,
-    excluded: set[uuid.UUID],
-    records: list[tuple[Any, ...]],
+async def as_written(
+    being_written: WrittenNeeds,
+    placed: Sequence[tuple[PlacedChild, Values]],
+    day: date,
+    rules: dict[uuid.UUID, tuple[int, DecisionRules]],
+) -> tuple[dict[uuid.UUID, tuple[Any, ...]], set[uuid.UUID]]:
+    """The children's rows by child, but their computed_at, decided from the needs figures a recompute is writing,
+    piece by piece as it computes them (each in a thread, while it writes the piece before); and the children it
+    does not cover, left to their own recompute."""
+    level_from, rise_from = thresholds([each for _, each in rules.values()])
+    by_child = {child.child_pk: (child, values) for child, values in placed}
+
+    def piece_records(piece: NeedsPiece) -> dict[uuid.UUID, tuple[Any, ...]]:
+        needs = Needs(piece_rows(piece, level_from, rise_from), rules)
+        return {pk: record(*by_child[pk], day, needs) for pk in needs.children if pk in by_child}
+
+    rows: dict[uuid.UUID, tuple[Any, ...]] = {}
+    async for piece in being_written.pieces():
+        rows.update(await asyncio.to_thread(piece_records, piece))
+    covered = set(being_written.covered.tolist())
+    unassessed = Needs({}, rules)
+    for pk, (child, values) in by_child.items():
+        if pk not in rows and pk.bytes in covered:
+            rows[pk] = record(child, values, day, unassessed)
+    return rows, {pk for pk in by_child if pk.bytes not in covered}
+
+
+async def stage(db: AsyncSession, records: Iterable[tuple[Any, ...]]) -> None:
+    """Rows (COLUMNS but computed_at) staged in the writing transaction (staged_rows.py)."""
+    await staged_rows.stage(db, ChildDecisionFigures.__tablename__, COLUMNS, records)
+
+
+async def replace(
+    db: AsyncSession, la_ids: Sequence[uuid.UUID], children: Sequence[uuid.UUID] | None, excluded: set[uuid.UUID]
 ) -> None:
-    """The scope's rows replaced by these, under the figures lock the caller holds, but for the children left out
-    (whose own recompute follows)."""
+    """The scope's rows replaced by those staged, under the figures lock the caller holds, but for the children
+    left out (whose own recompute follows)."""
     scope = (
         among(ChildDecisionFigures.la_id, la_ids, Uuid)
         if children is None
@@ -201,9 +231,7 @@ async def write(
     await db.execute(
         unsynced(delete(ChildDecisionFigures).where(scope, ~among(ChildDecisionFigures.child_pk, excluded, Uuid)))
     )
-    if records:
-        apg = await driver(db)
-        await apg.copy_records_to_table(ChildDecisionFigures.__tablename__, records=records, columns=COLUMNS)
+    await staged_rows.move_in(db, ChildDecisionFigures.__tablename__, COLUMNS, excluded)
 
 
 STALE = f"""

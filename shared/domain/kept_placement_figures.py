@@ -16,21 +16,22 @@ from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Uuid, delete, exists, func, select, text
+from sqlalchemy import Uuid, delete, exists, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
-from shared.db import among, driver, transaction, unsynced
-from shared.domain import kept_decision_figures
+from shared.db import among, transaction, unsynced
+from shared.domain import kept_decision_figures, staged_rows
+from shared.domain.decision_rules import current_rules
 from shared.domain.engines.placements.child import CurrentPlacement, PlacementFigures, placement_figures
 from shared.domain.engines.placements.episodes import Funding
-from shared.domain.kept_decision_figures import Needs
 from shared.domain.locks import figures_lock
 from shared.domain.placement_inputs import PlacedChild, placed_children
 from shared.domain.snapshot import RecomputeTarget, read_outbox, written_since
-from shared.models import Child, ChildDecisionFigures, ChildPlacementFigures, Placement
+from shared.domain.written_needs import WrittenNeeds
+from shared.models import ChildDecisionFigures, ChildPlacementFigures, Placement
 
 VALUE_COLUMNS = (
     "looked_after",
@@ -53,6 +54,7 @@ VALUE_COLUMNS = (
 )
 Values = Mapping[str, Any]  # VALUE_COLUMNS: a child's figures as stored
 VALUES_OF = itemgetter(*VALUE_COLUMNS)
+T = TypeVar("T")
 ANALYZED_FROM = 10_000  # rows a council's refresh writes, from which the table's statistics are taken anew
 
 
@@ -134,46 +136,61 @@ async def compute(db: AsyncSession, target: RecomputeTarget, day: date) -> Compu
     return Computed(target, day, await asyncio.to_thread(values_as_at, placed, day))
 
 
+Decided = Mapping[uuid.UUID, tuple[Any, ...]]  # decision rows by child, but their computed_at
+COLUMNS = ("child_pk", "la_id", "as_at", *VALUE_COLUMNS)  # a row's, but its computed_at
+TABLE = ChildPlacementFigures.__tablename__
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """A target's rows staged in the writing transaction (staged_rows.py), and whether their decision rows are."""
+
+    computed: Computed
+    with_decisions: bool = False
+
+
+async def stage(db: AsyncSession, computed: Computed) -> Staged:
+    records = [(each.child_pk, each.la_id, computed.day, *VALUES_OF(values)) for each, values in computed.children]
+    await staged_rows.stage(db, TABLE, COLUMNS, records)
+    return Staged(computed)
+
+
+async def with_decisions(db: AsyncSession, staged: Staged, decided: Decided) -> Staged:
+    await kept_decision_figures.stage(db, decided.values())
+    return Staged(staged.computed, with_decisions=True)
+
+
 async def write(
-    db: AsyncSession, computed: Computed, excluded: set[uuid.UUID], needs: Awaitable[Needs] | None = None
+    db: AsyncSession, staged: Staged, excluded: set[uuid.UUID], decisions: Awaitable[Decided] | None = None
 ) -> int:
-    """The target's rows replaced, under the figures lock the caller holds, but for the children left out; the
-    rows written. Their decision figures with them (kept_decision_figures.py), from `needs` where the caller reads
-    them apart, or else on this session, first."""
+    """The target's rows replaced by those staged, under the figures lock the caller holds, but for the children
+    left out; the rows written. Their decision figures with them (kept_decision_figures.py): staged, or decided
+    by the caller apart (`decisions`), or else from the needs this session sees written, decided while the
+    placement rows are moved in."""
+    computed = staged.computed
     target = computed.target
-    if needs is None:
+    if not staged.with_decisions and decisions is None:
         needs = completed(await kept_decision_figures.read_needs(db, target.la_ids, target.children))
+        decisions = asyncio.ensure_future(kept_decision_figures.decided(computed.children, computed.day, needs))
     if target.children is None:
         scope = among(ChildPlacementFigures.la_id, target.la_ids, Uuid)
     else:
         scope = among(ChildPlacementFigures.child_pk, target.children, Uuid)
-    await db.execute(
-        unsynced(delete(ChildPlacementFigures).where(scope, ~among(ChildPlacementFigures.child_pk, excluded, Uuid)))
-    )
-    wanted = [(each, values) for each, values in computed.children if each.child_pk not in excluded]
-    # An erasure deletes under the figures lock: a child still here stays until this commits.
-    existing = set(
-        await db.scalars(select(Child.id).where(among(Child.id, [each.child_pk for each, _ in wanted], Uuid)))
-    )
-    now = await db.scalar(select(func.now()))
-    assert now is not None
-    kept = [(each, values) for each, values in wanted if each.child_pk in existing]
-    # Made in a thread while the placement rows are copied in.
-    decided = asyncio.ensure_future(kept_decision_figures.decided(kept, computed.day, needs, now))
     try:
-        records = [(each.child_pk, each.la_id, computed.day, *VALUES_OF(values), now) for each, values in kept]
-        if records:
-            columns = ("child_pk", "la_id", "as_at", *VALUE_COLUMNS, "computed_at")
-            apg = await driver(db)
-            await apg.copy_records_to_table(ChildPlacementFigures.__tablename__, records=records, columns=columns)
+        await db.execute(
+            unsynced(delete(ChildPlacementFigures).where(scope, ~among(ChildPlacementFigures.child_pk, excluded, Uuid)))
+        )
+        written = await staged_rows.move_in(db, TABLE, COLUMNS, excluded)
     finally:
-        rows = await decided
-    await kept_decision_figures.write(db, target.la_ids, target.children, excluded, rows)
-    return len(records)
+        decided = None if decisions is None else await decisions
+    if decided is not None:
+        await kept_decision_figures.stage(db, decided.values())
+    await kept_decision_figures.replace(db, target.la_ids, target.children, excluded)
+    return written
 
 
-def completed(value: Needs) -> asyncio.Future[Needs]:
-    done: asyncio.Future[Needs] = asyncio.get_running_loop().create_future()
+def completed(value: T) -> asyncio.Future[T]:
+    done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
     done.set_result(value)
     return done
 
@@ -199,7 +216,9 @@ async def stale_councils(sessions: async_sessionmaker[AsyncSession], day: date) 
         return sorted(stale | set(await kept_decision_figures.stale_councils(db)))
 
 
-async def needs_apart(sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID]) -> Needs:
+async def needs_apart(
+    sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID]
+) -> kept_decision_figures.Needs:
     async with sessions() as db:
         return await kept_decision_figures.read_needs(db, la_ids, None)
 
@@ -209,9 +228,16 @@ async def refresh_council(sessions: async_sessionmaker[AsyncSession], la_id: uui
     return await refresh_councils(sessions, [la_id], day)
 
 
-async def refresh_councils(sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID], day: date) -> int:
+async def refresh_councils(
+    sessions: async_sessionmaker[AsyncSession],
+    la_ids: list[uuid.UUID],
+    day: date,
+    being_written: WrittenNeeds | None = None,
+) -> int:
     """Councils' rows rewritten as at the day, read in one snapshot and written in one transaction: the figures
-    lock is waited for once, not once a council behind a recompute that holds it."""
+    lock is waited for once, not once a council behind a recompute that holds it. Alongside a recompute of the
+    councils' needs figures, `being_written` gives them as it computes them: the decision figures are decided from
+    those before the lock, and the children it did not cover are left to their own recompute, which follows."""
     target = RecomputeTarget(la_ids)
     async with sessions() as db:
         await db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
@@ -219,14 +245,28 @@ async def refresh_councils(sessions: async_sessionmaker[AsyncSession], la_ids: l
         computed = await compute(db, target, day)
         await db.rollback()
     async with transaction(sessions) as db:
+        # Staged ahead of the lock, while whatever holds it writes: under it, only the server moves them in.
+        staged = await stage(db, computed)
+        left_out: set[uuid.UUID] = set()
+        if being_written is not None:
+            rules = await current_rules(db, la_ids)
+            decided, left_out = await kept_decision_figures.as_written(being_written, computed.children, day, rules)
+            staged = await with_decisions(db, staged, decided)
         await figures_lock(db)
-        # Read apart while the placement rows are written: the needs figures are committed (their writer held the
-        # lock until then) and none is written while it is held here.
-        needs = asyncio.ensure_future(needs_apart(sessions, la_ids))
+        if being_written is not None:
+            await being_written.committed()
+        decisions: asyncio.Future[Any] | None = None
+        if not staged.with_decisions:
+            # Read apart while the placement rows are written: the needs figures are committed (their writer held
+            # the lock until then) and none is written while it is held here.
+            needs = asyncio.ensure_future(needs_apart(sessions, la_ids))
+            decisions = asyncio.ensure_future(kept_decision_figures.decided(computed.children, day, needs))
         try:
-            written = await write(db, computed, written_since(read, await read_outbox(db, target)), needs)
+            excluded = written_since(read, await read_outbox(db, target)) | left_out
+            written = await write(db, staged, excluded, decisions)
         finally:
-            await asyncio.gather(needs, return_exceptions=True)
+            if decisions is not None:
+                await asyncio.gather(decisions, return_exceptions=True)
     if written >= ANALYZED_FROM:
         # A council's rows replaced wholesale: until autovacuum's next look, the feeds' reads were planned on the
         # old statistics (a page of a national council's rows took a second instead of milliseconds).

@@ -8,11 +8,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, select
+from sqlalchemy.exc import DBAPIError
 
-from shared.db import transaction
+from shared.db import driver, transaction
 from shared.domain.full_recompute import recompute_every_figure
 from shared.models import ChildDecisionFigures
 from shared.settings import Settings
@@ -255,3 +258,42 @@ async def test_the_operator_sets_a_councils_rules_from_a_file_and_a_bad_one_chan
     refused = await cli(settings, "define-decision-rules", council.code, str(bad))
     assert refused.code != 0 and "PR9 is not a PLACE_PROVIDER code" in refused.err
     assert (await api.get("/v1/decision-rules", headers=council.bi)).json()["version"] == 1
+
+
+async def test_a_full_recompute_that_fails_leaves_no_figures_from_the_needs_it_did_not_write(
+    api: httpx.AsyncClient, app: FastAPI, settings: Settings, council: Council
+) -> None:
+    """The decision figures of a full recompute are decided from its needs figures as it writes them: should its
+    write fail, none is written from needs figures never committed."""
+    await looked_after(api, council)
+    await run_worker(settings, app)
+    sessions = state_of(app).sessions
+    refuse = f"""
+        CREATE FUNCTION refuse_needs() RETURNS trigger LANGUAGE plpgsql AS
+            $$ BEGIN RAISE EXCEPTION 'needs write refused'; END $$;
+        CREATE TRIGGER refuse_needs BEFORE INSERT ON child_needs_trends FOR EACH ROW
+            WHEN (NEW.la_id = '{council.la_id}') EXECUTE FUNCTION refuse_needs()
+    """
+    async with transaction(sessions) as db:
+        await db.execute(delete(ChildDecisionFigures).where(ChildDecisionFigures.la_id == council.la_id))
+        await (await driver(db)).execute(refuse)
+    try:
+        with pytest.raises((DBAPIError, asyncpg.PostgresError), match="needs write refused"):
+            await recompute_every_figure(sessions, [council.la_id])
+        async with transaction(sessions) as db:
+            assert (
+                await db.scalars(
+                    select(ChildDecisionFigures.child_pk).where(ChildDecisionFigures.la_id == council.la_id)
+                )
+            ).all() == []
+    finally:
+        async with transaction(sessions) as db:
+            await (await driver(db)).execute(
+                "DROP TRIGGER refuse_needs ON child_needs_trends; DROP FUNCTION refuse_needs()"
+            )
+    await recompute_every_figure(sessions, [council.la_id])
+    async with transaction(sessions) as db:
+        written = await db.scalars(
+            select(ChildDecisionFigures.child_pk).where(ChildDecisionFigures.la_id == council.la_id)
+        )
+        assert len(written.all()) == 4
