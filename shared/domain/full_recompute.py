@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from sqlalchemy import BigInteger, Uuid, delete, func, select, text, update
@@ -53,15 +53,6 @@ from shared.models import (
 from shared.models.figures import FIGURES_ROW_VERSION
 
 Progress = Callable[[str, int, int], None]
-
-
-class Alongside(NeedsSink, Protocol):
-    """A write run alongside a recompute of whole councils (refresh_process.py), handed their needs figures as they
-    are computed, then told whether they were committed."""
-
-    async def committed(self) -> Any: ...
-
-    async def aborted(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,9 +298,9 @@ async def compute_into(
     for piece in pieces(latest):
         done = await asyncio.to_thread(run, snapshot, latest, piece)
         computed.append(done)
-        if hand_over is not None:
-            hand_over.put(needs_piece(done, snapshot, keep_child, ids))
         children, chosen = children_of(snapshot, piece), kept(done, keep_child)
+        if hand_over is not None:
+            hand_over.put(needs_piece(done, children, chosen, ids))
         rows = domain_rows(done.trends, children, chosen, piece.instrument)
         areas = area_rows(done.trends, children, chosen, area_layout(done.definition))
         if inserting is not None:
@@ -335,19 +326,19 @@ async def compute_into(
 
 def needs_piece(
     done: Computed,
-    snapshot: Snapshot,
-    keep_child: np.ndarray[Any, Any],
+    children: Children,
+    chosen: np.ndarray[Any, Any],
     assessment_ids: Callable[[np.ndarray[Any, Any]], np.ndarray[Any, Any]],
 ) -> NeedsPiece:
-    """What the piece's kept children's rows will hold that the decision figures read (written_needs.py)."""
-    chosen = kept(done, keep_child)
+    """What the rows of the piece's chosen children (indexes into the run) will hold that the decision figures
+    read (written_needs.py)."""
     c, d = done.trends.children, done.trends.domains
     domains = InstrumentScale.from_definition(done.definition).domains
     shape = (len(c.assessments_count), len(domains))
     starts, lengths = c.series_starts[chosen], c.series_starts[chosen + 1] - c.series_starts[chosen]
     return NeedsPiece(
         domains=domains,
-        child_pk=children_of(snapshot, done.piece).pk[chosen],
+        child_pk=children.pk[chosen],
         latest_id=assessment_ids(c.latest_assessment[chosen]),
         previous_id=assessment_ids(c.series[starts + np.maximum(lengths - 2, 0)]),
         has_previous=lengths >= 2,
@@ -423,24 +414,19 @@ async def recompute_councils(
     sessions: async_sessionmaker[AsyncSession],
     la_ids: list[uuid.UUID],
     progress: Progress | None = None,
-    alongside: Callable[[], Alongside] | None = None,
+    *,
+    refresh_placements: bool = False,
 ) -> RecomputeCounts:
-    return await recompute(sessions, RecomputeTarget(la_ids), progress, alongside)
+    return await recompute(sessions, RecomputeTarget(la_ids), progress, refresh_placements=refresh_placements)
 
 
 async def recompute_every_figure(
     sessions: async_sessionmaker[AsyncSession], la_ids: list[uuid.UUID], progress: Progress | None = None
 ) -> RecomputeCounts:
-    """The councils' needs figures recomputed whole and their placement figures brought to today: two reads and
-    writes of their own, which share nothing but the figures lock. The placements' read and compute run while the
-    needs figures are written, mostly a wait on the database, not beside the needs' read, which shares both the
-    database and the process with it."""
-    return await recompute_councils(
-        sessions,
-        la_ids,
-        progress,
-        lambda: RefreshProcess(sessions, la_ids, date.today()),
-    )
+    """The councils' needs figures recomputed whole and their placement and decision figures brought to today, by
+    a process of their own (refresh_process.py) handed the needs figures as they are computed: the two share
+    nothing but the figures lock and that hand-over."""
+    return await recompute_councils(sessions, la_ids, progress, refresh_placements=True)
 
 
 async def recompute_children(sessions: async_sessionmaker[AsyncSession], children: list[uuid.UUID]) -> RecomputeCounts:
@@ -454,7 +440,8 @@ async def recompute(
     sessions: async_sessionmaker[AsyncSession],
     target: RecomputeTarget,
     progress: Progress | None,
-    start_alongside: Callable[[], Alongside] | None = None,
+    *,
+    refresh_placements: bool = False,
 ) -> RecomputeCounts:
     report = progress or (lambda stage, done, total: None)
     async with sessions() as db, sessions() as other, sessions() as third:
@@ -474,12 +461,12 @@ async def recompute(
         for session in (db, other, third):
             await session.rollback()
     report("read", len(snapshot.versions["child"]), len(snapshot.versions["child"]))
-    alongside: Alongside | None = None
+    alongside: RefreshProcess | None = None
     try:
         async with transaction(sessions) as db:
             now = await take_locks(db, target)
             # Started once the locks are held: its write waits for this one to commit.
-            alongside = start_alongside() if start_alongside is not None else None
+            alongside = RefreshProcess(sessions, target.la_ids, date.today()) if refresh_placements else None
             written, cleared, excluded = await write(db, snapshot, measures, target, report, now, alongside)
             if placements is not None:
                 await kept_placement_figures.write(db, await kept_placement_figures.stage(db, placements), excluded)

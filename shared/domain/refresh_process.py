@@ -73,9 +73,7 @@ class RefreshProcess:
                     return RuntimeError(f"the placement figures' refresh ended with code {self._process.exitcode}")
 
 
-def refresh(
-    url: str, la_ids: list[uuid.UUID], day: date, messages: Any, outcome: Any, parent: int
-) -> None:  # pragma: no cover - runs in the child process, measured by the tests through it
+def refresh(url: str, la_ids: list[uuid.UUID], day: date, messages: Any, outcome: Any, parent: int) -> None:
     try:
         outcome.put(asyncio.run(refreshed(url, la_ids, day, WrittenNeeds(messages, parent))))
     except BaseException as error:  # noqa: BLE001 - every failure goes back to the recompute, which raises it
