@@ -116,3 +116,28 @@ async def test_the_councils_placement_figures_as_at_a_day_whole_and_sliced(
 
     future = await api.get("/v1/scores/placement-figures", params={"as_at": "2999-01-01"}, headers=council.bi)
     assert future.status_code == 422 and future.json()["errors"][0]["field"] == "as_at"
+
+
+async def test_the_whole_councils_figures_are_one_row_per_measure_whatever_the_childrens_ages(
+    api: httpx.AsyncClient, council: Council
+) -> None:
+    """Found while building the web overview: the rows came once per age band present, unlabelled unless the
+    rows were sliced by age band, so the whole council's figures were several different sets."""
+    await placed(api, council)
+    young = {"date_of_birth": "2020-02-02", "sex": "M", "ethnicity": "WBRI", "uasc": False}
+    assert (await api.put("/v1/children/P4", json=young, headers=council.headers)).status_code == 201
+    body = {"external_id": "E9", "child_id": "P4", "start_date": "2023-01-01", "rne": "S", "place": "U4"}
+    created = await api.post("/v1/placements", json=body | {"legal_status": "C2", "cin": "N1"}, headers=council.headers)
+    assert created.status_code == 201, created.text
+
+    for by in ({}, {"by": "sex"}):
+        rows = (await api.get("/v1/scores/placement-figures", params={"as_at": AS_AT} | by, headers=council.bi)).json()
+        keys = [(row.get("sex"), row["measure"], row["category"]) for row in rows["items"]]
+        assert len(keys) == len(set(keys)), keys
+        looked_after = {
+            key[0]: row["count"]
+            for key, row in zip(keys, rows["items"], strict=True)
+            if key[1:] == ("looked_after", "foster")
+        }
+        # P1 and P2 (girls, 12 and 13) and P4 (a boy of 4) are in foster care on the day.
+        assert looked_after == ({None: 3} if not by else {"F": 2, "M": 1})

@@ -199,11 +199,11 @@ async def read_council_rows(db: AsyncSession, la_id: uuid.UUID, day: date, by: S
     youngest age band first and nulls last, then measures in a fixed order."""
     by = slices_asked(by)
     sliced = sliced_children(la_id, day)
+    # The age band's rank orders its slices (slice_order): a key of its own only when the rows slice by age band.
+    ranked = (sliced.c.age_band_rank,) if "age_band" in by else ()
     keys = {
         row[0]: tuple(row[1:])
-        for row in await fetch_rows(
-            db, select(sliced.c.child_pk, *(sliced.c[name] for name in by), sliced.c.age_band_rank)
-        )
+        for row in await fetch_rows(db, select(sliced.c.child_pk, *(sliced.c[name] for name in by), *ranked))
     }
     groups: defaultdict[tuple[Any, ...], list[CountedValues]] = defaultdict(list)
     for child_pk, _, values in await children_values(db, la_id, day):
