@@ -100,6 +100,8 @@ PROVIDERS = (
     *(DemoProvider(f"DEMO-PROV-0{n + 1}", f"Synthetic Fostering Agency {n}", "ifa") for n in (1, 2, 3)),
     *(DemoProvider(f"DEMO-PROV-0{n + 4}", f"Synthetic Children's Home {n}", "childrens_home") for n in (1, 2, 3, 4)),
 )
+# The demo council's code: make run loads it on first start and signs its demo roles in to it.
+DEMO_COUNCIL_CODE = "DEMO"
 # The organisation the demo provider client is bound to; make run's banner names it.
 DEMO_PROVIDER_ID = PROVIDERS[0].external_id
 # Per provider: PLACE codes it offers (kinship care U1/U3 is the council's own), PLACE_PROVIDER, and a home's

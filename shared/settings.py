@@ -70,6 +70,24 @@ class Settings(BaseSettings):
     # Reads of one client that aggregate a whole council (the cohort) at once; beyond, a 429.
     expensive_reads_per_client: int = Field(default=2, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
+    # People sign in to the web pages with the council's OpenID Connect provider (authorization code flow with
+    # PKCE, e.g. Microsoft Entra ID): off unless an issuer is set. The roles claim names the person's role
+    # (practitioner, manager, commissioner, admin, or provider_finance:<the council's provider id>); the council
+    # is WEB_OIDC_COUNCIL, or the council claim's value where one provider serves several councils.
+    web_oidc_issuer: str | None = None
+    web_oidc_client_id: str | None = None
+    web_oidc_client_secret: SecretStr | None = None
+    web_oidc_council: str | None = None
+    web_oidc_council_claim: str = "council"
+    web_oidc_roles_claim: str = "roles"
+    web_oidc_subject_claim: str = "sub"
+    # The address people reach this service at, as the identity provider redirects back to it; not taken from
+    # a request's Host header, which the caller chooses.
+    web_public_url: str = "http://127.0.0.1:8000"
+    web_session_idle_minutes: int = Field(default=30, ge=1)
+    web_session_hours: int = Field(default=10, ge=1)
+    # How long a one-time sign-in link (make run's demo links, the CLI's) can be used.
+    web_sign_in_link_minutes: int = Field(default=60 * 24, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -97,6 +115,12 @@ class Settings(BaseSettings):
             return self
         if self.oauth_audience is None or (self.oauth_jwks_url is None) == (self.oauth_jwks is None):
             raise ValueError("OAUTH_ISSUER needs OAUTH_AUDIENCE and exactly one of OAUTH_JWKS_URL or OAUTH_JWKS")
+        return self
+
+    @model_validator(mode="after")
+    def _web_oidc_complete(self) -> Self:
+        if self.web_oidc_issuer is not None and self.web_oidc_client_id is None:
+            raise ValueError("WEB_OIDC_ISSUER needs WEB_OIDC_CLIENT_ID")
         return self
 
     @property

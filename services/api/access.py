@@ -18,6 +18,7 @@ from services.api.auth import Caller, authenticate
 from services.api.deps import SessionDep, state_of
 from services.api.observability import log_client
 from services.api.state import AppState
+from services.api.web.inner_api import INNER_CALLER
 from shared.access import Scope
 from shared.errors import Forbidden, NotAuthenticated, TooManyRequests
 from shared.settings import Settings, env_name
@@ -82,9 +83,12 @@ class RequireScope:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     ) -> Caller:
         state = state_of(request)
-        token = credentials.credentials if credentials else None
-        async with failures_counted(request, state):
-            caller = await authenticate(db, token, state.verifier, state.settings.oauth_subject_claim)
+        # A web page's read, made inside this process as the signed-in person's role (services/api/web).
+        caller = request.scope.get(INNER_CALLER)
+        if not isinstance(caller, Caller):
+            token = credentials.credentials if credentials else None
+            async with failures_counted(request, state):
+                caller = await authenticate(db, token, state.verifier, state.settings.oauth_subject_claim)
         log_client(request, caller.client_id)
         burst = await state.bursts.hit(str(caller.client_id))
         if not burst.allowed:

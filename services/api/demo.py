@@ -21,7 +21,7 @@ from services.api.outcomes.schemas import OutcomeMeasureIn
 from services.api.placements import service as placements
 from services.api.placements.schemas import PlacementIn
 from services.api.providers.queries import provider_named
-from shared.demo_data import HOME_DISTRICTS, DemoAssessment, DemoCouncil, DemoPlacement
+from shared.demo_data import DEMO_COUNCIL_CODE, HOME_DISTRICTS, DemoAssessment, DemoCouncil, DemoPlacement
 from shared.domain import decision_rules, provider_offers
 from shared.domain.assessments.content import AssessmentIn
 from shared.domain.decision_rules import RulesDocument, SufficiencyIn
@@ -30,7 +30,6 @@ from shared.domain.measure_codes import codes_of
 from shared.domain.provider_offers import OfferIn
 from shared.models import Assessment, LocalAuthority, PaymentStatement, Provider, StatementLine
 
-DEMO_CODE = "DEMO"
 CLOSED_PERIODS = 2  # the council has paid the contract's first two quarters
 
 
@@ -80,7 +79,7 @@ def placement_body(item: DemoPlacement) -> PlacementIn:
 
 
 async def load(
-    db: AsyncSession, demo: DemoCouncil, today: date, pseudonym_key: bytes, code: str = DEMO_CODE
+    db: AsyncSession, demo: DemoCouncil, today: date, pseudonym_key: bytes, code: str = DEMO_COUNCIL_CODE
 ) -> LocalAuthority:
     council = await councils.create_council(db, code, "Synthetic demo council", synthetic=True)
     db.add_all(Provider(la_id=council.id, external_id=p.external_id, name=p.name) for p in demo.providers)

@@ -24,6 +24,12 @@ from services.api.problems import BodyTooLarge, problem_response
 log = structlog.get_logger(__name__)
 
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The web pages (services/api/web): their scripts, styles and images from this service only, inline SVG charts.
+WEB_PREFIXES = ("/web/", "/assets/")
+WEB_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 # The Swagger UI pages (services.api.docs) run a script of their own; every other path serves only JSON or
 # the docs' assets.
 DOCS_PATHS = frozenset({DOCS_URL, f"{DOCS_URL}/oauth2-redirect"})
@@ -196,9 +202,11 @@ class SecurityHeaders:
             await self.app(scope, receive, self.docs_send(send))
             return
 
+        csp = WEB_CSP if scope["path"].startswith(WEB_PREFIXES) else STRICT_CSP
+
         async def secured_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                secure(message, STRICT_CSP)
+                secure(message, csp)
             await send(message)
 
         await self.app(scope, receive, secured_send)

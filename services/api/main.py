@@ -50,6 +50,7 @@ from services.api.state import AppState
 from services.api.statements.endpoints import router as statements
 from services.api.throttle import REQUEST_COUNT_BATCH_SECONDS, Throttle
 from services.api.tokens import JwksSource, TokenVerifier
+from services.api.web.site import install_web
 from shared import logging, queue
 from shared.db import make_engine, make_sessionmaker
 from shared.outbox import Dispatcher
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     enforce_declared_access(ROUTERS)
     for router in ROUTERS:
         app.include_router(router)
+    install_web(app, settings)
     install_cors(app, settings.cors_origins)
     app.add_middleware(
         BodyLimit,

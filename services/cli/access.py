@@ -11,10 +11,14 @@ from services.api import audit, councils
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.erasures.service import erase_child
+from services.api.providers.queries import provider_named
+from services.api.web import sessions as web_sessions
+from services.api.web.roles import Role, role_claimed
 from services.cli.sessions import in_transaction, require_council
 from shared.access import Kind
 from shared.errors import NotFound
 from shared.models import Client
+from shared.settings import get_settings
 
 
 def key_asked(args: argparse.Namespace) -> KeyIn:
@@ -101,3 +105,31 @@ async def erase(args: argparse.Namespace) -> None:
             raise SystemExit(error.detail) from None
 
     print(f"erased; the audit log keeps the pseudonym {await in_transaction(work)}")
+
+
+async def sign_in_links(args: argparse.Namespace) -> None:
+    """One-time links to the web pages, one per role asked for (provider_finance:<provider id> for a provider's
+    finance officer): for a council without an identity provider yet, and make run's demo roles."""
+    settings = get_settings()
+
+    async def work(db: AsyncSession) -> list[str]:
+        la_id = await require_council(db, args.council)
+        audit.begin_operator(db, la_id, "create_sign_in_link")
+        lines = []
+        for asked in args.roles:
+            granted = role_claimed(asked)
+            if granted is None:
+                raise SystemExit(f"{asked!r} is not a role: {', '.join(role.value for role in Role)}")
+            role, provider_id = granted
+            provider_pk = None
+            if provider_id is not None:
+                provider = await provider_named(db, la_id, provider_id)
+                if provider is None:
+                    raise SystemExit(f"The council has no provider {provider_id!r}.")
+                provider_pk = provider.id
+            token = await web_sessions.new_link(db, la_id, role, provider_pk, settings.web_sign_in_link_minutes)
+            lines.append(f"{asked} {settings.web_public_url.rstrip('/')}/web/sign-in/link/{token}")
+        audit.note(db, roles=list(args.roles))
+        return lines
+
+    print("\n".join(await in_transaction(work)))

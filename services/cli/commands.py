@@ -166,6 +166,13 @@ def parser() -> argparse.ArgumentParser:
     closing.add_argument("period_start", type=date.fromisoformat, help="YYYY-MM-DD, the period's first day")
     closing.set_defaults(run=OPERATIONS.close_period)
 
+    links = commands.add_parser("sign-in-links", help="one-time links to the web pages, one per role; printed once")
+    links.add_argument("council", help="the council's code")
+    links.add_argument(
+        "roles", nargs="+", help="practitioner, manager, commissioner, admin, or provider_finance:<provider id>"
+    )
+    links.set_defaults(run=ACCESS.sign_in_links)
+
     loader = commands.add_parser("load-demo", help="load the synthetic demo council if absent; prints its key")
     loader.set_defaults(run=OPERATIONS.load_demo)
     return root

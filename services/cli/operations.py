@@ -24,7 +24,7 @@ from services.cli.progress import RECOMPUTE_UNITS, ProgressBar
 from services.cli.sessions import in_transaction, require_council
 from shared.access import Kind
 from shared.db import make_engine, make_sessionmaker, transaction
-from shared.demo_data import DEMO_PROVIDER_ID, generate_demo_council
+from shared.demo_data import DEMO_COUNCIL_CODE, DEMO_PROVIDER_ID, generate_demo_council
 from shared.domain import decision_rules
 from shared.domain.calibration import calibrate
 from shared.domain.decision_rules import RulesDocument
@@ -98,7 +98,7 @@ async def load_demo(args: argparse.Namespace) -> None:
     """Prints one line per demo client, '<kind> <key>': the only time the keys are shown."""
 
     async def work(db: AsyncSession) -> dict[str, str]:
-        if await councils.find_council(db, demo.DEMO_CODE) is not None:
+        if await councils.find_council(db, DEMO_COUNCIL_CODE) is not None:
             return {}
         instrument = await find_instrument(db, None, "needs-v1", None)
         assert instrument is not None, "run the migrations first"

@@ -19,7 +19,7 @@ from arq.constants import health_check_key_suffix
 from services.stack.embedded import start_postgres, start_redis
 from services.stack.supervisor import say, supervise
 from shared import local_servers
-from shared.demo_data import DEMO_PROVIDER_ID
+from shared.demo_data import DEMO_COUNCIL_CODE, DEMO_PROVIDER_ID
 from shared.settings import Settings, asyncpg_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,23 @@ def demo_keys(env: dict[str, str]) -> dict[str, str]:
         saved.chmod(0o600)  # written world-readable by an earlier release
     lines = saved.read_text().splitlines() if saved.exists() else []
     return dict(line.split(" ", 1) for line in lines if " " in line)
+
+
+def demo_sign_in_links(env: dict[str, str]) -> dict[str, str]:
+    """A one-time link to the web pages per demo role, made afresh at each start: a link signs in once."""
+    roles = ["practitioner", "manager", "commissioner", "admin", f"provider_finance:{DEMO_PROVIDER_ID}"]
+    made = subprocess.run(
+        [sys.executable, "-m", "services.cli", "sign-in-links", DEMO_COUNCIL_CODE, *roles],
+        env=env,
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        # The API and the keys serve all the same: the banner says why there are no links.
+        return {"(none)": made.stderr.strip().splitlines()[-1] if made.stderr.strip() else "no links were made"}
+    return dict(line.split(" ", 1) for line in made.stdout.splitlines() if " " in line)
 
 
 def refuse_a_taken_port() -> None:
@@ -102,15 +119,18 @@ def up(env: dict[str, str]) -> Callable[[], bool]:
     return check
 
 
-def banner(keys: dict[str, str], metrics_token: str) -> str:
+def banner(keys: dict[str, str], links: dict[str, str], metrics_token: str) -> str:
     missing = "(the demo council predates this data folder)"
 
     def auth(kind: str) -> str:
         return f"-H 'Authorization: Bearer {keys.get(kind, missing)}'"
 
     listed = "\n".join(f"    {kind:<16} {key}" for kind, key in keys.items()) or f"    {missing}"
+    signed = "\n".join(f"    {role.split(':')[0]:<16} {link}" for role, link in links.items())
     return f"""
   API docs:        {URL}/docs
+  Web pages:       {URL}/web/  (one-time sign-in links, one per demo role, each good once for a day:)
+{signed}
   Demo API keys, one per client kind (kept in {DATA / "demo-api-keys"}):
 {listed}
   Figures (BI):    curl {auth("bi")} '{URL}/v1/scores/needs-trends?limit=20'
@@ -131,18 +151,20 @@ def main() -> None:
     refuse_a_taken_port()
     # Ctrl-C is how this command is meant to end: the context managers stop what was started.
     # A scrape token for this run, unless the operator set one.
-    launch_env = {"METRICS_TOKEN": secrets.token_urlsafe(24)} | dict(os.environ)
+    # The links and the identity provider's redirect name the address the API serves on, unless set otherwise.
+    launch_env = {"METRICS_TOKEN": secrets.token_urlsafe(24), "WEB_PUBLIC_URL": URL} | dict(os.environ)
     with contextlib.suppress(KeyboardInterrupt), servers(launch_env) as env:
         try:
             print("applying migrations ...", flush=True)
             python("-m", "alembic", "upgrade", "head", env=env)
             print("loading the synthetic demo council (first start only) ...", flush=True)
             keys = demo_keys(env)
+            links = demo_sign_in_links(env)
         except subprocess.CalledProcessError as error:
             print(error.stderr, file=sys.stderr)
             raise SystemExit(1) from error
         say(f"starting the API on {URL} and the worker ...")
-        supervise(commands(), env, ROOT, up(env), lambda: print(banner(keys, env["METRICS_TOKEN"]), flush=True))
+        supervise(commands(), env, ROOT, up(env), lambda: print(banner(keys, links, env["METRICS_TOKEN"]), flush=True))
 
 
 if __name__ == "__main__":

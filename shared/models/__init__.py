@@ -29,6 +29,7 @@ from shared.models.outcomes import MeasureCode, OutcomeMeasure, OutcomeMeasureVe
 from shared.models.payments import Contract, ContractVersion, ErasedCostDays, PaymentStatement, StatementLine
 from shared.models.placements import Placement, Provider, ProviderOffer
 from shared.models.tenancy import ApiKey, Client, IdempotencyRecord, LocalAuthority
+from shared.models.web import SignInLink, WebSession
 
 __all__ = [
     "ApiKey",
@@ -67,7 +68,9 @@ __all__ = [
     "RciCalibration",
     "RecomputeRequest",
     "ReturnImport",
+    "SignInLink",
     "StatementLine",
+    "WebSession",
     "first_recorded",
     "is_childs_own_final",
     "is_current_version",

@@ -29,14 +29,14 @@ def cli_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-async def cli(settings: Settings, *args: str) -> Run:
+async def cli(settings: Settings, *args: str, env: dict[str, str] | None = None) -> Run:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "services.cli",
         *args,
         cwd=ROOT,
-        env=cli_environment(settings),
+        env=cli_environment(settings) | (env or {}),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

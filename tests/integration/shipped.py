@@ -57,11 +57,13 @@ class ShippedApi:
 
 
 @asynccontextmanager
-async def shipped_api_process(settings: Settings, output: Path) -> AsyncIterator[ShippedApi]:
+async def shipped_api_process(
+    settings: Settings, output: Path, *, port: int | None = None, extra_env: dict[str, str] | None = None
+) -> AsyncIterator[ShippedApi]:
     """A real uvicorn process on the test database, writing stdout and stderr to `output`; stopped with
     Ctrl-C, as make run stops it, so its shutdown lines are read too."""
-    port = free_port()
-    env = os.environ | {
+    port = port or free_port()
+    env = os.environ | (extra_env or {}) | {
         "ENVIRONMENT": "test",
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,

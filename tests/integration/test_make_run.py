@@ -14,14 +14,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from alembic import command
 from alembic.config import Config
 
-from services.api import councils, demo
+from services.api import councils
 from services.stack.embedded import free_port
 from services.stack.supervisor import STEADY, Supervised, start, supervise, tend
 from shared.db import make_engine, make_sessionmaker, transaction
+from shared.demo_data import DEMO_COUNCIL_CODE, DEMO_PROVIDER_ID
+from shared.models import Provider
 from shared.settings import Settings
 from tests.conftest import ROOT, Servers, create_database, drop_database, with_database
 from tests.integration.processes import WAIT, make, wait_for_line
@@ -40,7 +43,9 @@ async def add_demo_council(database_url: str) -> None:
     engine = make_engine(Settings(database_url=database_url))
     try:
         async with transaction(make_sessionmaker(engine)) as db:
-            await councils.create_council(db, demo.DEMO_CODE, "Demo council", synthetic=True)
+            council = await councils.create_council(db, DEMO_COUNCIL_CODE, "Demo council", synthetic=True)
+            # The provider the banner's provider finance link works for.
+            db.add(Provider(la_id=council.id, external_id=DEMO_PROVIDER_ID, name="Demo provider"))
     finally:
         await engine.dispose()
 
@@ -82,6 +87,17 @@ def make_run_env(servers: Servers, own_database: str, tmp_path: Path) -> dict[st
     }
 
 
+def signs_in_once(link: str, url: str) -> None:
+    """The banner's link signs a browser in to the web pages once; used again, it signs no one in."""
+    with httpx.Client(base_url=url) as browser:
+        signed_in = browser.post(link)
+        assert signed_in.status_code == 303
+        # A browser sends a Secure cookie to 127.0.0.1 (a secure context); httpx keeps it for https only.
+        cookie = {"Cookie": f"nlc_session={signed_in.cookies['nlc_session']}"}
+        assert browser.get("/web/overview", headers=cookie).status_code == 200
+        assert browser.post(link).status_code == 403
+
+
 def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
     servers: Servers, own_database: str, tmp_path: Path
 ) -> None:
@@ -108,6 +124,7 @@ def test_make_run_starts_a_dead_process_again_and_stops_everything_on_ctrl_c(
         assert docs == f"http://127.0.0.1:{env['PORT']}"
         with urllib.request.urlopen(f"{docs}/healthz", timeout=5) as answer:
             assert answer.status == 200
+        signs_in_once(wait_for_line(output, r"^    manager +(http://\S+/web/sign-in/link/\S+)$", run).group(1), docs)
 
         os.kill(worker, signal.SIGKILL)
         wait_for_line(

@@ -1,0 +1,126 @@
+"""The council's pages: the overview of its children's needs, and decision support."""
+
+from datetime import date, timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from services.api.web.charts import bar_chart
+from services.api.web.inner_api import LIST_PAGE, PageNotFound, api_get, api_json, read_all
+from services.api.web.render import may, page
+from services.api.web.signed_in import PersonDep
+from shared.access import Scope
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+SLICES = ("age_band", "sex", "ethnicity", "uasc", "legal_status", "placement_group", "provider")
+QUARTERS_SHOWN = 4
+
+
+def quarter_ends(today: date, count: int) -> list[date]:
+    """The last days of the `count` quarters before today's, oldest first."""
+    ends = []
+    start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    for _ in range(count):
+        end = start - timedelta(days=1)
+        ends.append(end)
+        start = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+    return sorted(ends)
+
+
+def share(part: int | None, whole: int | None) -> float | None:
+    return None if part is None or not whole else part / whole
+
+
+@router.get("/overview")
+async def overview(
+    request: Request,
+    person: PersonDep,
+    by: Annotated[str | None, Query(max_length=20)] = None,
+    as_at: Annotated[date | None, Query()] = None,
+) -> Response:
+    if by is not None and by not in SLICES:
+        by = None
+    params = {"by": by, "as_at": None if as_at is None else as_at.isoformat()}
+    cohort_answer = await api_get(request, person, "/v1/scores/cohort", {**params, "limit": LIST_PAGE})
+    cohort = cohort_answer.json()
+    domains = cohort["items"]
+    chart = None
+    if by is None:
+        chart = bar_chart(
+            "prevalence-chart",
+            "Share of children with an actionable need, by domain",
+            [
+                (
+                    row["domain"].replace("_", " "),
+                    None if row["actionable_prevalence"] is None else round(row["actionable_prevalence"] * 100, 1),
+                )
+                for row in domains
+            ],
+        )
+    over_time = []
+    if by is None and as_at is None:
+        for day in quarter_ends(date.today(), QUARTERS_SHOWN):
+            earlier = await api_json(
+                request, person, "/v1/scores/cohort", {"as_at": day.isoformat(), "limit": LIST_PAGE}
+            )
+            over_time.append((day, {row["domain"]: row for row in earlier["items"]}))
+        over_time.append((date.today(), {row["domain"]: row for row in domains}))
+    edge = await api_get(request, person, "/v1/scores/edge-of-care")
+    stability = await api_get(request, person, "/v1/scores/placement-figures")
+    counted = max((row["children_counted"] or 0 for row in domains), default=0)
+    return page(
+        request,
+        person,
+        "overview.html",
+        title="Council overview",
+        cohort=cohort,
+        cohort_link=cohort_answer.link,
+        domains=domains,
+        chart=chart,
+        by=by,
+        slices=SLICES,
+        as_at=as_at,
+        over_time=over_time,
+        counted=counted,
+        share=share,
+        edge=edge.json(),
+        edge_link=edge.link,
+        stability=stability.json(),
+        stability_link=stability.link,
+    )
+
+
+@router.get("/decision-support")
+async def decision_support(request: Request, person: PersonDep) -> Response:
+    rows, link = await read_all(request, person, "/v1/scores/decision-support", {})
+    candidates = [row for row in rows if row["step_down"] == "candidate"]
+    at_risk = [row for row in rows if row["stability_flags"]]
+    return page(
+        request,
+        person,
+        "decision_support.html",
+        title="Decision support",
+        candidates=candidates,
+        at_risk=at_risk,
+        link_to_api=link,
+        total=len(rows),
+    )
+
+
+@router.get("/children")
+async def find_child(
+    request: Request, person: PersonDep, child_id: Annotated[str | None, Query(max_length=64)] = None
+) -> Response:
+    if not may(person, Scope.CHILDREN_READ):
+        raise PageNotFound(request.url.path)
+    if child_id:
+        try:
+            child = await api_json(request, person, f"/v1/children/{quote(child_id, safe='')}")
+        except PageNotFound:
+            return page(
+                request, person, "find_child.html", status=404, title="Find a child", child_id=child_id, missing=True
+            )
+        return Response(status_code=303, headers={"Location": f"/web/children/{child['pseudonym']}"})
+    return page(request, person, "find_child.html", title="Find a child", child_id="", missing=False)

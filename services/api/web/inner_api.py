@@ -1,0 +1,132 @@
+"""A page's figures are the API's own answers: each read goes through the app as a GET of the documented
+route, run as the signed-in person's role, so it is authorised, audited and shaped exactly as for a client.
+The person rides in the ASGI scope, which a request from outside cannot set."""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.types import Message
+
+from services.api.auth import Caller
+from services.api.web.roles import ROLE_KIND, ROLE_SCOPES
+from services.api.web.sessions import Person
+
+# Read by the scope check (services/api/access.py) in place of a credential.
+INNER_CALLER = "needs.inner_caller"
+
+
+class PageNotFound(Exception):
+    """What the person's role may not see, or what does not exist: the same 404 either way."""
+
+
+class PageUnavailable(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    content_type: str
+    body: bytes
+    link: str  # the API call, as a client would make it
+    disposition: str | None  # a CSV's file name, as the API gives it
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def caller_of(person: Person) -> Caller:
+    return Caller(
+        person.client_id,
+        person.la_id,
+        ROLE_KIND[person.role],
+        ROLE_SCOPES[person.role],
+        person.provider_pk,
+        person.actor,
+    )
+
+
+def api_link(path: str, params: dict[str, Any] | None = None) -> str:
+    query = urlencode({k: v for k, v in (params or {}).items() if v is not None}, doseq=True)
+    return f"{path}?{query}" if query else path
+
+
+async def api_get(
+    request: Request,
+    person: Person,
+    path: str,
+    params: dict[str, Any] | None = None,
+    *,
+    accept: str = "application/json",
+) -> Answer:
+    """The API's answer to GET path?params as the person's role. A 403 or 404 is PageNotFound; any other
+    failure is PageUnavailable with the API's own explanation."""
+    link = api_link(path, params)
+    query = link.partition("?")[2]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": request.url.scheme,
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query.encode(),
+        "headers": [(b"host", request.headers.get("host", "localhost").encode()), (b"accept", accept.encode())],
+        "client": request.scope.get("client"),
+        "server": request.scope.get("server"),
+        "state": {},
+        INNER_CALLER: caller_of(person),
+    }
+    status, content_type, disposition, body = 500, "", None, bytearray()
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        nonlocal status, content_type, disposition
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = {name.lower(): value.decode() for name, value in message.get("headers", [])}
+            content_type, disposition = headers.get(b"content-type", ""), headers.get(b"content-disposition")
+        elif message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))
+
+    await request.app(scope, receive, send)
+    if status in (403, 404):
+        raise PageNotFound(path)
+    if status != 200:
+        detail = "The service could not answer; try again shortly."
+        if content_type.startswith("application/problem+json") or content_type.startswith("application/json"):
+            detail = str(json.loads(body).get("detail", detail))
+        raise PageUnavailable(status, detail)
+    return Answer(status, content_type, bytes(body), link, disposition)
+
+
+async def api_json(request: Request, person: Person, path: str, params: dict[str, Any] | None = None) -> Any:
+    return (await api_get(request, person, path, params)).json()
+
+
+# The API's largest page: a list a page shows whole is read a page at a time.
+LIST_PAGE = 1000
+
+
+async def read_all(request: Request, person: Person, path: str, params: dict[str, Any]) -> tuple[list[Any], str]:
+    """Every row of a paged API list, and the link to its first page."""
+    rows: list[Any] = []
+    cursor, link = None, ""
+    while True:
+        answer = await api_get(request, person, path, {**params, "limit": LIST_PAGE, "cursor": cursor})
+        link = link or answer.link
+        body = answer.json()
+        rows.extend(body["items"])
+        cursor = body.get("next_cursor")
+        if not body.get("has_more") or cursor is None:
+            return rows, link

@@ -1,0 +1,97 @@
+"""The web pages in the API's process: their routes, their assets (served here, never from a CDN) and how a
+page answers a person not signed in, a thing their role may not see, or a service that cannot answer."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from services.api.web import contracts_pages, council_pages, data_pages, journey, sign_in
+from services.api.web.inner_api import PageNotFound, PageUnavailable
+from services.api.web.oidc import IdentityProvider
+from services.api.web.render import page, sections
+from services.api.web.signed_in import FormRefused, PersonDep, SignInNeeded
+from shared.settings import Settings
+
+ASSETS = Path(__file__).parent / "assets"
+home = APIRouter(include_in_schema=False)
+
+
+@home.get("/")
+async def root() -> Response:
+    return RedirectResponse("/web/", status_code=303)
+
+
+@home.get("/favicon.ico")
+async def favicon() -> Response:
+    # Browsers ask for it whatever the page names.
+    return FileResponse(ASSETS / "images" / "favicon.ico", headers={"Cache-Control": "public, max-age=86400"})
+
+
+@home.get("/web/")
+async def start_page(person: PersonDep) -> Response:
+    first = sections(person)
+    return RedirectResponse(first[0][0] if first else "/web/sign-in", status_code=303)
+
+
+async def sign_in_needed(request: Request, error: Exception) -> Response:
+    assert isinstance(error, SignInNeeded)
+    return RedirectResponse("/web/sign-in?notice=ended" if error.ended else "/web/sign-in", status_code=303)
+
+
+async def not_found(request: Request, error: Exception) -> Response:
+    return page(
+        request,
+        None,
+        "message.html",
+        status=404,
+        title="Page not found",
+        message="There is no such page, or it is not one your role can see.",
+        next_href="/web/",
+        next_label="Go to your start page",
+    )
+
+
+async def unavailable(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PageUnavailable)
+    status = error.status if error.status in (400, 409, 422, 429, 503) else 503
+    return page(
+        request,
+        None,
+        "message.html",
+        status=status,
+        title="Sorry, this page could not be shown",
+        message=error.detail,
+        next_href=str(request.url.path),
+        next_label="Try again",
+    )
+
+
+async def form_refused(request: Request, error: Exception) -> Response:
+    return page(
+        request,
+        None,
+        "message.html",
+        status=403,
+        title="This form has expired",
+        message="The form was not sent from this session's page. Go back, reload the page and try again.",
+    )
+
+
+def install_web(app: FastAPI, settings: Settings) -> None:
+    app.state.identity_provider = IdentityProvider(settings) if settings.web_oidc_issuer else None
+    for router in (
+        home,
+        sign_in.router,
+        council_pages.router,
+        journey.router,
+        contracts_pages.router,
+        data_pages.router,
+    ):
+        app.include_router(router)
+    app.mount("/assets", StaticFiles(directory=ASSETS), name="assets")
+    app.add_exception_handler(SignInNeeded, sign_in_needed)
+    app.add_exception_handler(PageNotFound, not_found)
+    app.add_exception_handler(PageUnavailable, unavailable)
+    app.add_exception_handler(FormRefused, form_refused)

@@ -1,0 +1,310 @@
+"""The web pages in a real Chromium against the API as its image starts it, people signing in through an
+OpenID Connect provider (tests/browser/identity_provider.py) to the demo council: every page for every role,
+checked by axe-core and saved as a screenshot; what a role may not see is a 404; the figures in a chart's
+table are the API's; a statement's CSV is the API's; keyboard use, sign-out, an expired session, a form from
+elsewhere, one-time links, and the audit trail of what a person saw."""
+
+import asyncio
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+from fastapi import FastAPI
+from playwright.async_api import Browser, BrowserContext
+
+from services.api import demo
+from services.api.clients.schemas import ClientIn
+from shared.access import Kind
+from shared.db import transaction
+from shared.demo_data import PROVIDERS, generate_demo_council
+from shared.settings import Settings
+from tests.browser.identity_provider import Identity, MiniIdentityProvider, serving
+from tests.browser.pages import Watched, checked_page, chromium
+from tests.conftest import new_client, new_council, state_of
+from tests.integration.cli_runner import cli
+from tests.integration.helpers import DOMAINS, run_worker
+from tests.integration.shipped import free_port, shipped_api_process
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+PROVIDER, OTHER_PROVIDER = PROVIDERS[0].external_id, PROVIDERS[1].external_id
+CONTRACT = "DEMO-PBNR"
+# Each role's pages, its start page first.
+ROLE_PAGES = {
+    "practitioner": ["/web/children", "/web/children?child_id=DEMO-000001"],
+    "manager": ["/web/overview", "/web/overview?by=placement_group", "/web/decision-support", "/web/children"],
+    "commissioner": ["/web/overview", "/web/contracts", f"/web/contracts/{CONTRACT}"],
+    "admin": ["/web/overview", "/web/data"],
+    "provider": ["/web/contracts", f"/web/contracts/{CONTRACT}"],
+}
+# What each role may not see: the same 404 as a page that does not exist.
+FORBIDDEN = {
+    "practitioner": ["/web/overview", "/web/decision-support", "/web/contracts", "/web/data"],
+    "manager": ["/web/data"],
+    "provider": ["/web/overview", "/web/children", "/web/data", "/web/decision-support"],
+    "other_provider": [f"/web/contracts/{CONTRACT}", f"/web/contracts/{CONTRACT}/statements/2025-01-01/csv"],
+}
+
+
+@dataclass
+class Site:
+    url: str
+    council: str
+    la_id: uuid.UUID
+    idp: MiniIdentityProvider
+    browser: Browser
+    bi: dict[str, str]
+    provider: dict[str, str]
+    admin: dict[str, str]
+    periods: list[str]
+    foreign_pseudonym: str
+
+    async def signed_in(self, who: str) -> tuple[BrowserContext, Watched]:
+        """A new browser, signed in as `who` through the identity provider; on the role's start page."""
+        context = await self.browser.new_context(accept_downloads=True)
+        watched = Watched(await context.new_page())
+        page = watched.page
+        await page.goto(f"{self.url}/web/")
+        assert page.url == f"{self.url}/web/sign-in"
+        await page.get_by_role("button", name="Sign in with your council account").click()
+        await page.click(f"button[value='{who}']")
+        await page.wait_for_load_state()
+        return context, watched
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def site(app: FastAPI, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    code = f"WEB{uuid.uuid4().hex[:8].upper()}"
+    async with transaction(state_of(app).sessions) as db:
+        council = await demo.load(db, generate_demo_council(DOMAINS), date.today(), settings.pseudonym_key_bytes, code)
+    await run_worker(settings, app)
+    other = await new_council(app)
+    child = await httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t").put(
+        "/v1/children/FOREIGN-1",
+        json={"date_of_birth": "2012-01-01", "sex": "F", "ethnicity": "WBRI", "uasc": False},
+        headers=other.headers,
+    )
+    identities = {
+        "practitioner": Identity("p-1", code, ["practitioner"]),
+        "manager": Identity("m-1", code, ["manager"]),
+        "commissioner": Identity("c-1", code, ["commissioner"]),
+        "admin": Identity("a-1", code, ["admin"]),
+        "provider": Identity("f-1", code, [f"provider_finance:{PROVIDER}"]),
+        "other_provider": Identity("f-2", code, [f"provider_finance:{OTHER_PROVIDER}"]),
+        "nobody": Identity("n-1", code, ["reader"]),
+    }
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    bi = await new_client(app, council.id, ClientIn(name="bi", kind=Kind.BI))
+    provider = await new_client(app, council.id, ClientIn(name="p", kind=Kind.PROVIDER, provider_id=PROVIDER))
+    admin = await new_client(app, council.id, ClientIn(name="a", kind=Kind.ADMIN))
+    async with serving(MiniIdentityProvider(identities)) as idp:
+        env = idp.settings_env() | {"WEB_PUBLIC_URL": url}
+        log = tmp_path_factory.mktemp("web") / "api.log"
+        async with shipped_api_process(settings, log, port=port, extra_env=env) as shipped, chromium() as browser:
+            listed = (await shipped.client.get(f"/v1/contracts/{CONTRACT}/statements", headers=provider)).json()
+            periods = [row["period_start"] for row in listed]
+            yield Site(url, code, council.id, idp, browser, bi, provider, admin, periods, child.json()["pseudonym"])
+
+
+def roles_pages(site: Site) -> dict[str, list[str]]:
+    statement = f"/web/contracts/{CONTRACT}/statements/{site.periods[-1]}"
+    return {
+        role: [*pages, statement] if role in ("commissioner", "provider") else pages
+        for role, pages in ROLE_PAGES.items()
+    }
+
+
+async def test_every_page_for_every_role_renders_accessibly_from_the_service_alone(site: Site) -> None:
+    starts = {
+        "practitioner": "/web/children",
+        "manager": "/web/overview",
+        "commissioner": "/web/overview",
+        "admin": "/web/overview",
+        "provider": "/web/contracts",
+    }
+    for role, pages in roles_pages(site).items():
+        context, watched = await site.signed_in(role)
+        page = watched.page
+        assert page.url == site.url + starts[role], role
+        for path in pages:
+            response = await page.goto(site.url + path)
+            assert response is not None and response.status == 200, (role, path)
+            assert await page.locator("h1").count() == 1
+            await checked_page(watched, role)
+        await context.close()
+
+
+async def test_a_journey_shows_every_domain_as_a_chart_and_a_table(site: Site) -> None:
+    context, watched = await site.signed_in("practitioner")
+    page = watched.page
+    await page.fill("#child_id", "DEMO-000001")
+    await page.get_by_role("button", name="Show the child's journey").click()
+    assert "/web/children/ps_" in page.url
+    assert await page.locator("svg#profile-chart title").text_content() == (
+        "Needs at baseline and at the latest assessment, every domain"
+    )
+    rows = await page.locator("#profile-table tbody tr").count()
+    assert rows == len(DOMAINS) == await page.locator("svg[id^='levels-']").count()
+    await checked_page(watched, "practitioner-journey")
+    await context.close()
+
+
+async def test_what_a_role_may_not_see_is_a_404(site: Site) -> None:
+    for who, paths in FORBIDDEN.items():
+        context, watched = await site.signed_in(who)
+        for path in paths:
+            response = await watched.page.goto(site.url + path)
+            assert response is not None and response.status == 404, (who, path)
+            assert await watched.page.locator("h1").inner_text() == "Page not found"
+        await context.close()
+    context, watched = await site.signed_in("manager")
+    foreign = await watched.page.goto(f"{site.url}/web/children/{site.foreign_pseudonym}")
+    assert foreign is not None and foreign.status == 404
+    missing = await watched.page.goto(f"{site.url}/web/contracts/{CONTRACT}/statements/1999-01-01")
+    assert missing is not None and missing.status == 404
+    await context.close()
+
+
+async def test_an_identity_without_a_role_is_not_signed_in(site: Site) -> None:
+    context, watched = await site.signed_in("nobody")
+    assert await watched.page.locator("h1").inner_text() == "You could not be signed in"
+    response = await watched.page.goto(f"{site.url}/web/overview")
+    assert response is not None and watched.page.url == f"{site.url}/web/sign-in"
+    await context.close()
+
+
+async def test_the_overview_tables_are_the_apis_figures(site: Site) -> None:
+    async with httpx.AsyncClient(base_url=site.url) as api:
+        cohort = (await api.get("/v1/scores/cohort", params={"limit": 1000}, headers=site.bi)).json()["items"]
+    context, watched = await site.signed_in("manager")
+    page = watched.page
+    shown = await page.eval_on_selector_all(
+        "#cohort-table tbody tr", "rows => rows.map(r => [...r.children].map(c => c.innerText.trim()))"
+    )
+    expected = [
+        [
+            row["domain"].replace("_", " ").capitalize(),
+            str(row["children_counted"]),
+            str(row["actionable_count"]),
+            f"{row['actionable_prevalence'] * 100:.1f}%",
+        ]
+        for row in cohort
+    ]
+    assert [cells[:4] for cells in shown] == expected
+    # The chart's description carries the same prevalence, bar by bar.
+    described = await page.locator("#prevalence-chart desc").text_content()
+    assert described == "; ".join(
+        f"{row['domain'].replace('_', ' ')}: {round(row['actionable_prevalence'] * 100, 1):g}%" for row in cohort
+    )
+    assert await page.locator("a.app-api-link").first.get_attribute("href") == "/v1/scores/cohort?limit=1000"
+    await context.close()
+
+
+async def test_a_statements_csv_download_is_the_apis_csv(site: Site) -> None:
+    period = site.periods[-1]
+    async with httpx.AsyncClient(base_url=site.url) as api:
+        expected = await api.get(
+            f"/v1/contracts/{CONTRACT}/statements/{period}", params={"format": "csv"}, headers=site.provider
+        )
+        statement = (await api.get(f"/v1/contracts/{CONTRACT}/statements/{period}", headers=site.provider)).json()
+    context, watched = await site.signed_in("provider")
+    page = watched.page
+    await page.goto(f"{site.url}/web/contracts/{CONTRACT}/statements/{period}")
+    assert await page.locator("#lines-table tbody tr").count() == max(len(statement["lines"]), 1)
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Download the lines as CSV").click()
+    download = await download_info.value
+    saved = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    assert saved == expected.content
+    assert len(list(csv.DictReader(io.StringIO(saved.decode("utf-8-sig"))))) == len(statement["lines"])
+    assert download.suggested_filename.startswith(f"statement-{CONTRACT}-{period}")
+    await context.close()
+
+
+async def test_the_keyboard_reaches_the_content_and_every_section(site: Site) -> None:
+    context, watched = await site.signed_in("manager")
+    page = watched.page
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.innerText") == "Skip to main content"
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.activeElement.id") == "main-content"
+    await page.goto(f"{site.url}/web/overview")
+    for _ in range(10):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement.innerText") == "Decision support":
+            break
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(f"{site.url}/web/decision-support")
+    await context.close()
+
+
+async def test_signing_out_ends_the_session_on_the_server(site: Site) -> None:
+    context, watched = await site.signed_in("commissioner")
+    page = watched.page
+    cookie = next(c for c in await context.cookies() if c["name"] == "nlc_session")
+    assert (cookie["httpOnly"], cookie["secure"], cookie["sameSite"]) == (True, True, "Lax")
+    await page.get_by_role("button", name="Sign out").click()
+    assert page.url == f"{site.url}/web/sign-in?notice=signed-out"
+    # The cookie put back by hand is worth nothing now.
+    await context.add_cookies([cookie])
+    await page.goto(f"{site.url}/web/contracts")
+    assert page.url == f"{site.url}/web/sign-in?notice=ended"
+    await context.close()
+
+
+async def test_a_session_ends_after_its_idle_and_absolute_timeouts(app: FastAPI, site: Site) -> None:
+    for column, age in (("last_seen_at", "31 minutes"), ("created_at", "10 hours 1 minute")):
+        context, watched = await site.signed_in("manager")
+        async with transaction(state_of(app).sessions) as db:
+            connection = await db.connection()
+            await connection.exec_driver_sql(
+                f"UPDATE web_sessions SET {column} = now() - interval '{age}' "
+                "WHERE actor = 'person:m-1' AND ended_at IS NULL"
+            )
+        await watched.page.goto(f"{site.url}/web/decision-support")
+        assert watched.page.url == f"{site.url}/web/sign-in?notice=ended", column
+        assert "Your session has ended" in await watched.page.inner_text("main")
+        await context.close()
+
+
+async def test_a_form_without_the_sessions_token_changes_nothing(site: Site) -> None:
+    context, watched = await site.signed_in("admin")
+    refused = await context.request.post(f"{site.url}/web/sign-out", form={"csrf": "forged"})
+    assert refused.status == 403
+    still = await watched.page.goto(f"{site.url}/web/data")
+    assert still is not None and still.status == 200
+    await context.close()
+
+
+async def test_a_persons_page_views_are_audited_under_their_name(site: Site) -> None:
+    context, watched = await site.signed_in("practitioner")
+    await watched.page.goto(f"{site.url}/web/children?child_id=DEMO-000002")
+    await context.close()
+    async with httpx.AsyncClient(base_url=site.url) as api:
+        events = (await api.get("/v1/admin/audit", params={"limit": 200}, headers=site.admin)).json()["items"]
+    seen = [event for event in events if event["actor"] == "person:p-1"]
+    routes = {event["route"] for event in seen}
+    assert {"GET /v1/children/{child_id}/series", "GET /v1/children/{child_id}/decision-support"} <= routes
+    assert all(event["client_kind"] == "case_management" for event in seen)
+
+
+async def test_a_one_time_link_signs_in_once(site: Site, settings: Settings) -> None:
+    made = await cli(settings, "sign-in-links", site.council, "manager", env={"WEB_PUBLIC_URL": site.url})
+    assert made.code == 0, made.err
+    role, link = made.out.split()
+    assert role == "manager" and link.startswith(f"{site.url}/web/sign-in/link/")
+    for attempt in ("first", "again"):
+        context = await site.browser.new_context()
+        page = await context.new_page()
+        await page.goto(link)
+        await page.click("button:has-text('Sign in')")
+        heading = await page.locator("h1").inner_text()
+        assert heading == ("Council overview" if attempt == "first" else "You could not be signed in"), attempt
+        await context.close()
