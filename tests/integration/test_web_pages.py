@@ -41,12 +41,12 @@ ROLE_PAGES = {
     "manager": ["/web/overview", "/web/overview?by=placement_group", "/web/decision-support", "/web/children"],
     "commissioner": ["/web/overview", "/web/contracts", f"/web/contracts/{CONTRACT}"],
     "admin": ["/web/overview", "/web/data"],
-    "provider": ["/web/contracts", f"/web/contracts/{CONTRACT}"],
+    "provider": ["/web/contracts", f"/web/contracts/{CONTRACT}", "/web/placed-children"],
 }
 # What each role may not see: the same 404 as a page that does not exist.
 FORBIDDEN = {
     "practitioner": ["/web/overview", "/web/decision-support", "/web/contracts", "/web/data"],
-    "manager": ["/web/data"],
+    "manager": ["/web/data", "/web/placed-children"],
     "provider": ["/web/overview", "/web/children", "/web/data", "/web/decision-support"],
     "other_provider": [f"/web/contracts/{CONTRACT}", f"/web/contracts/{CONTRACT}/statements/2025-01-01/csv"],
 }
@@ -153,6 +153,17 @@ async def test_a_journey_shows_every_domain_as_a_chart_and_a_table(site: Site) -
     rows = await page.locator("#profile-table tbody tr").count()
     assert rows == len(DOMAINS) == await page.locator("svg[id^='levels-']").count()
     await checked_page(watched, "practitioner-journey")
+    await context.close()
+
+    # A provider's finance officer reaches the journeys of the children placed with it, and only those.
+    context, watched = await site.signed_in("provider")
+    page = watched.page
+    await page.goto(f"{site.url}/web/placed-children")
+    await page.locator("#placed-table tbody a").first.click()
+    await page.wait_for_load_state()
+    assert await page.locator("#profile-table tbody tr").count() == len(DOMAINS)
+    assert await page.locator("#placements-table").count() == 0, "the council's placement records are not a provider's"
+    await checked_page(watched, "provider-journey")
     await context.close()
 
 

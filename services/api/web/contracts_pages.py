@@ -1,5 +1,6 @@
 """Contracts and their statements: for a provider's finance officer, its own contracts only (another's is a
-404, as in the API); for the council's commissioners, every contract. Each line shows its arithmetic."""
+404, as in the API) and the children placed with it; for the council's commissioners, every contract. Each
+line shows its arithmetic."""
 
 from datetime import date
 from typing import Annotated
@@ -32,6 +33,15 @@ async def contracts(request: Request, person: PersonDep) -> Response:
         title="Contracts and statements",
         contracts=answer.json(),
         link_to_api=answer.link,
+    )
+
+
+@router.get("/placed-children")
+async def placed_children(request: Request, person: PersonDep) -> Response:
+    """A provider's children placed with it now, by pseudonym, each linking to its journey with the provider."""
+    rows, link = await read_all(request, person, "/v1/provider/children", {})
+    return page(
+        request, person, "placed_children.html", title="Children placed with you", children=rows, link_to_api=link
     )
 
 

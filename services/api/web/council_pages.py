@@ -1,5 +1,6 @@
 """The council's pages: the overview of its children's needs, and decision support."""
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -27,6 +28,12 @@ def quarter_ends(today: date, count: int) -> list[date]:
         ends.append(end)
         start = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
     return sorted(ends)
+
+
+def total(counts: Iterable[int | None]) -> str:
+    """A sum of published counts; "withheld" when a count in it was withheld (the sum would reveal it)."""
+    listed = list(counts)
+    return "withheld" if None in listed else str(sum(count for count in listed if count is not None))
 
 
 def share(part: int | None, whole: int | None) -> float | None:
@@ -70,6 +77,7 @@ async def overview(
     edge = await api_get(request, person, "/v1/scores/edge-of-care")
     stability = await api_get(request, person, "/v1/scores/placement-figures")
     counted = max((row["children_counted"] or 0 for row in domains), default=0)
+    placed, edge_rows = stability.json()["items"], edge.json()["items"]
     return page(
         request,
         person,
@@ -85,6 +93,8 @@ async def overview(
         over_time=over_time,
         counted=counted,
         share=share,
+        looked_after=total(row["count"] for row in placed if row["measure"] == "looked_after"),
+        on_edge=total(row["on_edge_now"] for row in edge_rows),
         edge=edge.json(),
         edge_link=edge.link,
         stability=stability.json(),

@@ -25,6 +25,7 @@ SECTIONS = (
     ("/web/children", "Children", Scope.CHILDREN_READ),
     ("/web/decision-support", "Decision support", Scope.SCORES_READ),
     ("/web/contracts", "Contracts and statements", Scope.STATEMENTS_READ),
+    ("/web/placed-children", "Children placed with you", Scope.FIGURES_READ),
     ("/web/data", "Data and jobs", Scope.RETURNS_IMPORT),
 )
 
