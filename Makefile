@@ -37,6 +37,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.load
 	$(PY) -m bench.read_floor
 	$(PY) -m bench.ssda903_import
+	$(PY) -m bench.web_pages
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

@@ -12,7 +12,6 @@ loaded through COPY, then, from one run:
 import argparse
 import asyncio
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -30,7 +29,8 @@ from sqlalchemy import select
 from bench.national import generate
 from bench.national_load import load
 from bench.national_statements import largest_provider_statements
-from bench.scratch import ROOT, admin, scratch_servers
+from bench.scratch import ROOT, admin, full_recompute, scratch_servers
+from bench.web_pages import overview_of_largest_council
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
 from services.api.main import create_app
@@ -108,15 +108,6 @@ async def settle(url: str) -> None:
         await admin(url, "CHECKPOINT")
     except asyncpg.InsufficientPrivilegeError:
         print("not settled by a CHECKPOINT: the role may not run one (it needs pg_checkpoint)", flush=True)
-
-
-def full_recompute(env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MB of `cli recompute --all`, in its own process."""
-    began = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "services.cli", "recompute", "--all"], env=env, cwd=ROOT, check=True)
-    wall = time.perf_counter() - began
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, peak_kb / 1024
 
 
 def start_worker(env: dict[str, str], redis_url: str, queue: str) -> subprocess.Popen[bytes]:
@@ -246,6 +237,7 @@ def main() -> None:
             f"p50 {percentile(lags, 0.5):.3f} s, p95 {percentile(lags, 0.95):.3f} s"
         )
         print(asyncio.run(largest_provider_statements(settings)))
+        print(asyncio.run(overview_of_largest_council(settings)))
 
 
 if __name__ == "__main__":

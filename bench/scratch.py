@@ -4,7 +4,11 @@ when none is named; migrated to head, dropped when done."""
 import asyncio
 import contextlib
 import os
+import resource
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
@@ -62,3 +66,12 @@ def run_on_scratch(measure: Callable[[Settings], Coroutine[Any, Any, None]]) -> 
     with scratch_servers() as (database_url, redis_url):
         settings = Settings(database_url=database_url, redis_url=redis_url, queue_name="bench", log_level="WARNING")
         asyncio.run(measure(settings))
+
+
+def full_recompute(env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MB of `cli recompute --all`, in its own process."""
+    began = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "services.cli", "recompute", "--all"], env=env, cwd=ROOT, check=True)
+    wall = time.perf_counter() - began
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, peak_kb / 1024

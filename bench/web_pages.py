@@ -20,8 +20,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bench.load import api_processes
-from bench.national_recompute import full_recompute
-from bench.scratch import scratch_servers
+from bench.scratch import full_recompute, scratch_servers
 from services.api import demo
 from services.api.web import sessions as web_sessions
 from services.api.web.roles import Role

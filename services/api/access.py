@@ -90,7 +90,7 @@ class RequireScope:
             async with failures_counted(request, state):
                 caller = await authenticate(db, token, state.verifier, state.settings.oauth_subject_claim)
         log_client(request, caller.client_id)
-        burst = await state.bursts.hit(str(caller.client_id))
+        burst = await state.bursts.hit(caller.holder)
         if not burst.allowed:
             raise TooManyRequests(burst_detail(state.settings), retry_after=burst.retry_after)
         route = request.scope["route"]

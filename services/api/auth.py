@@ -27,6 +27,14 @@ class Caller:
     scopes: frozenset[str]
     provider_pk: uuid.UUID | None
     actor: str  # the credential, as the audit log names it: never a secret
+    # A person signed in to the web pages: every person of a role reads through the role's one client.
+    person: bool = False
+
+    @property
+    def holder(self) -> str:
+        """Whose share of the per-client limits (bursts, expensive reads) a request counts against: the
+        client's, or a signed-in person's own, so one busy manager does not hold back the council's others."""
+        return f"{self.client_id}:{self.actor}" if self.person else str(self.client_id)
 
 
 def caller_of(client: Mapping[Any, Any], actor: str) -> Caller:

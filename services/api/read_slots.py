@@ -38,9 +38,10 @@ class ReadSlots:
         self.clock = clock
 
     @asynccontextmanager
-    async def slot(self, client_id: uuid.UUID) -> AsyncIterator[None]:
-        """Holds one of the client's slots while the read runs; with none free, a 429."""
-        key = f"{self.prefix}:{subject_digest(str(client_id))}"
+    async def slot(self, holder: str) -> AsyncIterator[None]:
+        """Holds one of the holder's slots (a client's, or a signed-in person's) while the read runs; with none
+        free, a 429."""
+        key = f"{self.prefix}:{subject_digest(holder)}"
         member = uuid.uuid4().hex
         held = await self._take(key, member)
         try:

@@ -139,7 +139,7 @@ async def test_with_redis_unreachable_every_event_is_allowed_and_a_warning_logge
 async def test_a_slot_a_dead_process_never_gave_back_lapses(redis: Redis) -> None:
     clock = Clock(1_200_000_000.0)
     slots = ReadSlots(redis, prefix=f"test-slots:{uuid.uuid4().hex[:8]}", per_client=1, clock=clock)
-    client_id, other = uuid.uuid4(), uuid.uuid4()
+    client_id, other = str(uuid.uuid4()), str(uuid.uuid4())
     await slots.slot(client_id).__aenter__()  # its process dies: never left
     with pytest.raises(TooManyRequests):
         async with slots.slot(client_id):

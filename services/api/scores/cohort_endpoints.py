@@ -162,7 +162,7 @@ async def serve_cohort(
             "The figures cannot be as at a day to come.", errors=[field_error("as_at", "not after today")]
         )
     # Each aggregates the whole council: a client gets a few at once, and a repeat is served as kept.
-    async with state.expensive_reads.slot(caller.client_id):
+    async with state.expensive_reads.slot(caller.holder):
         kept = await state.cohort_cache.read(db, caller.la_id, slices, table, date.today(), as_at)
     cohort = as_published(kept, table, None if whole else await council_threshold(db, caller.la_id))
     page = cohort.page(query.cursor or 0, limit)

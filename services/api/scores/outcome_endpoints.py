@@ -126,7 +126,7 @@ async def serve_links(
     # Each reads the whole council, and a window recomputes its needs figures: a client gets a few at once. A
     # window's figures sit in temporary tables that last as long as a transaction, which a read's own session
     # (committing each statement) does not hold: the reading gets one of its own.
-    async with state.expensive_reads.slot(caller.client_id), transaction(state.sessions) as reading:
+    async with state.expensive_reads.slot(caller.holder), transaction(state.sessions) as reading:
         table = await read_links(
             reading, caller.la_id, by=query.by or [], today=today, window=window, suppressed=suppressed
         )

@@ -90,7 +90,7 @@ async def read_placement_children(
     query: Annotated[PlacementQuery, Depends(built_in_loop(PlacementQuery))],
 ) -> Response:
     day, limit, offset = day_asked(query.as_at), check_limit(query.limit, state.settings), query.cursor or 0
-    async with state.expensive_reads.slot(caller.client_id):
+    async with state.expensive_reads.slot(caller.holder):
         page, next_offset, more = await read_child_rows(db, caller.la_id, day, offset, limit)
     audit.saw_pseudonyms(db, {row["child_pseudonym"] for row in page})
     audit.note(db, rows=len(page), as_at=day.isoformat())
@@ -117,7 +117,7 @@ async def read_placement_figures(
 ) -> Response:
     day, limit, offset = day_asked(query.as_at), check_limit(query.limit, state.settings), query.cursor or 0
     slices = slices_asked(query.by)
-    async with state.expensive_reads.slot(caller.client_id):
+    async with state.expensive_reads.slot(caller.holder):
         rows = await read_council_rows(db, caller.la_id, day, slices)
     page, next_offset, more = offset_page(rows, offset, limit)
     audit.note(db, rows=len(page), by=list(slices), as_at=day.isoformat())

@@ -61,7 +61,7 @@ async def serve(
 ) -> Response:
     """A feed's page of rows made from the council's savings as at the day asked."""
     day, limit, offset = day_asked(query.as_at), check_limit(query.limit, state.settings), query.cursor or 0
-    async with state.expensive_reads.slot(caller.client_id):
+    async with state.expensive_reads.slot(caller.holder):
         found = await savings(db, caller.la_id, day)
     page, next_offset, more = offset_page(rows_of(found, day), offset, limit)
     audit.saw_pseudonyms(db, {row["child_pseudonym"] for row in page if "child_pseudonym" in row})

@@ -49,6 +49,7 @@ def caller_of(person: Person) -> Caller:
         ROLE_SCOPES[person.role],
         person.provider_pk,
         person.actor,
+        person=True,
     )
 
 
