@@ -64,6 +64,7 @@ class Site:
     admin: dict[str, str]
     periods: list[str]
     foreign_pseudonym: str
+    log: Path
 
     async def signed_in(self, who: str) -> tuple[BrowserContext, Watched]:
         """A new browser, signed in as `who` through the identity provider; on the role's start page."""
@@ -110,7 +111,9 @@ async def site(app: FastAPI, settings: Settings, tmp_path_factory: pytest.TempPa
         async with shipped_api_process(settings, log, port=port, extra_env=env) as shipped, chromium() as browser:
             listed = (await shipped.client.get(f"/v1/contracts/{CONTRACT}/statements", headers=provider)).json()
             periods = [row["period_start"] for row in listed]
-            yield Site(url, code, council.id, idp, browser, bi, provider, admin, periods, child.json()["pseudonym"])
+            yield Site(
+                url, code, council.id, idp, browser, bi, provider, admin, periods, child.json()["pseudonym"], log
+            )
 
 
 def roles_pages(site: Site) -> dict[str, list[str]]:
@@ -319,3 +322,13 @@ async def test_a_one_time_link_signs_in_once(site: Site, settings: Settings) -> 
         heading = await page.locator("h1").inner_text()
         assert heading == ("Council overview" if attempt == "first" else "You could not be signed in"), attempt
         await context.close()
+
+
+async def test_the_api_log_names_no_child_of_the_pages_people_saw(site: Site) -> None:
+    context, watched = await site.signed_in("practitioner")
+    await watched.page.goto(f"{site.url}/web/children?child_id=DEMO-000003")
+    pseudonym = watched.page.url.rsplit("/", 1)[1]
+    await context.close()
+    logged = await asyncio.to_thread(site.log.read_text)
+    assert '"route": "/web/children/{pseudonym}"' in logged
+    assert pseudonym.startswith("ps_") and pseudonym not in logged and "DEMO-000003" not in logged
