@@ -132,7 +132,10 @@ class MiniIdentityProvider:
 
 @asynccontextmanager
 async def serving(provider: MiniIdentityProvider) -> AsyncIterator[MiniIdentityProvider]:
-    server = uvicorn.Server(uvicorn.Config(provider.app(), host="127.0.0.1", port=provider.port, log_level="warning"))
+    # No log_config and no log_level: uvicorn then leaves this test process's logging as it found it.
+    server = uvicorn.Server(
+        uvicorn.Config(provider.app(), host="127.0.0.1", port=provider.port, log_config=None, access_log=False)
+    )
 
     task = asyncio.create_task(server.serve())
     for _ in range(500):
