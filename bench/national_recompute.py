@@ -29,7 +29,7 @@ from sqlalchemy import select
 from bench.national import generate
 from bench.national_load import load
 from bench.national_statements import largest_provider_statements
-from bench.scratch import ROOT, admin, full_recompute, scratch_servers
+from bench.scratch import ROOT, full_recompute, scratch_servers, settle
 from bench.web_pages import overview_of_largest_council
 from services.api.clients import service as clients
 from services.api.clients.schemas import ClientIn, KeyIn
@@ -97,17 +97,6 @@ async def copy_figures_in(url: str) -> dict[str, float]:
         return elapsed
     finally:
         await connection.close()
-
-
-async def settle(url: str) -> None:
-    """The database as autovacuum and the checkpointer leave it in time (statistics, visibility map,
-    hint bits, dirty pages written), so a measured run shares the machine with the service alone, not
-    with the vacuum or the checkpoint of gigabytes just loaded."""
-    await admin(url, "VACUUM (ANALYZE)")
-    try:
-        await admin(url, "CHECKPOINT")
-    except asyncpg.InsufficientPrivilegeError:
-        print("not settled by a CHECKPOINT: the role may not run one (it needs pg_checkpoint)", flush=True)
 
 
 def start_worker(env: dict[str, str], redis_url: str, queue: str) -> subprocess.Popen[bytes]:

@@ -75,3 +75,14 @@ def full_recompute(env: dict[str, str]) -> tuple[float, float]:
     wall = time.perf_counter() - began
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return wall, peak_kb / 1024
+
+
+async def settle(url: str) -> None:
+    """The database as autovacuum and the checkpointer leave it in time (statistics, visibility map,
+    hint bits, dirty pages written), so a measured run shares the machine with the service alone, not
+    with the vacuum or the checkpoint of gigabytes just loaded."""
+    await admin(url, "VACUUM (ANALYZE)")
+    try:
+        await admin(url, "CHECKPOINT")
+    except asyncpg.InsufficientPrivilegeError:
+        print("not settled by a CHECKPOINT: the role may not run one (it needs pg_checkpoint)", flush=True)

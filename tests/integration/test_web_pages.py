@@ -38,7 +38,13 @@ CONTRACT = "DEMO-PBNR"
 # Each role's pages, its start page first.
 ROLE_PAGES = {
     "practitioner": ["/web/children", "/web/children?child_id=DEMO-000001"],
-    "manager": ["/web/overview", "/web/overview?by=placement_group", "/web/decision-support", "/web/children"],
+    "manager": [
+        "/web/overview",
+        "/web/overview?by=placement_group",
+        "/web/overview/over-time",
+        "/web/decision-support",
+        "/web/children",
+    ],
     "commissioner": ["/web/overview", "/web/contracts", f"/web/contracts/{CONTRACT}"],
     "admin": ["/web/overview", "/web/data"],
     "provider": ["/web/contracts", f"/web/contracts/{CONTRACT}", "/web/placed-children"],

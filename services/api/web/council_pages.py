@@ -66,14 +66,6 @@ async def overview(
                 for row in domains
             ],
         )
-    over_time = []
-    if by is None and as_at is None:
-        for day in quarter_ends(date.today(), QUARTERS_SHOWN):
-            earlier = await api_json(
-                request, person, "/v1/scores/cohort", {"as_at": day.isoformat(), "limit": LIST_PAGE}
-            )
-            over_time.append((day, {row["domain"]: row for row in earlier["items"]}))
-        over_time.append((date.today(), {row["domain"]: row for row in domains}))
     edge = await api_get(request, person, "/v1/scores/edge-of-care")
     stability = await api_get(request, person, "/v1/scores/placement-figures")
     counted = max((row["children_counted"] or 0 for row in domains), default=0)
@@ -90,7 +82,6 @@ async def overview(
         by=by,
         slices=SLICES,
         as_at=as_at,
-        over_time=over_time,
         counted=counted,
         share=share,
         looked_after=total(row["count"] for row in placed if row["measure"] == "looked_after"),
@@ -100,6 +91,24 @@ async def overview(
         stability=stability.json(),
         stability_link=stability.link,
     )
+
+
+@router.get("/overview/over-time")
+async def over_time(request: Request, person: PersonDep) -> Response:
+    """The share with an actionable need in each domain at the end of each of the last four quarters and now:
+    each a cohort as at that day, worked out from the assessments dated by then (a page of its own, since each
+    day's figures are computed afresh when the council's figures have changed since they were last asked)."""
+    days = [*quarter_ends(date.today(), QUARTERS_SHOWN), None]
+    columns = []
+    for day in days:
+        asked = {"as_at": None if day is None else day.isoformat(), "limit": LIST_PAGE}
+        cohort = await api_json(request, person, "/v1/scores/cohort", asked)
+        columns.append({row["domain"]: row for row in cohort["items"]})
+    rows = [
+        [domain, *(column.get(domain, {}).get("actionable_prevalence") for column in columns)] for domain in columns[-1]
+    ]
+    shown = [*days[:-1], date.today()]
+    return page(request, person, "over_time.html", title="Needs over time", days=shown, rows=rows)
 
 
 @router.get("/decision-support")
