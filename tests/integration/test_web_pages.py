@@ -35,6 +35,14 @@ from tests.integration.shipped import free_port, shipped_api_process
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 PROVIDER, OTHER_PROVIDER = PROVIDERS[0].external_id, PROVIDERS[1].external_id
 CONTRACT = "DEMO-PBNR"
+# A placement costs file whose rows the import rejects, each for its own reason: a report with rows to show.
+COSTS_FILE = "\n".join(
+    [
+        "CHILD,DECOM,PLACEMENT_ID,WEEKLY_COST,FUNDING_SOCIAL_CARE,FUNDING_HEALTH,FUNDING_EDUCATION,PROVIDER",
+        f"NOT-A-CHILD,01/05/2022,,650,1,0,0,{PROVIDER}",
+        "DEMO-000001,01/05/2022,,650,1,0,0,NOT-A-PROVIDER",
+    ]
+)
 # Each role's pages, its start page first.
 ROLE_PAGES = {
     "practitioner": ["/web/children", "/web/children?child_id=DEMO-000001"],
@@ -71,6 +79,7 @@ class Site:
     periods: list[str]
     foreign_pseudonym: str
     log: Path
+    import_id: str
 
     async def signed_in(self, who: str) -> tuple[BrowserContext, Watched]:
         """A new browser, signed in as `who` through the identity provider; on the role's start page."""
@@ -111,23 +120,26 @@ async def site(app: FastAPI, settings: Settings, tmp_path_factory: pytest.TempPa
     bi = await new_client(app, council.id, ClientIn(name="bi", kind=Kind.BI))
     provider = await new_client(app, council.id, ClientIn(name="p", kind=Kind.PROVIDER, provider_id=PROVIDER))
     admin = await new_client(app, council.id, ClientIn(name="a", kind=Kind.ADMIN))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://t") as api:
+        files = [("files", ("costs.csv", COSTS_FILE.encode(), "text/csv"))]
+        imported = await api.post("/v1/admin/imports", files=files, data={"kind": "costs"}, headers=admin)
+        assert imported.status_code == 202, imported.text
+    await run_worker(settings, app)
     async with serving(MiniIdentityProvider(identities)) as idp:
         env = idp.settings_env() | {"WEB_PUBLIC_URL": url}
         log = tmp_path_factory.mktemp("web") / "api.log"
         async with shipped_api_process(settings, log, port=port, extra_env=env) as shipped, chromium() as browser:
             listed = (await shipped.client.get(f"/v1/contracts/{CONTRACT}/statements", headers=provider)).json()
             periods = [row["period_start"] for row in listed]
-            yield Site(
-                url, code, council.id, idp, browser, bi, provider, admin, periods, child.json()["pseudonym"], log
-            )
+            foreign = child.json()["pseudonym"]
+            import_id = imported.json()["id"]
+            yield Site(url, code, council.id, idp, browser, bi, provider, admin, periods, foreign, log, import_id)
 
 
 def roles_pages(site: Site) -> dict[str, list[str]]:
     statement = f"/web/contracts/{CONTRACT}/statements/{site.periods[-1]}"
-    return {
-        role: [*pages, statement] if role in ("commissioner", "provider") else pages
-        for role, pages in ROLE_PAGES.items()
-    }
+    more = {"commissioner": [statement], "provider": [statement], "admin": [f"/web/data/imports/{site.import_id}"]}
+    return {role: [*pages, *more.get(role, [])] for role, pages in ROLE_PAGES.items()}
 
 
 async def test_every_page_for_every_role_renders_accessibly_from_the_service_alone(site: Site) -> None:
@@ -338,3 +350,23 @@ async def test_the_api_log_names_no_child_of_the_pages_people_saw(site: Site) ->
     logged = await asyncio.to_thread(site.log.read_text)
     assert '"route": "/web/children/{pseudonym}"' in logged
     assert pseudonym.startswith("ps_") and pseudonym not in logged and "DEMO-000003" not in logged
+
+
+async def test_an_imports_report_shows_every_row_the_api_reports(site: Site) -> None:
+    async with httpx.AsyncClient(base_url=site.url) as api:
+        report = await api.get(f"/v1/admin/imports/{site.import_id}/report", headers=site.admin)
+    findings = report.json()["items"]
+    assert {"missing-child", "unknown-provider"} <= {finding["rule"] for finding in findings}
+    context, watched = await site.signed_in("admin")
+    page = watched.page
+    await page.goto(f"{site.url}/web/data")
+    await page.locator("#imports-table tbody a").first.click()
+    await page.wait_for_load_state()
+    shown = await page.eval_on_selector_all(
+        "#findings-table tbody tr", "rows => rows.map(r => [...r.children].map(c => c.innerText.trim()))"
+    )
+    assert shown == [
+        [f"costs.csv, row {f['row']}", f["severity"].capitalize(), f["column"] or "", f["rule"], f["reason"]]
+        for f in findings
+    ]
+    await context.close()
