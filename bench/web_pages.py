@@ -100,6 +100,8 @@ async def pages_of(settings: Settings, la_id: uuid.UUID, provider_pk: uuid.UUID)
             "/web/overview?by=placement_group",
             "/web/overview/over-time",
             "/web/decision-support",
+            "/web/decision-support/savings",
+            "/web/decision-support/sufficiency",
         ],
         Role.COMMISSIONER: ["/web/contracts", "/web/contracts/DEMO-PBNR", statement],
         Role.ADMIN: ["/web/data"],

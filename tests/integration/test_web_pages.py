@@ -51,6 +51,8 @@ ROLE_PAGES = {
         "/web/overview?by=placement_group",
         "/web/overview/over-time",
         "/web/decision-support",
+        "/web/decision-support/savings",
+        "/web/decision-support/sufficiency",
         "/web/children",
     ],
     "commissioner": ["/web/overview", "/web/contracts", f"/web/contracts/{CONTRACT}"],
@@ -59,9 +61,21 @@ ROLE_PAGES = {
 }
 # What each role may not see: the same 404 as a page that does not exist.
 FORBIDDEN = {
-    "practitioner": ["/web/overview", "/web/decision-support", "/web/contracts", "/web/data"],
+    "practitioner": [
+        "/web/overview",
+        "/web/decision-support",
+        "/web/decision-support/sufficiency",
+        "/web/contracts",
+        "/web/data",
+    ],
     "manager": ["/web/data", "/web/placed-children"],
-    "provider": ["/web/overview", "/web/children", "/web/data", "/web/decision-support"],
+    "provider": [
+        "/web/overview",
+        "/web/children",
+        "/web/data",
+        "/web/decision-support",
+        "/web/decision-support/savings",
+    ],
     "other_provider": [f"/web/contracts/{CONTRACT}", f"/web/contracts/{CONTRACT}/statements/2025-01-01/csv"],
 }
 
@@ -215,6 +229,7 @@ async def test_an_identity_without_a_role_is_not_signed_in(site: Site) -> None:
 async def test_the_overview_tables_are_the_apis_figures(site: Site) -> None:
     async with httpx.AsyncClient(base_url=site.url) as api:
         cohort = (await api.get("/v1/scores/cohort", params={"limit": 1000}, headers=site.bi)).json()["items"]
+        reliable = (await api.get("/v1/scores/cohort-children", headers=site.bi)).json()["items"][0]
     context, watched = await site.signed_in("manager")
     page = watched.page
     shown = await page.eval_on_selector_all(
@@ -236,6 +251,9 @@ async def test_the_overview_tables_are_the_apis_figures(site: Site) -> None:
         f"{row['domain'].replace('_', ' ')}: {round(row['actionable_prevalence'] * 100, 1):g}%" for row in cohort
     )
     assert await page.locator("a.app-api-link").first.get_attribute("href") == "/v1/scores/cohort?limit=1000"
+    headline = await page.locator("#headline").inner_text()
+    improved, of = reliable["reliably_improved_count"], reliable["children_with_verdict"]
+    assert f"{reliable['reliably_improved_share'] * 100:.1f}% ({improved} of {of} with a verdict)" in headline
     await context.close()
 
 

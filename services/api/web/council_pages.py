@@ -1,6 +1,5 @@
-"""The council's pages: the overview of its children's needs, and decision support."""
+"""The council's pages: the overview of its children's needs, over time, and finding a child."""
 
-from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -9,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from services.api.web.charts import bar_chart
-from services.api.web.inner_api import LIST_PAGE, PageNotFound, api_get, api_json, read_all
+from services.api.web.inner_api import LIST_PAGE, PageNotFound, api_get, api_json
 from services.api.web.render import may, page
 from services.api.web.signed_in import PersonDep
 from shared.access import Scope
@@ -28,16 +27,6 @@ def quarter_ends(today: date, count: int) -> list[date]:
         ends.append(end)
         start = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
     return sorted(ends)
-
-
-def total(counts: Iterable[int | None]) -> str:
-    """A sum of published counts; "withheld" when a count in it was withheld (the sum would reveal it)."""
-    listed = list(counts)
-    return "withheld" if None in listed else str(sum(count for count in listed if count is not None))
-
-
-def share(part: int | None, whole: int | None) -> float | None:
-    return None if part is None or not whole else part / whole
 
 
 @router.get("/overview")
@@ -66,10 +55,9 @@ async def overview(
                 for row in domains
             ],
         )
+    reliable = await api_get(request, person, "/v1/scores/cohort-children", {**params, "limit": LIST_PAGE})
     edge = await api_get(request, person, "/v1/scores/edge-of-care")
-    stability = await api_get(request, person, "/v1/scores/placement-figures")
-    counted = max((row["children_counted"] or 0 for row in domains), default=0)
-    placed, edge_rows = stability.json()["items"], edge.json()["items"]
+    stability = await api_get(request, person, "/v1/scores/placement-figures", {**params, "limit": LIST_PAGE})
     return page(
         request,
         person,
@@ -82,10 +70,8 @@ async def overview(
         by=by,
         slices=SLICES,
         as_at=as_at,
-        counted=counted,
-        share=share,
-        looked_after=total(row["count"] for row in placed if row["measure"] == "looked_after"),
-        on_edge=total(row["on_edge_now"] for row in edge_rows),
+        reliable=reliable.json(),
+        reliable_link=reliable.link,
         edge=edge.json(),
         edge_link=edge.link,
         stability=stability.json(),
@@ -109,23 +95,6 @@ async def over_time(request: Request, person: PersonDep) -> Response:
     ]
     shown = [*days[:-1], date.today()]
     return page(request, person, "over_time.html", title="Needs over time", days=shown, rows=rows)
-
-
-@router.get("/decision-support")
-async def decision_support(request: Request, person: PersonDep) -> Response:
-    rows, link = await read_all(request, person, "/v1/scores/decision-support", {})
-    candidates = [row for row in rows if row["step_down"] == "candidate"]
-    at_risk = [row for row in rows if row["stability_flags"]]
-    return page(
-        request,
-        person,
-        "decision_support.html",
-        title="Decision support",
-        candidates=candidates,
-        at_risk=at_risk,
-        link_to_api=link,
-        total=len(rows),
-    )
 
 
 @router.get("/children")

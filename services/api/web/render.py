@@ -58,7 +58,13 @@ def words(value: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
+def slice_values(figures: dict[str, Any], row: dict[str, Any]) -> list[Any]:
+    """A sliced table's row's slice values, in the order of the slices asked."""
+    return [row[name] for name in figures["slices"]["by"]]
+
+
 TEMPLATES.filters.update(money=money, percent=percent, words=words)
+TEMPLATES.globals.update(slice_values=slice_values)
 
 
 def page(request: Request, person: Person | None, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from services.api.web import contracts_pages, council_pages, data_pages, journey, sign_in
+from services.api.web import contracts_pages, council_pages, data_pages, decision_pages, journey, sign_in
 from services.api.web.inner_api import PageNotFound, PageUnavailable
 from services.api.web.oidc import IdentityProvider
 from services.api.web.render import page, sections
@@ -85,6 +85,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         home,
         sign_in.router,
         council_pages.router,
+        decision_pages.router,
         journey.router,
         contracts_pages.router,
         data_pages.router,

@@ -1,0 +1,70 @@
+"""Decision support as the council's managers and commissioners see it: the lists and flags (step-down
+candidates with their reasons and savings, stability risk, needs no funding partner shares, cost high for the
+needs), the savings of the moves made, and the sufficiency of the places on offer. Each child links to its
+journey."""
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from services.api.web.charts import bar_chart
+from services.api.web.inner_api import api_get, read_all
+from services.api.web.render import page
+from services.api.web.signed_in import PersonDep
+
+router = APIRouter(prefix="/web/decision-support", include_in_schema=False)
+
+
+@router.get("")
+async def decision_support(request: Request, person: PersonDep) -> Response:
+    rows, link = await read_all(request, person, "/v1/scores/decision-support", {})
+    valued, value_link = await read_all(request, person, "/v1/scores/value", {})
+    return page(
+        request,
+        person,
+        "decision_support.html",
+        title="Decision support",
+        total=len(rows),
+        candidates=[row for row in rows if row["step_down"] == "candidate"],
+        at_risk=[row for row in rows if row["stability_flags"]],
+        unshared=[row for row in rows if row["health_unshared"] or row["education_unshared"]],
+        high_cost=[row for row in valued if row["high_cost"]],
+        link_to_api=link,
+        value_link=value_link,
+    )
+
+
+@router.get("/savings")
+async def savings(request: Request, person: PersonDep) -> Response:
+    months, months_link = await read_all(request, person, "/v1/scores/savings-by-month", {})
+    moves, link = await read_all(request, person, "/v1/scores/savings", {})
+    return page(
+        request,
+        person,
+        "savings.html",
+        title="Savings from moves",
+        months=months,
+        months_link=months_link,
+        moves=moves,
+        link_to_api=link,
+    )
+
+
+@router.get("/sufficiency")
+async def sufficiency(request: Request, person: PersonDep) -> Response:
+    answer = await api_get(request, person, "/v1/scores/sufficiency")
+    profiles = answer.json()["items"]
+    chart = bar_chart(
+        "shortfall-chart",
+        "Children placed or waiting beyond the places offered, by needs profile",
+        [(row["profile"] or "no need at level 3 or above", row["shortfall"]) for row in profiles],
+        unit="",
+    )
+    return page(
+        request,
+        person,
+        "sufficiency.html",
+        title="Sufficiency",
+        profiles=profiles,
+        chart=chart,
+        link_to_api=answer.link,
+    )
