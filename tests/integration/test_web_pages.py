@@ -7,6 +7,7 @@ elsewhere, one-time links, and the audit trail of what a person saw."""
 import asyncio
 import csv
 import io
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from shared.db import transaction
 from shared.demo_data import PROVIDERS, generate_demo_council
 from shared.settings import Settings
 from tests.browser.identity_provider import Identity, MiniIdentityProvider, serving
-from tests.browser.pages import Watched, checked_page, chromium
+from tests.browser.pages import SCREENSHOTS, Watched, checked_page, chromium
 from tests.conftest import new_client, new_council, state_of
 from tests.integration.cli_runner import cli
 from tests.integration.helpers import DOMAINS, run_worker
@@ -110,6 +111,7 @@ class Site:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def site(app: FastAPI, settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)  # this run's pages only
     code = f"WEB{uuid.uuid4().hex[:8].upper()}"
     async with transaction(state_of(app).sessions) as db:
         council = await demo.load(db, generate_demo_council(DOMAINS), date.today(), settings.pseudonym_key_bytes, code)

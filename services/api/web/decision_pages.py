@@ -12,6 +12,8 @@ from services.api.web.render import page
 from services.api.web.signed_in import PersonDep
 
 router = APIRouter(prefix="/web/decision-support", include_in_schema=False)
+# A chart of every profile would run to hundreds of bars, most withheld.
+CHARTED_PROFILES = 15
 
 
 @router.get("")
@@ -53,10 +55,12 @@ async def savings(request: Request, person: PersonDep) -> Response:
 async def sufficiency(request: Request, person: PersonDep) -> Response:
     answer = await api_get(request, person, "/v1/scores/sufficiency")
     profiles = answer.json()["items"]
+    published = [row for row in profiles if row["shortfall"]]
+    largest = sorted(published, key=lambda row: -row["shortfall"])[:CHARTED_PROFILES]
     chart = bar_chart(
         "shortfall-chart",
-        "Children placed or waiting beyond the places offered, by needs profile",
-        [(row["profile"] or "no need at level 3 or above", row["shortfall"]) for row in profiles],
+        f"The {len(largest)} needs profiles with the largest shortfall of places (every profile is in the table)",
+        [(row["profile"] or "no need at level 3 or above", row["shortfall"]) for row in largest],
         unit="",
     )
     return page(
