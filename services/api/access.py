@@ -14,11 +14,10 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.api import audit
-from services.api.auth import Caller, authenticate
+from services.api.auth import INNER_CALLER, Caller, authenticate
 from services.api.deps import SessionDep, state_of
 from services.api.observability import log_client
 from services.api.state import AppState
-from services.api.web.inner_api import INNER_CALLER
 from shared.access import Scope
 from shared.errors import Forbidden, NotAuthenticated, TooManyRequests
 from shared.settings import Settings, env_name
@@ -83,7 +82,6 @@ class RequireScope:
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
     ) -> Caller:
         state = state_of(request)
-        # A web page's read, made inside this process as the signed-in person's role (services/api/web).
         caller = request.scope.get(INNER_CALLER)
         if not isinstance(caller, Caller):
             token = credentials.credentials if credentials else None

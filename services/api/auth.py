@@ -18,6 +18,10 @@ from shared.db import driver
 from shared.errors import NotAuthenticated
 from shared.models import Client
 
+# A web page's read, made inside this process as the signed-in person's role (services/api/web/inner_api.py),
+# carries its Caller under this key of the ASGI scope: a request from outside cannot set a scope key.
+INNER_CALLER = "needs.inner_caller"
+
 
 @dataclass(frozen=True, slots=True)
 class Caller:

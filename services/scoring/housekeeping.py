@@ -31,7 +31,7 @@ async def prune(sessions: async_sessionmaker[AsyncSession], settings: Settings) 
                 | (WebSession.created_at < func.now() - timedelta(hours=settings.web_session_hours))
             )
         )
-        await db.execute(
+        links: CursorResult[Any] = await db.execute(  # type: ignore[assignment]
             delete(SignInLink).where(SignInLink.used_at.is_not(None) | (SignInLink.expires_at < func.now()))
         )
-    return requests.rowcount, records.rowcount, web.rowcount
+    return requests.rowcount, records.rowcount, web.rowcount + links.rowcount

@@ -117,8 +117,8 @@ async def refresh_statements(ctx: dict[str, Any]) -> int:
 
 async def housekeeping(ctx: dict[str, Any]) -> None:
     worker = worker_of(ctx)
-    requests, records, web_sessions = await prune(worker.sessions, worker.settings)
-    log.info("housekeeping.pruned", recompute_requests=requests, idempotency_records=records, web_sessions=web_sessions)
+    requests, records, web = await prune(worker.sessions, worker.settings)
+    log.info("housekeeping.pruned", recompute_requests=requests, idempotency_records=records, web_sign_ins=web)
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:

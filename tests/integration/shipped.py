@@ -63,15 +63,19 @@ async def shipped_api_process(
     """A real uvicorn process on the test database, writing stdout and stderr to `output`; stopped with
     Ctrl-C, as make run stops it, so its shutdown lines are read too."""
     port = port or free_port()
-    env = os.environ | (extra_env or {}) | {
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "QUEUE_NAME": settings.queue_name,
-        "PSEUDONYM_KEY": PSEUDONYM_KEY,
-        "METRICS_TOKEN": METRICS_TOKEN,
-        "LOG_LEVEL": "DEBUG",
-    }
+    env = (
+        os.environ
+        | (extra_env or {})
+        | {
+            "ENVIRONMENT": "test",
+            "DATABASE_URL": settings.database_url,
+            "REDIS_URL": settings.redis_url,
+            "QUEUE_NAME": settings.queue_name,
+            "PSEUDONYM_KEY": PSEUDONYM_KEY,
+            "METRICS_TOKEN": METRICS_TOKEN,
+            "LOG_LEVEL": "DEBUG",
+        }
+    )
     with output.open("wb") as sink:
         server = await asyncio.create_subprocess_exec(
             *shipped_api_command(port), cwd=ROOT, env=env, stdout=sink, stderr=asyncio.subprocess.STDOUT

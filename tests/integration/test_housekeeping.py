@@ -58,7 +58,9 @@ async def test_prune_removes_web_sessions_and_links_that_can_sign_no_one_in(
 ) -> None:
     sessions = state_of(app).sessions
     async with transaction(sessions) as db:
-        tokens = [await web_sessions.start(db, council.la_id, Role.MANAGER, None, f"person:{n}") for n in range(3)]
+        tokens = [
+            await web_sessions.start(db, council.la_id, Role.MANAGER, None, f"person:{n}", "test") for n in range(3)
+        ]
         links = [await web_sessions.new_link(db, council.la_id, Role.MANAGER, None, minutes) for minutes in (5, 5)]
     async with transaction(sessions) as db:
         await web_sessions.end(db, tokens[0])

@@ -20,6 +20,7 @@ from alembic import command
 from alembic.config import Config
 
 from services.api import councils
+from services.api.web.sessions import SESSION_COOKIE
 from services.stack.embedded import free_port
 from services.stack.supervisor import STEADY, Supervised, start, supervise, tend
 from shared.db import make_engine, make_sessionmaker, transaction
@@ -93,7 +94,7 @@ def signs_in_once(link: str, url: str) -> None:
         signed_in = browser.post(link)
         assert signed_in.status_code == 303
         # A browser sends a Secure cookie to 127.0.0.1 (a secure context); httpx keeps it for https only.
-        cookie = {"Cookie": f"nlc_session={signed_in.cookies['nlc_session']}"}
+        cookie = {"Cookie": f"{SESSION_COOKIE}={signed_in.cookies[SESSION_COOKIE]}"}
         assert browser.get("/web/overview", headers=cookie).status_code == 200
         assert browser.post(link).status_code == 403
 

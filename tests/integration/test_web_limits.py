@@ -38,8 +38,8 @@ async def test_one_person_past_the_burst_limit_does_not_hold_back_another_of_the
             await signed_in(client, application, council.la_id),
         )
         await fresh_window(WINDOW, needed=LIMIT + 2)
-        # Each view of the decision support page is one API read.
-        views = [(await client.get("/web/decision-support", headers=first)).status_code for _ in range(LIMIT + 1)]
+        # Each view of the contracts page is one API read.
+        views = [(await client.get("/web/contracts", headers=first)).status_code for _ in range(LIMIT + 1)]
         assert views == [200] * LIMIT + [429]
-        other = await client.get("/web/decision-support", headers=second)
+        other = await client.get("/web/contracts", headers=second)
         assert other.status_code == 200, other.text[-1500:]

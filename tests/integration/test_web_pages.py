@@ -18,10 +18,11 @@ import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from playwright.async_api import Browser, BrowserContext
+from playwright.async_api import Browser, BrowserContext, Page
 
 from services.api import demo
 from services.api.clients.schemas import ClientIn
+from services.api.web.sessions import SESSION_COOKIE
 from shared.access import Kind
 from shared.db import transaction
 from shared.demo_data import PROVIDERS, generate_demo_council
@@ -46,7 +47,7 @@ COSTS_FILE = "\n".join(
 )
 # Each role's pages, its start page first.
 ROLE_PAGES = {
-    "practitioner": ["/web/children", "/web/children?child_id=DEMO-000001"],
+    "practitioner": ["/web/children"],
     "manager": [
         "/web/overview",
         "/web/overview?by=placement_group",
@@ -152,6 +153,13 @@ async def site(app: FastAPI, settings: Settings, tmp_path_factory: pytest.TempPa
             yield Site(url, code, council.id, idp, browser, bi, provider, admin, periods, foreign, log, import_id)
 
 
+async def find_child(page: Page, child_id: str) -> None:
+    """As a practitioner finds a child: the council's id typed into the form, and posted."""
+    await page.fill("#child_id", child_id)
+    await page.get_by_role("button", name="Show the child's journey").click()
+    await page.wait_for_load_state()
+
+
 def roles_pages(site: Site) -> dict[str, list[str]]:
     statement = f"/web/contracts/{CONTRACT}/statements/{site.periods[-1]}"
     more = {"commissioner": [statement], "provider": [statement], "admin": [f"/web/data/imports/{site.import_id}"]}
@@ -181,8 +189,7 @@ async def test_every_page_for_every_role_renders_accessibly_from_the_service_alo
 async def test_a_journey_shows_every_domain_as_a_chart_and_a_table(site: Site) -> None:
     context, watched = await site.signed_in("practitioner")
     page = watched.page
-    await page.fill("#child_id", "DEMO-000001")
-    await page.get_by_role("button", name="Show the child's journey").click()
+    await find_child(page, "DEMO-000001")
     assert "/web/children/ps_" in page.url
     assert await page.locator("svg#profile-chart title").text_content() == (
         "Needs at baseline and at the latest assessment, every domain"
@@ -300,7 +307,7 @@ async def test_the_keyboard_reaches_the_content_and_every_section(site: Site) ->
 async def test_signing_out_ends_the_session_on_the_server(site: Site) -> None:
     context, watched = await site.signed_in("commissioner")
     page = watched.page
-    cookie = next(c for c in await context.cookies() if c["name"] == "nlc_session")
+    cookie = next(c for c in await context.cookies() if c["name"] == SESSION_COOKIE)
     assert (cookie["httpOnly"], cookie["secure"], cookie["sameSite"]) == (True, True, "Lax")
     await page.get_by_role("button", name="Sign out").click()
     assert page.url == f"{site.url}/web/sign-in?notice=signed-out"
@@ -337,14 +344,19 @@ async def test_a_form_without_the_sessions_token_changes_nothing(site: Site) -> 
 
 async def test_a_persons_page_views_are_audited_under_their_name(site: Site) -> None:
     context, watched = await site.signed_in("practitioner")
-    await watched.page.goto(f"{site.url}/web/children?child_id=DEMO-000002")
+    await find_child(watched.page, "DEMO-000002")
+    pseudonym = watched.page.url.rsplit("/", 1)[1]
+    await watched.page.get_by_role("button", name="Sign out").click()
     await context.close()
     async with httpx.AsyncClient(base_url=site.url) as api:
         events = (await api.get("/v1/admin/audit", params={"limit": 200}, headers=site.admin)).json()["items"]
     seen = [event for event in events if event["actor"] == "person:p-1"]
     routes = {event["route"] for event in seen}
     assert {"GET /v1/children/{child_id}/series", "GET /v1/children/{child_id}/decision-support"} <= routes
+    assert {"POST /web/sign-in", "POST /web/sign-out"} <= routes
     assert all(event["client_kind"] == "case_management" for event in seen)
+    # The child the person looked at is named, by pseudonym, on the reads of its records.
+    assert any(pseudonym in event["children"] for event in seen if event["route"].endswith("/series"))
 
 
 async def test_a_one_time_link_signs_in_once(site: Site, settings: Settings) -> None:
@@ -364,7 +376,8 @@ async def test_a_one_time_link_signs_in_once(site: Site, settings: Settings) -> 
 
 async def test_the_api_log_names_no_child_of_the_pages_people_saw(site: Site) -> None:
     context, watched = await site.signed_in("practitioner")
-    await watched.page.goto(f"{site.url}/web/children?child_id=DEMO-000003")
+    await watched.page.goto(f"{site.url}/web/children")
+    await find_child(watched.page, "DEMO-000003")
     pseudonym = watched.page.url.rsplit("/", 1)[1]
     await context.close()
     logged = await asyncio.to_thread(site.log.read_text)

@@ -30,11 +30,17 @@ def test_an_attempt_comes_back_only_as_this_service_sealed_it_and_only_for_ten_m
     assert unsealed(None, SETTINGS) is None and unsealed("no-dot", SETTINGS) is None
 
 
-def test_a_role_is_the_first_the_claim_names() -> None:
-    assert role_claimed(["reader", "manager", "admin"]) == (Role.MANAGER, None)
+def test_of_several_roles_the_most_senior_is_taken_whatever_the_claims_order() -> None:
+    assert role_claimed(["reader", "manager", "admin"]) == (Role.ADMIN, None)
+    assert role_claimed(["practitioner", "commissioner"]) == role_claimed(["commissioner", "practitioner"])
     assert role_claimed("practitioner") == (Role.PRACTITIONER, None)
     assert role_claimed(["provider_finance:PROV-9"]) == (Role.PROVIDER_FINANCE, "PROV-9")
-    # A provider finance role must name its provider; nothing else grants one.
+    assert role_claimed(["provider_finance:PROV-9", "manager"]) == (Role.MANAGER, None)
+
+
+def test_no_role_is_taken_from_a_claim_that_grants_none_or_leaves_the_provider_a_guess() -> None:
+    # A provider finance role must name its provider, and only one.
     assert role_claimed(["provider_finance", "provider_finance:"]) is None
+    assert role_claimed(["provider_finance:PROV-9", "provider_finance:PROV-8"]) is None
     assert role_claimed([7, None, "Manager"]) is None
     assert role_claimed(None) is None

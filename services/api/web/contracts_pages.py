@@ -23,6 +23,10 @@ def contract_path(code: str) -> str:
     return f"/v1/contracts/{quote(code, safe='')}"
 
 
+def statement_path(code: str, period_start: date) -> str:
+    return f"{contract_path(code)}/statements/{period_start.isoformat()}"
+
+
 @router.get("/contracts")
 async def contracts(request: Request, person: PersonDep) -> Response:
     answer = await api_get(request, person, "/v1/contracts")
@@ -64,7 +68,7 @@ async def contract(request: Request, person: PersonDep, code: CodePath) -> Respo
 async def statement(
     request: Request, person: PersonDep, code: CodePath, period_start: date, version: VersionQuery = None
 ) -> Response:
-    path = f"{contract_path(code)}/statements/{period_start.isoformat()}"
+    path = statement_path(code, period_start)
     answer = await api_get(request, person, path, {"version": version})
     versions = await api_get(request, person, f"{path}/versions")
     shown = answer.json()
@@ -85,8 +89,7 @@ async def statement(
         versions_link=versions.link,
         stays=stays,
         stays_link=stays_link,
-        csv_href=f"/web/contracts/{quote(code, safe='')}/statements/{period_start.isoformat()}/csv"
-        + (f"?version={version}" if version else ""),
+        csv_href=f"/web{path.removeprefix('/v1')}/csv" + (f"?version={version}" if version else ""),
     )
 
 
@@ -94,7 +97,6 @@ async def statement(
 async def statement_csv(
     request: Request, person: PersonDep, code: CodePath, period_start: date, version: VersionQuery = None
 ) -> Response:
-    path = f"{contract_path(code)}/statements/{period_start.isoformat()}"
-    answer = await api_get(request, person, path, {"version": version, "format": "csv"})
+    answer = await api_get(request, person, statement_path(code, period_start), {"version": version, "format": "csv"})
     headers = {"Content-Disposition": answer.disposition} if answer.disposition else {}
     return Response(answer.body, media_type=answer.content_type, headers=headers)

@@ -5,12 +5,13 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from services.api.web.charts import bar_chart
 from services.api.web.inner_api import LIST_PAGE, PageNotFound, api_get, api_json
-from services.api.web.render import may, page
-from services.api.web.signed_in import PersonDep
+from services.api.web.render import may, page, percent
+from services.api.web.sessions import Person
+from services.api.web.signed_in import PersonDep, checked_form
 from shared.access import Scope
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -29,16 +30,38 @@ def quarter_ends(today: date, count: int) -> list[date]:
     return sorted(ends)
 
 
+def as_at_asked(request: Request, person: Person, as_at: str | None) -> date | Response | None:
+    """The day the form asks for, or the page that says the value is not a day."""
+    if not as_at:
+        return None
+    try:
+        return date.fromisoformat(as_at)
+    except ValueError:
+        return page(
+            request,
+            person,
+            "message.html",
+            status=400,
+            title="That is not a date",
+            message=f"As at must be a date written YYYY-MM-DD, such as {date.today().isoformat()}.",
+            next_href="/web/overview",
+            next_label="Back to the council overview",
+        )
+
+
 @router.get("/overview")
 async def overview(
     request: Request,
     person: PersonDep,
     by: Annotated[str | None, Query(max_length=20)] = None,
-    as_at: Annotated[date | None, Query()] = None,
+    as_at: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
     if by is not None and by not in SLICES:
         by = None
-    params = {"by": by, "as_at": None if as_at is None else as_at.isoformat()}
+    day = as_at_asked(request, person, as_at)
+    if isinstance(day, Response):
+        return day
+    params = {"by": by, "as_at": None if day is None else day.isoformat()}
     cohort_answer = await api_get(request, person, "/v1/scores/cohort", {**params, "limit": LIST_PAGE})
     cohort = cohort_answer.json()
     domains = cohort["items"]
@@ -69,7 +92,7 @@ async def overview(
         chart=chart,
         by=by,
         slices=SLICES,
-        as_at=as_at,
+        as_at=day,
         reliable=reliable.json(),
         reliable_link=reliable.link,
         edge=edge.json(),
@@ -91,24 +114,39 @@ async def over_time(request: Request, person: PersonDep) -> Response:
         cohort = await api_json(request, person, "/v1/scores/cohort", asked)
         columns.append({row["domain"]: row for row in cohort["items"]})
     rows = [
-        [domain, *(column.get(domain, {}).get("actionable_prevalence") for column in columns)] for domain in columns[-1]
+        [
+            domain,
+            *(
+                percent(column[domain]["actionable_prevalence"]) if domain in column else "no figures"
+                for column in columns
+            ),
+        ]
+        for domain in columns[-1]
     ]
     shown = [*days[:-1], date.today()]
     return page(request, person, "over_time.html", title="Needs over time", days=shown, rows=rows)
 
 
 @router.get("/children")
-async def find_child(
-    request: Request, person: PersonDep, child_id: Annotated[str | None, Query(max_length=64)] = None
-) -> Response:
+async def find_child_form(request: Request, person: PersonDep) -> Response:
     if not may(person, Scope.CHILDREN_READ):
         raise PageNotFound(request.url.path)
-    if child_id:
-        try:
-            child = await api_json(request, person, f"/v1/children/{quote(child_id, safe='')}")
-        except PageNotFound:
-            return page(
-                request, person, "find_child.html", status=404, title="Find a child", child_id=child_id, missing=True
-            )
-        return Response(status_code=303, headers={"Location": f"/web/children/{child['pseudonym']}"})
     return page(request, person, "find_child.html", title="Find a child", child_id="", missing=False)
+
+
+@router.post("/children")
+async def find_child(request: Request, person: PersonDep) -> Response:
+    """The child's journey, by pseudonym: the council's id is posted, so it stays out of addresses and the
+    browser's history."""
+    if not may(person, Scope.CHILDREN_READ):
+        raise PageNotFound(request.url.path)
+    child_id = (await checked_form(request, person)).get("child_id", "").strip()[:64]
+    try:
+        child = await api_json(request, person, f"/v1/children/{quote(child_id, safe='')}") if child_id else None
+    except PageNotFound:
+        child = None
+    if child is None:
+        return page(
+            request, person, "find_child.html", status=404, title="Find a child", child_id=child_id, missing=True
+        )
+    return RedirectResponse(f"/web/children/{child['pseudonym']}", status_code=303)

@@ -5,17 +5,13 @@ The person rides in the ASGI scope, which a request from outside cannot set."""
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from starlette.requests import Request
 from starlette.types import Message
 
-from services.api.auth import Caller
-from services.api.web.roles import ROLE_KIND, ROLE_SCOPES
-from services.api.web.sessions import Person
-
-# Read by the scope check (services/api/access.py) in place of a credential.
-INNER_CALLER = "needs.inner_caller"
+from services.api.auth import INNER_CALLER
+from services.api.web.sessions import Person, caller_of
 
 
 class PageNotFound(Exception):
@@ -23,15 +19,15 @@ class PageNotFound(Exception):
 
 
 class PageUnavailable(Exception):
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, retry_after: str | None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    status: int
     content_type: str
     body: bytes
     link: str  # the API call, as a client would make it
@@ -39,18 +35,6 @@ class Answer:
 
     def json(self) -> Any:
         return json.loads(self.body)
-
-
-def caller_of(person: Person) -> Caller:
-    return Caller(
-        person.client_id,
-        person.la_id,
-        ROLE_KIND[person.role],
-        ROLE_SCOPES[person.role],
-        person.provider_pk,
-        person.actor,
-        person=True,
-    )
 
 
 def api_link(path: str, params: dict[str, Any] | None = None) -> str:
@@ -70,13 +54,14 @@ async def api_get(
     failure is PageUnavailable with the API's own explanation."""
     link = api_link(path, params)
     query = link.partition("?")[2]
+    # As a server hands it on: the path decoded (an id with a space or an accent), the raw path as sent.
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": "GET",
         "scheme": request.url.scheme,
-        "path": path,
+        "path": unquote(path),
         "raw_path": path.encode(),
         "root_path": "",
         "query_string": query.encode(),
@@ -86,17 +71,16 @@ async def api_get(
         "state": {},
         INNER_CALLER: caller_of(person),
     }
-    status, content_type, disposition, body = 500, "", None, bytearray()
+    status, headers, body = 500, {}, bytearray()
 
     async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: Message) -> None:
-        nonlocal status, content_type, disposition
+        nonlocal status, headers
         if message["type"] == "http.response.start":
             status = message["status"]
-            headers = {name.lower(): value.decode() for name, value in message.get("headers", [])}
-            content_type, disposition = headers.get(b"content-type", ""), headers.get(b"content-disposition")
+            headers = {name.lower().decode(): value.decode() for name, value in message.get("headers", [])}
         elif message["type"] == "http.response.body":
             body.extend(message.get("body", b""))
 
@@ -104,11 +88,18 @@ async def api_get(
     if status in (403, 404):
         raise PageNotFound(path)
     if status != 200:
-        detail = "The service could not answer; try again shortly."
-        if content_type.startswith("application/problem+json") or content_type.startswith("application/json"):
-            detail = str(json.loads(body).get("detail", detail))
-        raise PageUnavailable(status, detail)
-    return Answer(status, content_type, bytes(body), link, disposition)
+        raise PageUnavailable(status, problem_detail(bytes(body)), headers.get("retry-after"))
+    return Answer(headers.get("content-type", ""), bytes(body), link, headers.get("content-disposition"))
+
+
+def problem_detail(body: bytes) -> str:
+    """The API's own explanation of a refusal, where its body gives one."""
+    try:
+        problem = json.loads(body)
+    except ValueError:
+        problem = None
+    detail = problem.get("detail") if isinstance(problem, dict) else None
+    return str(detail) if detail else "The service could not answer; try again shortly."
 
 
 async def api_json(request: Request, person: Person, path: str, params: dict[str, Any] | None = None) -> Any:

@@ -2,6 +2,7 @@
 and the child's own view beside the professionals'. Children are named by pseudonym in these pages' addresses,
 so a browser's history or a proxy's log holds no council id."""
 
+import contextlib
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -38,7 +39,7 @@ async def council_child_id(request: Request, person: Person, pseudonym: str) -> 
 def domain_series(points: list[dict[str, Any]], domain: str) -> list[Series]:
     days = [date.fromisoformat(point["assessed_on"]) for point in points]
     return [
-        Series(f"{label}", [(day, point[kind].get(domain)) for day, point in zip(days, points, strict=True)])
+        Series(label, [(day, point[kind].get(domain)) for day, point in zip(days, points, strict=True)])
         for label, kind in (("Need", "needs"), ("Strength", "strengths"))
     ]
 
@@ -73,7 +74,9 @@ async def child_journey(request: Request, person: PersonDep, pseudonym: Pseudony
         trends = await read("trends", f"{base}/needs-trends")
         placements = await read("placements", "/v1/placements", {"child_id": child["child_id"]})
         outcomes = await read("outcomes", f"{base}/outcomes")
-        decisions = await read("decisions", f"{base}/decision-support")
+        # A child never placed, or whose figures are still being computed, has no decision figures yet.
+        with contextlib.suppress(PageNotFound):
+            decisions = await read("decisions", f"{base}/decision-support")
     points = series["points"]
     domains = [row["domain"] for row in trends.get("domains", [])]
     top = scale_top(points + series.get("childs_own", []))

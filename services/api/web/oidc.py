@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ ATTEMPT_COOKIE = "nlc_sign_in"
 ATTEMPT_SECONDS = 600
 CALLBACK_PATH = "/web/sign-in/callback"
 HTTP_TIMEOUT_SECONDS = 10
+RETRY_SECONDS = 30
+DISCOVERED = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+UNREACHABLE = "The council's identity provider could not be reached; try again shortly."
 
 
 class SignInFailed(Exception):
@@ -91,27 +95,31 @@ class IdentityProvider:
         self._discovered: dict[str, Any] | None = None
         self._verifier: TokenVerifier | None = None
         self._lock = asyncio.Lock()
+        self._failed_at = -math.inf
 
     async def _discovery(self) -> dict[str, Any]:
+        """The provider's discovery document, read once it answers; while it does not, each sign-in is told so
+        at once for RETRY_SECONDS rather than each waiting out its own timeout in turn."""
         async with self._lock:
-            if self._discovered is None:
-                url = f"{self.issuer}/.well-known/openid-configuration"
-                try:
-                    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS) as http:
-                        answer = await http.get(url)
-                        answer.raise_for_status()
-                        document = answer.json()
-                    self._verifier = TokenVerifier(
-                        settings_issuer(document, self.issuer),
-                        self.client_id,
-                        JwksSource.from_url(document["jwks_uri"]),
-                    )
-                except (httpx.HTTPError, ValueError, KeyError) as error:
-                    raise SignInFailed(
-                        "The council's identity provider could not be reached; try again shortly."
-                    ) from error
-                self._discovered = document
-            return self._discovered
+            if self._discovered is not None:
+                return self._discovered
+            if time.monotonic() - self._failed_at < RETRY_SECONDS:
+                raise SignInFailed(UNREACHABLE)
+            try:
+                async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS) as http:
+                    answer = await http.get(f"{self.issuer}/.well-known/openid-configuration")
+                    answer.raise_for_status()
+                    document: dict[str, Any] = answer.json()
+                missing = [key for key in DISCOVERED if not isinstance(document.get(key), str)]
+                if missing:
+                    raise ValueError(f"the discovery document lacks {missing}")
+                source = JwksSource.from_url(document["jwks_uri"])
+                self._verifier = TokenVerifier(discovered_issuer(document, self.issuer), self.client_id, source)
+            except (httpx.HTTPError, ValueError, AttributeError) as error:
+                self._failed_at = time.monotonic()
+                raise SignInFailed(UNREACHABLE) from error
+            self._discovered = document
+            return document
 
     async def authorization_url(self, attempt: Attempt) -> str:
         document = await self._discovery()
@@ -157,7 +165,7 @@ class IdentityProvider:
         return claims
 
 
-def settings_issuer(document: dict[str, Any], configured: str) -> str:
+def discovered_issuer(document: dict[str, Any], configured: str) -> str:
     """The issuer ID tokens must name: the discovery document's, which must be the one configured (OpenID
     Connect Discovery 4.3), or a look-alike provider could stand in."""
     issuer = str(document.get("issuer", "")).rstrip("/")

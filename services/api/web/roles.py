@@ -26,13 +26,18 @@ ROLE_KIND: dict[Role, Kind] = {
     Role.PROVIDER_FINANCE: Kind.PROVIDER,
     Role.ADMIN: Kind.ADMIN,
 }
+# Pages only read (every in-process call is a GET), so a role holds no scope but what its pages read with;
+# figures:manage and returns:import are the scopes of the admin's GET routes of recomputes and imports.
+ADMIN_READS = frozenset({Scope.AUDIT_READ, Scope.FIGURES_MANAGE, Scope.RETURNS_IMPORT, Scope.PROVIDERS_READ})
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.PRACTITIONER: CHILDREN_READS,
     Role.MANAGER: COUNCIL_READS,
     Role.COMMISSIONER: COUNCIL_READS,
     Role.PROVIDER_FINANCE: KIND_SCOPES[Kind.PROVIDER],
-    Role.ADMIN: KIND_SCOPES[Kind.ADMIN] | COUNCIL_READS,
+    Role.ADMIN: ADMIN_READS | COUNCIL_READS,
 }
+# Which role a person signs in with when the identity provider grants several (its order is not promised).
+PRECEDENCE = (Role.ADMIN, Role.COMMISSIONER, Role.MANAGER, Role.PRACTITIONER, Role.PROVIDER_FINANCE)
 ROLE_NAMES = {
     Role.PRACTITIONER: "Practitioner",
     Role.MANAGER: "Manager",
@@ -45,13 +50,18 @@ PROVIDER_ROLE_PREFIX = f"{Role.PROVIDER_FINANCE.value}:"
 
 def role_claimed(values: object) -> tuple[Role, str | None] | None:
     """The role an identity provider's roles claim grants, with the provider id a provider finance role names
-    ('provider_finance:<id>'); the first that names a role, in the claim's order. None when none does."""
-    listed = values if isinstance(values, list) else [values]
-    for value in listed:
-        if not isinstance(value, str):
-            continue
-        if value.startswith(PROVIDER_ROLE_PREFIX) and len(value) > len(PROVIDER_ROLE_PREFIX):
-            return Role.PROVIDER_FINANCE, value[len(PROVIDER_ROLE_PREFIX) :]
-        if value in Role.__members__.values() and value != Role.PROVIDER_FINANCE:
-            return Role(value), None
+    ('provider_finance:<id>'): of several, the first in PRECEDENCE. None when none is granted, or when
+    provider finance roles name more than one provider (which one would be a guess)."""
+    listed = [value for value in (values if isinstance(values, list) else [values]) if isinstance(value, str)]
+    providers = {
+        value[len(PROVIDER_ROLE_PREFIX) :]
+        for value in listed
+        if value.startswith(PROVIDER_ROLE_PREFIX) and len(value) > len(PROVIDER_ROLE_PREFIX)
+    }
+    granted = {Role(value) for value in listed if value in Role.__members__.values() and value != Role.PROVIDER_FINANCE}
+    if len(providers) == 1:
+        granted.add(Role.PROVIDER_FINANCE)
+    for role in PRECEDENCE:
+        if role in granted:
+            return role, providers.pop() if role is Role.PROVIDER_FINANCE else None
     return None

@@ -1,6 +1,7 @@
 """People's sessions and one-time sign-in links. The browser holds a random token; the database holds its
 SHA-256 digest, so a copy of the database signs no one in. A session ends at sign-out, after the idle
-timeout, or at the absolute timeout, whichever comes first; every page view checks all three."""
+timeout, or at the absolute timeout, whichever comes first; every page view checks all three. Signing in and
+out are audited like the reads a person's pages make, under the person's name."""
 
 import hashlib
 import hmac
@@ -10,14 +11,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api import audit
+from services.api.auth import Caller
 from services.api.web.roles import ROLE_KIND, ROLE_NAMES, ROLE_SCOPES, Role
 from shared.db import driver, named_lock
 from shared.settings import Settings
 
-# Unknown to every API key and bearer token: the page's reads run as the person's role, never as a client.
-SESSION_COOKIE = "nlc_session"
+# __Host-: only this host, over HTTPS (or localhost), for every path, may set it; a sibling subdomain cannot.
+SESSION_COOKIE = "__Host-nlc-session"
 # A seen session's last_seen_at is written at most this often: a page view then costs no write.
 SEEN_EVERY_SECONDS = 60
+SIGN_IN_ROUTE, SIGN_OUT_ROUTE = "/web/sign-in", "/web/sign-out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,17 @@ class Person:
         return ROLE_NAMES[self.role]
 
 
+def caller_of(person: Person) -> Caller:
+    """The person as the API's access checks and audit log see them: the role's client, the person's name."""
+    return person_caller(person.client_id, person.la_id, person.role, person.provider_pk, person.actor)
+
+
+def person_caller(
+    client_id: uuid.UUID, la_id: uuid.UUID, role: Role, provider_pk: uuid.UUID | None, actor: str
+) -> Caller:
+    return Caller(client_id, la_id, ROLE_KIND[role], ROLE_SCOPES[role], provider_pk, actor, person=True)
+
+
 def digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
@@ -46,10 +61,12 @@ def csrf_token(token: str, settings: Settings) -> str:
     return hmac.new(settings.pseudonym_key_bytes, b"csrf:" + token.encode(), hashlib.sha256).hexdigest()
 
 
+# The council's admin closes a role by disabling its client; an enabled one of the same name (an admin may
+# register one, POST /v1/admin/clients) opens it again.
 ROLE_CLIENT = """
 SELECT id, disabled_at IS NOT NULL AS disabled FROM clients
 WHERE la_id = $1 AND name = $2 AND kind = $3 AND provider_pk IS NOT DISTINCT FROM $4
-ORDER BY created_at LIMIT 1
+ORDER BY disabled_at IS NOT NULL, created_at LIMIT 1
 """
 NEW_ROLE_CLIENT = """
 INSERT INTO clients (id, la_id, kind, name, scopes, provider_pk) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
@@ -60,10 +77,16 @@ class SignInRefused(Exception):
     """Why a person cannot sign in, in words shown to them."""
 
 
-async def role_client(db: AsyncSession, la_id: uuid.UUID, role: Role, provider_pk: uuid.UUID | None) -> uuid.UUID:
-    """The council's client standing for everyone signed in with a role: the audit log's client beside the
-    person, and what the council's admin disables (GET/PATCH /v1/admin/clients) to close the pages to a role."""
-    name = f"Web pages: {ROLE_NAMES[role]}"
+def role_client_name(role: Role) -> str:
+    return f"Web pages: {ROLE_NAMES[role]}"
+
+
+async def role_client(
+    db: AsyncSession, la_id: uuid.UUID, role: Role, provider_pk: uuid.UUID | None
+) -> tuple[uuid.UUID, bool]:
+    """The council's client standing for everyone signed in with a role, and whether it was made now: the
+    audit log's client beside the person, and what the council's admin disables to close the pages to a role."""
+    name = role_client_name(role)
     connection = await driver(db)
     await named_lock(db, f"web-role-client:{la_id}:{name}:{provider_pk}")
     kind = ROLE_KIND[role].value
@@ -71,10 +94,10 @@ async def role_client(db: AsyncSession, la_id: uuid.UUID, role: Role, provider_p
     if found is not None:
         if found["disabled"]:
             raise SignInRefused(f"The council has closed the web pages to the {ROLE_NAMES[role].lower()} role.")
-        return uuid.UUID(str(found["id"]))
+        return uuid.UUID(str(found["id"])), False
     scopes = sorted(scope.value for scope in ROLE_SCOPES[role])
     created = await connection.fetchval(NEW_ROLE_CLIENT, uuid.uuid4(), la_id, kind, name, scopes, provider_pk)
-    return uuid.UUID(str(created))
+    return uuid.UUID(str(created)), True
 
 
 NEW_SESSION = """
@@ -83,13 +106,19 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 """
 
 
-async def start(db: AsyncSession, la_id: uuid.UUID, role: Role, provider_pk: uuid.UUID | None, actor: str) -> str:
-    """A new session for a person; the token to set as their cookie."""
-    client_id = await role_client(db, la_id, role, provider_pk)
+async def start(
+    db: AsyncSession, la_id: uuid.UUID, role: Role, provider_pk: uuid.UUID | None, actor: str, how: str
+) -> str:
+    """A new session for a person, audited; the token to set as their cookie."""
+    client_id, made = await role_client(db, la_id, role, provider_pk)
     token = secrets.token_urlsafe(32)
+    actor = actor[:220]
     await (await driver(db)).execute(
-        NEW_SESSION, uuid.uuid4(), digest(token), la_id, client_id, role.value, provider_pk, actor[:220]
+        NEW_SESSION, uuid.uuid4(), digest(token), la_id, client_id, role.value, provider_pk, actor
     )
+    audit.begin(db, person_caller(client_id, la_id, role, provider_pk, actor), "sign_in", "POST", SIGN_IN_ROUTE)
+    audit.note(db, target=f"client:{client_id}", role=role.value, how=how, client_created=made)
+    await audit.flush(db)
     return token
 
 
@@ -129,10 +158,14 @@ async def current(db: AsyncSession, token: str, settings: Settings) -> Person | 
     )
 
 
-async def end(db: AsyncSession, token: str) -> None:
+async def end(db: AsyncSession, token: str, person: Person | None = None) -> None:
+    """Ends the session; a person signing out is audited (a session a new sign-in replaces is not)."""
     await (await driver(db)).execute(
         "UPDATE web_sessions SET ended_at = now() WHERE token_hash = $1 AND ended_at IS NULL", digest(token)
     )
+    if person is not None:
+        audit.begin(db, caller_of(person), "sign_out", "POST", SIGN_OUT_ROUTE)
+        await audit.flush(db)
 
 
 NEW_LINK = """
@@ -158,4 +191,4 @@ async def use_link(db: AsyncSession, token: str) -> str | None:
     row = await (await driver(db)).fetchrow(USE_LINK, digest(token))
     if row is None:
         return None
-    return await start(db, row["la_id"], Role(row["role"]), row["provider_pk"], f"link:{str(row['id'])[:8]}")
+    return await start(db, row["la_id"], Role(row["role"]), row["provider_pk"], f"link:{row['id']}", "one-time link")

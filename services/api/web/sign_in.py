@@ -1,5 +1,6 @@
 """Signing in and out: with the council's identity provider, or a one-time link (make run's demo links)."""
 
+import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -12,9 +13,8 @@ from services.api.web.oidc import ATTEMPT_COOKIE, Attempt, IdentityProvider, Sig
 from services.api.web.render import page
 from services.api.web.roles import role_claimed
 from services.api.web.sessions import SESSION_COOKIE, SignInRefused
-from services.api.web.signed_in import PersonDep, checked_form
+from services.api.web.signed_in import PersonDep, checked_form, from_this_site
 from shared.db import driver, transaction
-from shared.settings import Settings
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 NOTICES = {
@@ -23,12 +23,17 @@ NOTICES = {
 }
 
 
-def providers_of(request: Request) -> IdentityProvider | None:
+def identity_provider_of(request: Request) -> IdentityProvider | None:
     found: IdentityProvider | None = getattr(request.app.state, "identity_provider", None)
     return found
 
 
-def signed_in_response(token: str, settings: Settings) -> Response:
+async def signed_in_response(request: Request, token: str) -> Response:
+    """To the person's start page, with their new session's cookie; a session the browser held before ends."""
+    earlier = request.cookies.get(SESSION_COOKIE)
+    if earlier:
+        async with transaction(state_of(request).sessions) as db:
+            await sessions.end(db, earlier)
     response = RedirectResponse("/web/", status_code=303)
     # Lax, not Strict: the identity provider's redirect back is a navigation from another site.
     response.set_cookie(SESSION_COOKIE, token, httponly=True, secure=True, samesite="lax", path="/")
@@ -43,7 +48,7 @@ async def sign_in_page(request: Request, notice: str | None = None) -> Response:
         None,
         "sign_in.html",
         title="Sign in",
-        oidc=providers_of(request) is not None,
+        oidc=identity_provider_of(request) is not None,
         notice=NOTICES.get(notice or ""),
     )
 
@@ -63,7 +68,7 @@ def refused(request: Request, message: str, status: int = 403) -> Response:
 
 @router.get("/sign-in/start")
 async def start_sign_in(request: Request) -> Response:
-    provider = providers_of(request)
+    provider = identity_provider_of(request)
     if provider is None:
         return refused(request, "This service has no identity provider configured.", 404)
     attempt = Attempt.new()
@@ -88,10 +93,10 @@ async def start_sign_in(request: Request) -> Response:
 async def finish_sign_in(
     request: Request, code: str | None = None, state: str | None = None, error: str | None = None
 ) -> Response:
-    provider = providers_of(request)
+    provider = identity_provider_of(request)
     settings = state_of(request).settings
     attempt = oidc.unsealed(request.cookies.get(ATTEMPT_COOKIE), settings)
-    if provider is None or attempt is None or state != attempt.state:
+    if provider is None or attempt is None or not hmac.compare_digest(state or "", attempt.state):
         return refused(request, "This sign-in was not started here, or took too long. Please sign in again.", 400)
     if error or not code:
         return refused(request, "The identity provider did not sign you in.", 403)
@@ -112,10 +117,10 @@ async def finish_sign_in(
             return refused(request, "Your account names a council or provider this service does not know.")
         provider_pk = None if placer is None else placer.id
         try:
-            token = await sessions.start(db, la_id, role, provider_pk, f"person:{subject}")
+            token = await sessions.start(db, la_id, role, provider_pk, f"person:{subject}", "identity provider")
         except SignInRefused as closed:
             return refused(request, str(closed))
-    return signed_in_response(token, settings)
+    return await signed_in_response(request, token)
 
 
 LinkToken = Annotated[str, Path(min_length=20, max_length=100)]
@@ -129,6 +134,8 @@ async def link_page(request: Request, token: LinkToken) -> Response:
 
 @router.post("/sign-in/link/{token}")
 async def use_link(request: Request, token: LinkToken) -> Response:
+    # A page of another site cannot sign a browser in under a link of its own (login CSRF).
+    from_this_site(request)
     async with transaction(state_of(request).sessions) as db:
         try:
             session = await sessions.use_link(db, token)
@@ -136,14 +143,14 @@ async def use_link(request: Request, token: LinkToken) -> Response:
             return refused(request, str(closed))
     if session is None:
         return refused(request, "This sign-in link has been used, has expired, or was never made.")
-    return signed_in_response(session, state_of(request).settings)
+    return await signed_in_response(request, session)
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request, person: PersonDep) -> Response:
     await checked_form(request, person)
     async with transaction(state_of(request).sessions) as db:
-        await sessions.end(db, request.cookies[SESSION_COOKIE])
+        await sessions.end(db, request.cookies[SESSION_COOKIE], person)
     response = RedirectResponse("/web/sign-in?notice=signed-out", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

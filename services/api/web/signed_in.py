@@ -1,5 +1,7 @@
-"""Who is signed in: the page dependency every page but sign-in takes, and the form check of every POST."""
+"""Who is signed in: the page dependency every page but sign-in takes, and the checks of every POST (a form
+from this service's own page, carrying the session's token)."""
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -8,6 +10,10 @@ from services.api.deps import state_of
 from services.api.web import sessions
 from services.api.web.sessions import SESSION_COOKIE, Person
 from shared.db import transaction
+
+# What a browser says of a request's origin (Sec-Fetch-Site); a browser too old to say is let through on the
+# form token (or, for a one-time link, on the link's own secret).
+FROM_THIS_SITE = frozenset({"same-origin", "none"})
 
 
 class SignInNeeded(Exception):
@@ -19,7 +25,7 @@ class SignInNeeded(Exception):
 
 
 class FormRefused(Exception):
-    """A form posted without this session's token: perhaps from another site (cross-site request forgery)."""
+    """A form posted from another site, or without this session's token (cross-site request forgery)."""
 
 
 async def signed_in(request: Request) -> Person:
@@ -37,8 +43,14 @@ async def signed_in(request: Request) -> Person:
 PersonDep = Annotated[Person, Depends(signed_in)]
 
 
+def from_this_site(request: Request) -> None:
+    if request.headers.get("sec-fetch-site", "same-origin") not in FROM_THIS_SITE:
+        raise FormRefused()
+
+
 async def checked_form(request: Request, person: Person) -> dict[str, str]:
+    from_this_site(request)
     form = await request.form()
-    if form.get("csrf") != person.csrf:
+    if not hmac.compare_digest(str(form.get("csrf", "")), person.csrf):
         raise FormRefused()
     return {key: str(value) for key, value in form.items()}

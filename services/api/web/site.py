@@ -2,8 +2,10 @@
 page answers a person not signed in, a thing their role may not see, or a service that cannot answer."""
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
@@ -16,6 +18,7 @@ from shared.settings import Settings
 
 ASSETS = Path(__file__).parent / "assets"
 home = APIRouter(include_in_schema=False)
+last = APIRouter(include_in_schema=False)
 
 
 @home.get("/")
@@ -56,16 +59,19 @@ async def not_found(request: Request, error: Exception) -> Response:
 async def unavailable(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageUnavailable)
     status = error.status if error.status in (400, 409, 422, 429, 503) else 503
-    return page(
+    shown = page(
         request,
         None,
         "message.html",
         status=status,
         title="Sorry, this page could not be shown",
         message=error.detail,
-        next_href=str(request.url.path),
+        next_href=f"{request.url.path}?{request.url.query}" if request.url.query else request.url.path,
         next_label="Try again",
     )
+    if error.retry_after:
+        shown.headers["Retry-After"] = error.retry_after
+    return shown
 
 
 async def form_refused(request: Request, error: Exception) -> Response:
@@ -79,6 +85,28 @@ async def form_refused(request: Request, error: Exception) -> Response:
     )
 
 
+@last.api_route("/web/{anything:path}", methods=["GET", "POST"])
+async def no_such_page() -> Response:
+    # Any other address under /web is a page that does not exist: an HTML 404, not the API's JSON one.
+    raise PageNotFound("")
+
+
+def for_pages(api_handler: Any, page_handler: Any) -> Any:
+    """An error handler that answers a page with HTML and an API route as the API always has."""
+
+    async def handler(request: Request, error: Exception) -> Response:
+        chosen = page_handler if request.url.path.startswith("/web/") else api_handler
+        answer: Response = await chosen(request, error)
+        return answer
+
+    return handler
+
+
+async def bad_address(request: Request, error: Exception) -> Response:
+    # A page's address with a value it cannot take (a statement's day that is not a date): no such page.
+    return await not_found(request, error)
+
+
 def install_web(app: FastAPI, settings: Settings) -> None:
     app.state.identity_provider = IdentityProvider(settings) if settings.web_oidc_issuer else None
     for router in (
@@ -89,6 +117,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         journey.router,
         contracts_pages.router,
         data_pages.router,
+        last,
     ):
         app.include_router(router)
     app.mount("/assets", StaticFiles(directory=ASSETS), name="assets")
@@ -96,3 +125,6 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(PageNotFound, not_found)
     app.add_exception_handler(PageUnavailable, unavailable)
     app.add_exception_handler(FormRefused, form_refused)
+    app.add_exception_handler(
+        RequestValidationError, for_pages(app.exception_handlers[RequestValidationError], bad_address)
+    )
