@@ -48,6 +48,10 @@ class MiniIdentityProvider:
     port: int = field(default_factory=free_port)
     grants: dict[str, Grant] = field(default_factory=dict)
     refused_tokens: int = 0
+    # Faults a test turns on: discovery answering 503, an ID token for another nonce or from another issuer.
+    discovery_down: bool = False
+    wrong_nonce: bool = False
+    token_issuer: str | None = None
 
     @property
     def issuer(self) -> str:
@@ -65,6 +69,8 @@ class MiniIdentityProvider:
         )
 
     async def discovery(self, request: Request) -> Response:
+        if self.discovery_down:
+            return JSONResponse({"error": "down"}, status_code=503)
         return JSONResponse(
             {
                 "issuer": self.issuer,
@@ -114,12 +120,12 @@ class MiniIdentityProvider:
             return JSONResponse({"error": "invalid_grant"}, status_code=400)
         now = int(time.time())
         claims: dict[str, Any] = {
-            "iss": self.issuer,
+            "iss": self.token_issuer or self.issuer,
             "aud": CLIENT_ID,
             "sub": grant.identity.subject,
             "iat": now,
             "exp": now + 300,
-            "nonce": grant.nonce,
+            "nonce": "another-sign-in" if self.wrong_nonce else grant.nonce,
             "council": grant.identity.council,
             "roles": grant.identity.roles,
         }
