@@ -121,6 +121,10 @@ class Settings(BaseSettings):
     def _web_oidc_complete(self) -> Self:
         if self.web_oidc_issuer is not None and self.web_oidc_client_id is None:
             raise ValueError("WEB_OIDC_ISSUER needs WEB_OIDC_CLIENT_ID")
+        # The identity provider sends people back to this address: left at the default, it would send them to
+        # the machine they sit at.
+        if self.environment == "production" and self.web_oidc_issuer and "web_public_url" not in self.model_fields_set:
+            raise ValueError("WEB_OIDC_ISSUER needs WEB_PUBLIC_URL, the address people reach the service at")
         return self
 
     @property

@@ -22,7 +22,7 @@ from shared.db import transaction
 from shared.settings import Settings
 from tests.browser.identity_provider import CLIENT_ID, Identity, MiniIdentityProvider, serving
 from tests.conftest import Council, state_of
-from tests.integration.access_helpers import client_of, dedicated_app
+from tests.integration.access_helpers import client_of, dedicated_app, fresh_window
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -156,3 +156,14 @@ async def test_a_child_with_a_space_and_an_accent_in_its_id_and_no_placement_has
     journey = await web.client.get(found.headers["location"], headers=signed)
     assert journey.status_code == 200, journey.text[-2000:]
     assert "No decision figures yet" in journey.text
+
+
+async def test_links_that_sign_no_one_in_are_throttled_by_address(settings: Settings) -> None:
+    limit, window = 2, 300
+    async with dedicated_app(settings, auth_failure_limit=limit, auth_failure_window_seconds=window) as application:
+        async with client_of(application, address="192.0.2.7") as client:
+            await fresh_window(window, needed=5)
+            statuses = [(await client.post(f"/web/sign-in/link/{'x' * 40}{n}")).status_code for n in range(limit + 1)]
+            assert statuses == [403] * limit + [429]
+        async with client_of(application, address="192.0.2.8") as other:
+            assert (await other.post(f"/web/sign-in/link/{'x' * 41}")).status_code == 403

@@ -52,3 +52,24 @@ def test_a_message_names_a_setting_by_the_variable_that_sets_it(monkeypatch: pyt
     assert Settings().client_request_limit == 7
     with pytest.raises(KeyError):
         env_name("client_request_limt")
+
+
+def test_web_sign_in_needs_its_registration_and_in_production_the_address_people_come_back_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    issuer = "https://login.example/tenant/v2.0"
+    with pytest.raises(ValidationError, match="WEB_OIDC_CLIENT_ID"):
+        Settings(web_oidc_issuer=issuer)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://needs@db.internal:5432/needs")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    monkeypatch.setenv("PSEUDONYM_KEY", "a-real-secret-of-at-least-32-characters")
+    monkeypatch.delenv("WEB_PUBLIC_URL", raising=False)
+    with pytest.raises(ValidationError, match="WEB_PUBLIC_URL"):
+        Settings(environment="production", web_oidc_issuer=issuer, web_oidc_client_id="app")
+    settings = Settings(
+        environment="production",
+        web_oidc_issuer=issuer,
+        web_oidc_client_id="app",
+        web_public_url="https://needs.example",
+    )
+    assert settings.web_public_url == "https://needs.example"

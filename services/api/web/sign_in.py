@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import RedirectResponse, Response
 
+from services.api.access import throttled_address
 from services.api.deps import state_of
 from services.api.providers.queries import provider_named
 from services.api.web import oidc, sessions
@@ -142,6 +143,13 @@ async def use_link(request: Request, token: LinkToken) -> Response:
         except SignInRefused as closed:
             return refused(request, str(closed))
     if session is None:
+        # Counted like a failed API credential, against the address: guessing links is refused after the limit.
+        state = state_of(request)
+        verdict = await state.auth_failures.hit(throttled_address(request.client.host if request.client else "unknown"))
+        if not verdict.allowed:
+            answer = refused(request, "Too many sign-in links that sign no one in; wait, then try again.", 429)
+            answer.headers["Retry-After"] = str(verdict.retry_after)
+            return answer
         return refused(request, "This sign-in link has been used, has expired, or was never made.")
     return await signed_in_response(request, session)
 
