@@ -1,7 +1,8 @@
 """The council's pages: the overview of its children's needs, over time, and finding a child."""
 
+import asyncio
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
@@ -62,7 +63,13 @@ async def overview(
     if isinstance(day, Response):
         return day
     params = {"by": by, "as_at": None if day is None else day.isoformat()}
-    cohort_answer = await api_get(request, person, "/v1/scores/cohort", {**params, "limit": LIST_PAGE})
+    sliced = {**params, "limit": LIST_PAGE}
+    cohort_answer, reliable, edge, stability = await asyncio.gather(
+        api_get(request, person, "/v1/scores/cohort", sliced),
+        api_get(request, person, "/v1/scores/cohort-children", sliced),
+        api_get(request, person, "/v1/scores/edge-of-care"),
+        api_get(request, person, "/v1/scores/placement-figures", sliced),
+    )
     cohort = cohort_answer.json()
     domains = cohort["items"]
     chart = None
@@ -78,9 +85,6 @@ async def overview(
                 for row in domains
             ],
         )
-    reliable = await api_get(request, person, "/v1/scores/cohort-children", {**params, "limit": LIST_PAGE})
-    edge = await api_get(request, person, "/v1/scores/edge-of-care")
-    stability = await api_get(request, person, "/v1/scores/placement-figures", {**params, "limit": LIST_PAGE})
     return page(
         request,
         person,
@@ -108,11 +112,13 @@ async def over_time(request: Request, person: PersonDep) -> Response:
     each a cohort as at that day, worked out from the assessments dated by then (a page of its own, since each
     day's figures are computed afresh when the council's figures have changed since they were last asked)."""
     days = [*quarter_ends(date.today(), QUARTERS_SHOWN), None]
-    columns = []
-    for day in days:
+
+    async def by_domain(day: date | None) -> dict[str, Any]:
         asked = {"as_at": None if day is None else day.isoformat(), "limit": LIST_PAGE}
         cohort = await api_json(request, person, "/v1/scores/cohort", asked)
-        columns.append({row["domain"]: row for row in cohort["items"]})
+        return {row["domain"]: row for row in cohort["items"]}
+
+    columns = await asyncio.gather(*(by_domain(day) for day in days))
     rows = [
         [
             domain,

@@ -2,6 +2,7 @@
 route, run as the signed-in person's role, so it is authorised, audited and shaped exactly as for a client.
 The person rides in the ASGI scope, which a request from outside cannot set."""
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from starlette.requests import Request
 from starlette.types import Message
 
 from services.api.auth import INNER_CALLER
+from services.api.deps import state_of
 from services.api.web.sessions import Person, caller_of
 
 
@@ -35,6 +37,15 @@ class Answer:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+def reads_at_once(request: Request) -> asyncio.Semaphore:
+    """A page may make its reads at once (asyncio.gather), one day's database work overlapping another's: as
+    many at a time as a person's expensive-read slots, so none is refused for want of one."""
+    slots: asyncio.Semaphore | None = getattr(request.state, "inner_reads", None)
+    if slots is None:
+        slots = request.state.inner_reads = asyncio.Semaphore(state_of(request).settings.expensive_reads_per_client)
+    return slots
 
 
 def api_link(path: str, params: dict[str, Any] | None = None) -> str:
@@ -84,7 +95,8 @@ async def api_get(
         elif message["type"] == "http.response.body":
             body.extend(message.get("body", b""))
 
-    await request.app(scope, receive, send)
+    async with reads_at_once(request):
+        await request.app(scope, receive, send)
     if status in (403, 404):
         raise PageNotFound(path)
     if status != 200:

@@ -2,7 +2,8 @@
 and the child's own view beside the professionals'. Children are named by pseudonym in these pages' addresses,
 so a browser's history or a proxy's log holds no council id."""
 
-import contextlib
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -49,6 +50,14 @@ def scale_top(points: list[dict[str, Any]]) -> int:
     return max([LOWEST_SCALE_TOP, *values])
 
 
+async def decision_figures(read: Callable[[str, str], Awaitable[Any]], path: str) -> Any:
+    """A child never placed, or whose figures are still being worked out, has no decision figures yet."""
+    try:
+        return await read("decisions", path)
+    except PageNotFound:
+        return None
+
+
 @router.get("/children/{pseudonym}")
 async def child_journey(request: Request, person: PersonDep, pseudonym: PseudonymPath) -> Response:
     links: dict[str, str] = {}
@@ -62,21 +71,20 @@ async def child_journey(request: Request, person: PersonDep, pseudonym: Pseudony
     outcomes = decisions = child = None
     if person.role is Role.PROVIDER_FINANCE:
         base = f"/v1/provider/children/{quote(pseudonym, safe='')}"
-        series = await read("series", f"{base}/series")
-        trends = await read("trends", f"{base}/needs-trends")
+        series, trends = await asyncio.gather(read("series", f"{base}/series"), read("trends", f"{base}/needs-trends"))
     else:
         if not may(person, Scope.CHILDREN_READ):
             raise PageNotFound(pseudonym)
-        child_id = quote(await council_child_id(request, person, pseudonym), safe="")
-        base = f"/v1/children/{child_id}"
-        child = await read("child", base)
-        series = await read("series", f"{base}/series")
-        trends = await read("trends", f"{base}/needs-trends")
-        placements = await read("placements", "/v1/placements", {"child_id": child["child_id"]})
-        outcomes = await read("outcomes", f"{base}/outcomes")
-        # A child never placed, or whose figures are still being computed, has no decision figures yet.
-        with contextlib.suppress(PageNotFound):
-            decisions = await read("decisions", f"{base}/decision-support")
+        child_id = await council_child_id(request, person, pseudonym)
+        base = f"/v1/children/{quote(child_id, safe='')}"
+        child, series, trends, placements, outcomes, decisions = await asyncio.gather(
+            read("child", base),
+            read("series", f"{base}/series"),
+            read("trends", f"{base}/needs-trends"),
+            read("placements", "/v1/placements", {"child_id": child_id}),
+            read("outcomes", f"{base}/outcomes"),
+            decision_figures(read, f"{base}/decision-support"),
+        )
     points = series["points"]
     domains = [row["domain"] for row in trends.get("domains", [])]
     top = scale_top(points + series.get("childs_own", []))
