@@ -403,3 +403,44 @@ async def test_an_imports_report_shows_every_row_the_api_reports(site: Site) -> 
         for f in findings
     ]
     await context.close()
+
+
+async def test_decision_support_and_over_time_show_the_apis_rows(site: Site) -> None:
+    async with httpx.AsyncClient(base_url=site.url) as api:
+        decided = await api.get("/v1/scores/decision-support", params={"limit": 1000}, headers=site.bi)
+        valued = await api.get("/v1/scores/value", params={"limit": 1000, "high_cost": "true"}, headers=site.bi)
+        moves = await api.get("/v1/scores/savings", params={"limit": 1000}, headers=site.bi)
+        profiles = await api.get("/v1/scores/sufficiency", headers=site.bi)
+        now = await api.get("/v1/scores/cohort", params={"limit": 1000}, headers=site.bi)
+    rows = decided.json()["items"]
+    candidates = sorted(row["child_pseudonym"] for row in rows if row["step_down"] == "candidate")
+    at_risk = sorted(row["child_pseudonym"] for row in rows if row["stability_flags"])
+    high_cost = sorted(row["child_pseudonym"] for row in valued.json()["items"])
+    assert candidates and at_risk, "the demo council has children on both lists"
+    context, watched = await site.signed_in("manager")
+    page = watched.page
+
+    async def first_cells(table: str) -> list[str]:
+        cells: list[str] = await page.eval_on_selector_all(
+            f"#{table} tbody tr th", "cells => cells.map(c => c.innerText.trim())"
+        )
+        return cells
+
+    await page.goto(f"{site.url}/web/decision-support")
+    assert sorted(await first_cells("candidates-table")) == candidates
+    assert sorted(await first_cells("risk-table")) == at_risk
+    assert sorted(await first_cells("high-cost-table")) == high_cost
+    await page.goto(f"{site.url}/web/decision-support/savings")
+    assert len(await first_cells("savings-table")) == len(moves.json()["items"])
+    await page.goto(f"{site.url}/web/decision-support/sufficiency")
+    assert len(await first_cells("sufficiency-table")) == len(profiles.json()["items"])
+    await page.goto(f"{site.url}/web/overview/over-time")
+    shown = await page.eval_on_selector_all(
+        "#over-time-table tbody tr", "rows => rows.map(r => [...r.children].map(c => c.innerText.trim()))"
+    )
+    # The last column is now: the same prevalence as the cohort figures now.
+    assert [(cells[0], cells[-1]) for cells in shown] == [
+        (row["domain"].replace("_", " ").capitalize(), f"{row['actionable_prevalence'] * 100:.1f}%")
+        for row in now.json()["items"]
+    ]
+    await context.close()

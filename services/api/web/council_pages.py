@@ -8,15 +8,15 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from starlette.responses import RedirectResponse, Response
 
+from services.api.scores.cohort import SLICES
 from services.api.web.charts import bar_chart
-from services.api.web.inner_api import LIST_PAGE, PageNotFound, api_get, api_json
+from services.api.web.inner_api import PageNotFound, api_get, api_json, largest_page
 from services.api.web.render import may, page, percent
 from services.api.web.sessions import Person
 from services.api.web.signed_in import PersonDep, checked_form
 from shared.access import Scope
 
 router = APIRouter(prefix="/web", include_in_schema=False)
-SLICES = ("age_band", "sex", "ethnicity", "uasc", "legal_status", "placement_group", "provider")
 QUARTERS_SHOWN = 4
 
 
@@ -62,8 +62,7 @@ async def overview(
     day = as_at_asked(request, person, as_at)
     if isinstance(day, Response):
         return day
-    params = {"by": by, "as_at": None if day is None else day.isoformat()}
-    sliced = {**params, "limit": LIST_PAGE}
+    sliced = {"by": by, "as_at": None if day is None else day.isoformat(), "limit": largest_page(request)}
     cohort_answer, reliable, edge, stability = await asyncio.gather(
         api_get(request, person, "/v1/scores/cohort", sliced),
         api_get(request, person, "/v1/scores/cohort-children", sliced),
@@ -114,7 +113,7 @@ async def over_time(request: Request, person: PersonDep) -> Response:
     days = [*quarter_ends(date.today(), QUARTERS_SHOWN), None]
 
     async def by_domain(day: date | None) -> dict[str, Any]:
-        asked = {"as_at": None if day is None else day.isoformat(), "limit": LIST_PAGE}
+        asked = {"as_at": None if day is None else day.isoformat(), "limit": largest_page(request)}
         cohort = await api_json(request, person, "/v1/scores/cohort", asked)
         return {row["domain"]: row for row in cohort["items"]}
 

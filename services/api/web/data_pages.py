@@ -1,5 +1,5 @@
 """The council's data: its imports with their row-level reports, and the recompute and import jobs with their
-progress. The job lists refresh themselves while a job runs (a meta refresh: no script needed)."""
+progress. While a job runs, the page reloads itself to show its progress (assets/refresh.js)."""
 
 import uuid
 

@@ -58,8 +58,6 @@ async def api_get(
     person: Person,
     path: str,
     params: dict[str, Any] | None = None,
-    *,
-    accept: str = "application/json",
 ) -> Answer:
     """The API's answer to GET path?params as the person's role. A 403 or 404 is PageNotFound; any other
     failure is PageUnavailable with the API's own explanation."""
@@ -76,7 +74,7 @@ async def api_get(
         "raw_path": path.encode(),
         "root_path": "",
         "query_string": query.encode(),
-        "headers": [(b"host", request.headers.get("host", "localhost").encode()), (b"accept", accept.encode())],
+        "headers": [(b"host", request.headers.get("host", "localhost").encode()), (b"accept", b"application/json")],
         "client": request.scope.get("client"),
         "server": request.scope.get("server"),
         "state": {},
@@ -118,8 +116,9 @@ async def api_json(request: Request, person: Person, path: str, params: dict[str
     return (await api_get(request, person, path, params)).json()
 
 
-# The API's largest page: a list a page shows whole is read a page at a time.
-LIST_PAGE = 1000
+def largest_page(request: Request) -> int:
+    """The largest page the API serves (PAGE_MAX_SIZE): a list a page shows whole is read a page at a time."""
+    return state_of(request).settings.page_max_size
 
 
 async def read_all(request: Request, person: Person, path: str, params: dict[str, Any]) -> tuple[list[Any], str]:
@@ -127,7 +126,7 @@ async def read_all(request: Request, person: Person, path: str, params: dict[str
     rows: list[Any] = []
     cursor, link = None, ""
     while True:
-        answer = await api_get(request, person, path, {**params, "limit": LIST_PAGE, "cursor": cursor})
+        answer = await api_get(request, person, path, {**params, "limit": largest_page(request), "cursor": cursor})
         link = link or answer.link
         body = answer.json()
         rows.extend(body["items"])

@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from services.api.deps import state_of
 from services.api.web import sessions
 from services.api.web.sessions import SESSION_COOKIE, Person
-from shared.db import transaction
 
 # What a browser says of a request's origin (Sec-Fetch-Site); a browser too old to say is let through on the
 # form token (or, for a one-time link, on the link's own secret).
@@ -33,7 +32,8 @@ async def signed_in(request: Request) -> Person:
     if not token:
         raise SignInNeeded(ended=False)
     state = state_of(request)
-    async with transaction(state.sessions) as db:
+    # Autocommitted, as the API's reads are: a page view's lookup needs no BEGIN and COMMIT round trips.
+    async with state.read_sessions() as db:
         person = await sessions.current(db, token, state.settings)
     if person is None:
         raise SignInNeeded(ended=True)

@@ -102,11 +102,6 @@ def for_pages(api_handler: Any, page_handler: Any) -> Any:
     return handler
 
 
-async def bad_address(request: Request, error: Exception) -> Response:
-    # A page's address with a value it cannot take (a statement's day that is not a date): no such page.
-    return await not_found(request, error)
-
-
 def install_web(app: FastAPI, settings: Settings) -> None:
     app.state.identity_provider = IdentityProvider(settings) if settings.web_oidc_issuer else None
     for router in (
@@ -125,6 +120,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(PageNotFound, not_found)
     app.add_exception_handler(PageUnavailable, unavailable)
     app.add_exception_handler(FormRefused, form_refused)
+    # A page's address with a value it cannot take (a statement's day that is not a date) is no such page.
     app.add_exception_handler(
-        RequestValidationError, for_pages(app.exception_handlers[RequestValidationError], bad_address)
+        RequestValidationError, for_pages(app.exception_handlers[RequestValidationError], not_found)
     )
